@@ -1,0 +1,65 @@
+using System.CommandLine;
+using FpQuant.Cli.Commands;
+using FpQuant.Core;
+
+namespace FpQuant.Cli;
+
+public static class Program
+{
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print stack traces and extra detail on errors",
+        Recursive = true,
+    };
+
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("fpquant: FoundationPose's networks as ONNX, quantized and benchmarked with ONNX Runtime");
+        root.Options.Add(Verbose);
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(InferCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            Console.Error.WriteLine($"fpquant: error: {parse.Errors[0].Message} (see 'fpquant {string.Join(' ', CommandPath(parse))} --help')");
+            return 2;
+        }
+        return parse.Invoke();
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var c = parse.CommandResult; c != null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
+            if (c.Command is not RootCommand) names.Insert(0, c.Command.Name);
+        return names;
+    }
+
+    /// <summary>Runs a verb: user errors become one line on stderr and exit code 2; bugs exit 1.</summary>
+    public static int Guard(ParseResult parse, Func<int> body)
+    {
+        bool verbose = parse.GetValue(Verbose);
+        try
+        {
+            return body();
+        }
+        catch (FpQuantException e)
+        {
+            Console.Error.WriteLine($"fpquant: error: {e.Message}");
+            if (verbose) Console.Error.WriteLine(e);
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("fpquant: cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"fpquant: internal error: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            if (verbose) Console.Error.WriteLine(e);
+            return 1;
+        }
+    }
+}

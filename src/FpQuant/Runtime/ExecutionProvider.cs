@@ -1,0 +1,78 @@
+using FpQuant.Core;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FpQuant.Runtime;
+
+public enum ExecutionProviderKind
+{
+    Cpu,
+    Cuda,
+    TensorRt,
+}
+
+/// <summary>How sessions are made: the execution provider is a setting, never an assumption.</summary>
+public sealed record RuntimeSettings
+{
+    public ExecutionProviderKind Provider { get; init; } = ExecutionProviderKind.Cpu;
+    /// <summary>Intra-op threads; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    public int DeviceId { get; init; }
+    /// <summary>Where ONNX Runtime writes the optimized graph (its own way to cut later start-up), or null.</summary>
+    public string? OptimizedModelPath { get; init; }
+    /// <summary>Folder for TensorRT's engine and timing caches, or null.</summary>
+    public string? TensorRtCacheDir { get; init; }
+    /// <summary>File prefix for ONNX Runtime's profiler, or null for no profiling.</summary>
+    public string? ProfilePrefix { get; init; }
+
+    public static ExecutionProviderKind ParseProvider(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "cpu" => ExecutionProviderKind.Cpu,
+        "cuda" => ExecutionProviderKind.Cuda,
+        "tensorrt" or "trt" => ExecutionProviderKind.TensorRt,
+        _ => throw new FpQuantException($"unknown execution provider '{text}': use --provider cpu, cuda or tensorrt"),
+    };
+
+    public SessionOptions CreateSessionOptions()
+    {
+        var o = new SessionOptions
+        {
+            GraphOptimizationLevel = OptimizationLevel,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        if (OptimizedModelPath != null) o.OptimizedModelFilePath = OptimizedModelPath;
+        if (ProfilePrefix != null) { o.EnableProfiling = true; o.ProfileOutputPathPrefix = ProfilePrefix; }
+        try
+        {
+            switch (Provider)
+            {
+                case ExecutionProviderKind.Cuda:
+                    o.AppendExecutionProvider_CUDA(DeviceId);
+                    break;
+                case ExecutionProviderKind.TensorRt:
+                    var trt = new OrtTensorRTProviderOptions();
+                    var opts = new Dictionary<string, string> { ["device_id"] = DeviceId.ToString() };
+                    if (TensorRtCacheDir != null)
+                    {
+                        opts["trt_engine_cache_enable"] = "1";
+                        opts["trt_engine_cache_path"] = TensorRtCacheDir;
+                        opts["trt_timing_cache_enable"] = "1";
+                        opts["trt_timing_cache_path"] = TensorRtCacheDir;
+                    }
+                    trt.UpdateOptions(opts);
+                    o.AppendExecutionProvider_Tensorrt(trt);
+                    o.AppendExecutionProvider_CUDA(DeviceId);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            o.Dispose();
+            throw new FpQuantException($"execution provider '{Provider}' is not available in this ONNX Runtime build ({e.Message}); " +
+                "use --provider cpu, or build with -p:OrtGpu=true on a machine with CUDA", e);
+        }
+        return o;
+    }
+}

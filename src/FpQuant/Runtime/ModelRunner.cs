@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using FpQuant.Core;
+using FpQuant.Networks;
+using FpQuant.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FpQuant.Runtime;
+
+/// <summary>One ONNX Runtime session over a model file, run with named float tensors.</summary>
+public sealed class ModelRunner : IDisposable
+{
+    private readonly InferenceSession _session;
+    public string ModelPath { get; }
+    public TimeSpan CreationTime { get; }
+    public IReadOnlyList<string> InputNames { get; }
+    public IReadOnlyList<string> OutputNames { get; }
+
+    public ModelRunner(string modelPath, RuntimeSettings settings)
+    {
+        if (!File.Exists(modelPath))
+            throw new FpQuantException($"model file '{modelPath}' does not exist");
+        ModelPath = modelPath;
+        using var options = settings.CreateSessionOptions();
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            _session = new InferenceSession(modelPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"ONNX Runtime cannot load '{modelPath}': {e.Message}", e);
+        }
+        CreationTime = sw.Elapsed;
+        InputNames = _session.InputMetadata.Keys.ToArray();
+        OutputNames = _session.OutputMetadata.Keys.ToArray();
+    }
+
+    public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _session.InputMetadata;
+
+    /// <summary>Runs the model; outputs come back in the model's output order.</summary>
+    public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string>? outputs = null)
+    {
+        foreach (var name in InputNames)
+            if (!inputs.ContainsKey(name))
+                throw new FpQuantException($"model '{ModelPath}' needs input '{name}'; pass it (inputs given: {string.Join(", ", inputs.Keys)})");
+        foreach (var name in inputs.Keys)
+            if (!InputNames.Contains(name))
+                throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
+        var names = InputNames.ToArray();
+        var values = new OrtValue[names.Length];
+        try
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                var t = inputs[names[i]];
+                values[i] = OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape.Select(d => (long)d).ToArray());
+            }
+            var outNames = (outputs ?? OutputNames).ToArray();
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, names, values, outNames);
+            var list = new List<(string, FloatTensor)>(outNames.Length);
+            for (int i = 0; i < outNames.Length; i++)
+            {
+                var info = results[i].GetTensorTypeAndShape();
+                var shape = info.Shape.Select(d => (int)d).ToArray();
+                list.Add((outNames[i], new FloatTensor(shape, results[i].GetTensorDataAsSpan<float>().ToArray())));
+            }
+            return list;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"running '{ModelPath}' failed: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
+    }
+
+    public string? EndProfiling() => _session.EndProfiling();
+
+    public void Dispose() => _session.Dispose();
+}
+
+/// <summary>A refine or score model whose inputs are recognised from the file, fed with NCHW pairs whatever its layout.</summary>
+public sealed class PairModel : IDisposable
+{
+    public ModelRunner Runner { get; }
+    public ModelSignature Signature { get; }
+
+    public PairModel(string modelPath, RuntimeSettings settings)
+    {
+        Signature = ModelSignature.Of(OnnxModelFile.Load(modelPath), $"model '{modelPath}'");
+        Runner = new ModelRunner(modelPath, settings);
+    }
+
+    public PairModel(string modelPath, ModelSignature signature, RuntimeSettings settings)
+    {
+        Signature = signature;
+        Runner = new ModelRunner(modelPath, settings);
+    }
+
+    /// <summary>Runs N pairs given as NCHW (N x 6 x 160 x 160) rendered and observed crops.</summary>
+    public List<(string Name, FloatTensor Value)> Run(FloatTensor renderedNchw, FloatTensor observedNchw)
+    {
+        var inputs = new Dictionary<string, FloatTensor>
+        {
+            [Signature.RenderedInput] = Signature.Layout == ModelLayout.Nchw ? renderedNchw : CropLayout.NchwToNhwc(renderedNchw),
+            [Signature.ObservedInput] = Signature.Layout == ModelLayout.Nchw ? observedNchw : CropLayout.NchwToNhwc(observedNchw),
+        };
+        return Runner.Run(inputs);
+    }
+
+    public void Dispose() => Runner.Dispose();
+}
+
+public static class CropLayout
+{
+    public static FloatTensor NchwToNhwc(FloatTensor x)
+    {
+        int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
+        var y = new FloatTensor(n, h, w, c);
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < h * w; i++)
+                    y.Data[((long)b * h * w + i) * c + ch] = x.Data[((long)b * c + ch) * h * w + i];
+        return y;
+    }
+
+    public static FloatTensor NhwcToNchw(FloatTensor x)
+    {
+        int n = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
+        var y = new FloatTensor(n, c, h, w);
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < h * w; i++)
+                    y.Data[((long)b * c + ch) * h * w + i] = x.Data[((long)b * h * w + i) * c + ch];
+        return y;
+    }
+}
