@@ -1,0 +1,89 @@
+using System.Text.Json;
+using FpQuant.Core;
+using FpQuant.Onnx;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Runtime;
+using Onnx;
+
+namespace FpQuant.Quantization;
+
+/// <summary>What a quantization did, for the JSON sidecar and the CLI summary.</summary>
+public sealed record QuantizationResult(
+    ModelProto Model,
+    QuantizationOptions Options,
+    string? Preset,
+    string? CalibrationDescription,
+    IReadOnlyDictionary<string, CalibrationRange> Ranges,
+    IReadOnlyDictionary<string, QuantParams> Params,
+    IReadOnlyList<string> QuantizedNodes,
+    TimeSpan Elapsed);
+
+/// <summary>The quantizer's entry point: any ONNX model in, the quantized model and a record of every range out.</summary>
+public static class ModelQuantizer
+{
+    public static QuantizationResult Quantize(ModelProto model, string modelSource, QuantizationOptions options, string? preset,
+        CalibrationSource? calibration, RuntimeSettings settings, IProgress<string>? progress = null)
+    {
+        options.Validate();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        ModelProto output;
+        IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
+        IReadOnlyDictionary<string, QuantParams> parameters = new Dictionary<string, QuantParams>();
+        List<string> nodes;
+        switch (options.Mode)
+        {
+            case QuantMode.Static:
+                if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration synthetic:COUNT[:SEED] or --calibration-dir DIR");
+                var s = StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
+                output = s.Model; ranges = s.Ranges; parameters = s.Params;
+                nodes = s.Plan.QuantizedNodes.Keys.ToList();
+                break;
+            case QuantMode.Dynamic:
+                output = DynamicQuantizer.Quantize(model, options);
+                nodes = output.Graph.Node.Where(n => n.OpType is "MatMulInteger" or "ConvInteger").Select(n => n.Name).ToList();
+                break;
+            case QuantMode.WeightsOnly:
+                output = WeightOnlyQuantizer.Quantize(model, options);
+                nodes = output.Graph.Node.Where(n => n.Input.Any(i => i.EndsWith("/dq", StringComparison.Ordinal))).Select(n => n.Name).ToList();
+                break;
+            default:
+                output = Fp16Converter.Convert(model, options);
+                nodes = output.Graph.Node.Where(n => n.OpType != "Cast").Select(n => n.Name).ToList();
+                break;
+        }
+        output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? options.Mode.ToString().ToLowerInvariant() });
+        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed);
+    }
+
+    /// <summary>Writes the model and, beside it, FILE.json with preset, options, calibration source, tool version and every range.</summary>
+    public static void Save(QuantizationResult r, string outPath, string sourceModel)
+    {
+        OnnxModelFile.Save(r.Model, outPath);
+        var sidecar = new
+        {
+            tool = "fpquant",
+            toolVersion = ToolInfo.Version,
+            sourceModel = Path.GetFileName(sourceModel),
+            preset = r.Preset,
+            options = r.Options,
+            calibration = r.CalibrationDescription,
+            quantizedNodes = r.QuantizedNodes,
+            tensors = r.Params.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new
+            {
+                name = kv.Key,
+                rangeMin = r.Ranges.TryGetValue(kv.Key, out var cr) ? cr.Min : (float?)null,
+                rangeMax = r.Ranges.TryGetValue(kv.Key, out var cr2) ? cr2.Max : (float?)null,
+                scale = kv.Value.Scale[0],
+                zeroPoint = kv.Value.ZeroPoint[0],
+                type = kv.Value.Type.ToString().ToLowerInvariant(),
+            }),
+            ranges = r.Ranges.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new
+            {
+                tensor = kv.Key, min = kv.Value.Min, max = kv.Value.Max, observedMin = kv.Value.ObservedMin, observedMax = kv.Value.ObservedMax,
+            }),
+        };
+        AtomicFile.WriteAllText(SidecarPath(outPath), JsonSerializer.Serialize(sidecar, QuantizationPresets.Json));
+    }
+
+    public static string SidecarPath(string modelPath) => Path.ChangeExtension(modelPath, ".json");
+}

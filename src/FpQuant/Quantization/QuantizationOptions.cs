@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization;
+using FpQuant.Core;
+
+namespace FpQuant.Quantization;
+
+public enum QuantMode { Static, Dynamic, WeightsOnly, Fp16 }
+public enum QuantFormat { Qdq, QOperator }
+public enum CalibrationMethod { MinMax, Percentile, Entropy, HistogramL2 }
+
+/// <summary>Every knob of the quantizer. Presets are just named instances; a preset file is this as JSON.</summary>
+public sealed record QuantizationOptions
+{
+    public QuantMode Mode { get; init; } = QuantMode.Static;
+    public QuantFormat Format { get; init; } = QuantFormat.Qdq;
+    public QuantType WeightType { get; init; } = QuantType.S8;
+    public QuantType ActivationType { get; init; } = QuantType.U8;
+    public bool PerChannel { get; init; } = true;
+    public bool SymmetricWeights { get; init; } = true;
+    public bool SymmetricActivations { get; init; }
+    /// <summary>7-bit weights (ONNX Runtime's reduce_range, for x64 without VNNI).</summary>
+    public bool ReduceRange { get; init; }
+    /// <summary>7-bit activations (PyTorch's reduce_range in its x86/fbgemm qconfig).</summary>
+    public bool ReduceRangeActivations { get; init; }
+    /// <summary>PyTorch's symmetric rule (s8 [-128,127], scale absmax/127.5) rather than ONNX Runtime's [-127,127].</summary>
+    public bool TorchSymmetricRule { get; init; }
+
+    /// <summary>Op types to quantize; null means the default set of the mode.</summary>
+    public List<string>? OpTypes { get; init; }
+    /// <summary>Node names or globs on the module path; when non-empty, only matching nodes are quantized.</summary>
+    public List<string> Include { get; init; } = new();
+    /// <summary>Node names or globs whose nodes stay float (wins over Include).</summary>
+    public List<string> Exclude { get; init; } = new();
+
+    public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
+    public double Percentile { get; init; } = 99.999;
+    public int HistogramBins { get; init; } = 2048;
+    public int QuantizedBins { get; init; } = 128;
+    /// <summary>Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.</summary>
+    public double? MovingAverage { get; init; }
+
+    /// <summary>FP16: ops kept in float32.</summary>
+    public List<string> Fp16BlockOps { get; init; } = new();
+    public bool Fp16KeepIoTypes { get; init; } = true;
+
+    public static readonly string[] DefaultStaticOps =
+        { "Conv", "MatMul", "Gemm", "Add", "Mul", "Relu", "Softmax", "Concat", "Split", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "MaxPool" };
+    public static readonly string[] DefaultDynamicOps = { "Conv", "MatMul", "Gemm" };
+    public static readonly string[] DefaultWeightOps = { "Conv", "MatMul", "Gemm" };
+
+    [JsonIgnore]
+    public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? Mode switch
+    {
+        QuantMode.Static => DefaultStaticOps.ToList(),
+        QuantMode.Dynamic => DefaultDynamicOps.ToList(),
+        QuantMode.WeightsOnly => DefaultWeightOps.ToList(),
+        _ => new List<string>(),
+    }, StringComparer.Ordinal);
+
+    public void Validate()
+    {
+        if (Percentile <= 0 || Percentile > 100)
+            throw new FpQuantException($"--percentile must be in (0, 100], got {Percentile}");
+        if (HistogramBins < 16) throw new FpQuantException($"--bins must be at least 16, got {HistogramBins}");
+        if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
+            throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
+        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
+        if (Mode == QuantMode.Dynamic && ActivationType != QuantType.U8)
+            throw new FpQuantException("dynamic quantization uses DynamicQuantizeLinear, which produces u8 activations: use --activation-type u8");
+    }
+
+    public static QuantType ParseType(string s, string option) => s.Trim().ToLowerInvariant() switch
+    {
+        "s8" or "int8" or "qint8" => QuantType.S8,
+        "u8" or "uint8" or "quint8" => QuantType.U8,
+        _ => throw new FpQuantException($"{option} '{s}': use s8 or u8"),
+    };
+
+    public static QuantMode ParseMode(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "static" => QuantMode.Static,
+        "dynamic" => QuantMode.Dynamic,
+        "weights-only" or "weightsonly" or "weights" => QuantMode.WeightsOnly,
+        "fp16" => QuantMode.Fp16,
+        _ => throw new FpQuantException($"--mode '{s}': use static, dynamic, weights-only or fp16"),
+    };
+
+    public static QuantFormat ParseFormat(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "qdq" => QuantFormat.Qdq,
+        "qoperator" or "qop" => QuantFormat.QOperator,
+        _ => throw new FpQuantException($"--format '{s}': use qdq or qoperator"),
+    };
+
+    public static CalibrationMethod ParseMethod(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "minmax" => CalibrationMethod.MinMax,
+        "percentile" => CalibrationMethod.Percentile,
+        "entropy" => CalibrationMethod.Entropy,
+        "histogram-l2" or "histogram" or "l2" => CalibrationMethod.HistogramL2,
+        _ => throw new FpQuantException($"--calibration-method '{s}': use minmax, percentile, entropy or histogram-l2"),
+    };
+}

@@ -1,0 +1,67 @@
+using FpQuant.Quantization.Handlers;
+using Onnx;
+
+namespace FpQuant.Quantization;
+
+/// <summary>Where a quantized tensor's scale and zero point come from.</summary>
+public abstract record ParamSource;
+/// <summary>The calibrated range of tensor <paramref name="Tensor"/> (itself, or a Relu output it feeds).</summary>
+public sealed record CalibratedSource(string Tensor) : ParamSource;
+/// <summary>The same parameters as another quantized tensor (data movement, a removed Relu).</summary>
+public sealed record SharedSource(string Tensor) : ParamSource;
+/// <summary>A constant input (an initializer) quantized with its own min and max.</summary>
+public sealed record ConstantSource(string Initializer) : ParamSource;
+/// <summary>A range known without data (Softmax output is [0, 1]).</summary>
+public sealed record FixedSource(float Min, float Max) : ParamSource;
+
+/// <summary>
+/// The decisions of a static quantization, made before any rewriting: which nodes become integer and which
+/// activation tensors carry a scale and zero point. Handlers are consulted in topological order so data-movement
+/// ops and Relus can follow what their inputs became.
+/// </summary>
+public sealed class QuantizationPlan
+{
+    public GraphIndex Index { get; }
+    public QuantizationOptions Options { get; }
+    public Dictionary<string, IOpQuantizer> QuantizedNodes { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ParamSource> Tensors { get; } = new(StringComparer.Ordinal);
+    /// <summary>Relu nodes folded into the preceding quantization (their output aliases their input).</summary>
+    public HashSet<string> RemovedRelus { get; } = new(StringComparer.Ordinal);
+
+    private QuantizationPlan(GraphIndex index, QuantizationOptions options) { Index = index; Options = options; }
+
+    public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options)
+    {
+        var plan = new QuantizationPlan(new GraphIndex(graph), options);
+        var selector = new NodeSelector(options.Include, options.Exclude);
+        var ops = options.EffectiveOpTypes;
+        foreach (var node in graph.Node)
+        {
+            if (!ops.Contains(node.OpType) || !selector.Selects(node.Name)) continue;
+            var handler = OpQuantizers.For(node.OpType);
+            if (handler == null || !handler.Plan(node, plan)) continue;
+            plan.QuantizedNodes[node.Name] = handler;
+        }
+        return plan;
+    }
+
+    public bool IsQuantized(string tensor) => Tensors.ContainsKey(tensor);
+
+    /// <summary>Marks a node input or output as quantized: calibrated, or from its own data when constant.</summary>
+    public void QuantizeActivation(string tensor)
+    {
+        if (Tensors.ContainsKey(tensor)) return;
+        Tensors[tensor] = Index.IsInitializer(tensor) ? new ConstantSource(tensor) : new CalibratedSource(tensor);
+    }
+
+    /// <summary>The tensors whose ranges calibration must measure.</summary>
+    public IReadOnlyCollection<string> TensorsToCalibrate() =>
+        Tensors.Values.OfType<CalibratedSource>().Select(c => c.Tensor).Distinct().ToList();
+
+    public ParamSource Resolve(string tensor)
+    {
+        var s = Tensors[tensor];
+        for (int guard = 0; s is SharedSource shared && guard < 10_000; guard++) s = Tensors[shared.Tensor];
+        return s;
+    }
+}
