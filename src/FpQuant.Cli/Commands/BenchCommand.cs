@@ -1,13 +1,132 @@
 using System.CommandLine;
+using FpQuant.Benchmark;
+using FpQuant.Core;
+using FpQuant.Pipeline;
+using FpQuant.Quantization;
+using Spectre.Console;
 
 namespace FpQuant.Cli.Commands;
 
 public static class BenchCommand
 {
+    public static readonly string[] DefaultVariants = new[] { "fp32" }.Concat(QuantizationPresets.All.Keys).ToArray();
+
     public static Command Create()
     {
-        var cmd = new Command("bench", "Benchmark the networks");
-        cmd.SetAction(p => Program.Guard(p, () => 0));
+        var hyps = new Option<int>("--hypotheses") { Description = "Pose hypotheses (252 is FoundationPose's first frame)", DefaultValueFactory = _ => 16 };
+        var iters = new Option<int>("--iterations") { Description = "Refine iterations (FoundationPose: 5, Isaac ROS: 1)", DefaultValueFactory = _ => 1 };
+        var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => 42 };
+        var variants = new Option<string[]>("--variants") { Description = "fp32, preset names or preset .json files (comma-separated or repeated); default: fp32 and every preset", AllowMultipleArgumentsPerToken = true };
+        var userVariant = new Option<string[]>("--variant") { Description = "Your own files: NAME=REFINE.onnx,SCORE.onnx (repeatable)" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per variant", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up rounds", DefaultValueFactory = _ => 1 };
+        var weights = CommonOptions.Weights();
+        var provider = CommonOptions.Provider();
+        var threads = CommonOptions.Threads();
+        var output = new Option<string>("--out") { Description = "Report folder (default: a fresh folder under bench-results/)" };
+        var profile = new Option<bool>("--profile") { Description = "Also run ONNX Runtime's profiler and break time down by op type and module" };
+        var calib = new Option<int>("--calibration-count") { Description = "Synthetic pairs for calibrating static presets", DefaultValueFactory = _ => 16 };
+        var cache = new Option<string>("--cache") { Description = "Folder for exported and quantized models (reused across runs)", DefaultValueFactory = _ => Path.Combine("bench-results", "model-cache") };
+        var noStartupCache = new Option<bool>("--no-startup-cache") { Description = "Skip measuring start-up from ONNX Runtime's saved optimized graph" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("bench", "Benchmark FoundationPose's first frame for fp32 and every quantized variant, side by side")
+        {
+            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed,
+        };
+        cmd.SetAction(p => Program.Guard(p, () =>
+        {
+            var names = p.GetResult(variants) != null
+                ? p.GetValue(variants)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+                : (p.GetResult(userVariant) != null ? new List<string> { "fp32" } : DefaultVariants.ToList());
+            var specs = names.Select(VariantSpec.Parse).Concat((p.GetValue(userVariant) ?? Array.Empty<string>()).Select(VariantSpec.Parse)).ToList();
+            if (specs.Select(s => s.Name).Distinct().Count() != specs.Count) throw new FpQuantException("two variants have the same name; give each a distinct name");
+            var settings = new BenchSettings
+            {
+                Frame = new FirstFrameSettings { Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch) },
+                Variants = specs,
+                Repeats = p.GetValue(repeats),
+                Warmup = p.GetValue(warmup),
+                Weights = p.GetValue(weights)!,
+                Runtime = CommonOptions.Settings(p, provider, threads),
+                Profile = p.GetValue(profile),
+                CalibrationPairs = p.GetValue(calib),
+                CacheDir = p.GetValue(cache)!,
+                StartupCache = !p.GetValue(noStartupCache),
+                CropSeed = p.GetValue(seed),
+            };
+            if (settings.Warmup < 0) throw new FpQuantException($"--warmup must be 0 or more, got {settings.Warmup}");
+            string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            return Run(settings, outDir, "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        }));
         return cmd;
     }
+
+    private static int Run(BenchSettings settings, string outDir, string command)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        string work = Path.Combine(Path.GetTempPath(), $"fpquant-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            BenchReport? report = null;
+            bool interactive = !Console.IsOutputRedirected;
+            if (interactive)
+            {
+                AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask("benchmark", maxValue: 1);
+                        var progress = new Progress<BenchProgress>(bp => { task.Description = Markup.Escape(bp.Stage); task.Value = bp.Total > 0 ? (double)bp.Done / bp.Total : 0; });
+                        report = new BenchRunner(settings, progress).Run(command, work, cts.Token);
+                    });
+            }
+            else
+            {
+                var progress = new SynchronousProgress<BenchProgress>(bp => Console.Error.WriteLine($"[bench] {bp.Stage}"));
+                report = new BenchRunner(settings, progress).Run(command, work, cts.Token);
+            }
+            // Only a finished run writes a report; profiles move from the work folder into it.
+            ReportWriter.WriteAll(report!, outDir);
+            foreach (var sub in new[] { "profiles" })
+            {
+                string src = Path.Combine(work, sub);
+                if (!Directory.Exists(src)) continue;
+                string dst = Path.Combine(outDir, sub);
+                Directory.CreateDirectory(dst);
+                foreach (var f in Directory.GetFiles(src)) File.Move(f, Path.Combine(dst, Path.GetFileName(f)), true);
+            }
+            PrintTable(report!);
+            Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (and report.json, charts)");
+            return report!.Variants.All(v => v.Failed) ? 1 : 0;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("fpquant: bench cancelled; no report written");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            try { Directory.Delete(work, true); } catch { }
+        }
+    }
+
+    public static void PrintTable(BenchReport r)
+    {
+        var t = new Table().Border(TableBorder.Rounded);
+        foreach (var h in ReportWriter.TableHeader) t.AddColumn(Markup.Escape(h));
+        foreach (var row in ReportWriter.TableRows(r)) t.AddRow(row.Select(Markup.Escape).ToArray());
+        t.Caption($"{r.Hypotheses} hypotheses, {r.Iterations} iteration(s); medians of {r.Repeats}; ratios vs {r.Reference}");
+        AnsiConsole.Write(t);
+    }
+}
+
+/// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and can reorder lines).</summary>
+public sealed class SynchronousProgress<T> : IProgress<T>
+{
+    private readonly Action<T> _a;
+    public SynchronousProgress(Action<T> a) { _a = a; }
+    public void Report(T value) => _a(value);
 }

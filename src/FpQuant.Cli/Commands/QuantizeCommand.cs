@@ -25,7 +25,7 @@ public static class QuantizeCommand
         var perTensor = new Option<bool>("--per-tensor") { Description = "Per-tensor weights" };
         var symW = new Option<string>("--symmetric-weights") { Description = "true or false" };
         var symA = new Option<string>("--symmetric-activations") { Description = "true or false" };
-        var reduce = new Option<bool>("--reduce-range") { Description = "7-bit weights (ONNX Runtime's reduce_range)" };
+        var reduce = new Option<string>("--reduce-range") { Description = "7-bit weights (ONNX Runtime's reduce_range): on, off, or auto (on for an x64 CPU without VNNI; the default)" };
         var reduceAct = new Option<bool>("--reduce-range-activations") { Description = "7-bit activations (PyTorch's reduce_range)" };
         var ops = new Option<string[]>("--op-types") { Description = "Op types to quantize (comma-separated or repeated)", AllowMultipleArgumentsPerToken = true };
         var include = new Option<string[]>("--include") { Description = "Quantize only nodes matching this name or glob (repeatable)" };
@@ -64,7 +64,7 @@ public static class QuantizeCommand
             if (p.GetValue(perTensor)) o = o with { PerChannel = false };
             if (Given(symW)) o = o with { SymmetricWeights = ParseBool(p.GetValue(symW)!, "--symmetric-weights") };
             if (Given(symA)) o = o with { SymmetricActivations = ParseBool(p.GetValue(symA)!, "--symmetric-activations") };
-            if (p.GetValue(reduce)) o = o with { ReduceRange = true };
+            if (Given(reduce)) o = o with { ReduceRange = p.GetValue(reduce)!.Trim().ToLowerInvariant() == "auto" ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
             if (p.GetValue(reduceAct)) o = o with { ReduceRangeActivations = true };
             if (Given(ops)) o = o with { OpTypes = p.GetValue(ops)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() };
             if (Given(include)) o = o with { Include = p.GetValue(include)!.ToList() };

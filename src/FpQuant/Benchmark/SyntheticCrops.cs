@@ -10,26 +10,32 @@ namespace FpQuant.Benchmark;
 /// </summary>
 public static class SyntheticCrops
 {
-    public static (FloatTensor Rendered, FloatTensor Observed) Generate(int pairs, ulong seed)
+    public static (FloatTensor Rendered, FloatTensor Observed) Generate(int pairs, ulong seed) => Generate(pairs, seed, 0);
+
+    /// <summary>Pairs firstIndex .. firstIndex + pairs - 1 of the stream for <paramref name="seed"/>: pair k is the same
+    /// whichever batch it is generated in.</summary>
+    public static (FloatTensor Rendered, FloatTensor Observed) Generate(int pairs, ulong seed, int firstIndex)
     {
         if (pairs <= 0) throw new FpQuantException($"the number of crop pairs must be positive, got {pairs}");
         int s = NetworkNames.CropSize, c = NetworkNames.Channels;
         var rendered = new FloatTensor(pairs, c, s, s);
         var observed = new FloatTensor(pairs, c, s, s);
-        ulong stream = Hashing.Fnv1a64("synthetic-crops") ^ seed;
+        Parallel.For(0, pairs, p => GeneratePair(rendered, observed, p, seed, firstIndex + p));
+        return (rendered, observed);
+    }
+
+    private static void GeneratePair(FloatTensor rendered, FloatTensor observed, int slot, ulong seed, int index)
+    {
+        ulong stream = Hashing.Fnv1a64($"synthetic-crops-{index}") ^ seed;
         ulong counter = 0;
         float U() => Hashing.Uniform(stream, ++counter); // in [-1, 1)
-        for (int p = 0; p < pairs; p++)
-        {
-            // Object parameters shared by the pair; the rendered copy is offset as a wrong hypothesis would be.
-            float cx = 80 + 20 * U(), cy = 80 + 20 * U(), radius = 40 + 15 * U();
-            float r = 0.5f + 0.4f * U(), g = 0.5f + 0.4f * U(), b = 0.5f + 0.4f * U();
-            float dx = 12 * U(), dy = 12 * U(), dr = 6 * U();
-            ulong noiseKey = Hashing.Fnv1a64($"crop-noise-{p}") ^ seed;
-            Draw(rendered, p, cx + dx, cy + dy, radius + dr, r, g, b, background: false, noiseKey);
-            Draw(observed, p, cx, cy, radius, r, g, b, background: true, noiseKey);
-        }
-        return (rendered, observed);
+        // Object parameters shared by the pair; the rendered copy is offset as a wrong hypothesis would be.
+        float cx = 80 + 20 * U(), cy = 80 + 20 * U(), radius = 40 + 15 * U();
+        float r = 0.5f + 0.4f * U(), g = 0.5f + 0.4f * U(), b = 0.5f + 0.4f * U();
+        float dx = 12 * U(), dy = 12 * U(), dr = 6 * U();
+        ulong noiseKey = Hashing.Fnv1a64($"crop-noise-{index}") ^ seed;
+        Draw(rendered, slot, cx + dx, cy + dy, radius + dr, r, g, b, background: false, noiseKey);
+        Draw(observed, slot, cx, cy, radius, r, g, b, background: true, noiseKey);
     }
 
     private static void Draw(FloatTensor t, int p, float cx, float cy, float radius, float r, float g, float b, bool background, ulong noiseKey)

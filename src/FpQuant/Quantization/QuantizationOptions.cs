@@ -17,8 +17,9 @@ public sealed record QuantizationOptions
     public bool PerChannel { get; init; } = true;
     public bool SymmetricWeights { get; init; } = true;
     public bool SymmetricActivations { get; init; }
-    /// <summary>7-bit weights (ONNX Runtime's reduce_range, for x64 without VNNI).</summary>
-    public bool ReduceRange { get; init; }
+    /// <summary>7-bit weights (ONNX Runtime's reduce_range, for x64 without VNNI). Null means automatic: on exactly
+    /// when the execution provider is this x64 CPU and it lacks VNNI (the resolved value is recorded in the sidecar).</summary>
+    public bool? ReduceRange { get; init; }
     /// <summary>7-bit activations (PyTorch's reduce_range in its x86/fbgemm qconfig).</summary>
     public bool ReduceRangeActivations { get; init; }
     /// <summary>PyTorch's symmetric rule (s8 [-128,127], scale absmax/127.5) rather than ONNX Runtime's [-127,127].</summary>

@@ -169,7 +169,7 @@ public sealed class RewriteContext
         if (_weights.TryGetValue(key, out var r)) return r;
         var w = Index.Initializers[init];
         var ft = new FloatTensor(w.Dims.Select(d => (int)d).ToArray(), TensorProtos.ToFloats(w));
-        var (values, p) = QuantMath.QuantizeWeight(ft, Options.WeightType, Options.SymmetricWeights, Options.ReduceRange, axis, Options.TorchSymmetricRule);
+        var (values, p) = QuantMath.QuantizeWeight(ft, Options.WeightType, Options.SymmetricWeights, Options.ReduceRange ?? false, axis, Options.TorchSymmetricRule);
         string suffix = axis == null ? "" : $"_axis{axis}";
         string qn = AddInitializer(IntegerTensor($"{init}/quantized{suffix}", values, p.Type, w.Dims.ToArray()));
         long[] pdims = p.PerChannel ? new long[] { p.Scale.Length } : Array.Empty<long>();

@@ -43,7 +43,8 @@ public sealed record RuntimeSettings
             InterOpNumThreads = 1,
         };
         if (OptimizedModelPath != null) o.OptimizedModelFilePath = OptimizedModelPath;
-        if (ProfilePrefix != null) { o.EnableProfiling = true; o.ProfileOutputPathPrefix = ProfilePrefix; }
+        // The prefix must be set before profiling is enabled: enabling passes the current prefix to ONNX Runtime.
+        if (ProfilePrefix != null) { o.ProfileOutputPathPrefix = ProfilePrefix; o.EnableProfiling = true; }
         try
         {
             switch (Provider)

@@ -99,3 +99,12 @@ public sealed class FolderCalibrationSource : CalibrationSource
         }
     }
 }
+
+/// <summary>Batches already in memory (library callers with their own data, and tests).</summary>
+public sealed class InMemoryCalibrationSource : CalibrationSource
+{
+    private readonly IReadOnlyList<Dictionary<string, FloatTensor>> _batches;
+    public InMemoryCalibrationSource(IReadOnlyList<Dictionary<string, FloatTensor>> batches) { _batches = batches; }
+    public override string Description => $"{_batches.Count} in-memory batch(es)";
+    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource) => _batches;
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FpQuant.Core;
+
+namespace FpQuant.Benchmark;
+
+/// <summary>Writes report.json, report.md and the charts; every file is written whole or not at all.</summary>
+public static class ReportWriter
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static void WriteAll(BenchReport report, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, Json));
+        var charts = Charts.WriteAll(report, dir);
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown(report, charts));
+    }
+
+    public static BenchReport Read(string path) =>
+        JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(path), Json) ?? throw new FpQuantException($"'{path}' is not a bench report");
+
+    private static string F(double v, string fmt = "F2") => double.IsFinite(v) ? v.ToString(fmt, CultureInfo.InvariantCulture) : v > 0 ? "inf" : "n/a";
+
+    /// <summary>The main table's rows, shared by the console and the markdown report.</summary>
+    public static IEnumerable<string[]> TableRows(BenchReport r)
+    {
+        foreach (var v in r.Variants)
+        {
+            if (v.Failed)
+            {
+                yield return new[] { v.Name, "FAILED", v.Error ?? "", "", "", "", "", "", "", "", "", "", "" };
+                continue;
+            }
+            var f = v.Fidelity;
+            yield return new[]
+            {
+                v.Name,
+                F((v.RefineBytes + v.ScoreBytes) / 1e6, "F1"),
+                F(v.RefineCreateSeconds + v.ScoreCreateSeconds) + (v.RefineCreateCachedSeconds is double a && v.ScoreCreateCachedSeconds is double b ? $" ({F(a + b)})" : ""),
+                F(v.ColdFirstFrameSeconds),
+                v.WarmFrame == null ? "" : $"{F(v.WarmFrame.Median)} [{F(v.WarmFrame.Min)}-{F(v.WarmFrame.Max)}]",
+                v.Refine == null ? "" : F(v.RefineMsPerPair, "F1"),
+                v.Score == null ? "" : F(v.ScoreMsPerPair, "F1"),
+                F(100 * v.ScoreShare, "F0") + " %",
+                v.SpeedupNetwork is double s ? F(s) + "x" : "",
+                F(v.PeakWorkingSetBytes / 1e9),
+                f == null ? "" : F(f.ScoreSpearman, "F3"),
+                f == null ? "" : f.Top1Agrees ? "yes" : "no",
+                f == null ? "" : $"{F(f.RotationDevMaxDeg)} / {F(f.TranslationDevMaxPct)}",
+            };
+        }
+    }
+
+    public static readonly string[] TableHeader =
+    {
+        "variant", "size MB", "create s (cached)", "cold 1st frame s", "warm frame s [min-max]", "refine ms/pair", "score ms/pair",
+        "score share", "speed-up", "peak WS GB", "Spearman", "top-1", "max rot deg / trans %",
+    };
+
+    public static string Markdown(BenchReport r, IReadOnlyList<string> charts)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# fpquant first-frame benchmark");
+        sb.AppendLine();
+        sb.AppendLine($"- command: `{r.Command}`");
+        sb.AppendLine($"- started: {r.StartedUtc:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine}; ONNX Runtime {r.OnnxRuntime}, provider {r.Provider}, {r.Threads} threads");
+        sb.AppendLine($"- workload: {r.Hypotheses} hypotheses, {r.Iterations} refine iteration(s) (RefineNet batches of {r.RefineBatch}), one ScoreNet group of {r.Hypotheses}; weights {r.Weights}; {r.Crops}");
+        sb.AppendLine($"- timing: {r.Warmup} warm-up round(s), {r.Repeats} repeat(s) in alternating order; medians, [min-max]; ratios against `{r.Reference}` of this run; total {r.TotalSeconds:F0} s");
+        sb.AppendLine();
+        sb.AppendLine("| " + string.Join(" | ", TableHeader) + " |");
+        sb.AppendLine("|" + string.Concat(TableHeader.Select(_ => "---|")));
+        foreach (var row in TableRows(r)) sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
+        sb.AppendLine();
+        sb.AppendLine("Columns: size of both model files; session creation of both networks (in brackets: from ONNX Runtime's saved optimized graph, loaded with optimizations off); cold first frame = session creation + the first frame; warm frame includes synthetic crop generation; per-pair times are the networks' alone; score share = ScoreNet's part of the network time; speed-up = network time of the reference / this variant's; peak working set of the process during the variant's cold frame; fidelity against the reference on the same inputs: Spearman correlation and top-1 agreement of the scores, largest refined-pose deviation.");
+        sb.AppendLine();
+        sb.AppendLine("## Fidelity detail");
+        sb.AppendLine();
+        sb.AppendLine("| variant | score SQNR dB | refine-output SQNR dB | mean rot deg | mean trans % diameter | quantize s |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var v in r.Variants.Where(v => !v.Failed && v.Fidelity != null))
+        {
+            var f = v.Fidelity!;
+            sb.AppendLine($"| {v.Name} | {F(f.ScoreSqnrDb, "F1")} | {F(f.RefineSqnrDb, "F1")} | {F(f.RotationDevMeanDeg, "F3")} | {F(f.TranslationDevMeanPct, "F3")} | {F(v.QuantizeSeconds, "F1")} |");
+        }
+        if (r.Variants.Any(v => v.Profile != null))
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Profile (ONNX Runtime kernel time of one frame, ms)");
+            foreach (var v in r.Variants.Where(v => v.Profile != null))
+            {
+                sb.AppendLine();
+                sb.AppendLine($"### {v.Name}");
+                sb.AppendLine();
+                sb.AppendLine("| module group | ms | | op type | ms |");
+                sb.AppendLine("|---|---|---|---|---|");
+                var mods = v.Profile!.ByModule.OrderByDescending(k => k.Value).ToList();
+                var ops = v.Profile.ByOpType.OrderByDescending(k => k.Value).Take(Math.Max(mods.Count, 8)).ToList();
+                for (int i = 0; i < Math.Max(mods.Count, ops.Count); i++)
+                    sb.AppendLine($"| {(i < mods.Count ? mods[i].Key : "")} | {(i < mods.Count ? F(mods[i].Value, "F1") : "")} | | {(i < ops.Count ? ops[i].Key : "")} | {(i < ops.Count ? F(ops[i].Value, "F1") : "")} |");
+            }
+        }
+        foreach (var v in r.Variants.Where(v => v.Warnings.Count > 0))
+            sb.AppendLine($"\n- {v.Name}: {string.Join("; ", v.Warnings)}");
+        if (charts.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Charts");
+            foreach (var c in charts) sb.AppendLine($"\n![{Path.GetFileNameWithoutExtension(c)}]({Path.GetFileName(c)})");
+        }
+        return sb.ToString();
+    }
+}
