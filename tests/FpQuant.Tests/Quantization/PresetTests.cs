@@ -1,0 +1,126 @@
+using FpQuant.Core;
+using FpQuant.Networks;
+using FpQuant.Onnx;
+using FpQuant.Quantization;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Runtime;
+using FpQuant.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FpQuant.Tests.Quantization;
+
+/// <summary>
+/// Every preset on both full networks with a small calibration set. Floors: a broken rewrite (wrong scale, lost
+/// bias, saturating kernels) lands below 10 dB on these outputs; a sound int8 pipeline of ~20 quantized layers keeps
+/// 25-45 dB here, so 15 dB separates the two with margin. fp16 keeps 10 mantissa bits (about 60 dB per op): floor
+/// 40 dB. Weight-only rounding leaves activations exact: floor 25 dB.
+/// </summary>
+[Collection(ModelsCollection.Name)]
+public class PresetTests
+{
+    private readonly ExportedModels _models;
+    public PresetTests(ExportedModels models) { _models = models; }
+
+    private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 2 };
+
+    public static TheoryData<string, NetworkKind> Cases()
+    {
+        var d = new TheoryData<string, NetworkKind>();
+        foreach (var p in QuantizationPresets.All.Keys)
+            foreach (var k in new[] { NetworkKind.Refine, NetworkKind.Score })
+                d.Add(p, k);
+        return d;
+    }
+
+    private static double Floor(string preset) => preset switch
+    {
+        "fp16" => 40,
+        "weights-int8" => 25,
+        _ => 15,
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Preset_RunsAtEveryOptimizationLevel_AndKeepsSqnrAboveFloor(string preset, NetworkKind kind)
+    {
+        using var tmp = new TempDir();
+        string src = _models.Path(kind);
+        var model = OnnxModelFile.Load(src);
+        var o = QuantizationPresets.Get(preset);
+        var r = ModelQuantizer.Quantize(model, src, o, preset, new SyntheticCalibrationSource(2, 5, 2), Cpu);
+        string path = tmp.File($"{preset}.onnx");
+        ModelQuantizer.Save(r, path, src);
+        Assert.True(File.Exists(ModelQuantizer.SidecarPath(path)));
+        Assert.NotEmpty(r.QuantizedNodes);
+
+        string prefix = kind == NetworkKind.Refine ? "refine" : "score";
+        var a = Golden.Load($"{prefix}.A");
+        var b = Golden.Load($"{prefix}.B");
+        using var reference = new PairModel(src, Cpu);
+        var expected = reference.Run(a, b);
+        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_BASIC, GraphOptimizationLevel.ORT_ENABLE_EXTENDED, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        {
+            using var q = new PairModel(path, Cpu with { OptimizationLevel = level });
+            var got = q.Run(a, b);
+            Assert.Equal(expected.Count, got.Count);
+            for (int i = 0; i < got.Count; i++)
+            {
+                double sqnr = QuantMath.Sqnr(expected[i].Value.Data, got[i].Value.Data);
+                Assert.True(sqnr >= Floor(preset), $"{preset} {kind} at {level}: {got[i].Name} SQNR {sqnr:F1} dB < {Floor(preset)} dB");
+            }
+        }
+    }
+
+    [Fact]
+    public void TorchDynamic_QuantizesExactlyPyTorchsLinears()
+    {
+        var refine = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Refine)), "refine", QuantizationPresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
+        Assert.Equal(new[] { "rot_head.0.linear1", "rot_head.0.linear2", "rot_head.1", "trans_head.0.linear1", "trans_head.0.linear2", "trans_head.1" },
+            refine.QuantizedNodes.OrderBy(n => n, StringComparer.Ordinal));
+        var score = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Score)), "score", QuantizationPresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
+        Assert.Equal(new[] { "linear" }, score.QuantizedNodes);
+    }
+
+    [Fact]
+    public void ExcludeGlob_LeavesExactlyTheNamedNodesFloat()
+    {
+        var model = OnnxModelFile.Load(_models.Path(NetworkKind.Score));
+        var o = QuantizationPresets.Get("onnx-static") with { Exclude = new() { "*att*" } };
+        var r = ModelQuantizer.Quantize(model, "score", o, null, new SyntheticCalibrationSource(2, 1, 2), Cpu);
+        var quantized = r.QuantizedNodes.ToHashSet();
+        Assert.DoesNotContain(quantized, n => n.Contains("att", StringComparison.Ordinal));
+        // Everything else that the preset can quantize is quantized: every Conv, the final linear.
+        foreach (var n in model.Graph.Node.Where(n => n.OpType == "Conv")) Assert.Contains(n.Name, quantized);
+        Assert.Contains("linear", quantized);
+        // The attention projections still read their float weights.
+        var inits = r.Model.Graph.Initializer.ToDictionary(i => i.Name);
+        foreach (var w in new[] { "att.in_proj.weight", "att.out_proj.weight", "att_cross.in_proj.weight" })
+            Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Float, inits[w].DataType);
+        Assert.DoesNotContain("encoderA.0.net.0.weight", inits.Keys);
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, inits["encoderA.0.net.0.weight/quantized_axis0"].DataType);
+    }
+
+    [Fact]
+    public void SameInputsAndOptions_GiveByteIdenticalModels()
+    {
+        var model = OnnxModelFile.Load(_models.Path(NetworkKind.Score));
+        var o = QuantizationPresets.Get("convs-int8") with { ReduceRange = true };
+        var a = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 3, 2), Cpu);
+        var b = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 3, 2), Cpu);
+        Assert.Equal(OnnxModelFile.Serialize(a.Model), OnnxModelFile.Serialize(b.Model));
+        var c = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 4, 2), Cpu);
+        Assert.NotEqual(OnnxModelFile.Serialize(a.Model), OnnxModelFile.Serialize(c.Model));
+    }
+
+    [Fact]
+    public void QuantizedModels_AreAtMost27PercentOfFloat()
+    {
+        foreach (var kind in new[] { NetworkKind.Refine, NetworkKind.Score })
+        {
+            var model = OnnxModelFile.Load(_models.Path(kind));
+            var r = ModelQuantizer.Quantize(model, "m", QuantizationPresets.Get("onnx-static"), "onnx-static", new SyntheticCalibrationSource(1, 0, 1), Cpu);
+            double ratio = (double)OnnxModelFile.Serialize(r.Model).Length / new FileInfo(_models.Path(kind)).Length;
+            Assert.True(ratio <= 0.27, $"{kind}: {ratio:P1}");
+        }
+    }
+}
