@@ -20,6 +20,8 @@ public static class Program
         root.Subcommands.Add(InferCommand.Create());
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(MakeCheckpointCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

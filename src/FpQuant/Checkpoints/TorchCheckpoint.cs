@@ -188,6 +188,15 @@ public sealed class TorchCheckpoint : IDisposable
         foreach (var (key, t) in tensors)
         {
             var skey = t.Storage.Key;
+            if (remaining[skey] == 1 && !cache.ContainsKey(skey) && IsWholeContiguousFloat(t))
+            {
+                // The common case: a float32 tensor owning its storage is read straight into its array (no copy).
+                var data = new float[t.Numel];
+                ReadStorageInto(t.Storage, key, System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
+                sd.Add(key, new FloatTensor(t.Size.Select(d => checked((int)d)).ToArray(), data));
+                remaining[skey] = 0;
+                continue;
+            }
             if (!cache.TryGetValue(skey, out var bytes)) cache[skey] = bytes = ReadStorage(t.Storage, key);
             sd.Add(key, Materialize(t, bytes, key));
             if (--remaining[skey] == 0) cache.Remove(skey);
@@ -195,10 +204,28 @@ public sealed class TorchCheckpoint : IDisposable
         return sd;
     }
 
+    private static bool IsWholeContiguousFloat(TorchTensorRef t)
+    {
+        if (t.DType != TorchDType.Float32 || t.Offset != 0 || t.Numel != t.Storage.Numel) return false;
+        long expect = 1;
+        for (int d = t.Size.Length - 1; d >= 0; d--)
+        {
+            if (t.Size[d] != 1 && t.Stride[d] != expect) return false;
+            expect *= t.Size[d];
+        }
+        return true;
+    }
+
     public byte[] ReadStorage(TorchStorageRef s, string forTensor)
     {
+        var buf = GC.AllocateUninitializedArray<byte>(checked((int)s.Bytes));
+        ReadStorageInto(s, forTensor, buf);
+        return buf;
+    }
+
+    private void ReadStorageInto(TorchStorageRef s, string forTensor, Span<byte> buf)
+    {
         long bytes = s.Bytes;
-        var buf = GC.AllocateUninitializedArray<byte>(checked((int)bytes));
         if (_zip != null)
         {
             var entry = _zip.GetEntry($"{_zipPrefix}data/{s.Key}")
@@ -220,7 +247,6 @@ public sealed class TorchCheckpoint : IDisposable
             try { _file.ReadExactly(buf); }
             catch (EndOfStreamException e) { throw new FpQuantException($"checkpoint '{Path}' is truncated inside storage '{s.Key}'", e); }
         }
-        return buf;
     }
 
     /// <summary>Gathers a strided view (any offset and strides, stride 0 included) into a dense float32 tensor.</summary>

@@ -51,8 +51,12 @@ public readonly struct Mat3
     /// <summary>The angle in degrees between two rotations.</summary>
     public static double AngleDegrees(Mat3 a, Mat3 b)
     {
-        double c = ((a.T * b).Trace - 1) / 2;
-        return Math.Acos(Math.Clamp(c, -1, 1)) * 180 / Math.PI;
+        // atan2(sin, cos) of the relative rotation: exact near 0 and 180 degrees, where acos of the trace is not.
+        var r = a.T * b;
+        double c = (r.Trace - 1) / 2;
+        double sx = r.M21 - r.M12, sy = r.M02 - r.M20, sz = r.M10 - r.M01;
+        double s = Math.Sqrt(sx * sx + sy * sy + sz * sz) / 2;
+        return Math.Atan2(s, c) * 180 / Math.PI;
     }
 }
 

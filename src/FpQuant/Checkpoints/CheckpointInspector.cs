@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using FpQuant.Core;
+using FpQuant.Networks;
+
+namespace FpQuant.Checkpoints;
+
+/// <summary>What a torch.save checkpoint holds: which network, how many weights, and what else takes the bytes.</summary>
+public sealed record CheckpointInspection(
+    string Path,
+    long FileBytes,
+    string Format,
+    string StateDictLocation,
+    int Tensors,
+    long Elements,
+    long WeightBytes,
+    long OptimizerBytes,
+    long OtherTensorBytes,
+    List<string> OtherEntries,
+    Dictionary<string, int> DTypes,
+    string Network,
+    double? LoadSeconds,
+    long? LoadPeakBytes)
+{
+    public IEnumerable<string> Lines()
+    {
+        yield return $"checkpoint {System.IO.Path.GetFileName(Path)}: {FileBytes / 1e6:F1} MB, torch.save {Format} format";
+        yield return $"network: {Network}";
+        yield return $"state_dict at {StateDictLocation}: {Tensors} tensors, {Elements:N0} values, {WeightBytes / 1e6:F1} MB";
+        yield return $"optimizer state: {OptimizerBytes / 1e6:F1} MB; other tensors: {OtherTensorBytes / 1e6:F1} MB";
+        if (OtherEntries.Count > 0) yield return $"other entries: {string.Join(", ", OtherEntries)}";
+        yield return "dtypes: " + string.Join(", ", DTypes.Select(d => $"{d.Key} {d.Value}"));
+        if (LoadSeconds is double s) yield return $"load of the state_dict: {s * 1000:F0} ms, peak working set +{(LoadPeakBytes ?? 0) / 1e6:F0} MB";
+    }
+}
+
+public static class CheckpointInspector
+{
+    public static CheckpointInspection Inspect(string path, bool measureLoad = false)
+    {
+        double? seconds = null;
+        long? peak = null;
+        if (measureLoad)
+        {
+            // Measured first, in a clean state: the time and the extra memory a user pays to get the weights.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            using var self = Process.GetCurrentProcess();
+            self.Refresh();
+            long before = self.WorkingSet64;
+            long max = before;
+            var done = false;
+            var sampler = new Thread(() => { while (!Volatile.Read(ref done)) { self.Refresh(); max = Math.Max(max, self.WorkingSet64); Thread.Sleep(2); } }) { IsBackground = true };
+            sampler.Start();
+            var sw = Stopwatch.StartNew();
+            var sd = TorchCheckpoint.LoadStateDict(path);
+            seconds = sw.Elapsed.TotalSeconds;
+            Volatile.Write(ref done, true);
+            sampler.Join();
+            self.Refresh();
+            max = Math.Max(max, self.WorkingSet64);
+            peak = max - before;
+            GC.KeepAlive(sd);
+        }
+        using var ck = TorchCheckpoint.Open(path);
+        var (where, tensors) = ck.FindStateDict();
+        var weightStorages = tensors.Select(t => t.Tensor.Storage).DistinctBy(s => s.Key).ToList();
+        var weightKeys = weightStorages.Select(s => s.Key).ToHashSet();
+        var all = ck.AllTensors().ToList();
+        var optimizer = all.Where(t => t.Path.StartsWith("optimizer", StringComparison.Ordinal)).Select(t => t.Tensor.Storage)
+            .Where(s => !weightKeys.Contains(s.Key)).DistinctBy(s => s.Key).ToList();
+        var optimizerKeys = optimizer.Select(s => s.Key).ToHashSet();
+        var others = all.Select(t => t.Tensor.Storage).Where(s => !weightKeys.Contains(s.Key) && !optimizerKeys.Contains(s.Key)).DistinctBy(s => s.Key).ToList();
+        var otherEntries = new List<string>();
+        if (ck.Root is PickleDict root && where != "(root)")
+            foreach (var kv in root.Items)
+            {
+                string k = kv.Key?.ToString() ?? "?";
+                if ($"'{k}'" == where) continue;
+                otherEntries.Add(kv.Value switch
+                {
+                    long l => $"{k} = {l}",
+                    double d => $"{k} = {d}",
+                    string s => $"{k} = '{s}'",
+                    PickleDict d => $"{k} (dict of {d.Items.Count})",
+                    List<object?> l => $"{k} (list of {l.Count})",
+                    _ => $"{k} ({TorchCheckpoint.Describe(kv.Value)})",
+                });
+            }
+        return new CheckpointInspection(path, ck.FileBytes, ck.Format, where, tensors.Count, tensors.Sum(t => t.Tensor.Numel),
+            weightStorages.Sum(s => s.Bytes), optimizer.Sum(s => s.Bytes), others.Sum(s => s.Bytes), otherEntries,
+            tensors.GroupBy(t => TorchDTypes.Name(t.Tensor.DType)).ToDictionary(g => g.Key, g => g.Count()),
+            MatchNetwork(tensors.Select(t => (t.Key, t.Tensor.Size)).ToList()), seconds, peak);
+    }
+
+    /// <summary>Names the network whose state_dict the keys and shapes match, or the closest and what differs.</summary>
+    public static string MatchNetwork(IReadOnlyList<(string Key, long[] Shape)> keys)
+    {
+        var have = keys.ToDictionary(k => k.Key, k => k.Shape, StringComparer.Ordinal);
+        var scored = new[] { NetworkKind.Refine, NetworkKind.Score }.Select(kind =>
+        {
+            var schema = StateDictSchema.For(kind);
+            int matching = schema.Count(e => have.TryGetValue(e.Key, out var s) && (s.SequenceEqual(e.Shape.Select(d => (long)d)) || (e.Shape.Length == 0 && s.Aggregate(1L, (a, d) => a * d) == 1)));
+            return (kind, matching, schema.Count);
+        }).OrderByDescending(x => x.matching).ToList();
+        var best = scored[0];
+        if (best.matching == best.Count && keys.Count == best.Count)
+            return $"{best.kind.ClassName()} (all {best.Count} keys and shapes match; {StateDictSchema.ParameterCount(best.kind):N0} parameters)";
+        return $"none exactly; closest {best.kind.ClassName()} with {best.matching} of {best.Count} keys matching ({keys.Count} keys in the file)";
+    }
+}
