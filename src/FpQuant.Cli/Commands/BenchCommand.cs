@@ -19,7 +19,7 @@ public static class BenchCommand
         var variants = new Option<string[]>("--variants") { Description = "fp32, preset names or preset .json files (comma-separated or repeated); default: fp32 and every preset", AllowMultipleArgumentsPerToken = true };
         var userVariant = new Option<string[]>("--variant") { Description = "Your own files: NAME=REFINE.onnx,SCORE.onnx (repeatable)" };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per variant", DefaultValueFactory = _ => 3 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up rounds", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up rounds after the cold frame (which already runs every session once)", DefaultValueFactory = _ => 0 };
         var weights = CommonOptions.Weights();
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();

@@ -6,7 +6,8 @@ public sealed record BenchSettings
 {
     public FirstFrameSettings Frame { get; init; } = new();
     public List<VariantSpec> Variants { get; init; } = new();
-    public int Warmup { get; init; } = 1;
+    /// <summary>Untimed rounds after the cold frame; the cold frame itself already pays each session's one-time costs.</summary>
+    public int Warmup { get; init; }
     public int Repeats { get; init; } = 3;
     public string Weights { get; init; } = Networks.WeightSource.DefaultSpec;
     public Runtime.RuntimeSettings Runtime { get; init; } = new();
