@@ -37,7 +37,7 @@ public class PipelineTests
         // Egocentric: the delta rotation multiplies from the left.
         var r0 = Mat3.RotZ(0.3);
         var q2 = PoseUpdate.Apply(new Pose(r0, new Vec3(0, 0, 1)), new Vec3(0, 0, 0), new Vec3(0, 0, Math.Atanh(0.5)), 0.2);
-        Assert.Equal(Mat3.AngleDegrees(Mat3.RotZ(0.3 - angle), q2.R), 0.0, 6);
+        Assert.Equal(0.0, Mat3.AngleDegrees(Mat3.RotZ(0.3 - angle), q2.R), 6);
     }
 
     [Fact]
