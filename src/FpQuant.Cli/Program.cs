@@ -21,6 +21,8 @@ public static class Program
         root.Subcommands.Add(QuantizeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(SensitivityCommands.Sensitivity());
+        root.Subcommands.Add(SensitivityCommands.AutoQuant());
         root.Subcommands.Add(MakeCheckpointCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

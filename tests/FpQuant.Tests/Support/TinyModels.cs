@@ -79,7 +79,11 @@ public static class TinyModels
         return g.Build();
     }
 
-    /// <summary>Three layers; the middle one produces a huge outlier in one channel (a deliberately fragile layer).</summary>
+    /// <summary>
+    /// Three MatMul+Relu layers; the middle one is deliberately fragile: one weight is 1000x the others. It multiplies
+    /// a feature that layer 0 always leaves at zero, so activations stay normal, but a per-tensor weight scale set by
+    /// the outlier rounds every other weight of that layer to zero.
+    /// </summary>
     public static ModelProto FragileChain()
     {
         var g = new GraphBuilder("fragile");
@@ -88,7 +92,8 @@ public static class TinyModels
         for (int i = 0; i < 3; i++)
         {
             var w = Random((ulong)(10 + i), 0.4f, 16, 16);
-            if (i == 1) for (int r = 0; r < 16; r++) w.Data[r * 16 + 3] = r == 0 ? 400f : 0f; // column 3 explodes
+            if (i == 0) for (int r = 0; r < 16; r++) w.Data[r * 16 + 5] = 0f; // feature 5 is always zero
+            if (i == 1) w.Data[5 * 16 + 3] = 400f;                             // the outlier weight reads feature 5
             string wn = g.Initializer($"layer{i}.weight", w);
             h = g.Node("MatMul", $"layer{i}", new[] { h, wn });
             h = g.Node("Relu", $"layer{i}.relu", new[] { h });
