@@ -28,16 +28,35 @@ public sealed class QuantizationPlan
     /// <summary>Relu nodes folded into the preceding quantization (their output aliases their input).</summary>
     public HashSet<string> RemovedRelus { get; } = new(StringComparer.Ordinal);
 
-    private QuantizationPlan(GraphIndex index, QuantizationOptions options) { Index = index; Options = options; }
+    private readonly NodeSelector _selector;
+    private readonly IReadOnlySet<string> _ops;
+
+    private QuantizationPlan(GraphIndex index, QuantizationOptions options)
+    {
+        Index = index;
+        Options = options;
+        _selector = new NodeSelector(options.Include, options.Exclude);
+        _ops = options.EffectiveOpTypes;
+    }
+
+    /// <summary>Whether the options select this node (its op type and name); handlers may still leave it float.</summary>
+    public bool Selected(NodeProto node) => _ops.Contains(node.OpType) && _selector.Selects(node.Name);
+
+    /// <summary>
+    /// A Conv, MatMul or Gemm with a constant weight that stays float. Such a node must read float, not a
+    /// DequantizeLinear: ONNX Runtime (1.20+) quantizes the float weights of a compute node fed by DequantizeLinear
+    /// itself, per tensor, which silently turns a layer the user kept float into a coarse int8 one.
+    /// </summary>
+    public bool IsFloatComputeWithWeight(NodeProto node) =>
+        node.OpType is "Conv" or "MatMul" or "Gemm" && node.Input.Count > 1 && Index.IsInitializer(node.Input[1])
+        && !QuantizedNodes.ContainsKey(node.Name);
 
     public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options)
     {
         var plan = new QuantizationPlan(new GraphIndex(graph), options);
-        var selector = new NodeSelector(options.Include, options.Exclude);
-        var ops = options.EffectiveOpTypes;
         foreach (var node in graph.Node)
         {
-            if (!ops.Contains(node.OpType) || !selector.Selects(node.Name)) continue;
+            if (!plan.Selected(node)) continue;
             var handler = OpQuantizers.For(node.OpType);
             if (handler == null || !handler.Plan(node, plan)) continue;
             plan.QuantizedNodes[node.Name] = handler;

@@ -82,6 +82,15 @@ public sealed class RewriteContext
         return Float(tensor);
     }
 
+    /// <summary>What a node left float reads: a float layer with a constant weight reads the unquantized tensor when
+    /// one exists (see <see cref="QuantizationPlan.IsFloatComputeWithWeight"/>); anything else reads <see cref="Input"/>.</summary>
+    public string InputOfFloatNode(NodeProto node, string tensor)
+    {
+        if (tensor.Length > 0 && Plan.IsFloatComputeWithWeight(node) && _float.Contains(tensor) && Resolve(tensor) == tensor)
+            return tensor;
+        return Input(tensor);
+    }
+
     /// <summary>The float form of a tensor; in QOperator form, a DequantizeLinear of its integer form if needed.</summary>
     public string Float(string tensor)
     {

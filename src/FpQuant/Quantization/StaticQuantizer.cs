@@ -31,7 +31,7 @@ public static class StaticQuantizer
             }
             else
             {
-                ctx.EmitCopy(node, node.Input.Select(ctx.Input));
+                ctx.EmitCopy(node, node.Input.Select(i => ctx.InputOfFloatNode(node, i)));
             }
         }
         foreach (var o in model.Graph.Output) ctx.Float(o.Name);

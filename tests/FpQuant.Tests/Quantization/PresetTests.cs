@@ -92,6 +92,9 @@ public class PresetTests
         // Everything else that the preset can quantize is quantized: every Conv, the final linear.
         foreach (var n in model.Graph.Node.Where(n => n.OpType == "Conv")) Assert.Contains(n.Name, quantized);
         Assert.Contains("linear", quantized);
+        // The excluded layers read float inputs, not a DequantizeLinear (which ONNX Runtime would re-quantize itself).
+        foreach (var n in r.Model.Graph.Node.Where(n => n.OpType == "MatMul" && n.Name.Contains("att", StringComparison.Ordinal)))
+            Assert.All(n.Input, i => Assert.False(i.EndsWith("/dq", StringComparison.Ordinal), $"{n.Name} reads {i}"));
         // The attention projections still read their float weights.
         var inits = r.Model.Graph.Initializer.ToDictionary(i => i.Name);
         foreach (var w in new[] { "att.in_proj.weight", "att.out_proj.weight", "att_cross.in_proj.weight" })

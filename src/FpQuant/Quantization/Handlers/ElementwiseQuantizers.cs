@@ -91,6 +91,9 @@ public sealed class ReluQuantizer : IOpQuantizer
         if (!plan.Tensors.TryGetValue(x, out var src) || src is not CalibratedSource) return false;
         if (plan.Index.GraphOutputs.Contains(x) || plan.Index.GraphOutputs.Contains(y)) return false;
         if (plan.Index.ConsumersOf(x).Count != 1) return false;
+        // A float layer reading the Relu output needs it in float, which a folded Relu does not produce.
+        if (plan.Index.ConsumersOf(y).Any(c => c.OpType is "Conv" or "MatMul" or "Gemm" && c.Input.Count > 1
+                && plan.Index.IsInitializer(c.Input[1]) && !plan.Selected(c))) return false;
         plan.Tensors[x] = new CalibratedSource(y);
         plan.Tensors[y] = new SharedSource(x);
         plan.RemovedRelus.Add(node.Name);
