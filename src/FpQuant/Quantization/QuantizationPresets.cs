@@ -17,6 +17,14 @@ public static class QuantizationPresets
     /// <summary>Attention modules (the seed found them fragile).</summary>
     public static readonly string[] AttentionModules = { "*self_attn*", "att.*", "att/*", "att_cross.*", "att_cross/*" };
 
+    // Declared before All: static fields initialise in order, and All reads an embedded preset with it.
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
     public static readonly IReadOnlyDictionary<string, (string Description, QuantizationOptions Options)> All =
         new Dictionary<string, (string, QuantizationOptions)>(StringComparer.Ordinal)
         {
@@ -48,18 +56,23 @@ public static class QuantizationPresets
                 new QuantizationOptions { Mode = QuantMode.Fp16 }),
             ["weights-int8"] = ("Integer weight storage (s8 per channel) with float compute: smaller files, same math",
                 new QuantizationOptions { Mode = QuantMode.WeightsOnly, PerChannel = true }),
+            ["autoquant"] = ("Mixed precision found by 'fpquant autoquant --net both' on synthetic:0 weights (default budget): onnx-static with the most sensitive attention and head layers float; rerun autoquant for a real checkpoint",
+                LoadEmbedded("FpQuant.Presets.autoquant.json")),
         };
+
+    private static QuantizationOptions LoadEmbedded(string name)
+    {
+        using var s = typeof(QuantizationPresets).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded preset {name} is missing from the build");
+        using var doc = JsonDocument.Parse(s);
+        // Automatic reduce-range: the stored recipe must not pin the machine it was found on.
+        return doc.RootElement.GetProperty("options").Deserialize<QuantizationOptions>(Json)! with { ReduceRange = null };
+    }
 
     public static QuantizationOptions Get(string name) =>
         All.TryGetValue(name, out var p) ? p.Options
             : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or --preset-file FILE.json");
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-    };
 
     public static QuantizationOptions LoadFile(string path)
     {

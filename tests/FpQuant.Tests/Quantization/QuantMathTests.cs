@@ -117,3 +117,23 @@ public class QuantMathTests
         Assert.True(QuantMath.Sqnr(new[] { 1f }, new[] { 1f }) > 300);
     }
 }
+
+public class PresetCatalogTests
+{
+    [Fact]
+    public void EmbeddedAutoquantRecipe_LoadsWithItsFloatLayers_AndAutomaticReduceRange()
+    {
+        var o = FpQuant.Quantization.QuantizationPresets.Get("autoquant");
+        Assert.Equal(FpQuant.Quantization.QuantMode.Static, o.Mode);
+        Assert.Contains("att_cross", o.Exclude);
+        Assert.Contains("trans_head.0.self_attn.in_proj", o.Exclude);
+        Assert.Null(o.ReduceRange);
+    }
+
+    [Fact]
+    public void UnknownPreset_NamesTheChoices()
+    {
+        var e = Assert.Throws<FpQuant.Core.FpQuantException>(() => FpQuant.Quantization.QuantizationPresets.Get("int3"));
+        Assert.Contains("convs-int8", e.Message);
+    }
+}
