@@ -25,7 +25,7 @@ public static class BenchCommand
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Report folder (default: a fresh folder under bench-results/)" };
         var profile = new Option<bool>("--profile") { Description = "Also run ONNX Runtime's profiler and break time down by op type and module" };
-        var calib = new Option<int>("--calibration-count") { Description = "Synthetic pairs for calibrating static presets", DefaultValueFactory = _ => 16 };
+        var calib = new Option<int>("--calibration-count") { Description = "Synthetic pairs for calibrating static presets", DefaultValueFactory = _ => 8 };
         var cache = new Option<string>("--cache") { Description = "Folder for exported and quantized models (reused across runs)", DefaultValueFactory = _ => Path.Combine("bench-results", "model-cache") };
         var noStartupCache = new Option<bool>("--no-startup-cache") { Description = "Skip measuring start-up from ONNX Runtime's saved optimized graph" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops", DefaultValueFactory = _ => 0 };

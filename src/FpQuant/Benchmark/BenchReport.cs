@@ -12,7 +12,7 @@ public sealed record BenchSettings
     public string Weights { get; init; } = Networks.WeightSource.DefaultSpec;
     public Runtime.RuntimeSettings Runtime { get; init; } = new();
     public bool Profile { get; init; }
-    public int CalibrationPairs { get; init; } = 16;
+    public int CalibrationPairs { get; init; } = 8;
     public ulong CropSeed { get; init; }
     public string CacheDir { get; init; } = Path.Combine("bench-results", "model-cache");
     /// <summary>Also measure start-up from ONNX Runtime's saved optimized graph (loaded with optimizations off).</summary>

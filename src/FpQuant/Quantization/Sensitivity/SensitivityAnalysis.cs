@@ -121,13 +121,22 @@ public sealed class SensitivityAnalysis
             .Select(n => n.Output[0]).Where(o => _model.Graph.Node.Any(x => x.Output.Contains(o[..^3])) || new GraphIndex(_model.Graph).GraphInputs.Contains(o[..^3]))
             .ToList();
         if (dqOutputs.Count == 0) return new();
-        var floatNames = dqOutputs.Select(o => o[..^3]).ToList();
+        // A Relu folded into its producer's quantization makes the quantized tensor stand for the Relu's output:
+        // compare it with that, not with the pre-Relu float tensor.
+        var index = new GraphIndex(_model.Graph);
+        var kept = quantized.Graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        string FloatCounterpart(string t)
+        {
+            var c = index.ConsumersOf(t);
+            return c.Count == 1 && c[0].OpType == "Relu" && !kept.Contains(c[0].Name) ? c[0].Output[0] : t;
+        }
+        var floatNames = dqOutputs.Select(o => FloatCounterpart(o[..^3])).ToList();
         var f = RunWithOutputs(_model, _eval[0], floatNames);
         var q = RunWithOutputs(quantized, _eval[0], dqOutputs);
         var list = new List<TensorSqnr>();
         for (int i = 0; i < floatNames.Count; i++)
             if (f.TryGetValue(floatNames[i], out var a) && q.TryGetValue(dqOutputs[i], out var b) && a.Length == b.Length)
-                list.Add(new TensorSqnr(floatNames[i], QuantMath.Sqnr(a, b)));
+                list.Add(new TensorSqnr(dqOutputs[i][..^3], QuantMath.Sqnr(a, b)));
         return list.OrderBy(t => t.SqnrDb).ToList();
     }
 
