@@ -26,57 +26,45 @@ public static class Charts
 
     private static Tick[] Labels(IReadOnlyList<VariantResult> v) => v.Select((x, i) => new Tick(i, x.Name)).ToArray();
 
-    private static Plot Latency(IReadOnlyList<VariantResult> v)
+    /// <summary>One stacked bar per variant; each segment a (label, colour, value) in stacking order.</summary>
+    private static Plot StackedBars(IReadOnlyList<VariantResult> v, string title, string yLabel,
+        (string Label, Color Color, Func<VariantResult, double> Value)[] segments)
     {
         var p = new Plot();
         var bars = new List<Bar>();
         for (int i = 0; i < v.Count; i++)
         {
-            double refine = v[i].Refine!.Median, score = v[i].Score!.Median;
-            double other = Math.Max(0, v[i].WarmFrame!.Median - refine - score);
-            bars.Add(new Bar { Position = i, ValueBase = 0, Value = refine, FillColor = Colors.SteelBlue });
-            bars.Add(new Bar { Position = i, ValueBase = refine, Value = refine + score, FillColor = Colors.DarkOrange });
-            bars.Add(new Bar { Position = i, ValueBase = refine + score, Value = refine + score + other, FillColor = Colors.Gray });
+            double bottom = 0;
+            foreach (var seg in segments)
+            {
+                double top = bottom + seg.Value(v[i]);
+                bars.Add(new Bar { Position = i, ValueBase = bottom, Value = top, FillColor = seg.Color });
+                bottom = top;
+            }
         }
         p.Add.Bars(bars);
         p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Labels(v));
         p.Axes.Bottom.TickLabelStyle.Rotation = 30;
         p.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        p.Title("Warm first frame by stage (median)");
-        p.YLabel("seconds");
-        p.ShowLegend(new LegendItem[]
-        {
-            new() { LabelText = "RefineNet", FillColor = Colors.SteelBlue },
-            new() { LabelText = "ScoreNet", FillColor = Colors.DarkOrange },
-            new() { LabelText = "crops, pose update", FillColor = Colors.Gray },
-        });
+        p.Title(title);
+        p.YLabel(yLabel);
+        p.ShowLegend(segments.Select(seg => new LegendItem { LabelText = seg.Label, FillColor = seg.Color }).ToArray());
         p.Axes.Margins(bottom: 0);
         return p;
     }
 
-    private static Plot Size(IReadOnlyList<VariantResult> v)
+    private static Plot Latency(IReadOnlyList<VariantResult> v) => StackedBars(v, "Warm first frame by stage (median)", "seconds", new (string, Color, Func<VariantResult, double>)[]
     {
-        var p = new Plot();
-        var bars = new List<Bar>();
-        for (int i = 0; i < v.Count; i++)
-        {
-            bars.Add(new Bar { Position = i, ValueBase = 0, Value = v[i].RefineBytes / 1e6, FillColor = Colors.SteelBlue });
-            bars.Add(new Bar { Position = i, ValueBase = v[i].RefineBytes / 1e6, Value = (v[i].RefineBytes + v[i].ScoreBytes) / 1e6, FillColor = Colors.DarkOrange });
-        }
-        p.Add.Bars(bars);
-        p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Labels(v));
-        p.Axes.Bottom.TickLabelStyle.Rotation = 30;
-        p.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
-        p.Title("Model size on disk");
-        p.YLabel("MB");
-        p.ShowLegend(new LegendItem[]
-        {
-            new() { LabelText = "refine model", FillColor = Colors.SteelBlue },
-            new() { LabelText = "score model", FillColor = Colors.DarkOrange },
-        });
-        p.Axes.Margins(bottom: 0);
-        return p;
-    }
+        ("RefineNet", Colors.SteelBlue, x => x.Refine!.Median),
+        ("ScoreNet", Colors.DarkOrange, x => x.Score!.Median),
+        ("crops, pose update", Colors.Gray, x => Math.Max(0, x.WarmFrame!.Median - x.Refine!.Median - x.Score!.Median)),
+    });
+
+    private static Plot Size(IReadOnlyList<VariantResult> v) => StackedBars(v, "Model size on disk", "MB", new (string, Color, Func<VariantResult, double>)[]
+    {
+        ("refine model", Colors.SteelBlue, x => x.RefineBytes / 1e6),
+        ("score model", Colors.DarkOrange, x => x.ScoreBytes / 1e6),
+    });
 
     private static Plot FidelityVsSpeed(IReadOnlyList<VariantResult> v)
     {

@@ -46,34 +46,13 @@ public sealed class ModelRunner : IDisposable
         foreach (var name in inputs.Keys)
             if (!InputNames.Contains(name))
                 throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
-        var names = InputNames.ToArray();
-        var values = new OrtValue[names.Length];
         try
         {
-            for (int i = 0; i < names.Length; i++)
-            {
-                var t = inputs[names[i]];
-                values[i] = OrtValue.CreateTensorValueFromMemory(t.Data, t.Shape.Select(d => (long)d).ToArray());
-            }
-            var outNames = (outputs ?? OutputNames).ToArray();
-            using var runOptions = new RunOptions();
-            using var results = _session.Run(runOptions, names, values, outNames);
-            var list = new List<(string, FloatTensor)>(outNames.Length);
-            for (int i = 0; i < outNames.Length; i++)
-            {
-                var info = results[i].GetTensorTypeAndShape();
-                var shape = info.Shape.Select(d => (int)d).ToArray();
-                list.Add((outNames[i], new FloatTensor(shape, results[i].GetTensorDataAsSpan<float>().ToArray())));
-            }
-            return list;
+            return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
         }
         catch (OnnxRuntimeException e)
         {
             throw new FpQuantException($"running '{ModelPath}' failed: {e.Message}", e);
-        }
-        finally
-        {
-            foreach (var v in values) v?.Dispose();
         }
     }
 

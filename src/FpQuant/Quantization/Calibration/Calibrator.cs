@@ -73,26 +73,13 @@ public static class Calibrator
 
     private static void RunBatch(InferenceSession session, Dictionary<string, FloatTensor> batch, string[] outputs, Action<string, ReadOnlySpan<float>> sink)
     {
-        var names = batch.Keys.ToArray();
-        var values = names.Select(n => OrtValue.CreateTensorValueFromMemory(batch[n].Data, batch[n].Shape.Select(d => (long)d).ToArray())).ToArray();
         try
         {
-            using var ro = new RunOptions();
-            using var results = session.Run(ro, names, values, outputs);
-            for (int i = 0; i < outputs.Length; i++)
-            {
-                var info = results[i].GetTensorTypeAndShape();
-                if (info.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float) continue;
-                sink(outputs[i], results[i].GetTensorDataAsSpan<float>());
-            }
+            SessionRun.Run(session, batch, outputs, (_, name, data, _) => sink(name, data));
         }
         catch (OnnxRuntimeException e)
         {
             throw new FpQuantException($"calibration run failed: {e.Message}", e);
-        }
-        finally
-        {
-            foreach (var v in values) v.Dispose();
         }
     }
 }

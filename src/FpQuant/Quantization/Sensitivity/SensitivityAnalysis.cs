@@ -150,18 +150,10 @@ public sealed class SensitivityAnalysis
             aug.Graph.Output.Add(new ValueInfoProto { Name = n, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
         using var so = _settings.CreateSessionOptions();
         using var s = new InferenceSession(aug.ToByteArray(), so);
-        var inNames = batch.Keys.ToArray();
-        var values = inNames.Select(n => OrtValue.CreateTensorValueFromMemory(batch[n].Data, batch[n].Shape.Select(d => (long)d).ToArray())).ToArray();
-        try
-        {
-            using var ro = new RunOptions();
-            using var res = s.Run(ro, inNames, values, wanted.ToArray());
-            var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
-            for (int i = 0; i < wanted.Count; i++) d[wanted[i]] = res[i].GetTensorDataAsSpan<float>().ToArray();
-            foreach (var n in names.Where(inputs.Contains)) d[n] = batch[n].Data;
-            return d;
-        }
-        finally { foreach (var v in values) v.Dispose(); }
+        var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        SessionRun.Run(s, batch, wanted, (_, name, data, _) => d[name] = data.ToArray());
+        foreach (var n in names.Where(inputs.Contains)) d[n] = batch[n].Data;
+        return d;
     }
 
     private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, FloatTensor>> batches)
@@ -169,20 +161,7 @@ public sealed class SensitivityAnalysis
         using var so = _settings.CreateSessionOptions();
         using var s = new InferenceSession(m.ToByteArray(), so);
         var outNames = s.OutputMetadata.Keys.ToArray();
-        var all = new List<List<(string, FloatTensor)>>();
-        foreach (var batch in batches)
-        {
-            var inNames = batch.Keys.ToArray();
-            var values = inNames.Select(n => OrtValue.CreateTensorValueFromMemory(batch[n].Data, batch[n].Shape.Select(d => (long)d).ToArray())).ToArray();
-            try
-            {
-                using var ro = new RunOptions();
-                using var res = s.Run(ro, inNames, values, outNames);
-                all.Add(outNames.Select((n, i) => (n, new FloatTensor(res[i].GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray(), res[i].GetTensorDataAsSpan<float>().ToArray()))).ToList());
-            }
-            finally { foreach (var v in values) v.Dispose(); }
-        }
-        return all;
+        return batches.Select(b => SessionRun.Run(s, b, outNames)).ToList();
     }
 
     /// <summary>Median seconds of one run of a model over the evaluation batches, after one warm-up run.</summary>
@@ -192,21 +171,14 @@ public sealed class SensitivityAnalysis
         using var s = new InferenceSession(m.ToByteArray(), so);
         var outNames = s.OutputMetadata.Keys.ToArray();
         var batch = _eval[0];
-        var inNames = batch.Keys.ToArray();
-        var values = inNames.Select(n => OrtValue.CreateTensorValueFromMemory(batch[n].Data, batch[n].Shape.Select(d => (long)d).ToArray())).ToArray();
-        try
+        SessionRun.Run(s, batch, outNames, (_, _, _, _) => { });
+        var times = new List<double>();
+        for (int i = 0; i < repeats; i++)
         {
-            using var ro = new RunOptions();
-            s.Run(ro, inNames, values, outNames).Dispose();
-            var times = new List<double>();
-            for (int i = 0; i < repeats; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                s.Run(ro, inNames, values, outNames).Dispose();
-                times.Add(sw.Elapsed.TotalSeconds);
-            }
-            return FpQuant.Benchmark.Summary.Of(times).Median;
+            var sw = Stopwatch.StartNew();
+            SessionRun.Run(s, batch, outNames, (_, _, _, _) => { });
+            times.Add(sw.Elapsed.TotalSeconds);
         }
-        finally { foreach (var v in values) v.Dispose(); }
+        return FpQuant.Benchmark.Summary.Of(times).Median;
     }
 }
