@@ -46,9 +46,10 @@ public static class Charts
         p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(Labels(v));
         p.Axes.Bottom.TickLabelStyle.Rotation = 30;
         p.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        p.Axes.Bottom.MinimumSize = 110; // room for the rotated variant names
         p.Title(title);
         p.YLabel(yLabel);
-        p.ShowLegend(segments.Select(seg => new LegendItem { LabelText = seg.Label, FillColor = seg.Color }).ToArray());
+        p.ShowLegend(segments.Select(seg => new LegendItem { LabelText = seg.Label, FillColor = seg.Color }).ToArray(), Alignment.UpperRight);
         p.Axes.Margins(bottom: 0);
         return p;
     }
@@ -79,7 +80,7 @@ public static class Charts
         p.Title("Fidelity against speed-up (vs the reference)");
         p.XLabel("network speed-up (x)");
         p.YLabel("score SQNR dB (capped at 80)");
-        p.ShowLegend();
+        p.ShowLegend(Alignment.UpperRight);
         return p;
     }
 }
