@@ -38,12 +38,13 @@ public static class QuantizeCommand
         var calibDir = new Option<string>("--calibration-dir") { Description = "Folder of PREFIX.INPUT.bin raw float32 calibration inputs" };
         var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => 8 };
         var block = new Option<string[]>("--fp16-block") { Description = "Op types kept float32 in fp16 mode (repeatable)" };
+        var fp16Io = new Option<string>("--fp16-io") { Description = "fp16 mode: keep float32 inputs and outputs (float32, the default) or make them float16" };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Quantize an ONNX model: static/dynamic/weights-only/fp16, QDQ or QOperator")
         {
             model, net, weights, output, preset, presetFile, mode, format, wtype, atype, perChannel, perTensor, symW, symA, reduce, reduceAct,
-            ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, provider, threads,
+            ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, provider, threads,
         };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
@@ -74,6 +75,15 @@ public static class QuantizeCommand
             if (p.GetValue(bins) is int b) o = o with { HistogramBins = b };
             if (p.GetValue(qbins) is int qb) o = o with { QuantizedBins = qb };
             if (Given(block)) o = o with { Fp16BlockOps = p.GetValue(block)!.ToList() };
+            if (Given(fp16Io)) o = o with
+            {
+                Fp16KeepIoTypes = p.GetValue(fp16Io)!.Trim().ToLowerInvariant() switch
+                {
+                    "float32" or "fp32" => true,
+                    "float16" or "fp16" => false,
+                    var x => throw new FpQuantException($"--fp16-io '{x}': use float32 or float16"),
+                },
+            };
 
             var settings = CommonOptions.Settings(p, provider, threads);
             var source = ParseCalibration(p.GetValue(calib)!, p.GetValue(calibDir), p.GetValue(calibBatch));
