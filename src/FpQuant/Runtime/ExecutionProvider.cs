@@ -72,7 +72,7 @@ public sealed record RuntimeSettings
         {
             o.Dispose();
             throw new FpQuantException($"execution provider '{Provider}' is not available in this ONNX Runtime build ({e.Message}); " +
-                "use --provider cpu, or build with -p:OrtGpu=true on a machine with CUDA", e);
+                "use --provider cpu; for a GPU, build with -p:OrtGpu=true (Microsoft.ML.OnnxRuntime.Gpu.Linux) on a machine with the CUDA 13 and cuDNN libraries", e);
         }
         return o;
     }
