@@ -268,36 +268,3 @@ public sealed class BenchRunner
             trans.Count > 0 ? trans.Average() : 0, trans.Count > 0 ? trans.Max() : 0);
     }
 }
-
-/// <summary>Samples the process working set in the background to find the peak while a variant runs.</summary>
-public sealed class WorkingSetSampler : IDisposable
-{
-    private readonly Process _self = Process.GetCurrentProcess();
-    private readonly Thread _thread;
-    private volatile bool _stop;
-    private long _peak;
-
-    public WorkingSetSampler()
-    {
-        _thread = new Thread(Loop) { IsBackground = true, Name = "working-set sampler" };
-        _thread.Start();
-    }
-
-    public long Current() { _self.Refresh(); return _self.WorkingSet64; }
-    public void ResetPeak() => Interlocked.Exchange(ref _peak, Current());
-    public long Peak() { Sample(); return Interlocked.Read(ref _peak); }
-
-    private void Sample()
-    {
-        long v = Current();
-        long p;
-        while (v > (p = Interlocked.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, v, p) != p) { }
-    }
-
-    private void Loop()
-    {
-        while (!_stop) { Sample(); Thread.Sleep(10); }
-    }
-
-    public void Dispose() { _stop = true; _thread.Join(); }
-}

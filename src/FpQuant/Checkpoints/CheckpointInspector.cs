@@ -44,21 +44,13 @@ public static class CheckpointInspector
             // Measured first, in a clean state: the time and the extra memory a user pays to get the weights.
             GC.Collect();
             GC.WaitForPendingFinalizers();
-            using var self = Process.GetCurrentProcess();
-            self.Refresh();
-            long before = self.WorkingSet64;
-            long max = before;
-            var done = false;
-            var sampler = new Thread(() => { while (!Volatile.Read(ref done)) { self.Refresh(); max = Math.Max(max, self.WorkingSet64); Thread.Sleep(2); } }) { IsBackground = true };
-            sampler.Start();
+            using var sampler = new Runtime.WorkingSetSampler(intervalMs: 2);
+            long before = sampler.Current();
+            sampler.ResetPeak();
             var sw = Stopwatch.StartNew();
             var sd = TorchCheckpoint.LoadStateDict(path);
             seconds = sw.Elapsed.TotalSeconds;
-            Volatile.Write(ref done, true);
-            sampler.Join();
-            self.Refresh();
-            max = Math.Max(max, self.WorkingSet64);
-            peak = max - before;
+            peak = sampler.Peak() - before;
             GC.KeepAlive(sd);
         }
         using var ck = TorchCheckpoint.Open(path);

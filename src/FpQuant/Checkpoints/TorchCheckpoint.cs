@@ -204,17 +204,8 @@ public sealed class TorchCheckpoint : IDisposable
         return sd;
     }
 
-    private static bool IsWholeContiguousFloat(TorchTensorRef t)
-    {
-        if (t.DType != TorchDType.Float32 || t.Offset != 0 || t.Numel != t.Storage.Numel) return false;
-        long expect = 1;
-        for (int d = t.Size.Length - 1; d >= 0; d--)
-        {
-            if (t.Size[d] != 1 && t.Stride[d] != expect) return false;
-            expect *= t.Size[d];
-        }
-        return true;
-    }
+    private static bool IsWholeContiguousFloat(TorchTensorRef t) =>
+        t.DType == TorchDType.Float32 && t.Offset == 0 && t.Numel == t.Storage.Numel && t.IsContiguous;
 
     public byte[] ReadStorage(TorchStorageRef s, string forTensor)
     {
@@ -262,9 +253,7 @@ public sealed class TorchCheckpoint : IDisposable
             throw new FpQuantException($"checkpoint '{Path}': tensor '{key}' reaches element {maxIndex} of a storage of {storageElems}");
         var shape = t.Size.Select(d => checked((int)d)).ToArray();
         var data = new float[n];
-        bool contiguous = true;
-        for (long d = rank - 1, expect = 1; d >= 0; d--) { if (t.Size[d] != 1 && t.Stride[d] != expect) contiguous = false; expect *= t.Size[d]; }
-        if (contiguous && t.DType == TorchDType.Float32)
+        if (t.IsContiguous && t.DType == TorchDType.Float32)
         {
             MemoryMarshal.Cast<byte, float>(storage.AsSpan((int)(t.Offset * 4), (int)(n * 4))).CopyTo(data);
             return new FloatTensor(shape, data);

@@ -25,9 +25,7 @@ public static class ModelQuantizer
         CalibrationSource? calibration, RuntimeSettings settings, IProgress<string>? progress = null)
     {
         options.Validate();
-        // Integer kernels on an x64 CPU without VNNI saturate with full-range s8 weights: resolve "auto" here.
-        bool integerCompute = options.Mode is QuantMode.Static or QuantMode.Dynamic;
-        options = options with { ReduceRange = options.ReduceRange ?? (integerCompute && options.WeightType == QuantType.S8 && !options.ReduceRangeActivations && CpuFeatures.NeedsReducedRangeWeights(settings.Provider)) };
+        options = options.WithResolvedReduceRange(settings.Provider);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         ModelProto output;
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();

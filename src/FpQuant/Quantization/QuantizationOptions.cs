@@ -57,6 +57,15 @@ public sealed record QuantizationOptions
         _ => new List<string>(),
     }, StringComparer.Ordinal);
 
+    /// <summary>Resolves automatic reduce-range: 7-bit weights exactly when integer kernels with full-range s8
+    /// weights would saturate on this execution provider (an x64 CPU without VNNI) and 7-bit activations do not
+    /// already prevent it.</summary>
+    public QuantizationOptions WithResolvedReduceRange(Runtime.ExecutionProviderKind provider) => this with
+    {
+        ReduceRange = ReduceRange ?? (Mode is QuantMode.Static or QuantMode.Dynamic && WeightType == QuantType.S8
+            && !ReduceRangeActivations && Runtime.CpuFeatures.NeedsReducedRangeWeights(provider)),
+    };
+
     public void Validate()
     {
         if (Percentile <= 0 || Percentile > 100)

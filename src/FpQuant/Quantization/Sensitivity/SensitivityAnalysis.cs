@@ -49,7 +49,7 @@ public sealed class SensitivityAnalysis
             throw new FpQuantException("sensitivity analysis works on static quantization: use a static preset or --mode static");
         _model = model;
         _source = source;
-        _options = options with { ReduceRange = options.ReduceRange ?? (options.WeightType == QuantType.S8 && !options.ReduceRangeActivations && CpuFeatures.NeedsReducedRangeWeights(settings.Provider)) };
+        _options = options.WithResolvedReduceRange(settings.Provider);
         _calibration = calibration;
         _settings = settings;
         try { _kind = ModelSignature.Of(model, source).Kind; } catch (FpQuantException) { _kind = null; }
