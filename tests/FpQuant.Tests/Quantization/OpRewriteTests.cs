@@ -22,6 +22,11 @@ public class OpRewriteTests
 
     private static float MaxAbs(FloatTensor t) => t.Data.Max(MathF.Abs);
 
+    /// <summary>Worst-case error of a K-term dot product with rounded inputs (step sx) and weights (step sw),
+    /// plus half an output step (sy) and half a bias step (sx sw) where those are quantized.</summary>
+    private static double DotBound(int k, double maxW, double maxX, double sx, double sw, double sy = 0, bool bias = false) =>
+        sy / 2 + k * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + (bias ? sx * sw / 2 : 0) + 1e-5;
+
     public static TheoryData<QuantFormat> Formats => new() { QuantFormat.Qdq, QuantFormat.QOperator };
 
     [Theory]
@@ -46,7 +51,7 @@ public class OpRewriteTests
             int c = i / plane % 4;
             float maxW = w.Data.Skip(c * k).Take(k).Max(MathF.Abs);
             float sw = wScales[c];
-            double bound = sy / 2 + k * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + sx * sw / 2 + 1e-5;
+            double bound = DotBound(k, maxW, maxX, sx, sw, sy, bias: true);
             Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
         }
     }
@@ -93,7 +98,7 @@ public class OpRewriteTests
         {
             int j = i % 8;
             float maxW = Enumerable.Range(0, 16).Max(kk => MathF.Abs(w[kk * 8 + j]));
-            double bound = sy / 2 + 16 * (maxW * sx / 2 + maxX * ws[j] / 2 + sx * ws[j] / 4) + 1e-5;
+            double bound = DotBound(16, maxW, maxX, sx, ws[j], sy);
             Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
         }
     }
@@ -112,7 +117,7 @@ public class OpRewriteTests
         var y = TinyModels.Run(m, feed, tmp.Path, "f")[0].Value;
         var yq = TinyModels.Run(r.Model, feed, tmp.Path, "q")[0].Value;
         float sa = r.Params["A"].Scale[0], sb = r.Params["B"].Scale[0], sqk = r.Params["qk"].Scale[0];
-        double delta = 8 * (MaxAbs(a) * sb / 2 + MaxAbs(b) * sa / 2 + sa * sb / 4) + sqk / 2;
+        double delta = DotBound(8, MaxAbs(b), MaxAbs(a), sa, sb, sqk) - 1e-5;
         // Softmax moves by at most e^(2 delta) - 1 when its inputs move by delta; its output step is 1/255.
         double bound = Math.Exp(2 * delta) - 1 + 0.5 / 255 + 1e-5;
         double worst = y.Data.Zip(yq.Data).Max(t => Math.Abs(t.First - t.Second));
@@ -143,7 +148,7 @@ public class OpRewriteTests
         {
             int j = i % 5;
             float maxW = w.Skip(j * 10).Take(10).Max(MathF.Abs);
-            double bound = sy / 2 + 10 * (maxW * sx / 2 + maxX * ws[j] / 2 + sx * ws[j] / 4) + sx * ws[j] / 2 + 1e-5;
+            double bound = DotBound(10, maxW, maxX, sx, ws[j], sy, bias: true);
             Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
         }
     }
@@ -189,7 +194,7 @@ public class OpRewriteTests
         float sx = (Math.Max(mx, 0) - Math.Min(mn, 0)) / 255f; // DynamicQuantizeLinear's own range
         float sw = TensorProtos.ToFloats(r.Model.Graph.Initializer.First(i => i.Name == "fc.weight/scale"))[0];
         Assert.Equal(w.Max(MathF.Abs) / (r.Options.ReduceRange == true ? 64f : 127f), sw, 6);
-        double bound = 16 * (w.Max(MathF.Abs) * sx / 2 + MaxAbs(x) * sw / 2 + sx * sw / 4) + 1e-5;
+        double bound = DotBound(16, w.Max(MathF.Abs), MaxAbs(x), sx, sw);
         double worst = y.Data.Zip(yq.Data).Max(t => Math.Abs(t.First - t.Second));
         Assert.True(worst <= bound, $"worst {worst} > bound {bound}");
     }
