@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(SensitivityCommands.Sensitivity());
         root.Subcommands.Add(SensitivityCommands.AutoQuant());
         root.Subcommands.Add(MakeCheckpointCommand.Create());
+        root.Subcommands.Add(RegisterCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -25,13 +25,14 @@ public static class BenchCommand
         var threads = CommonOptions.Threads();
         var output = new Option<string>("--out") { Description = "Report folder (default: a fresh folder under bench-results/)" };
         var profile = new Option<bool>("--profile") { Description = "Also run ONNX Runtime's profiler and break time down by op type and module" };
-        var calib = new Option<int>("--calibration-count") { Description = "Synthetic pairs for calibrating static presets", DefaultValueFactory = _ => 8 };
+        var calib = new Option<int>("--calibration-count") { Description = "Pairs (crops of the scene, or synthetic) for calibrating static presets", DefaultValueFactory = _ => 8 };
         var cache = new Option<string>("--cache") { Description = "Folder for exported and quantized models (reused across runs)", DefaultValueFactory = _ => Path.Combine("bench-results", "model-cache") };
         var noStartupCache = new Option<bool>("--no-startup-cache") { Description = "Skip measuring start-up from ONNX Runtime's saved optimized graph" };
-        var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops", DefaultValueFactory = _ => 0 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops (with --scene synthetic)", DefaultValueFactory = _ => 0 };
+        var scene = new Option<string>("--scene") { Description = "Crops from: demo (the built-in RGB-D scene, rendered and cropped), a scene folder (rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj), or synthetic (generated crops, no rendering)", DefaultValueFactory = _ => "demo" };
         var cmd = new Command("bench", "Benchmark FoundationPose's first frame for fp32 and every quantized variant, side by side")
         {
-            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed,
+            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed, scene,
         };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
@@ -53,6 +54,7 @@ public static class BenchCommand
                 CacheDir = p.GetValue(cache)!,
                 StartupCache = !p.GetValue(noStartupCache),
                 CropSeed = p.GetValue(seed),
+                Scene = p.GetValue(scene)!,
             };
             if (settings.Warmup < 0) throw new FpQuantException($"--warmup must be 0 or more, got {settings.Warmup}");
             string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss"));

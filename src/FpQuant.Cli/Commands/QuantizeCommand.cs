@@ -34,7 +34,7 @@ public static class QuantizeCommand
         var percentile = new Option<double?>("--percentile") { Description = "Percentile for --calibration-method percentile (default 99.999)" };
         var bins = new Option<int?>("--bins") { Description = "Histogram bins (default 2048)" };
         var qbins = new Option<int?>("--quantized-bins") { Description = "Quantized bins for entropy (default 128)" };
-        var calib = new Option<string>("--calibration") { Description = "synthetic:COUNT[:SEED] (structured synthetic crops)", DefaultValueFactory = _ => "synthetic:32:0" };
+        var calib = new Option<string>("--calibration") { Description = "synthetic:COUNT[:SEED] (structured synthetic crops), scene:demo[:COUNT] or scene:FOLDER[:COUNT] (real crops of a frame)", DefaultValueFactory = _ => "synthetic:32:0" };
         var calibDir = new Option<string>("--calibration-dir") { Description = "Folder of PREFIX.INPUT.bin raw float32 calibration inputs" };
         var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => 8 };
         var block = new Option<string[]>("--fp16-block") { Description = "Op types kept float32 in fp16 mode (repeatable)" };
@@ -94,7 +94,7 @@ public static class QuantizeCommand
             {
                 var kind = NetworkNames.ParseKind(netName);
                 input = NetworkExport.Build(kind, p.GetValue(weights)!);
-                sourceName = $"{kind.Id()} ({WeightSource.Describe(p.GetValue(weights)!)})";
+                sourceName = $"{kind.Id()} ({WeightSource.Describe(kind, p.GetValue(weights)!)})";
                 outPath = p.GetValue(output) ?? Path.Combine("weights", kind.Id(), "model_quantized.onnx");
             }
             else
@@ -114,15 +114,7 @@ public static class QuantizeCommand
         return cmd;
     }
 
-    public static CalibrationSource ParseCalibration(string spec, string? dir, int batch)
-    {
-        if (dir != null) return new FolderCalibrationSource(dir);
-        var parts = spec.Split(':');
-        if (parts[0] != "synthetic" || parts.Length > 3 || parts.Length < 2 || !int.TryParse(parts[1], out int count) || count <= 0
-            || (parts.Length == 3 && !ulong.TryParse(parts[2], out _)))
-            throw new FpQuantException($"--calibration '{spec}': use synthetic:COUNT[:SEED] (e.g. synthetic:32:0), or --calibration-dir DIR");
-        return new SyntheticCalibrationSource(count, parts.Length == 3 ? ulong.Parse(parts[2]) : 0, batch);
-    }
+    public static CalibrationSource ParseCalibration(string spec, string? dir, int batch) => CalibrationSpec.Parse(spec, dir, batch);
 
     private static bool ParseBool(string s, string option) => s.Trim().ToLowerInvariant() switch
     {

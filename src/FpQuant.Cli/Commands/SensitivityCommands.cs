@@ -15,7 +15,7 @@ public static class SensitivityCommands
             new Option<string>("--net") { Description = "Instead of --model: refine or score (exported with --weights)" },
             CommonOptions.Weights(),
             new Option<string>("--preset") { Description = "Static recipe whose layers are examined", DefaultValueFactory = _ => "onnx-static" },
-            new Option<string>("--calibration") { Description = "synthetic:COUNT[:SEED]; the first batch is also the evaluation set", DefaultValueFactory = _ => "synthetic:8:0" },
+            new Option<string>("--calibration") { Description = "synthetic:COUNT[:SEED], scene:demo[:COUNT] or scene:FOLDER[:COUNT]; the first batch is also the evaluation set", DefaultValueFactory = _ => "synthetic:8:0" },
             new Option<int>("--calibration-batch") { Description = "Pairs per batch (one ScoreNet group)", DefaultValueFactory = _ => 8 },
             CommonOptions.Provider(), CommonOptions.Threads());
 

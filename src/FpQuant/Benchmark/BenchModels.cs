@@ -40,18 +40,24 @@ public sealed class BenchModelStore
 {
     private readonly string _cacheDir;
     private readonly RuntimeSettings _settings;
-    private readonly int _calibrationPairs;
+    private readonly CalibrationSource _calibration;
 
-    public BenchModelStore(string cacheDir, RuntimeSettings settings, int calibrationPairs)
+    /// <param name="calibration">Data for static presets (default: synthetic crops, calibrationPairs of them).</param>
+    public BenchModelStore(string cacheDir, RuntimeSettings settings, int calibrationPairs, CalibrationSource? calibration = null)
     {
         _cacheDir = cacheDir;
         _settings = settings;
-        _calibrationPairs = calibrationPairs;
-        Directory.CreateDirectory(cacheDir);
+        _calibration = calibration ?? new SyntheticCalibrationSource(calibrationPairs, 0, 8);
+        try { Directory.CreateDirectory(cacheDir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a writable folder with --cache", e);
+        }
     }
 
     public string Float(NetworkKind kind, string weights)
     {
+        weights = WeightSource.ForNetwork(kind, weights);
         string path = Path.Combine(_cacheDir, $"fp32-{kind.Id()}-{Hash(weights + ToolInfo.Version + FingerprintOf(weights))[..12]}.onnx");
         if (!File.Exists(path)) NetworkExport.Export(kind, weights, ModelLayout.Nchw, path);
         return path;
@@ -61,7 +67,7 @@ public sealed class BenchModelStore
     public (string Path, double Seconds) Quantized(string floatPath, VariantSpec v)
     {
         var o = v.Options!;
-        var calib = new SyntheticCalibrationSource(_calibrationPairs, 0, 8);
+        var calib = _calibration;
         string key = Hash(Hash(File.ReadAllBytes(floatPath)) + JsonSerializer.Serialize(o, QuantizationPresets.Json) + calib.Description + ToolInfo.Version)[..16];
         string path = Path.Combine(_cacheDir, $"{v.Name}-{Path.GetFileNameWithoutExtension(floatPath)}-{key}.onnx");
         string meta = path + ".seconds";

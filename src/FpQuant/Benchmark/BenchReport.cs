@@ -14,6 +14,9 @@ public sealed record BenchSettings
     public bool Profile { get; init; }
     public int CalibrationPairs { get; init; } = 8;
     public ulong CropSeed { get; init; }
+    /// <summary>Where crops come from: "demo" (the built-in RGB-D scene, rendered and cropped for real), a scene
+    /// folder, or "synthetic" (the structured generator, no rendering).</summary>
+    public string Scene { get; init; } = "demo";
     public string CacheDir { get; init; } = Path.Combine("bench-results", "model-cache");
     /// <summary>Also measure start-up from ONNX Runtime's saved optimized graph (loaded with optimizations off).</summary>
     public bool StartupCache { get; init; } = true;
@@ -54,6 +57,8 @@ public sealed class VariantResult
     public Summary? Refine { get; set; }
     public Summary? Score { get; set; }
     public Summary? Crops { get; set; }
+    /// <summary>Median seconds per first-frame stage (setup, render, crop, refine, pose update, score, select).</summary>
+    public Dictionary<string, double> StageMedians { get; set; } = new();
     public double ScoreShare { get; set; }
     public double RefineMsPerPair { get; set; }
     public double ScoreMsPerPair { get; set; }
@@ -81,7 +86,7 @@ public sealed class BenchReport
     public required int Repeats { get; init; }
     public required int Warmup { get; init; }
     public required string Weights { get; init; }
-    public required string Crops { get; init; }
+    public required string Crops { get; set; }
     public required string Provider { get; init; }
     public required int Threads { get; init; }
     public string Reference { get; set; } = "fp32";

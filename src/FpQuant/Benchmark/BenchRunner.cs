@@ -3,6 +3,7 @@ using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Quantization;
+using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
@@ -36,6 +37,16 @@ public sealed class BenchRunner
         public void Dispose() { Refine?.Dispose(); Score?.Dispose(); Refine = null; Score = null; }
     }
 
+    /// <summary>The crop source, the frame settings it implies (the scene's diameter and translation guess) and the
+    /// calibration data static presets use (crops of the same scene; synthetic crops for the synthetic source).</summary>
+    public static (ICropSource Crops, FirstFrameSettings Frame, CalibrationSource? Calibration) CropsFor(BenchSettings s)
+    {
+        if (s.Scene == "synthetic") return (new SyntheticCropSource(s.CropSeed), s.Frame, null);
+        var scene = Scene.Open(s.Scene);
+        var frame = s.Frame with { Diameter = scene.Diameter, TranslationGuess = scene.Guess.T };
+        return (new SceneCropSource(scene, reuseBuffers: true), frame, new SceneCalibrationSource(scene, s.CalibrationPairs));
+    }
+
     public BenchReport Run(string command, string workDir, CancellationToken cancel = default)
     {
         _s.Frame.Validate();
@@ -54,12 +65,14 @@ public sealed class BenchRunner
             Repeats = _s.Repeats,
             Warmup = _s.Warmup,
             Weights = WeightSource.Describe(_s.Weights),
-            Crops = new SyntheticCropSource(_s.CropSeed).Description,
+            Crops = "",
             Provider = _s.Runtime.Provider.ToString(),
             Threads = _s.Runtime.IntraOpThreads,
         };
-        var crops = new SyntheticCropSource(_s.CropSeed);
-        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs);
+        _progress?.Report(new BenchProgress($"preparing the scene ({_s.Scene})", 0, 1));
+        var (crops, frame, calibration) = CropsFor(_s);
+        report.Crops = crops.Description;
+        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs, calibration);
         var live = new List<Live>();
         try
         {
@@ -92,7 +105,7 @@ public sealed class BenchRunner
             _progress?.Report(new BenchProgress("warming up the process", 0, 1));
             using (var wr = new PairModel(fRefine, _s.Runtime))
             using (var ws = new PairModel(fScore, _s.Runtime))
-                new FirstFrameRunner(wr, ws).Run(_s.Frame with { Hypotheses = 2, Iterations = Math.Min(1, _s.Frame.Iterations) }, crops, cancel);
+                new FirstFrameRunner(wr, ws).Run(frame with { Hypotheses = 2, Iterations = Math.Min(1, frame.Iterations) }, crops, cancel);
 
             // 3. Cold: create the sessions, then the first frame, one variant at a time.
             step = 0;
@@ -114,7 +127,7 @@ public sealed class BenchRunner
                     r.ScoreCreateSeconds = l.Score.Runner.CreationTime.TotalSeconds;
                     l.Runner = new FirstFrameRunner(l.Refine, l.Score);
                     var sw = Stopwatch.StartNew();
-                    l.Last = l.Runner.Run(_s.Frame, crops, cancel);
+                    l.Last = l.Runner.Run(frame, crops, cancel);
                     r.ColdFrameSeconds = sw.Elapsed.TotalSeconds;
                     r.PeakWorkingSetBytes = sampler.Peak();
                     r.AddedWorkingSetBytes = Math.Max(0, r.PeakWorkingSetBytes - baseline);
@@ -133,7 +146,7 @@ public sealed class BenchRunner
                     _progress?.Report(new BenchProgress($"{(round < _s.Warmup ? "warm-up" : "repeat")} {Math.Max(1, round - _s.Warmup + 1)}: {l.Result.Name}", round, rounds));
                     Guarded(l.Result, () =>
                     {
-                        var res = l.Runner!.Run(_s.Frame, crops, cancel);
+                        var res = l.Runner!.Run(frame, crops, cancel);
                         if (round >= _s.Warmup) { l.Result.WarmRuns.Add(res.Times); l.Last = res; }
                     });
                 }
@@ -153,7 +166,7 @@ public sealed class BenchRunner
                 }
 
             // 6. Summaries and fidelity against the reference of this same run.
-            Summarize(report, live);
+            Summarize(report, live, frame);
 
             // 7. Profiles, after all timing, so the profiler perturbs nothing measured.
             if (_s.Profile)
@@ -161,7 +174,7 @@ public sealed class BenchRunner
                 {
                     cancel.ThrowIfCancellationRequested();
                     _progress?.Report(new BenchProgress($"profiling {l.Result.Name}", 0, 1));
-                    Guarded(l.Result, () => l.Result.Profile = ProfileVariant(l.Result, crops, workDir, cancel), failVariant: false);
+                    Guarded(l.Result, () => l.Result.Profile = ProfileVariant(l.Result, crops, frame, workDir, cancel), failVariant: false);
                 }
         }
         finally
@@ -194,7 +207,7 @@ public sealed class BenchRunner
         return cached.CreationTime.TotalSeconds;
     }
 
-    private ProfileBreakdown ProfileVariant(VariantResult r, ICropSource crops, string workDir, CancellationToken cancel)
+    private ProfileBreakdown ProfileVariant(VariantResult r, ICropSource crops, FirstFrameSettings frame, string workDir, CancellationToken cancel)
     {
         string dir = Path.Combine(workDir, "profiles");
         Directory.CreateDirectory(dir);
@@ -204,12 +217,12 @@ public sealed class BenchRunner
         {
             // Two frames: the first pays the sessions' one-time costs and is left out of the breakdown.
             var runner = new FirstFrameRunner(refine, score);
-            runner.Run(_s.Frame, crops, cancel);
-            runner.Run(_s.Frame, crops, cancel);
+            runner.Run(frame, crops, cancel);
+            runner.Run(frame, crops, cancel);
             rf = refine.Runner.EndProfiling();
             sf = score.Runner.EndProfiling();
         }
-        int refineRuns = _s.Frame.Iterations * ((_s.Frame.Hypotheses + _s.Frame.RefineBatch - 1) / _s.Frame.RefineBatch);
+        int refineRuns = frame.Iterations * ((frame.Hypotheses + frame.RefineBatch - 1) / frame.RefineBatch);
         var byOp = new Dictionary<string, double>();
         var byModule = new Dictionary<string, double>();
         foreach (var (f, skip) in new[] { (rf, refineRuns), (sf, 1) })
@@ -222,9 +235,9 @@ public sealed class BenchRunner
         return new ProfileBreakdown(byOp, byModule, rf == null ? null : Path.GetFileName(rf), sf == null ? null : Path.GetFileName(sf));
     }
 
-    private void Summarize(BenchReport report, List<Live> live)
+    private static void Summarize(BenchReport report, List<Live> live, FirstFrameSettings frame)
     {
-        int h = _s.Frame.Hypotheses, it = _s.Frame.Iterations;
+        int h = frame.Hypotheses, it = frame.Iterations;
         foreach (var l in live.Where(x => !x.Result.Failed && x.Result.WarmRuns.Count > 0))
         {
             var r = l.Result;
@@ -233,6 +246,8 @@ public sealed class BenchRunner
             r.Refine = Summary.Of(r.WarmRuns.Select(t => t.Refine).ToList());
             r.Score = Summary.Of(r.WarmRuns.Select(t => t.Score).ToList());
             r.Crops = Summary.Of(r.WarmRuns.Select(t => t.Crops).ToList());
+            foreach (var (name, get) in StageColumns)
+                r.StageMedians[name] = Summary.Of(r.WarmRuns.Select(get).ToList()).Median;
             r.ScoreShare = r.WarmNetwork.Median > 0 ? r.Score.Median / r.WarmNetwork.Median : 0;
             r.RefineMsPerPair = it > 0 ? 1000 * r.Refine.Median / (h * it) : 0;
             r.ScoreMsPerPair = 1000 * r.Score.Median / h;
@@ -251,9 +266,15 @@ public sealed class BenchRunner
                 r.SpeedupFrame = rr.WarmFrame!.Median / r.WarmFrame!.Median;
             }
             r.SizeRatio = (double)(r.RefineBytes + r.ScoreBytes) / (rr.RefineBytes + rr.ScoreBytes);
-            r.Fidelity = FidelityOf(reference.Last!, l.Last!, _s.Frame.Diameter);
+            r.Fidelity = FidelityOf(reference.Last!, l.Last!, frame.Diameter);
         }
     }
+
+    public static readonly (string Name, Func<StageTimes, double> Get)[] StageColumns =
+    {
+        ("setup", t => t.Setup), ("render", t => t.Render), ("crop", t => t.Crop), ("refine", t => t.Refine),
+        ("pose update", t => t.PoseUpdate), ("score", t => t.Score), ("select", t => t.Select), ("total", t => t.Total),
+    };
 
     public static Fidelity FidelityOf(FirstFrameResult reference, FirstFrameResult test, double diameter)
     {

@@ -80,8 +80,22 @@ public static class ReportWriter
         sb.AppendLine("|" + string.Concat(TableHeader.Select(_ => "---|")));
         foreach (var row in TableRows(r)) sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
         sb.AppendLine();
-        sb.AppendLine("Columns: size of both model files; session creation of both networks (in brackets: from ONNX Runtime's saved optimized graph, loaded with optimizations off); cold first frame = session creation + the first frame; warm frame includes synthetic crop generation; per-pair times are the networks' alone; score share = ScoreNet's part of the network time; speed-up = network time of the reference / this variant's; added memory = the process's peak working set during the variant's session creation and cold frame, less the working set just before (report.json also has the absolute peak); fidelity against the reference on the same inputs: Spearman correlation and top-1 agreement of the scores, largest refined-pose deviation.");
+        sb.AppendLine("Columns: size of both model files; session creation of both networks (in brackets: from ONNX Runtime's saved optimized graph, loaded with optimizations off); cold first frame = session creation + the first frame; warm frame includes rendering and cropping (or synthetic crop generation); per-pair times are the networks' alone; score share = ScoreNet's part of the network time; speed-up = network time of the reference / this variant's; added memory = the process's peak working set during the variant's session creation and cold frame, less the working set just before (report.json also has the absolute peak); fidelity against the reference on the same inputs: Spearman correlation and top-1 agreement of the scores, largest refined-pose deviation.");
         sb.AppendLine();
+        var staged = r.Variants.Where(v => !v.Failed && v.StageMedians.Count > 0).ToList();
+        if (staged.Count > 0)
+        {
+            sb.AppendLine("## Stage split of the warm frame (median seconds)");
+            sb.AppendLine();
+            var names = BenchRunner.StageColumns.Select(c => c.Name).ToList();
+            sb.AppendLine("| variant | " + string.Join(" | ", names) + " |");
+            sb.AppendLine("|---|" + string.Concat(names.Select(_ => "---|")));
+            foreach (var v in staged)
+                sb.AppendLine($"| {v.Name} | " + string.Join(" | ", names.Select(n => F(v.StageMedians.GetValueOrDefault(n), "F3"))) + " |");
+            sb.AppendLine();
+            sb.AppendLine("setup = translation guess and hypotheses; render = every hypothesis drawn into its 160 x 160 window (all iterations and the scoring pass); crop = the frame warped into the windows; refine/score = the networks.");
+            sb.AppendLine();
+        }
         sb.AppendLine("## Fidelity detail");
         sb.AppendLine();
         sb.AppendLine("| variant | score SQNR dB | refine-output SQNR dB | mean rot deg | mean trans % diameter | quantize s |");

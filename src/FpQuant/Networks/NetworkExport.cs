@@ -10,7 +10,7 @@ public static class NetworkExport
     public static ModelProto Build(NetworkKind kind, string weights, ModelLayout layout = ModelLayout.Nchw)
     {
         var sd = WeightSource.Load(kind, weights);
-        return FoundationPoseGraph.Build(kind, sd, layout, WeightSource.Describe(weights));
+        return FoundationPoseGraph.Build(kind, sd, layout, WeightSource.Describe(kind, weights));
     }
 
     public static void Export(NetworkKind kind, string weights, ModelLayout layout, string outPath) =>

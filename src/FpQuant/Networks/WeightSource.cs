@@ -12,8 +12,30 @@ public static class WeightSource
 {
     public const string DefaultSpec = "synthetic:0";
 
+    /// <summary>
+    /// The spec for one network. FoundationPose ships one checkpoint per network, so a spec may name both:
+    /// <c>refine=REFINER.pth,score=SCORER.pth</c> (either part may also be synthetic[:SEED]); a plain spec applies to both.
+    /// </summary>
+    public static string ForNetwork(NetworkKind kind, string spec)
+    {
+        if (!spec.Contains('=')) return spec;
+        string? found = null;
+        foreach (var part in spec.Split(','))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0 || eq == part.Length - 1)
+                throw new FpQuantException($"--weights '{spec}': '{part}' is not NET=SOURCE; use refine=REFINER.pth,score=SCORER.pth");
+            var name = part[..eq].Trim();
+            var kindOfPart = NetworkNames.ParseKind(name);
+            if (kindOfPart == kind)
+                found = found == null ? part[(eq + 1)..].Trim() : throw new FpQuantException($"--weights '{spec}': {name} is given twice");
+        }
+        return found ?? throw new FpQuantException($"--weights '{spec}' names no weights for the {kind.Id()} network; add {kind.Id()}=FILE.pth (or {kind.Id()}=synthetic:0)");
+    }
+
     public static StateDict Load(NetworkKind kind, string spec)
     {
+        spec = ForNetwork(kind, spec);
         if (TryParseSynthetic(spec, out ulong seed))
             return SyntheticWeights.Generate(kind, seed);
         if (spec.StartsWith("synthetic", StringComparison.OrdinalIgnoreCase))
@@ -36,5 +58,9 @@ public static class WeightSource
 
     /// <summary>A normalised description of the source for model metadata (no absolute paths, so files stay reproducible).</summary>
     public static string Describe(string spec) =>
-        TryParseSynthetic(spec, out ulong s) ? $"synthetic:{s}" : $"checkpoint:{Path.GetFileName(spec)}";
+        spec.Contains('=') ? string.Join(",", spec.Split(',').Select(p => p.Split('=', 2)).Select(p => $"{p[0].Trim()}={Describe(p[1].Trim())}"))
+        : TryParseSynthetic(spec, out ulong s) ? $"synthetic:{s}" : $"checkpoint:{Path.GetFileName(spec)}";
+
+    /// <summary>The description of the weights one network gets.</summary>
+    public static string Describe(NetworkKind kind, string spec) => Describe(ForNetwork(kind, spec));
 }

@@ -5,12 +5,15 @@ using FpQuant.Runtime;
 
 namespace FpQuant.Pipeline;
 
+/// <summary>Crop pairs (NCHW) and the seconds spent rendering and cropping them.</summary>
+public sealed record CropBatch(FloatTensor Rendered, FloatTensor Observed, double RenderSeconds, double CropSeconds);
+
 /// <summary>Supplies rendered/observed crop pairs for hypotheses [start, start + count) at a refine iteration
 /// (or for scoring, iteration = -1).</summary>
 public interface ICropSource
 {
     string Description { get; }
-    (FloatTensor Rendered, FloatTensor Observed) Crops(IReadOnlyList<Pose> poses, int start, int count, int iteration);
+    CropBatch Crops(IReadOnlyList<Pose> poses, int start, int count, int iteration);
 }
 
 /// <summary>The structured synthetic generator as a crop source: crops depend on the iteration and hypothesis
@@ -21,8 +24,13 @@ public sealed class SyntheticCropSource : ICropSource
     public SyntheticCropSource(ulong seed) { _seed = seed; }
     public string Description => $"synthetic crops (seed {_seed})";
 
-    public (FloatTensor Rendered, FloatTensor Observed) Crops(IReadOnlyList<Pose> poses, int start, int count, int iteration) =>
-        SyntheticCrops.Generate(count, _seed * 7919UL + (ulong)(iteration + 1), start);
+    public CropBatch Crops(IReadOnlyList<Pose> poses, int start, int count, int iteration)
+    {
+        // Generating a pair plays the part of rendering it; there is no frame to crop.
+        var sw = Stopwatch.StartNew();
+        var (r, o) = SyntheticCrops.Generate(count, _seed * 7919UL + (ulong)(iteration + 1), start);
+        return new CropBatch(r, o, sw.Elapsed.TotalSeconds, 0);
+    }
 }
 
 public sealed record FirstFrameSettings
@@ -43,11 +51,13 @@ public sealed record FirstFrameSettings
     }
 }
 
-/// <summary>Seconds spent in each stage of one first frame.</summary>
-public sealed record StageTimes(double Crops, double Refine, double PoseUpdate, double Score, double Select)
+/// <summary>Seconds spent in each stage of one first frame. Setup: translation guess and hypotheses; Render: the
+/// hypotheses drawn into their windows (or generated crops); Crop: the frame warped into the windows.</summary>
+public sealed record StageTimes(double Setup, double Render, double Crop, double Refine, double PoseUpdate, double Score, double Select)
 {
+    public double Crops => Render + Crop;
     public double Network => Refine + Score;
-    public double Total => Crops + Refine + PoseUpdate + Score + Select;
+    public double Total => Setup + Render + Crop + Refine + PoseUpdate + Score + Select;
     public double ScoreShareOfNetwork => Network > 0 ? Score / Network : 0;
 }
 
@@ -80,21 +90,21 @@ public sealed class FirstFrameRunner
     public FirstFrameResult Run(FirstFrameSettings s, ICropSource crops, CancellationToken cancel = default)
     {
         s.Validate();
+        var sw = Stopwatch.StartNew();
         var poses = PoseHypotheses.Generate(s.TranslationGuess, s.Hypotheses);
-        double tCrops = 0, tRefine = 0, tUpdate = 0, tScore = 0;
+        double tSetup = sw.Elapsed.TotalSeconds, tRender = 0, tCrop = 0, tRefine = 0, tUpdate = 0, tScore = 0;
         var refineOut = new List<float>();
-        var sw = new Stopwatch();
         for (int it = 0; it < s.Iterations; it++)
         {
             for (int start = 0; start < poses.Count; start += s.RefineBatch)
             {
                 cancel.ThrowIfCancellationRequested();
                 int n = Math.Min(s.RefineBatch, poses.Count - start);
+                var batch = crops.Crops(poses, start, n, it);
+                tRender += batch.RenderSeconds;
+                tCrop += batch.CropSeconds;
                 sw.Restart();
-                var (a, b) = crops.Crops(poses, start, n, it);
-                tCrops += sw.Elapsed.TotalSeconds;
-                sw.Restart();
-                var outs = _refine.Run(a, b);
+                var outs = _refine.Run(batch.Rendered, batch.Observed);
                 tRefine += sw.Elapsed.TotalSeconds;
                 sw.Restart();
                 PoseUpdate.ApplyAll(poses, outs[0].Value, outs[1].Value, start, s.Diameter);
@@ -104,16 +114,16 @@ public sealed class FirstFrameRunner
             }
         }
         cancel.ThrowIfCancellationRequested();
+        var scoreBatch = crops.Crops(poses, 0, poses.Count, -1);
+        tRender += scoreBatch.RenderSeconds;
+        tCrop += scoreBatch.CropSeconds;
         sw.Restart();
-        var (sa, sb) = crops.Crops(poses, 0, poses.Count, -1);
-        tCrops += sw.Elapsed.TotalSeconds;
-        sw.Restart();
-        var logits = _score.Run(sa, sb)[0].Value.Data;
+        var logits = _score.Run(scoreBatch.Rendered, scoreBatch.Observed)[0].Value.Data;
         tScore = sw.Elapsed.TotalSeconds;
         sw.Restart();
         int best = 0;
         for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
         double tSelect = sw.Elapsed.TotalSeconds;
-        return new FirstFrameResult(poses, logits, best, new StageTimes(tCrops, tRefine, tUpdate, tScore, tSelect), refineOut.ToArray());
+        return new FirstFrameResult(poses, logits, best, new StageTimes(tSetup, tRender, tCrop, tRefine, tUpdate, tScore, tSelect), refineOut.ToArray());
     }
 }

@@ -63,6 +63,8 @@ public readonly struct Mat3
 public readonly record struct Vec3(double X, double Y, double Z)
 {
     public double Norm => Math.Sqrt(X * X + Y * Y + Z * Z);
+    // Written out: the record's generated ToString would print Normalized, itself a Vec3, forever.
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({X:G6}, {Y:G6}, {Z:G6})");
     public Vec3 Normalized => this / Norm;
     public static Vec3 operator +(Vec3 a, Vec3 b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
     public static Vec3 operator -(Vec3 a, Vec3 b) => new(a.X - b.X, a.Y - b.Y, a.Z - b.Z);

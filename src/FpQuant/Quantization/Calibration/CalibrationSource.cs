@@ -108,3 +108,89 @@ public sealed class InMemoryCalibrationSource : CalibrationSource
     public override string Description => $"{_batches.Count} in-memory batch(es)";
     public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource) => _batches;
 }
+
+/// <summary>
+/// Crops of a real (or the demo) scene: hypotheses spread over FoundationPose's 252 rotations, their translations
+/// jittered around the guess by up to 10 % of the diameter as refinement leaves them, rendered and cropped exactly
+/// as the pipeline does — refiner crops for RefineNet, scorer crops for ScoreNet.
+/// </summary>
+public sealed class SceneCalibrationSource : CalibrationSource
+{
+    private readonly Pipeline.Scene _scene;
+    private readonly Pipeline.CropSettings _crops;
+    public int Pairs { get; }
+    public int BatchSize { get; }
+
+    public SceneCalibrationSource(Pipeline.Scene scene, int pairs, int batchSize = 8, Pipeline.CropSettings? crops = null)
+    {
+        if (pairs <= 0) throw new FpQuantException($"calibration pair count must be positive, got {pairs}");
+        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        _scene = scene; Pairs = pairs; BatchSize = batchSize; _crops = crops ?? new Pipeline.CropSettings();
+    }
+
+    public override string Description => $"crops of {_scene.Description}: {Pairs} pairs, batches of {BatchSize}";
+
+    /// <summary>The hypotheses calibration draws from, in a fixed order.</summary>
+    public List<Pipeline.Pose> Poses()
+    {
+        var rotations = Pipeline.PoseHypotheses.Rotations();
+        var poses = new List<Pipeline.Pose>(Pairs);
+        ulong key = Hashing.Fnv1a64("scene-calibration");
+        for (int i = 0; i < Pairs; i++)
+        {
+            var r = rotations[(int)((long)i * rotations.Count / Pairs) % rotations.Count];
+            double j = 0.1 * _scene.Diameter;
+            var dt = new Pipeline.Vec3(Hashing.Uniform(key, (ulong)(3 * i + 1)), Hashing.Uniform(key, (ulong)(3 * i + 2)), Hashing.Uniform(key, (ulong)(3 * i + 3))) * j;
+            poses.Add(new Pipeline.Pose(r, _scene.Guess.T + dt));
+        }
+        return poses;
+    }
+
+    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    {
+        var sig = ModelSignature.Of(model, modelSource);
+        var source = new Pipeline.SceneCropSource(_scene, _crops);
+        var poses = Poses();
+        int iteration = sig.Kind == Networks.NetworkKind.Refine ? 0 : -1;
+        for (int start = 0; start < Pairs; start += BatchSize)
+        {
+            int n = Math.Min(BatchSize, Pairs - start);
+            var b = source.Crops(poses, start, n, iteration);
+            yield return new Dictionary<string, FloatTensor>
+            {
+                [sig.RenderedInput] = sig.Layout == Networks.ModelLayout.Nchw ? b.Rendered : CropLayout.NchwToNhwc(b.Rendered),
+                [sig.ObservedInput] = sig.Layout == Networks.ModelLayout.Nchw ? b.Observed : CropLayout.NchwToNhwc(b.Observed),
+            };
+        }
+    }
+}
+
+/// <summary>Parses the --calibration option: synthetic:COUNT[:SEED], scene:demo[:COUNT] or scene:FOLDER[:COUNT].</summary>
+public static class CalibrationSpec
+{
+    public const string Help = "use synthetic:COUNT[:SEED] (e.g. synthetic:32:0), scene:demo[:COUNT] (crops of the built-in demo scene), scene:FOLDER[:COUNT] (crops of your frame: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj), or --calibration-dir DIR";
+
+    public static CalibrationSource Parse(string spec, string? dir, int batch)
+    {
+        if (dir != null) return new FolderCalibrationSource(dir);
+        if (spec.StartsWith("scene:", StringComparison.Ordinal))
+        {
+            string rest = spec["scene:".Length..];
+            int count = 32;
+            int colon = rest.LastIndexOf(':');
+            if (colon > 0 && int.TryParse(rest[(colon + 1)..], out int c))
+            {
+                if (c <= 0) throw new FpQuantException($"--calibration '{spec}': the pair count must be positive");
+                count = c;
+                rest = rest[..colon];
+            }
+            if (rest.Length == 0) throw new FpQuantException($"--calibration '{spec}': {Help}");
+            return new SceneCalibrationSource(Pipeline.Scene.Open(rest), count, batch);
+        }
+        var parts = spec.Split(':');
+        if (parts[0] != "synthetic" || parts.Length > 3 || parts.Length < 2 || !int.TryParse(parts[1], out int n) || n <= 0
+            || (parts.Length == 3 && !ulong.TryParse(parts[2], out _)))
+            throw new FpQuantException($"--calibration '{spec}': {Help}");
+        return new SyntheticCalibrationSource(n, parts.Length == 3 ? ulong.Parse(parts[2]) : 0, batch);
+    }
+}

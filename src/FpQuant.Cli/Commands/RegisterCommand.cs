@@ -1,0 +1,172 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FpQuant.Benchmark;
+using FpQuant.Core;
+using FpQuant.Imaging;
+using FpQuant.Networks;
+using FpQuant.Onnx;
+using FpQuant.Pipeline;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Rendering;
+using FpQuant.Runtime;
+using Spectre.Console;
+
+namespace FpQuant.Cli.Commands;
+
+/// <summary>`fpquant register`: FoundationPose's registration of one object in one RGB-D frame.</summary>
+public static class RegisterCommand
+{
+    public static Command Create()
+    {
+        var rgb = new Option<string>("--rgb") { Description = "Colour image (PNG)" };
+        var depth = new Option<string>("--depth") { Description = "Depth: 16-bit PNG in millimetres, or raw float32 in metres (same size as --rgb)" };
+        var mask = new Option<string>("--mask") { Description = "Object mask (PNG, non-zero = object)" };
+        var k = new Option<string>("--K") { Description = "Intrinsics fx,fy,cx,cy or a cam_K.txt file (3x3)" };
+        var mesh = new Option<string>("--mesh") { Description = "Object mesh: OBJ (vertex colours or a PNG texture) or PLY, in metres" };
+        var demo = new Option<bool>("--demo") { Description = "Run the built-in demo scene (no files needed)" };
+        var scene = new Option<string>("--scene") { Description = "A scene folder: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj" };
+        var writeDemo = new Option<string>("--write-demo") { Description = "Write the demo scene as a scene folder here (then register it)" };
+        var weights = CommonOptions.Weights();
+        var models = new Option<string[]>("--model") { Description = "Models: a variant name (fp32 or a preset, quantized on the fly), or REFINE.onnx and SCORE.onnx (repeat --model)" };
+        var iters = new Option<int>("--iterations") { Description = "Refine iterations", DefaultValueFactory = _ => 5 };
+        var hyps = new Option<int>("--hypotheses") { Description = "Hypotheses (FoundationPose: 252)", DefaultValueFactory = _ => 252 };
+        var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => 42 };
+        var refineRatio = new Option<double>("--refine-crop-ratio") { Description = "Refiner window = diameter x this", DefaultValueFactory = _ => 1.2 };
+        var scoreRatio = new Option<double>("--score-crop-ratio") { Description = "Scorer window = diameter x this", DefaultValueFactory = _ => 1.1 };
+        var overlay = new Option<string>("--overlay") { Description = "Write the image with the mesh drawn at the chosen pose (PNG)" };
+        var json = new Option<string>("--json") { Description = "Write the pose, scores and stage times as JSON" };
+        var cache = new Option<string>("--cache") { Description = "Folder for exported and quantized models", DefaultValueFactory = _ => Path.Combine("bench-results", "model-cache") };
+        var calib = new Option<int>("--calibration-count") { Description = "Crops of this scene used to calibrate a static preset given to --model", DefaultValueFactory = _ => 16 };
+        var provider = CommonOptions.Provider();
+        var threads = CommonOptions.Threads();
+        var cmd = new Command("register", "Register an object in an RGB-D frame with FoundationPose's first frame: hypotheses, rendering, crops, refinement, scoring")
+        {
+            rgb, depth, mask, k, mesh, demo, scene, writeDemo, weights, models, iters, hyps, refineBatch, refineRatio, scoreRatio, overlay, json, cache, calib, provider, threads,
+        };
+        cmd.SetAction(p => Program.Guard(p, () =>
+        {
+            var total = Stopwatch.StartNew();
+            var files = new[] { rgb, depth, mask, k, mesh }.Where(o => p.GetResult(o) != null).Select(o => o.Name).ToList();
+            int sources = (p.GetValue(demo) ? 1 : 0) + (p.GetValue(scene) != null ? 1 : 0) + (p.GetValue(writeDemo) != null ? 1 : 0) + (files.Count > 0 ? 1 : 0);
+            if (sources != 1)
+                throw new FpQuantException("give one input: --demo, --write-demo DIR, --scene DIR, or all of --rgb, --depth, --mask, --K and --mesh");
+            var sw = Stopwatch.StartNew();
+            Scene sc;
+            if (p.GetValue(demo)) sc = DemoScene.Create();
+            else if (p.GetValue(writeDemo) is string wd) { DemoScene.Save(wd); Console.WriteLine($"wrote the demo scene to {wd}"); sc = Scene.LoadFolder(wd); }
+            else if (p.GetValue(scene) is string dir) sc = Scene.LoadFolder(dir);
+            else
+            {
+                var missing = new[] { rgb, depth, mask, k, mesh }.Where(o => p.GetResult(o) == null).Select(o => o.Name).ToList();
+                if (missing.Count > 0) throw new FpQuantException($"missing {string.Join(", ", missing)}: a frame needs --rgb, --depth, --mask, --K and --mesh");
+                var frame = FrameLoader.Load(p.GetValue(rgb)!, p.GetValue(depth)!, p.GetValue(mask)!, CameraIntrinsics.Parse(p.GetValue(k)!));
+                sc = Scene.Create(frame, MeshFiles.Load(p.GetValue(mesh)!), $"frame {p.GetValue(rgb)}", null, $"mask '{p.GetValue(mask)}'", $"depth '{p.GetValue(depth)}'");
+            }
+            double loadSeconds = sw.Elapsed.TotalSeconds;
+            foreach (var w in sc.Mesh.Warnings) Console.Error.WriteLine($"fpquant: warning: {w}");
+
+            var settings = new RegistrationSettings
+            {
+                Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
+                Crops = new CropSettings { RefineCropRatio = p.GetValue(refineRatio), ScoreCropRatio = p.GetValue(scoreRatio) },
+            };
+            var runtime = CommonOptions.Settings(p, provider, threads);
+            sw.Restart();
+            var (refinePath, scorePath, modelText) = ResolveModels(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
+                runtime, new SceneCalibrationSource(sc, p.GetValue(calib), 8, settings.Crops));
+            double prepareSeconds = sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            using var refine = new PairModel(refinePath, runtime);
+            using var score = new PairModel(scorePath, runtime);
+            double sessionSeconds = sw.Elapsed.TotalSeconds;
+            var result = Registration.Run(sc, new FirstFrameRunner(refine, score), settings);
+            Print(sc, result, modelText, loadSeconds, prepareSeconds, sessionSeconds, refine.Runner.CreationTime.TotalSeconds, score.Runner.CreationTime.TotalSeconds);
+            if (p.GetValue(overlay) is string ov)
+            {
+                Registration.WriteOverlay(sc, result.BestCentred, ov);
+                Console.WriteLine($"overlay: {ov}");
+            }
+            if (p.GetValue(json) is string jp) WriteJson(jp, sc, result, modelText);
+            Console.WriteLine($"total {total.Elapsed.TotalSeconds:F2} s");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>A variant name (exported and quantized into the cache) or two model files, told apart by their outputs.</summary>
+    public static (string Refine, string Score, string Text) ResolveModels(IReadOnlyList<string> values, string weights, string cacheDir,
+        RuntimeSettings runtime, CalibrationSource calibration)
+    {
+        var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (list.Count > 2) throw new FpQuantException($"--model takes one variant name or two model files, got {list.Count} values");
+        if (list.Count == 2 || (list.Count == 1 && list[0].EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
+        {
+            if (list.Count != 2) throw new FpQuantException($"--model {list[0]}: give both networks' files (--model REFINE.onnx --model SCORE.onnx) or a variant name");
+            string? r = null, s = null;
+            foreach (var f in list)
+            {
+                if (!File.Exists(f)) throw new FpQuantException($"--model: model file '{f}' does not exist");
+                var sig = ModelSignature.Of(OnnxModelFile.Load(f), $"model '{f}'");
+                if (sig.Kind == NetworkKind.Refine) r = r == null ? f : throw new FpQuantException($"--model: '{r}' and '{f}' are both refine models; give one refine and one score model");
+                else s = s == null ? f : throw new FpQuantException($"--model: '{s}' and '{f}' are both score models; give one refine and one score model");
+            }
+            return (r!, s!, $"{Path.GetFileName(r)} + {Path.GetFileName(s)}");
+        }
+        var spec = VariantSpec.Parse(list.Count == 1 ? list[0] : "fp32");
+        if (spec.RefinePath != null) return (spec.RefinePath, spec.ScorePath!, spec.Name);
+        var store = new BenchModelStore(cacheDir, runtime, 0, calibration);
+        string fr = store.Float(NetworkKind.Refine, weights), fs = store.Float(NetworkKind.Score, weights);
+        if (spec.Options == null) return (fr, fs, $"fp32 ({WeightSource.Describe(weights)})");
+        return (store.Quantized(fr, spec).Path, store.Quantized(fs, spec).Path, $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {calibration.Description})");
+    }
+
+    private static string PoseText(Pose p) => string.Join("\n", DemoScene.PoseRows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
+
+    private static void Print(Scene sc, RegistrationResult r, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate)
+    {
+        var g = sc.Guess;
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine($"scene: {sc.Description}; {sc.Frame.Width}x{sc.Frame.Height}, K {sc.Frame.K}; mesh {sc.Mesh.TriangleCount} triangles ({sc.Mesh.ColorSource.ToString().ToLowerInvariant()} colour), diameter {sc.Diameter:F4} m");
+        Console.WriteLine(string.Create(ci, $"translation guess: ({g.T.X:F4}, {g.T.Y:F4}, {g.T.Z:F4}) m from the mask's box centre ({g.CenterU}, {g.CenterV}) and median depth {g.MedianDepth:F4} m of {g.ValidDepthPixels} of {g.MaskPixels} mask pixels"));
+        Console.WriteLine($"models: {models}");
+        var f = r.Frame;
+        Console.WriteLine(string.Create(ci, $"chosen hypothesis {f.Best} of {f.Poses.Count} (score {f.Scores[f.Best]:F4}; scores {f.Scores.Min():F4} .. {f.Scores.Max():F4})"));
+        Console.WriteLine("pose (object in camera, mesh frame, metres):");
+        Console.WriteLine(PoseText(r.Best));
+        if (sc.TruePose is Pose truth)
+            Console.WriteLine(string.Create(ci, $"demo truth: rotation error {Mat3.AngleDegrees(truth.R, r.Best.R):F1} deg, translation error {1000 * (truth.T - r.Best.T).Norm:F1} mm (with synthetic weights the choice is meaningless; a real checkpoint makes it a pose)"));
+        var t = new Table().Border(TableBorder.Rounded).AddColumn("stage").AddColumn(new TableColumn("seconds").RightAligned()).AddColumn("what");
+        void Row(string name, double s, string what) => t.AddRow(Markup.Escape(name), s.ToString("F3", ci), Markup.Escape(what));
+        Row("load", load, "images, depth, mask and mesh read; mesh centred, diameter, frame XYZ");
+        Row("models", prepare, "models exported / quantized (cached after the first run)");
+        Row("sessions", sessions, $"ONNX Runtime sessions created (refine {refineCreate:F2} s, score {scoreCreate:F2} s)");
+        Row("setup", r.Times.Setup, "translation guess and hypotheses");
+        Row("render", r.Times.Render, $"{f.Poses.Count} hypotheses x ({r.Frame.RefineOutputs.Length / 6 / Math.Max(1, f.Poses.Count)} refine iterations + scoring) rendered into 160x160 windows");
+        Row("crop", r.Times.Crop, "the frame warped into every window");
+        Row("refine", r.Times.Refine, "RefineNet");
+        Row("pose update", r.Times.PoseUpdate, "tanh, so3 exponential, egocentric update");
+        Row("score", r.Times.Score, "ScoreNet over all hypotheses as one group");
+        Row("select", r.Times.Select, "argmax");
+        Row("first frame", r.Times.Total, "setup .. select");
+        AnsiConsole.Write(t);
+    }
+
+    private static void WriteJson(string path, Scene sc, RegistrationResult r, string models)
+    {
+        var o = new
+        {
+            scene = sc.Description,
+            models,
+            pose = DemoScene.PoseRows(r.Best).ToArray(),
+            best = r.Frame.Best,
+            scores = r.Frame.Scores,
+            translationGuess = new[] { sc.Guess.T.X, sc.Guess.T.Y, sc.Guess.T.Z },
+            diameter = sc.Diameter,
+            stages = BenchRunner.StageColumns.ToDictionary(c => c.Name, c => c.Get(r.Times)),
+            truePose = sc.TruePose is Pose tp ? DemoScene.PoseRows(tp).ToArray() : null,
+        };
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

@@ -1,0 +1,187 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+using FpQuant.Core;
+
+namespace FpQuant.Rendering;
+
+/// <summary>PLY (ascii, binary little- and big-endian): vertex x y z with optional nx ny nz, red green blue (uchar or
+/// float) and s t / u v; faces as a vertex_indices list (polygons fan-triangulated); other elements skipped.</summary>
+public static class PlyReader
+{
+    private sealed record Property(string Name, string Type, string? ListCountType);
+    private sealed record Element(string Name, int Count, List<Property> Props);
+
+    public static TriMesh Read(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FpQuantException($"cannot read mesh '{path}': {e.Message}", e); }
+        int headerEnd = IndexOf(bytes, "end_header");
+        if (bytes.Length < 3 || Encoding.ASCII.GetString(bytes, 0, 3) != "ply" || headerEnd < 0)
+            throw new FpQuantException($"mesh '{path}' is not a PLY file (no 'ply' magic or no end_header)");
+        int dataStart = headerEnd + "end_header".Length;
+        while (dataStart < bytes.Length && bytes[dataStart] != '\n') dataStart++;
+        dataStart++;
+        string format = "";
+        var elements = new List<Element>();
+        foreach (var raw in Encoding.ASCII.GetString(bytes, 0, headerEnd).Split('\n'))
+        {
+            var t = raw.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (t.Length == 0) continue;
+            if (t[0] == "format") format = t.Length > 1 ? t[1] : "";
+            else if (t[0] == "element" && t.Length == 3 && int.TryParse(t[2], out int n) && n >= 0) elements.Add(new Element(t[1], n, new()));
+            else if (t[0] == "element") throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
+            else if (t[0] == "property" && elements.Count > 0)
+            {
+                if (t.Length == 5 && t[1] == "list") elements[^1].Props.Add(new Property(t[4], t[3], t[2]));
+                else if (t.Length == 3) elements[^1].Props.Add(new Property(t[2], t[1], null));
+                else throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
+            }
+        }
+        if (format is not ("ascii" or "binary_little_endian" or "binary_big_endian"))
+            throw new FpQuantException($"mesh '{path}': unsupported PLY format '{format}'");
+        var reader = new ValueReader(bytes, dataStart, format, path);
+        float[]? pos = null, nrm = null, col = null, uv = null;
+        var tri = new List<int>();
+        foreach (var el in elements)
+        {
+            var names = el.Props.Select(p => p.Name).ToList();
+            bool isVertex = el.Name == "vertex", isFace = el.Name == "face";
+            if (isVertex)
+            {
+                foreach (var need in new[] { "x", "y", "z" })
+                    if (!names.Contains(need)) throw new FpQuantException($"mesh '{path}': the vertex element has no '{need}' property");
+                pos = new float[3 * el.Count];
+                if (names.Contains("nx")) nrm = new float[3 * el.Count];
+                if (names.Contains("red")) col = new float[3 * el.Count];
+                if (names.Contains("s") || names.Contains("u") || names.Contains("texture_u")) uv = new float[2 * el.Count];
+            }
+            for (int i = 0; i < el.Count; i++)
+            {
+                reader.StartRecord();
+                foreach (var p in el.Props)
+                {
+                    if (p.ListCountType != null)
+                    {
+                        int k = (int)reader.Next(p.ListCountType);
+                        var list = new int[k];
+                        for (int j = 0; j < k; j++) list[j] = (int)reader.Next(p.Type);
+                        if (isFace && p.Name is "vertex_indices" or "vertex_index")
+                        {
+                            if (k < 3) throw new FpQuantException($"mesh '{path}': face {i} has {k} vertices; faces need at least 3");
+                            for (int j = 1; j + 1 < k; j++) { tri.Add(list[0]); tri.Add(list[j]); tri.Add(list[j + 1]); }
+                        }
+                        continue;
+                    }
+                    double v = reader.Next(p.Type);
+                    if (!isVertex) continue;
+                    double colour = p.Type is "uchar" or "uint8" ? v / 255.0 : v;
+                    switch (p.Name)
+                    {
+                        case "x": pos![3 * i] = (float)v; break;
+                        case "y": pos![3 * i + 1] = (float)v; break;
+                        case "z": pos![3 * i + 2] = (float)v; break;
+                        case "nx": nrm![3 * i] = (float)v; break;
+                        case "ny": if (nrm != null) nrm[3 * i + 1] = (float)v; break;
+                        case "nz": if (nrm != null) nrm[3 * i + 2] = (float)v; break;
+                        case "red": col![3 * i] = (float)colour; break;
+                        case "green": if (col != null) col[3 * i + 1] = (float)colour; break;
+                        case "blue": if (col != null) col[3 * i + 2] = (float)colour; break;
+                        case "s" or "u" or "texture_u": uv![2 * i] = (float)v; break;
+                        case "t" or "v" or "texture_v": if (uv != null) uv[2 * i + 1] = (float)v; break;
+                    }
+                }
+            }
+        }
+        if (pos == null) throw new FpQuantException($"mesh '{path}' has no vertex element");
+        int nv = pos.Length / 3;
+        foreach (int i in tri)
+            if ((uint)i >= (uint)nv) throw new FpQuantException($"mesh '{path}': a face refers to vertex {i}, but there are {nv}");
+        var triangles = tri.ToArray();
+        if (nrm != null)
+            for (int i = 0; i < nrm.Length; i += 3)
+            {
+                float len = MathF.Sqrt(nrm[i] * nrm[i] + nrm[i + 1] * nrm[i + 1] + nrm[i + 2] * nrm[i + 2]);
+                if (len > 0) { nrm[i] /= len; nrm[i + 1] /= len; nrm[i + 2] /= len; }
+            }
+        return new TriMesh(pos, triangles, nrm, nrm != null ? triangles : null, null, null, col) { Source = path };
+    }
+
+    private static int IndexOf(byte[] b, string s)
+    {
+        var pat = Encoding.ASCII.GetBytes(s);
+        int limit = Math.Min(b.Length, 1 << 16);
+        return b.AsSpan(0, limit).IndexOf(pat);
+    }
+
+    /// <summary>Reads typed values from the data section, as text tokens or binary numbers.</summary>
+    private sealed class ValueReader
+    {
+        private readonly byte[] _b;
+        private int _pos;
+        private readonly bool _ascii, _big;
+        private readonly string _path;
+        private string[] _tokens = Array.Empty<string>();
+        private int _tok;
+        private int _record;
+
+        public ValueReader(byte[] b, int start, string format, string path)
+        {
+            _b = b; _pos = start; _ascii = format == "ascii"; _big = format == "binary_big_endian"; _path = path;
+        }
+
+        public void StartRecord()
+        {
+            _record++;
+            if (!_ascii) return;
+            while (true)
+            {
+                if (_pos >= _b.Length) throw Truncated();
+                int end = Array.IndexOf(_b, (byte)'\n', _pos);
+                if (end < 0) end = _b.Length;
+                string line = Encoding.ASCII.GetString(_b, _pos, end - _pos).Trim();
+                _pos = end + 1;
+                if (line.Length == 0) continue;
+                _tokens = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                _tok = 0;
+                return;
+            }
+        }
+
+        private FpQuantException Truncated() => new($"mesh '{_path}' is truncated or malformed (data ends in record {_record})");
+
+        public double Next(string type)
+        {
+            if (_ascii)
+            {
+                if (_tok >= _tokens.Length) throw Truncated();
+                string s = _tokens[_tok++];
+                return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+                    : throw new FpQuantException($"mesh '{_path}': '{s}' in record {_record} is not a number");
+            }
+            int size = type switch
+            {
+                "char" or "int8" or "uchar" or "uint8" => 1,
+                "short" or "int16" or "ushort" or "uint16" => 2,
+                "int" or "int32" or "uint" or "uint32" or "float" or "float32" => 4,
+                "double" or "float64" => 8,
+                _ => throw new FpQuantException($"mesh '{_path}': unknown PLY property type '{type}'"),
+            };
+            if (_pos + size > _b.Length) throw Truncated();
+            var s2 = _b.AsSpan(_pos, size);
+            _pos += size;
+            return type switch
+            {
+                "char" or "int8" => (sbyte)s2[0],
+                "uchar" or "uint8" => s2[0],
+                "short" or "int16" => _big ? BinaryPrimitives.ReadInt16BigEndian(s2) : BinaryPrimitives.ReadInt16LittleEndian(s2),
+                "ushort" or "uint16" => _big ? BinaryPrimitives.ReadUInt16BigEndian(s2) : BinaryPrimitives.ReadUInt16LittleEndian(s2),
+                "int" or "int32" => _big ? BinaryPrimitives.ReadInt32BigEndian(s2) : BinaryPrimitives.ReadInt32LittleEndian(s2),
+                "uint" or "uint32" => _big ? BinaryPrimitives.ReadUInt32BigEndian(s2) : BinaryPrimitives.ReadUInt32LittleEndian(s2),
+                "float" or "float32" => _big ? BinaryPrimitives.ReadSingleBigEndian(s2) : BinaryPrimitives.ReadSingleLittleEndian(s2),
+                _ => _big ? BinaryPrimitives.ReadDoubleBigEndian(s2) : BinaryPrimitives.ReadDoubleLittleEndian(s2),
+            };
+        }
+    }
+}

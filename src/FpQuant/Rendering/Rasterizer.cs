@@ -1,0 +1,186 @@
+using FpQuant.Imaging;
+using FpQuant.Pipeline;
+
+namespace FpQuant.Rendering;
+
+/// <summary>
+/// The visibility buffer of one render: per pixel the nearest depth (0 = nothing), the triangle there and its
+/// perspective-correct barycentric weights of corners 1 and 2. Reused across renders to avoid allocation.
+/// </summary>
+public sealed class RenderTarget
+{
+    public int Width { get; }
+    public int Height { get; }
+    public float[] Depth { get; }
+    public int[] Triangle { get; }
+    public float[] B1 { get; }
+    public float[] B2 { get; }
+    internal float[] ScreenX = Array.Empty<float>(), ScreenY = Array.Empty<float>(), InvZ = Array.Empty<float>();
+
+    public RenderTarget(int width, int height)
+    {
+        Width = width; Height = height;
+        int n = width * height;
+        Depth = new float[n]; Triangle = new int[n]; B1 = new float[n]; B2 = new float[n];
+    }
+
+    internal void EnsureVertices(int n)
+    {
+        if (ScreenX.Length >= n) return;
+        ScreenX = new float[n]; ScreenY = new float[n]; InvZ = new float[n];
+    }
+}
+
+/// <summary>
+/// A z-buffer rasterizer on the CPU. Pixel (u, v)'s sample point is (u, v) in the OpenCV pinhole convention, so a
+/// crop window is rendered directly by rendering with the window's intrinsics (no resampling). Depth and
+/// attributes are interpolated perspective-correctly (linear in screen space in 1/z).
+/// </summary>
+public static class Rasterizer
+{
+    public const float NearPlane = 1e-3f;
+    private const float EdgeEpsilon = 1e-5f;
+
+    /// <param name="cullBackFaces">Skip triangles facing away from the camera; exact (the same image) for meshes
+    /// whose <see cref="TriMesh.IsClosedAndOutward"/> holds, and ignored for the others.</param>
+    // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Rasterize(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, bool cullBackFaces = true)
+    {
+        bool cull = cullBackFaces && mesh.IsClosedAndOutward;
+        int w = target.Width, h = target.Height;
+        Array.Clear(target.Depth);
+        Array.Fill(target.Triangle, -1);
+        int nv = mesh.VertexCount;
+        target.EnsureVertices(nv);
+        float[] sx = target.ScreenX, sy = target.ScreenY, iz = target.InvZ, p = mesh.Positions;
+        var r = pose.R;
+        float r00 = (float)r.M00, r01 = (float)r.M01, r02 = (float)r.M02, r10 = (float)r.M10, r11 = (float)r.M11, r12 = (float)r.M12,
+              r20 = (float)r.M20, r21 = (float)r.M21, r22 = (float)r.M22, tx = (float)pose.T.X, ty = (float)pose.T.Y, tz = (float)pose.T.Z;
+        float fx = (float)k.Fx, fy = (float)k.Fy, cx = (float)k.Cx, cy = (float)k.Cy;
+        for (int i = 0; i < nv; i++)
+        {
+            float x = p[3 * i], y = p[3 * i + 1], z = p[3 * i + 2];
+            float X = r00 * x + r01 * y + r02 * z + tx, Y = r10 * x + r11 * y + r12 * z + ty, Z = r20 * x + r21 * y + r22 * z + tz;
+            if (Z < NearPlane) { iz[i] = -1; continue; }
+            float inv = 1f / Z;
+            iz[i] = inv;
+            sx[i] = fx * X * inv + cx;
+            sy[i] = fy * Y * inv + cy;
+        }
+        var tri = mesh.Triangles;
+        float[] depth = target.Depth, b1 = target.B1, b2 = target.B2;
+        int[] tid = target.Triangle;
+        for (int t = 0, nt = tri.Length / 3; t < nt; t++)
+        {
+            int a = tri[3 * t], b = tri[3 * t + 1], c = tri[3 * t + 2];
+            float iza = iz[a], izb = iz[b], izc = iz[c];
+            if (iza < 0 || izb < 0 || izc < 0) continue; // crosses the near plane: dropped (objects sit well in front)
+            float xa = sx[a], ya = sy[a], xb = sx[b], yb = sy[b], xc = sx[c], yc = sy[c];
+            float minX = MathF.Min(xa, MathF.Min(xb, xc)), maxX = MathF.Max(xa, MathF.Max(xb, xc));
+            float minY = MathF.Min(ya, MathF.Min(yb, yc)), maxY = MathF.Max(ya, MathF.Max(yb, yc));
+            int x0 = Math.Max(0, (int)MathF.Ceiling(minX)), x1 = Math.Min(w - 1, (int)MathF.Floor(maxX));
+            int y0 = Math.Max(0, (int)MathF.Ceiling(minY)), y1 = Math.Min(h - 1, (int)MathF.Floor(maxY));
+            if (x0 > x1 || y0 > y1) continue;
+            float area = (xb - xa) * (yc - ya) - (xc - xa) * (yb - ya);
+            if (MathF.Abs(area) < 1e-12f) continue;
+            // With y pointing down, an outward triangle seen from outside has negative screen-space area.
+            if (cull && area > 0) continue;
+            float invArea = 1f / area;
+            // Edge functions as affine forms in (px, py), pre-divided by the signed area: both windings rasterize.
+            float e0x = (yb - yc) * invArea, e0y = (xc - xb) * invArea, e0c = (xb * yc - xc * yb) * invArea;
+            float e1x = (yc - ya) * invArea, e1y = (xa - xc) * invArea, e1c = (xc * ya - xa * yc) * invArea;
+            for (int py = y0; py <= y1; py++)
+            {
+                int row = py * w;
+                for (int px = x0; px <= x1; px++)
+                {
+                    float l0 = e0x * px + e0y * py + e0c;
+                    float l1 = e1x * px + e1y * py + e1c;
+                    float l2 = 1f - l0 - l1;
+                    // A small tolerance closes cracks where float rounding puts a shared edge's pixel outside both triangles.
+                    if (l0 < -EdgeEpsilon || l1 < -EdgeEpsilon || l2 < -EdgeEpsilon) continue;
+                    float invz = l0 * iza + l1 * izb + l2 * izc;
+                    float z = 1f / invz;
+                    int o = row + px;
+                    float d = depth[o];
+                    if (d != 0 && z >= d) continue;
+                    depth[o] = z;
+                    tid[o] = t;
+                    b1[o] = l1 * izb * z;
+                    b2[o] = l2 * izc * z;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Shades a visibility buffer as FoundationPose renders its hypotheses: colour * 0.8 + diffuse * colour * 0.5 with
+/// the light along the camera's +z (diffuse = max(0, -n_z)), clipped to 0..1, background 0; and the camera-frame XYZ.
+/// Outputs are planar (R, G, B planes; X, Y, Z planes), the layout of an NCHW crop.
+/// </summary>
+public static class MeshShader
+{
+    public const float AmbientWeight = 0.8f, DiffuseWeight = 0.5f;
+
+    // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Shade(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, Span<float> rgbPlanes, Span<float> xyzPlanes)
+    {
+        int n = target.Width * target.Height;
+        if (rgbPlanes.Length < 3 * n || xyzPlanes.Length < 3 * n) throw new ArgumentException("output planes too small");
+        rgbPlanes[..(3 * n)].Clear();
+        xyzPlanes[..(3 * n)].Clear();
+        float r20 = (float)pose.R.M20, r21 = (float)pose.R.M21, r22 = (float)pose.R.M22;
+        float fx = (float)k.Fx, fy = (float)k.Fy, cx = (float)k.Cx, cy = (float)k.Cy;
+        var src = mesh.ColorSource;
+        var (ur, ug, ub) = mesh.UniformColor;
+        float[] nrm = mesh.Normals;
+        int[] ni = mesh.NormalIndex, tri = mesh.Triangles;
+        int width = target.Width;
+        int[] tids = target.Triangle;
+        float[] depth = target.Depth, bw1 = target.B1, bw2 = target.B2;
+        for (int o = 0; o < n; o++)
+        {
+            int t = tids[o];
+            if (t < 0) continue;
+            float z = depth[o], w1 = bw1[o], w2 = bw2[o], w0 = 1f - w1 - w2;
+            int py = o / width, px = o - py * width;
+            xyzPlanes[o] = (px - cx) / fx * z;
+            xyzPlanes[n + o] = (py - cy) / fy * z;
+            xyzPlanes[2 * n + o] = z;
+            int na = 3 * ni[3 * t], nb = 3 * ni[3 * t + 1], nc = 3 * ni[3 * t + 2];
+            float nx = w0 * nrm[na] + w1 * nrm[nb] + w2 * nrm[nc];
+            float ny = w0 * nrm[na + 1] + w1 * nrm[nb + 1] + w2 * nrm[nc + 1];
+            float nz = w0 * nrm[na + 2] + w1 * nrm[nb + 2] + w2 * nrm[nc + 2];
+            float len = MathF.Sqrt(nx * nx + ny * ny + nz * nz);
+            float diffuse = len > 0 ? Math.Clamp(-(r20 * nx + r21 * ny + r22 * nz) / len, 0f, 1f) : 0f;
+            float cr, cg, cb;
+            switch (src)
+            {
+                case MeshColorSource.Texture:
+                {
+                    int ta = 2 * mesh.UvIndex![3 * t], tb = 2 * mesh.UvIndex[3 * t + 1], tc = 2 * mesh.UvIndex[3 * t + 2];
+                    var uv = mesh.Uvs!;
+                    mesh.Texture!.Sample(w0 * uv[ta] + w1 * uv[tb] + w2 * uv[tc], w0 * uv[ta + 1] + w1 * uv[tb + 1] + w2 * uv[tc + 1], out cr, out cg, out cb);
+                    break;
+                }
+                case MeshColorSource.VertexColors:
+                {
+                    var vc = mesh.VertexColors!;
+                    int a = 3 * tri[3 * t], b = 3 * tri[3 * t + 1], c = 3 * tri[3 * t + 2];
+                    cr = w0 * vc[a] + w1 * vc[b] + w2 * vc[c];
+                    cg = w0 * vc[a + 1] + w1 * vc[b + 1] + w2 * vc[c + 1];
+                    cb = w0 * vc[a + 2] + w1 * vc[b + 2] + w2 * vc[c + 2];
+                    break;
+                }
+                default: cr = ur; cg = ug; cb = ub; break;
+            }
+            float gain = AmbientWeight + DiffuseWeight * diffuse;
+            rgbPlanes[o] = Math.Clamp(cr * gain, 0f, 1f);
+            rgbPlanes[n + o] = Math.Clamp(cg * gain, 0f, 1f);
+            rgbPlanes[2 * n + o] = Math.Clamp(cb * gain, 0f, 1f);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using FpQuant.Pipeline;
+
+namespace FpQuant.Rendering;
+
+public enum MeshColorSource { Texture, VertexColors, Uniform }
+
+/// <summary>An RGB texture with values 0..1, row 0 at the top (as stored in image files).</summary>
+public sealed class RgbTexture
+{
+    public int Width { get; }
+    public int Height { get; }
+    public float[] Rgb { get; }
+
+    public RgbTexture(int width, int height, float[] rgb)
+    {
+        if (rgb.Length != 3L * width * height) throw new ArgumentException("texture size");
+        Width = width; Height = height; Rgb = rgb;
+    }
+
+    /// <summary>Bilinear lookup at OBJ texture coordinates (v = 0 is the image's bottom row), wrapping around.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void Sample(float u, float v, out float r, out float g, out float b)
+    {
+        float x = (u - MathF.Floor(u)) * Width - 0.5f;
+        float y = (1f - (v - MathF.Floor(v))) * Height - 0.5f;
+        int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
+        float fx = x - x0, fy = y - y0;
+        // x0 and y0 lie in -1 .. size-1 here, so wrapping needs no division.
+        int xa = x0 < 0 ? Width - 1 : x0, xb = x0 + 1 >= Width ? 0 : x0 + 1, ya = y0 < 0 ? Height - 1 : y0, yb = y0 + 1 >= Height ? 0 : y0 + 1;
+        int i00 = 3 * (ya * Width + xa), i01 = 3 * (ya * Width + xb), i10 = 3 * (yb * Width + xa), i11 = 3 * (yb * Width + xb);
+        float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+        r = w00 * Rgb[i00] + w01 * Rgb[i01] + w10 * Rgb[i10] + w11 * Rgb[i11];
+        g = w00 * Rgb[i00 + 1] + w01 * Rgb[i01 + 1] + w10 * Rgb[i10 + 1] + w11 * Rgb[i11 + 1];
+        b = w00 * Rgb[i00 + 2] + w01 * Rgb[i01 + 2] + w10 * Rgb[i10 + 2] + w11 * Rgb[i11 + 2];
+    }
+
+}
+
+/// <summary>
+/// A triangle mesh in object units (metres). Positions are indexed by <see cref="Triangles"/>; normals and texture
+/// coordinates have their own per-corner indices, as OBJ files store them.
+/// </summary>
+public sealed class TriMesh
+{
+    public float[] Positions { get; }
+    public int[] Triangles { get; }
+    public float[] Normals { get; }
+    public int[] NormalIndex { get; }
+    public float[]? Uvs { get; }
+    public int[]? UvIndex { get; }
+    public float[]? VertexColors { get; }
+    public RgbTexture? Texture { get; }
+    public (float R, float G, float B) UniformColor { get; }
+    public List<string> Warnings { get; } = new();
+    public string Source { get; init; } = "in-memory mesh";
+
+    public int VertexCount => Positions.Length / 3;
+    public int TriangleCount => Triangles.Length / 3;
+
+    private bool? _closedOutward;
+
+    /// <summary>
+    /// True when every edge is shared by exactly two triangles that traverse it in opposite directions and the
+    /// enclosed volume is positive: the surface is closed with outward-facing triangles, so back faces are always
+    /// hidden and the rasterizer may skip them.
+    /// </summary>
+    public bool IsClosedAndOutward => _closedOutward ??= ComputeClosedOutward();
+
+    private bool ComputeClosedOutward()
+    {
+        // Directed edges as sorted keys: closed and consistently oriented means no directed edge twice and every
+        // edge's reverse present.
+        var keys = new long[Triangles.Length];
+        for (int t = 0; t < Triangles.Length; t += 3)
+            for (int e = 0; e < 3; e++)
+            {
+                int a = Triangles[t + e], b = Triangles[t + (e + 1) % 3];
+                if (a == b) return false;
+                keys[t + e] = ((long)a << 32) | (uint)b;
+            }
+        Array.Sort(keys);
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (i > 0 && keys[i] == keys[i - 1]) return false;
+            long reverse = ((keys[i] & 0xffffffffL) << 32) | (keys[i] >> 32);
+            if (Array.BinarySearch(keys, reverse) < 0) return false;
+        }
+        double volume = 0;
+        var p = Positions;
+        for (int t = 0; t < Triangles.Length; t += 3)
+        {
+            int a = 3 * Triangles[t], b = 3 * Triangles[t + 1], c = 3 * Triangles[t + 2];
+            volume += p[a] * (p[b + 1] * (double)p[c + 2] - p[b + 2] * (double)p[c + 1])
+                    - p[a + 1] * (p[b] * (double)p[c + 2] - p[b + 2] * (double)p[c])
+                    + p[a + 2] * (p[b] * (double)p[c + 1] - p[b + 1] * (double)p[c]);
+        }
+        return volume > 0;
+    }
+
+    public MeshColorSource ColorSource =>
+        Texture != null && Uvs != null ? MeshColorSource.Texture : VertexColors != null ? MeshColorSource.VertexColors : MeshColorSource.Uniform;
+
+    public TriMesh(float[] positions, int[] triangles, float[]? normals = null, int[]? normalIndex = null,
+        float[]? uvs = null, int[]? uvIndex = null, float[]? vertexColors = null, RgbTexture? texture = null,
+        (float, float, float)? uniformColor = null)
+    {
+        if (positions.Length % 3 != 0 || triangles.Length % 3 != 0) throw new ArgumentException("positions and triangles come in threes");
+        int v = positions.Length / 3;
+        foreach (int i in triangles) if ((uint)i >= (uint)v) throw new ArgumentException($"triangle index {i} outside 0..{v - 1}");
+        Positions = positions;
+        Triangles = triangles;
+        if (normals == null || normalIndex == null) (normals, normalIndex) = (VertexNormals(positions, triangles), triangles);
+        Normals = normals;
+        NormalIndex = normalIndex;
+        Uvs = uvs;
+        UvIndex = uvIndex;
+        VertexColors = vertexColors;
+        Texture = texture;
+        UniformColor = uniformColor ?? (0.5f, 0.5f, 0.5f);
+    }
+
+    /// <summary>Area-weighted vertex normals for meshes that carry none.</summary>
+    public static float[] VertexNormals(float[] p, int[] tri)
+    {
+        var n = new float[p.Length];
+        for (int t = 0; t < tri.Length; t += 3)
+        {
+            int a = 3 * tri[t], b = 3 * tri[t + 1], c = 3 * tri[t + 2];
+            float ux = p[b] - p[a], uy = p[b + 1] - p[a + 1], uz = p[b + 2] - p[a + 2];
+            float vx = p[c] - p[a], vy = p[c + 1] - p[a + 1], vz = p[c + 2] - p[a + 2];
+            float nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+            foreach (int k in new[] { a, b, c }) { n[k] += nx; n[k + 1] += ny; n[k + 2] += nz; }
+        }
+        for (int i = 0; i < n.Length; i += 3)
+        {
+            float len = MathF.Sqrt(n[i] * n[i] + n[i + 1] * n[i + 1] + n[i + 2] * n[i + 2]);
+            if (len > 0) { n[i] /= len; n[i + 1] /= len; n[i + 2] /= len; }
+        }
+        return n;
+    }
+
+    public (Vec3 Min, Vec3 Max) Bounds()
+    {
+        double[] lo = { double.MaxValue, double.MaxValue, double.MaxValue }, hi = { double.MinValue, double.MinValue, double.MinValue };
+        for (int i = 0; i < Positions.Length; i++)
+        {
+            lo[i % 3] = Math.Min(lo[i % 3], Positions[i]);
+            hi[i % 3] = Math.Max(hi[i % 3], Positions[i]);
+        }
+        return (new Vec3(lo[0], lo[1], lo[2]), new Vec3(hi[0], hi[1], hi[2]));
+    }
+
+    /// <summary>The centre of the bounding box: FoundationPose rotates hypotheses about it.</summary>
+    public Vec3 BoundsCenter { get { var (a, b) = Bounds(); return (a + b) / 2; } }
+
+    /// <summary>Largest distance between two vertices: exact up to 20,000 vertices, else over an even subsample.</summary>
+    public double Diameter()
+    {
+        int v = VertexCount;
+        int step = Math.Max(1, (v + 19_999) / 20_000);
+        var idx = Enumerable.Range(0, (v + step - 1) / step).Select(i => i * step).ToArray();
+        var best = new double[idx.Length];
+        Parallel.For(0, idx.Length, a =>
+        {
+            int ia = 3 * idx[a];
+            double m = 0;
+            for (int b = a + 1; b < idx.Length; b++)
+            {
+                int ib = 3 * idx[b];
+                double dx = Positions[ia] - Positions[ib], dy = Positions[ia + 1] - Positions[ib + 1], dz = Positions[ia + 2] - Positions[ib + 2];
+                double d = dx * dx + dy * dy + dz * dz;
+                if (d > m) m = d;
+            }
+            best[a] = m;
+        });
+        return Math.Sqrt(best.Length > 0 ? best.Max() : 0);
+    }
+
+    /// <summary>A copy moved by -offset (positions only; everything else shared).</summary>
+    public TriMesh Translated(Vec3 offset)
+    {
+        var p = (float[])Positions.Clone();
+        for (int i = 0; i < p.Length; i += 3)
+        {
+            p[i] -= (float)offset.X; p[i + 1] -= (float)offset.Y; p[i + 2] -= (float)offset.Z;
+        }
+        var m = new TriMesh(p, Triangles, Normals, NormalIndex, Uvs, UvIndex, VertexColors, Texture, UniformColor) { Source = Source, _closedOutward = _closedOutward };
+        m.Warnings.AddRange(Warnings);
+        return m;
+    }
+}
