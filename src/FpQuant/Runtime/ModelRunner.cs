@@ -69,8 +69,9 @@ public sealed class PairModel : IDisposable
 
     public PairModel(string modelPath, RuntimeSettings settings)
     {
-        Signature = ModelSignature.Of(OnnxModelFile.Load(modelPath), $"model '{modelPath}'");
         Runner = new ModelRunner(modelPath, settings);
+        try { Signature = ModelSignature.Of(Runner, $"model '{modelPath}'"); }
+        catch { Runner.Dispose(); throw; }
     }
 
     public PairModel(string modelPath, ModelSignature signature, RuntimeSettings settings)

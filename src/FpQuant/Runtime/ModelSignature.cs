@@ -17,18 +17,31 @@ public sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, string
     public static ModelSignature Of(ModelProto model, string source)
     {
         var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name));
-        var inputs = model.Graph.Input.Where(i => !init.Contains(i.Name)).ToList();
+        var inputs = model.Graph.Input.Where(i => !init.Contains(i.Name))
+            .Select(i => (i.Name, i.Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue).ToArray()))
+            .ToList();
+        return Of(inputs, model.Graph.Output.Select(o => o.Name).ToArray(), source);
+    }
+
+    /// <summary>From a created session: no second parse of the file, which for a 68 MB model costs more than the
+    /// session itself.</summary>
+    public static ModelSignature Of(ModelRunner runner, string source) =>
+        Of(runner.InputNames.Select(n => (n, (long[]?)runner.InputMetadata[n].Dimensions.Select(d => (long)d).ToArray())).ToList(),
+            runner.OutputNames.ToArray(), source);
+
+    /// <param name="inputs">Graph inputs in order, with their dimensions (null when the rank is unknown).</param>
+    public static ModelSignature Of(IReadOnlyList<(string Name, long[]? Dims)> inputs, string[] outputs, string source)
+    {
         if (inputs.Count != 2)
             throw new FpQuantException($"{source}: expected 2 inputs (rendered and observed crops), found {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}); is this a FoundationPose refine or score model?");
         ModelLayout? layout = null;
-        foreach (var i in inputs)
+        foreach (var (name, dims) in inputs)
         {
-            var dims = i.Type?.TensorType?.Shape?.Dim;
-            if (dims == null || dims.Count != 4)
-                throw new FpQuantException($"{source}: input '{i.Name}' is not a rank-4 tensor");
-            ModelLayout l = dims[1].DimValue == NetworkNames.Channels ? ModelLayout.Nchw
-                : dims[3].DimValue == NetworkNames.Channels ? ModelLayout.Isaac
-                : throw new FpQuantException($"{source}: input '{i.Name}' has no axis of 6 channels at position 1 (NCHW) or 3 (NHWC)");
+            if (dims == null || dims.Length != 4)
+                throw new FpQuantException($"{source}: input '{name}' is not a rank-4 tensor");
+            ModelLayout l = dims[1] == NetworkNames.Channels ? ModelLayout.Nchw
+                : dims[3] == NetworkNames.Channels ? ModelLayout.Isaac
+                : throw new FpQuantException($"{source}: input '{name}' has no axis of 6 channels at position 1 (NCHW) or 3 (NHWC)");
             if (layout != null && layout != l) throw new FpQuantException($"{source}: inputs disagree on layout");
             layout = l;
         }
@@ -36,7 +49,6 @@ public sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, string
         string rendered = inputs[0].Name, observed = inputs[1].Name;
         foreach (var (r, o) in new[] { ("A", "B"), ("input1", "input2") })
             if (inputs.Any(i => i.Name == r) && inputs.Any(i => i.Name == o)) { rendered = r; observed = o; }
-        var outputs = model.Graph.Output.Select(o => o.Name).ToArray();
         NetworkKind kind = outputs.Length switch
         {
             2 => NetworkKind.Refine,
