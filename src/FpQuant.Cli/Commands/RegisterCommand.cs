@@ -75,7 +75,7 @@ public static class RegisterCommand
             var runtime = CommonOptions.Settings(p, provider, threads);
             sw.Restart();
             var (refinePath, scorePath, modelText) = ResolveModels(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
-                runtime, new SceneCalibrationSource(sc, p.GetValue(calib), 8, settings.Crops));
+                runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), 8, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
             using var refine = new PairModel(refinePath, runtime);
@@ -96,8 +96,9 @@ public static class RegisterCommand
     }
 
     /// <summary>A variant name (exported and quantized into the cache) or two model files, told apart by their outputs.</summary>
+    /// <param name="calibration">Makes the calibration source for a static preset, given the float refiner's path.</param>
     public static (string Refine, string Score, string Text) ResolveModels(IReadOnlyList<string> values, string weights, string cacheDir,
-        RuntimeSettings runtime, CalibrationSource calibration)
+        RuntimeSettings runtime, Func<string, CalibrationSource> calibration)
     {
         var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         if (list.Count > 2) throw new FpQuantException($"--model takes one variant name or two model files, got {list.Count} values");
@@ -116,10 +117,11 @@ public static class RegisterCommand
         }
         var spec = VariantSpec.Parse(list.Count == 1 ? list[0] : "fp32");
         if (spec.RefinePath != null) return (spec.RefinePath, spec.ScorePath!, spec.Name);
-        var store = new BenchModelStore(cacheDir, runtime, 0, calibration);
+        var store = new BenchModelStore(cacheDir, runtime, 8);
         string fr = store.Float(NetworkKind.Refine, weights), fs = store.Float(NetworkKind.Score, weights);
         if (spec.Options == null) return (fr, fs, $"fp32 ({WeightSource.Describe(weights)})");
-        return (store.Quantized(fr, spec).Path, store.Quantized(fs, spec).Path, $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {calibration.Description})");
+        store.Calibration = calibration(fr);
+        return (store.Quantized(fr, spec).Path, store.Quantized(fs, spec).Path, $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {store.Calibration.Description})");
     }
 
     private static string PoseText(Pose p) => string.Join("\n", DemoScene.PoseRows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));

@@ -40,14 +40,15 @@ public sealed class BenchModelStore
 {
     private readonly string _cacheDir;
     private readonly RuntimeSettings _settings;
-    private readonly CalibrationSource _calibration;
+    /// <summary>Data for static presets; part of each quantized model's cache key.</summary>
+    public CalibrationSource Calibration { get; set; }
 
     /// <param name="calibration">Data for static presets (default: synthetic crops, calibrationPairs of them).</param>
     public BenchModelStore(string cacheDir, RuntimeSettings settings, int calibrationPairs, CalibrationSource? calibration = null)
     {
         _cacheDir = cacheDir;
         _settings = settings;
-        _calibration = calibration ?? new SyntheticCalibrationSource(calibrationPairs, 0, 8);
+        Calibration = calibration ?? new SyntheticCalibrationSource(calibrationPairs, 0, 8);
         try { Directory.CreateDirectory(cacheDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -67,7 +68,7 @@ public sealed class BenchModelStore
     public (string Path, double Seconds) Quantized(string floatPath, VariantSpec v)
     {
         var o = v.Options!;
-        var calib = _calibration;
+        var calib = Calibration;
         string key = Hash(Hash(File.ReadAllBytes(floatPath)) + JsonSerializer.Serialize(o, QuantizationPresets.Json) + calib.Description + ToolInfo.Version)[..16];
         string path = Path.Combine(_cacheDir, $"{v.Name}-{Path.GetFileNameWithoutExtension(floatPath)}-{key}.onnx");
         string meta = path + ".seconds";

@@ -38,13 +38,13 @@ public sealed class BenchRunner
     }
 
     /// <summary>The crop source, the frame settings it implies (the scene's diameter and translation guess) and the
-    /// calibration data static presets use (crops of the same scene; synthetic crops for the synthetic source).</summary>
-    public static (ICropSource Crops, FirstFrameSettings Frame, CalibrationSource? Calibration) CropsFor(BenchSettings s)
+    /// scene itself (null for synthetic crops).</summary>
+    public static (ICropSource Crops, FirstFrameSettings Frame, Scene? Scene) CropsFor(BenchSettings s)
     {
         if (s.Scene == "synthetic") return (new SyntheticCropSource(s.CropSeed), s.Frame, null);
         var scene = Scene.Open(s.Scene);
         var frame = s.Frame with { Diameter = scene.Diameter, TranslationGuess = scene.Guess.T };
-        return (new SceneCropSource(scene, reuseBuffers: true), frame, new SceneCalibrationSource(scene, s.CalibrationPairs));
+        return (new SceneCropSource(scene, reuseBuffers: true), frame, scene);
     }
 
     public BenchReport Run(string command, string workDir, CancellationToken cancel = default)
@@ -70,14 +70,17 @@ public sealed class BenchRunner
             Threads = _s.Runtime.IntraOpThreads,
         };
         _progress?.Report(new BenchProgress($"preparing the scene ({_s.Scene})", 0, 1));
-        var (crops, frame, calibration) = CropsFor(_s);
+        var (crops, frame, scene) = CropsFor(_s);
         report.Crops = crops.Description;
-        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs, calibration);
+        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs);
         var live = new List<Live>();
         try
         {
             // 1. Model files.
             string fRefine = store.Float(NetworkKind.Refine, _s.Weights), fScore = store.Float(NetworkKind.Score, _s.Weights);
+            // Static presets calibrate on the crops a float first frame of this scene visits.
+            if (scene != null)
+                store.Calibration = new SceneCalibrationSource(scene, _s.CalibrationPairs, 8, null, fRefine, Math.Max(1, frame.Iterations), _s.Runtime);
             int step = 0;
             foreach (var v in _s.Variants)
             {

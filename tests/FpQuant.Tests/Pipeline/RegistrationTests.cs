@@ -154,6 +154,30 @@ public class RegistrationTests
     }
 
     [Fact]
+    public void SceneCalibration_WithTheFloatRefiner_UsesThePosesAFirstFrameVisits()
+    {
+        var s = Demo.Value;
+        string refiner = _models.Path(NetworkKind.Refine);
+        var src = new SceneCalibrationSource(s, 4, 4, null, refiner, 1, new RuntimeSettings { IntraOpThreads = 2 });
+        Assert.Contains("float first frame", src.Description);
+        var scoreModel = FpQuant.Onnx.OnnxModelFile.Load(_models.Path(NetworkKind.Score));
+        var batch = src.Batches(scoreModel, "s").Single();
+        // The same poses by hand: one refine iteration of the float refiner over the starting poses.
+        var poses = src.Poses();
+        using var pm = new PairModel(refiner, new RuntimeSettings { IntraOpThreads = 2 });
+        var crops = new SceneCropSource(s);
+        var b = crops.Crops(poses, 0, 4, 0);
+        var outs = pm.Run(b.Rendered, b.Observed);
+        PoseUpdate.ApplyAll(poses, outs[0].Value, outs[1].Value, 0, s.Diameter);
+        var expected = crops.Crops(poses, 0, 4, -1);
+        Assert.Equal(expected.Rendered.Data, batch["A"].Data);
+        Assert.Equal(expected.Observed.Data, batch["B"].Data);
+        // RefineNet calibrates on the poses before its iteration.
+        var refineBatch = src.Batches(FpQuant.Onnx.OnnxModelFile.Load(refiner), "r").Single();
+        Assert.Equal(b.Rendered.Data, refineBatch["A"].Data);
+    }
+
+    [Fact]
     public void ACheckpointGivenToRegister_IsUsedUnchanged()
     {
         // One checkpoint per network, as FoundationPose ships them; register's model resolution must reproduce the
@@ -161,7 +185,7 @@ public class RegistrationTests
         using var tmp = new TempDir();
         string weights = $"refine={TestPaths.Golden("checkpoints", "refinenet_compact.pth")},score={TestPaths.Golden("checkpoints", "scorenet_compact.pth")}";
         var (rp, sp, text) = FpQuant.Cli.Commands.RegisterCommand.ResolveModels(Array.Empty<string>(), weights, tmp.Path,
-            new RuntimeSettings { IntraOpThreads = 2 }, new SceneCalibrationSource(Demo.Value, 2));
+            new RuntimeSettings { IntraOpThreads = 2 }, fr => new SceneCalibrationSource(Demo.Value, 2, 2, null, fr));
         Assert.Contains("refinenet_compact.pth", text);
         var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestPaths.Golden("checkpoints", "manifest.json"))).RootElement;
         foreach (var (path, file, prefix) in new[] { (rp, "refinenet_compact.pth", "refine"), (sp, "scorenet_compact.pth", "score") })

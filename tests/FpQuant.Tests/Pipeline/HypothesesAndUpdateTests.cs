@@ -1,8 +1,8 @@
 using FpQuant.Pipeline;
 
-namespace FpQuant.Tests.Benchmark;
+namespace FpQuant.Tests.Pipeline;
 
-public class PipelineTests
+public class HypothesesAndUpdateTests
 {
     [Fact]
     public void Hypotheses_Are252_ClosestPair31_72Degrees()
