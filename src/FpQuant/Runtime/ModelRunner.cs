@@ -83,12 +83,7 @@ public sealed class PairModel : IDisposable
     /// <summary>Runs N pairs given as NCHW (N x 6 x 160 x 160) rendered and observed crops.</summary>
     public List<(string Name, FloatTensor Value)> Run(FloatTensor renderedNchw, FloatTensor observedNchw)
     {
-        var inputs = new Dictionary<string, FloatTensor>
-        {
-            [Signature.RenderedInput] = Signature.Layout == ModelLayout.Nchw ? renderedNchw : CropLayout.NchwToNhwc(renderedNchw),
-            [Signature.ObservedInput] = Signature.Layout == ModelLayout.Nchw ? observedNchw : CropLayout.NchwToNhwc(observedNchw),
-        };
-        return Runner.Run(inputs);
+return Runner.Run(Signature.Feeds(renderedNchw, observedNchw));
     }
 
     public void Dispose() => Runner.Dispose();

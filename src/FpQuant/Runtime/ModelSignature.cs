@@ -14,6 +14,13 @@ public sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, string
         ? new[] { batch, NetworkNames.Channels, NetworkNames.CropSize, NetworkNames.CropSize }
         : new[] { batch, NetworkNames.CropSize, NetworkNames.CropSize, NetworkNames.Channels };
 
+    /// <summary>The model's inputs from NCHW rendered and observed crops, converted to its layout.</summary>
+    public Dictionary<string, FloatTensor> Feeds(FloatTensor renderedNchw, FloatTensor observedNchw) => new()
+    {
+        [RenderedInput] = Layout == ModelLayout.Nchw ? renderedNchw : CropLayout.NchwToNhwc(renderedNchw),
+        [ObservedInput] = Layout == ModelLayout.Nchw ? observedNchw : CropLayout.NchwToNhwc(observedNchw),
+    };
+
     public static ModelSignature Of(ModelProto model, string source)
     {
         var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name));

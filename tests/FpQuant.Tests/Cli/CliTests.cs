@@ -7,27 +7,10 @@ namespace FpQuant.Tests.Cli;
 [Collection(CliCollection.Name)]
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var o = new StringWriter();
-        var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try { return (FpQuant.Cli.Program.Main(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
-    private static void AssertOneLineError((int Code, string Out, string Err) r, params string[] mustContain)
-    {
-        Assert.Equal(2, r.Code);
-        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("fpquant: error: ", lines[0]);
-        Assert.DoesNotContain("   at ", r.Err);
-        foreach (var s in mustContain) Assert.Contains(s, lines[0]);
-    }
+    private static void AssertOneLineError((int Code, string Out, string Err) r, params string[] mustContain) =>
+        CliHarness.AssertOneLineError(r, mustContain);
 
     [Fact]
     public void UnknownNet_And_UnknownLayout()

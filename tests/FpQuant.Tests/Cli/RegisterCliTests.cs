@@ -30,23 +30,10 @@ public class RegisterCliTests : IClassFixture<RegisterModels>
     private readonly RegisterModels _m;
     public RegisterCliTests(RegisterModels m) { _m = m; }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var oldOut = Console.Out; var oldErr = Console.Error;
-        var o = new StringWriter(); var e = new StringWriter();
-        Console.SetOut(o); Console.SetError(e);
-        try { return (FpQuant.Cli.Program.Main(args), o.ToString(), e.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
-    private static void AssertOneLineError((int Code, string Out, string Err) r, params string[] mustContain)
-    {
-        Assert.Equal(2, r.Code);
-        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("fpquant: warning")).ToList();
-        Assert.Single(lines);
-        Assert.StartsWith("fpquant: error: ", lines[0]);
-        foreach (var s in mustContain) Assert.Contains(s, lines[0]);
-    }
+    private static void AssertOneLineError((int Code, string Out, string Err) r, params string[] mustContain) =>
+        CliHarness.AssertOneLineError(r, mustContain);
 
     private string[] Small(params string[] extra) =>
         new[] { "--hypotheses", "3", "--iterations", "1", "--refine-batch", "2", "--model", _m.Refine, "--model", _m.Score, "--threads", "2" }.Concat(extra).ToArray();

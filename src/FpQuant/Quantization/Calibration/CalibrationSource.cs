@@ -44,11 +44,7 @@ public sealed class SyntheticCalibrationSource : CalibrationSource
         {
             int n = Math.Min(BatchSize, Pairs - start);
             var (r, o) = SyntheticCrops.Generate(n, Seed * 1_000_003UL + (ulong)b);
-            yield return new Dictionary<string, FloatTensor>
-            {
-                [sig.RenderedInput] = sig.Layout == Networks.ModelLayout.Nchw ? r : CropLayout.NchwToNhwc(r),
-                [sig.ObservedInput] = sig.Layout == Networks.ModelLayout.Nchw ? o : CropLayout.NchwToNhwc(o),
-            };
+            yield return sig.Feeds(r, o);
         }
     }
 }
@@ -200,11 +196,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
         {
             int n = Math.Min(BatchSize, Pairs - start);
             var b = source.Crops(poses, start, n, iteration);
-            yield return new Dictionary<string, FloatTensor>
-            {
-                [sig.RenderedInput] = sig.Layout == Networks.ModelLayout.Nchw ? b.Rendered : CropLayout.NchwToNhwc(b.Rendered),
-                [sig.ObservedInput] = sig.Layout == Networks.ModelLayout.Nchw ? b.Observed : CropLayout.NchwToNhwc(b.Observed),
-            };
+            yield return sig.Feeds(b.Rendered, b.Observed);
         }
     }
 }
