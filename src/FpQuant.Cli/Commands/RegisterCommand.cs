@@ -6,7 +6,6 @@ using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Imaging;
 using FpQuant.Networks;
-using FpQuant.Onnx;
 using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Rendering;
@@ -74,15 +73,16 @@ public static class RegisterCommand
             };
             var runtime = CommonOptions.Settings(p, provider, threads);
             sw.Restart();
-            var (refinePath, scorePath, modelText) = ResolveModels(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
+            var (pathA, pathB, modelText) = ResolveModels(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
                 runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), 8, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
-            using var refine = new PairModel(refinePath, runtime);
-            using var score = new PairModel(scorePath, runtime);
+            var (refine, score) = OpenPair(pathA, pathB, runtime);
+            using var disposeRefine = refine;
+            using var disposeScore = score;
             double sessionSeconds = sw.Elapsed.TotalSeconds;
             var result = Registration.Run(sc, new FirstFrameRunner(refine, score), settings);
-            Print(sc, result, modelText, loadSeconds, prepareSeconds, sessionSeconds, refine.Runner.CreationTime.TotalSeconds, score.Runner.CreationTime.TotalSeconds);
+            Print(sc, result, settings.Iterations, modelText, loadSeconds, prepareSeconds, sessionSeconds, refine.Runner.CreationTime.TotalSeconds, score.Runner.CreationTime.TotalSeconds);
             if (p.GetValue(overlay) is string ov)
             {
                 Registration.WriteOverlay(sc, result.BestCentred, ov);
@@ -95,9 +95,10 @@ public static class RegisterCommand
         return cmd;
     }
 
-    /// <summary>A variant name (exported and quantized into the cache) or two model files, told apart by their outputs.</summary>
+    /// <summary>A variant name (exported and quantized into the cache; refine first) or two model files in the order
+    /// given: <see cref="OpenPair"/> tells them apart from their sessions, so no file is parsed twice.</summary>
     /// <param name="calibration">Makes the calibration source for a static preset, given the float refiner's path.</param>
-    public static (string Refine, string Score, string Text) ResolveModels(IReadOnlyList<string> values, string weights, string cacheDir,
+    public static (string A, string B, string Text) ResolveModels(IReadOnlyList<string> values, string weights, string cacheDir,
         RuntimeSettings runtime, Func<string, CalibrationSource> calibration)
     {
         var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -105,15 +106,9 @@ public static class RegisterCommand
         if (list.Count == 2 || (list.Count == 1 && list[0].EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
         {
             if (list.Count != 2) throw new FpQuantException($"--model {list[0]}: give both networks' files (--model REFINE.onnx --model SCORE.onnx) or a variant name");
-            string? r = null, s = null;
             foreach (var f in list)
-            {
                 if (!File.Exists(f)) throw new FpQuantException($"--model: model file '{f}' does not exist");
-                var sig = ModelSignature.Of(OnnxModelFile.Load(f), $"model '{f}'");
-                if (sig.Kind == NetworkKind.Refine) r = r == null ? f : throw new FpQuantException($"--model: '{r}' and '{f}' are both refine models; give one refine and one score model");
-                else s = s == null ? f : throw new FpQuantException($"--model: '{s}' and '{f}' are both score models; give one refine and one score model");
-            }
-            return (r!, s!, $"{Path.GetFileName(r)} + {Path.GetFileName(s)}");
+            return (list[0], list[1], $"{Path.GetFileName(list[0])} + {Path.GetFileName(list[1])}");
         }
         var spec = VariantSpec.Parse(list.Count == 1 ? list[0] : "fp32");
         if (spec.RefinePath != null) return (spec.RefinePath, spec.ScorePath!, spec.Name);
@@ -124,9 +119,24 @@ public static class RegisterCommand
         return (store.Quantized(fr, spec).Path, store.Quantized(fs, spec).Path, $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {store.Calibration.Description})");
     }
 
+    /// <summary>Creates both sessions and orders them by what each model is (its outputs), refine first.</summary>
+    public static (PairModel Refine, PairModel Score) OpenPair(string a, string b, RuntimeSettings runtime)
+    {
+        var first = new PairModel(a, runtime);
+        PairModel second;
+        try { second = new PairModel(b, runtime); }
+        catch { first.Dispose(); throw; }
+        if (first.Signature.Kind != second.Signature.Kind)
+            return first.Signature.Kind == NetworkKind.Refine ? (first, second) : (second, first);
+        string kind = first.Signature.Kind.Id();
+        first.Dispose();
+        second.Dispose();
+        throw new FpQuantException($"--model: '{a}' and '{b}' are both {kind} models; give one refine and one score model");
+    }
+
     private static string PoseText(Pose p) => string.Join("\n", DemoScene.PoseRows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
 
-    private static void Print(Scene sc, RegistrationResult r, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate)
+    private static void Print(Scene sc, RegistrationResult r, int iterations, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate)
     {
         var g = sc.Guess;
         var ci = CultureInfo.InvariantCulture;
@@ -145,7 +155,7 @@ public static class RegisterCommand
         Row("models", prepare, "models exported / quantized (cached after the first run)");
         Row("sessions", sessions, $"ONNX Runtime sessions created (refine {refineCreate:F2} s, score {scoreCreate:F2} s)");
         Row("setup", r.Times.Setup, "translation guess and hypotheses");
-        Row("render", r.Times.Render, $"{f.Poses.Count} hypotheses x ({r.Frame.RefineOutputs.Length / 6 / Math.Max(1, f.Poses.Count)} refine iterations + scoring) rendered into 160x160 windows");
+        Row("render", r.Times.Render, $"{f.Poses.Count} hypotheses x ({iterations} refine iteration(s) + scoring) rendered into 160x160 windows");
         Row("crop", r.Times.Crop, "the frame warped into every window");
         Row("refine", r.Times.Refine, "RefineNet");
         Row("pose update", r.Times.PoseUpdate, "tanh, so3 exponential, egocentric update");

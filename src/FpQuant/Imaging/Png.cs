@@ -22,8 +22,6 @@ public sealed class PngImage
             throw new ArgumentException($"{samples.Length} samples do not fill {width}x{height}x{channels}");
         Width = width; Height = height; Channels = channels; BitDepth = bitDepth; Samples = samples;
     }
-
-    public ushort this[int x, int y, int c] => Samples[((long)y * Width + x) * Channels + c];
 }
 
 /// <summary>

@@ -55,8 +55,6 @@ public sealed class RgbdFrame
             throw new ArgumentException($"frame buffers do not match {width}x{height}");
         Width = width; Height = height; Rgb = rgb; Depth = depth; Mask = mask; K = k;
     }
-
-    public int MaskCount => Mask.Count(m => m);
 }
 
 /// <summary>Reads a frame from files, checking that the images agree in size and the mask and depth are usable.</summary>

@@ -58,7 +58,7 @@ public static class WeightSource
 
     /// <summary>A normalised description of the source for model metadata (no absolute paths, so files stay reproducible).</summary>
     public static string Describe(string spec) =>
-        spec.Contains('=') ? string.Join(",", spec.Split(',').Select(p => p.Split('=', 2)).Select(p => $"{p[0].Trim()}={Describe(p[1].Trim())}"))
+        spec.Contains('=') ? $"refine={Describe(NetworkKind.Refine, spec)},score={Describe(NetworkKind.Score, spec)}"
         : TryParseSynthetic(spec, out ulong s) ? $"synthetic:{s}" : $"checkpoint:{Path.GetFileName(spec)}";
 
     /// <summary>The description of the weights one network gets.</summary>

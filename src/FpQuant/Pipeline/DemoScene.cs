@@ -19,16 +19,20 @@ public static class DemoScene
 
     public static Scene Create(ulong seed = 0)
     {
-        var mesh = Bottle();
-        var frame = Render(mesh, TruePose, seed);
+        var (mesh, frame) = Build(seed);
         return Scene.Create(frame, mesh, "the built-in demo scene", TruePose);
+    }
+
+    private static (TriMesh Mesh, RgbdFrame Frame) Build(ulong seed)
+    {
+        var mesh = Bottle();
+        return (mesh, Render(mesh, TruePose, seed));
     }
 
     /// <summary>Writes the scene as a folder that <see cref="Scene.LoadFolder"/> and `fpquant register` read.</summary>
     public static void Save(string dir, ulong seed = 0)
     {
-        var mesh = Bottle();
-        var frame = Render(mesh, TruePose, seed);
+        var (mesh, frame) = Build(seed);
         FrameLoader.Save(frame, dir);
         ObjWriter.Write(mesh, Path.Combine(dir, Scene.MeshFile));
         var t = TruePose;
@@ -134,11 +138,7 @@ public static class DemoScene
     public static RgbdFrame Render(TriMesh mesh, Pose pose, ulong seed)
     {
         int n = Width * Height;
-        var target = new RenderTarget(Width, Height);
-        Rasterizer.Rasterize(mesh, pose, K, target);
-        var rgbPlanes = new float[3 * n];
-        var xyzPlanes = new float[3 * n];
-        MeshShader.Shade(mesh, pose, K, target, rgbPlanes, xyzPlanes);
+        var (target, rgbPlanes, _) = MeshShader.RenderImage(mesh, pose, K, Width, Height);
         var rgb = new byte[3 * n];
         var depth = new float[n];
         var mask = new bool[n];

@@ -41,11 +41,7 @@ public static class Registration
     {
         var f = scene.Frame;
         int n = f.Width * f.Height;
-        var target = new RenderTarget(f.Width, f.Height);
-        Rasterizer.Rasterize(scene.Mesh, centredPose, f.K, target);
-        var rgbPlanes = new float[3 * n];
-        var xyz = new float[3 * n];
-        MeshShader.Shade(scene.Mesh, centredPose, f.K, target, rgbPlanes, xyz);
+        var (target, rgbPlanes, _) = MeshShader.RenderImage(scene.Mesh, centredPose, f.K, f.Width, f.Height);
         var outPx = new ushort[3 * n];
         for (int i = 0; i < n; i++)
         {

@@ -126,6 +126,18 @@ public static class MeshShader
 
     // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Rasterizes and shades a whole width x height image (the demo frame, overlays): the visibility buffer
+    /// and new planar RGB and XYZ.</summary>
+    public static (RenderTarget Target, float[] Rgb, float[] Xyz) RenderImage(TriMesh mesh, Pose pose, CameraIntrinsics k, int width, int height)
+    {
+        var target = new RenderTarget(width, height);
+        Rasterizer.Rasterize(mesh, pose, k, target);
+        var rgb = new float[3 * width * height];
+        var xyz = new float[3 * width * height];
+        Shade(mesh, pose, k, target, rgb, xyz);
+        return (target, rgb, xyz);
+    }
+
     public static void Shade(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, Span<float> rgbPlanes, Span<float> xyzPlanes)
     {
         int n = target.Width * target.Height;
