@@ -1,5 +1,5 @@
-using FpQuant.Benchmark;
 using FpQuant.Core;
+using FpQuant.Networks;
 using FpQuant.Runtime;
 using Onnx;
 
@@ -119,7 +119,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
     private readonly string? _floatRefiner;
     private readonly int _iterations;
     private readonly RuntimeSettings _runtime;
-    private List<List<Pipeline.Pose>>? _visited;
+    private List<List<Geometry.Pose>>? _visited;
     public int Pairs { get; }
     public int BatchSize { get; }
 
@@ -140,27 +140,27 @@ public sealed class SceneCalibrationSource : CalibrationSource
         : $"crops of {_scene.Description}: {Pairs} pairs at the poses of a float first frame ({_iterations} refine iteration(s) by {Path.GetFileName(_floatRefiner)}), batches of {BatchSize}";
 
     /// <summary>The hypotheses' starting poses: rotations spread over the 252, translation jittered unless refined.</summary>
-    public List<Pipeline.Pose> Poses()
+    public List<Geometry.Pose> Poses()
     {
         var rotations = Pipeline.PoseHypotheses.Rotations();
-        var poses = new List<Pipeline.Pose>(Pairs);
+        var poses = new List<Geometry.Pose>(Pairs);
         ulong key = Hashing.Fnv1a64("scene-calibration");
         double j = _floatRefiner == null ? 0.1 * _scene.Diameter : 0;
         for (int i = 0; i < Pairs; i++)
         {
             var r = rotations[(int)((long)i * rotations.Count / Pairs) % rotations.Count];
-            var dt = new Pipeline.Vec3(Hashing.Uniform(key, (ulong)(3 * i + 1)), Hashing.Uniform(key, (ulong)(3 * i + 2)), Hashing.Uniform(key, (ulong)(3 * i + 3))) * j;
-            poses.Add(new Pipeline.Pose(r, _scene.Guess.T + dt));
+            var dt = new Geometry.Vec3(Hashing.Uniform(key, (ulong)(3 * i + 1)), Hashing.Uniform(key, (ulong)(3 * i + 2)), Hashing.Uniform(key, (ulong)(3 * i + 3))) * j;
+            poses.Add(new Geometry.Pose(r, _scene.Guess.T + dt));
         }
         return poses;
     }
 
     /// <summary>Poses per refine iteration and, last, the poses the scorer sees: from the float refiner when given.</summary>
-    private List<List<Pipeline.Pose>> Visited()
+    private List<List<Geometry.Pose>> Visited()
     {
         if (_visited != null) return _visited;
         var poses = Poses();
-        var visited = new List<List<Pipeline.Pose>> { new(poses) };
+        var visited = new List<List<Geometry.Pose>> { new(poses) };
         if (_floatRefiner != null)
         {
             var source = new Pipeline.SceneCropSource(_scene, _crops);
@@ -176,7 +176,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
                     var outs = refiner.Run(b.Rendered, b.Observed);
                     Pipeline.PoseUpdate.ApplyAll(poses, outs[0].Value, outs[1].Value, start, _scene.Diameter);
                 }
-                visited.Add(new List<Pipeline.Pose>(poses));
+                visited.Add(new List<Geometry.Pose>(poses));
             }
         }
         return _visited = visited;
@@ -189,7 +189,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
         var visited = Visited();
         bool refine = sig.Kind == Networks.NetworkKind.Refine;
         // RefineNet sees the poses before each of its iterations (spread across them); ScoreNet the final ones.
-        var stages = refine ? visited.Take(Math.Max(1, visited.Count - 1)).ToList() : new List<List<Pipeline.Pose>> { visited[^1] };
+        var stages = refine ? visited.Take(Math.Max(1, visited.Count - 1)).ToList() : new List<List<Geometry.Pose>> { visited[^1] };
         var poses = Enumerable.Range(0, Pairs).Select(i => stages[i % stages.Count][i]).ToList();
         int iteration = refine ? 0 : -1;
         for (int start = 0; start < Pairs; start += BatchSize)

@@ -1,5 +1,5 @@
-using FpQuant.Benchmark;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 

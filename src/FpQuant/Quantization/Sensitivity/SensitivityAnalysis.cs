@@ -179,6 +179,6 @@ public sealed class SensitivityAnalysis
             SessionRun.Run(s, batch, outNames, (_, _, _, _) => { });
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        return FpQuant.Benchmark.Summary.Of(times).Median;
+        return Summary.Of(times).Median;
     }
 }

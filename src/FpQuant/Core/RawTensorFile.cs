@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using FpQuant.Core;
 
-namespace FpQuant.Runtime;
+namespace FpQuant.Core;
 
 /// <summary>Raw little-endian float32 files in C order, the exchange format of infer and the golden sets.</summary>
 public static class RawTensorFile

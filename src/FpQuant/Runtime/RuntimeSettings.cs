@@ -3,13 +3,6 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace FpQuant.Runtime;
 
-public enum ExecutionProviderKind
-{
-    Cpu,
-    Cuda,
-    TensorRt,
-}
-
 /// <summary>How sessions are made: the execution provider is a setting, never an assumption.</summary>
 public sealed record RuntimeSettings
 {

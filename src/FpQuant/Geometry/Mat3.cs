@@ -1,4 +1,4 @@
-namespace FpQuant.Pipeline;
+namespace FpQuant.Geometry;
 
 /// <summary>A 3x3 rotation (row-major, double) and the so(3) exponential.</summary>
 public readonly struct Mat3
@@ -58,26 +58,4 @@ public readonly struct Mat3
         double s = Math.Sqrt(sx * sx + sy * sy + sz * sz) / 2;
         return Math.Atan2(s, c) * 180 / Math.PI;
     }
-}
-
-public readonly record struct Vec3(double X, double Y, double Z)
-{
-    public double Norm => Math.Sqrt(X * X + Y * Y + Z * Z);
-    // Written out: the record's generated ToString would print Normalized, itself a Vec3, forever.
-    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({X:G6}, {Y:G6}, {Z:G6})");
-    public Vec3 Normalized => this / Norm;
-    public static Vec3 operator +(Vec3 a, Vec3 b) => new(a.X + b.X, a.Y + b.Y, a.Z + b.Z);
-    public static Vec3 operator -(Vec3 a, Vec3 b) => new(a.X - b.X, a.Y - b.Y, a.Z - b.Z);
-    public static Vec3 operator -(Vec3 a) => new(-a.X, -a.Y, -a.Z);
-    public static Vec3 operator *(Vec3 a, double s) => new(a.X * s, a.Y * s, a.Z * s);
-    public static Vec3 operator /(Vec3 a, double s) => new(a.X / s, a.Y / s, a.Z / s);
-    public static double Dot(Vec3 a, Vec3 b) => a.X * b.X + a.Y * b.Y + a.Z * b.Z;
-    public static Vec3 Cross(Vec3 a, Vec3 b) => new(a.Y * b.Z - a.Z * b.Y, a.Z * b.X - a.X * b.Z, a.X * b.Y - a.Y * b.X);
-}
-
-/// <summary>An object pose in the camera frame: x_cam = R x_obj + t.</summary>
-public readonly record struct Pose(Mat3 R, Vec3 T)
-{
-    public Pose Inverse => new(R.T, -(R.T * T));
-    public static Pose operator *(Pose a, Pose b) => new(a.R * b.R, a.R * b.T + a.T);
 }

@@ -1,44 +1,27 @@
+using FpQuant.Checkpoints;
 using FpQuant.Core;
 
 namespace FpQuant.Networks;
 
-/// <summary>Named float tensors in state_dict order, as a weight source delivers them.</summary>
-public sealed class StateDict
+/// <summary>Whether a state_dict is one of these networks': the check lives with the networks' schema, so the
+/// checkpoint layer below stays free of them.</summary>
+public static class StateDictValidation
 {
-    private readonly Dictionary<string, FloatTensor> _tensors = new(StringComparer.Ordinal);
-    private readonly List<string> _order = new();
-
-    public IReadOnlyList<string> Keys => _order;
-    public int Count => _order.Count;
-
-    public void Add(string key, FloatTensor t)
-    {
-        if (_tensors.ContainsKey(key)) throw new ArgumentException($"duplicate key '{key}'");
-        _tensors[key] = t;
-        _order.Add(key);
-    }
-
-    public bool Contains(string key) => _tensors.ContainsKey(key);
-    public bool TryGet(string key, out FloatTensor t) => _tensors.TryGetValue(key, out t!);
-
-    public FloatTensor this[string key] =>
-        _tensors.TryGetValue(key, out var t) ? t : throw new FpQuantException($"state_dict has no key '{key}'");
-
     /// <summary>
     /// Checks the keys and shapes against a network's schema. Every missing, unexpected and mis-shaped key is
     /// listed in one error so a user fixes a checkpoint in one go.
     /// </summary>
-    public void Validate(NetworkKind kind, string source)
+    public static void Validate(this StateDict stateDict, NetworkKind kind, string source)
     {
         var schema = StateDictSchema.For(kind);
         var expected = schema.ToDictionary(e => e.Key, e => e.Shape, StringComparer.Ordinal);
-        var missing = schema.Where(e => !_tensors.ContainsKey(e.Key)).Select(e => e.Key).ToList();
-        var unexpected = _order.Where(k => !expected.ContainsKey(k)).ToList();
+        var missing = schema.Where(e => !stateDict.Contains(e.Key)).Select(e => e.Key).ToList();
+        var unexpected = stateDict.Keys.Where(k => !expected.ContainsKey(k)).ToList();
         var misShaped = new List<string>();
-        foreach (var k in _order)
+        foreach (var k in stateDict.Keys)
         {
             if (!expected.TryGetValue(k, out var shape)) continue;
-            var got = _tensors[k].Shape;
+            var got = stateDict[k].Shape;
             // A 0-dim scalar and a 1-element vector are the same for num_batches_tracked.
             bool same = got.SequenceEqual(shape) || (shape.Length == 0 && got.Aggregate(1L, (a, d) => a * d) == 1);
             if (!same)

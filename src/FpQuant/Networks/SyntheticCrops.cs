@@ -1,7 +1,6 @@
 using FpQuant.Core;
-using FpQuant.Networks;
 
-namespace FpQuant.Benchmark;
+namespace FpQuant.Networks;
 
 /// <summary>
 /// Structured synthetic crop pairs: a shaded object (a disc with a spherical depth cap) on a noisy background,

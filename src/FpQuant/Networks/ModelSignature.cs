@@ -1,8 +1,8 @@
 using FpQuant.Core;
-using FpQuant.Networks;
+using FpQuant.Runtime;
 using Onnx;
 
-namespace FpQuant.Runtime;
+namespace FpQuant.Networks;
 
 /// <summary>
 /// What a model file of these networks looks like from outside: which input is rendered and which observed,
