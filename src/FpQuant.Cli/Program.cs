@@ -14,6 +14,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        CliConsole.Configure(CliConsole.IsTerminal);
         var root = new RootCommand("fpquant: FoundationPose's networks as ONNX, quantized and benchmarked with ONNX Runtime");
         root.Options.Add(Verbose);
         root.Subcommands.Add(ExportCommand.Create());
@@ -28,7 +29,7 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"fpquant: error: {parse.Errors[0].Message} (see 'fpquant {string.Join(' ', CommandPath(parse))} --help')");
+            CliConsole.ErrorLine($"fpquant: error: {parse.Errors[0].Message} (see 'fpquant {string.Join(' ', CommandPath(parse))} --help')");
             return 2;
         }
         return parse.Invoke();
@@ -52,18 +53,18 @@ public static class Program
         }
         catch (FpQuantException e)
         {
-            Console.Error.WriteLine($"fpquant: error: {e.Message}");
+            CliConsole.ErrorLine($"fpquant: error: {e.Message}");
             if (verbose) Console.Error.WriteLine(e);
             return 2;
         }
         catch (OperationCanceledException)
         {
-            Console.Error.WriteLine("fpquant: cancelled");
+            CliConsole.ErrorLine("fpquant: cancelled");
             return 130;
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"fpquant: internal error: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            CliConsole.ErrorLine($"fpquant: internal error: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
             if (verbose) Console.Error.WriteLine(e);
             return 1;
         }

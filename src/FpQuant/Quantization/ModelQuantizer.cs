@@ -59,7 +59,6 @@ public static class ModelQuantizer
     /// <summary>Writes the model and, beside it, FILE.json with preset, options, calibration source, tool version and every range.</summary>
     public static void Save(QuantizationResult r, string outPath, string sourceModel)
     {
-        OnnxModelFile.Save(r.Model, outPath);
         var sidecar = new
         {
             tool = "fpquant",
@@ -83,7 +82,10 @@ public static class ModelQuantizer
                 tensor = kv.Key, min = kv.Value.Min, max = kv.Value.Max, observedMin = kv.Value.ObservedMin, observedMax = kv.Value.ObservedMax,
             }),
         };
-        AtomicFile.WriteAllText(SidecarPath(outPath), JsonSerializer.Serialize(sidecar, QuantizationPresets.Json));
+        // The model and its sidecar are one group: a failure leaves neither (nor a model without its ranges).
+        byte[] model = OnnxModelFile.Serialize(r.Model);
+        byte[] json = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sidecar, QuantizationPresets.Json));
+        AtomicFile.WriteGroup((outPath, s => s.Write(model)), (SidecarPath(outPath), s => s.Write(json)));
     }
 
     public static string SidecarPath(string modelPath) => Path.ChangeExtension(modelPath, ".json");

@@ -9,7 +9,7 @@ namespace FpQuant.Tests.Rendering;
 
 public class MeshFileTests
 {
-    private static string Mustard => Path.Combine(TestPaths.Shared, "meshes", "mustard", "textured_simple.obj");
+    private static string Mustard => TestPaths.Meshes("mustard", "textured_simple.obj");
 
     [Fact]
     public void Mustard_Loads_WithKdColour_AndAWarningAboutItsMissingTexture()

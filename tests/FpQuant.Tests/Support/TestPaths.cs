@@ -1,14 +1,22 @@
 namespace FpQuant.Tests.Support;
 
-/// <summary>Where the repository and ../shared (golden files, spec, meshes) are, from the test binary's folder.</summary>
+/// <summary>Where the repository and its test data (tests/data: golden files, meshes) are, from the test binary's
+/// folder. Tests read nothing outside the repository, so a bare clone passes them.</summary>
 public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRoot();
 
-    public static string Shared => Environment.GetEnvironmentVariable("FPQUANT_SHARED") is { Length: > 0 } s
-        ? s : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    /// <summary>tests/data, where every file a test reads lives (see tests/data/README.md for where each came from).</summary>
+    public static string DataRoot => Path.Combine(RepoRoot, "tests", "data");
 
-    public static string Golden(params string[] parts) => Path.Combine(new[] { Shared, "golden" }.Concat(parts).ToArray());
+    /// <summary>A file or folder under tests/data, e.g. Data("golden", "checkpoints", "manifest.json").</summary>
+    public static string Data(params string[] parts) => Path.Combine(new[] { DataRoot }.Concat(parts).ToArray());
+
+    /// <summary>PyTorch reference outputs and checkpoints: tests/data/golden/...</summary>
+    public static string Golden(params string[] parts) => Data(new[] { "golden" }.Concat(parts).ToArray());
+
+    /// <summary>Meshes: tests/data/meshes/...</summary>
+    public static string Meshes(params string[] parts) => Data(new[] { "meshes" }.Concat(parts).ToArray());
 
     private static string FindRoot()
     {

@@ -1,0 +1,141 @@
+using System.IO.Compression;
+using System.Runtime.InteropServices;
+using System.Xml.Linq;
+using FpQuant.Onnx;
+using FpQuant.Runtime;
+using FpQuant.Tests.Support;
+
+namespace FpQuant.Tests.Packaging;
+
+/// <summary>
+/// The README's install path, end to end: the sources are copied to a temp folder (so the solution's own build
+/// outputs are untouched), packed, the tool installed into a temporary --tool-path from that folder alone, and run from
+/// yet another folder. Slow (a build from scratch), so it carries a trait: --filter "Category!=Install" skips it.
+/// </summary>
+[Trait("Category", "Install")]
+public class ToolPackageTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromMinutes(10);
+
+    [Fact]
+    public void Pack_InstallToToolPath_AndRunFromAnotherFolder()
+    {
+        using var tmp = new TempDir();
+        string src = tmp.File("src");
+        CopySources(src);
+        string nupkg = tmp.File("nupkg");
+        string version = RepoVersion();
+
+        // This machine's platform only, to keep the package (and the test) small; the README's pack has them all.
+        string rid = RuntimeInformation.RuntimeIdentifier;
+        string natives = $"{rid};{rid.Split('-')[0]}";
+        var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant.Cli/FpQuant.Cli.csproj", "-c", "Release", "-o", nupkg,
+            "--disable-build-servers", $"-p:ToolNativeRuntimes={natives.Replace(";", "%3B")}" }, src, Long);
+        Assert.True(pack.Code == 0, pack.ToString());
+        var lib = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant/FpQuant.csproj", "-c", "Release", "-o", nupkg,
+            "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
+        Assert.True(lib.Code == 0, lib.ToString());
+
+        // Both packages, with their metadata and the README inside.
+        var tool = Nuspec(Path.Combine(nupkg, $"FpQuant.Cli.{version}.nupkg"));
+        var library = Nuspec(Path.Combine(nupkg, $"FpQuant.{version}.nupkg"));
+        foreach (var (n, id) in new[] { (tool, "FpQuant.Cli"), (library, "FpQuant") })
+        {
+            Assert.Equal(id, n.Meta("id"));
+            Assert.Equal(version, n.Meta("version"));
+            Assert.Equal("MIT", n.Meta("license"));
+            Assert.Equal("README.md", n.Meta("readme"));
+            Assert.True(n.Meta("description").Length > 40, n.Meta("description"));
+            Assert.Contains("README.md", n.Entries);
+        }
+        Assert.Contains(tool.Entries, e => e.EndsWith("DotnetToolSettings.xml"));
+        Assert.Contains(tool.Entries, e => e.EndsWith("/FpQuant.Lib.dll"));
+        Assert.Contains(tool.Entries, e => e.Contains($"runtimes/{rid}/native/"));
+        Assert.DoesNotContain(tool.Entries, e => e.Contains("runtimes/android/") || e.Contains("runtimes/ios/"));
+        Assert.Contains(library.Entries, e => e.EndsWith("lib/net10.0/FpQuant.Lib.dll"));
+
+        // Install from the folder alone (a config with only that source), into a temporary tool path.
+        string config = tmp.File("nuget.config");
+        File.WriteAllText(config, $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration><packageSources><clear /><add key="local" value="{nupkg}" /></packageSources></configuration>
+            """);
+        string tools = tmp.File("tools");
+        var install = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "tool", "install", "--tool-path", tools, "--configfile", config,
+            "--version", version, "FpQuant.Cli" }, tmp.Path, Long, new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") });
+        Assert.True(install.Code == 0, install.ToString());
+        string fpquant = Path.Combine(tools, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "fpquant.exe" : "fpquant");
+        Assert.True(File.Exists(fpquant), fpquant);
+
+        // From a folder that is neither the checkout nor the tool's.
+        string work = tmp.File("elsewhere");
+        Directory.CreateDirectory(work);
+        var help = ProcessRunner.Run(fpquant, new[] { "--help" }, work, Long);
+        Assert.True(help.Code == 0, help.ToString());
+        foreach (var verb in new[] { "export", "infer", "quantize", "register", "bench", "inspect" }) Assert.Contains(verb, help.Out);
+
+        // inspect reads a real PyTorch checkpoint.
+        var inspect = ProcessRunner.Run(fpquant, new[] { "inspect", TestPaths.Golden("checkpoints", "refinenet_compact.pth") }, work, Long);
+        Assert.True(inspect.Code == 0, inspect.ToString());
+        Assert.Contains("RefineNet (all 134 keys and shapes match", inspect.Out);
+
+        // infer loads ONNX Runtime's native library from the package: the same numbers as the runtime the tests use.
+        var model = TinyModels.Conv(relu: true);
+        OnnxModelFile.Save(model, Path.Combine(work, "tiny.onnx"));
+        var x = TinyModels.Random(7, 1f, 2, 3, 8, 8);
+        RawTensorFile.Write(Path.Combine(work, "x.bin"), x.Data);
+        var infer = ProcessRunner.Run(fpquant, new[] { "infer", "--model", "tiny.onnx", "--input", "X=x.bin", "--batch", "2", "--out", "out", "--threads", "1" }, work, Long);
+        Assert.True(infer.Code == 0, infer.ToString());
+        var got = RawTensorFile.ReadAll(Path.Combine(work, "out", "Y.bin"));
+        var expected = TinyModels.Run(model, new() { ["X"] = x }, tmp.Path, "tiny").Single().Value;
+        Assert.Equal(expected.Data, got);
+
+        // A user error: one line on stderr, ending in a newline, exit 2.
+        var bad = ProcessRunner.Run(fpquant, new[] { "inspect", "missing.pth" }, work, Long);
+        Assert.Equal(2, bad.Code);
+        Assert.EndsWith("\n", bad.Err);
+        Assert.Single(bad.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>What `dotnet pack` needs: the two product projects and the files at the root they use.</summary>
+    private static void CopySources(string dest)
+    {
+        string root = TestPaths.RepoRoot;
+        foreach (var f in Directory.GetFiles(root))
+        {
+            string name = Path.GetFileName(f);
+            if (name.EndsWith(".props") || name.EndsWith(".targets") || name is "README.md" or "LICENSE" or "global.json"
+                || name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
+                File.Copy(f, Path.Combine(dest, name));
+        }
+        foreach (var project in new[] { "FpQuant", "FpQuant.Cli" })
+            CopyTree(Path.Combine(root, "src", project), Path.Combine(dest, "src", project));
+    }
+
+    private static void CopyTree(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from))
+            if (Path.GetFileName(d) is not ("bin" or "obj")) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
+    private static string RepoVersion() =>
+        XDocument.Load(Path.Combine(TestPaths.RepoRoot, "Directory.Build.props")).Descendants("Version").Single().Value.Trim();
+
+    private sealed record PackageInfo(XElement Metadata, List<string> Entries)
+    {
+        public string Meta(string name) => Metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value.Trim() ?? "";
+    }
+
+    private static PackageInfo Nuspec(string nupkg)
+    {
+        Assert.True(File.Exists(nupkg), $"{nupkg} was not made");
+        using var zip = ZipFile.OpenRead(nupkg);
+        var entries = zip.Entries.Select(e => e.FullName).ToList();
+        var spec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec"));
+        using var s = spec.Open();
+        var doc = XDocument.Load(s);
+        return new PackageInfo(doc.Root!.Elements().Single(e => e.Name.LocalName == "metadata"), entries);
+    }
+}
