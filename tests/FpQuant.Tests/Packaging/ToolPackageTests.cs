@@ -101,6 +101,7 @@ public class ToolPackageTests
     private static void CopySources(string dest)
     {
         string root = TestPaths.RepoRoot;
+        Directory.CreateDirectory(dest);
         foreach (var f in Directory.GetFiles(root))
         {
             string name = Path.GetFileName(f);
