@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Xml.Linq;
+using FpQuant.Core;
 using FpQuant.Onnx;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
