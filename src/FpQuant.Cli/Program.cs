@@ -26,6 +26,8 @@ public static class Program
         root.Subcommands.Add(SensitivityCommands.AutoQuant());
         root.Subcommands.Add(MakeCheckpointCommand.Create());
         root.Subcommands.Add(RegisterCommand.Create());
+        root.Subcommands.Add(MakeDatasetCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -1,0 +1,6 @@
+using FpQuant.Imaging;
+
+namespace FpQuant.Datasets;
+
+/// <summary>An image's entry of scene_camera.json: intrinsics and the factor that turns depth PNG values into mm.</summary>
+public sealed record BopCamera(CameraIntrinsics K, double DepthScale);

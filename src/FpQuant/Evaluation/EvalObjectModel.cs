@@ -1,0 +1,22 @@
+using FpQuant.Datasets;
+using FpQuant.Pipeline;
+
+namespace FpQuant.Evaluation;
+
+/// <summary>What errors of one object are measured on: its points (mm), their k-d tree (ADD-S), its symmetry
+/// transforms (MSSD, MSPD) and its models_info entry. Built once per object.</summary>
+public sealed class EvalObjectModel
+{
+    public BopModelInfo Info { get; }
+    public float[] PointsMm { get; }
+    public PointTree Tree { get; }
+    public IReadOnlyList<Pose> Symmetries { get; }
+
+    public EvalObjectModel(BopModelInfo info, float[] pointsMm, double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
+    {
+        Info = info;
+        PointsMm = pointsMm;
+        Tree = new PointTree(pointsMm);
+        Symmetries = SymmetryTransforms.Expand(info, maxSymmetryStep);
+    }
+}
