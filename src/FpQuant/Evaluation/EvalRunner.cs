@@ -72,7 +72,9 @@ public sealed class EvalRunner
         var scoringSeconds = new List<double>();
         try
         {
-            if (pending.Count > 0) Prepare(pending, dataset, instances[0], cancel);
+            // The first instance is read before any model is prepared, so a broken dataset fails in seconds.
+            Scene? firstScene = pending.Count > 0 ? LoadScene(dataset, instances[0]) : null;
+            if (pending.Count > 0) Prepare(pending, firstScene!, cancel);
             int step = 0;
             using var results = new StreamWriter(new FileStream(Path.Combine(_s.OutDir, ResultsFile), FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
             for (int k = 0; k < instances.Count; k++)
@@ -81,7 +83,7 @@ public sealed class EvalRunner
                 var todo = pending.Where(l => !l.Summary.Failed && !done.Contains((l.Spec.Name, inst.Key))).ToList();
                 if (todo.Count == 0) continue;
                 cancel.ThrowIfCancellationRequested();
-                var scene = LoadScene(dataset, inst);
+                var scene = k == 0 && firstScene != null ? firstScene : LoadScene(dataset, inst);
                 var estimates = new List<(Live Variant, RegistrationResult Result)>();
                 foreach (var l in todo)
                 {
@@ -185,7 +187,7 @@ public sealed class EvalRunner
         return list;
     }
 
-    private void Prepare(List<Live> pending, BopDataset dataset, BopInstance first, CancellationToken cancel)
+    private void Prepare(List<Live> pending, Scene first, CancellationToken cancel)
     {
         var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs);
         string? fRefine = null, fScore = null;
@@ -207,7 +209,7 @@ public sealed class EvalRunner
                     {
                         // Static presets calibrate on the crops a float first frame of the first instance visits.
                         if (store.Calibration is SyntheticCalibrationSource)
-                            store.Calibration = new SceneCalibrationSource(LoadScene(dataset, first), _s.CalibrationPairs, 8, _s.Registration.Crops,
+                            store.Calibration = new SceneCalibrationSource(first, _s.CalibrationPairs, 8, _s.Registration.Crops,
                                 fRefine, Math.Max(1, _s.Registration.Iterations), _s.Runtime);
                         l.RefineModel = store.Quantized(fRefine, v).Path;
                         l.ScoreModel = store.Quantized(fScore, v).Path;

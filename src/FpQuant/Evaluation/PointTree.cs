@@ -1,13 +1,17 @@
 namespace FpQuant.Evaluation;
 
 /// <summary>
-/// A k-d tree over 3-D points for nearest-neighbour distances (ADD-S): built once per object by median splits on
-/// the widest axis, stored implicitly (the median of each index range is its node), queried exactly.
+/// A k-d tree over 3-D points for exact nearest-neighbour distances (ADD-S): built once per object by median splits
+/// on the widest axis, stored implicitly (each index range's median position holds its split), with small leaf
+/// buckets. Searches prune a subtree by the distance from the query to its cell (the sum of squared offsets to the
+/// split planes crossed so far), which in 3-D visits far fewer cells than pruning by the last plane alone.
 /// </summary>
 public sealed class PointTree
 {
-    private readonly float[] _xyz;   // points reordered into tree order
-    private readonly byte[] _axis;   // split axis of the node at each position
+    private const int LeafSize = 8;
+    private readonly float[] _xyz;    // points in tree order
+    private readonly byte[] _axis;    // split axis of the node whose median is at this position
+    private readonly float[] _split;  // its split coordinate
     private readonly int _count;
 
     public int Count => _count;
@@ -20,6 +24,7 @@ public sealed class PointTree
         var idx = Enumerable.Range(0, _count).ToArray();
         var src = points.ToArray();
         _axis = new byte[_count];
+        _split = new float[_count];
         Build(src, idx, 0, _count);
         _xyz = new float[3 * _count];
         for (int i = 0; i < _count; i++)
@@ -28,7 +33,7 @@ public sealed class PointTree
 
     private void Build(float[] p, int[] idx, int lo, int hi)
     {
-        if (hi - lo <= 1) return;
+        if (hi - lo <= LeafSize) return;
         int axis = 0;
         float best = -1;
         for (int a = 0; a < 3; a++)
@@ -37,45 +42,47 @@ public sealed class PointTree
             for (int i = lo; i < hi; i++) { float v = p[3 * idx[i] + a]; mn = Math.Min(mn, v); mx = Math.Max(mx, v); }
             if (mx - mn > best) { best = mx - mn; axis = a; }
         }
-        int mid = (lo + hi) / 2;
         Array.Sort(idx, lo, hi - lo, Comparer<int>.Create((x, y) => p[3 * x + axis].CompareTo(p[3 * y + axis])));
+        // [lo, mid) lies at or below the split, [mid, hi) at or above it.
+        int mid = (lo + hi) / 2;
         _axis[mid] = (byte)axis;
+        _split[mid] = p[3 * idx[mid] + axis];
         Build(p, idx, lo, mid);
-        Build(p, idx, mid + 1, hi);
+        Build(p, idx, mid, hi);
     }
 
     /// <summary>The distance from (x, y, z) to the nearest point.</summary>
     public double Nearest(double x, double y, double z)
     {
         double best = double.MaxValue;
-        Search(0, _count, x, y, z, ref best);
+        Span<double> q = stackalloc double[] { x, y, z };
+        Span<double> off = stackalloc double[3];
+        Search(0, _count, q, off, 0, ref best);
         return Math.Sqrt(best);
     }
 
-    private void Search(int lo, int hi, double x, double y, double z, ref double best)
+    private void Search(int lo, int hi, ReadOnlySpan<double> q, Span<double> off, double cellDist, ref double best)
     {
-        while (hi > lo)
+        if (hi - lo <= LeafSize)
         {
-            int mid = (lo + hi) / 2;
-            double dx = _xyz[3 * mid] - x, dy = _xyz[3 * mid + 1] - y, dz = _xyz[3 * mid + 2] - z;
-            double d = dx * dx + dy * dy + dz * dz;
-            if (d < best) best = d;
-            if (hi - lo == 1) return;
-            int a = _axis[mid];
-            double diff = (a == 0 ? x : a == 1 ? y : z) - _xyz[3 * mid + a];
-            // The near side first, then the far side only if the splitting plane is closer than the best so far.
-            if (diff < 0)
+            for (int i = lo; i < hi; i++)
             {
-                Search(lo, mid, x, y, z, ref best);
-                if (diff * diff >= best) return;
-                lo = mid + 1;
+                double dx = _xyz[3 * i] - q[0], dy = _xyz[3 * i + 1] - q[1], dz = _xyz[3 * i + 2] - q[2];
+                double d = dx * dx + dy * dy + dz * dz;
+                if (d < best) best = d;
             }
-            else
-            {
-                Search(mid + 1, hi, x, y, z, ref best);
-                if (diff * diff >= best) return;
-                hi = mid;
-            }
+            return;
         }
+        int mid = (lo + hi) / 2, a = _axis[mid];
+        double diff = q[a] - _split[mid];
+        if (diff < 0) Search(lo, mid, q, off, cellDist, ref best);
+        else Search(mid, hi, q, off, cellDist, ref best);
+        // The far cell is at least as far as the near cell, and across this split plane on this axis.
+        double old = off[a], far = cellDist - old * old + diff * diff;
+        if (far >= best) return;
+        off[a] = diff;
+        if (diff < 0) Search(mid, hi, q, off, far, ref best);
+        else Search(lo, mid, q, off, far, ref best);
+        off[a] = old;
     }
 }

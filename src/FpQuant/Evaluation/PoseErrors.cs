@@ -28,13 +28,20 @@ public static class PoseErrors
     {
         int n = points.Length / 3;
         var rel = est.Inverse * gt;
-        double sum = 0;
-        for (int i = 0; i < n; i++)
+        var pts = points.ToArray();
+        // Independent queries: spread over the cores (scoring runs between first frames, when they are idle).
+        var partial = new double[Math.Max(1, Math.Min(Environment.ProcessorCount, n / 512))];
+        Parallel.For(0, partial.Length, c =>
         {
-            var q = rel.R * new Vec3(points[3 * i], points[3 * i + 1], points[3 * i + 2]) + rel.T;
-            sum += tree.Nearest(q.X, q.Y, q.Z);
-        }
-        return sum / n;
+            double sum = 0;
+            for (int i = c * n / partial.Length, end = (c + 1) * n / partial.Length; i < end; i++)
+            {
+                var q = rel.R * new Vec3(pts[3 * i], pts[3 * i + 1], pts[3 * i + 2]) + rel.T;
+                sum += tree.Nearest(q.X, q.Y, q.Z);
+            }
+            partial[c] = sum;
+        });
+        return partial.Sum() / n;
     }
 
     public static double Mssd(ReadOnlySpan<float> points, IReadOnlyList<Pose> symmetries, Pose est, Pose gt)
