@@ -101,6 +101,7 @@ public static class EvalCommand
                 string eta = "";
                 if (e.Total > 0)
                 {
+                    // The estimate starts with the first frames: preparing models is not counted in the rate.
                     if (startedAt == null) { startedAt = clock.Elapsed.TotalSeconds; startedDone = e.Done; }
                     else if (e.Done > startedDone)
                     {

@@ -67,7 +67,10 @@ public static class EvalReportWriter
                 }),
             }),
         };
-        return JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return JsonSerializer.Serialize(o, new JsonSerializerOptions
+        {
+            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        }) + "\n";
     }
 
     private static string F(double v, string fmt = "F1") => v.ToString(fmt, Ci);

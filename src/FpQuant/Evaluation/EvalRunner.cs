@@ -22,7 +22,12 @@ namespace FpQuant.Evaluation;
 public sealed class EvalRunner
 {
     public const string ResultsFile = "results.jsonl", RunFile = "run.json";
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    /// <summary>snake_case names; infinities (a broken variant's errors) and NaN written as named literals.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private readonly EvalSettings _s;
     private readonly IProgress<EvalProgress>? _progress;
@@ -195,7 +200,7 @@ public sealed class EvalRunner
         foreach (var l in pending)
         {
             cancel.ThrowIfCancellationRequested();
-            _progress?.Report(new EvalProgress($"preparing {l.Spec.Name}", step++, pending.Count));
+            _progress?.Report(new EvalProgress($"preparing {l.Spec.Name} ({++step}/{pending.Count})", 0, 0));
             Guarded(l.Summary, () =>
             {
                 var v = l.Spec;

@@ -90,8 +90,14 @@ public static class PoseErrors
         return Math.Sqrt(best);
     }
 
-    /// <summary>All four for one estimate.</summary>
-    public static InstanceErrors All(EvalObjectModel model, CameraIntrinsics k, Pose est, Pose gt) => new(
+    /// <summary>All four for one estimate; an estimate with a NaN or infinity in it (a model that broke) is
+    /// infinitely wrong rather than compared through NaN, which every comparison would pass.</summary>
+    public static InstanceErrors All(EvalObjectModel model, CameraIntrinsics k, Pose est, Pose gt) => !IsFinite(est)
+        ? new(double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity)
+        : new(
         Add(model.PointsMm, est, gt), Adds(model.PointsMm, model.Tree, est, gt),
         Mssd(model.PointsMm, model.Symmetries, est, gt), Mspd(model.PointsMm, model.Symmetries, k, est, gt));
+
+    public static bool IsFinite(Pose p) =>
+        new[] { p.R.M00, p.R.M01, p.R.M02, p.R.M10, p.R.M11, p.R.M12, p.R.M20, p.R.M21, p.R.M22, p.T.X, p.T.Y, p.T.Z }.All(double.IsFinite);
 }

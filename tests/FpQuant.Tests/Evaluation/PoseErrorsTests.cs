@@ -100,6 +100,15 @@ public class PoseErrorsTests
     }
 
     [Fact]
+    public void ABrokenEstimate_IsInfinitelyWrong_NotPerfect()
+    {
+        var m = new EvalObjectModel(Info(), Cube);
+        var e = PoseErrors.All(m, K, new Pose(Gt.R, new Vec3(double.NaN, 0, 800)), Gt);
+        Assert.True(double.IsPositiveInfinity(e.MssdMm) && double.IsPositiveInfinity(e.AddsMm) && double.IsPositiveInfinity(e.MspdPx));
+        Assert.Equal(0, Recall.ArMssd(new[] { (e.MssdMm, 100.0) }));
+    }
+
+    [Fact]
     public void DiscreteAndContinuousSymmetries_Combine()
     {
         var info = Info(OccluderBox.Symmetries, new[] { new BopContinuousSymmetry(new Vec3(0, 0, 1), default) });
