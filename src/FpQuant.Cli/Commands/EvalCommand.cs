@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Diagnostics;
+using FpQuant.Geometry;
 using FpQuant.Benchmark;
 using FpQuant.Datasets;
 using FpQuant.Evaluation;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using FpQuant.Geometry;
 using FpQuant.Core;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FpQuant.Geometry;
 using FpQuant.Core;
 using FpQuant.Pipeline;
 
@@ -31,9 +32,9 @@ internal static class BopJson
         return e;
     }
 
-    public static JsonElement Property(JsonElement obj, string name, string path, string where)
+    public static JsonElement Property(JsonElement o, string name, string path, string where)
     {
-        if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out var v))
+        if (o.ValueKind != JsonValueKind.Object || !o.TryGetProperty(name, out var v))
             throw new FpQuantException($"'{path}': {where} has no \"{name}\"");
         return v;
     }

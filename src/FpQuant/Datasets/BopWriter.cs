@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FpQuant.Geometry;
 using FpQuant.Core;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;

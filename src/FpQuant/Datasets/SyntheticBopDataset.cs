@@ -1,12 +1,10 @@
+using FpQuant.Geometry;
 using FpQuant.Core;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
 
 namespace FpQuant.Datasets;
-
-/// <summary>What make-dataset wrote.</summary>
-public sealed record SyntheticDatasetSummary(string Root, int Scenes, int Images, IReadOnlyList<(int SceneId, int ImId, int ObjId, double VisibFract)> Instances);
 
 /// <summary>
 /// `fpquant make-dataset`: a small BOP dataset rendered by the project's rasterizer, so tests, CI and the README

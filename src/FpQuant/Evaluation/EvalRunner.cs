@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using FpQuant.Geometry;
 using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;

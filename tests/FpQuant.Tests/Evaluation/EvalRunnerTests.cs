@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FpQuant.Geometry;
 using FpQuant.Benchmark;
 using FpQuant.Datasets;
 using FpQuant.Evaluation;
