@@ -72,7 +72,7 @@ public static class QuantizeCommand
             // FoundationPose's networks get its recipes (module lists); any other model the generic ones.
             var o = presetPath != null ? QuantizationPresets.LoadFile(presetPath)
                 : presetName == null ? new QuantizationOptions()
-                : IsFoundationPoseNetwork(input, sourceName) ? FoundationPosePresets.Get(presetName) : QuantizationPresets.Get(presetName);
+                : FoundationPosePresets.For(presetName, input, sourceName);
             bool Given(Option opt) => p.GetResult(opt) != null;
             if (Given(mode)) o = o with { Mode = QuantizationOptions.ParseMode(p.GetValue(mode)!) };
             if (Given(format)) o = o with { Format = QuantizationOptions.ParseFormat(p.GetValue(format)!) };
@@ -115,12 +115,6 @@ public static class QuantizeCommand
             return 0;
         }));
         return cmd;
-    }
-
-    private static bool IsFoundationPoseNetwork(global::Onnx.ModelProto model, string source)
-    {
-        try { FpQuant.Runtime.ModelSignature.Of(model, source); return true; }
-        catch (FpQuantException) { return false; }
     }
 
     public static CalibrationSource ParseCalibration(string spec, string? dir, int batch) => CalibrationSpec.Parse(spec, dir, batch);

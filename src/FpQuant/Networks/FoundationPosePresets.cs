@@ -47,4 +47,15 @@ public static class FoundationPosePresets
     public static QuantizationOptions Get(string name) =>
         All.TryGetValue(name, out var p) ? p.Options
             : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or --preset-file FILE.json");
+
+    /// <summary>The preset for a model: FoundationPose's recipe where the model is one of its networks, the generic
+    /// one otherwise.</summary>
+    public static QuantizationOptions For(string name, global::Onnx.ModelProto model, string source) =>
+        IsFoundationPoseNetwork(model, source) ? Get(name) : QuantizationPresets.Get(name);
+
+    public static bool IsFoundationPoseNetwork(global::Onnx.ModelProto model, string source)
+    {
+        try { ModelSignature.Of(model, source); return true; }
+        catch (FpQuantException) { return false; }
+    }
 }
