@@ -22,7 +22,6 @@ public class LayerDependencyTests
         ("Quantization/Calibration/CalibrationSource.cs", "Geometry"),     // SceneCalibrationSource: poses
         ("Quantization/Calibration/CalibrationSource.cs", "Networks"),     // SyntheticCrops, PairModel, NetworkKind
         ("Quantization/Calibration/CalibrationSource.cs", "Pipeline"),     // SceneCalibrationSource runs the refine loop
-        ("Quantization/DynamicQuantizer.cs", "Networks"),                  // FoundationPoseGraph.Transpose2D
         ("Quantization/Sensitivity/OutputFidelity.cs", "Geometry"),        // FoundationPose pose fidelity
         ("Quantization/Sensitivity/OutputFidelity.cs", "Networks"),        // NetworkKind, ModelSignature
         ("Quantization/Sensitivity/OutputFidelity.cs", "Pipeline"),        // PoseUpdate
