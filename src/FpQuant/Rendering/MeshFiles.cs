@@ -94,13 +94,28 @@ public static class ObjReader
         return mesh;
     }
 
-    private static IEnumerable<string> ReadLines(string path)
+    /// <summary>The file's lines; a read error while enumerating (not only on open) names the file.</summary>
+    private static IEnumerable<string> ReadLines(string path, string what = "mesh")
     {
-        try { return File.ReadLines(path, Encoding.UTF8); }
+        IEnumerator<string> lines;
+        try { lines = File.ReadLines(path, Encoding.UTF8).GetEnumerator(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"cannot read mesh '{path}': {e.Message}", e);
+            throw new FpQuantException($"cannot read {what} '{path}': {e.Message}", e);
         }
+        using (lines)
+            while (true)
+            {
+                try
+                {
+                    if (!lines.MoveNext()) yield break;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new FpQuantException($"cannot read {what} '{path}': {e.Message}", e);
+                }
+                yield return lines.Current;
+            }
     }
 
     private static float Num(string s, Func<string> where) =>
@@ -140,7 +155,7 @@ public static class ObjReader
         (float, float, float)? kd = null;
         string? map = null, current = null;
         bool chosen = false;
-        foreach (var raw in File.ReadLines(mtlPath))
+        foreach (var raw in ReadLines(mtlPath, "material file"))
         {
             var tok = raw.Trim().Split(Space, StringSplitOptions.RemoveEmptyEntries);
             if (tok.Length == 0 || tok[0].StartsWith('#')) continue;
