@@ -135,6 +135,36 @@ public static class FuzzSeeds
         FuzzSeed.Binary("layernorm", OnnxModelFile.Serialize(TinyModels.AddThenLayerNorm())),
     };
 
+    /// <summary>Half the ONNX inputs are byte mutations; the other half edit the graph so the protobuf still parses:
+    /// renamed initializers and node inputs, duplicated opset domains, initializers and nodes, removed nodes, odd
+    /// dimensions, element types and data lengths.</summary>
+    public static byte[] MutateOnnx(FuzzSeed seed, int i)
+    {
+        if (i % 2 == 0) return Mutator.Mutate(seed, i);
+        var rng = new Random(i * 31 + 5);
+        var m = global::Onnx.ModelProto.Parser.ParseFrom(seed.Bytes);
+        var g = m.Graph;
+        long[] odd = { -1, 0, int.MaxValue, uint.MaxValue, long.MaxValue, 1L << 40 };
+        for (int round = 1 + rng.Next(2); round > 0; round--)
+            switch (rng.Next(12))
+            {
+                case 0: m.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = rng.Next(2) == 0 ? "" : "ai.onnx", Version = 1 + rng.Next(20) }); break;
+                case 1: if (g.Initializer.Count > 0) g.Initializer[rng.Next(g.Initializer.Count)].Name += "_renamed"; break;
+                case 2: { var n = g.Node[rng.Next(g.Node.Count)]; if (n.Input.Count > 0) n.Input[rng.Next(n.Input.Count)] = "nowhere"; break; }
+                case 3: if (g.Node.Count > 1) g.Node.RemoveAt(rng.Next(g.Node.Count)); break;
+                case 4: if (g.Initializer.Count > 0) g.Initializer.Add(g.Initializer[rng.Next(g.Initializer.Count)].Clone()); break;
+                case 5: { if (g.Initializer.Count == 0) break; var t = g.Initializer[rng.Next(g.Initializer.Count)]; if (t.Dims.Count > 0) t.Dims[rng.Next(t.Dims.Count)] = odd[rng.Next(odd.Length)]; else t.Dims.Add(odd[rng.Next(odd.Length)]); break; }
+                case 6: if (g.Initializer.Count > 0) g.Initializer[rng.Next(g.Initializer.Count)].DataType = new[] { 0, 2, 7, 10, 16, 99, -1 }[rng.Next(7)]; break;
+                case 7: { if (g.Initializer.Count == 0) break; var t = g.Initializer[rng.Next(g.Initializer.Count)]; t.RawData = Google.Protobuf.ByteString.CopyFrom(t.RawData.Span[..(t.RawData.Length / 2)]); break; }
+                case 8: g.Node.Add(g.Node[rng.Next(g.Node.Count)].Clone()); break;
+                case 9: if (g.Output.Count > 0) g.Output[0].Name = "unproduced"; break;
+                case 10: { var n = g.Node[rng.Next(g.Node.Count)]; n.Input.Clear(); break; }
+                default: { var v = g.Input.Count > 0 ? g.Input[0] : null; var dims = v?.Type?.TensorType?.Shape?.Dim; if (dims is { Count: > 0 }) dims[rng.Next(dims.Count)].DimValue = odd[rng.Next(odd.Length)]; break; }
+            }
+        var bytes = OnnxModelFile.Serialize(m);
+        return i % 6 == 1 ? Mutator.Mutate(FuzzSeed.Binary(seed.Name, bytes), i) : bytes;
+    }
+
     public static List<FuzzSeed> Pngs()
     {
         var seeds = new List<FuzzSeed>();

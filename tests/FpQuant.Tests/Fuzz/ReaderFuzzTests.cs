@@ -60,7 +60,7 @@ public sealed class ReaderFuzzTests : IDisposable
             string path = _tmp.File("fuzz.onnx");
             File.WriteAllBytes(path, b);
             ModelInspector.Inspect(path);
-        });
+        }, FuzzSeeds.MutateOnnx);
 
     [Fact]
     public void PngImages() =>
