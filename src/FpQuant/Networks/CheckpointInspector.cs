@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FpQuant.Checkpoints;
+using FpQuant.Core;
 
 namespace FpQuant.Networks;
 

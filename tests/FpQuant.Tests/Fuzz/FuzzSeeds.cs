@@ -317,6 +317,38 @@ public static class FuzzSeeds
         return seeds;
     }
 
+    /// <summary>.npy files of every element type NpyFile writes (versions as it writes them).</summary>
+    public static List<FuzzSeed> Npys(TempDir tmp)
+    {
+        var seeds = new List<FuzzSeed>();
+        void Add(string name, Action<string> write)
+        {
+            string p = tmp.File(name + ".npy");
+            write(p);
+            // The header length (2 bytes after the 8-byte preamble), then the header text's numbers.
+            seeds.Add(FuzzSeed.Binary(name, File.ReadAllBytes(p), 8, 9));
+        }
+        var f = Enumerable.Range(0, 12).Select(i => i * 0.25f).ToArray();
+        Add("f32", p => NpyFile.Write(p, f, new long[] { 4, 3 }));
+        Add("f16", p => NpyFile.Write(p, f.Select(x => (Half)x).ToArray(), new long[] { 2, 2, 3 }));
+        Add("f64", p => NpyFile.Write(p, f.Select(x => (double)x).ToArray(), new long[] { 12 }));
+        Add("i64", p => NpyFile.Write(p, new long[] { 1, -2, 3, int.MaxValue }, new long[] { 4 }));
+        Add("i32", p => NpyFile.Write(p, new[] { 1, -2, 3, 4, 5, 6 }, new long[] { 3, 2 }));
+        Add("u8", p => NpyFile.Write(p, new byte[] { 1, 2, 3, 4 }, new long[] { 2, 2 }));
+        return seeds;
+    }
+
+    /// <summary>.npy: a third of the mutations go to the header dict, as text.</summary>
+    public static byte[] MutateNpy(FuzzSeed seed, int i)
+    {
+        if (i % 3 != 0 || seed.Bytes.Length < 10) return Mutator.Mutate(seed, i);
+        int end = Math.Min(seed.Bytes.Length, 10 + BinaryPrimitives.ReadUInt16LittleEndian(seed.Bytes.AsSpan(8)));
+        var header = Mutator.Mutate(FuzzSeed.OfText(seed.Name, Encoding.ASCII.GetString(seed.Bytes, 10, end - 10)), i);
+        var pre = seed.Bytes[..10];
+        if (i % 6 == 0) BinaryPrimitives.WriteUInt16LittleEndian(pre.AsSpan(8), (ushort)Math.Min(header.Length, ushort.MaxValue));
+        return pre.Concat(header).Concat(seed.Bytes.Skip(end)).ToArray();
+    }
+
     public static List<FuzzSeed> RawTensors() => new()
     {
         FuzzSeed.Binary("16-floats", PickleBuilder.Floats(16)),

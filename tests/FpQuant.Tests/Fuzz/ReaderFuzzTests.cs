@@ -1,11 +1,12 @@
 using FpQuant.Checkpoints;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Pipeline;
 using FpQuant.Quantization;
 using FpQuant.Rendering;
-using FpQuant.Runtime;
 using FpQuant.Tests.Support;
 using Xunit.Abstractions;
 
@@ -135,6 +136,25 @@ public sealed class ReaderFuzzTests : IDisposable
             _ = o.EffectiveOpTypes;
             _ = new NodeSelector(o.Include, o.Exclude);
         });
+
+    [Fact]
+    public void Npy() =>
+        FuzzRunner.Run(_out, "npy", FuzzSeeds.Npys(_tmp), (seed, b) =>
+        {
+            string path = _tmp.File("fuzz.npy");
+            File.WriteAllBytes(path, b);
+            var h = NpyFile.ReadHeader(path);
+            if (h.ElementType is NpyElementType.Float32 or NpyElementType.Float16 or NpyElementType.Float64)
+            {
+                NpyFile.ReadFloat32(path);
+                NpyFile.ReadFloat32(path, 1, 1);
+            }
+            else
+            {
+                NpyFile.ReadInt64(path);
+                NpyFile.ReadInt32(path, 1);
+            }
+        }, FuzzSeeds.MutateNpy);
 
     [Fact]
     public void RawBin() =>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics;
 using FpQuant.Checkpoints;
 using FpQuant.Core;
+using FpQuant.Networks;
 using FpQuant.Tests.Fuzz;
 using FpQuant.Tests.Support;
 

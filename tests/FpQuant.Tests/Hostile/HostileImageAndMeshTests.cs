@@ -172,6 +172,6 @@ public sealed class HostileImageAndMeshTests : IDisposable
         File.WriteAllBytes(_tmp.File("d.bin"), new byte[12]);
         var e = Assert.Throws<FpQuantException>(() => FrameLoader.LoadDepth(_tmp.File("d.bin"), 12, 10));
         Assert.Contains("d.bin", e.Message);
-        Assert.Throws<FpQuantException>(() => Runtime.RawTensorFile.Read(_tmp.File("d.bin"), long.MaxValue / 2, "depth"));
+        Assert.Throws<FpQuantException>(() => RawTensorFile.Read(_tmp.File("d.bin"), long.MaxValue / 2, "depth"));
     }
 }

@@ -1,4 +1,5 @@
 using FpQuant.Core;
+using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Quantization;
 using FpQuant.Tests.Support;
