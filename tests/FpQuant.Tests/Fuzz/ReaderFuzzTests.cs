@@ -19,7 +19,7 @@ namespace FpQuant.Tests.Fuzz;
 public sealed class ReaderFuzzTests : IDisposable
 {
     private readonly ITestOutputHelper _out;
-    private readonly TempDir _tmp = new();
+    private readonly FuzzFolder _tmp = new();
 
     public ReaderFuzzTests(ITestOutputHelper output) { _out = output; }
 
@@ -45,7 +45,7 @@ public sealed class ReaderFuzzTests : IDisposable
             // Whole-file mutations hit the zip layer; re-zipped pickle mutations (CRCs right) reach the unpickler.
             0 or 1 => Mutator.Mutate(seed, i),
             2 => FuzzSeeds.Rezip(seed.Bytes, pkl => Mutator.Mutate(FuzzSeed.Binary(seed.Name, pkl), i)),
-            _ => i % 20 == 3 ? FuzzSeeds.Rezip(seed.Bytes, _ => hostile[i / 20 % hostile.Count])
+            _ => i % 40 == 3 ? FuzzSeeds.Rezip(seed.Bytes, _ => hostile[i / 40 % hostile.Count])
                 : FuzzSeeds.Rezip(seed.Bytes, pkl => Mutator.Mutate(FuzzSeed.Binary(seed.Name, pkl), i)),
         });
     }
