@@ -354,8 +354,9 @@ public sealed class TorchCheckpoint : IDisposable
         long storageElems = storage.Length / TorchDTypes.Size(t.DType);
         if (n > 0 && (t.Offset < 0 || maxIndex >= storageElems))
             throw new FpQuantException($"checkpoint '{Path}': tensor '{ErrorText.Quote(key)}' reaches element {maxIndex} of a storage of {storageElems}");
-        // A broadcast view (stride 0) may name more elements than its storage holds, but not without bound.
-        if (n > Math.Max(storageElems, MaxBroadcastElements))
+        // A broadcast view (stride 0) may name more elements than its storage holds, but not without bound: at most
+        // 2^20, or 16 per byte of the file (the compact FoundationPose checkpoints expand 4,608 values to 1.2 M).
+        if (n > Math.Max(storageElems, Math.Max(MaxBroadcastElements, 16 * _file.Length)))
             throw new FpQuantException($"checkpoint '{Path}': tensor '{ErrorText.Quote(key)}' expands {storageElems} stored elements to {n}; save it with .contiguous()");
         var shape = t.Size.Select(d => (int)d).ToArray();
         var data = new float[n];
@@ -381,7 +382,7 @@ public sealed class TorchCheckpoint : IDisposable
         return new FloatTensor(shape, data);
     }
 
-    /// <summary>The most elements a broadcast (stride-0) view may expand to beyond its storage.</summary>
+    /// <summary>The most elements a broadcast (stride-0) view may always expand to beyond its storage.</summary>
     public const long MaxBroadcastElements = 1 << 20;
 
     public void Dispose()

@@ -182,7 +182,7 @@ public sealed class HostileCheckpointTests : IDisposable
     {
         // 2^60 paths through 60 tuples, each holding the one below twice; the tensor sits at the bottom.
         var p = new PickleBuilder().Proto().EmptyDict().Mark().Str("model").OrderedDict().Mark()
-            .Str("w").Tensor("0", "FloatStorage", 6, 0, new long[] { 2, 3 }, new long[] { 3, 1 }).SetItems().Str("shared").Str("leaf");
+            .Str("w").Tensor("0", "FloatStorage", 6, 0, new long[] { 2, 3 }, new long[] { 3, 1 }).SetItems().Str("common").Str("leaf");
         for (int i = 0; i < 60; i++) p.Put(0).Get(0).Op(0x86);
         var path = Write("dag.pth", Zip(p.SetItems().Stop().ToArray()));
         var sw = Stopwatch.StartNew();
