@@ -15,14 +15,25 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
         string body = text;
         if (File.Exists(text))
         {
-            body = File.ReadAllText(text);
             source = $"intrinsics file '{text}'";
+            try
+            {
+                // cam_K.txt is nine numbers; anything much longer is not one.
+                long length = new FileInfo(text).Length;
+                if (length > 64 * 1024)
+                    throw new FpQuantException($"{source} has {length} bytes; expected fx,fy,cx,cy or a 3x3 matrix");
+                body = File.ReadAllText(text);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new FpQuantException($"cannot read {source}: {e.Message}", e);
+            }
         }
         var parts = body.Split(new[] { ',', ' ', '\t', '\r', '\n', ';' }, StringSplitOptions.RemoveEmptyEntries);
         var v = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))
-                throw new FpQuantException($"{source}: '{parts[i]}' is not a number; give fx,fy,cx,cy or a file with a 3x3 matrix");
+                throw new FpQuantException($"{source}: '{ErrorText.Quote(parts[i])}' is not a number; give fx,fy,cx,cy or a file with a 3x3 matrix");
         CameraIntrinsics k = v.Length switch
         {
             4 => new(v[0], v[1], v[2], v[3]),

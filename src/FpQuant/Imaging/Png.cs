@@ -5,26 +5,6 @@ using FpQuant.Core;
 namespace FpQuant.Imaging;
 
 /// <summary>
-/// A decoded PNG: samples per pixel after palette expansion (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), each sample
-/// kept at its file precision (0..255 for 8-bit and lower depths, 0..65535 for 16-bit).
-/// </summary>
-public sealed class PngImage
-{
-    public int Width { get; }
-    public int Height { get; }
-    public int Channels { get; }
-    public int BitDepth { get; }
-    public ushort[] Samples { get; }
-
-    public PngImage(int width, int height, int channels, int bitDepth, ushort[] samples)
-    {
-        if ((long)width * height * channels != samples.Length)
-            throw new ArgumentException($"{samples.Length} samples do not fill {width}x{height}x{channels}");
-        Width = width; Height = height; Channels = channels; BitDepth = bitDepth; Samples = samples;
-    }
-}
-
-/// <summary>
 /// PNG reading and writing with no image library: every colour type, bit depths 1-16, the five scanline filters,
 /// CRC-checked chunks. Depth maps need exact 16-bit samples, which general image libraries tend to round to 8 bits.
 /// </summary>
@@ -32,7 +12,7 @@ public static class Png
 {
     private static readonly byte[] Signature = { 137, 80, 78, 71, 13, 10, 26, 10 };
 
-    public static PngImage Read(string path)
+    public static PngImage Read(string path, PngLimits? limits = null)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
@@ -40,11 +20,14 @@ public static class Png
         {
             throw new FpQuantException($"cannot read image '{path}': {e.Message}", e);
         }
-        return Decode(bytes, path);
+        return Decode(bytes, path, limits);
     }
 
-    public static PngImage Decode(byte[] bytes, string what)
+    /// <summary>Decodes a PNG, checking every size it claims against <paramref name="limits"/> and its own image
+    /// data before allocating for it.</summary>
+    public static PngImage Decode(byte[] bytes, string what, PngLimits? limits = null)
     {
+        limits ??= PngLimits.Default;
         if (bytes.Length < 8 || !bytes.AsSpan(0, 8).SequenceEqual(Signature))
             throw new FpQuantException($"'{what}' is not a PNG file (no PNG signature); convert it to PNG");
         int pos = 8, width = 0, height = 0, depth = 0, colorType = -1, interlace = 0;
@@ -55,7 +38,7 @@ public static class Png
         {
             if (pos + 12 > bytes.Length) throw new FpQuantException($"PNG '{what}' is truncated (chunk header at byte {pos} runs past the end)");
             uint len = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos));
-            string type = System.Text.Encoding.ASCII.GetString(bytes, pos + 4, 4);
+            string type = ChunkType(bytes.AsSpan(pos + 4, 4));
             if (len > int.MaxValue || pos + 12 + (long)len > bytes.Length)
                 throw new FpQuantException($"PNG '{what}' is truncated (chunk {type} of {len} bytes runs past the end)");
             var data = bytes.AsSpan(pos + 8, (int)len);
@@ -66,8 +49,12 @@ public static class Png
             {
                 case "IHDR":
                     if (len != 13) throw new FpQuantException($"PNG '{what}' has a malformed IHDR chunk");
-                    width = (int)BinaryPrimitives.ReadUInt32BigEndian(data);
-                    height = (int)BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+                    if (colorType >= 0) throw new FpQuantException($"PNG '{what}' has two IHDR chunks");
+                    uint w = BinaryPrimitives.ReadUInt32BigEndian(data), h = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+                    if (w == 0 || h == 0 || (ulong)w * h > (ulong)limits.MaxPixels)
+                        throw new FpQuantException($"PNG '{what}' claims {w}x{h} pixels; fpquant reads images of at most {limits.MaxPixels} pixels");
+                    width = (int)w;
+                    height = (int)h;
                     depth = data[8]; colorType = data[9]; interlace = data[12];
                     break;
                 case "PLTE": palette = data.ToArray(); break;
@@ -77,8 +64,7 @@ public static class Png
             pos += 12 + (int)len;
         }
         if (colorType < 0) throw new FpQuantException($"PNG '{what}' has no IHDR chunk");
-        if (width <= 0 || height <= 0 || (long)width * height > 1L << 28)
-            throw new FpQuantException($"PNG '{what}' has an unsupported size {width}x{height}");
+
         if (interlace != 0)
             throw new FpQuantException($"PNG '{what}' is interlaced (Adam7), which fpquant does not read; save it without interlacing");
         int fileChannels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw new FpQuantException($"PNG '{what}' has an invalid colour type {colorType}") };
@@ -87,9 +73,13 @@ public static class Png
         if (colorType == 3 && palette == null) throw new FpQuantException($"PNG '{what}' is palette-based but has no PLTE chunk");
 
         int bitsPerPixel = fileChannels * depth;
-        int stride = (width * bitsPerPixel + 7) / 8;
+        long strideLong = ((long)width * bitsPerPixel + 7) / 8;
+        long rawLength = (strideLong + 1) * height;
+        if (rawLength > idat.Length * PngLimits.MaxInflateRatio + 1024 || rawLength > Array.MaxLength)
+            throw new FpQuantException($"PNG '{what}' claims {width}x{height} pixels ({rawLength} bytes of scanlines) but holds only {idat.Length} bytes of image data; the file is damaged");
+        int stride = (int)strideLong;
         int bpp = Math.Max(1, bitsPerPixel / 8);
-        var raw = new byte[(long)(stride + 1) * height];
+        var raw = new byte[rawLength];
         idat.Position = 0;
         try
         {
@@ -103,7 +93,7 @@ public static class Png
             }
             if (read < raw.Length) throw new FpQuantException($"PNG '{what}' is truncated (image data holds {read} of {raw.Length} bytes)");
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
             throw new FpQuantException($"PNG '{what}' is corrupt (image data does not decompress: {e.Message})", e);
         }
@@ -134,6 +124,14 @@ public static class Png
             (prev, cur) = (cur, prev);
         }
         return new PngImage(width, height, outChannels, depth == 16 ? 16 : 8, samples);
+    }
+
+    /// <summary>A chunk type as text for messages: printable ASCII kept, anything else shown as '?'.</summary>
+    private static string ChunkType(ReadOnlySpan<byte> b)
+    {
+        Span<char> c = stackalloc char[4];
+        for (int i = 0; i < 4; i++) c[i] = b[i] is >= 0x21 and < 0x7f ? (char)b[i] : '?';
+        return new string(c);
     }
 
     private static int SampleAt(byte[] row, int index, int depth) => depth switch

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FpQuant.Checkpoints;
+using FpQuant.Core;
 
 namespace FpQuant.Networks;
 
@@ -36,22 +37,31 @@ public static class CheckpointInspector
         if (ck.Root is PickleDict root && where != "(root)")
             foreach (var kv in root.Items)
             {
-                string k = kv.Key?.ToString() ?? "?";
+                string k = ErrorText.Quote(kv.Key?.ToString() ?? "?");
                 if ($"'{k}'" == where) continue;
                 otherEntries.Add(kv.Value switch
                 {
                     long l => $"{k} = {l}",
                     double d => $"{k} = {d}",
-                    string s => $"{k} = '{s}'",
+                    string s => $"{k} = '{ErrorText.Quote(s)}'",
                     PickleDict d => $"{k} (dict of {d.Items.Count})",
                     List<object?> l => $"{k} (list of {l.Count})",
                     _ => $"{k} ({TorchCheckpoint.Describe(kv.Value)})",
                 });
             }
         return new CheckpointInspection(path, ck.FileBytes, ck.Format, where, tensors.Count, tensors.Sum(t => t.Tensor.Numel),
-            weightStorages.Sum(s => s.Bytes), optimizer.Sum(s => s.Bytes), others.Sum(s => s.Bytes), otherEntries,
+            SumBytes(weightStorages), SumBytes(optimizer), SumBytes(others), otherEntries,
             tensors.GroupBy(t => TorchDTypes.Name(t.Tensor.DType)).ToDictionary(g => g.Key, g => g.Count()),
             MatchNetwork(tensors.Select(t => (t.Key, t.Tensor.Size)).ToList()), seconds, peak);
+    }
+
+    /// <summary>Bytes of storages as the pickle claims them, saturating: a damaged file may claim absurd sizes and
+    /// inspect still reports what it can.</summary>
+    private static long SumBytes(IEnumerable<TorchStorageRef> storages)
+    {
+        long total = 0;
+        foreach (var s in storages) total = s.Bytes > long.MaxValue - total ? long.MaxValue : total + s.Bytes;
+        return total;
     }
 
     /// <summary>Names the network whose state_dict the keys and shapes match, or the closest and what differs.</summary>

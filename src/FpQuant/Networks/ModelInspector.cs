@@ -43,7 +43,7 @@ public static class ModelInspector
         if (integer > 0) parts.Add($"integer ops ({integer}: {string.Join(", ", g.Node.Where(n => IntegerOps.Contains(n.OpType)).GroupBy(n => n.OpType).Select(x => $"{x.Key} {x.Count()}"))})");
         if (q + dq > 0)
         {
-            bool weightsOnly = q == 0 && g.Node.Where(n => n.OpType == "DequantizeLinear").All(n => inits.Contains(n.Input[0]));
+            bool weightsOnly = q == 0 && g.Node.Where(n => n.OpType == "DequantizeLinear").All(n => n.Input.Count > 0 && inits.Contains(n.Input[0]));
             parts.Add(weightsOnly ? $"integer weights behind {dq} DequantizeLinear (weight-only)" : $"QDQ ({q} QuantizeLinear, {dq} DequantizeLinear)");
         }
         if (fp16) parts.Add("float16 initializers");
@@ -51,9 +51,11 @@ public static class ModelInspector
         var bytes = g.Initializer.GroupBy(i => ((DataType)i.DataType).ToString().ToLowerInvariant())
             .ToDictionary(x => x.Key, x => x.Sum(TensorProtos.StoredBytes));
         return new ModelInspection(path, new FileInfo(path).Length, $"{m.ProducerName} {m.ProducerVersion}".Trim(), m.IrVersion,
+            // One entry per domain (OnnxModelFile.Load refuses duplicated domains).
             m.OpsetImport.ToDictionary(o => o.Domain ?? "", o => o.Version),
             g.Input.Where(i => !inits.Contains(i.Name)).Select(Describe).ToList(),
             g.Output.Select(Describe).ToList(), network, ops, quant, bytes,
-            m.MetadataProps.ToDictionary(p => p.Key, p => p.Value));
+            // The format does not forbid a metadata key twice; the last one is shown.
+            m.MetadataProps.GroupBy(p => p.Key).ToDictionary(x => x.Key, x => x.Last().Value));
     }
 }

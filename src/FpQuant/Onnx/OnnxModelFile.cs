@@ -18,9 +18,10 @@ public static class OnnxModelFile
             var model = ModelProto.Parser.ParseFrom(cis);
             if (model.Graph == null || model.Graph.Node.Count == 0)
                 throw new FpQuantException($"'{path}' is not an ONNX model (no graph nodes); pass a .onnx file");
+            ModelValidator.Validate(model, path);
             return model;
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException or ArgumentException or OverflowException)
         {
             throw new FpQuantException($"'{path}' is not a readable ONNX model ({e.Message}); is the file complete?", e);
         }

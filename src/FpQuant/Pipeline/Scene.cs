@@ -34,6 +34,8 @@ public sealed class Scene
         var center = mesh.BoundsCenter;
         double diameter = mesh.Diameter();
         if (!(diameter > 0)) throw new FpQuantException($"mesh '{mesh.Source}' has zero size; it needs at least two distinct vertices");
+        if (!double.IsFinite(diameter) || diameter > 1e6)
+            throw new FpQuantException($"mesh '{mesh.Source}' spans {diameter} (in the depth's units, metres); check the mesh's units and vertices");
         return new Scene
         {
             Frame = frame, Mesh = mesh.Translated(center), MeshCenter = center, Diameter = diameter,

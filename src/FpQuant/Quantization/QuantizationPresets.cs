@@ -67,20 +67,7 @@ public static class QuantizationPresets
         return doc.RootElement.GetProperty("options").Deserialize<QuantizationOptions>(Json)! with { ReduceRange = null };
     }
 
-    public static QuantizationOptions LoadFile(string path)
-    {
-        if (!File.Exists(path)) throw new FpQuantException($"preset file '{path}' does not exist");
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            var el = doc.RootElement.TryGetProperty("options", out var inner) ? inner : doc.RootElement;
-            return el.Deserialize<QuantizationOptions>(Json) ?? throw new FpQuantException($"preset file '{path}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new FpQuantException($"preset file '{path}' is not a valid preset ({e.Message})", e);
-        }
-    }
+    public static QuantizationOptions LoadFile(string path) => PresetFile.Load(path);
 
     public static void SaveFile(string path, QuantizationOptions options, string? name = null, object? extra = null) =>
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { name, options, extra }, Json));

@@ -34,13 +34,19 @@ public static class PlyReader
             else if (t[0] == "element") throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
             else if (t[0] == "property" && elements.Count > 0)
             {
-                if (t.Length == 5 && t[1] == "list") elements[^1].Props.Add(new Property(t[4], t[3], t[2]));
-                else if (t.Length == 3) elements[^1].Props.Add(new Property(t[2], t[1], null));
-                else throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
+                Property prop = t.Length == 5 && t[1] == "list" ? new Property(t[4], t[3], t[2])
+                    : t.Length == 3 ? new Property(t[2], t[1], null)
+                    : throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
+                foreach (var type in new[] { prop.Type, prop.ListCountType })
+                    if (type != null && ValueReader.SizeOf(type) == 0)
+                        throw new FpQuantException($"mesh '{path}': unknown PLY property type '{type}' in header line '{raw.Trim()}'");
+                elements[^1].Props.Add(prop);
             }
         }
         if (format is not ("ascii" or "binary_little_endian" or "binary_big_endian"))
             throw new FpQuantException($"mesh '{path}': unsupported PLY format '{format}'");
+        if (elements.Count(e => e.Name == "vertex") > 1)
+            throw new FpQuantException($"mesh '{path}' has more than one vertex element");
         var reader = new ValueReader(bytes, dataStart, format, path);
         float[]? pos = null, nrm = null, col = null, uv = null;
         var tri = new List<int>();
@@ -48,6 +54,12 @@ public static class PlyReader
         {
             var names = el.Props.Select(p => p.Name).ToList();
             bool isVertex = el.Name == "vertex", isFace = el.Name == "face";
+            // Every count is checked against the bytes left before anything is allocated or looped over for it.
+            if (el.Count > 0 && el.Props.Count == 0)
+                throw new FpQuantException($"mesh '{path}': element '{el.Name}' has {el.Count} records but no properties");
+            long minBytes = reader.MinRecordBytes(el.Props.Select(p => p.ListCountType ?? p.Type));
+            if ((long)el.Count * minBytes > reader.Remaining + 1)
+                throw new FpQuantException($"mesh '{path}': element '{el.Name}' claims {el.Count} records, but only {reader.Remaining} bytes of data remain (the file is truncated or its header is wrong)");
             if (isVertex)
             {
                 foreach (var need in new[] { "x", "y", "z" })
@@ -64,9 +76,13 @@ public static class PlyReader
                 {
                     if (p.ListCountType != null)
                     {
-                        int k = (int)reader.Next(p.ListCountType);
+                        int k = reader.ListCount(p.ListCountType, p.Type);
                         var list = new int[k];
-                        for (int j = 0; j < k; j++) list[j] = (int)reader.Next(p.Type);
+                        for (int j = 0; j < k; j++)
+                        {
+                            double index = reader.Next(p.Type);
+                            list[j] = index is >= int.MinValue and <= int.MaxValue ? (int)index : -1;
+                        }
                         if (isFace && p.Name is "vertex_indices" or "vertex_index")
                         {
                             if (k < 3) throw new FpQuantException($"mesh '{path}': face {i} has {k} vertices; faces need at least 3");
@@ -76,6 +92,8 @@ public static class PlyReader
                     }
                     double v = reader.Next(p.Type);
                     if (!isVertex) continue;
+                    if (!double.IsFinite(v) || Math.Abs(v) > float.MaxValue)
+                        throw new FpQuantException($"mesh '{path}': vertex {i} has {p.Name} = {v}; vertex values must be finite float32 numbers");
                     double colour = p.Type is "uchar" or "uint8" ? v / 255.0 : v;
                     switch (p.Name)
                     {
@@ -149,6 +167,31 @@ public static class PlyReader
             }
         }
 
+        public long Remaining => Math.Max(0, _b.Length - _pos);
+
+        /// <summary>The fewest bytes one record of these property types can take: binary sizes (a list at least its
+        /// count), or in ASCII one character and a separator per value.</summary>
+        public long MinRecordBytes(IEnumerable<string> types) => _ascii ? 2L * types.Count() : types.Sum(t => (long)SizeOf(t));
+
+        public static int SizeOf(string type) => type switch
+        {
+            "char" or "int8" or "uchar" or "uint8" => 1,
+            "short" or "int16" or "ushort" or "uint16" => 2,
+            "int" or "int32" or "uint" or "uint32" or "float" or "float32" => 4,
+            "double" or "float64" => 8,
+            _ => 0,
+        };
+
+        /// <summary>A list's length: a whole number no larger than the values left to hold its items.</summary>
+        public int ListCount(string countType, string itemType)
+        {
+            double k = Next(countType);
+            long left = _ascii ? _tokens.Length - _tok : Remaining / SizeOf(itemType);
+            if (!(k >= 0) || k != Math.Floor(k) || k > left)
+                throw new FpQuantException($"mesh '{_path}': a list in record {_record} claims {k} items, but only {left} values follow (the file is truncated or damaged)");
+            return (int)k;
+        }
+
         private FpQuantException Truncated() => new($"mesh '{_path}' is truncated or malformed (data ends in record {_record})");
 
         public double Next(string type)
@@ -160,14 +203,8 @@ public static class PlyReader
                 return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
                     : throw new FpQuantException($"mesh '{_path}': '{s}' in record {_record} is not a number");
             }
-            int size = type switch
-            {
-                "char" or "int8" or "uchar" or "uint8" => 1,
-                "short" or "int16" or "ushort" or "uint16" => 2,
-                "int" or "int32" or "uint" or "uint32" or "float" or "float32" => 4,
-                "double" or "float64" => 8,
-                _ => throw new FpQuantException($"mesh '{_path}': unknown PLY property type '{type}'"),
-            };
+            int size = SizeOf(type);
+            if (size == 0) throw new FpQuantException($"mesh '{_path}': unknown PLY property type '{type}'");
             if (_pos + size > _b.Length) throw Truncated();
             var s2 = _b.AsSpan(_pos, size);
             _pos += size;

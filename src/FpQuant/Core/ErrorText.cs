@@ -1,0 +1,44 @@
+using System.Text;
+
+namespace FpQuant.Core;
+
+/// <summary>
+/// The one rule for text that ends up in an error line: a single line, at most <see cref="MaxLength"/> characters.
+/// Hostile files put newlines, control characters and megabytes of names into whatever an error quotes.
+/// </summary>
+public static class ErrorText
+{
+    public const int MaxLength = 1000;
+
+    /// <summary>Control characters (newlines included) become spaces, runs of spaces collapse, and text beyond
+    /// <paramref name="maxLength"/> is cut with a marker saying how much was left out.</summary>
+    public static string OneLine(string? text, int maxLength = MaxLength)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var sb = new StringBuilder(Math.Min(text.Length, maxLength + 32));
+        bool space = false;
+        int i = 0;
+        for (; i < text.Length && sb.Length < maxLength; i++)
+        {
+            char c = text[i];
+            bool blank = char.IsControl(c) || char.IsWhiteSpace(c) || char.IsSurrogate(c) && !IsPairAt(text, i);
+            if (blank)
+            {
+                if (!space && sb.Length > 0) sb.Append(' ');
+                space = true;
+                continue;
+            }
+            if (char.IsHighSurrogate(c)) { sb.Append(c).Append(text[++i]); space = false; continue; }
+            sb.Append(c);
+            space = false;
+        }
+        string s = sb.ToString().TrimEnd();
+        return i < text.Length ? $"{s}... ({text.Length - i} more characters)" : s;
+    }
+
+    /// <summary>A value quoted inside an error: one line, short.</summary>
+    public static string Quote(string? text, int maxLength = 80) => OneLine(text, maxLength);
+
+    private static bool IsPairAt(string s, int i) =>
+        char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]);
+}
