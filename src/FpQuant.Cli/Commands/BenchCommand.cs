@@ -9,13 +9,11 @@ namespace FpQuant.Cli.Commands;
 
 public static class BenchCommand
 {
-    public static readonly string[] DefaultVariants = new[] { "fp32" }.Concat(Networks.FoundationPosePresets.All.Keys).ToArray();
-
     public static Command Create()
     {
         var hyps = new Option<int>("--hypotheses") { Description = "Pose hypotheses (252 is FoundationPose's first frame)", DefaultValueFactory = _ => 16 };
         var iters = new Option<int>("--iterations") { Description = "Refine iterations (FoundationPose: 5, Isaac ROS: 1)", DefaultValueFactory = _ => 1 };
-        var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => 42 };
+        var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => FirstFrameSettings.IsaacRosRefineBatch };
         var variants = new Option<string[]>("--variants") { Description = "fp32, preset names or preset .json files (comma-separated or repeated); default: fp32 and every preset", AllowMultipleArgumentsPerToken = true };
         var userVariant = new Option<string[]>("--variant") { Description = "Your own files: NAME=REFINE.onnx,SCORE.onnx (repeatable)" };
         var repeats = new Option<int>("--repeats") { Description = "Timed repeats per variant", DefaultValueFactory = _ => 3 };
@@ -36,11 +34,8 @@ public static class BenchCommand
         };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
-            var names = p.GetResult(variants) != null
-                ? p.GetValue(variants)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
-                : (p.GetResult(userVariant) != null ? new List<string> { "fp32" } : DefaultVariants.ToList());
-            var specs = names.Select(VariantSpec.Parse).Concat((p.GetValue(userVariant) ?? Array.Empty<string>()).Select(VariantSpec.Parse)).ToList();
-            if (specs.Select(s => s.Name).Distinct().Count() != specs.Count) throw new FpQuantException("two variants have the same name; give each a distinct name");
+            var specs = VariantSpec.ParseList(p.GetResult(variants) != null ? p.GetValue(variants) : null,
+                p.GetResult(userVariant) != null ? p.GetValue(userVariant) : null);
             var settings = new BenchSettings
             {
                 Frame = new FirstFrameSettings { Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch) },
@@ -56,7 +51,6 @@ public static class BenchCommand
                 CropSeed = p.GetValue(seed),
                 Scene = p.GetValue(scene)!,
             };
-            if (settings.Warmup < 0) throw new FpQuantException($"--warmup must be 0 or more, got {settings.Warmup}");
             string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
             return Run(settings, outDir, "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
         }));
@@ -68,8 +62,6 @@ public static class BenchCommand
         using var cts = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
-        string work = Path.Combine(Path.GetTempPath(), $"fpquant-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
         try
         {
             BenchReport? report = null;
@@ -81,27 +73,21 @@ public static class BenchCommand
                     {
                         var task = ctx.AddTask("benchmark", maxValue: 1);
                         var progress = new Progress<BenchProgress>(bp => { task.Description = Markup.Escape(bp.Stage); task.Value = bp.Total > 0 ? (double)bp.Done / bp.Total : 0; });
-                        report = new BenchRunner(settings, progress).Run(command, work, cts.Token);
+                        report = new BenchRunner(settings, progress).RunToFolder(command, outDir, cts.Token);
                     });
             }
             else
             {
                 var progress = new SynchronousProgress<BenchProgress>(bp => Console.Error.WriteLine($"[bench] {bp.Stage}"));
-                report = new BenchRunner(settings, progress).Run(command, work, cts.Token);
-            }
-            // Only a finished run writes a report; profiles move from the work folder into it.
-            ReportWriter.WriteAll(report!, outDir);
-            foreach (var sub in new[] { "profiles" })
-            {
-                string src = Path.Combine(work, sub);
-                if (!Directory.Exists(src)) continue;
-                string dst = Path.Combine(outDir, sub);
-                Directory.CreateDirectory(dst);
-                foreach (var f in Directory.GetFiles(src)) File.Move(f, Path.Combine(dst, Path.GetFileName(f)), true);
+                report = new BenchRunner(settings, progress).RunToFolder(command, outDir, cts.Token);
             }
             PrintTable(report!);
             Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (and report.json, charts)");
-            return report!.Variants.All(v => v.Failed) ? 1 : 0;
+            // The report is written either way; a failed variant still makes the run fail for scripts that call it.
+            var failed = report!.Variants.Where(v => v.Failed).Select(v => v.Name).ToList();
+            if (failed.Count == 0) return 0;
+            Console.Error.WriteLine($"fpquant: error: {failed.Count} of {report.Variants.Count} variant(s) failed ({string.Join(", ", failed)}); see the report");
+            return 2;
         }
         catch (OperationCanceledException)
         {
@@ -111,7 +97,6 @@ public static class BenchCommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
-            try { Directory.Delete(work, true); } catch { }
         }
     }
 

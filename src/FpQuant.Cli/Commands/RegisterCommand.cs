@@ -32,7 +32,7 @@ public static class RegisterCommand
         var models = new Option<string[]>("--model") { Description = "Models: a variant name (fp32 or a preset, quantized on the fly), or REFINE.onnx and SCORE.onnx (repeat --model)" };
         var iters = new Option<int>("--iterations") { Description = "Refine iterations", DefaultValueFactory = _ => 5 };
         var hyps = new Option<int>("--hypotheses") { Description = "Hypotheses (FoundationPose: 252)", DefaultValueFactory = _ => 252 };
-        var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => 42 };
+        var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => FirstFrameSettings.IsaacRosRefineBatch };
         var refineRatio = new Option<double>("--refine-crop-ratio") { Description = "Refiner window = diameter x this", DefaultValueFactory = _ => 1.2 };
         var scoreRatio = new Option<double>("--score-crop-ratio") { Description = "Scorer window = diameter x this", DefaultValueFactory = _ => 1.1 };
         var overlay = new Option<string>("--overlay") { Description = "Write the image with the mesh drawn at the chosen pose (PNG)" };
@@ -74,11 +74,11 @@ public static class RegisterCommand
             };
             var runtime = CommonOptions.Settings(p, provider, threads);
             sw.Restart();
-            var (pathA, pathB, modelText) = ResolveModels(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
+            var (pathA, pathB, modelText) = BenchModelStore.ResolvePair(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
                 runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), 8, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
-            var (refine, score) = OpenPair(pathA, pathB, runtime);
+            var (refine, score) = PairModel.OpenRefineAndScore(pathA, pathB, runtime);
             using var disposeRefine = refine;
             using var disposeScore = score;
             double sessionSeconds = sw.Elapsed.TotalSeconds;
@@ -94,45 +94,6 @@ public static class RegisterCommand
             return 0;
         }));
         return cmd;
-    }
-
-    /// <summary>A variant name (exported and quantized into the cache; refine first) or two model files in the order
-    /// given: <see cref="OpenPair"/> tells them apart from their sessions, so no file is parsed twice.</summary>
-    /// <param name="calibration">Makes the calibration source for a static preset, given the float refiner's path.</param>
-    public static (string A, string B, string Text) ResolveModels(IReadOnlyList<string> values, string weights, string cacheDir,
-        RuntimeSettings runtime, Func<string, CalibrationSource> calibration)
-    {
-        var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        if (list.Count > 2) throw new FpQuantException($"--model takes one variant name or two model files, got {list.Count} values");
-        if (list.Count == 2 || (list.Count == 1 && list[0].EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
-        {
-            if (list.Count != 2) throw new FpQuantException($"--model {list[0]}: give both networks' files (--model REFINE.onnx --model SCORE.onnx) or a variant name");
-            foreach (var f in list)
-                if (!File.Exists(f)) throw new FpQuantException($"--model: model file '{f}' does not exist");
-            return (list[0], list[1], $"{Path.GetFileName(list[0])} + {Path.GetFileName(list[1])}");
-        }
-        var spec = VariantSpec.Parse(list.Count == 1 ? list[0] : "fp32");
-        if (spec.RefinePath != null) return (spec.RefinePath, spec.ScorePath!, spec.Name);
-        var store = new BenchModelStore(cacheDir, runtime, 8);
-        string fr = store.Float(NetworkKind.Refine, weights), fs = store.Float(NetworkKind.Score, weights);
-        if (spec.Options == null) return (fr, fs, $"fp32 ({WeightSource.Describe(weights)})");
-        store.Calibration = calibration(fr);
-        return (store.Quantized(fr, spec).Path, store.Quantized(fs, spec).Path, $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {store.Calibration.Description})");
-    }
-
-    /// <summary>Creates both sessions and orders them by what each model is (its outputs), refine first.</summary>
-    public static (PairModel Refine, PairModel Score) OpenPair(string a, string b, RuntimeSettings runtime)
-    {
-        var first = new PairModel(a, runtime);
-        PairModel second;
-        try { second = new PairModel(b, runtime); }
-        catch { first.Dispose(); throw; }
-        if (first.Signature.Kind != second.Signature.Kind)
-            return first.Signature.Kind == NetworkKind.Refine ? (first, second) : (second, first);
-        string kind = first.Signature.Kind.Id();
-        first.Dispose();
-        second.Dispose();
-        throw new FpQuantException($"--model: '{a}' and '{b}' are both {kind} models; give one refine and one score model");
     }
 
     private static string PoseText(Pose p) => string.Join("\n", DemoScene.PoseRows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));

@@ -46,11 +46,37 @@ public sealed class BenchRunner
         return (new SceneCropSource(scene, reuseBuffers: true), frame, scene);
     }
 
+    /// <summary>Runs in a private work folder, then writes the report, its charts and any profiles to
+    /// <paramref name="outDir"/>. Only a finished run writes a report; the work folder is removed either way.</summary>
+    public BenchReport RunToFolder(string command, string outDir, CancellationToken cancel = default)
+    {
+        string work = Path.Combine(Path.GetTempPath(), $"fpquant-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var report = Run(command, work, cancel);
+            ReportWriter.WriteAll(report, outDir);
+            string profiles = Path.Combine(work, "profiles");
+            if (Directory.Exists(profiles))
+            {
+                string dst = Path.Combine(outDir, "profiles");
+                Directory.CreateDirectory(dst);
+                foreach (var f in Directory.GetFiles(profiles)) File.Move(f, Path.Combine(dst, Path.GetFileName(f)), true);
+            }
+            return report;
+        }
+        finally
+        {
+            try { Directory.Delete(work, true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
     public BenchReport Run(string command, string workDir, CancellationToken cancel = default)
     {
         _s.Frame.Validate();
         if (_s.Variants.Count == 0) throw new FpQuantException("no variants to benchmark");
         if (_s.Repeats < 1) throw new FpQuantException($"--repeats must be at least 1, got {_s.Repeats}");
+        if (_s.Warmup < 0) throw new FpQuantException($"--warmup must be 0 or more, got {_s.Warmup}");
         var total = Stopwatch.StartNew();
         var report = new BenchReport
         {
@@ -90,7 +116,12 @@ public sealed class BenchRunner
                 live.Add(l);
                 Guarded(r, () =>
                 {
-                    if (v.RefinePath != null) { r.RefineModel = v.RefinePath; r.ScoreModel = v.ScorePath; }
+                    if (v.RefinePath != null)
+                    {
+                        foreach (var f in new[] { v.RefinePath, v.ScorePath! })
+                            if (!File.Exists(f)) throw new FpQuantException($"variant {v.Name}: model file '{f}' does not exist");
+                        r.RefineModel = v.RefinePath; r.ScoreModel = v.ScorePath;
+                    }
                     else if (v.Options == null) { r.RefineModel = fRefine; r.ScoreModel = fScore; }
                     else
                     {
@@ -188,11 +219,13 @@ public sealed class BenchRunner
         return report;
     }
 
-    private static void Guarded(VariantResult r, Action a, bool failVariant = true)
+    /// <summary>Runs one variant's step: a user-facing error (a bad model file, a provider that is missing) fails that
+    /// variant, or only warns when <paramref name="failVariant"/> is false, and the others go on. Anything else is a
+    /// bug and stops the run, so it is never written down as a measured failure.</summary>
+    public static void Guarded(VariantResult r, Action a, bool failVariant = true)
     {
         try { a(); }
-        catch (OperationCanceledException) { throw; }
-        catch (Exception e) when (e is FpQuantException or OnnxRuntimeException or IOException or InvalidOperationException or ArgumentException or OutOfMemoryException)
+        catch (FpQuantException e)
         {
             if (failVariant) r.Error = e.Message;
             else r.Warnings.Add(e.Message);

@@ -6,6 +6,22 @@ namespace FpQuant.Benchmark;
 /// <summary>A variant to benchmark: fp32, a preset, a preset file, or model files the user passes.</summary>
 public sealed record VariantSpec(string Name, string Description, QuantizationOptions? Options = null, string? RefinePath = null, string? ScorePath = null)
 {
+    /// <summary>What a bench runs when no variant is named: the float reference and every preset.</summary>
+    public static IReadOnlyList<string> DefaultNames { get; } = Array.AsReadOnly(new[] { "fp32" }.Concat(Networks.FoundationPosePresets.All.Keys).ToArray());
+
+    /// <summary>The variants of a run: <paramref name="names"/> (fp32, presets, preset files; comma-separated or
+    /// repeated), or when none are named the defaults (just fp32 when the user brings files), then the user's own
+    /// NAME=REFINE.onnx,SCORE.onnx pairs. Names must be distinct: they name report rows and cache files.</summary>
+    public static List<VariantSpec> ParseList(IReadOnlyList<string>? names, IReadOnlyList<string>? userFiles)
+    {
+        var list = names != null
+            ? names.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList()
+            : userFiles != null ? new List<string> { "fp32" } : DefaultNames.ToList();
+        var specs = list.Select(Parse).Concat((userFiles ?? Array.Empty<string>()).Select(Parse)).ToList();
+        if (specs.Select(s => s.Name).Distinct().Count() != specs.Count) throw new FpQuantException("two variants have the same name; give each a distinct name");
+        return specs;
+    }
+
     public static VariantSpec Parse(string text)
     {
         if (text == "fp32") return new VariantSpec("fp32", "float32 reference");

@@ -29,4 +29,19 @@ public sealed class PairModel : IDisposable
     }
 
     public void Dispose() => Runner.Dispose();
+
+    /// <summary>Creates both sessions and orders them by what each model is (its outputs), refine first.</summary>
+    public static (PairModel Refine, PairModel Score) OpenRefineAndScore(string a, string b, RuntimeSettings runtime)
+    {
+        var first = new PairModel(a, runtime);
+        PairModel second;
+        try { second = new PairModel(b, runtime); }
+        catch { first.Dispose(); throw; }
+        if (first.Signature.Kind != second.Signature.Kind)
+            return first.Signature.Kind == NetworkKind.Refine ? (first, second) : (second, first);
+        string kind = first.Signature.Kind.Id();
+        first.Dispose();
+        second.Dispose();
+        throw new FpQuantException($"--model: '{a}' and '{b}' are both {kind} models; give one refine and one score model");
+    }
 }

@@ -5,10 +5,13 @@ namespace FpQuant.Pipeline;
 
 public sealed record FirstFrameSettings
 {
+    /// <summary>Pairs per RefineNet call in Isaac ROS's engines (its max batch), the default of every refine loop.</summary>
+    public const int IsaacRosRefineBatch = 42;
+
     public int Hypotheses { get; init; } = 16;
     public int Iterations { get; init; } = 1;
-    /// <summary>Pairs per RefineNet call (Isaac ROS's engines take 42); scoring always takes all hypotheses as one group.</summary>
-    public int RefineBatch { get; init; } = 42;
+    /// <summary>Pairs per RefineNet call; scoring always takes all hypotheses as one group.</summary>
+    public int RefineBatch { get; init; } = IsaacRosRefineBatch;
     public double Diameter { get; init; } = 0.2;
     public Vec3 TranslationGuess { get; init; } = new(0, 0, 0.6);
 

@@ -8,6 +8,10 @@ namespace FpQuant.Pipeline;
 /// index only, so every variant sees exactly the same inputs.</summary>
 public sealed class SyntheticCropSource : ICropSource
 {
+    /// <summary>Each refine iteration (and the scoring pass) draws its own crop stream, seed x this + iteration + 1:
+    /// a prime, so two seeds' streams do not meet for any realistic iteration count.</summary>
+    private const ulong IterationSeedStride = 7919;
+
     private readonly ulong _seed;
     public SyntheticCropSource(ulong seed) { _seed = seed; }
     public string Description => $"synthetic crops (seed {_seed})";
@@ -16,7 +20,7 @@ public sealed class SyntheticCropSource : ICropSource
     {
         // Generating a pair plays the part of rendering it; there is no frame to crop.
         var sw = Stopwatch.StartNew();
-        var (r, o) = SyntheticCrops.Generate(count, _seed * 7919UL + (ulong)(iteration + 1), start);
+        var (r, o) = SyntheticCrops.Generate(count, _seed * IterationSeedStride + (ulong)(iteration + 1), start);
         return new CropBatch(r, o, sw.Elapsed.TotalSeconds, 0);
     }
 }

@@ -23,24 +23,23 @@ public sealed class TriMesh
     public int VertexCount => Positions.Length / 3;
     public int TriangleCount => Triangles.Length / 3;
 
-    private bool? _closedOutward;
-
     /// <summary>
     /// True when every edge is shared by exactly two triangles that traverse it in opposite directions and the
     /// enclosed volume is positive: the surface is closed with outward-facing triangles, so back faces are always
-    /// hidden and the rasterizer may skip them.
+    /// hidden and the rasterizer may skip them. Computed once, when the mesh is made: the rasterizer's threads only
+    /// read it (computed lazily, every thread did the work at once and could read a half-written value).
     /// </summary>
-    public bool IsClosedAndOutward => _closedOutward ??= ComputeClosedOutward();
+    public bool IsClosedAndOutward { get; }
 
-    private bool ComputeClosedOutward()
+    private static bool ComputeClosedOutward(float[] positions, int[] triangles)
     {
         // Directed edges as sorted keys: closed and consistently oriented means no directed edge twice and every
         // edge's reverse present.
-        var keys = new long[Triangles.Length];
-        for (int t = 0; t < Triangles.Length; t += 3)
+        var keys = new long[triangles.Length];
+        for (int t = 0; t < triangles.Length; t += 3)
             for (int e = 0; e < 3; e++)
             {
-                int a = Triangles[t + e], b = Triangles[t + (e + 1) % 3];
+                int a = triangles[t + e], b = triangles[t + (e + 1) % 3];
                 if (a == b) return false;
                 keys[t + e] = ((long)a << 32) | (uint)b;
             }
@@ -52,10 +51,10 @@ public sealed class TriMesh
             if (Array.BinarySearch(keys, reverse) < 0) return false;
         }
         double volume = 0;
-        var p = Positions;
-        for (int t = 0; t < Triangles.Length; t += 3)
+        var p = positions;
+        for (int t = 0; t < triangles.Length; t += 3)
         {
-            int a = 3 * Triangles[t], b = 3 * Triangles[t + 1], c = 3 * Triangles[t + 2];
+            int a = 3 * triangles[t], b = 3 * triangles[t + 1], c = 3 * triangles[t + 2];
             volume += p[a] * (p[b + 1] * (double)p[c + 2] - p[b + 2] * (double)p[c + 1])
                     - p[a + 1] * (p[b] * (double)p[c + 2] - p[b + 2] * (double)p[c])
                     + p[a + 2] * (p[b] * (double)p[c + 1] - p[b + 1] * (double)p[c]);
@@ -69,6 +68,13 @@ public sealed class TriMesh
     public TriMesh(float[] positions, int[] triangles, float[]? normals = null, int[]? normalIndex = null,
         float[]? uvs = null, int[]? uvIndex = null, float[]? vertexColors = null, RgbTexture? texture = null,
         (float, float, float)? uniformColor = null)
+        : this(positions, triangles, normals, normalIndex, uvs, uvIndex, vertexColors, texture, uniformColor, closedOutward: null)
+    {
+    }
+
+    /// <param name="closedOutward">Known from the mesh this one is a rigid copy of, or null to compute.</param>
+    private TriMesh(float[] positions, int[] triangles, float[]? normals, int[]? normalIndex, float[]? uvs, int[]? uvIndex,
+        float[]? vertexColors, RgbTexture? texture, (float, float, float)? uniformColor, bool? closedOutward)
     {
         if (positions.Length % 3 != 0 || triangles.Length % 3 != 0) throw new ArgumentException("positions and triangles come in threes");
         int v = positions.Length / 3;
@@ -83,6 +89,7 @@ public sealed class TriMesh
         VertexColors = vertexColors;
         Texture = texture;
         UniformColor = uniformColor ?? (0.5f, 0.5f, 0.5f);
+        IsClosedAndOutward = closedOutward ?? ComputeClosedOutward(positions, triangles);
     }
 
     /// <summary>Area-weighted vertex normals for meshes that carry none.</summary>
@@ -150,7 +157,8 @@ public sealed class TriMesh
         {
             p[i] -= (float)offset.X; p[i + 1] -= (float)offset.Y; p[i + 2] -= (float)offset.Z;
         }
-        var m = new TriMesh(p, Triangles, Normals, NormalIndex, Uvs, UvIndex, VertexColors, Texture, UniformColor) { Source = Source, _closedOutward = _closedOutward };
+        // A translation keeps the surface closed and its volume's sign.
+        var m = new TriMesh(p, Triangles, Normals, NormalIndex, Uvs, UvIndex, VertexColors, Texture, UniformColor, IsClosedAndOutward) { Source = Source };
         m.Warnings.AddRange(Warnings);
         return m;
     }

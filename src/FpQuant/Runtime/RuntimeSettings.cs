@@ -26,6 +26,20 @@ public sealed record RuntimeSettings
         _ => throw new FpQuantException($"unknown execution provider '{text}': use --provider cpu, cuda or tensorrt"),
     };
 
+    /// <summary>The TensorRT provider's options: the device, and its engine and timing caches when a folder is set.</summary>
+    public Dictionary<string, string> TensorRtOptions()
+    {
+        var opts = new Dictionary<string, string> { ["device_id"] = DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (TensorRtCacheDir != null)
+        {
+            opts["trt_engine_cache_enable"] = "1";
+            opts["trt_engine_cache_path"] = TensorRtCacheDir;
+            opts["trt_timing_cache_enable"] = "1";
+            opts["trt_timing_cache_path"] = TensorRtCacheDir;
+        }
+        return opts;
+    }
+
     public SessionOptions CreateSessionOptions()
     {
         var o = new SessionOptions
@@ -46,17 +60,12 @@ public sealed record RuntimeSettings
                     o.AppendExecutionProvider_CUDA(DeviceId);
                     break;
                 case ExecutionProviderKind.TensorRt:
-                    var trt = new OrtTensorRTProviderOptions();
-                    var opts = new Dictionary<string, string> { ["device_id"] = DeviceId.ToString() };
-                    if (TensorRtCacheDir != null)
+                    // ONNX Runtime copies the options when the provider is appended; the native handle is ours to free.
+                    using (var trt = new OrtTensorRTProviderOptions())
                     {
-                        opts["trt_engine_cache_enable"] = "1";
-                        opts["trt_engine_cache_path"] = TensorRtCacheDir;
-                        opts["trt_timing_cache_enable"] = "1";
-                        opts["trt_timing_cache_path"] = TensorRtCacheDir;
+                        trt.UpdateOptions(TensorRtOptions());
+                        o.AppendExecutionProvider_Tensorrt(trt);
                     }
-                    trt.UpdateOptions(opts);
-                    o.AppendExecutionProvider_Tensorrt(trt);
                     o.AppendExecutionProvider_CUDA(DeviceId);
                     break;
             }

@@ -124,7 +124,7 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     public void PresetOpTypesNull_MeansTheModesDefault()
     {
         var o = QuantizationPresets.LoadFile(Preset("default.json", "{\"options\": {\"mode\": \"dynamic\", \"opTypes\": null}}"));
-        Assert.Equal(QuantizationOptions.DefaultDynamicOps.ToHashSet(), o.EffectiveOpTypes.ToHashSet());
+        Assert.Equal(QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic).ToHashSet(), o.EffectiveOpTypes.ToHashSet());
     }
 
     [Fact]

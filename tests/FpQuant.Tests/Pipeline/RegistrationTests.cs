@@ -184,7 +184,7 @@ public class RegistrationTests
         // outputs PyTorch computed with those exact weights.
         using var tmp = new TempDir();
         string weights = $"refine={TestPaths.Golden("checkpoints", "refinenet_compact.pth")},score={TestPaths.Golden("checkpoints", "scorenet_compact.pth")}";
-        var (rp, sp, text) = FpQuant.Cli.Commands.RegisterCommand.ResolveModels(Array.Empty<string>(), weights, tmp.Path,
+        var (rp, sp, text) = FpQuant.Benchmark.BenchModelStore.ResolvePair(Array.Empty<string>(), weights, tmp.Path,
             new RuntimeSettings { IntraOpThreads = 2 }, fr => new SceneCalibrationSource(Demo.Value, 2, 2, null, fr));
         Assert.Contains("refinenet_compact.pth", text);
         var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestPaths.Golden("checkpoints", "manifest.json"))).RootElement;
