@@ -13,6 +13,9 @@ public static class PresetFile
     /// <summary>A preset is a few hundred bytes; a file much larger than this is not one.</summary>
     public const long MaxBytes = 4L << 20;
 
+    /// <summary>Lists that must be lists when given; "opTypes": null is allowed and means the mode's default.</summary>
+    private static readonly HashSet<string> NonNullLists = new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps" };
+
     public static QuantizationOptions Load(string path)
     {
         if (!File.Exists(path)) throw new FpQuantException($"preset file '{path}' does not exist");
@@ -47,6 +50,10 @@ public static class PresetFile
                 if (inner.ValueKind != JsonValueKind.Object) throw Bad($"\"options\" is {Article(inner.ValueKind)}, not an object");
                 el = inner;
             }
+            // Checked on the JSON itself: the options turn a null list into an empty one, which would hide the mistake.
+            foreach (var property in el.EnumerateObject())
+                if (property.Value.ValueKind == JsonValueKind.Null && NonNullLists.Contains(property.Name))
+                    throw Bad($"\"{property.Name}\" is null; give a list (it may be empty)");
             options = el.Deserialize<QuantizationOptions>(QuantizationPresets.Json);
         }
         catch (JsonException e)
@@ -59,14 +66,7 @@ public static class PresetFile
         }
         if (options == null) throw Bad("it holds no options");
         foreach (var (name, list) in new[] { ("include", options.Include), ("exclude", options.Exclude), ("fp16BlockOps", options.Fp16BlockOps), ("opTypes", options.OpTypes) })
-        {
-            if (list == null)
-            {
-                if (name == "opTypes") continue; // null means the mode's default op types
-                throw Bad($"\"{name}\" is null; give a list (it may be empty)");
-            }
-            if (list.Any(x => x == null)) throw Bad($"\"{name}\" holds a null entry; give strings");
-        }
+            if (list != null && list.Any(x => x == null)) throw Bad($"\"{name}\" holds a null entry; give strings"); // a null opTypes means the mode's default
         if (!Enum.IsDefined(options.Mode) || !Enum.IsDefined(options.Format) || !Enum.IsDefined(options.WeightType)
             || !Enum.IsDefined(options.ActivationType) || !Enum.IsDefined(options.Calibration))
             throw Bad("a mode, format, type or calibration method is a number that names none; use the names (e.g. \"static\", \"qdq\", \"s8\", \"min-max\")");
