@@ -135,7 +135,7 @@ public static class RegisterCommand
         throw new FpQuantException($"--model: '{a}' and '{b}' are both {kind} models; give one refine and one score model");
     }
 
-    private static string PoseText(Pose p) => string.Join("\n", DemoScene.PoseRows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
+    private static string PoseText(Pose p) => string.Join("\n", PoseFile.Rows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
 
     private static void Print(Scene sc, RegistrationResult r, int iterations, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate)
     {
@@ -172,13 +172,13 @@ public static class RegisterCommand
         {
             scene = sc.Description,
             models,
-            pose = DemoScene.PoseRows(r.Best).ToArray(),
+            pose = PoseFile.Rows(r.Best).ToArray(),
             best = r.Frame.Best,
             scores = r.Frame.Scores,
             translationGuess = new[] { sc.Guess.T.X, sc.Guess.T.Y, sc.Guess.T.Z },
             diameter = sc.Diameter,
             stages = BenchRunner.StageColumns.ToDictionary(c => c.Name, c => c.Get(r.Times)),
-            truePose = sc.TruePose is Pose tp ? DemoScene.PoseRows(tp).ToArray() : null,
+            truePose = sc.TruePose is Pose tp ? PoseFile.Rows(tp).ToArray() : null,
         };
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
     }
