@@ -16,6 +16,7 @@ public sealed class CropScenes
 {
     private readonly Scene? _fixed;
     private readonly Pose _fixedTruth;
+    private readonly ulong _refineKey, _scoreKey;
 
     public string Spec { get; }
     public string Description { get; }
@@ -29,33 +30,35 @@ public sealed class CropScenes
     public int Height { get; }
     public bool IsRandom => _fixed == null;
 
-    private CropScenes(string spec, string description, TriMesh mesh, Vec3 center, double diameter, CameraIntrinsics k, int width, int height, Scene? scene, Pose truth)
+    private CropScenes(string spec, string description, TriMesh mesh, Vec3 center, double diameter, CameraIntrinsics k, int width, int height, Scene? scene, Pose truth, ulong seed)
     {
         Spec = spec; Description = description; Mesh = mesh; MeshCenter = center; Diameter = diameter; K = k; Width = width; Height = height;
         _fixed = scene; _fixedTruth = truth;
+        _refineKey = SampleRandom.StreamKey(seed, "refine-scene");
+        _scoreKey = SampleRandom.StreamKey(seed, "score-scene");
     }
 
-    /// <summary>"demo", "random" or a scene folder (which must hold its true pose).</summary>
-    public static CropScenes Open(string spec)
+    /// <summary>"demo", "random" or a scene folder (which must hold its true pose); the seed draws random scenes.</summary>
+    public static CropScenes Open(string spec, ulong seed)
     {
         if (spec == "random")
         {
             var bottle = DemoScene.Bottle();
             var center = bottle.BoundsCenter;
             var mesh = bottle.Translated(center);
-            return new CropScenes(spec, "random demo scenes (a new one per sample)", mesh, center, mesh.Diameter(), DemoScene.K, DemoScene.Width, DemoScene.Height, null, default);
+            return new CropScenes(spec, "random demo scenes (a new one per sample)", mesh, center, mesh.Diameter(), DemoScene.K, DemoScene.Width, DemoScene.Height, null, default, seed);
         }
         var scene = Scene.Open(spec);
         if (scene.TruePose is not Pose truth)
             throw new FpQuantException($"scene folder '{spec}' has no {PoseFile.TruePoseFile}; crops need the object's true pose (4x4 object-in-camera for the mesh file, metres, row by row)");
-        return new CropScenes(spec, scene.Description, scene.Mesh, scene.MeshCenter, scene.Diameter, scene.Frame.K, scene.Frame.Width, scene.Frame.Height, scene, scene.FromMeshFrame(truth));
+        return new CropScenes(spec, scene.Description, scene.Mesh, scene.MeshCenter, scene.Diameter, scene.Frame.K, scene.Frame.Width, scene.Frame.Height, scene, scene.FromMeshFrame(truth), seed);
     }
 
-    /// <summary>The sample's random scene (null for a fixed scene).</summary>
-    public DemoSceneLook? Look(ulong streamKey, long index)
+    /// <summary>The random scene of refine pair or score group <paramref name="index"/> (null for a fixed scene).</summary>
+    public DemoSceneLook? Look(bool score, long index)
     {
         if (!IsRandom) return null;
-        var rng = new SampleRandom(streamKey, index);
+        var rng = new SampleRandom(score ? _scoreKey : _refineKey, index);
         return RandomDemoScenes.Draw(ref rng, Diameter / 2);
     }
 

@@ -34,7 +34,7 @@ public sealed class CropSetWriter
     private sealed record ShardEntry(string name, string kind, int samples);
     private readonly object _manifestLock = new();
     private long _refineDone, _scoreDone;
-    private ulong _refineKey, _scoreKey, _refineSceneKey, _scoreSceneKey;
+    private ulong _refineKey, _scoreKey;
 
     public CropSetWriter(CropSetOptions options, string outDir, IProgress<CropSetProgress>? progress = null)
     {
@@ -49,12 +49,12 @@ public sealed class CropSetWriter
         ["refine-NNNNN.A.npy"] = "[S,6,160,160] the mesh rendered at the hypothesis into its window (RefineNet input A: RGB 0..1, then XYZ minus the hypothesis translation over diameter/2)",
         ["refine-NNNNN.B.npy"] = "[S,6,160,160] the camera frame warped into the same window (RefineNet input B, same normalisation)",
         ["refine-NNNNN.target.npy"] = "[S,6] float32: trans (3) then rot (3), the RefineNet outputs that move .hyp exactly onto .true under the pose update",
-        ["refine-NNNNN.hyp.npy"] = "[S,4,4] float32 hypothesis, object in camera",
-        ["refine-NNNNN.true.npy"] = "[S,4,4] float32 true pose, object in camera",
+        ["refine-NNNNN.hyp.npy"] = "[S,4,4] float64 hypothesis, object in camera",
+        ["refine-NNNNN.true.npy"] = "[S,4,4] float64 true pose, object in camera",
         ["score-NNNNN.A.npy"] = "[S,G,6,160,160] each hypothesis rendered into its window (ScoreNet input A; a group is one ScoreNet batch)",
         ["score-NNNNN.B.npy"] = "[S,G,6,160,160] the camera frame warped into each window (ScoreNet input B)",
-        ["score-NNNNN.hyp.npy"] = "[S,G,4,4] float32 hypotheses, object in camera",
-        ["score-NNNNN.true.npy"] = "[S,4,4] float32 true pose, object in camera",
+        ["score-NNNNN.hyp.npy"] = "[S,G,4,4] float64 hypotheses, object in camera",
+        ["score-NNNNN.true.npy"] = "[S,4,4] float64 true pose, object in camera",
         ["score-NNNNN.error.npy"] = "[S,G,3] float32: rotation error (degrees), translation error (mm), ADD (mm) of each hypothesis",
         ["score-NNNNN.best.npy"] = "[S] int64: the hypothesis with the smallest ADD",
         ["poses"] = "object-in-camera of the mesh centred at its bounding-box centre (mesh_center, in the mesh file's frame), metres",
@@ -77,7 +77,8 @@ public sealed class CropSetWriter
         public required int Group;
         public float[]? A32, B32;
         public Half[]? A16, B16;
-        public required float[] Hyp, True, Target, Error;
+        public required double[] Hyp, True;
+        public required float[] Target, Error;
         public required long[] Best;
         public Task? Writing;
         public string Name = "";
@@ -88,12 +89,10 @@ public sealed class CropSetWriter
     {
         _o.Validate();
         PrepareFolder();
-        _scenes = CropScenes.Open(_o.Scene);
+        _scenes = CropScenes.Open(_o.Scene, _o.Seed);
         _points = PoseError.ModelPoints(_scenes.Mesh);
         _refineKey = SampleRandom.StreamKey(_o.Seed, "refine-hypothesis");
         _scoreKey = SampleRandom.StreamKey(_o.Seed, "score-hypotheses");
-        _refineSceneKey = SampleRandom.StreamKey(_o.Seed, "refine-scene");
-        _scoreSceneKey = SampleRandom.StreamKey(_o.Seed, "score-scene");
         WriteManifest(complete: false);
 
         bool doRefine = _o.Kind != CropSetKind.Score, doScore = _o.Kind != CropSetKind.Refine;
@@ -171,7 +170,7 @@ public sealed class CropSetWriter
             Score = score, Capacity = capacity, Group = g,
             A32 = half ? null : new float[crops], B32 = half ? null : new float[crops],
             A16 = half ? new Half[crops] : null, B16 = half ? new Half[crops] : null,
-            Hyp = new float[capacity * g * 16], True = new float[capacity * 16],
+            Hyp = new double[capacity * g * 16], True = new double[capacity * 16],
             Target = new float[score ? 0 : capacity * 6], Error = new float[score ? capacity * g * 3 : 0], Best = new long[score ? capacity : 0],
         };
         _buffers.Add(sh);
@@ -196,7 +195,7 @@ public sealed class CropSetWriter
 
     private void RefineSample(Shard sh, int slot, long index, Worker w)
     {
-        var look = _scenes.Look(_refineSceneKey, index);
+        var look = _scenes.Look(score: false, index);
         var truth = _scenes.Truth(look);
         var rng = new SampleRandom(_refineKey, index);
         double diameter = _scenes.Diameter;
@@ -224,7 +223,7 @@ public sealed class CropSetWriter
 
     private void ScoreSample(Shard sh, int slot, long index, Worker w)
     {
-        var look = _scenes.Look(_scoreSceneKey, index);
+        var look = _scenes.Look(score: true, index);
         var truth = _scenes.Truth(look);
         var rng = new SampleRandom(_scoreKey, index);
         double diameter = _scenes.Diameter;
@@ -268,11 +267,11 @@ public sealed class CropSetWriter
         for (int i = 0; i < src.Length; i++) dst[i] = (Half)src[i];
     }
 
-    private static void PutPose(Pose p, Span<float> m)
+    private static void PutPose(Pose p, Span<double> m)
     {
-        m[0] = (float)p.R.M00; m[1] = (float)p.R.M01; m[2] = (float)p.R.M02; m[3] = (float)p.T.X;
-        m[4] = (float)p.R.M10; m[5] = (float)p.R.M11; m[6] = (float)p.R.M12; m[7] = (float)p.T.Y;
-        m[8] = (float)p.R.M20; m[9] = (float)p.R.M21; m[10] = (float)p.R.M22; m[11] = (float)p.T.Z;
+        m[0] = p.R.M00; m[1] = p.R.M01; m[2] = p.R.M02; m[3] = p.T.X;
+        m[4] = p.R.M10; m[5] = p.R.M11; m[6] = p.R.M12; m[7] = p.T.Y;
+        m[8] = p.R.M20; m[9] = p.R.M21; m[10] = p.R.M22; m[11] = p.T.Z;
         m[12] = 0; m[13] = 0; m[14] = 0; m[15] = 1;
     }
 
@@ -290,8 +289,8 @@ public sealed class CropSetWriter
             WriteNpy(P("best"), NpyElementType.Int64, sh.Best, s, new[] { s });
         }
         else WriteNpy(P("target"), NpyElementType.Float32, sh.Target, s * 6, new[] { s, 6L });
-        WriteNpy(P("hyp"), NpyElementType.Float32, sh.Hyp, s * g * 16, hypShape);
-        WriteNpy(P("true"), NpyElementType.Float32, sh.True, s * 16, new[] { s, 4L, 4 });
+        WriteNpy(P("hyp"), NpyElementType.Float64, sh.Hyp, s * g * 16, hypShape);
+        WriteNpy(P("true"), NpyElementType.Float64, sh.True, s * 16, new[] { s, 4L, 4 });
         long crops = s * g * CropPair.Floats;
         if (sh.A16 != null)
         {
