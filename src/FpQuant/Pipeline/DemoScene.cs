@@ -145,7 +145,7 @@ public static class DemoScene
         var target = b.Target;
         var rgbPlanes = b.RgbPlanes;
         Rasterizer.Rasterize(mesh, look.ObjectPose, K, target);
-        MeshShader.Shade(mesh, look.ObjectPose, K, target, rgbPlanes, b.XyzPlanes);
+        MeshShader.Shade(mesh, look.ObjectPose, K, target, rgbPlanes, b.XyzPlanes, y0, y1);
         var f = b.Frame;
         byte[] rgb = f.Rgb;
         float[] depth = f.Depth;

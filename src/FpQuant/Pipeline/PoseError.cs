@@ -24,14 +24,17 @@ public readonly record struct PoseError(double RotationDeg, double TranslationMm
         return new PoseError(Mat3.AngleDegrees(truth.R, estimate.R), 1000 * (truth.T - estimate.T).Norm, n > 0 ? 1000 * add / n : 0);
     }
 
-    /// <summary>Up to <paramref name="maxPoints"/> of the mesh's vertices, evenly spaced in vertex order.</summary>
-    public static float[] ModelPoints(TriMesh mesh, int maxPoints = DefaultMaxPoints)
+    /// <summary>Up to <paramref name="maxPoints"/> of the mesh's vertices, evenly spaced in vertex order, plus
+    /// <paramref name="offset"/> (a centred mesh's centre gives the points in the mesh file's frame).</summary>
+    public static float[] ModelPoints(TriMesh mesh, Vec3 offset = default, int maxPoints = DefaultMaxPoints)
     {
         int v = mesh.VertexCount, step = Math.Max(1, (v + maxPoints - 1) / maxPoints);
         var pts = new float[3 * ((v + step - 1) / step)];
         for (int i = 0, o = 0; i < v; i += step, o += 3)
         {
-            pts[o] = mesh.Positions[3 * i]; pts[o + 1] = mesh.Positions[3 * i + 1]; pts[o + 2] = mesh.Positions[3 * i + 2];
+            pts[o] = (float)(mesh.Positions[3 * i] + offset.X);
+            pts[o + 1] = (float)(mesh.Positions[3 * i + 1] + offset.Y);
+            pts[o + 2] = (float)(mesh.Positions[3 * i + 2] + offset.Z);
         }
         return pts;
     }

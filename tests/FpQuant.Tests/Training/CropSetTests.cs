@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Support;
 using FpQuant.Training;
@@ -164,6 +165,22 @@ public class CropSetTests
                 Assert.Equal(batch.Rendered.Data, a.AsSpan(s * len, len).ToArray());
                 Assert.Equal(batch.Observed.Data, b.AsSpan(s * len, len).ToArray());
             }
+        }
+    }
+
+    [Fact]
+    public void Float16Crops_AreTheFloat32CropsRoundedToHalf()
+    {
+        using var t = new TempDir();
+        var o = new CropSetOptions { Scene = "random", Count = 2, Seed = 9, Threads = 2 };
+        Write(t.File("f32"), o);
+        Write(t.File("f16"), o with { CropType = NpyElementType.Float16 });
+        foreach (var part in new[] { "A", "B" })
+        {
+            var full = NpyFile.ReadFloat32(Path.Combine(t.File("f32"), $"refine-00000.{part}.npy"));
+            var half = NpyFile.ReadFloat32(Path.Combine(t.File("f16"), $"refine-00000.{part}.npy"));
+            Assert.Equal(full.Select(v => (float)(Half)v), half);
+            Assert.Contains(full, v => v != (float)(Half)v);
         }
     }
 

@@ -1,4 +1,5 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Support;
 using FpQuant.Training;
