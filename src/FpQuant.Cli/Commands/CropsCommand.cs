@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using FpQuant.Core;
-using FpQuant.Training;
-
 using FpQuant.Geometry;
+using FpQuant.Training;
 
 namespace FpQuant.Cli.Commands;
 

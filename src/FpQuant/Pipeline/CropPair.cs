@@ -1,8 +1,7 @@
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Networks;
 using FpQuant.Rendering;
-
-using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;
 

@@ -1,7 +1,6 @@
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Rendering;
-
-using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;
 

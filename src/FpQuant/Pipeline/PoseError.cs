@@ -1,6 +1,5 @@
-using FpQuant.Rendering;
-
 using FpQuant.Geometry;
+using FpQuant.Rendering;
 
 namespace FpQuant.Pipeline;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using FpQuant.Core;
-
 using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;

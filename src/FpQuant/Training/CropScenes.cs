@@ -1,9 +1,8 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
-
-using FpQuant.Geometry;
 
 namespace FpQuant.Training;
 

@@ -2,11 +2,10 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
-
-using FpQuant.Geometry;
 
 namespace FpQuant.Training;
 

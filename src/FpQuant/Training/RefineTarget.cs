@@ -1,6 +1,5 @@
-using FpQuant.Pipeline;
-
 using FpQuant.Geometry;
+using FpQuant.Pipeline;
 
 namespace FpQuant.Training;
 

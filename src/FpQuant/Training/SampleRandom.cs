@@ -1,7 +1,6 @@
 using FpQuant.Core;
-using FpQuant.Pipeline;
-
 using FpQuant.Geometry;
+using FpQuant.Pipeline;
 
 namespace FpQuant.Training;
 
