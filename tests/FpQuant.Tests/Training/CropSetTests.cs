@@ -77,7 +77,7 @@ public class CropSetTests
         Assert.True(m.GetProperty("complete").GetBoolean());
         Assert.Equal(3, m.GetProperty("counts").GetProperty("refine").GetInt64());
         Assert.Equal(3, m.GetProperty("counts").GetProperty("score").GetInt64());
-        var shards = m.GetProperty("shards").EnumerateArray().Select(x => (x.GetProperty("name").GetString(), x.GetProperty("samples").GetInt32())).ToList();
+        var shards = m.GetProperty("shards").EnumerateArray().Select(x => (x.GetProperty("name").GetString()!, x.GetProperty("samples").GetInt32())).ToList();
         Assert.Equal(new[] { ("refine-00000", 2), ("score-00000", 2), ("refine-00001", 1), ("score-00001", 1) }, shards);
         var a = NpyFile.ReadHeader(t.File("refine-00001.A.npy"));
         Assert.Equal(NpyElementType.Float16, a.ElementType);
