@@ -28,6 +28,7 @@ public static class Program
         root.Subcommands.Add(RegisterCommand.Create());
         root.Subcommands.Add(MakeDatasetCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(CropsCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -107,5 +107,12 @@ public static class BenchCommand
         foreach (var row in ReportWriter.TableRows(r)) t.AddRow(row.Select(Markup.Escape).ToArray());
         t.Caption($"{r.Hypotheses} hypotheses, {r.Iterations} iteration(s); medians of {r.Repeats}; ratios vs {r.Reference}");
         AnsiConsole.Write(t);
+        var truth = ReportWriter.TruthRows(r).ToList();
+        if (truth.Count == 0) return;
+        var tt = new Table().Border(TableBorder.Rounded);
+        foreach (var h in ReportWriter.TruthHeader) tt.AddColumn(Markup.Escape(h));
+        foreach (var row in truth) tt.AddRow(row.Select(Markup.Escape).ToArray());
+        tt.Caption("against the scene's true pose (ADD over the mesh's points), beside the deviation from " + r.Reference);
+        AnsiConsole.Write(tt);
     }
 }

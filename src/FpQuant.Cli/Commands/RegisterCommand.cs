@@ -96,7 +96,7 @@ public static class RegisterCommand
         return cmd;
     }
 
-    private static string PoseText(Pose p) => string.Join("\n", DemoScene.PoseRows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
+    private static string PoseText(Pose p) => string.Join("\n", PoseFile.Rows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
 
     private static void Print(Scene sc, RegistrationResult r, int iterations, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate)
     {
@@ -109,8 +109,8 @@ public static class RegisterCommand
         Console.WriteLine(string.Create(ci, $"chosen hypothesis {f.Best} of {f.Poses.Count} (score {f.Scores[f.Best]:F4}; scores {f.Scores.Min():F4} .. {f.Scores.Max():F4})"));
         Console.WriteLine("pose (object in camera, mesh frame, metres):");
         Console.WriteLine(PoseText(r.Best));
-        if (sc.TruePose is Pose truth)
-            Console.WriteLine(string.Create(ci, $"demo truth: rotation error {Mat3.AngleDegrees(truth.R, r.Best.R):F1} deg, translation error {1000 * (truth.T - r.Best.T).Norm:F1} mm (with synthetic weights the choice is meaningless; a real checkpoint makes it a pose)"));
+        if (TruthAccuracy.Of(sc, r.Frame) is TruthAccuracy a)
+            Console.WriteLine(string.Create(ci, $"against the true pose: rotation error {a.Chosen.RotationDeg:F1} deg, translation error {a.Chosen.TranslationMm:F1} mm, ADD {a.Chosen.AddMm:F1} mm; all {f.Poses.Count} refined hypotheses: mean {a.MeanRotationDeg:F1} deg, {a.MeanTranslationMm:F1} mm, ADD {a.MeanAddMm:F1} mm (with synthetic weights the choice is meaningless; a real checkpoint makes it a pose)"));
         var t = new Table().Border(TableBorder.Rounded).AddColumn("stage").AddColumn(new TableColumn("seconds").RightAligned()).AddColumn("what");
         void Row(string name, double s, string what) => t.AddRow(Markup.Escape(name), s.ToString("F3", ci), Markup.Escape(what));
         Row("load", load, "images, depth, mask and mesh read; mesh centred, diameter, frame XYZ");
@@ -133,13 +133,14 @@ public static class RegisterCommand
         {
             scene = sc.Description,
             models,
-            pose = DemoScene.PoseRows(r.Best).ToArray(),
+            pose = PoseFile.Rows(r.Best).ToArray(),
             best = r.Frame.Best,
             scores = r.Frame.Scores,
             translationGuess = new[] { sc.Guess.T.X, sc.Guess.T.Y, sc.Guess.T.Z },
             diameter = sc.Diameter,
             stages = BenchRunner.StageColumns.ToDictionary(c => c.Name, c => c.Get(r.Times)),
-            truePose = sc.TruePose is Pose tp ? DemoScene.PoseRows(tp).ToArray() : null,
+            truePose = sc.TruePose is Pose tp ? PoseFile.Rows(tp).ToArray() : null,
+            truthError = TruthAccuracy.Of(sc, r.Frame),
         };
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -199,7 +199,7 @@ public sealed class BenchRunner
                 }
 
             // 6. Summaries and fidelity against the reference of this same run.
-            Summarize(report, live, frame);
+            Summarize(report, live, frame, scene);
 
             // 7. Profiles, after all timing, so the profiler perturbs nothing measured.
             if (_s.Profile)
@@ -270,7 +270,7 @@ public sealed class BenchRunner
         return new ProfileBreakdown(byOp, byModule, rf == null ? null : Path.GetFileName(rf), sf == null ? null : Path.GetFileName(sf));
     }
 
-    private static void Summarize(BenchReport report, List<Live> live, FirstFrameSettings frame)
+    private static void Summarize(BenchReport report, List<Live> live, FirstFrameSettings frame, Scene? scene)
     {
         int h = frame.Hypotheses, it = frame.Iterations;
         foreach (var l in live.Where(x => !x.Result.Failed && x.Result.WarmRuns.Count > 0))
@@ -302,6 +302,7 @@ public sealed class BenchRunner
             }
             r.SizeRatio = (double)(r.RefineBytes + r.ScoreBytes) / (rr.RefineBytes + rr.ScoreBytes);
             r.Fidelity = FidelityOf(reference.Last!, l.Last!, frame.Diameter);
+            if (scene != null) r.Truth = TruthAccuracy.Of(scene, l.Last!);
         }
     }
 

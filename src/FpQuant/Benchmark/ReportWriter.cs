@@ -57,6 +57,28 @@ public static class ReportWriter
         "score share", "speed-up", "added memory MB", "Spearman", "top-1", "max rot deg / trans %",
     };
 
+    public static readonly string[] TruthHeader =
+    {
+        "variant", "chosen: rot deg", "trans mm", "ADD mm", "all refined: mean rot deg", "mean trans mm", "mean ADD mm", "vs fp32: mean rot deg / trans %",
+    };
+
+    /// <summary>Each variant's poses against the scene's true pose, beside its deviation from the reference; empty
+    /// when the scene's truth is unknown.</summary>
+    public static IEnumerable<string[]> TruthRows(BenchReport r)
+    {
+        foreach (var v in r.Variants.Where(v => !v.Failed && v.Truth != null))
+        {
+            var t = v.Truth!;
+            var f = v.Fidelity;
+            yield return new[]
+            {
+                v.Name, F(t.Chosen.RotationDeg), F(t.Chosen.TranslationMm, "F1"), F(t.Chosen.AddMm, "F1"),
+                F(t.MeanRotationDeg), F(t.MeanTranslationMm, "F1"), F(t.MeanAddMm, "F1"),
+                f == null ? "" : $"{F(f.RotationDevMeanDeg, "F3")} / {F(f.TranslationDevMeanPct, "F3")}",
+            };
+        }
+    }
+
     public static string Markdown(BenchReport r, IReadOnlyList<string> charts)
     {
         var sb = new StringBuilder();
@@ -85,6 +107,18 @@ public static class ReportWriter
                 sb.AppendLine($"| {v.Name} | " + string.Join(" | ", names.Select(n => F(v.StageMedians.GetValueOrDefault(n), "F3"))) + " |");
             sb.AppendLine();
             sb.AppendLine("setup = translation guess and hypotheses; render = every hypothesis drawn into its 160 x 160 window (all iterations and the scoring pass); crop = the frame warped into the windows; refine/score = the networks.");
+            sb.AppendLine();
+        }
+        var truth = TruthRows(r).ToList();
+        if (truth.Count > 0)
+        {
+            sb.AppendLine("## Accuracy against the true pose");
+            sb.AppendLine();
+            sb.AppendLine("| " + string.Join(" | ", TruthHeader) + " |");
+            sb.AppendLine("|" + string.Concat(TruthHeader.Select(_ => "---|")));
+            foreach (var row in truth) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+            sb.AppendLine();
+            sb.AppendLine("The scene's true pose against the last frame's chosen pose and against all refined hypotheses (rotation angle; distance between translations in the mesh file's frame; ADD = mean distance of up to 2000 model points), beside the mean deviation from the reference's poses on the same inputs. With synthetic weights the poses are not meaningful; a trained checkpoint makes them so.");
             sb.AppendLine();
         }
         sb.AppendLine("## Fidelity detail");

@@ -36,6 +36,8 @@ public sealed class VariantResult
     public double? SpeedupFrame { get; set; }
     public double? SizeRatio { get; set; }
     public Fidelity? Fidelity { get; set; }
+    /// <summary>The last frame's poses against the scene's true pose, when the scene has one.</summary>
+    public TruthAccuracy? Truth { get; set; }
     public ProfileBreakdown? Profile { get; set; }
     public List<StageTimes> WarmRuns { get; } = new();
     /// <summary>Failures of optional measurements (cached start-up, profiling) that leave the variant's timings valid.</summary>

@@ -48,6 +48,23 @@ public readonly struct Mat3
             -a * y + b * x * z, a * x + b * y * z, 1 + b * (z * z - t * t));
     }
 
+    /// <summary>The so(3) logarithm: the axis-angle vector w with ExpSo3(w) = this rotation, |w| in [0, pi].</summary>
+    public Vec3 LogSo3()
+    {
+        // s = sin(t) n and c = cos(t) from the antisymmetric part and the trace; atan2 keeps t exact near 0 and pi.
+        var s = new Vec3(M21 - M12, M02 - M20, M10 - M01) / 2;
+        double c = Math.Clamp((Trace - 1) / 2, -1, 1), sn = s.Norm, t = Math.Atan2(sn, c);
+        if (t < 1e-6) return s * (1 + t * t / 6);
+        if (Math.PI - t > 1e-4) return s * (t / sn);
+        // Near pi, sin(t) carries no axis: n n^T = ((R + R^T)/2 - c I) / (1 - c); take its largest column, sign from s.
+        double xx = (M00 - c) / (1 - c), yy = (M11 - c) / (1 - c), zz = (M22 - c) / (1 - c);
+        double xy = (M01 + M10) / 2 / (1 - c), xz = (M02 + M20) / 2 / (1 - c), yz = (M12 + M21) / 2 / (1 - c);
+        var n = xx >= yy && xx >= zz ? new Vec3(xx, xy, xz) : yy >= zz ? new Vec3(xy, yy, yz) : new Vec3(xz, yz, zz);
+        n = n.Normalized;
+        if (Vec3.Dot(n, s) < 0) n = -n;
+        return n * t;
+    }
+
     /// <summary>The angle in degrees between two rotations.</summary>
     public static double AngleDegrees(Mat3 a, Mat3 b)
     {

@@ -36,16 +36,8 @@ public static class DemoScene
         var (mesh, frame) = Build(seed);
         FrameLoader.Save(frame, dir);
         ObjWriter.Write(mesh, Path.Combine(dir, Scene.MeshFile));
-        var t = TruePose;
-        var ci = System.Globalization.CultureInfo.InvariantCulture;
-        AtomicFile.WriteAllText(Path.Combine(dir, "true_pose.txt"), string.Join("\n", PoseRows(t).Select(r => string.Join(" ", r.Select(x => x.ToString("R", ci))))) + "\n");
+        PoseFile.Write(Path.Combine(dir, PoseFile.TruePoseFile), TruePose);
     }
-
-    public static IEnumerable<double[]> PoseRows(Pose p) => new[]
-    {
-        new[] { p.R.M00, p.R.M01, p.R.M02, p.T.X }, new[] { p.R.M10, p.R.M11, p.R.M12, p.T.Y },
-        new[] { p.R.M20, p.R.M21, p.R.M22, p.T.Z }, new[] { 0.0, 0, 0, 1 },
-    };
 
     private static Mat3 RotX(double a)
     {
@@ -136,19 +128,35 @@ public static class DemoScene
     }
 
     /// <summary>Renders the object over a tilted, wood-textured table plane, then adds sensor-like noise.</summary>
-    public static RgbdFrame Render(TriMesh mesh, Pose pose, ulong seed)
+    public static RgbdFrame Render(TriMesh mesh, Pose pose, ulong seed) => Render(mesh, new DemoSceneLook { ObjectPose = pose, NoiseSeed = seed });
+
+    public static RgbdFrame Render(TriMesh mesh, DemoSceneLook look)
+    {
+        var b = new DemoFrameBuffers();
+        Render(mesh, look, b, 0, 0, Width, Height);
+        return b.Frame;
+    }
+
+    /// <summary>Renders the frame's pixels [x0, x1) x [y0, y1) into <paramref name="b"/>'s frame, leaving the rest as
+    /// it was. The object is rasterized over the whole frame, so every pixel is what a whole-frame render gives.</summary>
+    public static void Render(TriMesh mesh, DemoSceneLook look, DemoFrameBuffers b, int x0, int y0, int x1, int y1)
     {
         int n = Width * Height;
-        var (target, rgbPlanes, _) = MeshShader.RenderImage(mesh, pose, K, Width, Height);
-        var rgb = new byte[3 * n];
-        var depth = new float[n];
-        var mask = new bool[n];
-        // Table plane through (0, 0, 0.9) with normal (0, -0.5, -1): depth 0.75-1.12 m across the image.
-        var normal = new Vec3(0, -0.5, -1).Normalized;
-        double d0 = Vec3.Dot(normal, new Vec3(0, 0, 0.9));
-        ulong depthKey = Hashing.Fnv1a64("demo-depth-noise") ^ seed, rgbKey = Hashing.Fnv1a64("demo-rgb-noise") ^ seed;
-        for (int v = 0; v < Height; v++)
-            for (int u = 0; u < Width; u++)
+        var target = b.Target;
+        var rgbPlanes = b.RgbPlanes;
+        Rasterizer.Rasterize(mesh, look.ObjectPose, K, target);
+        MeshShader.Shade(mesh, look.ObjectPose, K, target, rgbPlanes, b.XyzPlanes, y0, y1);
+        var f = b.Frame;
+        byte[] rgb = f.Rgb;
+        float[] depth = f.Depth;
+        bool[] mask = f.Mask;
+        var normal = look.TableNormal.Normalized;
+        double d0 = Vec3.Dot(normal, look.TablePoint);
+        var (wr, wg, wb) = look.Wood;
+        var (lr, lg, lb) = look.Light;
+        ulong depthKey = Hashing.Fnv1a64("demo-depth-noise") ^ look.NoiseSeed, rgbKey = Hashing.Fnv1a64("demo-rgb-noise") ^ look.NoiseSeed;
+        for (int v = y0; v < y1; v++)
+            for (int u = x0; u < x1; u++)
             {
                 int i = v * Width + u;
                 var ray = new Vec3((u - K.Cx) / K.Fx, (v - K.Cy) / K.Fy, 1);
@@ -156,30 +164,30 @@ public static class DemoScene
                 var p = ray * zPlane;
                 bool obj = target.Triangle[i] >= 0 && target.Depth[i] < zPlane;
                 double z;
-                float r, g, b;
+                float r, g, bl;
+                mask[i] = obj;
                 if (obj)
                 {
-                    mask[i] = true;
                     z = target.Depth[i];
-                    r = rgbPlanes[i]; g = rgbPlanes[n + i]; b = rgbPlanes[2 * n + i];
+                    r = rgbPlanes[i]; g = rgbPlanes[n + i]; bl = rgbPlanes[2 * n + i];
                 }
                 else
                 {
                     z = zPlane;
-                    // Wood-like grain along the table's x direction, darker planks every 10 cm.
-                    float grain = 0.85f + 0.15f * MathF.Sin((float)(p.X * 90 + 3 * Math.Sin(p.Z * 40)));
-                    float plank = ((int)Math.Floor(p.X * 10) & 1) == 0 ? 1f : 0.85f;
-                    r = 0.55f * grain * plank; g = 0.38f * grain * plank; b = 0.22f * grain * plank;
+                    // Wood-like grain along the table's x direction, darker planks.
+                    float grain = 0.85f + 0.15f * MathF.Sin((float)(p.X * look.GrainFrequency + look.GrainWobble * Math.Sin(p.Z * look.GrainWobbleFrequency)));
+                    float plank = ((int)Math.Floor(p.X * look.PlanksPerMetre) & 1) == 0 ? 1f : look.PlankShade;
+                    r = wr * grain * plank; g = wg * grain * plank; bl = wb * grain * plank;
                 }
+                r *= lr; g *= lg; bl *= lb;
                 ulong ui = (ulong)i * 4;
-                double noise = 0.001 * (Hashing.Uniform(depthKey, ui + 1) + Hashing.Uniform(depthKey, ui + 2) + Hashing.Uniform(depthKey, ui + 3));
-                bool dropout = Hashing.Uniform(depthKey, ui + 4) > 0.99f; // 0.5 % of pixels without a depth reading
+                double noise = look.DepthNoise * (Hashing.Uniform(depthKey, ui + 1) + Hashing.Uniform(depthKey, ui + 2) + Hashing.Uniform(depthKey, ui + 3));
+                bool dropout = Hashing.Uniform(depthKey, ui + 4) > look.DropoutThreshold;
                 depth[i] = dropout ? 0 : (float)(Math.Round((z + noise) * 1000) / 1000);
-                float rn = 2f / 255 * Hashing.Uniform(rgbKey, (ulong)i + 1);
+                float rn = look.RgbNoise * Hashing.Uniform(rgbKey, (ulong)i + 1);
                 rgb[3 * i] = (byte)Math.Clamp(MathF.Round((r + rn) * 255), 0, 255);
                 rgb[3 * i + 1] = (byte)Math.Clamp(MathF.Round((g + rn) * 255), 0, 255);
-                rgb[3 * i + 2] = (byte)Math.Clamp(MathF.Round((b + rn) * 255), 0, 255);
+                rgb[3 * i + 2] = (byte)Math.Clamp(MathF.Round((bl + rn) * 255), 0, 255);
             }
-        return new RgbdFrame(Width, Height, rgb, depth, mask, K) { Source = "demo scene" };
     }
 }

@@ -9,8 +9,15 @@ public static class ObservedCrop
     public static float[] FrameXyz(RgbdFrame f)
     {
         var xyz = new float[3L * f.Width * f.Height];
-        for (int v = 0; v < f.Height; v++)
-            for (int u = 0; u < f.Width; u++)
+        FrameXyz(f, xyz, 0, 0, f.Width, f.Height);
+        return xyz;
+    }
+
+    /// <summary>The same over the pixels [x0, x1) x [y0, y1) only, into a reused frame-sized buffer.</summary>
+    public static void FrameXyz(RgbdFrame f, float[] xyz, int x0, int y0, int x1, int y1)
+    {
+        for (int v = y0; v < y1; v++)
+            for (int u = x0; u < x1; u++)
             {
                 int i = v * f.Width + u;
                 float z = f.Depth[i];
@@ -18,7 +25,6 @@ public static class ObservedCrop
                 xyz[3 * i + 1] = (float)((v - f.K.Cy) / f.K.Fy) * z;
                 xyz[3 * i + 2] = z;
             }
-        return xyz;
     }
 
     // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.

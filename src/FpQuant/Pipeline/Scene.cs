@@ -20,7 +20,7 @@ public sealed class Scene
     public required float[] FrameXyz { get; init; }
     public required TranslationGuess Guess { get; init; }
     public required string Description { get; init; }
-    /// <summary>The object's pose in the original mesh frame when known (the demo scene).</summary>
+    /// <summary>The object's pose in the original mesh frame when known (the demo scene, a folder with its true pose).</summary>
     public Pose? TruePose { get; init; }
     /// <summary>Seconds the translation guess took (a per-frame stage; the mesh's centre and diameter are per object).</summary>
     public double GuessSeconds { get; init; }
@@ -52,7 +52,8 @@ public sealed class Scene
 
     public const string RgbFile = "rgb.png", DepthFile = "depth.png", MaskFile = "mask.png", IntrinsicsFile = "cam_K.txt", MeshFile = "mesh.obj";
 
-    /// <summary>A folder as <see cref="DemoScene.Save"/> writes it: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj (or mesh.ply).</summary>
+    /// <summary>A folder as <see cref="DemoScene.Save"/> writes it: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj (or mesh.ply),
+    /// and optionally the object's true pose (<see cref="PoseFile.TruePoseFile"/>).</summary>
     public static Scene LoadFolder(string dir)
     {
         if (!Directory.Exists(dir)) throw new FpQuantException($"scene folder '{dir}' does not exist; give 'demo' or a folder with {RgbFile}, {DepthFile}, {MaskFile}, {IntrinsicsFile} and {MeshFile}");
@@ -62,7 +63,8 @@ public sealed class Scene
         string mesh = File.Exists(P(MeshFile)) ? P(MeshFile) : File.Exists(P("mesh.ply")) ? P("mesh.ply")
             : throw new FpQuantException($"scene folder '{dir}' has no {MeshFile} or mesh.ply");
         var frame = FrameLoader.Load(P(RgbFile), P(DepthFile), P(MaskFile), CameraIntrinsics.Parse(P(IntrinsicsFile)));
-        return Create(frame, MeshFiles.Load(mesh), $"scene folder {dir}", null, $"mask '{P(MaskFile)}'", $"depth '{P(DepthFile)}'");
+        Pose? truth = File.Exists(P(PoseFile.TruePoseFile)) ? PoseFile.Read(P(PoseFile.TruePoseFile)) : null;
+        return Create(frame, MeshFiles.Load(mesh), $"scene folder {dir}", truth, $"mask '{P(MaskFile)}'", $"depth '{P(DepthFile)}'");
     }
 
     /// <summary>"demo" (the built-in scene) or a scene folder.</summary>

@@ -32,9 +32,7 @@ public sealed class SceneCropSource : ICropSource
 
     public CropBatch Crops(IReadOnlyList<Pose> poses, int start, int count, int iteration)
     {
-        bool scoring = iteration < 0;
-        double ratio = scoring ? _settings.ScoreCropRatio : _settings.RefineCropRatio;
-        float minDepth = scoring ? CropNormalization.ScorerMinDepth : CropNormalization.RefinerMinDepth;
+        var (ratio, minDepth) = CropPair.Thresholds(_settings, scoring: iteration < 0);
         int s = NetworkNames.CropSize, n = s * s, c = NetworkNames.Channels;
         FloatTensor rendered, observed;
         if (_reuse)
@@ -53,25 +51,13 @@ public sealed class SceneCropSource : ICropSource
         var sw = Stopwatch.StartNew();
         Parallel.For(0, count, () => new RenderTarget(s, s), (i, _, target) =>
         {
-            var pose = poses[start + i];
-            var w = CropWindow.For(pose.T, k, _scene.Diameter, ratio, s);
-            var kc = w.Intrinsics(k);
-            Rasterizer.Rasterize(_scene.Mesh, pose, kc, target);
-            var slot = rendered.Data.AsSpan(i * c * n, c * n);
-            MeshShader.Shade(_scene.Mesh, pose, kc, target, slot[..(3 * n)], slot[(3 * n)..]);
-            CropNormalization.NormalizeXyz(slot[(3 * n)..], n, pose.T, _scene.Diameter, minDepth);
+            CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target, rendered.Data.AsSpan(i * c * n, c * n));
             return target;
         }, _ => { });
         double render = sw.Elapsed.TotalSeconds;
         sw.Restart();
         Parallel.For(0, count, i =>
-        {
-            var pose = poses[start + i];
-            var w = CropWindow.For(pose.T, k, _scene.Diameter, ratio, s);
-            var slot = observed.Data.AsSpan(i * c * n, c * n);
-            ObservedCrop.Warp(_scene.Frame, _scene.FrameXyz, w, slot[..(3 * n)], slot[(3 * n)..]);
-            CropNormalization.NormalizeXyz(slot[(3 * n)..], n, pose.T, _scene.Diameter, minDepth);
-        });
+            CropPair.Observe(_scene.Frame, _scene.FrameXyz, poses[start + i], _scene.Diameter, ratio, minDepth, observed.Data.AsSpan(i * c * n, c * n)));
         return new CropBatch(rendered, observed, render, sw.Elapsed.TotalSeconds);
     }
 }

@@ -25,12 +25,19 @@ public static class MeshShader
         return (target, rgb, xyz);
     }
 
-    public static void Shade(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, Span<float> rgbPlanes, Span<float> xyzPlanes)
+    /// <param name="firstRow">With <paramref name="endRow"/>: shade rows [firstRow, endRow) only and leave the rest of
+    /// the planes as they were (a frame needed only around a window).</param>
+    public static void Shade(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, Span<float> rgbPlanes, Span<float> xyzPlanes,
+        int firstRow = 0, int endRow = int.MaxValue)
     {
         int n = target.Width * target.Height;
         if (rgbPlanes.Length < 3 * n || xyzPlanes.Length < 3 * n) throw new ArgumentException("output planes too small");
-        rgbPlanes[..(3 * n)].Clear();
-        xyzPlanes[..(3 * n)].Clear();
+        int begin = Math.Clamp(firstRow, 0, target.Height) * target.Width, end = Math.Clamp(endRow, 0, target.Height) * target.Width;
+        for (int c = 0; c < 3; c++)
+        {
+            rgbPlanes[(c * n + begin)..(c * n + Math.Max(begin, end))].Clear();
+            xyzPlanes[(c * n + begin)..(c * n + Math.Max(begin, end))].Clear();
+        }
         float r20 = (float)pose.R.M20, r21 = (float)pose.R.M21, r22 = (float)pose.R.M22;
         float fx = (float)k.Fx, fy = (float)k.Fy, cx = (float)k.Cx, cy = (float)k.Cy;
         var src = mesh.ColorSource;
@@ -40,7 +47,7 @@ public static class MeshShader
         int width = target.Width;
         int[] tids = target.Triangle;
         float[] depth = target.Depth, bw1 = target.B1, bw2 = target.B2;
-        for (int o = 0; o < n; o++)
+        for (int o = begin; o < end; o++)
         {
             int t = tids[o];
             if (t < 0) continue;

@@ -38,6 +38,8 @@ public class BenchRunTests
         Assert.InRange(fp32.ScoreShare, 0.01, 0.99);
         Assert.NotNull(fp32.Profile);
         Assert.True(fp32.Profile!.ByModule.GetValueOrDefault("conv blocks") > 0);
+        // The demo scene's truth: every variant's poses are measured against it.
+        Assert.True(fp32.Truth!.Chosen.AddMm > 0 && int8.Truth!.MeanAddMm > 0);
 
         string outDir = tmp.File("report");
         ReportWriter.WriteAll(report, outDir);
@@ -50,6 +52,8 @@ public class BenchRunTests
         var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Contains("| convs-int8 |", md);
         Assert.Contains("FAILED", md);
+        Assert.Contains("## Accuracy against the true pose", md);
+        Assert.Equal(fp32.Truth, back.Variants[0].Truth);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outDir, "latency.png")).Take(4).ToArray());
     }
 

@@ -56,6 +56,10 @@ public class RegisterCliTests : IClassFixture<RegisterModels>
         var jb = JsonDocument.Parse(File.ReadAllText(tmp.File("b.json"))).RootElement;
         Assert.Equal(ja.GetProperty("pose").ToString(), jb.GetProperty("pose").ToString());
         Assert.Equal(3, ja.GetProperty("scores").GetArrayLength());
+        // The written folder carries its true pose, so register measures against it; frames given by name have none.
+        Assert.Contains("against the true pose: rotation error", a.Out);
+        Assert.True(ja.GetProperty("truthError").GetProperty("Chosen").GetProperty("AddMm").GetDouble() > 0);
+        Assert.Equal(JsonValueKind.Null, jb.GetProperty("truthError").ValueKind);
         Assert.True(ja.GetProperty("stages").GetProperty("render").GetDouble() > 0);
         var overlay = Png.Read(tmp.File("o.png"));
         Assert.Equal((640, 480, 3), (overlay.Width, overlay.Height, overlay.Channels));
