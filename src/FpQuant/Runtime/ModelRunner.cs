@@ -35,6 +35,26 @@ public sealed class ModelRunner : IDisposable
         OutputNames = _session.OutputMetadata.Keys.ToArray();
     }
 
+    /// <summary>A session over a model held in memory (a calibration or sensitivity variant), named
+    /// <paramref name="description"/> in errors.</summary>
+    public ModelRunner(byte[] model, string description, RuntimeSettings settings)
+    {
+        ModelPath = description;
+        using var options = settings.CreateSessionOptions();
+        var sw = Stopwatch.StartNew();
+        try
+        {
+            _session = new InferenceSession(model, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"ONNX Runtime cannot load {description}: {e.Message}", e);
+        }
+        CreationTime = sw.Elapsed;
+        InputNames = _session.InputMetadata.Keys.ToArray();
+        OutputNames = _session.OutputMetadata.Keys.ToArray();
+    }
+
     public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _session.InputMetadata;
 
     /// <summary>Runs the model; outputs come back in the model's output order.</summary>
