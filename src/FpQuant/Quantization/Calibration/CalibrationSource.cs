@@ -5,19 +5,22 @@ using Onnx;
 
 namespace FpQuant.Quantization.Calibration;
 
-/// <summary>Batches of model inputs for calibration: the synthetic crop generator or a folder of .bin files.</summary>
+/// <summary>Batches of model inputs for calibration: the synthetic crop generator or a folder of .bin files.
+/// A batch names every model input; its tensors may be float32, int64 or int32, samples on axis 0.</summary>
 public abstract class CalibrationSource
 {
     public abstract string Description { get; }
-    public abstract IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource);
+    public abstract IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource);
 
     /// <summary>Refuses NaN or infinite calibration values, naming the input and batch.</summary>
-    public static void CheckFinite(Dictionary<string, FloatTensor> batch, string where)
+    public static void CheckFinite(IReadOnlyDictionary<string, InputTensor> batch, string where)
     {
         foreach (var (name, t) in batch)
-            for (int i = 0; i < t.Data.Length; i++)
-                if (!float.IsFinite(t.Data[i]))
-                    throw new FpQuantException($"calibration input '{name}' ({where}) holds {(float.IsNaN(t.Data[i]) ? "NaN" : "an infinite value")} at element {i}; calibration data must be finite: fix or drop that input");
+        {
+            long i = t.FirstNonFinite();
+            if (i >= 0)
+                throw new FpQuantException($"calibration input '{name}' ({where}) holds {(float.IsNaN(((float[])t.Data)[i]) ? "NaN" : "an infinite value")} at element {i}; calibration data must be finite: fix or drop that input");
+        }
     }
 }
 
@@ -37,14 +40,14 @@ public sealed class SyntheticCalibrationSource : CalibrationSource
 
     public override string Description => $"synthetic crops: {Pairs} pairs, seed {Seed}, batches of {BatchSize}";
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         for (int start = 0, b = 0; start < Pairs; start += BatchSize, b++)
         {
             int n = Math.Min(BatchSize, Pairs - start);
             var (r, o) = SyntheticCrops.Generate(n, Seed * 1_000_003UL + (ulong)b);
-            yield return sig.Feeds(r, o);
+            yield return InputTensor.Batch(sig.Feeds(r, o));
         }
     }
 }
@@ -59,7 +62,7 @@ public sealed class FolderCalibrationSource : CalibrationSource
     public FolderCalibrationSource(string folder) { Folder = folder; }
     public override string Description => $"folder {Folder}";
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         if (!Directory.Exists(Folder))
             throw new FpQuantException($"calibration folder '{Folder}' does not exist");
@@ -78,7 +81,7 @@ public sealed class FolderCalibrationSource : CalibrationSource
             throw new FpQuantException($"calibration folder '{Folder}' has no complete input set: expected files PREFIX.{string.Join(".bin, PREFIX.", inputs.Select(i => i.Name))}.bin");
         foreach (var p in complete)
         {
-            var batch = new Dictionary<string, FloatTensor>();
+            var batch = new Dictionary<string, InputTensor>();
             foreach (var i in inputs)
             {
                 string file = Path.Combine(Folder, $"{p}.{i.Name}.bin");
@@ -99,10 +102,11 @@ public sealed class FolderCalibrationSource : CalibrationSource
 /// <summary>Batches already in memory (library callers with their own data, and tests).</summary>
 public sealed class InMemoryCalibrationSource : CalibrationSource
 {
-    private readonly IReadOnlyList<Dictionary<string, FloatTensor>> _batches;
-    public InMemoryCalibrationSource(IReadOnlyList<Dictionary<string, FloatTensor>> batches) { _batches = batches; }
+    private readonly IReadOnlyList<Dictionary<string, InputTensor>> _batches;
+    public InMemoryCalibrationSource(IReadOnlyList<Dictionary<string, InputTensor>> batches) { _batches = batches; }
+    public InMemoryCalibrationSource(IReadOnlyList<Dictionary<string, FloatTensor>> batches) : this(batches.Select(InputTensor.Batch).ToList()) { }
     public override string Description => $"{_batches.Count} in-memory batch(es)";
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource) => _batches;
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource) => _batches;
 }
 
 /// <summary>
@@ -182,7 +186,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
         return _visited = visited;
     }
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         var source = new Pipeline.SceneCropSource(_scene, _crops);
@@ -196,7 +200,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
         {
             int n = Math.Min(BatchSize, Pairs - start);
             var b = source.Crops(poses, start, n, iteration);
-            yield return sig.Feeds(b.Rendered, b.Observed);
+            yield return InputTensor.Batch(sig.Feeds(b.Rendered, b.Observed));
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class SensitivityAnalysis
     private readonly CalibrationSource _calibration;
     private readonly RuntimeSettings _settings;
     private readonly NetworkKind? _kind;
-    private readonly List<Dictionary<string, FloatTensor>> _eval;
+    private readonly List<Dictionary<string, InputTensor>> _eval;
     private readonly Dictionary<string, CalibrationRange> _ranges;
     private readonly List<List<(string, FloatTensor)>> _reference;
 
@@ -63,7 +63,7 @@ public sealed class SensitivityAnalysis
     public NetworkKind? Kind => _kind;
     public ModelProto FloatModel => _model;
     public OutputFidelity Evaluate(ModelProto quantized) => OutputFidelity.Compare(_kind, _reference, Run(quantized, _eval));
-    public IReadOnlyList<Dictionary<string, FloatTensor>> EvalBatches => _eval;
+    public IReadOnlyList<Dictionary<string, InputTensor>> EvalBatches => _eval;
 
     /// <summary>Builds the model quantized with <paramref name="o"/>, reusing the ranges calibrated once.</summary>
     public ModelProto Build(QuantizationOptions o) =>
@@ -140,7 +140,7 @@ public sealed class SensitivityAnalysis
         return list.OrderBy(t => t.SqnrDb).ToList();
     }
 
-    private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, FloatTensor> batch, List<string> names)
+    private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, InputTensor> batch, List<string> names)
     {
         var aug = m.Clone();
         var existing = aug.Graph.Output.Select(o => o.Name).ToHashSet();
@@ -152,11 +152,11 @@ public sealed class SensitivityAnalysis
         using var s = new InferenceSession(aug.ToByteArray(), so);
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
         SessionRun.Run(s, batch, wanted, (_, name, data, _) => d[name] = data.ToArray());
-        foreach (var n in names.Where(inputs.Contains)) d[n] = batch[n].Data;
+        foreach (var n in names.Where(inputs.Contains)) d[n] = batch[n].AsFloat().Data;
         return d;
     }
 
-    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, FloatTensor>> batches)
+    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches)
     {
         using var so = _settings.CreateSessionOptions();
         using var s = new InferenceSession(m.ToByteArray(), so);
