@@ -40,7 +40,7 @@ public sealed class ImageCalibrationSource : CalibrationSource
         return Count is int c ? files.Take(c).ToList() : files;
     }
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         if (inputs.Count != 1 || inputs[0].IsInteger || inputs[0].Rank != 4)
@@ -78,7 +78,7 @@ public sealed class ImageCalibrationSource : CalibrationSource
                     }
             }
             var shape = layout == ImageLayout.Nchw ? new[] { n, 3, height, width } : new[] { n, height, width, 3 };
-            yield return new Dictionary<string, FloatTensor> { [input.Name] = new FloatTensor(shape, data) };
+            yield return new Dictionary<string, InputTensor> { [input.Name] = new FloatTensor(shape, data) };
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class TextCalibrationSource : CalibrationSource
         return vocab;
     }
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         ModelInput? ids = null, mask = null, types = null;
@@ -80,8 +80,8 @@ public sealed class TextCalibrationSource : CalibrationSource
                 encoded.Add(tokens.ToArray());
             }
             int length = fixedLength > 0 ? (int)fixedLength : encoded.Max(e => e.Length);
-            var idData = new float[n * length];
-            var maskData = new float[n * length];
+            var idData = new long[n * length];
+            var maskData = new long[n * length];
             for (int k = 0; k < n; k++)
                 for (int t = 0; t < length; t++)
                 {
@@ -89,9 +89,10 @@ public sealed class TextCalibrationSource : CalibrationSource
                     idData[k * length + t] = real ? encoded[k][t] : tokenizer.PaddingTokenId;
                     maskData[k * length + t] = real ? 1 : 0;
                 }
-            var feeds = new Dictionary<string, FloatTensor>(StringComparer.Ordinal) { [ids.Name] = new FloatTensor(new[] { n, length }, idData) };
-            if (mask != null) feeds[mask.Name] = new FloatTensor(new[] { n, length }, maskData);
-            if (types != null) feeds[types.Name] = new FloatTensor(new[] { n, length }, new float[n * length]);
+            var shape = new[] { n, length };
+            var feeds = new Dictionary<string, InputTensor>(StringComparer.Ordinal) { [ids.Name] = ids.FromIntegers(shape, idData) };
+            if (mask != null) feeds[mask.Name] = mask.FromIntegers(shape, maskData);
+            if (types != null) feeds[types.Name] = types.FromIntegers(shape, new long[n * length]);
             yield return feeds;
         }
     }

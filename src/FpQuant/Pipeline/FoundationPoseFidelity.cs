@@ -54,7 +54,7 @@ public sealed class FoundationPoseFidelity : IFidelityMetric
         ? new Dictionary<string, double> { ["spearman"] = 0.99, ["top1"] = 1 }
         : new Dictionary<string, double> { ["rot"] = 0.5, ["trans"] = 0.5 };
 
-    public void Measure(IReadOnlyList<Dictionary<string, FloatTensor>> inputs, IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
+    public void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs, IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into)
     {
         if (Kind == NetworkKind.Score)

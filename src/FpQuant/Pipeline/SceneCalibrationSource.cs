@@ -83,7 +83,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
         return _visited = visited;
     }
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         var source = new SceneCropSource(_scene, _crops);
@@ -97,7 +97,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
         {
             int n = Math.Min(BatchSize, Pairs - start);
             var b = source.Crops(poses, start, n, iteration);
-            yield return sig.Feeds(b.Rendered, b.Observed);
+            yield return InputTensor.Batch(sig.Feeds(b.Rendered, b.Observed));
         }
     }
 }

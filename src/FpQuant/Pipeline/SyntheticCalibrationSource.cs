@@ -21,14 +21,14 @@ public sealed class SyntheticCalibrationSource : CalibrationSource
 
     public override string Description => $"synthetic crops: {Pairs} pairs, seed {Seed}, batches of {BatchSize}";
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         for (int start = 0, b = 0; start < Pairs; start += BatchSize, b++)
         {
             int n = Math.Min(BatchSize, Pairs - start);
             var (r, o) = Benchmark.SyntheticCrops.Generate(n, Seed * 1_000_003UL + (ulong)b);
-            yield return sig.Feeds(r, o);
+            yield return InputTensor.Batch(sig.Feeds(r, o));
         }
     }
 }

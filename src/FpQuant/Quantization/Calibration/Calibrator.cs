@@ -39,9 +39,9 @@ public static class Calibrator
                 augmented.Graph.Output.Add(new ValueInfoProto { Name = exposed, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
         }
         augmented.Graph.ValueInfo.Clear();
-        using var so = settings.CreateSessionOptions();
-        using var session = new InferenceSession(augmented.ToByteArray(), so);
+        using var session = SessionFactory.FromBytes(augmented.ToByteArray(), settings, $"the calibration copy of {modelSource}");
         var outputNames = outputOf.Keys.ToArray();
+        var fixedBatch = FixedBatchSizes(model);
 
         bool histogram = options.Calibration != CalibrationMethod.MinMax;
         int passes = histogram ? 2 : 1;
@@ -59,19 +59,50 @@ public static class Calibrator
                 batchNo++;
                 CalibrationSource.CheckFinite(batch, $"batch {batchNo} of {source.Description}");
                 progress?.Report($"calibration pass {pass + 1}/{passes}, batch {batchNo}");
-                RunBatch(session, batch, outputNames, (name, data) =>
-                {
-                    var st = stats[outputOf[name]];
-                    if (pass == 0) st.AddMinMax(data, options.MovingAverage);
-                    else st.AddHistogram(data);
-                });
+                foreach (var part in SplitToFit(batch, fixedBatch))
+                    RunBatch(session, part, outputNames, (name, data) =>
+                    {
+                        var st = stats[outputOf[name]];
+                        if (pass == 0) st.AddMinMax(data, options.MovingAverage);
+                        else st.AddHistogram(data);
+                    });
             }
             if (batchNo == 0) throw new FpQuantException($"calibration source {source.Description} gave no batches");
         }
         return stats.ToDictionary(kv => kv.Key, kv => RangeSelection.Select(kv.Value, options), StringComparer.Ordinal);
     }
 
-    private static void RunBatch(InferenceSession session, Dictionary<string, FloatTensor> batch, string[] outputs, Action<string, ReadOnlySpan<float>> sink)
+    /// <summary>Inputs whose first axis is fixed (e.g. a batch of 1), with that size.</summary>
+    public static Dictionary<string, int> FixedBatchSizes(ModelProto model)
+    {
+        var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name), StringComparer.Ordinal);
+        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in model.Graph.Input.Where(i => !init.Contains(i.Name)))
+            if (i.Type?.TensorType?.Shape?.Dim is { Count: > 0 } dims && dims[0].DimValue > 0) sizes[i.Name] = (int)dims[0].DimValue;
+        return sizes;
+    }
+
+    /// <summary>
+    /// A batch cut into pieces a model with a fixed batch axis accepts: a model exported with batch 1 is fed one sample
+    /// at a time. A batch that already fits, or a model whose inputs all have a free first axis, passes unchanged.
+    /// </summary>
+    public static IEnumerable<Dictionary<string, InputTensor>> SplitToFit(Dictionary<string, InputTensor> batch, IReadOnlyDictionary<string, int> fixedBatch)
+    {
+        int step = int.MaxValue;
+        foreach (var (name, t) in batch)
+            if (fixedBatch.TryGetValue(name, out int n) && t.Shape.Length > 0 && t.Samples != n)
+            {
+                if (t.Samples % n != 0)
+                    throw new FpQuantException($"calibration input '{name}' has {t.Samples} samples on axis 0 ({t.ShapeText}), not a multiple of the model's fixed batch of {n}");
+                step = Math.Min(step, n);
+            }
+        if (step == int.MaxValue) { yield return batch; yield break; }
+        int samples = batch.Values.First(t => t.Shape.Length > 0).Samples;
+        for (int start = 0; start < samples; start += step)
+            yield return batch.ToDictionary(kv => kv.Key, kv => kv.Value.Shape.Length == 0 ? kv.Value : kv.Value.Slice(start, step), StringComparer.Ordinal);
+    }
+
+    private static void RunBatch(InferenceSession session, Dictionary<string, InputTensor> batch, string[] outputs, Action<string, ReadOnlySpan<float>> sink)
     {
         try
         {

@@ -14,7 +14,7 @@ public sealed class FolderCalibrationSource : CalibrationSource
     public FolderCalibrationSource(string folder) { Folder = folder; }
     public override string Description => $"folder {Folder}";
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         if (!Directory.Exists(Folder))
             throw new FpQuantException($"calibration folder '{Folder}' does not exist");
@@ -32,7 +32,7 @@ public sealed class FolderCalibrationSource : CalibrationSource
             throw new FpQuantException($"calibration folder '{Folder}' has no complete input set: expected files PREFIX.{string.Join(".bin, PREFIX.", inputs.Select(i => i.Name))}.bin");
         foreach (var p in complete)
         {
-            var batch = new Dictionary<string, FloatTensor>();
+            var batch = new Dictionary<string, InputTensor>();
             foreach (var i in inputs)
             {
                 string file = Path.Combine(Folder, $"{p}.{i.Name}.bin");
@@ -42,7 +42,7 @@ public sealed class FolderCalibrationSource : CalibrationSource
                 if (bytes % (perItem * 4) != 0)
                     throw new FpQuantException($"calibration file '{file}' has {bytes} bytes, not a whole number of {FloatTensor.ShapeString(item.Select(d => (long)d))} float32 items for input '{i.Name}'");
                 int n = (int)(bytes / (perItem * 4));
-                batch[i.Name] = new FloatTensor(new[] { n }.Concat(item).ToArray(), RawTensorFile.Read(file, n * perItem, i.Name));
+                batch[i.Name] = new InputTensor(new[] { n }.Concat(item).ToArray(), RawTensorFile.Read(file, n * perItem, i.Name));
             }
             yield return batch;
         }

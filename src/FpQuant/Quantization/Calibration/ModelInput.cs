@@ -25,6 +25,14 @@ public sealed record ModelInput(string Name, InputElement Element, long[] Dims, 
     public string Describe() =>
         $"{TypeName} [{string.Join(" x ", Dims.Select((d, i) => d > 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : DimNames[i].Length > 0 ? DimNames[i] : "?"))}]";
 
+    /// <summary>A tensor of this input's element type from whole numbers (token ids, masks).</summary>
+    public InputTensor FromIntegers(int[] shape, long[] values) => Element switch
+    {
+        InputElement.Int64 => new InputTensor(shape, values),
+        InputElement.Int32 => new InputTensor(shape, values.Select(v => checked((int)v)).ToArray()),
+        _ => new InputTensor(shape, values.Select(v => (float)v).ToArray()),
+    };
+
     public static IReadOnlyList<ModelInput> Of(ModelProto model, string source)
     {
         var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name), StringComparer.Ordinal);

@@ -1,5 +1,4 @@
 using FpQuant.Core;
-using FpQuant.Runtime;
 using Onnx;
 
 namespace FpQuant.Quantization.Calibration;
@@ -63,7 +62,7 @@ public sealed class NpyCalibrationSource : CalibrationSource
         return (files, Count is int c ? Math.Min(c, samples) : samples);
     }
 
-    public override IEnumerable<Dictionary<string, FloatTensor>> Batches(ModelProto model, string modelSource)
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         var (files, samples) = Check(inputs);
@@ -71,24 +70,16 @@ public sealed class NpyCalibrationSource : CalibrationSource
         for (long start = 0; start + (inputs.Any(i => i.FixedBatch != null) ? batch : 1) <= samples; start += batch)
         {
             int n = (int)Math.Min(batch, samples - start);
-            var feeds = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
+            var feeds = new Dictionary<string, InputTensor>(StringComparer.Ordinal);
             foreach (var (input, file, h) in files)
             {
                 var shape = new[] { n }.Concat(h.Shape.Skip(1).Select(d => checked((int)d))).ToArray();
-                float[] data;
-                if (input.IsInteger)
+                feeds[input.Name] = input.Element switch
                 {
-                    long[] ints = NpyFile.ReadInt64(file, start, n);
-                    data = new float[ints.Length];
-                    for (int k = 0; k < ints.Length; k++)
-                    {
-                        if (Math.Abs(ints[k]) > (long)SessionRun.ExactIntegerLimit)
-                            throw new FpQuantException($"'{file}' value {ints[k]} (input '{input.Name}') is beyond +-2^24, which fpquant cannot carry exactly");
-                        data[k] = ints[k];
-                    }
-                }
-                else data = NpyFile.ReadFloat32(file, start, n);
-                feeds[input.Name] = new FloatTensor(shape, data);
+                    InputElement.Int64 => new InputTensor(shape, NpyFile.ReadInt64(file, start, n)),
+                    InputElement.Int32 => new InputTensor(shape, NpyFile.ReadInt32(file, start, n)),
+                    _ => new InputTensor(shape, NpyFile.ReadFloat32(file, start, n)),
+                };
             }
             yield return feeds;
         }

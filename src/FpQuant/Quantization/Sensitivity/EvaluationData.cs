@@ -8,8 +8,8 @@ namespace FpQuant.Quantization.Sensitivity;
 /// The data of a sensitivity analysis or autoquant search, split three ways: what calibrates the ranges, the search
 /// group the search judges by, and held-out samples that neither saw, on which the budget is checked at the end.
 /// </summary>
-public sealed record EvaluationData(CalibrationSource Calibration, IReadOnlyList<Dictionary<string, FloatTensor>> Search,
-    IReadOnlyList<Dictionary<string, FloatTensor>> HeldOut, string HeldOutDescription)
+public sealed record EvaluationData(CalibrationSource Calibration, IReadOnlyList<Dictionary<string, InputTensor>> Search,
+    IReadOnlyList<Dictionary<string, InputTensor>> HeldOut, string HeldOutDescription)
 {
     /// <summary>
     /// With an evaluation source, the held-out samples are all of its batches and the calibration source is used
@@ -32,11 +32,11 @@ public sealed record EvaluationData(CalibrationSource Calibration, IReadOnlyList
         if (all.Count == 0) throw new FpQuantException($"the calibration data ({calibration.Description}) gave no batches");
         if (all.Count < 2)
             return new EvaluationData(new InMemoryCalibrationSource(all, calibration.Description), all.Take(searchBatches).ToList(),
-                Array.Empty<Dictionary<string, FloatTensor>>(), "none: the calibration data gives one batch (give more samples, a smaller --calibration-batch, or --evaluation)");
+                Array.Empty<Dictionary<string, InputTensor>>(), "none: the calibration data gives one batch (give more samples, a smaller --calibration-batch, or --evaluation)");
         int heldCount = Math.Max(1, all.Count / 4);
         var calib = all.Take(all.Count - heldCount).ToList();
         var heldOut = all.Skip(all.Count - heldCount).ToList();
-        int samples = heldOut.Sum(b => b.Values.First().Shape[0]);
+        int samples = heldOut.Sum(b => b.Values.First().Samples);
         return new EvaluationData(new InMemoryCalibrationSource(calib, $"{calibration.Description} (the first {calib.Count} of {all.Count} batches)"),
             calib.Take(searchBatches).ToList(), heldOut, $"the last {heldCount} of {all.Count} batches of the calibration data ({samples} samples, not used to calibrate or search)");
     }
@@ -46,9 +46,9 @@ public sealed record EvaluationData(CalibrationSource Calibration, IReadOnlyList
     {
         var search = calibration.Batches(model, source).Take(searchBatches).ToList();
         if (search.Count == 0) throw new FpQuantException("the calibration source gave no batches to evaluate on");
-        return new EvaluationData(calibration, search, Array.Empty<Dictionary<string, FloatTensor>>(), "none");
+        return new EvaluationData(calibration, search, Array.Empty<Dictionary<string, InputTensor>>(), "none");
     }
 
-    public int SearchSamples => Search.Sum(b => b.Values.First().Shape[0]);
-    public int HeldOutSamples => HeldOut.Sum(b => b.Values.First().Shape[0]);
+    public int SearchSamples => Search.Sum(b => b.Values.First().Samples);
+    public int HeldOutSamples => HeldOut.Sum(b => b.Values.First().Samples);
 }

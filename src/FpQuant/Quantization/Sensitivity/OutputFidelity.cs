@@ -14,7 +14,7 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
     /// <summary>The input name whose presence marks a text model's padding (BERT-style exports all use it).</summary>
     public const string AttentionMaskInput = "attention_mask";
 
-    public static OutputFidelity Compare(IReadOnlyList<Dictionary<string, FloatTensor>> inputs,
+    public static OutputFidelity Compare(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> reference, IReadOnlyList<List<(string Name, FloatTensor Value)>> test,
         IFidelityMetric? metric = null)
     {
@@ -44,10 +44,10 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
         return new OutputFidelity(sqnr, samples, outputs, metrics);
     }
 
-    private static int BatchSizeOf(Dictionary<string, FloatTensor> batch) =>
-        batch.Values.Select(t => t.Rank > 0 ? t.Shape[0] : 1).DefaultIfEmpty(1).First();
+    private static int BatchSizeOf(Dictionary<string, InputTensor> batch) =>
+        batch.Values.Select(t => t.Samples).DefaultIfEmpty(1).First();
 
-    private static OutputComparison CompareOutput(int j, IReadOnlyList<Dictionary<string, FloatTensor>> inputs,
+    private static OutputComparison CompareOutput(int j, IReadOnlyList<Dictionary<string, InputTensor>> inputs,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> reference, IReadOnlyList<List<(string Name, FloatTensor Value)>> test)
     {
         var cosines = new List<double>();
@@ -81,10 +81,10 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
             }
             // Text models: mean over the tokens the attention mask keeps, per sample.
             canPool &= r.Rank == 3 && r.Shape[0] == n && inputs[b].TryGetValue(AttentionMaskInput, out var mask)
-                && mask.Rank == 2 && mask.Shape[1] == r.Shape[1];
+                && mask.Shape.Length == 2 && mask.Shape[1] == r.Shape[1];
             if (canPool)
             {
-                var m = inputs[b][AttentionMaskInput];
+                var m = MaskValues(inputs[b][AttentionMaskInput]);
                 for (int s = 0; s < n; s++)
                     pooled.Add(Cosine(MaskedMean(r, m, s), MaskedMean(t, m, s)));
             }
@@ -100,14 +100,14 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
     }
 
     /// <summary>Mean of the hidden vectors of sample <paramref name="s"/> over the tokens whose mask is non-zero.</summary>
-    public static float[] MaskedMean(FloatTensor hidden, FloatTensor mask, int s)
+    public static float[] MaskedMean(FloatTensor hidden, float[] mask, int s)
     {
         int l = hidden.Shape[1], h = hidden.Shape[2];
         var sum = new float[h];
         float weight = 0;
         for (int k = 0; k < l; k++)
         {
-            float w = mask.Data[s * l + k];
+            float w = mask[s * l + k];
             if (w == 0) continue;
             weight += w;
             var row = hidden.Data.AsSpan((s * l + k) * h, h);
@@ -116,6 +116,14 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
         if (weight > 0) for (int i = 0; i < h; i++) sum[i] /= weight;
         return sum;
     }
+
+    private static float[] MaskValues(InputTensor mask) => mask.Data switch
+    {
+        float[] f => f,
+        long[] l => l.Select(v => (float)v).ToArray(),
+        int[] i => i.Select(v => (float)v).ToArray(),
+        _ => throw new ArgumentException($"attention mask of {mask.TypeName}"),
+    };
 
     /// <summary>Cosine similarity; two zero vectors are identical (1), one zero vector against another is 0.</summary>
     public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

@@ -61,7 +61,7 @@ public sealed class SensitivityAnalysis
         ? OutputFidelity.Compare(_data.HeldOut, _heldOutReference, Run(quantized, _data.HeldOut, "the quantized model"), Metric)
         : null;
 
-    public IReadOnlyList<Dictionary<string, FloatTensor>> EvalBatches => _data.Search;
+    public IReadOnlyList<Dictionary<string, InputTensor>> EvalBatches => _data.Search;
 
     /// <summary>Builds the model quantized with <paramref name="o"/>, reusing the ranges calibrated once.</summary>
     public ModelProto Build(QuantizationOptions o) =>
@@ -160,7 +160,7 @@ public sealed class SensitivityAnalysis
         return list.OrderBy(t => t.SqnrDb).ToList();
     }
 
-    private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, FloatTensor> batch, List<string> names)
+    private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, InputTensor> batch, List<string> names)
     {
         var aug = m.Clone();
         var existing = aug.Graph.Output.Select(o => o.Name).ToHashSet();
@@ -171,11 +171,11 @@ public sealed class SensitivityAnalysis
         using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
-        foreach (var n in names.Where(inputs.Contains)) d[n] = batch[n].Data;
+        foreach (var n in names.Where(inputs.Contains)) if (batch[n].Data is float[] f) d[n] = f;
         return d;
     }
 
-    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, FloatTensor>> batches, string what)
+    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches, string what)
     {
         if (batches.Count == 0) return new();
         using var runner = new ModelRunner(m.ToByteArray(), $"{what} ({Path.GetFileName(_source)})", _settings);
