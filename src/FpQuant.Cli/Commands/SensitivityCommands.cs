@@ -44,16 +44,24 @@ public static class SensitivityCommands
         return (NetworkExport.Build(kind, p.GetValue(c.Weights)!), $"{kind.Id()}.onnx");
     }
 
-    /// <summary>The analysis of one model: its data split, FoundationPose's metric where the model is one of its networks.</summary>
-    private static (SensitivityAnalysis Analysis, CalibrationSource Calibration) Analyse(ParseResult p, Shared c, global::Onnx.ModelProto model, string source)
+    /// <summary>The data of one model and, where it is one of FoundationPose's networks, that network's metric.</summary>
+    private sealed record Plan(CalibrationSource Calibration, CalibrationSource? Evaluation, IFidelityMetric? Metric)
+    {
+        public IEnumerable<MetricKey> Keys => Metric?.Keys ?? Array.Empty<MetricKey>();
+    }
+
+    private static Plan Prepare(ParseResult p, Shared c, global::Onnx.ModelProto model, string source)
     {
         var data = c.Data.Parse(p, p.GetValue(c.Batch));
         var calibration = CalibrationSpec.Parse(p.GetValue(c.Calib)!, null, data);
         var evaluation = p.GetValue(c.Eval) is string e ? CalibrationSpec.Parse(e, null, data) : null;
-        var split = EvaluationData.Split(model, source, calibration, evaluation, p.GetValue(c.SearchBatches));
-        var metric = FoundationPoseFidelity.For(model, source, calibration);
-        var sa = new SensitivityAnalysis(model, source, QuantizationPresets.Get(p.GetValue(c.Preset)!), split, CommonOptions.Settings(p, c.Provider, c.Threads), metric);
-        return (sa, split.Calibration);
+        return new Plan(calibration, evaluation, FoundationPoseFidelity.For(model, source, calibration));
+    }
+
+    private static SensitivityAnalysis Analyse(ParseResult p, Shared c, global::Onnx.ModelProto model, string source, Plan plan)
+    {
+        var split = EvaluationData.Split(model, source, plan.Calibration, plan.Evaluation, p.GetValue(c.SearchBatches));
+        return new SensitivityAnalysis(model, source, QuantizationPresets.Get(p.GetValue(c.Preset)!), split, CommonOptions.Settings(p, c.Provider, c.Threads), plan.Metric);
     }
 
     public static Command Sensitivity()
@@ -66,7 +74,7 @@ public static class SensitivityCommands
         cmd.SetAction(p => Program.Guard(p, () =>
         {
             var (model, source) = LoadModel(p, c);
-            var (sa, _) = Analyse(p, c, model, source);
+            var sa = Analyse(p, c, model, source, Prepare(p, c, model, source));
             var report = sa.Analyze(new SynchronousProgress<string>(s => Console.Error.WriteLine($"[sensitivity] {s}")));
             SensitivityReportWriter.Write(report, p.GetValue(output)!);
             var t = new Table().Border(TableBorder.Rounded).AddColumns("layer", "nodes", "only this layer int8", "all but this layer int8");
@@ -103,10 +111,11 @@ public static class SensitivityCommands
             {
                 string name = net ?? "model";
                 var (model, source) = LoadModel(p, c, net);
-                var (sa, calibration) = Analyse(p, c, model, source);
-                var b = p.GetValue(budget) is { Length: > 0 } text ? FidelityBudget.Parse(text, sa.MetricKeys)
-                    : sa.Metric != null ? new FidelityBudget(sa.Metric.DefaultBudget) : FidelityBudget.GenericDefault;
+                var plan = Prepare(p, c, model, source);
+                var b = p.GetValue(budget) is { Length: > 0 } text ? FidelityBudget.Parse(text, plan.Keys)
+                    : plan.Metric != null ? new FidelityBudget(plan.Metric.DefaultBudget) : FidelityBudget.GenericDefault;
                 budgets.Add(b);
+                var sa = Analyse(p, c, model, source, plan);
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));
                 var report = sa.Analyze(progress);
                 if (nets.Length > 1) SensitivityReportWriter.Write(report, Path.Combine(outPath, $"sensitivity-{net}"));
@@ -115,7 +124,7 @@ public static class SensitivityCommands
                 Console.WriteLine($"{name}: budget {b}: search group {(r.WithinBudget ? "met" : "NOT met")}; held-out {(r.HeldOutWithinBudget switch { true => "met", false => "NOT met", null => "none" })}");
                 Console.WriteLine($"{name}: latency {r.LatencySeconds * 1000:F0} ms per batch vs float {r.FloatLatencySeconds * 1000:F0} ms ({r.FloatLatencySeconds / r.LatencySeconds:F2}x) and fully quantized {r.FullyQuantizedLatencySeconds * 1000:F0} ms; float layers: {(r.FloatLayers.Count == 0 ? "none" : string.Join(", ", r.FloatLayers))}");
                 results.Add(r);
-                var result = ModelQuantizer.Quantize(model, source, r.Options, "autoquant", calibration, settings);
+                var result = ModelQuantizer.Quantize(model, source, r.Options, "autoquant", sa.Data.Calibration, settings);
                 string modelOut = nets.Length > 1 ? Path.Combine(outPath, $"{net}.onnx") : outPath;
                 ModelQuantizer.Save(result, modelOut, source);
                 Console.WriteLine($"wrote {modelOut}");

@@ -11,8 +11,9 @@ namespace FpQuant.Pipeline;
 /// <summary>
 /// FoundationPose's networks judged in their own terms: for ScoreNet the ranking of each group of hypotheses
 /// (Spearman, and whether the best one stays best); for RefineNet how far one refine step from the same pose sends
-/// float and quantized apart (rotation in degrees, translation in % of the object's diameter, with the pose update
-/// scaled by that same diameter, as the pipeline does).
+/// float and quantized apart (rotation in degrees; translation in % of the object's diameter and in mm). The pose
+/// update scales translation by the diameter, as the pipeline does, so the % figure does not depend on it but the
+/// millimetres do: they must come from the scene's own object, not a fixed size.
 /// </summary>
 public sealed class FoundationPoseFidelity : IFidelityMetric
 {
@@ -48,6 +49,7 @@ public sealed class FoundationPoseFidelity : IFidelityMetric
         new MetricKey("top1", true, "ScoreNet: 1 when every group's best hypothesis stays best"),
         new MetricKey("rot", false, "RefineNet: the largest rotation difference after one refine step, degrees"),
         new MetricKey("trans", false, "RefineNet: the largest translation difference after one refine step, % of the object's diameter"),
+        new MetricKey("trans_mm", false, "RefineNet: the same in millimetres, for this object's diameter"),
     };
 
     public IReadOnlyDictionary<string, double> DefaultBudget => Kind == NetworkKind.Score
@@ -74,7 +76,7 @@ public sealed class FoundationPoseFidelity : IFidelityMetric
             return;
         }
         // One refine step from the same start pose: how far apart do float and quantized send it?
-        double rot = 0, trans = 0;
+        double rot = 0, trans = 0, transMm = 0;
         var start = new Pose(Mat3.Identity, new Vec3(0, 0, 0.6));
         for (int b = 0; b < reference.Count; b++)
         {
@@ -86,10 +88,12 @@ public sealed class FoundationPoseFidelity : IFidelityMetric
                 var q = PoseUpdate.Apply(start, V(tt, i), V(tr, i), Diameter);
                 rot = Math.Max(rot, Mat3.AngleDegrees(p.R, q.R));
                 trans = Math.Max(trans, 100 * (p.T - q.T).Norm / Diameter);
+                transMm = Math.Max(transMm, 1000 * (p.T - q.T).Norm);
             }
         }
         into["rot"] = rot;
         into["trans"] = trans;
+        into["trans_mm"] = transMm;
     }
 
     private static Vec3 V(FloatTensor t, int i) => new(t.Data[3 * i], t.Data[3 * i + 1], t.Data[3 * i + 2]);

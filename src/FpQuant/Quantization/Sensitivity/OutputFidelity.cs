@@ -64,8 +64,9 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
             int count = perSample == 0 ? 0 : r.Data.Length / perSample;
             for (int s = 0; s < count; s++)
                 cosines.Add(Cosine(r.Data.AsSpan(s * perSample, perSample), t.Data.AsSpan(s * perSample, perSample)));
-            // Class logits: [N, C] with C > 1 and N the batch.
-            logits &= r.Rank == 2 && r.Shape[0] == n && r.Shape[1] > 1;
+            // Class logits: [N, C] with C > 1 and N the batch, of a model that is not fed an attention mask (a
+            // BERT-style encoder's [N, C] output is its pooled sentence vector, judged by cosine instead).
+            logits &= r.Rank == 2 && r.Shape[0] == n && r.Shape[1] > 1 && !inputs[b].ContainsKey(AttentionMaskInput);
             if (logits)
             {
                 int c = r.Shape[1];
