@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using FpQuant.Benchmark;
 using FpQuant.Core;
-using FpQuant.Data;
+using FpQuant.DataSources;
 using FpQuant.Runtime;
 using Spectre.Console;
 
@@ -36,7 +36,7 @@ public static class BenchModelCommand
             string dir = p.GetValue(output)!;
             ModelInference.EnsureWritableFolder(dir);
             AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), report.Markdown());
-            AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, ReportWriter.Json));
+            AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, ReportJson.Options));
             Console.Write(report.Markdown());
             Console.WriteLine($"report: {Path.Combine(dir, "report.md")}");
             return report.Rows.Any(r => r.Error != null) ? 1 : 0;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FpQuant.Core;
-using FpQuant.Data;
+using FpQuant.DataSources;
 
 namespace FpQuant.Cli.Commands;
 
@@ -55,7 +55,7 @@ public sealed class DataCommandOptions
             MeanImage = p.GetValue(ImageMeanImage),
             Layout = p.GetValue(ImageLayout)?.Trim().ToLowerInvariant() switch
             {
-                null => null, "nchw" => Data.ImageLayout.Nchw, "nhwc" => Data.ImageLayout.Nhwc,
+                null => null, "nchw" => DataSources.ImageLayout.Nchw, "nhwc" => DataSources.ImageLayout.Nhwc,
                 var x => throw new FpQuantException($"--image-layout '{x}': use nchw or nhwc"),
             },
         };

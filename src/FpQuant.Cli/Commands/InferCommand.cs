@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
-using FpQuant.Core;
 using FpQuant.Runtime;
 
 namespace FpQuant.Cli.Commands;

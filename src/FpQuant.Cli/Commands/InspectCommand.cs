@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using FpQuant.Checkpoints;
 using FpQuant.Core;
-using FpQuant.Onnx;
+using FpQuant.Networks;
 
 namespace FpQuant.Cli.Commands;
 
@@ -36,28 +35,5 @@ public static class InspectCommand
         using var fs = File.OpenRead(path);
         int a = fs.ReadByte(), b = fs.ReadByte();
         return !(a == 'P' && b == 'K') && a != 0x80;
-    }
-}
-
-public static class MakeCheckpointCommand
-{
-    public static Command Create()
-    {
-        var net = new Option<string>("--net") { Description = "refine or score", Required = true };
-        var weights = CommonOptions.Weights();
-        var output = new Option<string>("--out") { Description = "Output .pth", Required = true };
-        var optimizer = new Option<bool>("--with-optimizer") { Description = "Add Adam optimizer state, as FoundationPose's training checkpoints carry" };
-        var cmd = new Command("make-checkpoint", "Write a FoundationPose-style torch.save checkpoint ({'model': state_dict, ...}) from any weight source")
-        { net, weights, output, optimizer };
-        cmd.SetAction(p => Program.Guard(p, () =>
-        {
-            var kind = Networks.NetworkNames.ParseKind(p.GetValue(net)!);
-            var sd = Networks.WeightSource.Load(kind, p.GetValue(weights)!);
-            string outPath = p.GetValue(output)!;
-            TorchCheckpointWriter.WriteTrainingCheckpoint(outPath, sd, p.GetValue(optimizer));
-            Console.WriteLine($"wrote {outPath} ({new FileInfo(outPath).Length / 1e6:F1} MB)");
-            return 0;
-        }));
-        return cmd;
     }
 }

@@ -3,7 +3,7 @@ using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Quantization;
-using FpQuant.Data;
+using FpQuant.DataSources;
 using FpQuant.Quantization.Calibration;
 
 namespace FpQuant.Cli.Commands;

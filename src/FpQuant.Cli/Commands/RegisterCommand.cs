@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using FpQuant.Benchmark;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Networks;
 using FpQuant.Pipeline;

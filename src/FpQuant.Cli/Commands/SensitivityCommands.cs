@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FpQuant.Core;
-using FpQuant.Data;
+using FpQuant.DataSources;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Pipeline;

@@ -1,15 +1,14 @@
 using System.Diagnostics;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
-using FpQuant.Quantization;
 using FpQuant.Quantization.Calibration;
+using FpQuant.Quantization;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FpQuant.Benchmark;
-
-public sealed record BenchProgress(string Stage, int Done, int Total);
 
 /// <summary>
 /// Runs the first frame for every variant in one process: models prepared, sessions created cold, the first frame

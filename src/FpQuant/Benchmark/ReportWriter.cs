@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FpQuant.Core;
 
 namespace FpQuant.Benchmark;
@@ -9,24 +8,16 @@ namespace FpQuant.Benchmark;
 /// <summary>Writes report.json, report.md and the charts; every file is written whole or not at all.</summary>
 public static class ReportWriter
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     public static void WriteAll(BenchReport report, string dir)
     {
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, "report.json"), JsonSerializer.Serialize(report, ReportJson.Options));
         var charts = Charts.WriteAll(report, dir);
         AtomicFile.WriteAllText(Path.Combine(dir, "report.md"), Markdown(report, charts));
     }
 
     public static BenchReport Read(string path) =>
-        JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(path), Json) ?? throw new FpQuantException($"'{path}' is not a bench report");
+        JsonSerializer.Deserialize<BenchReport>(File.ReadAllText(path), ReportJson.Options) ?? throw new FpQuantException($"'{path}' is not a bench report");
 
     private static string F(double v, string fmt = "F2") => double.IsFinite(v) ? v.ToString(fmt, CultureInfo.InvariantCulture) : v > 0 ? "inf" : "n/a";
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using FpQuant.Core;
-using FpQuant.Networks;
 
 namespace FpQuant.Checkpoints;
 

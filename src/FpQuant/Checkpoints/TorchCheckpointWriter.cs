@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
 using FpQuant.Core;
-using FpQuant.Networks;
 
 namespace FpQuant.Checkpoints;
 

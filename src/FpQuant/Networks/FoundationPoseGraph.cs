@@ -2,6 +2,7 @@ using FpQuant.Core;
 using FpQuant.Onnx;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
+using FpQuant.Checkpoints;
 
 namespace FpQuant.Networks;
 

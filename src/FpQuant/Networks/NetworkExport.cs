@@ -1,4 +1,3 @@
-using FpQuant.Core;
 using FpQuant.Onnx;
 using Onnx;
 

@@ -1,11 +1,5 @@
 namespace FpQuant.Networks;
 
-/// <summary>One state_dict entry as PyTorch names it.</summary>
-public sealed record StateDictEntry(string Key, int[] Shape, bool IsParameter)
-{
-    public long Elements => Shape.Aggregate(1L, (a, d) => a * d);
-}
-
 /// <summary>
 /// The exact state_dict keys and shapes of FoundationPose's two networks (spec sections 2-5), in PyTorch's
 /// registration order. Checkpoint mapping and the synthetic recipe both work from this list.

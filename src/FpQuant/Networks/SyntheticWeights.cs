@@ -1,3 +1,4 @@
+using FpQuant.Checkpoints;
 using FpQuant.Core;
 
 namespace FpQuant.Networks;

@@ -5,13 +5,6 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace FpQuant.Onnx;
 
-/// <summary>A dimension of a graph input or output: a fixed size or a symbolic name such as "N".</summary>
-public readonly record struct Dim(long Value, string? Param)
-{
-    public static implicit operator Dim(long v) => new(v, null);
-    public static implicit operator Dim(string p) => new(0, p);
-}
-
 /// <summary>Builds an ONNX graph node by node. Node and tensor names are checked for uniqueness so a later
 /// pass can address layers by name; the result serialises byte-identically for identical calls.</summary>
 public sealed class GraphBuilder

@@ -1,4 +1,5 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Rendering;
 

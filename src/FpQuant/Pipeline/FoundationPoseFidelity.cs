@@ -1,4 +1,4 @@
-using FpQuant.Benchmark;
+using FpQuant.Geometry;
 using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Quantization.Calibration;

@@ -1,3 +1,4 @@
+using FpQuant.Geometry;
 namespace FpQuant.Pipeline;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;
 

@@ -1,24 +1,8 @@
-using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Rendering;
 
 namespace FpQuant.Pipeline;
-
-public sealed record RegistrationSettings
-{
-    public int Hypotheses { get; init; } = PoseHypotheses.Views * PoseHypotheses.InPlane;
-    public int Iterations { get; init; } = 5;
-    public int RefineBatch { get; init; } = 42;
-    public CropSettings Crops { get; init; } = new();
-}
-
-/// <summary>The outcome of registering a scene: every hypothesis after refinement, the scores, and the chosen pose
-/// expressed for the original (uncentred) mesh.</summary>
-public sealed record RegistrationResult(Scene Scene, FirstFrameResult Frame, StageTimes Times)
-{
-    public Pose BestCentred => Frame.Poses[Frame.Best];
-    public Pose Best => Scene.ToMeshFrame(BestCentred);
-}
 
 /// <summary>FoundationPose's registration of one object in one RGB-D frame, every stage timed.</summary>
 public static class Registration

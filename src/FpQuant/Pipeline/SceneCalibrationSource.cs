@@ -1,4 +1,6 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
+using FpQuant.Networks;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Onnx;

@@ -1,4 +1,6 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
+using FpQuant.Networks;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Onnx;
@@ -27,7 +29,7 @@ public sealed class SyntheticCalibrationSource : CalibrationSource
         for (int start = 0, b = 0; start < Pairs; start += BatchSize, b++)
         {
             int n = Math.Min(BatchSize, Pairs - start);
-            var (r, o) = Benchmark.SyntheticCrops.Generate(n, Seed * 1_000_003UL + (ulong)b);
+            var (r, o) = SyntheticCrops.Generate(n, Seed * 1_000_003UL + (ulong)b);
             yield return InputTensor.Batch(sig.Feeds(r, o));
         }
     }

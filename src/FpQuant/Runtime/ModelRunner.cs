@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using FpQuant.Core;
-using FpQuant.Networks;
-using FpQuant.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace FpQuant.Runtime;
@@ -91,57 +89,4 @@ public sealed class ModelRunner : IDisposable
     public string? EndProfiling() => _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
-}
-
-/// <summary>A refine or score model whose inputs are recognised from the file, fed with NCHW pairs whatever its layout.</summary>
-public sealed class PairModel : IDisposable
-{
-    public ModelRunner Runner { get; }
-    public ModelSignature Signature { get; }
-
-    public PairModel(string modelPath, RuntimeSettings settings)
-    {
-        Runner = new ModelRunner(modelPath, settings);
-        try { Signature = ModelSignature.Of(Runner, $"model '{modelPath}'"); }
-        catch { Runner.Dispose(); throw; }
-    }
-
-    public PairModel(string modelPath, ModelSignature signature, RuntimeSettings settings)
-    {
-        Signature = signature;
-        Runner = new ModelRunner(modelPath, settings);
-    }
-
-    /// <summary>Runs N pairs given as NCHW (N x 6 x 160 x 160) rendered and observed crops.</summary>
-    public List<(string Name, FloatTensor Value)> Run(FloatTensor renderedNchw, FloatTensor observedNchw)
-    {
-return Runner.Run(Signature.Feeds(renderedNchw, observedNchw));
-    }
-
-    public void Dispose() => Runner.Dispose();
-}
-
-public static class CropLayout
-{
-    public static FloatTensor NchwToNhwc(FloatTensor x)
-    {
-        int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        var y = new FloatTensor(n, h, w, c);
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-                for (int i = 0; i < h * w; i++)
-                    y.Data[((long)b * h * w + i) * c + ch] = x.Data[((long)b * c + ch) * h * w + i];
-        return y;
-    }
-
-    public static FloatTensor NhwcToNchw(FloatTensor x)
-    {
-        int n = x.Shape[0], h = x.Shape[1], w = x.Shape[2], c = x.Shape[3];
-        var y = new FloatTensor(n, c, h, w);
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-                for (int i = 0; i < h * w; i++)
-                    y.Data[((long)b * c + ch) * h * w + i] = x.Data[((long)b * h * w + i) * c + ch];
-        return y;
-    }
 }

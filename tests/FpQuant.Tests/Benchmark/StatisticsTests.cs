@@ -1,4 +1,6 @@
 using FpQuant.Benchmark;
+using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Benchmark;

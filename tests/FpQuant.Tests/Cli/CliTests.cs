@@ -1,3 +1,4 @@
+using FpQuant.Core;
 using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Cli;
@@ -57,7 +58,7 @@ public class CliTests
         Assert.True(File.Exists(Path.Combine(tmp.File("out"), "score_logit.bin")));
         var listing = File.ReadAllText(Path.Combine(tmp.File("out"), "outputs.json"));
         Assert.Contains("\"score_logit\"", listing);
-        var got = FpQuant.Runtime.RawTensorFile.ReadAll(Path.Combine(tmp.File("out"), "score_logit.bin"));
+        var got = RawTensorFile.ReadAll(Path.Combine(tmp.File("out"), "score_logit.bin"));
         Golden.AssertClose(Golden.Load("score.score_logit"), new FpQuant.Core.FloatTensor(new[] { 1, 3 }, got), "score_logit");
     }
 

@@ -1,5 +1,5 @@
 using FpQuant.Core;
-using FpQuant.Data;
+using FpQuant.DataSources;
 using FpQuant.Imaging;
 using FpQuant.Onnx;
 using FpQuant.Quantization.Calibration;

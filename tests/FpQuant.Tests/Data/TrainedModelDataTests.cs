@@ -1,4 +1,4 @@
-using FpQuant.Data;
+using FpQuant.DataSources;
 using FpQuant.Onnx;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Tests.Support;
 
@@ -107,7 +108,7 @@ public class FrameLoaderTests
         Assert.Equal(new[] { false, true, true, false, false, false, true, false }, f.Mask);
         Assert.Equal(new byte[] { 0, 1, 2, 3, 4, 5 }, f.Rgb[..6]);
         var raw = new float[] { 0.5f, float.NaN, -1f, 1.25f, 0, 0, 0, 2 };
-        FpQuant.Runtime.RawTensorFile.Write(tmp.File("depth.bin"), raw);
+        RawTensorFile.Write(tmp.File("depth.bin"), raw);
         var g = FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.bin"), tmp.File("mask.png"), new CameraIntrinsics(1, 1, 0, 0));
         Assert.Equal(new[] { 0.5f, 0f, 0f, 1.25f, 0, 0, 0, 2 }, g.Depth); // NaN and negative = no reading
     }

@@ -78,7 +78,7 @@ public class FoundationPoseGraphTests
     public void DynamicBatch_RunsOtherBatchSizes()
     {
         using var m = new PairModel(_models.Path(NetworkKind.Score), Cpu);
-        var (r, o) = FpQuant.Benchmark.SyntheticCrops.Generate(5, 3);
+        var (r, o) = SyntheticCrops.Generate(5, 3);
         var outs = m.Run(r, o);
         Assert.Equal(new[] { 1, 5 }, outs[0].Value.Shape);
         Assert.All(outs[0].Value.Data, v => Assert.True(float.IsFinite(v)));

@@ -1,3 +1,4 @@
+using FpQuant.Geometry;
 using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Pipeline;

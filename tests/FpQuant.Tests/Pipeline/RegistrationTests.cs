@@ -1,8 +1,8 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
-using FpQuant.Rendering;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
 

@@ -1,7 +1,7 @@
 using FpQuant.Core;
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;
-using FpQuant.Rendering;
 
 namespace FpQuant.Tests.Pipeline;
 

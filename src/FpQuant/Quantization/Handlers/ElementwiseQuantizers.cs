@@ -1,4 +1,3 @@
-using FpQuant.Networks;
 using Onnx;
 
 namespace FpQuant.Quantization.Handlers;

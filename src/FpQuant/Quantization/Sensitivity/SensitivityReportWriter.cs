@@ -11,7 +11,7 @@ public static class SensitivityReportWriter
     public static void Write(SensitivityReport r, string dir)
     {
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(Path.Combine(dir, "sensitivity.json"), JsonSerializer.Serialize(r, Benchmark.ReportWriter.Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, "sensitivity.json"), JsonSerializer.Serialize(r, ReportJson.Options));
         AtomicFile.WriteAllText(Path.Combine(dir, "sensitivity.md"), Markdown(r));
         var p = new Plot();
         var layers = r.Layers;

@@ -1,0 +1,37 @@
+using System.Globalization;
+using FpQuant.Core;
+
+namespace FpQuant.Geometry;
+
+/// <summary>Pinhole intrinsics in pixels; pixel (u, v) is the centre of column u, row v (OpenCV convention).</summary>
+public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, double Cy)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Fx},{Fy},{Cx},{Cy}");
+
+    /// <summary>"fx,fy,cx,cy", or a text file holding those four numbers or a 3x3 matrix (FoundationPose's cam_K.txt).</summary>
+    public static CameraIntrinsics Parse(string text)
+    {
+        string source = $"--K '{text}'";
+        string body = text;
+        if (File.Exists(text))
+        {
+            body = File.ReadAllText(text);
+            source = $"intrinsics file '{text}'";
+        }
+        var parts = body.Split(new[] { ',', ' ', '\t', '\r', '\n', ';' }, StringSplitOptions.RemoveEmptyEntries);
+        var v = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))
+                throw new FpQuantException($"{source}: '{parts[i]}' is not a number; give fx,fy,cx,cy or a file with a 3x3 matrix");
+        CameraIntrinsics k = v.Length switch
+        {
+            4 => new(v[0], v[1], v[2], v[3]),
+            9 => new(v[0], v[4], v[2], v[5]),
+            _ => throw new FpQuantException($"{source}: expected 4 numbers (fx,fy,cx,cy) or 9 (a 3x3 matrix), found {v.Length}"),
+        };
+        if (k.Fx <= 0 || k.Fy <= 0) throw new FpQuantException($"{source}: focal lengths must be positive, got fx={k.Fx}, fy={k.Fy}");
+        return k;
+    }
+
+    public string ToMatrixText() => string.Create(CultureInfo.InvariantCulture, $"{Fx:R} 0 {Cx:R}\n0 {Fy:R} {Cy:R}\n0 0 1\n");
+}

@@ -1,0 +1,61 @@
+namespace FpQuant.Geometry;
+
+/// <summary>A 3x3 rotation (row-major, double) and the so(3) exponential.</summary>
+public readonly struct Mat3
+{
+    public readonly double M00, M01, M02, M10, M11, M12, M20, M21, M22;
+
+    public Mat3(double m00, double m01, double m02, double m10, double m11, double m12, double m20, double m21, double m22)
+    {
+        M00 = m00; M01 = m01; M02 = m02; M10 = m10; M11 = m11; M12 = m12; M20 = m20; M21 = m21; M22 = m22;
+    }
+
+    public static Mat3 Identity => new(1, 0, 0, 0, 1, 0, 0, 0, 1);
+
+    public static Mat3 FromColumns(Vec3 x, Vec3 y, Vec3 z) => new(x.X, y.X, z.X, x.Y, y.Y, z.Y, x.Z, y.Z, z.Z);
+
+    public Mat3 T => new(M00, M10, M20, M01, M11, M21, M02, M12, M22);
+
+    public static Mat3 operator *(Mat3 a, Mat3 b) => new(
+        a.M00 * b.M00 + a.M01 * b.M10 + a.M02 * b.M20, a.M00 * b.M01 + a.M01 * b.M11 + a.M02 * b.M21, a.M00 * b.M02 + a.M01 * b.M12 + a.M02 * b.M22,
+        a.M10 * b.M00 + a.M11 * b.M10 + a.M12 * b.M20, a.M10 * b.M01 + a.M11 * b.M11 + a.M12 * b.M21, a.M10 * b.M02 + a.M11 * b.M12 + a.M12 * b.M22,
+        a.M20 * b.M00 + a.M21 * b.M10 + a.M22 * b.M20, a.M20 * b.M01 + a.M21 * b.M11 + a.M22 * b.M21, a.M20 * b.M02 + a.M21 * b.M12 + a.M22 * b.M22);
+
+    public static Vec3 operator *(Mat3 a, Vec3 v) => new(
+        a.M00 * v.X + a.M01 * v.Y + a.M02 * v.Z, a.M10 * v.X + a.M11 * v.Y + a.M12 * v.Z, a.M20 * v.X + a.M21 * v.Y + a.M22 * v.Z);
+
+    public double Trace => M00 + M11 + M22;
+
+    /// <summary>Rotation about z by <paramref name="radians"/>.</summary>
+    public static Mat3 RotZ(double radians)
+    {
+        double c = Math.Cos(radians), s = Math.Sin(radians);
+        return new Mat3(c, -s, 0, s, c, 0, 0, 0, 1);
+    }
+
+    /// <summary>Rodrigues: exp of the skew matrix of w (axis-angle), R = I + sin(t)/t K + (1 - cos(t))/t^2 K^2.</summary>
+    public static Mat3 ExpSo3(Vec3 w)
+    {
+        double t = w.Norm;
+        double a, b;
+        if (t < 1e-8) { a = 1 - t * t / 6; b = 0.5 - t * t / 24; }
+        else { a = Math.Sin(t) / t; b = (1 - Math.Cos(t)) / (t * t); }
+        // K = hat(w); K^2 = w w^T - |w|^2 I
+        double x = w.X, y = w.Y, z = w.Z;
+        return new Mat3(
+            1 + b * (x * x - t * t), -a * z + b * x * y, a * y + b * x * z,
+            a * z + b * x * y, 1 + b * (y * y - t * t), -a * x + b * y * z,
+            -a * y + b * x * z, a * x + b * y * z, 1 + b * (z * z - t * t));
+    }
+
+    /// <summary>The angle in degrees between two rotations.</summary>
+    public static double AngleDegrees(Mat3 a, Mat3 b)
+    {
+        // atan2(sin, cos) of the relative rotation: exact near 0 and 180 degrees, where acos of the trace is not.
+        var r = a.T * b;
+        double c = (r.Trace - 1) / 2;
+        double sx = r.M21 - r.M12, sy = r.M02 - r.M20, sz = r.M10 - r.M01;
+        double s = Math.Sqrt(sx * sx + sy * sy + sz * sz) / 2;
+        return Math.Atan2(s, c) * 180 / Math.PI;
+    }
+}

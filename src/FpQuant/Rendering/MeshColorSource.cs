@@ -1,0 +1,3 @@
+namespace FpQuant.Rendering;
+
+public enum MeshColorSource { Texture, VertexColors, Uniform }

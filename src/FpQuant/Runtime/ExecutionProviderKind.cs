@@ -1,0 +1,8 @@
+namespace FpQuant.Runtime;
+
+public enum ExecutionProviderKind
+{
+    Cpu,
+    Cuda,
+    TensorRt,
+}

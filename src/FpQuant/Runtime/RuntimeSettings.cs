@@ -1,0 +1,72 @@
+using FpQuant.Core;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FpQuant.Runtime;
+
+/// <summary>How sessions are made: the execution provider is a setting, never an assumption.</summary>
+public sealed record RuntimeSettings
+{
+    public ExecutionProviderKind Provider { get; init; } = ExecutionProviderKind.Cpu;
+    /// <summary>Intra-op threads; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    public int IntraOpThreads { get; init; } = Environment.ProcessorCount;
+    public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    public int DeviceId { get; init; }
+    /// <summary>Where ONNX Runtime writes the optimized graph (its own way to cut later start-up), or null.</summary>
+    public string? OptimizedModelPath { get; init; }
+    /// <summary>Folder for TensorRT's engine and timing caches, or null.</summary>
+    public string? TensorRtCacheDir { get; init; }
+    /// <summary>File prefix for ONNX Runtime's profiler, or null for no profiling.</summary>
+    public string? ProfilePrefix { get; init; }
+
+    public static ExecutionProviderKind ParseProvider(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "cpu" => ExecutionProviderKind.Cpu,
+        "cuda" => ExecutionProviderKind.Cuda,
+        "tensorrt" or "trt" => ExecutionProviderKind.TensorRt,
+        _ => throw new FpQuantException($"unknown execution provider '{text}': use --provider cpu, cuda or tensorrt"),
+    };
+
+    public SessionOptions CreateSessionOptions()
+    {
+        var o = new SessionOptions
+        {
+            GraphOptimizationLevel = OptimizationLevel,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = IntraOpThreads,
+            InterOpNumThreads = 1,
+        };
+        if (OptimizedModelPath != null) o.OptimizedModelFilePath = OptimizedModelPath;
+        // The prefix must be set before profiling is enabled: enabling passes the current prefix to ONNX Runtime.
+        if (ProfilePrefix != null) { o.ProfileOutputPathPrefix = ProfilePrefix; o.EnableProfiling = true; }
+        try
+        {
+            switch (Provider)
+            {
+                case ExecutionProviderKind.Cuda:
+                    o.AppendExecutionProvider_CUDA(DeviceId);
+                    break;
+                case ExecutionProviderKind.TensorRt:
+                    var trt = new OrtTensorRTProviderOptions();
+                    var opts = new Dictionary<string, string> { ["device_id"] = DeviceId.ToString() };
+                    if (TensorRtCacheDir != null)
+                    {
+                        opts["trt_engine_cache_enable"] = "1";
+                        opts["trt_engine_cache_path"] = TensorRtCacheDir;
+                        opts["trt_timing_cache_enable"] = "1";
+                        opts["trt_timing_cache_path"] = TensorRtCacheDir;
+                    }
+                    trt.UpdateOptions(opts);
+                    o.AppendExecutionProvider_Tensorrt(trt);
+                    o.AppendExecutionProvider_CUDA(DeviceId);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            o.Dispose();
+            throw new FpQuantException($"execution provider '{Provider}' is not available in this ONNX Runtime build ({e.Message}); " +
+                "use --provider cpu; for a GPU, build with -p:OrtGpu=true (Microsoft.ML.OnnxRuntime.Gpu.Linux) on a machine with the CUDA 13 and cuDNN libraries", e);
+        }
+        return o;
+    }
+}
