@@ -9,7 +9,7 @@ namespace FpQuant.Cli.Commands;
 
 public static class BenchCommand
 {
-    public static readonly string[] DefaultVariants = new[] { "fp32" }.Concat(QuantizationPresets.All.Keys).ToArray();
+    public static readonly string[] DefaultVariants = new[] { "fp32" }.Concat(Networks.FoundationPosePresets.All.Keys).ToArray();
 
     public static Command Create()
     {

@@ -16,7 +16,7 @@ public static class QuantizeCommand
         var net = new Option<string>("--net") { Description = "Instead of --model: export this network (refine or score) first" };
         var weights = CommonOptions.Weights();
         var output = new Option<string>("--out") { Description = "Output .onnx (default with --net: weights/<net>/model_quantized.onnx)" };
-        var preset = new Option<string>("--preset") { Description = $"Recipe: {string.Join(", ", QuantizationPresets.All.Keys)}" };
+        var preset = new Option<string>("--preset") { Description = $"Recipe: {string.Join(", ", FoundationPosePresets.All.Keys)} (autoquant: FoundationPose networks only)" };
         var presetFile = new Option<string>("--preset-file") { Description = "Recipe from a JSON preset file (e.g. written by autoquant)" };
         var mode = new Option<string>("--mode") { Description = "static, dynamic, weights-only or fp16" };
         var format = new Option<string>("--format") { Description = "qdq or qoperator" };
@@ -37,7 +37,7 @@ public static class QuantizeCommand
         var qbins = new Option<int?>("--quantized-bins") { Description = "Quantized bins for entropy (default 128)" };
         var calib = new Option<string>("--calibration") { Description = "synthetic:COUNT[:SEED] (structured synthetic crops), scene:demo[:COUNT] or scene:FOLDER[:COUNT] (real crops of a frame)", DefaultValueFactory = _ => "synthetic:32:0" };
         var calibDir = new Option<string>("--calibration-dir") { Description = "Folder of PREFIX.INPUT.bin raw float32 calibration inputs" };
-        var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => 8 };
+        var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize };
         var block = new Option<string[]>("--fp16-block") { Description = "Op types kept float32 in fp16 mode (repeatable)" };
         var fp16Io = new Option<string>("--fp16-io") { Description = "fp16 mode: keep float32 inputs and outputs (float32, the default) or make them float16" };
         var provider = CommonOptions.Provider();
@@ -54,8 +54,26 @@ public static class QuantizeCommand
                 throw new FpQuantException("give exactly one of --model FILE.onnx or --net refine|score");
             string? presetName = p.GetValue(preset), presetPath = p.GetValue(presetFile);
             if (presetName != null && presetPath != null) throw new FpQuantException("give --preset or --preset-file, not both");
+            string outPath;
+            global::Onnx.ModelProto input;
+            string sourceName;
+            if (netName != null)
+            {
+                var kind = NetworkNames.ParseKind(netName);
+                input = NetworkExport.Build(kind, p.GetValue(weights)!);
+                sourceName = $"{kind.Id()} ({WeightSource.Describe(kind, p.GetValue(weights)!)})";
+                outPath = p.GetValue(output) ?? Path.Combine("weights", kind.Id(), "model_quantized.onnx");
+            }
+            else
+            {
+                input = OnnxModelFile.Load(modelPath!);
+                sourceName = modelPath!;
+                outPath = p.GetValue(output) ?? throw new FpQuantException("--out is required with --model");
+            }
+            // FoundationPose's networks get its recipes (module lists); any other model the generic ones.
             var o = presetPath != null ? QuantizationPresets.LoadFile(presetPath)
-                : presetName != null ? QuantizationPresets.Get(presetName) : new QuantizationOptions();
+                : presetName == null ? new QuantizationOptions()
+                : IsFoundationPoseNetwork(input, sourceName) ? FoundationPosePresets.Get(presetName) : QuantizationPresets.Get(presetName);
             bool Given(Option opt) => p.GetResult(opt) != null;
             if (Given(mode)) o = o with { Mode = QuantizationOptions.ParseMode(p.GetValue(mode)!) };
             if (Given(format)) o = o with { Format = QuantizationOptions.ParseFormat(p.GetValue(format)!) };
@@ -88,24 +106,9 @@ public static class QuantizeCommand
 
             var settings = CommonOptions.Settings(p, provider, threads);
             var source = ParseCalibration(p.GetValue(calib)!, p.GetValue(calibDir), p.GetValue(calibBatch));
-            string outPath;
-            global::Onnx.ModelProto input;
-            string sourceName;
-            if (netName != null)
-            {
-                var kind = NetworkNames.ParseKind(netName);
-                input = NetworkExport.Build(kind, p.GetValue(weights)!);
-                sourceName = $"{kind.Id()} ({WeightSource.Describe(kind, p.GetValue(weights)!)})";
-                outPath = p.GetValue(output) ?? Path.Combine("weights", kind.Id(), "model_quantized.onnx");
-            }
-            else
-            {
-                input = OnnxModelFile.Load(modelPath!);
-                sourceName = modelPath!;
-                outPath = p.GetValue(output) ?? throw new FpQuantException("--out is required with --model");
-            }
             var result = ModelQuantizer.Quantize(input, sourceName, o, presetName ?? (presetPath != null ? Path.GetFileNameWithoutExtension(presetPath) : null),
                 o.Mode == QuantMode.Static ? source : null, settings, new Progress<string>(_ => { }));
+            foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {w}");
             ModelQuantizer.Save(result, outPath, sourceName);
             long before = input.CalculateSize(), after = new FileInfo(outPath).Length;
             Console.WriteLine($"wrote {outPath} ({after / 1e6:F1} MB, {100.0 * after / before:F0} % of float) and {ModelQuantizer.SidecarPath(outPath)}");
@@ -113,6 +116,12 @@ public static class QuantizeCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static bool IsFoundationPoseNetwork(global::Onnx.ModelProto model, string source)
+    {
+        try { FpQuant.Networks.ModelSignature.Of(model, source); return true; }
+        catch (FpQuantException) { return false; }
     }
 
     public static CalibrationSource ParseCalibration(string spec, string? dir, int batch) => CalibrationSpec.Parse(spec, dir, batch);

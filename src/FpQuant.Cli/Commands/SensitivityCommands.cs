@@ -58,10 +58,14 @@ public static class SensitivityCommands
         return new Plan(calibration, evaluation, FoundationPoseFidelity.For(model, source, calibration));
     }
 
+    /// <summary>The preset as the model's kind defines it: FoundationPose's module-path recipes for its networks.</summary>
+    private static QuantizationOptions Preset(ParseResult p, Shared c, Plan plan) =>
+        plan.Metric != null ? FoundationPosePresets.Get(p.GetValue(c.Preset)!) : QuantizationPresets.Get(p.GetValue(c.Preset)!);
+
     private static SensitivityAnalysis Analyse(ParseResult p, Shared c, global::Onnx.ModelProto model, string source, Plan plan)
     {
         var split = EvaluationData.Split(model, source, plan.Calibration, plan.Evaluation, p.GetValue(c.SearchBatches));
-        return new SensitivityAnalysis(model, source, QuantizationPresets.Get(p.GetValue(c.Preset)!), split, CommonOptions.Settings(p, c.Provider, c.Threads), plan.Metric);
+        return new SensitivityAnalysis(model, source, Preset(p, c, plan), split, CommonOptions.Settings(p, c.Provider, c.Threads), plan.Metric);
     }
 
     public static Command Sensitivity()
@@ -105,6 +109,7 @@ public static class SensitivityCommands
             string outPath = p.GetValue(output)!;
             var nets = p.GetValue(c.Net) == "both" ? new[] { "refine", "score" } : new string?[] { p.GetValue(c.Net) };
             var results = new List<AutoQuantResult>();
+            QuantizationOptions? baseOptions = null;
             var budgets = new List<FidelityBudget>();
             bool missed = false;
             foreach (var net in nets)
@@ -116,6 +121,7 @@ public static class SensitivityCommands
                     : plan.Metric != null ? new FidelityBudget(plan.Metric.DefaultBudget) : FidelityBudget.GenericDefault;
                 budgets.Add(b);
                 var sa = Analyse(p, c, model, source, plan);
+                baseOptions = Preset(p, c, plan);
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));
                 var report = sa.Analyze(progress);
                 if (nets.Length > 1) SensitivityReportWriter.Write(report, Path.Combine(outPath, $"sensitivity-{net}"));
@@ -130,8 +136,7 @@ public static class SensitivityCommands
                 Console.WriteLine($"wrote {modelOut}");
                 if (!r.WithinBudget || r.HeldOutWithinBudget == false) missed = true;
             }
-            var baseOptions = QuantizationPresets.Get(p.GetValue(c.Preset)!);
-            var recipe = AutoQuantRecipe.Combine(baseOptions, results);
+            var recipe = AutoQuantRecipe.Combine(baseOptions!, results);
             string presetPath = p.GetValue(presetOut) ?? (nets.Length > 1 ? Path.Combine(outPath, "autoquant.json") : Path.ChangeExtension(outPath, ".preset.json"));
             QuantizationPresets.SaveFile(presetPath, recipe, "autoquant", new
             {

@@ -19,8 +19,8 @@ public sealed record VariantSpec(string Name, string Description, QuantizationOp
         }
         if (text.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return new VariantSpec(Path.GetFileNameWithoutExtension(text), $"preset file {Path.GetFileName(text)}", QuantizationPresets.LoadFile(text));
-        var preset = QuantizationPresets.All.TryGetValue(text, out var p) ? p
-            : throw new FpQuantException($"unknown variant '{text}': use fp32, a preset ({string.Join(", ", QuantizationPresets.All.Keys)}), a preset .json file, or NAME=REFINE.onnx,SCORE.onnx");
+        var preset = Networks.FoundationPosePresets.All.TryGetValue(text, out var p) ? p
+            : throw new FpQuantException($"unknown variant '{text}': use fp32, a preset ({string.Join(", ", Networks.FoundationPosePresets.All.Keys)}), a preset .json file, or NAME=REFINE.onnx,SCORE.onnx");
         return new VariantSpec(text, preset.Description, preset.Options);
     }
 }

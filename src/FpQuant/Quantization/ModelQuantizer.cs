@@ -7,17 +7,6 @@ using Onnx;
 
 namespace FpQuant.Quantization;
 
-/// <summary>What a quantization did, for the JSON sidecar and the CLI summary.</summary>
-public sealed record QuantizationResult(
-    ModelProto Model,
-    QuantizationOptions Options,
-    string? Preset,
-    string? CalibrationDescription,
-    IReadOnlyDictionary<string, CalibrationRange> Ranges,
-    IReadOnlyDictionary<string, QuantParams> Params,
-    IReadOnlyList<string> QuantizedNodes,
-    TimeSpan Elapsed);
-
 /// <summary>The quantizer's entry point: any ONNX model in, the quantized model and a record of every range out.</summary>
 public static class ModelQuantizer
 {
@@ -27,6 +16,12 @@ public static class ModelQuantizer
         options.Validate();
         options = options.WithResolvedReduceRange(settings.Provider);
         var sw = System.Diagnostics.Stopwatch.StartNew();
+        // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
+        // folded into the Conv before it. A model already in that form passes through unchanged.
+        var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings);
+        var warnings = new List<string>(prepared.Notes);
+        warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
+        model = prepared.Model;
         ModelProto output;
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         IReadOnlyDictionary<string, QuantParams> parameters = new Dictionary<string, QuantParams>();
@@ -34,26 +29,23 @@ public static class ModelQuantizer
         switch (options.Mode)
         {
             case QuantMode.Static:
-                if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration synthetic:COUNT[:SEED] or --calibration-dir DIR");
+                if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration (see fpquant quantize --help)");
                 var s = StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
                 output = s.Model; ranges = s.Ranges; parameters = s.Params;
                 nodes = s.Plan.QuantizedNodes.Keys.ToList();
                 break;
             case QuantMode.Dynamic:
-                output = DynamicQuantizer.Quantize(model, options);
-                nodes = output.Graph.Node.Where(n => n.OpType is "MatMulInteger" or "ConvInteger").Select(n => n.Name).ToList();
+                (output, nodes) = DynamicQuantizer.QuantizeWithNodes(model, options);
                 break;
             case QuantMode.WeightsOnly:
-                output = WeightOnlyQuantizer.Quantize(model, options);
-                nodes = output.Graph.Node.Where(n => n.Input.Any(i => i.EndsWith("/dq", StringComparison.Ordinal))).Select(n => n.Name).ToList();
+                (output, nodes) = WeightOnlyQuantizer.QuantizeWithNodes(model, options);
                 break;
             default:
-                output = Fp16Converter.Convert(model, options);
-                nodes = output.Graph.Node.Where(n => n.OpType != "Cast").Select(n => n.Name).ToList();
+                (output, nodes) = Fp16Converter.ConvertWithNodes(model, options);
                 break;
         }
         output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? options.Mode.ToString().ToLowerInvariant() });
-        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed);
+        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings };
     }
 
     /// <summary>Writes the model and, beside it, FILE.json with preset, options, calibration source, tool version and every range.</summary>

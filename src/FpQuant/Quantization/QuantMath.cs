@@ -2,18 +2,6 @@ using FpQuant.Core;
 
 namespace FpQuant.Quantization;
 
-public enum QuantType { S8, U8 }
-
-/// <summary>The integer interval a quantized tensor may use.</summary>
-public readonly record struct QRange(int Min, int Max);
-
-/// <summary>Scale and zero point of one tensor (one entry) or one per channel.</summary>
-public sealed record QuantParams(float[] Scale, int[] ZeroPoint, QuantType Type, int? Axis)
-{
-    public bool PerChannel => Axis != null;
-    public static QuantParams PerTensor(float scale, int zp, QuantType type) => new(new[] { scale }, new[] { zp }, type, null);
-}
-
 /// <summary>
 /// The scale and zero-point arithmetic of spec "quantization.md" (ONNX Runtime's compute_scale_zp):
 /// zero is always representable, symmetric ranges centre on zero, scale is computed in double and stored as

@@ -3,9 +3,6 @@ using FpQuant.Core;
 
 namespace FpQuant.Quantization;
 
-public enum QuantMode { Static, Dynamic, WeightsOnly, Fp16 }
-public enum QuantFormat { Qdq, QOperator }
-public enum CalibrationMethod { MinMax, Percentile, Entropy, HistogramL2 }
 
 /// <summary>Every knob of the quantizer. Presets are just named instances; a preset file is this as JSON.</summary>
 public sealed record QuantizationOptions
@@ -25,12 +22,15 @@ public sealed record QuantizationOptions
     /// <summary>PyTorch's symmetric rule (s8 [-128,127], scale absmax/127.5) rather than ONNX Runtime's [-127,127].</summary>
     public bool TorchSymmetricRule { get; init; }
 
-    /// <summary>Op types to quantize; null means the default set of the mode.</summary>
-    public List<string>? OpTypes { get; init; }
+    /// <summary>Op types to quantize; null means the default set of the mode (its handler registry's op types).</summary>
+    public IReadOnlyList<string>? OpTypes { get => _opTypes; init => _opTypes = value == null ? null : Frozen(value); }
     /// <summary>Node names or globs on the module path; when non-empty, only matching nodes are quantized.</summary>
-    public List<string> Include { get; init; } = new();
+    public IReadOnlyList<string> Include { get => _include; init => _include = Frozen(value); }
     /// <summary>Node names or globs whose nodes stay float (wins over Include).</summary>
-    public List<string> Exclude { get; init; } = new();
+    public IReadOnlyList<string> Exclude { get => _exclude; init => _exclude = Frozen(value); }
+    /// <summary>Static: also quantize MatMuls whose both operands are computed (attention's Q K^T and P V). PyTorch's
+    /// eager static quantization leaves them float; ONNX Runtime quantizes them.</summary>
+    public bool ActivationMatMuls { get; init; } = true;
 
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
     public double Percentile { get; init; } = 99.999;
@@ -40,22 +40,28 @@ public sealed record QuantizationOptions
     public double? MovingAverage { get; init; }
 
     /// <summary>FP16: ops kept in float32.</summary>
-    public List<string> Fp16BlockOps { get; init; } = new();
+    public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
     public bool Fp16KeepIoTypes { get; init; } = true;
 
-    public static readonly string[] DefaultStaticOps =
-        { "Conv", "MatMul", "Gemm", "Add", "Mul", "Relu", "Softmax", "Concat", "Split", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "MaxPool" };
-    public static readonly string[] DefaultDynamicOps = { "Conv", "MatMul", "Gemm" };
-    public static readonly string[] DefaultWeightOps = { "Conv", "MatMul", "Gemm" };
+    // Lists are copied into read-only collections: `with` copies of a preset share them, so none may change.
+    private IReadOnlyList<string>? _opTypes;
+    private IReadOnlyList<string> _include = Empty;
+    private IReadOnlyList<string> _exclude = Empty;
+    private IReadOnlyList<string> _fp16Block = Empty;
+    private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());
+    private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty : Array.AsReadOnly(values.ToArray());
+
+    /// <summary>The op types the mode quantizes when <see cref="OpTypes"/> is null: its handler registry's.</summary>
+    public static IReadOnlyList<string> DefaultOpTypes(QuantMode mode) => mode switch
+    {
+        QuantMode.Static => Handlers.OpQuantizers.Supported,
+        QuantMode.Dynamic => Dynamic.DynamicOpQuantizers.Supported,
+        QuantMode.WeightsOnly => WeightsOnly.WeightOnlyOpQuantizers.Supported,
+        _ => Empty,
+    };
 
     [JsonIgnore]
-    public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? Mode switch
-    {
-        QuantMode.Static => DefaultStaticOps.ToList(),
-        QuantMode.Dynamic => DefaultDynamicOps.ToList(),
-        QuantMode.WeightsOnly => DefaultWeightOps.ToList(),
-        _ => new List<string>(),
-    }, StringComparer.Ordinal);
+    public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
 
     /// <summary>Resolves automatic reduce-range: 7-bit weights exactly when integer kernels with full-range s8
     /// weights would saturate on this execution provider (an x64 CPU without VNNI) and 7-bit activations do not

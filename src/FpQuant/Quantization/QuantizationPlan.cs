@@ -3,17 +3,6 @@ using Onnx;
 
 namespace FpQuant.Quantization;
 
-/// <summary>Where a quantized tensor's scale and zero point come from.</summary>
-public abstract record ParamSource;
-/// <summary>The calibrated range of tensor <paramref name="Tensor"/> (itself, or a Relu output it feeds).</summary>
-public sealed record CalibratedSource(string Tensor) : ParamSource;
-/// <summary>The same parameters as another quantized tensor (data movement, a removed Relu).</summary>
-public sealed record SharedSource(string Tensor) : ParamSource;
-/// <summary>A constant input (an initializer) quantized with its own min and max.</summary>
-public sealed record ConstantSource(string Initializer) : ParamSource;
-/// <summary>A range known without data (Softmax output is [0, 1]).</summary>
-public sealed record FixedSource(float Min, float Max) : ParamSource;
-
 /// <summary>
 /// The decisions of a static quantization, made before any rewriting: which nodes become integer and which
 /// activation tensors carry a scale and zero point. Handlers are consulted in topological order so data-movement
@@ -48,8 +37,7 @@ public sealed class QuantizationPlan
     /// itself, per tensor, which silently turns a layer the user kept float into a coarse int8 one.
     /// </summary>
     public bool IsFloatComputeWithWeight(NodeProto node) =>
-        node.OpType is "Conv" or "MatMul" or "Gemm" && node.Input.Count > 1 && Index.IsInitializer(node.Input[1])
-        && !QuantizedNodes.ContainsKey(node.Name);
+        OpTraits.HasConstantWeight(node, Index) && !QuantizedNodes.ContainsKey(node.Name);
 
     public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options)
     {

@@ -6,9 +6,6 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace FpQuant.Quantization;
 
-/// <summary>An integer tensor with the names of its scale and zero-point initializers.</summary>
-public sealed record QTensorRef(string Name, string Scale, string ZeroPoint, QuantParams Params);
-
 /// <summary>
 /// The state of one graph rewrite: emitted nodes and initializers, and for every quantized tensor its integer
 /// and float forms. Quantize and dequantize nodes are created lazily, the first time a consumer needs them, so

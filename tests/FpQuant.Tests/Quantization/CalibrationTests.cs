@@ -90,17 +90,17 @@ public class CalibrationTests
     {
         // 100 dense bins and a thin tail of 156 bins: with 4 levels the rounding error of the full range dominates.
         var h = Enumerable.Range(0, 256).Select(i => i < 100 ? 1000.0 : 1.0).ToArray();
-        var (start, end) = RangeSelection.L2Search(h, 4);
+        var (start, end) = HistogramL2Estimator.Search(h, 4);
         Assert.Equal(0, start);
         Assert.True(end < 200, $"end bin {end}");
-        Assert.True(RangeSelection.L2Error(h, start, end, 4) < RangeSelection.L2Error(h, 0, 255, 4));
+        Assert.True(HistogramL2Estimator.Error(h, start, end, 4) < HistogramL2Estimator.Error(h, 0, 255, 4));
     }
 
     [Fact]
     public void L2Search_OnAUniformHistogram_KeepsTheWholeRange()
     {
         var h = Enumerable.Repeat(10.0, 256).ToArray();
-        var (start, end) = RangeSelection.L2Search(h, 256);
+        var (start, end) = HistogramL2Estimator.Search(h, 256);
         Assert.Equal(0, start);
         Assert.Equal(255, end);
     }

@@ -110,7 +110,7 @@ public class FidelityTests
         var model = TinyModels.FragileChain();
         model.Graph.Node[0].OpType = "NoSuchOp";
         var batch = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(1, 1f, 4, 16) };
-        var o = new QuantizationOptions { PerChannel = false, ReduceRange = false, OpTypes = new() { "MatMul" } };
+        var o = new QuantizationOptions { PerChannel = false, ReduceRange = false, OpTypes = ["MatMul"] };
         var e = Assert.Throws<FpQuantException>(() => new SensitivityAnalysis(model, "broken.onnx", o, new InMemoryCalibrationSource(new[] { batch }), new RuntimeSettings { IntraOpThreads = 1 }));
         Assert.Contains("broken.onnx", e.Message);
         Assert.Contains("NoSuchOp", e.Message);

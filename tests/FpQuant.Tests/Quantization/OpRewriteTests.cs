@@ -219,7 +219,7 @@ public class OpRewriteTests
     {
         using var tmp = new TempDir();
         var m = TinyModels.AddThenLayerNorm();
-        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.Fp16, Fp16BlockOps = new() { "LayerNormalization" } }, null, null, Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.Fp16, Fp16BlockOps = ["LayerNormalization"] }, null, null, Cpu);
         Assert.All(r.Model.Graph.Input, i => Assert.Equal((int)TensorProto.Types.DataType.Float, i.Type.TensorType.ElemType));
         Assert.Contains(r.Model.Graph.Initializer, i => i.Name == "ln.weight"); // float32 kept for the blocked op
         var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(18, 2f, 3, 8), ["B"] = TinyModels.Random(19, 2f, 3, 8) };

@@ -27,7 +27,7 @@ public class PresetTests
     public static TheoryData<string, NetworkKind> Cases()
     {
         var d = new TheoryData<string, NetworkKind>();
-        foreach (var p in QuantizationPresets.All.Keys)
+        foreach (var p in FoundationPosePresets.All.Keys)
             foreach (var k in new[] { NetworkKind.Refine, NetworkKind.Score })
                 d.Add(p, k);
         return d;
@@ -47,7 +47,7 @@ public class PresetTests
         using var tmp = new TempDir();
         string src = _models.Path(kind);
         var model = OnnxModelFile.Load(src);
-        var o = QuantizationPresets.Get(preset);
+        var o = FoundationPosePresets.Get(preset);
         var r = ModelQuantizer.Quantize(model, src, o, preset, new SyntheticCalibrationSource(2, 5, 2), Cpu);
         string path = tmp.File($"{preset}.onnx");
         ModelQuantizer.Save(r, path, src);
@@ -75,10 +75,10 @@ public class PresetTests
     [Fact]
     public void TorchDynamic_QuantizesExactlyPyTorchsLinears()
     {
-        var refine = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Refine)), "refine", QuantizationPresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
+        var refine = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Refine)), "refine", FoundationPosePresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
         Assert.Equal(new[] { "rot_head.0.linear1", "rot_head.0.linear2", "rot_head.1", "trans_head.0.linear1", "trans_head.0.linear2", "trans_head.1" },
             refine.QuantizedNodes.OrderBy(n => n, StringComparer.Ordinal));
-        var score = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Score)), "score", QuantizationPresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
+        var score = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Score)), "score", FoundationPosePresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
         Assert.Equal(new[] { "linear" }, score.QuantizedNodes);
     }
 
@@ -86,7 +86,7 @@ public class PresetTests
     public void ExcludeGlob_LeavesExactlyTheNamedNodesFloat()
     {
         var model = OnnxModelFile.Load(_models.Path(NetworkKind.Score));
-        var o = QuantizationPresets.Get("onnx-static") with { Exclude = new() { "*att*" } };
+        var o = FoundationPosePresets.Get("onnx-static") with { Exclude = ["*att*"] };
         var r = ModelQuantizer.Quantize(model, "score", o, null, new SyntheticCalibrationSource(2, 1, 2), Cpu);
         var quantized = r.QuantizedNodes.ToHashSet();
         Assert.DoesNotContain(quantized, n => n.Contains("att", StringComparison.Ordinal));
@@ -108,7 +108,7 @@ public class PresetTests
     public void SameInputsAndOptions_GiveByteIdenticalModels()
     {
         var model = OnnxModelFile.Load(_models.Path(NetworkKind.Score));
-        var o = QuantizationPresets.Get("convs-int8") with { ReduceRange = true };
+        var o = FoundationPosePresets.Get("convs-int8") with { ReduceRange = true };
         var a = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 3, 2), Cpu);
         var b = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 3, 2), Cpu);
         Assert.Equal(OnnxModelFile.Serialize(a.Model), OnnxModelFile.Serialize(b.Model));
@@ -122,7 +122,7 @@ public class PresetTests
         foreach (var kind in new[] { NetworkKind.Refine, NetworkKind.Score })
         {
             var model = OnnxModelFile.Load(_models.Path(kind));
-            var r = ModelQuantizer.Quantize(model, "m", QuantizationPresets.Get("onnx-static"), "onnx-static", new SyntheticCalibrationSource(1, 0, 1), Cpu);
+            var r = ModelQuantizer.Quantize(model, "m", FoundationPosePresets.Get("onnx-static"), "onnx-static", new SyntheticCalibrationSource(1, 0, 1), Cpu);
             double ratio = (double)OnnxModelFile.Serialize(r.Model).Length / new FileInfo(_models.Path(kind)).Length;
             Assert.True(ratio <= 0.27, $"{kind}: {ratio:P1}");
         }

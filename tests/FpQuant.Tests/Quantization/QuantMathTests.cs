@@ -123,7 +123,7 @@ public class PresetCatalogTests
     [Fact]
     public void EmbeddedAutoquantRecipe_LoadsWithItsFloatLayers_AndAutomaticReduceRange()
     {
-        var o = FpQuant.Quantization.QuantizationPresets.Get("autoquant");
+        var o = FpQuant.Networks.FoundationPosePresets.Get("autoquant");
         Assert.Equal(FpQuant.Quantization.QuantMode.Static, o.Mode);
         Assert.Contains("att_cross", o.Exclude);
         Assert.Contains("trans_head.0.self_attn.in_proj", o.Exclude);

@@ -43,14 +43,13 @@ public static class Calibrator
         var outputNames = outputOf.Keys.ToArray();
         var fixedBatch = FixedBatchSizes(model);
 
-        bool histogram = options.Calibration != CalibrationMethod.MinMax;
-        int passes = histogram ? 2 : 1;
+        var estimator = RangeEstimators.For(options.Calibration);
+        int passes = estimator.NeedsHistogram ? 2 : 1;
         for (int pass = 0; pass < passes; pass++)
         {
             if (pass == 1)
             {
-                bool ofAbs = options.Calibration == CalibrationMethod.Entropy
-                    || (options.Calibration == CalibrationMethod.Percentile && options.SymmetricActivations);
+                bool ofAbs = estimator.HistogramOfAbs(options);
                 foreach (var s in stats.Values) s.StartHistogram(options.HistogramBins, ofAbs);
             }
             int batchNo = 0;

@@ -17,7 +17,7 @@ public sealed class ConvQuantizer : IOpQuantizer
 
     public void EmitQdq(NodeProto node, RewriteContext ctx)
     {
-        int? axis = OpQuantizers.Axis(ctx.Options.PerChannel, 0);
+        int? axis = OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel);
         string x = ctx.Input(node.Input[0]);
         var w = ctx.Weight(node.Input[1], axis);
         var inputs = new List<string> { x, ctx.WeightDequantized(node.Input[1], axis) };
@@ -28,7 +28,7 @@ public sealed class ConvQuantizer : IOpQuantizer
 
     public void EmitQOperator(NodeProto node, RewriteContext ctx)
     {
-        int? axis = OpQuantizers.Axis(ctx.Options.PerChannel, 0);
+        int? axis = OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel);
         var x = ctx.Int(node.Input[0]);
         var w = ctx.Weight(node.Input[1], axis);
         var y = ctx.OutputRef(node.Output[0]);

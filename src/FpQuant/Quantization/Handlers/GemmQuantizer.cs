@@ -15,8 +15,7 @@ public sealed class GemmQuantizer : IOpQuantizer
         return true;
     }
 
-    private static int? Axis(NodeProto node, RewriteContext ctx) =>
-        OpQuantizers.Axis(ctx.Options.PerChannel, GraphIndex.IntAttr(node, "transB", 0) != 0 ? 0 : 1);
+    private static int? Axis(NodeProto node, RewriteContext ctx) => OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel);
 
     private static bool HasBias(NodeProto n, RewriteContext ctx) =>
         n.Input.Count > 2 && n.Input[2].Length > 0 && ctx.Index.IsInitializer(n.Input[2]) && ctx.Index.Initializers[n.Input[2]].Dims.Count == 1;

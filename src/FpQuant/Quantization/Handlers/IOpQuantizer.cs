@@ -14,31 +14,3 @@ public interface IOpQuantizer
     void EmitQdq(NodeProto node, RewriteContext ctx);
     void EmitQOperator(NodeProto node, RewriteContext ctx);
 }
-
-public static class OpQuantizers
-{
-    private static readonly Dictionary<string, IOpQuantizer> Handlers = new(StringComparer.Ordinal)
-    {
-        ["Conv"] = new ConvQuantizer(),
-        ["MatMul"] = new MatMulQuantizer(),
-        ["Gemm"] = new GemmQuantizer(),
-        ["Add"] = new BinaryQuantizer("QLinearAdd"),
-        ["Mul"] = new BinaryQuantizer("QLinearMul"),
-        ["Softmax"] = new SoftmaxQuantizer(),
-        ["Concat"] = new ConcatQuantizer(),
-        ["Relu"] = new ReluQuantizer(),
-        ["Reshape"] = new DataMovementQuantizer(),
-        ["Transpose"] = new DataMovementQuantizer(),
-        ["Squeeze"] = new DataMovementQuantizer(),
-        ["Unsqueeze"] = new DataMovementQuantizer(),
-        ["Flatten"] = new DataMovementQuantizer(),
-        ["Split"] = new DataMovementQuantizer(),
-        ["MaxPool"] = new DataMovementQuantizer(),
-    };
-
-    public static IOpQuantizer? For(string opType) => Handlers.GetValueOrDefault(opType);
-    public static IReadOnlyCollection<string> Supported => Handlers.Keys;
-
-    /// <summary>Per-channel axis of a weight, or null for per-tensor.</summary>
-    public static int? Axis(bool perChannel, int axis) => perChannel ? axis : null;
-}

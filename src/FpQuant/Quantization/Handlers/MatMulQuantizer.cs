@@ -12,14 +12,15 @@ public sealed class MatMulQuantizer : IOpQuantizer
     public bool Plan(NodeProto node, QuantizationPlan plan)
     {
         if (plan.Index.IsInitializer(node.Input[0])) return false;
+        // Both operands computed (attention's Q K^T, P V): quantized only when the options ask for it.
+        if (!plan.Index.IsInitializer(node.Input[1]) && !plan.Options.ActivationMatMuls) return false;
         plan.QuantizeActivation(node.Input[0]);
         if (!plan.Index.IsInitializer(node.Input[1])) plan.QuantizeActivation(node.Input[1]);
         if (plan.Options.Format == QuantFormat.QOperator) plan.QuantizeActivation(node.Output[0]);
         return true;
     }
 
-    private static int? WeightAxis(NodeProto node, RewriteContext ctx) =>
-        ctx.Options.PerChannel && ctx.Index.Initializers[node.Input[1]].Dims.Count == 2 ? 1 : null;
+    private static int? WeightAxis(NodeProto node, RewriteContext ctx) => OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel);
 
     public void EmitQdq(NodeProto node, RewriteContext ctx)
     {

@@ -71,7 +71,7 @@ public sealed class SensitivityAnalysis
     {
         // Tensors that the plan with every op selected and no exclusions would calibrate, plus Relu inputs
         // (a partial plan that leaves the Relu float needs the producer's own range).
-        var plan = QuantizationPlan.Make(model.Graph, _options with { Include = new(), Exclude = new() });
+        var plan = QuantizationPlan.Make(model.Graph, _options with { Include = [], Exclude = [] });
         var set = new HashSet<string>(plan.TensorsToCalibrate(), StringComparer.Ordinal);
         foreach (var n in model.Graph.Node.Where(n => n.OpType == "Relu")) { set.Add(n.Input[0]); set.Add(n.Output[0]); }
         foreach (var t in plan.Tensors.Keys) if (plan.Index.Producer.ContainsKey(t) || plan.Index.GraphInputs.Contains(t)) set.Add(t);

@@ -1,0 +1,294 @@
+using System.Text;
+using FpQuant.Core;
+using FpQuant.Onnx;
+using Onnx;
+
+namespace FpQuant.Quantization.Preprocessing;
+
+/// <summary>
+/// Raises a model's default-domain opset to 13, the first with per-axis QuantizeLinear/DequantizeLinear. Ops whose
+/// signature changed on the way (checked against the ONNX operator changelog) are rewritten: attributes that became
+/// inputs (Reshape's shape, Squeeze/Unsqueeze's axes, Split's split, ReduceSum's axes, Pad's pads, Slice's starts and
+/// ends, TopK's k, Clip's min/max), Softmax/LogSoftmax/Hardmax's 2-D coercion made explicit, Upsample and Resize-10
+/// as Resize-13, inference-time Dropout as Identity, BatchNormalization's removed attributes dropped. An op this
+/// does not know is refused in one line naming it and the opset.
+/// </summary>
+public static class OpsetUpgrade
+{
+    public const int TargetOpset = 13;
+
+    /// <summary>Ops whose inputs, outputs and inference semantics are the same from opset 7 to 13 (later versions
+    /// only added types, or attributes whose defaults keep the old behaviour).</summary>
+    private static readonly HashSet<string> Unchanged = new(StringComparer.Ordinal)
+    {
+        "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
+        "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv", "ConvTranspose", "Cos", "Cosh",
+        "CumSum", "DepthToSpace", "Div", "Einsum", "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike", "Flatten", "Floor",
+        "GRU", "Gather", "GatherElements", "GatherND", "Gemm", "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool",
+        "Greater", "GreaterOrEqual", "HardSigmoid", "Identity", "InstanceNormalization", "IsInf", "IsNaN", "LRN", "LSTM",
+        "LeakyRelu", "Less", "LessOrEqual", "Log", "LpNormalization", "LpPool", "MatMul", "Max", "MaxPool", "Mean",
+        "MeanVarianceNormalization", "Min", "Mod", "Mul", "Neg", "NonZero", "Not", "OneHot", "Or", "PRelu", "Pad", "Pow",
+        "RNN", "Range", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+        "ReduceMin", "ReduceProd", "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "ScatterElements", "ScatterND",
+        "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softplus", "Softsign", "SpaceToDepth",
+        "Sqrt", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Where", "Xor",
+    };
+
+    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes)
+    {
+        var onnx = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        if (onnx == null || onnx.Version >= TargetOpset) return model;
+        long from = onnx.Version;
+        var m = model.Clone();
+        var g = m.Graph;
+        var rw = new Rewriter(g, from, source);
+        var nodes = new List<NodeProto>();
+        foreach (var node in g.Node)
+        {
+            if (node.Domain is not ("" or "ai.onnx")) { nodes.Add(node); continue; }
+            nodes.AddRange(rw.Upgrade(node));
+        }
+        g.Node.Clear();
+        g.Node.AddRange(nodes);
+        g.Initializer.AddRange(rw.NewInitializers);
+        m.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version = TargetOpset;
+        if (m.IrVersion < 7) m.IrVersion = 7;
+        // Before IR 4 every initializer was also a graph input; ONNX Runtime treats such an input as overridable,
+        // not constant, which would keep it from folding quantized weights.
+        var inits = g.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = g.Input.Where(i => !inits.Contains(i.Name)).ToList();
+        int dropped = g.Input.Count - inputs.Count;
+        g.Input.Clear();
+        g.Input.AddRange(inputs);
+        g.ValueInfo.Clear();
+        notes.Add($"raised the default-domain opset from {from} to {TargetOpset} ({rw.Rewritten} node(s) rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
+        return m;
+    }
+
+    private sealed class Rewriter
+    {
+        private readonly long _from;
+        private readonly string _source;
+        private readonly HashSet<string> _names;
+        public List<TensorProto> NewInitializers { get; } = new();
+        public int Rewritten { get; private set; }
+
+        public Rewriter(GraphProto g, long from, string source)
+        {
+            _from = from; _source = source;
+            _names = g.Initializer.Select(i => i.Name).Concat(g.Node.SelectMany(n => n.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+        }
+
+        private FpQuantException Unsupported(NodeProto n, string why) =>
+            new($"{_source}: cannot raise node '{n.Name}' ({n.OpType}, opset {_from}) to opset {TargetOpset}: {why}; re-export the model at opset {TargetOpset} or later");
+
+        private string Fresh(string baseName)
+        {
+            string name = baseName;
+            for (int i = 1; !_names.Add(name); i++) name = $"{baseName}_{i}";
+            return name;
+        }
+
+        private string Ints(NodeProto n, string what, IEnumerable<long> values)
+        {
+            var v = values.ToArray();
+            string name = Fresh($"{n.Name}/{what}");
+            NewInitializers.Add(TensorProtos.FromInt64(name, v, v.Length));
+            return name;
+        }
+
+        private string Floats(NodeProto n, string what, float[] values, params long[] dims)
+        {
+            string name = Fresh($"{n.Name}/{what}");
+            NewInitializers.Add(TensorProtos.FromFloats(name, values, dims));
+            return name;
+        }
+
+        private static AttributeProto? Attr(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
+
+        private static void Drop(NodeProto n, params string[] names)
+        {
+            foreach (var a in n.Attribute.Where(a => names.Contains(a.Name)).ToList()) n.Attribute.Remove(a);
+        }
+
+        /// <summary>Moves an ints attribute to input <paramref name="position"/> (padding skipped inputs with "").</summary>
+        private NodeProto AttributeToInput(NodeProto node, string attribute, int position, bool required = false)
+        {
+            var n = node.Clone();
+            var a = Attr(n, attribute);
+            if (a == null)
+            {
+                if (required) throw Unsupported(node, $"attribute '{attribute}' is missing");
+                return n;
+            }
+            Drop(n, attribute);
+            while (n.Input.Count < position) n.Input.Add("");
+            string name = Ints(n, attribute, a.Ints);
+            if (n.Input.Count == position) n.Input.Add(name); else n.Input[position] = name;
+            Rewritten++;
+            return n;
+        }
+
+        public IEnumerable<NodeProto> Upgrade(NodeProto node)
+        {
+            var n = node;
+            if (n.Attribute.Any(a => a.Name == "consumed_inputs")) { n = n.Clone(); Drop(n, "consumed_inputs"); Rewritten++; }
+            switch (n.OpType)
+            {
+                case "Reshape" when _from < 5:
+                    return new[] { AttributeToInput(n, "shape", 1, required: true) };
+                case "Squeeze" or "Unsqueeze":
+                    return new[] { AttributeToInput(n, "axes", 1, required: n.OpType == "Unsqueeze") };
+                case "Split":
+                    return new[] { AttributeToInput(n, "split", 1) };
+                case "ReduceSum":
+                    return new[] { AttributeToInput(n, "axes", 1) };
+                case "Pad" when _from < 11:
+                {
+                    var p = AttributeToInput(n, _from < 2 ? "paddings" : "pads", 1, required: true);
+                    var value = Attr(p, "value");
+                    if (value != null) { Drop(p, "value"); p.Input.Add(Floats(p, "constant_value", new[] { value.F })); }
+                    return new[] { p };
+                }
+                case "Slice" when _from < 10:
+                {
+                    var s = n.Clone();
+                    var starts = Attr(s, "starts") ?? throw Unsupported(n, "attribute 'starts' is missing");
+                    var ends = Attr(s, "ends") ?? throw Unsupported(n, "attribute 'ends' is missing");
+                    var axes = Attr(s, "axes");
+                    Drop(s, "starts", "ends", "axes");
+                    s.Input.Add(Ints(s, "starts", starts.Ints));
+                    s.Input.Add(Ints(s, "ends", ends.Ints));
+                    if (axes != null) s.Input.Add(Ints(s, "axes", axes.Ints));
+                    Rewritten++;
+                    return new[] { s };
+                }
+                case "TopK" when _from < 10:
+                {
+                    var t = n.Clone();
+                    var k = Attr(t, "k") ?? throw Unsupported(n, "attribute 'k' is missing");
+                    Drop(t, "k");
+                    t.Input.Add(Ints(t, "k", new[] { k.I }));
+                    Rewritten++;
+                    return new[] { t };
+                }
+                case "Clip" when _from < 11:
+                {
+                    var c = n.Clone();
+                    var min = Attr(c, "min");
+                    var max = Attr(c, "max");
+                    Drop(c, "min", "max");
+                    c.Input.Add(min != null ? Floats(c, "min", new[] { min.F }) : "");
+                    if (max != null) c.Input.Add(Floats(c, "max", new[] { max.F }));
+                    Rewritten++;
+                    return new[] { c };
+                }
+                case "Softmax" or "LogSoftmax" or "Hardmax":
+                    return CoercedTo2D(n);
+                case "Dropout":
+                {
+                    // Inference: Dropout passes its input through. Its mask output has no Identity equivalent.
+                    if (n.Output.Count > 1 && n.Output[1].Length > 0) throw Unsupported(n, "its mask output is used");
+                    var id = new NodeProto { OpType = "Identity", Name = n.Name };
+                    id.Input.Add(n.Input[0]);
+                    id.Output.Add(n.Output[0]);
+                    Rewritten++;
+                    return new[] { id };
+                }
+                case "Upsample":
+                    return new[] { UpsampleAsResize(n) };
+                case "Resize" when _from < 11:
+                {
+                    // Resize-10's coordinates are asymmetric and its nearest rounds down.
+                    var r = n.Clone();
+                    string scales = r.Input[1];
+                    r.Input.Clear();
+                    r.Input.Add(node.Input[0]); r.Input.Add(""); r.Input.Add(scales);
+                    r.Attribute.Add(GraphBuilder.Attr("coordinate_transformation_mode", "asymmetric"));
+                    if ((Attr(r, "mode")?.S.ToStringUtf8() ?? "nearest") == "nearest") r.Attribute.Add(GraphBuilder.Attr("nearest_mode", "floor"));
+                    Rewritten++;
+                    return new[] { r };
+                }
+                case "BatchNormalization" when _from < 9:
+                {
+                    var b = n.Clone();
+                    var spatial = Attr(b, "spatial");
+                    if (spatial != null && spatial.I == 0) throw Unsupported(n, "spatial=0 (per-activation statistics) has no opset 13 form");
+                    if (n.Output.Skip(1).Any(o => o.Length > 0)) throw Unsupported(n, "it has training outputs");
+                    Drop(b, "spatial", "is_test");
+                    while (b.Output.Count > 1) b.Output.RemoveAt(b.Output.Count - 1);
+                    Rewritten++;
+                    return new[] { b };
+                }
+                case "Gemm" when _from < 7:
+                case "Add" or "Sub" or "Mul" or "Div" or "PRelu" when _from < 7:
+                {
+                    if (Attr(n, "axis") != null) throw Unsupported(n, "legacy broadcasting along an axis");
+                    var e = n.Clone();
+                    Drop(e, "broadcast");
+                    Rewritten++;
+                    return new[] { e };
+                }
+                case "Concat" when _from < 4:
+                {
+                    var c = n.Clone();
+                    if (Attr(c, "axis") == null) { c.Attribute.Add(GraphBuilder.Attr("axis", 1L)); Rewritten++; }
+                    return new[] { c };
+                }
+                case "Cast" when _from < 6:
+                    throw Unsupported(n, "its 'to' attribute is a type name");
+                case var op when Unchanged.Contains(op):
+                    return new[] { n };
+                default:
+                    throw Unsupported(n, "this converter does not know how the op changed");
+            }
+        }
+
+        /// <summary>
+        /// Before opset 13 these ops flattened their input to 2-D at 'axis' (default 1) and normalised over the
+        /// second dimension; from 13 they work along one axis. Flatten, the op along the last axis, and a Reshape
+        /// back to the input's shape reproduce the old meaning for any rank.
+        /// </summary>
+        private IEnumerable<NodeProto> CoercedTo2D(NodeProto n)
+        {
+            long axis = GraphIndex.IntAttr(n, "axis", 1);
+            string x = n.Input[0], y = n.Output[0];
+            string shape = Fresh($"{n.Name}/input_shape"), flat = Fresh($"{n.Name}/flattened"), normalised = Fresh($"{n.Name}/normalised_2d");
+            var shapeNode = new NodeProto { OpType = "Shape", Name = Fresh($"{n.Name}/Shape") };
+            shapeNode.Input.Add(x); shapeNode.Output.Add(shape);
+            var flatten = new NodeProto { OpType = "Flatten", Name = Fresh($"{n.Name}/Flatten") };
+            flatten.Input.Add(x); flatten.Output.Add(flat);
+            flatten.Attribute.Add(GraphBuilder.Attr("axis", axis));
+            var op = new NodeProto { OpType = n.OpType, Name = n.Name };
+            op.Input.Add(flat); op.Output.Add(normalised);
+            op.Attribute.Add(GraphBuilder.Attr("axis", -1L));
+            var reshape = new NodeProto { OpType = "Reshape", Name = Fresh($"{n.Name}/Reshape") };
+            reshape.Input.Add(normalised); reshape.Input.Add(shape); reshape.Output.Add(y);
+            Rewritten++;
+            return new[] { shapeNode, flatten, op, reshape };
+        }
+
+        /// <summary>Upsample (nearest or linear, asymmetric coordinates) as Resize-13 with the same scales.</summary>
+        private NodeProto UpsampleAsResize(NodeProto n)
+        {
+            var r = new NodeProto { OpType = "Resize", Name = n.Name };
+            string mode = Attr(n, "mode")?.S.ToStringUtf8() ?? "nearest";
+            if (mode is "bilinear") mode = "linear";
+            if (mode is not ("nearest" or "linear")) throw Unsupported(n, $"mode '{mode}'");
+            string scales;
+            if (n.Input.Count > 1 && n.Input[1].Length > 0) scales = n.Input[1];
+            else
+            {
+                var s = Attr(n, "scales") ?? throw Unsupported(n, "no scales");
+                scales = Floats(n, "scales", s.Floats.ToArray(), s.Floats.Count);
+            }
+            r.Input.Add(n.Input[0]); r.Input.Add(""); r.Input.Add(scales);
+            r.Output.Add(n.Output[0]);
+            r.Attribute.Add(GraphBuilder.Attr("mode", mode));
+            r.Attribute.Add(GraphBuilder.Attr("coordinate_transformation_mode", "asymmetric"));
+            if (mode == "nearest") r.Attribute.Add(GraphBuilder.Attr("nearest_mode", "floor"));
+            Rewritten++;
+            return r;
+        }
+    }
+}

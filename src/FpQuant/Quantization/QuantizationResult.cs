@@ -1,0 +1,20 @@
+using FpQuant.Quantization.Calibration;
+using Onnx;
+
+namespace FpQuant.Quantization;
+
+/// <summary>What a quantization did, for the JSON sidecar and the CLI summary.</summary>
+public sealed record QuantizationResult(
+    ModelProto Model,
+    QuantizationOptions Options,
+    string? Preset,
+    string? CalibrationDescription,
+    IReadOnlyDictionary<string, CalibrationRange> Ranges,
+    IReadOnlyDictionary<string, QuantParams> Params,
+    IReadOnlyList<string> QuantizedNodes,
+    TimeSpan Elapsed)
+{
+    /// <summary>What the user should know but that did not stop the quantization: pre-processing done, globs that
+    /// matched no node.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+}

@@ -1,0 +1,15 @@
+namespace FpQuant.Quantization.WeightsOnly;
+
+/// <summary>The weights-only handlers by op type; the default op list of weights-only quantization is this
+/// registry's keys.</summary>
+public static class WeightOnlyOpQuantizers
+{
+    private static readonly IWeightOnlyOpQuantizer DequantizedWeight = new DequantizedWeightQuantizer();
+
+    private static readonly Dictionary<string, IWeightOnlyOpQuantizer> Handlers =
+        OpTraits.WeightedComputeOps.Order(StringComparer.Ordinal).ToDictionary(op => op, _ => DequantizedWeight, StringComparer.Ordinal);
+
+    public static readonly IReadOnlyList<string> Supported = Handlers.Keys.ToArray();
+
+    public static IWeightOnlyOpQuantizer? For(string opType) => Handlers.GetValueOrDefault(opType);
+}
