@@ -19,7 +19,6 @@ public class LayerDependencyTests
     /// </summary>
     private static readonly (string File, string Uses)[] PendingInQuantization =
     {
-        ("Quantization/DynamicQuantizer.cs", "Networks"),                  // FoundationPoseGraph.Transpose2D
     };
 
     private static string LibraryRoot => Path.Combine(TestPaths.RepoRoot, "src", "FpQuant");

@@ -103,7 +103,7 @@ public class TrainedModelQuantizationTests
     [Theory]
     [InlineData("onnx-dynamic", 0.90)]
     [InlineData("onnx-static", 0.90)]
-    [InlineData("torch-dynamic", 0.95)]
+    [InlineData("torch-dynamic", 0.93)]
     [InlineData("fp16", 0.999)]
     [InlineData("weights-int8", 0.99)]
     public void MiniLm_EveryPreset_KeepsSentenceEmbeddings_OnHeldOutSentences(string preset, double floor)
