@@ -124,7 +124,9 @@ public static class SensitivityCommands
                 baseOptions = Preset(p, c, plan);
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));
                 var report = sa.Analyze(progress);
-                if (nets.Length > 1) SensitivityReportWriter.Write(report, Path.Combine(outPath, $"sensitivity-{net}"));
+                string sensitivityDir = nets.Length > 1 ? Path.Combine(outPath, $"sensitivity-{net}") : Path.ChangeExtension(outPath, ".sensitivity");
+                SensitivityReportWriter.Write(report, sensitivityDir);
+                Console.WriteLine($"{name}: sensitivity report {Path.Combine(sensitivityDir, "sensitivity.md")}");
                 var r = AutoQuantizer.Search(sa, report, b, progress);
                 foreach (var line in r.Log) Console.WriteLine($"{name}: {line}");
                 Console.WriteLine($"{name}: budget {b}: search group {(r.WithinBudget ? "met" : "NOT met")}; held-out {(r.HeldOutWithinBudget switch { true => "met", false => "NOT met", null => "none" })}");

@@ -10,7 +10,7 @@ using FpQuant.Tests.Support;
 using Google.Protobuf;
 using Onnx;
 
-namespace FpQuant.Tests.Quantization;
+namespace FpQuant.Tests.Data;
 
 /// <summary>
 /// Trained networks from NuGet packages (ResNet-18, all-MiniLM-L6-v2) quantized by every applicable preset and by
@@ -19,7 +19,7 @@ namespace FpQuant.Tests.Quantization;
 /// CI runs them; filter with Category!=Heavy for a quick loop.
 /// </summary>
 [Trait("Category", "Heavy")]
-public class TrainedModelQuantizationTests
+public class TrainedModelHeldOutTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 2 };
 
