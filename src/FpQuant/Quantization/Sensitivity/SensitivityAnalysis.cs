@@ -16,6 +16,7 @@ namespace FpQuant.Quantization.Sensitivity;
 public sealed class SensitivityAnalysis
 {
     private readonly ModelProto _model;
+    private readonly ModelProto _original;
     private readonly string _source;
     private readonly QuantizationOptions _options;
     private readonly EvaluationData _data;
@@ -30,7 +31,11 @@ public sealed class SensitivityAnalysis
     {
         if (options.Mode != QuantMode.Static)
             throw new FpQuantException("sensitivity analysis works on static quantization: use a static preset or --mode static");
-        _model = model;
+        // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
+        // folded into its Conv); fidelity is measured against the model as given.
+        _original = model;
+        _model = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
+        model = _model;
         _source = source;
         _options = options.WithResolvedReduceRange(settings.Provider);
         _data = data;
@@ -38,8 +43,8 @@ public sealed class SensitivityAnalysis
         Metric = metric;
         // Calibrated once, for every tensor that any partial plan could quantize.
         _ranges = Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings);
-        _reference = Run(model, data.Search, "the float model");
-        _heldOutReference = Run(model, data.HeldOut, "the float model");
+        _reference = Run(_original, data.Search, "the float model");
+        _heldOutReference = Run(_original, data.HeldOut, "the float model");
     }
 
     /// <summary>The search group is the first <paramref name="evalBatches"/> calibration batches; nothing is held out.</summary>
@@ -48,7 +53,8 @@ public sealed class SensitivityAnalysis
 
     public IFidelityMetric? Metric { get; }
     public IEnumerable<MetricKey> MetricKeys => Metric?.Keys ?? Array.Empty<MetricKey>();
-    public ModelProto FloatModel => _model;
+    /// <summary>The model as given: the float reference.</summary>
+    public ModelProto FloatModel => _original;
     public EvaluationData Data => _data;
     public bool HasHeldOut => _data.HeldOut.Count > 0;
 
