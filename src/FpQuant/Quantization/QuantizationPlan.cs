@@ -42,9 +42,13 @@ public sealed class QuantizationPlan
     public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options)
     {
         var plan = new QuantizationPlan(new GraphIndex(graph), options);
+        var types = new ElementTypes(graph);
         foreach (var node in graph.Node)
         {
             if (!plan.Selected(node)) continue;
+            // Only float data is quantized: integer shape arithmetic (Add, Concat, Gather of shapes) stays as it is.
+            if (node.Input.Count == 0 || !types.IsFloat(node.Input[0]) || !node.Output.All(types.IsFloat)) continue;
+            if (node.OpType is "Add" or "Mul" or "Concat" && !node.Input.All(types.IsFloat)) continue;
             var handler = OpQuantizers.For(node.OpType);
             if (handler == null || !handler.Plan(node, plan)) continue;
             plan.QuantizedNodes[node.Name] = handler;

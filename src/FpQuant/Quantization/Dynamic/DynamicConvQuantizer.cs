@@ -26,7 +26,10 @@ public sealed class DynamicConvQuantizer : IDynamicOpQuantizer
         {
             string b = node.Input[2];
             if (rw.Index.Initializers.TryGetValue(b, out var init))
+            {
+                ctx.ReplacedInitializers.Add(b); // dropped unless another node still reads it
                 b = ctx.AddInitializer(TensorProtos.FromFloats($"{b}/c11", TensorProtos.ToFloats(init), init.Dims[0], 1, 1));
+            }
             else
             {
                 // A computed bias: reshape it to C x 1 x 1 at run time.

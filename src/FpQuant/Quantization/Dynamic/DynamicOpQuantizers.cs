@@ -10,7 +10,7 @@ public static class DynamicOpQuantizers
         ["Gemm"] = new DynamicGemmQuantizer(),
     };
 
-    public static readonly IReadOnlyList<string> Supported = Handlers.Keys.ToArray();
+    public static readonly IReadOnlyList<string> Supported = Array.AsReadOnly(Handlers.Keys.ToArray());
 
     public static IDynamicOpQuantizer? For(string opType) => Handlers.GetValueOrDefault(opType);
 }

@@ -36,6 +36,7 @@ public sealed class HalfPrecisionConverter : IFp16OpConverter
             for (int k = 0; k < n.Output.Count; k++)
                 if (n.Output[k].Length > 0) n.Output[k] = rw.DefineHalfOutput(node.Output[k]);
         rw.Nodes.Add(n);
-        return half;
+        // Counted as converted only when it computes float16 values (Shape of a float16 tensor computes none).
+        return half && _producesFloat;
     }
 }

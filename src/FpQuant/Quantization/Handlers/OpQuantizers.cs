@@ -26,7 +26,7 @@ public static class OpQuantizers
     };
 
     /// <summary>Every op type with a static handler, in registration order.</summary>
-    public static readonly IReadOnlyList<string> Supported = Handlers.Keys.ToArray();
+    public static readonly IReadOnlyList<string> Supported = Array.AsReadOnly(Handlers.Keys.ToArray());
 
     public static IOpQuantizer? For(string opType) => Handlers.GetValueOrDefault(opType);
 }

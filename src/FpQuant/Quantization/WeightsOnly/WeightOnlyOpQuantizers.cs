@@ -9,7 +9,7 @@ public static class WeightOnlyOpQuantizers
     private static readonly Dictionary<string, IWeightOnlyOpQuantizer> Handlers =
         OpTraits.WeightedComputeOps.Order(StringComparer.Ordinal).ToDictionary(op => op, _ => DequantizedWeight, StringComparer.Ordinal);
 
-    public static readonly IReadOnlyList<string> Supported = Handlers.Keys.ToArray();
+    public static readonly IReadOnlyList<string> Supported = Array.AsReadOnly(Handlers.Keys.ToArray());
 
     public static IWeightOnlyOpQuantizer? For(string opType) => Handlers.GetValueOrDefault(opType);
 }

@@ -1,0 +1,120 @@
+using FpQuant.Core;
+using FpQuant.Onnx;
+using FpQuant.Quantization;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Quantization.Preprocessing;
+using FpQuant.Runtime;
+using FpQuant.Tests.Support;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace FpQuant.Tests.Quantization;
+
+/// <summary>Pre-processing of old and unoptimised models: each rewrite must leave what ONNX Runtime computes unchanged.</summary>
+public class PreprocessingTests
+{
+    private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
+
+    /// <summary>An opset-8 graph with every op whose signature changed before 13 that real exports carry: Unsqueeze
+    /// and Squeeze with axes attributes, Split with a split attribute, ReduceSum with axes, Softmax's 2-D coercion
+    /// on a rank-3 input, Dropout, Upsample, BatchNormalization (with spatial) after a Conv, and Constant nodes.</summary>
+    private static ModelProto Opset8Model()
+    {
+        var g = new GraphBuilder("opset8");
+        string x = g.Input("X", DataType.Float, 2, 3, 4, 4);
+        string w = g.Initializer("conv.weight", TinyModels.Random(11, 0.5f, 4, 3, 3, 3));
+        string c = g.Node("Conv", "conv", new[] { x, w }, ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }));
+        string bn = g.Node("BatchNormalization", "bn", new[] { c,
+            g.Initializer("bn.scale", TinyModels.Random(12, 1f, 4)), g.Initializer("bn.bias", TinyModels.Random(13, 0.5f, 4)),
+            g.Initializer("bn.mean", TinyModels.Random(14, 0.3f, 4)), g.Initializer("bn.var", new FloatTensor(new[] { 4 }, new[] { 0.5f, 1.5f, 2f, 0.8f })) },
+            ("epsilon", 1e-5f), ("spatial", 1L));
+        string r = g.Node("Relu", "relu", new[] { bn });
+        string d = g.Node("Dropout", "dropout", new[] { r }, ("ratio", 0.5f));
+        string up = g.Node("Upsample", "upsample", new[] { d }, ("mode", "nearest"));
+        g.Graph.Node.Last().Attribute.Add(new AttributeProto { Name = "scales", Type = AttributeProto.Types.AttributeType.Floats, Floats = { 1f, 1f, 2f, 2f } });
+        var parts = g.NodeMulti("Split", "split", new[] { up }, new[] { "part0", "part1" }, ("axis", 1L), ("split", new long[] { 1, 3 }));
+        string sum = g.Node("ReduceSum", "reduce", new[] { parts[1] }, ("axes", new long[] { 1 }), ("keepdims", 1L));
+        string sq = g.Node("Squeeze", "squeeze", new[] { sum }, ("axes", new long[] { 1 }));
+        // The target shape from a Constant node, as old exporters wrote it.
+        var constNode = new NodeProto { OpType = "Constant", Name = "shape_const" };
+        constNode.Output.Add("shape");
+        constNode.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = TensorProtos.FromInt64("", new long[] { 2, 8, 8 }, 3) });
+        g.Graph.Node.Add(constNode);
+        string flat = g.Node("Reshape", "reshape", new[] { sq, "shape" });
+        g.NodeMulti("Softmax", "softmax", new[] { flat }, new[] { "Y" }, ("axis", 1L));
+        string un = g.Node("Unsqueeze", "unsqueeze", new[] { parts[0] }, ("axes", new long[] { 0 }));
+        g.NodeMulti("Identity", "out2", new[] { un }, new[] { "Z" });
+        g.Output("Y", DataType.Float, 2, 8, 8);
+        g.Output("Z", DataType.Float, 1, 2, 1, 8, 8);
+        var m = g.Build(opset: 8);
+        m.IrVersion = 4;
+        return m;
+    }
+
+    private static List<(string Name, FloatTensor Value)> Run(ModelProto m, FloatTensor x)
+    {
+        using var s = new InferenceSession(m.ToByteArray());
+        return SessionRun.Run(s, new Dictionary<string, FloatTensor> { ["X"] = x }, s.OutputMetadata.Keys.ToArray());
+    }
+
+    [Fact]
+    public void Opset8Model_IsRaisedTo13_AndComputesWhatItComputedBefore()
+    {
+        var model = Opset8Model();
+        var prepared = ModelPreprocessor.Prepare(model, "opset8", Cpu);
+        Assert.Equal(13, prepared.Model.OpsetImport.Single(o => o.Domain == "").Version);
+        var ops = prepared.Model.Graph.Node.Select(n => n.OpType).ToList();
+        Assert.DoesNotContain("BatchNormalization", ops);
+        Assert.DoesNotContain("Dropout", ops);
+        Assert.DoesNotContain("Upsample", ops);
+        Assert.DoesNotContain("Constant", ops);
+        Assert.Contains("Resize", ops);
+        Assert.Contains(prepared.Notes, n => n.Contains("opset from 8 to 13"));
+        Assert.Contains(prepared.Notes, n => n.Contains("BatchNormalization"));
+        var x = TinyModels.Random(15, 2f, 2, 3, 4, 4);
+        var before = Run(model, x);
+        var after = Run(prepared.Model, x);
+        for (int i = 0; i < before.Count; i++)
+        {
+            Assert.Equal(before[i].Value.Shape, after[i].Value.Shape);
+            for (int k = 0; k < before[i].Value.Data.Length; k++)
+                Assert.True(Math.Abs(before[i].Value.Data[k] - after[i].Value.Data[k]) <= 1e-5f * (1 + Math.Abs(before[i].Value.Data[k])),
+                    $"{before[i].Name}[{k}]: {before[i].Value.Data[k]} vs {after[i].Value.Data[k]}");
+        }
+    }
+
+    [Fact]
+    public void Opset8Model_TakesPerChannelStaticQuantization()
+    {
+        var model = Opset8Model();
+        var calib = new InMemoryCalibrationSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(16, 2f, 2, 3, 4, 4) } });
+        var r = ModelQuantizer.Quantize(model, "opset8", QuantizationPresets.Get("onnx-static"), "onnx-static", calib, Cpu);
+        Assert.Contains(r.Model.Graph.Node, n => n.OpType == "DequantizeLinear" && n.Attribute.Any(a => a.Name == "axis"));
+        Assert.Contains("conv", r.QuantizedNodes);
+        using var s = new InferenceSession(r.Model.ToByteArray());
+        Assert.Equal(2, s.OutputMetadata.Count);
+    }
+
+    [Fact]
+    public void AnOpTheUpgradeDoesNotKnow_IsRefusedInOneLineNamingItAndTheOpset()
+    {
+        var g = new GraphBuilder("old");
+        string x = g.Input("X", DataType.Float, 2, 3);
+        g.NodeMulti("Scatter", "scatter", new[] { x, g.ConstantInt64("idx", 0, 1, 0, 1, 0, 1), x }, new[] { "Y" });
+        g.Output("Y", DataType.Float, 2, 3);
+        var e = Assert.Throws<FpQuantException>(() => ModelPreprocessor.Prepare(g.Build(opset: 9), "old.onnx", Cpu));
+        Assert.Contains("'scatter' (Scatter, opset 9)", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void AModelAlreadyInShape_PassesThroughUnchanged()
+    {
+        var model = TinyModels.Conv(relu: true);
+        var prepared = ModelPreprocessor.Prepare(model, "conv", Cpu);
+        Assert.Same(model, prepared.Model);
+        Assert.Empty(prepared.Notes);
+    }
+}

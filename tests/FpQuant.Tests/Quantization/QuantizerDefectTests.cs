@@ -1,0 +1,129 @@
+using FpQuant.Core;
+using FpQuant.Networks;
+using FpQuant.Onnx;
+using FpQuant.Quantization;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Quantization.Handlers;
+using FpQuant.Runtime;
+using FpQuant.Tests.Support;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace FpQuant.Tests.Quantization;
+
+/// <summary>Defects the architecture review found in the quantizer, each pinned by a test that fails on the old code.</summary>
+public class QuantizerDefectTests
+{
+    private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
+
+    [Fact]
+    public void PresetLists_CannotBeChangedThroughACopy()
+    {
+        var preset = FoundationPosePresets.Get("torch-static");
+        var copy = preset with { ReduceRange = true };
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)copy.Exclude).Add("everything"));
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)copy.OpTypes!).Clear());
+        Assert.Equal(FoundationPosePresets.AttentionModules, FoundationPosePresets.Get("torch-static").Exclude);
+        // Lists given by the caller are copied: changing the caller's list later changes nothing.
+        var mine = new List<string> { "a" };
+        var o = new QuantizationOptions { Include = mine };
+        mine.Add("b");
+        Assert.Equal(new[] { "a" }, o.Include);
+    }
+
+    [Fact]
+    public void PublicStaticLists_AreReadOnly()
+    {
+        foreach (var list in new[] { FoundationPosePresets.TorchLinearModules, FoundationPosePresets.AttentionModules, OpQuantizers.Supported,
+                     QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic), QuantizationOptions.DefaultOpTypes(QuantMode.WeightsOnly) })
+            Assert.Throws<NotSupportedException>(() => ((IList<string>)list)[0] = "x");
+    }
+
+    [Fact]
+    public void DefaultOpLists_AreTheHandlerRegistries()
+    {
+        Assert.Equal(OpQuantizers.Supported.ToHashSet(), new QuantizationOptions { Mode = QuantMode.Static }.EffectiveOpTypes);
+        Assert.Equal(new HashSet<string> { "Conv", "MatMul", "Gemm" }, new QuantizationOptions { Mode = QuantMode.Dynamic }.EffectiveOpTypes);
+        Assert.Equal(OpTraits.WeightedComputeOps, new QuantizationOptions { Mode = QuantMode.WeightsOnly }.EffectiveOpTypes);
+    }
+
+    [Fact]
+    public void IncludeMatchingNoNode_IsAnError_AndUnmatchedExcludeANote()
+    {
+        var model = TinyModels.MatMulWeight();
+        var e = Assert.Throws<FpQuantException>(() => ModelQuantizer.Quantize(model, "tiny.onnx",
+            new QuantizationOptions { Mode = QuantMode.Dynamic, Include = ["encoder*"] }, null, null, Cpu));
+        Assert.Contains("'encoder*' matches no node of tiny.onnx", e.Message);
+        var r = ModelQuantizer.Quantize(model, "tiny.onnx", new QuantizationOptions { Mode = QuantMode.Dynamic, Exclude = ["att*", "fc"] }, null, null, Cpu);
+        Assert.Equal(new[] { "--exclude 'att*' matches no node of tiny.onnx" }, r.Warnings);
+        Assert.Empty(r.QuantizedNodes);
+    }
+
+    [Fact]
+    public void Fp16_CountsOnlyTheNodesItConverted()
+    {
+        // Conv -> Relu -> Identity; Relu kept float32 by the block list; the Casts it needs are not conversions.
+        var r = ModelQuantizer.Quantize(TinyModels.Conv(relu: true), "conv", new QuantizationOptions { Mode = QuantMode.Fp16, Fp16BlockOps = ["Relu"] }, null, null, Cpu);
+        Assert.Equal(new[] { "conv", "out" }, r.QuantizedNodes);
+        Assert.Contains(r.Model.Graph.Node, n => n.OpType == "Cast");
+    }
+
+    [Fact]
+    public void Fp16_ConstantNodes_AgreeInTypeWithWhatTheyMeet()
+    {
+        // X + Constant(0.5) (a float32 Constant node, as PyTorch exports LayerNorm's epsilon): ONNX Runtime refused
+        // the fp16 model ("bound to different types") when the Constant stayed float32.
+        var g = new GraphBuilder("const");
+        string x = g.Input("X", DataType.Float, "N", 4);
+        var c = new NodeProto { OpType = "Constant", Name = "half" };
+        c.Output.Add("c");
+        c.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = TensorProtos.FromFloats("", new[] { 0.5f }) });
+        g.Graph.Node.Add(c);
+        g.NodeMulti("Add", "add", new[] { x, "c" }, new[] { "Y" });
+        g.Output("Y", DataType.Float, "N", 4);
+        var fp16 = Fp16Converter.Convert(g.Build(), new QuantizationOptions { Mode = QuantMode.Fp16 });
+        using var s = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(fp16));
+        var y = SessionRun.Run(s, new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 1, 4 }, new[] { 1f, 2f, 3f, 4f }) }, new[] { "Y" })[0].Value;
+        Assert.Equal(new[] { 1.5f, 2.5f, 3.5f, 4.5f }, y.Data);
+    }
+
+    [Fact]
+    public void CalibrationCopyRuntimeRefuses_IsOneReadableError()
+    {
+        // An op no runtime knows: the calibration session cannot be made; the error names what was being loaded.
+        var g = new GraphBuilder("custom");
+        string x = g.Input("X", DataType.Float, "N", 16);
+        string w = g.Initializer("fc.weight", TinyModels.Random(3, 0.3f, 16, 8));
+        string y = g.Node("MatMul", "fc", new[] { x, w });
+        var n = new NodeProto { OpType = "NoSuchOp", Name = "custom", Domain = "com.example" };
+        n.Input.Add(y); n.Output.Add("Y");
+        g.Graph.Node.Add(n);
+        g.Output("Y", DataType.Float, "N", 8);
+        var m = g.Build();
+        m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.example", Version = 1 });
+        var calib = new InMemoryCalibrationSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(4, 1f, 2, 16) } });
+        var e = Assert.Throws<FpQuantException>(() => ModelQuantizer.Quantize(m, "custom.onnx", new QuantizationOptions(), null, calib, Cpu));
+        Assert.Contains("calibration copy of custom.onnx", e.Message);
+    }
+
+    [Fact]
+    public void Calibration_TakesInt64Inputs_AndFeedsAFixedBatchOneSampleAtATime()
+    {
+        // Embedding lookup (int64 ids) then a weight MatMul; the model's batch axis is fixed at 1.
+        var g = new GraphBuilder("ids");
+        string ids = g.Input("ids", DataType.Int64, 1, 5);
+        string table = g.Initializer("table", TinyModels.Random(7, 1f, 10, 6));
+        string e = g.Node("Gather", "embed", new[] { table, ids });
+        string w = g.Initializer("fc.weight", TinyModels.Random(8, 0.3f, 6, 4));
+        g.NodeMulti("MatMul", "fc", new[] { e, w }, new[] { "Y" });
+        g.Output("Y", DataType.Float, 1, 5, 4);
+        var batch = new Dictionary<string, InputTensor> { ["ids"] = new InputTensor(new[] { 3, 5 }, new long[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 9 }) };
+        var r = ModelQuantizer.Quantize(g.Build(), "ids", new QuantizationOptions(), null, new InMemoryCalibrationSource(new[] { batch }), Cpu);
+        Assert.Contains("fc", r.QuantizedNodes);
+        // The embedding output's range covers all three samples: every table row was looked up.
+        var range = r.Ranges.Values.Single();
+        var all = TinyModels.Random(7, 1f, 10, 6).Data;
+        Assert.Equal(all.Min(), range.Min);
+        Assert.Equal(all.Max(), range.Max);
+    }
+}
