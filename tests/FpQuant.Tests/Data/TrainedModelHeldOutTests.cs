@@ -74,10 +74,10 @@ public class TrainedModelHeldOutTests
 
     // Floors: measured minimum held-out cosine (see /work/notes/h-data.md and the README study) less a margin.
     [Theory]
-    [InlineData("onnx-static", 0.98)]
-    [InlineData("torch-static", 0.98)]
+    [InlineData("onnx-static", 0.99)]
+    [InlineData("torch-static", 0.99)]
     [InlineData("fp16", 0.999)]
-    [InlineData("weights-int8", 0.99)]
+    [InlineData("weights-int8", 0.995)]
     public void ResNet18_EveryPreset_KeepsItsFeatures_OnHeldOutImages(string preset, double floor)
     {
         using var d = new ResNetData();
@@ -97,7 +97,7 @@ public class TrainedModelHeldOutTests
         var report = sa.Analyze();
         var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
         Assert.True(r.WithinBudget, string.Join("\n", r.Log));
-        Assert.True(r.HeldOutFidelity!.Metrics["cosine"] >= 0.98, string.Join("\n", r.Log));
+        Assert.True(r.HeldOutFidelity!.Metrics["cosine"] >= 0.99, string.Join("\n", r.Log));
     }
 
     [Theory]
