@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(SensitivityCommands.Sensitivity());
         root.Subcommands.Add(SensitivityCommands.AutoQuant());
+        root.Subcommands.Add(BenchModelCommand.Create());
         root.Subcommands.Add(MakeCheckpointCommand.Create());
         root.Subcommands.Add(RegisterCommand.Create());
         root.Subcommands.Add(MakeDatasetCommand.Create());

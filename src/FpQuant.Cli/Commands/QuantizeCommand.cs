@@ -3,6 +3,7 @@ using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Quantization;
+using FpQuant.DataSources;
 using FpQuant.Quantization.Calibration;
 
 namespace FpQuant.Cli.Commands;
@@ -34,7 +35,7 @@ public static class QuantizeCommand
         var percentile = new Option<double?>("--percentile") { Description = "Percentile for --calibration-method percentile (default 99.999)" };
         var bins = new Option<int?>("--bins") { Description = "Histogram bins (default 2048)" };
         var qbins = new Option<int?>("--quantized-bins") { Description = "Quantized bins for entropy (default 128)" };
-        var calib = new Option<string>("--calibration") { Description = "synthetic:COUNT[:SEED] (structured synthetic crops), scene:demo[:COUNT] or scene:FOLDER[:COUNT] (real crops of a frame)", DefaultValueFactory = _ => "synthetic:32:0" };
+        var calib = new Option<string>("--calibration") { Description = $"Calibration data: {CalibrationSpec.Help}", DefaultValueFactory = _ => "synthetic:32:0" };
         var calibDir = new Option<string>("--calibration-dir") { Description = "Folder of PREFIX.INPUT.bin raw float32 calibration inputs" };
         var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize };
         var block = new Option<string[]>("--fp16-block") { Description = "Op types kept float32 in fp16 mode (repeatable)" };
@@ -46,6 +47,8 @@ public static class QuantizeCommand
             model, net, weights, output, preset, presetFile, mode, format, wtype, atype, perChannel, perTensor, symW, symA, reduce, reduceAct,
             ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, provider, threads,
         };
+        var data = new DataCommandOptions();
+        data.AddTo(cmd);
         cmd.SetAction(p => Program.Guard(p, () =>
         {
             string? modelPath = p.GetValue(model), netName = p.GetValue(net);
@@ -104,7 +107,7 @@ public static class QuantizeCommand
             };
 
             var settings = CommonOptions.Settings(p, provider, threads);
-            var source = ParseCalibration(p.GetValue(calib)!, p.GetValue(calibDir), p.GetValue(calibBatch));
+            var source = CalibrationSpec.Parse(p.GetValue(calib)!, p.GetValue(calibDir), data.Parse(p, p.GetValue(calibBatch)));
             var result = ModelQuantizer.Quantize(input, sourceName, o, presetName ?? (presetPath != null ? Path.GetFileNameWithoutExtension(presetPath) : null),
                 o.Mode == QuantMode.Static ? source : null, settings, new Progress<string>(_ => { }));
             foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {w}");
@@ -117,7 +120,6 @@ public static class QuantizeCommand
         return cmd;
     }
 
-    public static CalibrationSource ParseCalibration(string spec, string? dir, int batch) => CalibrationSpec.Parse(spec, dir, batch);
 
     private static bool ParseBool(string s, string option) => s.Trim().ToLowerInvariant() switch
     {

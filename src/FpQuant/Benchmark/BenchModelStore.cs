@@ -4,6 +4,7 @@ using System.Text.Json;
 using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Onnx;
+using FpQuant.Pipeline;
 using FpQuant.Quantization;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;

@@ -1,42 +1,82 @@
 using System.Text.Json;
 using FpQuant.Core;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace FpQuant.Runtime;
 
-/// <summary>The infer verb: raw float32 files in, one raw file per output plus outputs.json out.</summary>
+/// <summary>The infer verb: .npy or raw float32 files in, one file per output plus outputs.json out.</summary>
 public static class ModelInference
 {
-    public static List<(string Name, int[] Shape)> Run(string modelPath, IReadOnlyList<string> inputSpecs, int batch, string outDir, RuntimeSettings settings)
+    /// <summary>
+    /// Runs <paramref name="modelPath"/> on the given files: NAME=FILE.npy (any float/int element type, converted to
+    /// what the input needs; the batch is the file's axis 0) or NAME=FILE.bin (raw float32, <paramref name="batch"/>
+    /// samples; dynamic axes take the batch size). Outputs go to NAME.bin (or NAME.npy with <paramref name="npyOutputs"/>)
+    /// and outputs.json.
+    /// </summary>
+    public static List<(string Name, int[] Shape)> Run(string modelPath, IReadOnlyList<string> inputSpecs, int batch, string outDir, RuntimeSettings settings,
+        bool npyOutputs = false)
     {
-        if (batch <= 0) throw new FpQuantException($"--batch must be positive, got {batch}");
         var files = ParseInputs(inputSpecs);
+        if (batch <= 0 && files.Any(f => !IsNpy(f.File))) throw new FpQuantException($"--batch must be positive, got {batch}");
         EnsureWritableFolder(outDir);
         using var runner = new ModelRunner(modelPath, settings);
-        var feeds = new Dictionary<string, FloatTensor>();
+        var feeds = new Dictionary<string, InputTensor>();
         foreach (var (name, file) in files)
         {
             if (!runner.InputMetadata.TryGetValue(name, out var meta))
                 throw new FpQuantException($"--input {name}: model '{modelPath}' has no input '{name}'; its inputs are {string.Join(", ", runner.InputNames)}");
-            if (meta.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
-                throw new FpQuantException($"--input {name}: the model expects {meta.ElementDataType}, infer feeds float32 only");
-            // Dynamic dimensions (-1) take the batch size; the networks have exactly one, N.
-            int[] shape = meta.Dimensions.Select(d => d < 0 ? batch : d).ToArray();
-            long n = FloatTensor.ElementCount(shape);
-            feeds[name] = new FloatTensor(shape, RawTensorFile.Read(file, n, name));
+            feeds[name] = IsNpy(file) ? ReadNpy(name, file, meta) : ReadBin(name, file, meta, batch);
         }
         foreach (var name in runner.InputNames)
             if (!feeds.ContainsKey(name))
-                throw new FpQuantException($"model '{modelPath}' needs input '{name}': add --input {name}=FILE.bin");
+                throw new FpQuantException($"model '{modelPath}' needs input '{name}': add --input {name}=FILE.npy or FILE.bin");
         var outputs = runner.Run(feeds);
         var listing = new List<object>();
         foreach (var (name, value) in outputs)
         {
-            RawTensorFile.Write(Path.Combine(outDir, SafeFileName(name) + ".bin"), value.Data);
-            listing.Add(new { name, file = SafeFileName(name) + ".bin", shape = value.Shape, dtype = "float32" });
+            string fileName = SafeFileName(name) + (npyOutputs ? ".npy" : ".bin");
+            if (npyOutputs) NpyFile.Write(Path.Combine(outDir, fileName), value.Data, value.Shape.Select(d => (long)d).ToArray());
+            else RawTensorFile.Write(Path.Combine(outDir, fileName), value.Data);
+            listing.Add(new { name, file = fileName, shape = value.Shape, dtype = "float32" });
         }
+        int samples = feeds.Values.Select(t => t.Samples).DefaultIfEmpty(batch).First();
         AtomicFile.WriteAllText(Path.Combine(outDir, "outputs.json"),
-            JsonSerializer.Serialize(new { model = Path.GetFileName(modelPath), batch, outputs = listing }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { model = Path.GetFileName(modelPath), batch = samples, outputs = listing }, new JsonSerializerOptions { WriteIndented = true }));
         return outputs.Select(o => (o.Name, o.Value.Shape)).ToList();
+    }
+
+    private static bool IsNpy(string file) => file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
+
+    private static string Describe(Microsoft.ML.OnnxRuntime.NodeMetadata meta) =>
+        $"{meta.ElementDataType} [{string.Join(" x ", meta.Dimensions.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]";
+
+    private static InputTensor ReadBin(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta, int batch)
+    {
+        if (meta.ElementDataType != TensorElementType.Float)
+            throw new FpQuantException($"--input {name}={file}: input '{name}' is {Describe(meta)}; raw .bin files are float32 only: give a .npy file");
+        // Dynamic dimensions (-1) take the batch size; the networks have exactly one, N.
+        int[] shape = meta.Dimensions.Select(d => d < 0 ? batch : d).ToArray();
+        return new InputTensor(shape, RawTensorFile.Read(file, FloatTensor.ElementCount(shape), name));
+    }
+
+    private static InputTensor ReadNpy(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta)
+    {
+        var h = NpyFile.ReadHeader(file);
+        var dims = meta.Dimensions;
+        bool fits = h.Shape.Length == dims.Length && dims.Select((d, i) => d < 0 || d == h.Shape[i]).All(x => x);
+        if (!fits)
+            throw new FpQuantException($"--input {name}={file}: the file has shape {h.ShapeText} but input '{name}' is {Describe(meta)}");
+        int[] shape = h.Shape.Select(d => checked((int)d)).ToArray();
+        bool floatFile = h.ElementType is NpyElementType.Float32 or NpyElementType.Float16 or NpyElementType.Float64;
+        return meta.ElementDataType switch
+        {
+            TensorElementType.Float when floatFile => new InputTensor(shape, NpyFile.ReadFloat32(file)),
+            TensorElementType.Int64 when !floatFile => new InputTensor(shape, NpyFile.ReadInt64(file)),
+            TensorElementType.Int32 when !floatFile => new InputTensor(shape, NpyFile.ReadInt32(file)),
+            TensorElementType.Float or TensorElementType.Int64 or TensorElementType.Int32 =>
+                throw new FpQuantException($"--input {name}={file}: the file holds {h.DescrText} but input '{name}' is {Describe(meta)}"),
+            _ => throw new FpQuantException($"--input {name}: input '{name}' is {Describe(meta)}; fpquant feeds float32, int64 and int32 inputs"),
+        };
     }
 
     public static List<(string Name, string File)> ParseInputs(IReadOnlyList<string> specs)
@@ -46,7 +86,7 @@ public static class ModelInference
         {
             int eq = s.IndexOf('=');
             if (eq <= 0 || eq == s.Length - 1)
-                throw new FpQuantException($"--input '{s}' is not NAME=FILE.bin");
+                throw new FpQuantException($"--input '{s}' is not NAME=FILE.npy or NAME=FILE.bin");
             string name = s[..eq], file = s[(eq + 1)..];
             if (list.Any(x => x.Item1 == name)) throw new FpQuantException($"--input {name} is given twice");
             list.Add((name, file));

@@ -33,17 +33,24 @@ public sealed class ModelRunner : IDisposable
         OutputNames = _session.OutputMetadata.Keys.ToArray();
     }
 
+    /// <summary>A session over a model held in memory (a calibration or sensitivity variant), named
+    /// <paramref name="description"/> in errors.</summary>
+    public ModelRunner(byte[] model, string description, RuntimeSettings settings)
+    {
+        ModelPath = description;
+        var sw = Stopwatch.StartNew();
+        _session = SessionFactory.FromBytes(model, settings, description);
+        CreationTime = sw.Elapsed;
+        InputNames = _session.InputMetadata.Keys.ToArray();
+        OutputNames = _session.OutputMetadata.Keys.ToArray();
+    }
+
     public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _session.InputMetadata;
 
     /// <summary>Runs the model; outputs come back in the model's output order.</summary>
     public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string>? outputs = null)
     {
-        foreach (var name in InputNames)
-            if (!inputs.ContainsKey(name))
-                throw new FpQuantException($"model '{ModelPath}' needs input '{name}'; pass it (inputs given: {string.Join(", ", inputs.Keys)})");
-        foreach (var name in inputs.Keys)
-            if (!InputNames.Contains(name))
-                throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
+        CheckNames(inputs.Keys);
         try
         {
             return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
@@ -52,6 +59,31 @@ public sealed class ModelRunner : IDisposable
         {
             throw new FpQuantException($"running '{ModelPath}' failed: {e.Message}", e);
         }
+    }
+
+    /// <summary>Runs the model on inputs of any supported element type (float32, int64, int32).</summary>
+    public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string>? outputs = null)
+    {
+        CheckNames(inputs.Keys);
+        try
+        {
+            return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"running '{ModelPath}' failed: {e.Message}", e);
+        }
+    }
+
+    private void CheckNames(IEnumerable<string> given)
+    {
+        var names = given.ToList();
+        foreach (var name in InputNames)
+            if (!names.Contains(name))
+                throw new FpQuantException($"model '{ModelPath}' needs input '{name}'; pass it (inputs given: {string.Join(", ", names)})");
+        foreach (var name in names)
+            if (!InputNames.Contains(name))
+                throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
     }
 
     public string? EndProfiling() => _session.EndProfiling();

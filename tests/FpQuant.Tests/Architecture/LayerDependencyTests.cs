@@ -19,13 +19,6 @@ public class LayerDependencyTests
     /// </summary>
     private static readonly (string File, string Uses)[] PendingInQuantization =
     {
-        ("Quantization/Calibration/CalibrationSource.cs", "Geometry"),     // SceneCalibrationSource: poses
-        ("Quantization/Calibration/CalibrationSource.cs", "Networks"),     // SyntheticCrops, PairModel, NetworkKind
-        ("Quantization/Calibration/CalibrationSource.cs", "Pipeline"),     // SceneCalibrationSource runs the refine loop
-        ("Quantization/Sensitivity/OutputFidelity.cs", "Geometry"),        // FoundationPose pose fidelity
-        ("Quantization/Sensitivity/OutputFidelity.cs", "Networks"),        // NetworkKind, ModelSignature
-        ("Quantization/Sensitivity/OutputFidelity.cs", "Pipeline"),        // PoseUpdate
-        ("Quantization/Sensitivity/SensitivityAnalysis.cs", "Networks"),   // ModelSignature, NetworkKind
     };
 
     private static string LibraryRoot => Path.Combine(TestPaths.RepoRoot, "src", "FpQuant");

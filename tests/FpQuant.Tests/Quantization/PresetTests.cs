@@ -1,6 +1,7 @@
 using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Onnx;
+using FpQuant.Pipeline;
 using FpQuant.Quantization;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;

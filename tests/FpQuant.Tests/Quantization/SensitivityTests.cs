@@ -39,7 +39,7 @@ public class SensitivityTests
     {
         var sa = Analysis();
         var report = sa.Analyze();
-        var r = AutoQuantizer.Search(sa, report, new FidelityBudget { MinSqnrDb = 25 });
+        var r = AutoQuantizer.Search(sa, report, new FidelityBudget(new Dictionary<string, double> { ["sqnr"] = 25 }));
         Assert.True(r.WithinBudget, string.Join("\n", r.Log));
         Assert.Equal(new[] { "layer1" }, r.FloatLayers);
         var model = sa.Build(r.Options);

@@ -28,6 +28,9 @@ public static class TrainedModels
     /// <summary>ResNet-18's ONNX model (about 64 MB).</summary>
     public static string ResNet18Model => Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "ResNet18.onnx"));
 
+    /// <summary>The package's pre-processing model: RGB 0..255 to BGR minus its mean image (the ImageNet means).</summary>
+    public static string ResNet18Preprocess => Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "ResNetPreprocess.onnx"));
+
     private static string Existing(string path) => File.Exists(path) ? path
         : throw new FileNotFoundException($"trained model {path} is missing: it is copied from its NuGet package when the test project builds", path);
 

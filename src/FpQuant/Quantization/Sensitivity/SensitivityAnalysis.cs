@@ -1,30 +1,12 @@
 using System.Diagnostics;
 using FpQuant.Core;
-using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace FpQuant.Quantization.Sensitivity;
-
-/// <summary>One quantizable layer (a module path) and what quantizing it costs.</summary>
-public sealed record LayerSensitivity(string Layer, List<string> Nodes, OutputFidelity OnlyThisQuantized, OutputFidelity AllButThisQuantized);
-
-/// <summary>SQNR of one activation in the fully quantized model against float, matched by name through its Q/DQ pair.</summary>
-public sealed record TensorSqnr(string Tensor, double SqnrDb);
-
-public sealed record SensitivityReport(
-    string Model,
-    string Network,
-    QuantizationOptions Options,
-    string Calibration,
-    OutputFidelity FullyQuantized,
-    List<LayerSensitivity> Layers,
-    List<TensorSqnr> Tensors,
-    double Seconds);
 
 /// <summary>
 /// Per-layer sensitivity: calibrate once, then build and run one model per layer with only that layer quantized and
@@ -34,36 +16,58 @@ public sealed record SensitivityReport(
 public sealed class SensitivityAnalysis
 {
     private readonly ModelProto _model;
+    private readonly ModelProto _original;
     private readonly string _source;
     private readonly QuantizationOptions _options;
-    private readonly CalibrationSource _calibration;
+    private readonly EvaluationData _data;
     private readonly RuntimeSettings _settings;
-    private readonly NetworkKind? _kind;
-    private readonly List<Dictionary<string, InputTensor>> _eval;
     private readonly Dictionary<string, CalibrationRange> _ranges;
     private readonly List<List<(string, FloatTensor)>> _reference;
+    private readonly List<List<(string, FloatTensor)>> _heldOutReference;
 
-    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, CalibrationSource calibration, RuntimeSettings settings, int evalBatches = 1)
+    /// <param name="metric">Model-specific fidelity (FoundationPose's networks), or null for the generic values only.</param>
+    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, EvaluationData data, RuntimeSettings settings,
+        IFidelityMetric? metric = null)
     {
         if (options.Mode != QuantMode.Static)
             throw new FpQuantException("sensitivity analysis works on static quantization: use a static preset or --mode static");
-        _model = model;
+        // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
+        // folded into its Conv); fidelity is measured against the model as given.
+        _original = model;
+        _model = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
+        model = _model;
         _source = source;
         _options = options.WithResolvedReduceRange(settings.Provider);
-        _calibration = calibration;
+        _data = data;
         _settings = settings;
-        try { _kind = ModelSignature.Of(model, source).Kind; } catch (FpQuantException) { _kind = null; }
-        _eval = calibration.Batches(model, source).Take(evalBatches).ToList();
-        if (_eval.Count == 0) throw new FpQuantException("the calibration source gave no batches to evaluate on");
+        Metric = metric;
         // Calibrated once, for every tensor that any partial plan could quantize.
-        _ranges = Calibrator.Collect(model, source, AllPlannable(model).ToList(), calibration, _options, settings);
-        _reference = Run(model, _eval);
+        _ranges = Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings);
+        _reference = Run(_original, data.Search, "the float model");
+        _heldOutReference = Run(_original, data.HeldOut, "the float model");
     }
 
-    public NetworkKind? Kind => _kind;
-    public ModelProto FloatModel => _model;
-    public OutputFidelity Evaluate(ModelProto quantized) => OutputFidelity.Compare(_kind, _reference, Run(quantized, _eval));
-    public IReadOnlyList<Dictionary<string, InputTensor>> EvalBatches => _eval;
+    /// <summary>The search group is the first <paramref name="evalBatches"/> calibration batches; nothing is held out.</summary>
+    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, CalibrationSource calibration, RuntimeSettings settings, int evalBatches = 1)
+        : this(model, source, options, EvaluationData.SearchOnly(model, source, calibration, evalBatches), settings) { }
+
+    public IFidelityMetric? Metric { get; }
+    public IEnumerable<MetricKey> MetricKeys => Metric?.Keys ?? Array.Empty<MetricKey>();
+    /// <summary>The model as given: the float reference.</summary>
+    public ModelProto FloatModel => _original;
+    public EvaluationData Data => _data;
+    public bool HasHeldOut => _data.HeldOut.Count > 0;
+
+    /// <summary>Fidelity on the search group.</summary>
+    public OutputFidelity Evaluate(ModelProto quantized) =>
+        OutputFidelity.Compare(_data.Search, _reference, Run(quantized, _data.Search, "the quantized model"), Metric);
+
+    /// <summary>Fidelity on the held-out samples, or null when there are none.</summary>
+    public OutputFidelity? EvaluateHeldOut(ModelProto quantized) => HasHeldOut
+        ? OutputFidelity.Compare(_data.HeldOut, _heldOutReference, Run(quantized, _data.HeldOut, "the quantized model"), Metric)
+        : null;
+
+    public IReadOnlyList<Dictionary<string, InputTensor>> EvalBatches => _data.Search;
 
     /// <summary>Builds the model quantized with <paramref name="o"/>, reusing the ranges calibrated once.</summary>
     public ModelProto Build(QuantizationOptions o) =>
@@ -80,8 +84,27 @@ public sealed class SensitivityAnalysis
         return set;
     }
 
-    /// <summary>The layer key of a node: its module path, the name up to the first '/'.</summary>
-    public static string LayerOf(string node) { int i = node.IndexOf('/'); return i < 0 ? node : node[..i]; }
+    /// <summary>
+    /// The layer key of a node: its module path. Names written by fpquant's exports are "module.path/op", so the path
+    /// ends at the first '/'; torch.onnx exports write "/encoder/layer.0/attention/self/query/MatMul", so a name that
+    /// starts with '/' ends its path at the last '/'. A name without '/' is its own layer.
+    /// </summary>
+    public static string LayerOf(string node)
+    {
+        if (node.StartsWith('/')) { int last = node.LastIndexOf('/'); return last <= 0 ? node : node[..last]; }
+        int i = node.IndexOf('/');
+        return i < 0 ? node : node[..i];
+    }
+
+    /// <summary>
+    /// The include/exclude patterns that select exactly a layer's nodes: "layer" and "layer/*" when no other layer's
+    /// path lies under it, else its node names (a torch module with sub-modules, e.g. attention/self above
+    /// attention/self/query).
+    /// </summary>
+    public static List<string> Patterns(string layer, IReadOnlyList<string> nodes, IEnumerable<string> allLayers) =>
+        allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
+            ? nodes.ToList()
+            : new List<string> { layer, layer + "/*" };
 
     /// <summary>Layers that hold compute (Conv, MatMul, Gemm) among the nodes the options would quantize.</summary>
     public List<(string Layer, List<string> Nodes)> Layers()
@@ -99,19 +122,22 @@ public sealed class SensitivityAnalysis
         var layers = Layers();
         var full = Build(_options);
         var fullFidelity = Evaluate(full);
+        var fullHeldOut = EvaluateHeldOut(full);
         var results = new List<LayerSensitivity>();
         int k = 0;
         foreach (var (layer, nodes) in layers)
         {
             progress?.Report($"layer {++k}/{layers.Count}: {layer}");
-            var only = Build(_options with { Include = [layer, layer + "/*"] });
-            var allBut = Build(_options with { Exclude = _options.Exclude.Concat(new[] { layer, layer + "/*" }).ToList() });
+            var patterns = Patterns(layer, nodes, layers.Select(l => l.Layer));
+            var only = Build(_options with { Include = patterns });
+            var allBut = Build(_options with { Exclude = _options.Exclude.Concat(patterns).ToList() });
             results.Add(new LayerSensitivity(layer, nodes, Evaluate(only), Evaluate(allBut)));
         }
         results = results.OrderBy(r => r.OnlyThisQuantized.SqnrDb).ToList();
         progress?.Report("per-tensor SQNR");
         var tensors = TensorSqnrs(full);
-        return new SensitivityReport(Path.GetFileName(_source), _kind?.ClassName() ?? "generic", _options, _calibration.Description, fullFidelity, results, tensors, sw.Elapsed.TotalSeconds);
+        return new SensitivityReport(Path.GetFileName(_source), NetworkName, _options, _data.Calibration.Description, _data.HeldOutDescription,
+            _data.SearchSamples, _data.HeldOutSamples, fullFidelity, fullHeldOut, results, tensors, sw.Elapsed.TotalSeconds);
     }
 
     /// <summary>Every quantized activation of the full model against float: its dequantized copy vs the float tensor.</summary>
@@ -131,8 +157,8 @@ public sealed class SensitivityAnalysis
             return c.Count == 1 && c[0].OpType == "Relu" && !kept.Contains(c[0].Name) ? c[0].Output[0] : t;
         }
         var floatNames = dqOutputs.Select(o => FloatCounterpart(o[..^3])).ToList();
-        var f = RunWithOutputs(_model, _eval[0], floatNames);
-        var q = RunWithOutputs(quantized, _eval[0], dqOutputs);
+        var f = RunWithOutputs(_model, _data.Search[0], floatNames);
+        var q = RunWithOutputs(quantized, _data.Search[0], dqOutputs);
         var list = new List<TensorSqnr>();
         for (int i = 0; i < floatNames.Count; i++)
             if (f.TryGetValue(floatNames[i], out var a) && q.TryGetValue(dqOutputs[i], out var b) && a.Length == b.Length)
@@ -148,37 +174,37 @@ public sealed class SensitivityAnalysis
         var wanted = names.Where(n => !inputs.Contains(n)).ToList();
         foreach (var n in wanted.Where(n => !existing.Contains(n)))
             aug.Graph.Output.Add(new ValueInfoProto { Name = n, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        using var so = _settings.CreateSessionOptions();
-        using var s = new InferenceSession(aug.ToByteArray(), so);
+        using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        SessionRun.Run(s, batch, wanted, (_, name, data, _) => d[name] = data.ToArray());
-        foreach (var n in names.Where(inputs.Contains)) d[n] = batch[n].AsFloat().Data;
+        foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
+        foreach (var n in names.Where(inputs.Contains)) if (batch[n].Data is float[] f) d[n] = f;
         return d;
     }
 
-    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches)
+    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches, string what)
     {
-        using var so = _settings.CreateSessionOptions();
-        using var s = new InferenceSession(m.ToByteArray(), so);
-        var outNames = s.OutputMetadata.Keys.ToArray();
-        return batches.Select(b => SessionRun.Run(s, b, outNames)).ToList();
+        if (batches.Count == 0) return new();
+        using var runner = new ModelRunner(m.ToByteArray(), $"{what} ({Path.GetFileName(_source)})", _settings);
+        return batches.Select(b => runner.Run(b)).ToList();
     }
 
-    /// <summary>Median seconds of one run of a model over the evaluation batches, after one warm-up run.</summary>
+    /// <summary>What the model is, as its metric names it (e.g. "ScoreNetMultiPair"), else "generic".</summary>
+    public string NetworkName => Metric?.ModelName ?? "generic";
+
+    /// <summary>Median seconds of one run of a model on the first search batch, after one warm-up run.</summary>
     public double MeasureLatency(ModelProto m, int repeats = 3)
     {
-        using var so = _settings.CreateSessionOptions();
-        using var s = new InferenceSession(m.ToByteArray(), so);
-        var outNames = s.OutputMetadata.Keys.ToArray();
-        var batch = _eval[0];
-        SessionRun.Run(s, batch, outNames, (_, _, _, _) => { });
+        using var runner = new ModelRunner(m.ToByteArray(), $"a variant of {Path.GetFileName(_source)}", _settings);
+        var batch = _data.Search[0];
+        runner.Run(batch);
         var times = new List<double>();
         for (int i = 0; i < repeats; i++)
         {
             var sw = Stopwatch.StartNew();
-            SessionRun.Run(s, batch, outNames, (_, _, _, _) => { });
+            runner.Run(batch);
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        return Summary.Of(times).Median;
+        times.Sort();
+        return times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
     }
 }

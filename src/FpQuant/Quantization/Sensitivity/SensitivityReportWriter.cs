@@ -36,7 +36,15 @@ public static class SensitivityReportWriter
         var sb = new StringBuilder();
         sb.AppendLine($"# Sensitivity of {r.Model} ({r.Network})");
         sb.AppendLine();
-        sb.AppendLine($"- calibration: {r.Calibration}; fully quantized: {r.FullyQuantized}; {r.Seconds:F0} s");
+        sb.AppendLine($"- calibration: {r.Calibration}; {r.Seconds:F0} s");
+        sb.AppendLine($"- fully quantized, search group ({r.SearchSamples} samples): {r.FullyQuantized}");
+        sb.AppendLine(r.FullyQuantizedHeldOut is OutputFidelity h
+            ? $"- fully quantized, held-out ({r.HeldOutSamples} samples: {r.HeldOut}): {h}"
+            : $"- held-out: {r.HeldOut}");
+        foreach (var o in r.FullyQuantized.Outputs)
+            sb.AppendLine($"- output {o.Output}: SQNR {o.SqnrDb:F1} dB, cosine min {o.CosineMin:F4} mean {o.CosineMean:F4}"
+                + (o.PooledCosineMin is double pm ? $", pooled embedding cosine min {pm:F4} mean {o.PooledCosineMean:F4}" : "")
+                + (o.Top1 is double t1 ? $", top-1 {100 * t1:F1} % top-5 {100 * o.Top5:F1} %" : ""));
         sb.AppendLine();
         sb.AppendLine("| layer | nodes | only this layer quantized | all but this layer quantized |");
         sb.AppendLine("|---|---|---|---|");

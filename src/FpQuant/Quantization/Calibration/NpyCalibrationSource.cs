@@ -1,0 +1,87 @@
+using FpQuant.Core;
+using Onnx;
+
+namespace FpQuant.Quantization.Calibration;
+
+/// <summary>
+/// A folder with one NumPy .npy file per model input, named INPUT.npy (characters a file name cannot hold, such as
+/// '/' and ':', written '_'), samples on axis 0. float32/float16/float64 files feed float inputs; int64/int32/uint8/bool
+/// files feed integer inputs. Every file is checked against its input (rank, fixed axes, element kind, sample count)
+/// before anything is read.
+/// </summary>
+public sealed class NpyCalibrationSource : CalibrationSource
+{
+    public string Folder { get; }
+    /// <summary>At most this many samples (all when null).</summary>
+    public int? Count { get; }
+    public int BatchSize { get; }
+
+    public NpyCalibrationSource(string folder, int? count = null, int batchSize = 8)
+    {
+        if (count is <= 0) throw new FpQuantException($"npy:{folder}: the sample count must be positive, got {count}");
+        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        Folder = folder; Count = count; BatchSize = batchSize;
+    }
+
+    public override string Description => $"npy:{Folder}" + (Count is int c ? $" (first {c} samples)" : "") + $", batches of up to {BatchSize}";
+
+    public static string FileNameFor(string inputName) =>
+        string.Concat(inputName.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) || ch is ':' or '\\' or '/' ? '_' : ch)) + ".npy";
+
+    /// <summary>Each input's file and header, checked; and the number of samples they share.</summary>
+    public (List<(ModelInput Input, string File, NpyHeader Header)> Files, long Samples) Check(IReadOnlyList<ModelInput> inputs)
+    {
+        if (!Directory.Exists(Folder))
+            throw new FpQuantException($"npy:{Folder}: the folder does not exist");
+        string Expected(ModelInput i) => $"{FileNameFor(i.Name)} ({i.Describe()}, samples on axis 0)";
+        if (!Directory.EnumerateFiles(Folder, "*.npy").Any())
+            throw new FpQuantException($"npy:{Folder}: the folder holds no .npy files; expected one per model input: {string.Join(", ", inputs.Select(Expected))}");
+        var files = new List<(ModelInput, string, NpyHeader)>();
+        long samples = -1;
+        string? first = null;
+        foreach (var input in inputs)
+        {
+            string file = Path.Combine(Folder, FileNameFor(input.Name));
+            if (!File.Exists(file))
+                throw new FpQuantException($"npy:{Folder}: missing '{file}' for input '{input.Name}' (expected {input.Describe()}, samples on axis 0)");
+            var h = NpyFile.ReadHeader(file);
+            bool floatFile = h.ElementType is NpyElementType.Float32 or NpyElementType.Float16 or NpyElementType.Float64;
+            if (floatFile == input.IsInteger)
+                throw new FpQuantException($"'{file}' holds {h.DescrText} but input '{input.Name}' is {input.Describe()}: write {(input.IsInteger ? "int64 or int32" : "float32")} values");
+            bool shapeFits = h.Shape.Length == input.Rank
+                && Enumerable.Range(1, Math.Max(0, input.Rank - 1)).All(a => input.Dims[a] <= 0 || input.Dims[a] == h.Shape[a]);
+            if (!shapeFits)
+                throw new FpQuantException($"'{file}' has shape {h.ShapeText} but input '{input.Name}' is {input.Describe()} (samples on axis 0)");
+            if (h.SampleCount == 0)
+                throw new FpQuantException($"'{file}' holds no samples (shape {h.ShapeText}) for input '{input.Name}' ({input.Describe()})");
+            if (samples >= 0 && h.SampleCount != samples)
+                throw new FpQuantException($"'{file}' holds {h.SampleCount} samples but '{first}' holds {samples}: every input file needs the same number on axis 0");
+            samples = h.SampleCount; first ??= file;
+            files.Add((input, file, h));
+        }
+        return (files, Count is int c ? Math.Min(c, samples) : samples);
+    }
+
+    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    {
+        var inputs = ModelInput.Of(model, modelSource);
+        var (files, samples) = Check(inputs);
+        int batch = ModelInput.BatchSize(inputs, BatchSize, modelSource);
+        for (long start = 0; start + (inputs.Any(i => i.FixedBatch != null) ? batch : 1) <= samples; start += batch)
+        {
+            int n = (int)Math.Min(batch, samples - start);
+            var feeds = new Dictionary<string, InputTensor>(StringComparer.Ordinal);
+            foreach (var (input, file, h) in files)
+            {
+                var shape = new[] { n }.Concat(h.Shape.Skip(1).Select(d => checked((int)d))).ToArray();
+                feeds[input.Name] = input.Element switch
+                {
+                    InputElement.Int64 => new InputTensor(shape, NpyFile.ReadInt64(file, start, n)),
+                    InputElement.Int32 => new InputTensor(shape, NpyFile.ReadInt32(file, start, n)),
+                    _ => new InputTensor(shape, NpyFile.ReadFloat32(file, start, n)),
+                };
+            }
+            yield return feeds;
+        }
+    }
+}

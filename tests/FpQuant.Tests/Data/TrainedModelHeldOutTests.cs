@@ -1,0 +1,133 @@
+using FpQuant.Core;
+using FpQuant.DataSources;
+using FpQuant.Onnx;
+using FpQuant.Quantization;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Quantization.Sensitivity;
+using FpQuant.Runtime;
+using FpQuant.Tests.Data;
+using FpQuant.Tests.Support;
+using Google.Protobuf;
+using Onnx;
+
+namespace FpQuant.Tests.Data;
+
+/// <summary>
+/// Trained networks from NuGet packages (ResNet-18, all-MiniLM-L6-v2) quantized by every applicable preset and by
+/// autoquant, with fidelity asserted on held-out samples the quantizer never saw. Floors are measured values with a
+/// margin (see the note), tight enough that a broken quantizer (a reversed scale, a wrong axis) fails them. Heavy:
+/// CI runs them; filter with Category!=Heavy for a quick loop.
+/// </summary>
+[Trait("Category", "Heavy")]
+public class TrainedModelHeldOutTests
+{
+    private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 2 };
+
+    private sealed class ResNetData : IDisposable
+    {
+        private readonly TempDir _tmp = new();
+        public ModelProto Model { get; } = OnnxModelFile.Load(TrainedModels.ResNet18Model);
+        public CalibrationSource Calibration { get; }
+        public List<Dictionary<string, InputTensor>> HeldOut { get; }
+        public List<List<(string, FloatTensor)>> Reference { get; }
+
+        public ResNetData()
+        {
+            SyntheticPhotos.WriteFolder(Path.Combine(_tmp.Path, "calib"), 12, firstSeed: 100);
+            SyntheticPhotos.WriteFolder(Path.Combine(_tmp.Path, "eval"), 6, firstSeed: 500);
+            var options = TrainedModelDataTests.ResNet18Options();
+            Calibration = new ImageCalibrationSource(Path.Combine(_tmp.Path, "calib"), null, options);
+            HeldOut = new ImageCalibrationSource(Path.Combine(_tmp.Path, "eval"), null, options).Batches(Model, "ResNet18.onnx").ToList();
+            Reference = Run(Model, HeldOut);
+        }
+
+        public void Dispose() => _tmp.Dispose();
+    }
+
+    private sealed class MiniLmData
+    {
+        public ModelProto Model { get; } = OnnxModelFile.Load(TrainedModels.MiniLmModel);
+        public CalibrationSource Calibration { get; }
+        public List<Dictionary<string, InputTensor>> HeldOut { get; }
+        public List<List<(string, FloatTensor)>> Reference { get; }
+
+        public MiniLmData(TempDir tmp)
+        {
+            var lines = File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "tests", "FpQuant.Tests", "Data", "sentences.txt"));
+            File.WriteAllLines(tmp.File("calib.txt"), lines.Take(48));
+            File.WriteAllLines(tmp.File("eval.txt"), lines.Skip(48));
+            var text = new TextOptions { Vocab = TrainedModels.MiniLmVocab };
+            Calibration = new TextCalibrationSource(tmp.File("calib.txt"), null, text, 16);
+            HeldOut = new TextCalibrationSource(tmp.File("eval.txt"), null, text, 16).Batches(Model, "model.onnx").ToList();
+            Reference = Run(Model, HeldOut);
+        }
+    }
+
+    private static List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches)
+    {
+        using var r = new ModelRunner(m.ToByteArray(), "test model", Cpu);
+        return batches.Select(b => r.Run(b)).ToList();
+    }
+
+    private static OutputFidelity HeldOutFidelity(ModelProto quantized, IReadOnlyList<Dictionary<string, InputTensor>> heldOut, List<List<(string, FloatTensor)>> reference) =>
+        OutputFidelity.Compare(heldOut, reference, Run(quantized, heldOut));
+
+    // Floors: measured minimum held-out cosine (see /work/notes/h-data.md and the README study) less a margin.
+    [Theory]
+    [InlineData("onnx-static", 0.99)]
+    [InlineData("torch-static", 0.99)]
+    [InlineData("fp16", 0.999)]
+    [InlineData("weights-int8", 0.995)]
+    public void ResNet18_EveryPreset_KeepsItsFeatures_OnHeldOutImages(string preset, double floor)
+    {
+        using var d = new ResNetData();
+        var o = QuantizationPresets.Get(preset);
+        var r = ModelQuantizer.Quantize(d.Model, "ResNet18.onnx", o, preset, o.Mode == QuantMode.Static ? d.Calibration : null, Cpu);
+        var f = HeldOutFidelity(r.Model, d.HeldOut, d.Reference);
+        Assert.True(f.Metrics["cosine"] >= floor, $"{preset}: {f}");
+        Assert.NotEmpty(r.QuantizedNodes);
+    }
+
+    [Fact]
+    public void ResNet18_AutoQuant_MeetsCosine099_OnHeldOutImages()
+    {
+        using var d = new ResNetData();
+        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "ResNet18.onnx").Take(4).ToList(), d.HeldOut, "held-out photos");
+        var sa = new SensitivityAnalysis(d.Model, "ResNet18.onnx", QuantizationPresets.Get("onnx-static"), split, Cpu);
+        var report = sa.Analyze();
+        var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
+        Assert.True(r.WithinBudget, string.Join("\n", r.Log));
+        Assert.True(r.HeldOutFidelity!.Metrics["cosine"] >= 0.99, string.Join("\n", r.Log));
+    }
+
+    [Theory]
+    [InlineData("onnx-dynamic", 0.90)]
+    [InlineData("torch-dynamic", 0.93)]
+    [InlineData("fp16", 0.999)]
+    [InlineData("weights-int8", 0.99)]
+    public void MiniLm_EveryPreset_KeepsSentenceEmbeddings_OnHeldOutSentences(string preset, double floor)
+    {
+        using var tmp = new TempDir();
+        var d = new MiniLmData(tmp);
+        var o = QuantizationPresets.Get(preset);
+        var r = ModelQuantizer.Quantize(d.Model, "model.onnx", o, preset, o.Mode == QuantMode.Static ? d.Calibration : null, Cpu);
+        var f = HeldOutFidelity(r.Model, d.HeldOut, d.Reference);
+        var hidden = f.Outputs.Single(x => x.Output == "last_hidden_state");
+        Assert.NotNull(hidden.PooledCosineMin);
+        Assert.True(hidden.PooledCosineMin >= floor, $"{preset}: {f}");
+        Assert.NotEmpty(r.QuantizedNodes);
+    }
+
+    [Fact(Skip = "open: onnx-static's quantized residual adds and LayerNorm arithmetic collapse MiniLM (held-out pooled cosine 0.21) and a search over compute layers cannot give that back; see README, 'Does int8 keep a trained network's accuracy?'")]
+    public void MiniLm_AutoQuant_MeetsCosine099_OnHeldOutSentences()
+    {
+        using var tmp = new TempDir();
+        var d = new MiniLmData(tmp);
+        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "model.onnx").Take(2).ToList(), d.HeldOut, "held-out sentences");
+        var sa = new SensitivityAnalysis(d.Model, "model.onnx", QuantizationPresets.Get("onnx-static"), split, Cpu);
+        var report = sa.Analyze();
+        var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
+        Assert.True(r.WithinBudget, string.Join("\n", r.Log));
+        Assert.True(r.HeldOutFidelity!.Metrics["cosine"] >= 0.985, string.Join("\n", r.Log));
+    }
+}
