@@ -1,4 +1,4 @@
-using FpQuant.Pipeline;
+using FpQuant.Geometry;
 
 namespace FpQuant.Tests.Geometry;
 

@@ -1,4 +1,5 @@
 using FpQuant.Geometry;
+using FpQuant.Geometry;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Geometry;
 

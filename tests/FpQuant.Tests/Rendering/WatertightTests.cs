@@ -1,3 +1,4 @@
+using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
