@@ -59,15 +59,20 @@ public static class Rasterizer
             if (cull && area > 0) continue;
             float invArea = 1f / area;
             // Edge functions as affine forms in (px, py), pre-divided by the signed area: both windings rasterize.
-            float e0x = (yb - yc) * invArea, e0y = (xc - xb) * invArea, e0c = (xb * yc - xc * yb) * invArea;
-            float e1x = (yc - ya) * invArea, e1y = (xa - xc) * invArea, e1c = (xc * ya - xa * yc) * invArea;
+            // They are taken about the box's first sample (x0, y0): about the image origin, the constant term is a
+            // difference of products hundreds of times the result, and float rounding of it opened cracks between
+            // small triangles far from the origin.
+            float oxa = xa - x0, oya = ya - y0, oxb = xb - x0, oyb = yb - y0, oxc = xc - x0, oyc = yc - y0;
+            float e0x = (yb - yc) * invArea, e0y = (xc - xb) * invArea, e0c = (oxb * oyc - oxc * oyb) * invArea;
+            float e1x = (yc - ya) * invArea, e1y = (xa - xc) * invArea, e1c = (oxc * oya - oxa * oyc) * invArea;
             for (int py = y0; py <= y1; py++)
             {
-                int row = py * w;
+                int row = py * w, dy = py - y0;
                 for (int px = x0; px <= x1; px++)
                 {
-                    float l0 = e0x * px + e0y * py + e0c;
-                    float l1 = e1x * px + e1y * py + e1c;
+                    int dx = px - x0;
+                    float l0 = e0x * dx + e0y * dy + e0c;
+                    float l1 = e1x * dx + e1y * dy + e1c;
                     float l2 = 1f - l0 - l1;
                     // A small tolerance closes cracks where float rounding puts a shared edge's pixel outside both triangles.
                     if (l0 < -EdgeEpsilon || l1 < -EdgeEpsilon || l2 < -EdgeEpsilon) continue;

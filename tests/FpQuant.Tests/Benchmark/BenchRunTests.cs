@@ -32,9 +32,19 @@ public class BenchRunTests
         Assert.True(broken.Failed);
         Assert.Contains("nope.onnx", broken.Error);
         Assert.Equal(2, fp32.WarmRuns.Count);
-        Assert.Equal(1.0, fp32.SpeedupNetwork!.Value, 12);
+        Assert.Equal(2, int8.WarmRuns.Count);
+        Assert.Equal("fp32", report.Reference);
+        // The speed-up is fp32's median network time over the variant's, from the runs the report recorded (the
+        // median of two runs is their mean).
+        double Median2(VariantResult v) => (v.WarmRuns[0].Refine + v.WarmRuns[0].Score + v.WarmRuns[1].Refine + v.WarmRuns[1].Score) / 2;
+        Assert.Equal(Median2(fp32) / Median2(int8), int8.SpeedupNetwork!.Value, 9);
         Assert.True(int8.SizeRatio < 0.5);
-        Assert.True(int8.Fidelity!.ScoreSqnrDb > 10);
+        // Fidelity that synthetic weights can show: the refiner's outputs (0.1-1.5, no common offset) through a
+        // real first frame. Finite: the int8 models really ran, not fp32's. ScoreSqnrDb is not asserted: the logits
+        // differ by a few thousandths on top of about -20, so it measures their offset and would pass a reversed
+        // ranking or a constant output (see PresetTests); ranking needs trained weights.
+        Assert.InRange(int8.Fidelity!.RefineSqnrDb, 15, 150);
+        Assert.InRange(int8.Fidelity.RotationDevMaxDeg, 1e-9, 5);
         Assert.InRange(fp32.ScoreShare, 0.01, 0.99);
         Assert.NotNull(fp32.Profile);
         Assert.True(fp32.Profile!.ByModule.GetValueOrDefault("conv blocks") > 0);

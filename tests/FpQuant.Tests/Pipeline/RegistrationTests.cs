@@ -4,6 +4,7 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
+using FpQuant.Tests.Geometry;
 using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Pipeline;
@@ -98,8 +99,9 @@ public class RegistrationTests
         Assert.Equal(6, r.Frame.Scores.Length);
         Assert.Equal(6 * 6 * 2, r.Frame.RefineOutputs.Length);
         Assert.Equal(Array.IndexOf(r.Frame.Scores, r.Frame.Scores.Max()), r.Frame.Best);
-        // Replaying the refiner's recorded outputs through the pose update reproduces every final pose: each batch
-        // appended its trans (n x 3) then its rot (n x 3), iteration after iteration.
+        // Replaying the refiner's recorded outputs through the spec's update (section 7, computed here with the series
+        // exponential, not with PoseUpdate) reproduces every final pose: each batch appended its trans (n x 3) then its
+        // rot (n x 3), iteration after iteration.
         var replay = PoseHypotheses.Generate(s.Guess.T, 6);
         var outputs = r.Frame.RefineOutputs;
         int k = 0;
@@ -111,7 +113,7 @@ public class RegistrationTests
                 {
                     var tr = new Vec3(outputs[k + 3 * i], outputs[k + 3 * i + 1], outputs[k + 3 * i + 2]);
                     var rot = new Vec3(outputs[k + 3 * count + 3 * i], outputs[k + 3 * count + 3 * i + 1], outputs[k + 3 * count + 3 * i + 2]);
-                    replay[startIdx + i] = PoseUpdate.Apply(replay[startIdx + i], tr, rot, s.Diameter);
+                    replay[startIdx + i] = SpecUpdate(replay[startIdx + i], tr, rot, s.Diameter);
                 }
                 k += 6 * count;
             }
@@ -119,16 +121,24 @@ public class RegistrationTests
         for (int i = 0; i < 6; i++)
         {
             var p = r.Frame.Poses[i];
-            Assert.Equal(replay[i], p);
+            So3Series.AssertClose(replay[i].R, p.R, 1e-12, $"hypothesis {i}");
+            Assert.True((replay[i].T - p.T).Norm < 1e-12, $"hypothesis {i}: t {p.T}, spec {replay[i].T}");
             Assert.True((p.T - start[i].T).Norm > 0 && Mat3.AngleDegrees(p.R, start[i].R) > 0, "refinement moved every hypothesis");
             // tanh bounds each rotation step to sqrt(3) x 20 degrees.
-            Assert.True(Mat3.AngleDegrees(p.R, start[i].R) <= 2 * Math.Sqrt(3) * PoseUpdate.RotNormalizer * 180 / Math.PI + 1e-6);
+            Assert.True(Mat3.AngleDegrees(p.R, start[i].R) <= 2 * Math.Sqrt(3) * 20 + 1e-6);
         }
         var t = r.Times;
         Assert.All(new[] { t.Setup, t.Render, t.Crop, t.Refine, t.Score }, x => Assert.True(x > 0, $"stage times {t}"));
         Assert.Equal(t.Setup + t.Render + t.Crop + t.Refine + t.PoseUpdate + t.Score + t.Select, t.Total, 12);
         // The chosen pose is reported for the original mesh: x_cam = R (x - centre) + t.
         Assert.Equal(r.BestCentred.T - r.BestCentred.R * s.MeshCenter, r.Best.T);
+    }
+
+    /// <summary>Spec section 7: dt = trans * diameter/2; dR = exp_so3(tanh(rot) * 0.3490658503988659)^T; t' = t + dt; R' = dR R.</summary>
+    private static Pose SpecUpdate(Pose p, Vec3 trans, Vec3 rot, double diameter)
+    {
+        var w = new Vec3(Math.Tanh(rot.X), Math.Tanh(rot.Y), Math.Tanh(rot.Z)) * 0.3490658503988659;
+        return new Pose(So3Series.Exp(w).T * p.R, p.T + trans * (diameter / 2));
     }
 
     [Fact]

@@ -15,6 +15,13 @@ namespace FpQuant.Tests.Quantization;
 /// bias, saturating kernels) lands below 10 dB on these outputs; a sound int8 pipeline of ~20 quantized layers keeps
 /// 25-45 dB here, so 15 dB separates the two with margin. fp16 keeps 10 mantissa bits (about 60 dB per op): floor
 /// 40 dB. Weight-only rounding leaves activations exact: floor 25 dB.
+/// These floors mean what they say for RefineNet's outputs. For ScoreNet they do not measure ranking: with
+/// synthetic weights its logits sit near -20 and differ between pairs by about 0.01, so the SQNR of the raw logits
+/// measures the common offset. A reversed ranking scores about 60 dB on the golden pairs and a constant about 66 dB
+/// (<see cref="ScoreSqnrFloor_CannotSeeRanking_OnSyntheticWeights"/>), and onnx-static's output on them is in fact
+/// constant (30 dB, through the floor). The score floor still catches an offset error (a wrong scale or a lost
+/// bias); what these weights allow on ranking is checked on the spread for fp16 only (<see cref="SpreadSqnr"/>).
+/// Rank fidelity of the int8 presets needs trained weights.
 /// </summary>
 [Collection(ModelsCollection.Name)]
 public class PresetTests
@@ -67,8 +74,41 @@ public class PresetTests
             for (int i = 0; i < got.Count; i++)
             {
                 double sqnr = QuantMath.Sqnr(expected[i].Value.Data, got[i].Value.Data);
-                Assert.True(sqnr >= Floor(preset), $"{preset} {kind} at {level}: {got[i].Name} SQNR {sqnr:F1} dB < {Floor(preset)} dB");
+                double spread = SpreadSqnr(expected[i].Value.Data, got[i].Value.Data);
+                string what = kind == NetworkKind.Score ? "SQNR of the logits' offset" : "SQNR";
+                Assert.True(sqnr >= Floor(preset), $"{preset} {kind} at {level}: {got[i].Name} {what} {sqnr:F1} dB < {Floor(preset)} dB (spread SQNR {spread:F1} dB)");
+                if (kind == NetworkKind.Score && preset == "fp16")
+                {
+                    // fp16 rounds logits near -20 to steps of 2^-6; against the golden pairs' spread (0.0095 rms) that
+                    // predicts about 6.5 dB (7.7 measured). A constant output gives 0 dB, a reversed ranking -6 dB.
+                    Assert.True(spread >= 3, $"fp16 Score at {level}: spread SQNR {spread:F1} dB < 3 dB: the ranking of the pairs is lost");
+                }
             }
+        }
+    }
+
+    /// <summary>SQNR of the logits about their mean: what ranking depends on, without the common offset.</summary>
+    public static double SpreadSqnr(float[] reference, float[] test)
+    {
+        float mr = reference.Average(), mt = test.Average();
+        return QuantMath.Sqnr(reference.Select(v => v - mr).ToArray(), test.Select(v => v - mt).ToArray());
+    }
+
+    [Fact]
+    public void ScoreSqnrFloor_CannotSeeRanking_OnSyntheticWeights()
+    {
+        // Why the score floor above is only an offset check: on the PyTorch golden logits of the seed-0 weights, a
+        // reversed ranking and a constant output both clear the 15 dB floor by far; the spread SQNR rejects both. If
+        // this stops holding (weights whose logits spread widely), the score floors can become ranking floors.
+        var logits = Golden.Load("score.score_logit").Data;
+        float mean = logits.Average();
+        var reversed = logits.Select(v => 2 * mean - v).ToArray();
+        var constant = logits.Select(_ => mean).ToArray();
+        Assert.True(logits.Max() - logits.Min() < 0.05 && Math.Abs(mean) > 10, $"logits {string.Join(", ", logits)}");
+        foreach (var (name, bad) in new[] { ("reversed", reversed), ("constant", constant) })
+        {
+            Assert.True(QuantMath.Sqnr(logits, bad) > 50, $"{name}: raw SQNR {QuantMath.Sqnr(logits, bad):F1} dB");
+            Assert.True(SpreadSqnr(logits, bad) <= 0.01, $"{name}: spread SQNR {SpreadSqnr(logits, bad):F1} dB");
         }
     }
 

@@ -100,7 +100,9 @@ public class RasterizerTests
         MeshShader.Shade(mesh, pose, k, target, rgb, xyz);
         var normalCam = r * new Vec3(0, 0, -1);
         double planeD = Vec3.Dot(normalCam, pose.T);
-        double gain = 0.8 + 0.5 * Math.Max(0, -normalCam.Z);
+        // By hand: the normal (0, 0, -1) turned 60 degrees about y is (-sin 60, 0, -cos 60); the light along the camera's
+        // +z gives diffuse = -n_z = cos 60 = 0.5, so the gain is 0.8 + 0.5 * 0.5 = 1.05.
+        const double gain = 1.05;
         int covered = 0;
         for (int o = 0; o < n; o++)
         {
@@ -117,8 +119,88 @@ public class RasterizerTests
             Assert.Equal(0f, rgb[n + o]); // the ramp has no green
         }
         Assert.True(covered > 3000, $"only {covered} pixels covered");
-        Assert.Equal(0.8 + 0.5 * Math.Cos(a), gain, 9); // the light term this test expects: cos 60 = 0.5
     }
+
+    /// <summary>A flat mesh at z = 1 seen by the camera fx = fy = 1, cx = cy = 0: a vertex (x, y) lands exactly on
+    /// screen point (x, y), so edges can be put at known sub-pixel positions.</summary>
+    private static TriMesh OnScreen(int[] triangles, params (float X, float Y)[] corners) =>
+        new(corners.SelectMany(c => new[] { c.X, c.Y, 0f }).ToArray(), triangles);
+
+    private static readonly CameraIntrinsics ScreenK = new(1, 1, 0, 0);
+    private static readonly Pose AtOne = new(Mat3.Identity, new Vec3(0, 0, 1));
+
+    [Fact]
+    public void QuadAtSubPixelPositions_CoversExactlyThePixelsWhoseSamplePointsLieInside()
+    {
+        // The rasterizer's documented convention: pixel (u, v) is sampled at the point (u, v). An edge at x = 3.3
+        // therefore first covers column 4; a half-pixel (or any) shift of the sampling grid moves some edge across a
+        // column. Fractions stay 0.05 px or more from the grid, away from rounding ties.
+        float[] fractions = { 0.05f, 0.3f, 0.55f, 0.8f, 0.95f };
+        var target = new RenderTarget(20, 16);
+        int cases = 0;
+        foreach (float fl in fractions)
+            foreach (float fr in fractions)
+            {
+                float ft = fractions[(cases + 1) % fractions.Length], fb = fractions[(cases + 3) % fractions.Length];
+                float x0 = 3 + fl, x1 = 12 + fr, y0 = 2 + ft, y1 = 9 + fb;
+                // Both diagonals and both windings must give the same coverage.
+                foreach (var tri in new[] { new[] { 0, 1, 2, 0, 2, 3 }, new[] { 0, 2, 1, 0, 3, 2 }, new[] { 1, 2, 3, 1, 3, 0 } })
+                {
+                    var quad = OnScreen(tri, (x0, y0), (x1, y0), (x1, y1), (x0, y1));
+                    Rasterizer.Rasterize(quad, AtOne, ScreenK, target);
+                    for (int v = 0; v < 16; v++)
+                        for (int u = 0; u < 20; u++)
+                        {
+                            bool inside = u >= x0 && u <= x1 && v >= y0 && v <= y1;
+                            Assert.True(inside == target.Triangle[v * 20 + u] >= 0,
+                                $"quad x [{x0}, {x1}] y [{y0}, {y1}]: pixel ({u}, {v}) should be {(inside ? "covered" : "background")}");
+                            if (inside) Assert.Equal(1f, target.Depth[v * 20 + u], 6);
+                        }
+                }
+                cases++;
+            }
+    }
+
+    [Fact]
+    public void TriangleWithSlantedEdges_CoversExactlyThePixelsWhoseSamplePointsLieInside()
+    {
+        // Slanted edges cross rows at every sub-pixel offset. The expected set is the point-in-triangle test in
+        // double precision; samples within 1e-3 px of an edge are left out (a tie either way is fine).
+        var triangles = new (float X, float Y)[][]
+        {
+            new[] { (2.3f, 1.7f), (27.6f, 4.2f), (9.9f, 21.4f) },
+            new[] { (30.2f, 0.4f), (1.15f, 12.85f), (22.45f, 23.6f) },
+            new[] { (0.5f, 0.5f), (31.5f, 23.45f), (15.25f, 22.9f) }, // a long sliver
+        };
+        var target = new RenderTarget(32, 24);
+        foreach (var c in triangles)
+        {
+            Rasterizer.Rasterize(OnScreen(new[] { 0, 1, 2 }, c), AtOne, ScreenK, target);
+            int checkedPixels = 0, inside = 0;
+            for (int v = 0; v < 24; v++)
+                for (int u = 0; u < 32; u++)
+                {
+                    double minSigned = double.MaxValue;
+                    double orient = Math.Sign(Cross(c[0], c[1], c[2].X, c[2].Y));
+                    for (int e = 0; e < 3; e++)
+                    {
+                        var a = c[e]; var b = c[(e + 1) % 3];
+                        double len = Math.Sqrt((b.X - a.X) * (double)(b.X - a.X) + (b.Y - a.Y) * (double)(b.Y - a.Y));
+                        minSigned = Math.Min(minSigned, orient * Cross(a, b, u, v) / len); // signed distance to the edge's line
+                    }
+                    if (Math.Abs(minSigned) < 1e-3) continue;
+                    checkedPixels++;
+                    bool expected = minSigned > 0;
+                    if (expected) inside++;
+                    Assert.True(expected == target.Triangle[v * 32 + u] >= 0,
+                        $"triangle {string.Join(" ", c)}: pixel ({u}, {v}) at {minSigned:F4} px from the nearest edge should be {(expected ? "covered" : "background")}");
+                }
+            Assert.True(checkedPixels > 32 * 24 - 5 && inside > 40, $"{checkedPixels} pixels checked, {inside} inside");
+        }
+    }
+
+    private static double Cross((float X, float Y) a, (float X, float Y) b, double px, double py) =>
+        ((double)b.X - a.X) * (py - a.Y) - ((double)b.Y - a.Y) * (px - a.X);
 
     [Fact]
     public void BackFaceCulling_GivesTheSameImage_OnAClosedMesh()
