@@ -75,7 +75,7 @@ public static class RegisterCommand
             var runtime = CommonOptions.Settings(p, provider, threads);
             sw.Restart();
             var (pathA, pathB, modelText) = BenchModelStore.ResolvePair(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
-                runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), 8, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
+                runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
             var (refine, score) = PairModel.OpenRefineAndScore(pathA, pathB, runtime);

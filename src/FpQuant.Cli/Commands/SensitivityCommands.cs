@@ -27,7 +27,7 @@ public static class SensitivityCommands
         new Option<string>("--model") { Description = "Any ONNX model (float, int64 or int32 inputs); FoundationPose's networks are recognised and get their own fidelity too" },
         new Option<string>("--net") { Description = "Instead of --model: refine or score (exported with --weights)" },
         CommonOptions.Weights(),
-        new Option<string>("--preset") { Description = "Static recipe whose layers are examined", DefaultValueFactory = _ => "onnx-static" },
+        new Option<string>("--preset") { Description = "Static or dynamic recipe whose layers are examined: a preset name (e.g. onnx-static, onnx-dynamic) or a preset .json file", DefaultValueFactory = _ => "onnx-static" },
         new Option<string>("--calibration") { Description = $"Calibration data: {CalibrationSpec.Help}. Without --evaluation its last quarter of batches is held out", DefaultValueFactory = _ => defaultCalibration },
         new Option<string>("--evaluation") { Description = "Held-out data the budget is checked on (same forms as --calibration); never used to calibrate or search" },
         new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => 8 },
@@ -59,8 +59,12 @@ public static class SensitivityCommands
     }
 
     /// <summary>The preset as the model's kind defines it: FoundationPose's module-path recipes for its networks.</summary>
-    private static QuantizationOptions Preset(ParseResult p, Shared c, Plan plan) =>
-        plan.Metric != null ? FoundationPosePresets.Get(p.GetValue(c.Preset)!) : QuantizationPresets.Get(p.GetValue(c.Preset)!);
+    private static QuantizationOptions Preset(ParseResult p, Shared c, Plan plan)
+    {
+        string preset = p.GetValue(c.Preset)!;
+        if (preset.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return QuantizationPresets.LoadFile(preset);
+        return plan.Metric != null ? FoundationPosePresets.Get(preset) : QuantizationPresets.Get(preset);
+    }
 
     private static SensitivityAnalysis Analyse(ParseResult p, Shared c, global::Onnx.ModelProto model, string source, Plan plan)
     {

@@ -17,7 +17,7 @@ public sealed class ImageCalibrationSource : CalibrationSource
     public ImageOptions Options { get; }
     public int BatchSize { get; }
 
-    public ImageCalibrationSource(string folder, int? count, ImageOptions options, int batchSize = 8)
+    public ImageCalibrationSource(string folder, int? count, ImageOptions options, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (count is <= 0) throw new FpQuantException($"images:{folder}: the image count must be positive, got {count}");
         if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");

@@ -18,7 +18,7 @@ public sealed class TextCalibrationSource : CalibrationSource
     public TextOptions Options { get; }
     public int BatchSize { get; }
 
-    public TextCalibrationSource(string file, int? count, TextOptions options, int batchSize = 8)
+    public TextCalibrationSource(string file, int? count, TextOptions options, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (count is <= 0) throw new FpQuantException($"text:{file}: the sentence count must be positive, got {count}");
         if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");

@@ -215,7 +215,7 @@ public sealed class EvalRunner
                     {
                         // Static presets calibrate on the crops a float first frame of the first instance visits.
                         if (store.Calibration is SyntheticCalibrationSource)
-                            store.Calibration = new SceneCalibrationSource(first, _s.CalibrationPairs, 8, _s.Registration.Crops,
+                            store.Calibration = new SceneCalibrationSource(first, _s.CalibrationPairs, CalibrationDefaults.BatchSize, _s.Registration.Crops,
                                 fRefine, Math.Max(1, _s.Registration.Iterations), _s.Runtime);
                         l.RefineModel = store.Quantized(fRefine, v).Path;
                         l.ScoreModel = store.Quantized(fScore, v).Path;

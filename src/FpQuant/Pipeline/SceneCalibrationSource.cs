@@ -28,7 +28,7 @@ public sealed class SceneCalibrationSource : CalibrationSource
 
     /// <param name="floatRefiner">The float RefineNet whose first frame supplies the poses, or null for jittered poses.</param>
     /// <param name="iterations">Refine iterations of that first frame.</param>
-    public SceneCalibrationSource(Scene scene, int pairs, int batchSize = 8, CropSettings? crops = null,
+    public SceneCalibrationSource(Scene scene, int pairs, int batchSize = CalibrationDefaults.BatchSize, CropSettings? crops = null,
         string? floatRefiner = null, int iterations = 1, RuntimeSettings? runtime = null)
     {
         if (pairs <= 0) throw new FpQuantException($"calibration pair count must be positive, got {pairs}");

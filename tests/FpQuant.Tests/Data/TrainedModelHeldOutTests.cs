@@ -118,16 +118,28 @@ public class TrainedModelHeldOutTests
         Assert.NotEmpty(r.QuantizedNodes);
     }
 
-    [Fact(Skip = "open: onnx-static's quantized residual adds and LayerNorm arithmetic collapse MiniLM (held-out pooled cosine 0.21) and a search over compute layers cannot give that back; see README, 'Does int8 keep a trained network's accuracy?'")]
-    public void MiniLm_AutoQuant_MeetsCosine099_OnHeldOutSentences()
+    /// <summary>
+    /// The transformer's mixed-precision answer: a search over per-channel dynamic int8 (onnx-static's quantized residual
+    /// adds and LayerNorm arithmetic collapse MiniLM, pooled cosine 0.21, which no search over compute layers gives
+    /// back). The budget must hold on sentences the search never saw, and the layers it keeps float must be few.
+    /// </summary>
+    [Fact]
+    public void MiniLm_AutoQuant_OnPerChannelDynamic_MeetsCosine099_OnHeldOutSentences()
     {
         using var tmp = new TempDir();
         var d = new MiniLmData(tmp);
         var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "model.onnx").Take(2).ToList(), d.HeldOut, "held-out sentences");
-        var sa = new SensitivityAnalysis(d.Model, "model.onnx", QuantizationPresets.Get("onnx-static"), split, Cpu);
+        var options = QuantizationPresets.Get("onnx-dynamic") with { PerChannel = true };
+        var sa = new SensitivityAnalysis(d.Model, "model.onnx", options, split, Cpu);
         var report = sa.Analyze();
+        Assert.Equal(37, report.Layers.Count); // every MatMul/Gemm with a constant weight; attention's own MatMuls are not layers
         var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
         Assert.True(r.WithinBudget, string.Join("\n", r.Log));
-        Assert.True(r.HeldOutFidelity!.Metrics["cosine"] >= 0.985, string.Join("\n", r.Log));
+        Assert.True(r.HeldOutWithinBudget == true, string.Join("\n", r.Log));
+        Assert.True(r.HeldOutFidelity!.Metrics["cosine"] >= 0.99, string.Join("\n", r.Log));
+        Assert.True(r.FloatLayers.Count <= 6, string.Join("\n", r.Log));
+        // Checked independently of the search's own bookkeeping: the recipe's model on the held-out sentences.
+        var f = HeldOutFidelity(sa.Build(r.Options), d.HeldOut, d.Reference);
+        Assert.True(f.Metrics["cosine"] >= 0.99, f.ToString());
     }
 }

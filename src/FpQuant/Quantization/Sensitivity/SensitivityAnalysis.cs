@@ -29,8 +29,8 @@ public sealed class SensitivityAnalysis
     public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, EvaluationData data, RuntimeSettings settings,
         IFidelityMetric? metric = null)
     {
-        if (options.Mode != QuantMode.Static)
-            throw new FpQuantException("sensitivity analysis works on static quantization: use a static preset or --mode static");
+        if (options.Mode is not (QuantMode.Static or QuantMode.Dynamic))
+            throw new FpQuantException($"sensitivity analysis works on static or dynamic quantization, not {options.Mode.ToString().ToLowerInvariant()}: use a static or dynamic preset");
         // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
         // folded into its Conv); fidelity is measured against the model as given.
         _original = model;
@@ -41,8 +41,11 @@ public sealed class SensitivityAnalysis
         _data = data;
         _settings = settings;
         Metric = metric;
-        // Calibrated once, for every tensor that any partial plan could quantize.
-        _ranges = Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings);
+        // Calibrated once, for every tensor that any partial plan could quantize; dynamic quantization measures its
+        // activations on every run and needs no ranges.
+        _ranges = _options.Mode == QuantMode.Static
+            ? Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings)
+            : new Dictionary<string, CalibrationRange>(StringComparer.Ordinal);
         _reference = Run(_original, data.Search, "the float model");
         _heldOutReference = Run(_original, data.HeldOut, "the float model");
     }
@@ -70,8 +73,13 @@ public sealed class SensitivityAnalysis
     public IReadOnlyList<Dictionary<string, InputTensor>> EvalBatches => _data.Search;
 
     /// <summary>Builds the model quantized with <paramref name="o"/>, reusing the ranges calibrated once.</summary>
-    public ModelProto Build(QuantizationOptions o) =>
-        StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o with { ReduceRange = _options.ReduceRange }), _ranges);
+    public ModelProto Build(QuantizationOptions o)
+    {
+        o = o with { ReduceRange = _options.ReduceRange };
+        return o.Mode == QuantMode.Dynamic
+            ? DynamicQuantizer.Quantize(_model, o)
+            : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges);
+    }
 
     private HashSet<string> AllPlannable(ModelProto model)
     {
@@ -109,10 +117,13 @@ public sealed class SensitivityAnalysis
     /// <summary>Layers that hold compute (Conv, MatMul, Gemm) among the nodes the options would quantize.</summary>
     public List<(string Layer, List<string> Nodes)> Layers()
     {
-        var plan = QuantizationPlan.Make(_model.Graph, _options);
+        // Dynamic quantization rewrites only the nodes its handlers accept (a constant weight): ask it which.
+        IEnumerable<string> quantized = _options.Mode == QuantMode.Dynamic
+            ? DynamicQuantizer.QuantizeWithNodes(_model, _options).QuantizedNodes
+            : QuantizationPlan.Make(_model.Graph, _options).QuantizedNodes.Keys;
         var byName = _model.Graph.Node.ToDictionary(n => n.Name);
-        return plan.QuantizedNodes.Keys.GroupBy(LayerOf)
-            .Where(g => g.Any(n => byName[n].OpType is "Conv" or "MatMul" or "Gemm"))
+        return quantized.GroupBy(LayerOf)
+            .Where(g => g.Any(n => OpTraits.IsWeightedCompute(byName[n].OpType)))
             .Select(g => (g.Key, g.ToList())).ToList();
     }
 
