@@ -23,4 +23,17 @@ public class ErrorTextTests
         Assert.True(e.Message.Length <= ErrorText.MaxLength + 40);
         Assert.StartsWith("file 'a b': kkk", e.Message);
     }
+
+    [Fact]
+    public void Quote_ShowsTheExactValue_OnOneShortLine()
+    {
+        Assert.Equal("OrderedDict ", ErrorText.Quote("OrderedDict "));
+        Assert.Equal("a\\nb\\tc\\u0001", ErrorText.Quote("a\nb\tc\u0001"));
+        Assert.Equal("\U0001F600", ErrorText.Quote("\U0001F600"));
+        var q = ErrorText.Quote(new string('n', 500), 80);
+        Assert.StartsWith(new string('n', 80) + "...", q);
+        Assert.EndsWith("(420 more characters)", q);
+        var e = new FpQuantException($"name '{ErrorText.Quote("x\ny ")}' refused");
+        Assert.Equal("name 'x\\ny ' refused", e.Message);
+    }
 }
