@@ -8,28 +8,8 @@ public static class SessionRun
 {
     /// <summary>Runs and hands each float output to <paramref name="sink"/> while its buffer is alive (no copy).</summary>
     public static void Run(InferenceSession session, IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string> outputs,
-        Action<int, string, ReadOnlySpan<float>, long[]> sink)
-    {
-        var names = inputs.Keys.ToArray();
-        var values = new OrtValue[names.Length];
-        try
-        {
-            for (int i = 0; i < names.Length; i++)
-                values[i] = OrtValue.CreateTensorValueFromMemory(inputs[names[i]].Data, inputs[names[i]].Shape.Select(d => (long)d).ToArray());
-            using var ro = new RunOptions();
-            using var results = session.Run(ro, names, values, outputs.ToArray());
-            for (int i = 0; i < outputs.Count; i++)
-            {
-                var info = results[i].GetTensorTypeAndShape();
-                if (info.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float) continue;
-                sink(i, outputs[i], results[i].GetTensorDataAsSpan<float>(), info.Shape);
-            }
-        }
-        finally
-        {
-            foreach (var v in values) v?.Dispose();
-        }
-    }
+        Action<int, string, ReadOnlySpan<float>, long[]> sink) =>
+        Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal), outputs, sink);
 
     /// <summary>Runs on named inputs of any supported element type (float32, int64, int32) and hands each float
     /// output to <paramref name="sink"/> while its buffer is alive (no copy).</summary>
