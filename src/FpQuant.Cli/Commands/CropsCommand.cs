@@ -12,7 +12,7 @@ public static class CropsCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Folder for the shards and manifest.json (new or empty)", Required = true };
-        var scene = new Option<string>("--scene") { Description = "demo, random (a new demo scene per sample) or a scene folder with true_pose.txt", DefaultValueFactory = _ => "demo" };
+        var scene = new Option<string>("--scene") { Description = "demo, random (a new demo scene per sample) a scene folder with true_pose.txt, or a BOP-format dataset (its first selected instance and its ground truth)", DefaultValueFactory = _ => "demo" };
         var count = new Option<long>("--count") { Description = "Refine pairs / score groups to write (each, for --kind both); 0 streams until Ctrl-C", DefaultValueFactory = _ => 1024 };
         var shardSize = new Option<int>("--shard-size") { Description = "Samples per shard (pairs for refine, groups for score); default about 256 pairs' worth" };
         var kind = new Option<string>("--kind") { Description = "refine, score or both", DefaultValueFactory = _ => "refine" };

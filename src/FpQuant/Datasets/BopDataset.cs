@@ -235,6 +235,15 @@ public sealed class BopDataset
     }
 
     /// <summary>The instance's frame: RGB, depth in metres, its visible mask, the camera.</summary>
+    /// <summary>An instance as the pipeline's scene: its frame, visible mask, model in metres and true pose.</summary>
+    public Scene SceneOf(BopInstance inst)
+    {
+        var frame = LoadFrame(inst);
+        var gt = inst.Gt.PoseMm;
+        return Scene.Create(frame, MeshMetres(inst.ObjId), $"{Name} {inst}", new Pose(gt.R, gt.T / 1000),
+            $"visible mask '{inst.MaskVisibPath}'", $"depth '{inst.DepthPath}'");
+    }
+
     public RgbdFrame LoadFrame(BopInstance inst)
     {
         var (rgb, w, h) = BopImages.ReadRgb(inst.RgbPath);

@@ -79,7 +79,7 @@ public sealed class EvalRunner
         try
         {
             // The first instance is read before any model is prepared, so a broken dataset fails in seconds.
-            Scene? firstScene = pending.Count > 0 ? LoadScene(dataset, instances[0]) : null;
+            Scene? firstScene = pending.Count > 0 ? dataset.SceneOf(instances[0]) : null;
             if (pending.Count > 0) Prepare(pending, firstScene!, cancel);
             int step = 0;
             using var results = new StreamWriter(new FileStream(Path.Combine(_s.OutDir, ResultsFile), FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
@@ -89,7 +89,7 @@ public sealed class EvalRunner
                 var todo = pending.Where(l => !l.Summary.Failed && !done.Contains((l.Spec.Name, inst.Key))).ToList();
                 if (todo.Count == 0) continue;
                 cancel.ThrowIfCancellationRequested();
-                var scene = k == 0 && firstScene != null ? firstScene : LoadScene(dataset, inst);
+                var scene = k == 0 && firstScene != null ? firstScene : dataset.SceneOf(inst);
                 var estimates = new List<(Live Variant, RegistrationResult Result)>();
                 foreach (var l in todo)
                 {
@@ -227,14 +227,6 @@ public sealed class EvalRunner
             });
             if (l.Summary.Failed) l.Dispose();
         }
-    }
-
-    private static Scene LoadScene(BopDataset dataset, BopInstance inst)
-    {
-        var frame = dataset.LoadFrame(inst);
-        var gt = inst.Gt.PoseMm;
-        return Scene.Create(frame, dataset.MeshMetres(inst.ObjId), $"{dataset.Name} {inst}", new Pose(gt.R, gt.T / 1000),
-            $"visible mask '{inst.MaskVisibPath}'", $"depth '{inst.DepthPath}'");
     }
 
     private static void Guarded(EvalVariantSummary v, Action a)

@@ -1,3 +1,4 @@
+using FpQuant.Datasets;
 using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
@@ -47,10 +48,19 @@ public sealed class CropScenes
             var mesh = bottle.Translated(center);
             return new CropScenes(spec, "random demo scenes (a new one per sample)", mesh, center, mesh.Diameter(), DemoScene.K, DemoScene.Width, DemoScene.Height, null, default, seed);
         }
-        var scene = Scene.Open(spec);
+        // A BOP-format dataset: its first selected instance (test targets, visible fraction >= 0.1) with its ground truth.
+        var scene = File.Exists(Path.Combine(spec, "models", BopDataset.ModelsInfoFile)) ? FirstBopInstance(spec) : Scene.Open(spec);
         if (scene.TruePose is not Pose truth)
             throw new FpQuantException($"scene folder '{spec}' has no {PoseFile.TruePoseFile}; crops need the object's true pose (4x4 object-in-camera for the mesh file, metres, row by row)");
         return new CropScenes(spec, scene.Description, scene.Mesh, scene.MeshCenter, scene.Diameter, scene.Frame.K, scene.Frame.Width, scene.Frame.Height, scene, scene.FromMeshFrame(truth), seed);
+    }
+
+    private static Scene FirstBopInstance(string root)
+    {
+        var dataset = BopDataset.Open(root);
+        var instances = dataset.SelectInstances(new InstanceSelection { MaxInstances = 1 });
+        if (instances.Count == 0) throw new FpQuantException($"BOP dataset '{root}' has no instance with a visible fraction of at least 0.1 to take crops of");
+        return dataset.SceneOf(instances[0]);
     }
 
     /// <summary>The random scene of refine pair or score group <paramref name="index"/> (null for a fixed scene).</summary>

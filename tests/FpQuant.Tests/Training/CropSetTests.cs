@@ -68,6 +68,30 @@ public class CropSetTests
         Assert.InRange(largest, 5, RefineTarget.NeverReachableDegrees);
     }
 
+    /// <summary>A BOP-format dataset as the scene: its first selected instance, with the dataset's ground truth.</summary>
+    [Fact]
+    public void BopDataset_GivesItsFirstInstance_AndItsGroundTruth()
+    {
+        using var t = new TempDir();
+        string ds = t.File("ds");
+        FpQuant.Datasets.SyntheticBopDataset.Write(ds, 1, 3);
+        var dataset = FpQuant.Datasets.BopDataset.Open(ds);
+        var inst = dataset.SelectInstances(new FpQuant.Datasets.InstanceSelection { MaxInstances = 1 })[0];
+        var scene = dataset.SceneOf(inst);
+        string outDir = t.File("crops");
+        var s = Write(outDir, new CropSetOptions { Scene = ds, Count = 4, ShardSize = 4, Seed = 1, Threads = 2 });
+        Assert.Equal(4L, s.RefinePairs);
+        // Every pair's truth is the dataset's pose of that instance, in the centred mesh frame the pipeline uses.
+        var expected = PoseFile.Rows(scene.FromMeshFrame(scene.TruePose!.Value)).SelectMany(r => r).ToArray();
+        var truth = ReadPoses(Path.Combine(outDir, "refine-00000.true.npy"));
+        for (int i = 0; i < 4; i++)
+        {
+            var rows = PoseFile.Rows(PoseAt(truth, i)).SelectMany(r => r).ToArray();
+            for (int k = 0; k < 16; k++) Assert.True(Math.Abs(rows[k] - expected[k]) < 1e-9, $"pair {i} element {k}: {rows[k]} vs {expected[k]}");
+        }
+        Assert.Equal(scene.Diameter, Diameter(outDir), 6);
+    }
+
     [Fact]
     public void Shards_LoadWithTheNpyReader_InTheLayoutTheManifestGives()
     {
