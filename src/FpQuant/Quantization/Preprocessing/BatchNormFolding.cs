@@ -63,14 +63,7 @@ public static class BatchNormFolding
         var nodes = g.Node.Where(n => !removed.Contains(n)).ToList();
         g.Node.Clear();
         g.Node.AddRange(nodes);
-        var read = nodes.SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
-        var keep = g.Initializer.Where(i => read.Contains(i.Name)).ToList();
-        var dropped = g.Initializer.Select(i => i.Name).Except(keep.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
-        g.Initializer.Clear();
-        g.Initializer.AddRange(keep);
-        var inputs = g.Input.Where(i => !dropped.Contains(i.Name)).ToList();
-        g.Input.Clear();
-        g.Input.AddRange(inputs);
+        UnreadInitializers.Drop(g);
         g.ValueInfo.Clear();
         notes.Add($"folded {pairs.Count} BatchNormalization node(s) into the Conv before them");
         return m;

@@ -54,14 +54,7 @@ public static class ConstantFolding
         mg.Node.AddRange(keep);
         foreach (var name in frontier) mg.Initializer.Add(values[name]);
         // Initializers only the folded nodes read are gone with them.
-        var read = mg.Node.SelectMany(n => n.Input).Concat(mg.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
-        var inits = mg.Initializer.Where(i => read.Contains(i.Name)).ToList();
-        var removed = mg.Initializer.Select(i => i.Name).Except(inits.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
-        mg.Initializer.Clear();
-        mg.Initializer.AddRange(inits);
-        var inputs = mg.Input.Where(i => !removed.Contains(i.Name)).ToList();
-        mg.Input.Clear();
-        mg.Input.AddRange(inputs);
+        UnreadInitializers.Drop(mg);
         notes.Add($"folded {folded.Count} constant node(s) into {frontier.Count} initializer(s)");
         return m;
     }
