@@ -86,6 +86,14 @@ public sealed class ModelRunner : IDisposable
                 throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
     }
 
+    /// <summary>Pinned input buffers for up to <paramref name="capacity"/> items of the given per-item shapes,
+    /// bound to this session (see <see cref="BoundRun"/>); dispose it before the runner.</summary>
+    public BoundRun Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity, IReadOnlyList<string>? outputs = null)
+    {
+        CheckNames(inputs.Select(i => i.Name));
+        return new BoundRun(_session, ModelPath, inputs, outputs ?? OutputNames, capacity);
+    }
+
     public string? EndProfiling() => _session.EndProfiling();
 
     public void Dispose() => _session.Dispose();
