@@ -9,21 +9,23 @@ public sealed record BatchPlan(int RefineBatch, int ScoreChunk, long BudgetBytes
 /// <summary>
 /// Chooses the refine batch and the score chunk from a memory budget for the whole process (<c>--max-memory</c>).
 /// The estimate: the process itself and the scene, the models' weights as ONNX Runtime holds them, then per pair the
-/// activations of one network pass and the two pooled crop buffers. Sessions share one memory arena
-/// (<see cref="Runtime.RuntimeSettings.Arena"/>), so the refine batch and the score chunk each get what is left;
-/// they are not added. The per-pair figures were measured (fp32 and int8 variants, the larger kept) with
-/// <c>fpquant register --demo</c> on a 2-core AVX-512 VNNI machine, ONNX Runtime 1.31.
+/// activations of one network pass and its pooled crop buffers. Each session's arena is handed back after every run
+/// (<see cref="Runtime.MemoryArena.Shrinking"/>), so the refine batch and the score chunk each get what is left;
+/// they are not added. Measured with <c>fpquant register --demo --hypotheses 32 --iterations 1 --max-memory 0</c> at
+/// batches of 4, 16 and 32 (fp32, 2-core AVX-512 VNNI machine, ONNX Runtime 1.31): 443, 604 and 765 MB added by the
+/// sessions and the frame, i.e. about 330 MB (2.5 x the 132 MB of model files) plus 10-13.5 MB per pair; the
+/// figures below keep a margin for the quantized variants and the managed heap.
 /// </summary>
 public static class MemoryBudget
 {
-    /// <summary>The .NET process with ONNX Runtime loaded, the demo scene and the mesh, before any session.</summary>
-    public const long ProcessBytes = 160L << 20;
+    /// <summary>The .NET process with ONNX Runtime loaded and the demo scene, before any session (measured 77 MB).</summary>
+    public const long ProcessBytes = 96L << 20;
     /// <summary>Resident bytes per byte of model file: the weights, and the packed copies the kernels make of them.</summary>
-    public const double WeightsPerModelByte = 2.0;
+    public const double WeightsPerModelByte = 3.0;
     /// <summary>Arena bytes per pair of a RefineNet pass (encoders of both crops, the transformer layers).</summary>
-    public const long RefineBytesPerPair = 14L << 20;
+    public const long RefineBytesPerPair = 15L << 20;
     /// <summary>Arena bytes per pair of ScoreNet's per-pair part (encoders, attention over the tokens).</summary>
-    public const long ScoreBytesPerPair = 14L << 20;
+    public const long ScoreBytesPerPair = 15L << 20;
     /// <summary>The pooled rendered and observed crops of one pair.</summary>
     public const long CropBytesPerPair = 2L * Networks.CropLayout.PairFloats * sizeof(float);
 

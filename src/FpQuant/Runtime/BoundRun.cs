@@ -16,6 +16,7 @@ public sealed class BoundRun : IDisposable
 
     private readonly InferenceSession _session;
     private readonly string _description;
+    private readonly RuntimeSettings _settings;
     private readonly string[] _names;
     private readonly int[][] _itemShapes;
     private readonly long[] _itemLengths;
@@ -26,12 +27,13 @@ public sealed class BoundRun : IDisposable
     public int Capacity { get; }
     public IReadOnlyList<string> InputNames => _names;
 
-    internal BoundRun(InferenceSession session, string description, IReadOnlyList<(string Name, int[] ItemShape)> inputs,
+    internal BoundRun(InferenceSession session, RuntimeSettings settings, string description, IReadOnlyList<(string Name, int[] ItemShape)> inputs,
         IReadOnlyList<string> outputs, int capacity)
     {
         if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be positive");
         _session = session;
         _description = description;
+        _settings = settings;
         Capacity = capacity;
         _names = inputs.Select(i => i.Name).ToArray();
         _itemShapes = inputs.Select(i => i.ItemShape).ToArray();
@@ -59,7 +61,7 @@ public sealed class BoundRun : IDisposable
         var binding = BindingFor(count);
         try
         {
-            using var ro = new RunOptions();
+            using var ro = _settings.CreateRunOptions();
             _session.RunWithBinding(ro, binding);
             using var results = binding.GetOutputValues();
             for (int i = 0; i < results.Count; i++)

@@ -8,6 +8,7 @@ namespace FpQuant.Runtime;
 public sealed class ModelRunner : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly RuntimeSettings _settings;
     public string ModelPath { get; }
     public TimeSpan CreationTime { get; }
     public IReadOnlyList<string> InputNames { get; }
@@ -18,6 +19,7 @@ public sealed class ModelRunner : IDisposable
         if (!File.Exists(modelPath))
             throw new FpQuantException($"model file '{modelPath}' does not exist");
         ModelPath = modelPath;
+        _settings = settings;
         using var options = settings.CreateSessionOptions();
         var sw = Stopwatch.StartNew();
         try
@@ -38,6 +40,7 @@ public sealed class ModelRunner : IDisposable
     public ModelRunner(byte[] model, string description, RuntimeSettings settings)
     {
         ModelPath = description;
+        _settings = settings;
         var sw = Stopwatch.StartNew();
         _session = SessionFactory.FromBytes(model, settings, description);
         CreationTime = sw.Elapsed;
@@ -53,7 +56,8 @@ public sealed class ModelRunner : IDisposable
         CheckNames(inputs.Keys);
         try
         {
-            return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
+            using var ro = _settings.CreateRunOptions();
+            return SessionRun.Run(_session, inputs, outputs ?? OutputNames, ro);
         }
         catch (OnnxRuntimeException e)
         {
@@ -67,7 +71,8 @@ public sealed class ModelRunner : IDisposable
         CheckNames(inputs.Keys);
         try
         {
-            return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
+            using var ro = _settings.CreateRunOptions();
+            return SessionRun.Run(_session, inputs, outputs ?? OutputNames, ro);
         }
         catch (OnnxRuntimeException e)
         {
@@ -91,7 +96,7 @@ public sealed class ModelRunner : IDisposable
     public BoundRun Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity, IReadOnlyList<string>? outputs = null)
     {
         CheckNames(inputs.Select(i => i.Name));
-        return new BoundRun(_session, ModelPath, inputs, outputs ?? OutputNames, capacity);
+        return new BoundRun(_session, _settings, ModelPath, inputs, outputs ?? OutputNames, capacity);
     }
 
     public string? EndProfiling() => _session.EndProfiling();

@@ -16,7 +16,7 @@ public sealed record RuntimeSettings
     /// <summary>Folder for TensorRT's engine and timing caches, or null.</summary>
     public string? TensorRtCacheDir { get; init; }
     /// <summary>How CPU memory for activations is kept between runs (see <see cref="MemoryArena"/>).</summary>
-    public MemoryArena Arena { get; init; } = MemoryArena.Shared;
+    public MemoryArena Arena { get; init; } = MemoryArena.Shrinking;
     /// <summary>File prefix for ONNX Runtime's profiler, or null for no profiling.</summary>
     public string? ProfilePrefix { get; init; }
 
@@ -41,6 +41,9 @@ public sealed record RuntimeSettings
         }
         return opts;
     }
+
+    /// <summary>Options for one run under these settings (the arena's shrinking is asked for per run).</summary>
+    public RunOptions CreateRunOptions() => SharedArena.RunOptionsFor(Arena);
 
     public SessionOptions CreateSessionOptions()
     {
