@@ -28,9 +28,12 @@ public static class BenchCommand
         var noStartupCache = new Option<bool>("--no-startup-cache") { Description = "Skip measuring start-up from ONNX Runtime's saved optimized graph" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops (with --scene synthetic)", DefaultValueFactory = _ => 0 };
         var scene = new Option<string>("--scene") { Description = "Crops from: demo (the built-in RGB-D scene, rendered and cropped), a scene folder (rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj), or synthetic (generated crops, no rendering)", DefaultValueFactory = _ => "demo" };
+        var maxMemory = CommonOptions.MaxMemory();
+        var scoreChunk = CommonOptions.ScoreChunk();
+        var arena = CommonOptions.Arena();
         var cmd = new Command("bench", "Benchmark FoundationPose's first frame for fp32 and every quantized variant, side by side")
         {
-            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed, scene,
+            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed, scene, maxMemory, scoreChunk, arena,
         };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
@@ -38,12 +41,16 @@ public static class BenchCommand
                 p.GetResult(userVariant) != null ? p.GetValue(userVariant) : null);
             var settings = new BenchSettings
             {
-                Frame = new FirstFrameSettings { Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch) },
+                Frame = new FirstFrameSettings
+                {
+                    Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
+                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                },
                 Variants = specs,
                 Repeats = p.GetValue(repeats),
                 Warmup = p.GetValue(warmup),
                 Weights = p.GetValue(weights)!,
-                Runtime = CommonOptions.Settings(p, provider, threads),
+                Runtime = CommonOptions.Settings(p, provider, threads) with { Arena = CommonOptions.ParseArena(p.GetValue(arena)!) },
                 Profile = p.GetValue(profile),
                 CalibrationPairs = p.GetValue(calib),
                 CacheDir = p.GetValue(cache)!,
@@ -107,6 +114,7 @@ public static class BenchCommand
         foreach (var row in ReportWriter.TableRows(r)) t.AddRow(row.Select(Markup.Escape).ToArray());
         t.Caption($"{r.Hypotheses} hypotheses, {r.Iterations} iteration(s); medians of {r.Repeats}; ratios vs {r.Reference}");
         AnsiConsole.Write(t);
+        Console.WriteLine(ReportWriter.MemoryLine(r));
         var truth = ReportWriter.TruthRows(r).ToList();
         if (truth.Count == 0) return;
         var tt = new Table().Border(TableBorder.Rounded);
