@@ -83,6 +83,8 @@ public static class RegisterCommand
                 runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
+            // Quantizing a preset on the fly leaves scratch behind; the sessions start from a trimmed process.
+            ProcessMemory.Trim();
             long beforeSessions = memory.Current();
             using var models = FirstFrameModels.OpenEitherOrder(pathA, pathB, runtime, chunkedScore: settings.MaxMemoryBytes > 0 || settings.ScoreChunk > 0);
             double sessionSeconds = sw.Elapsed.TotalSeconds;

@@ -226,8 +226,7 @@ public sealed class BenchRunner
     private void Turn(Live l, WorkingSetSampler sampler, BenchReport report, string what, Action body)
     {
         var r = l.Result;
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        ProcessMemory.Trim();
         long baseline = sampler.Current();
         sampler.ResetPeak();
         double start = sampler.Seconds;
