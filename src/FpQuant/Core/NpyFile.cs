@@ -69,8 +69,7 @@ public static class NpyFile
         if (n != elements)
             throw new ArgumentException($"shape [{string.Join(",", shape)}] needs {n} elements, got {elements}");
         byte[] header = NpyHeader.Format(type, shape);
-        // Written from the caller's memory, not a copy: a crop shard is hundreds of MB, and a copy per file made a
-        // streaming writer's working set creep up shard after shard.
+        // Written from the caller's memory, not a copy: a crop shard is hundreds of MB, and a copy per file held it twice.
         unsafe
         {
             fixed (byte* pinned = bytes)
