@@ -105,7 +105,12 @@ public sealed class EvalRunner
                         estimates.Add((l, r, memory.Peak()));
                         frameSeconds.Add(r.Times.Total);
                     });
-                    if (l.Summary.Failed || freeAfterEach) l.Dispose();
+                    if (l.Summary.Failed || freeAfterEach)
+                    {
+                        l.Dispose();
+                        // Sessions made and freed frame after frame would otherwise leave the C heap a little larger each time.
+                        ProcessMemory.Trim();
+                    }
                     step++;
                 }
                 // Scoring: every metric for every variant's estimate of this instance, timed together.
