@@ -26,6 +26,14 @@ public static class ModelQuantizer
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         IReadOnlyDictionary<string, QuantParams> parameters = new Dictionary<string, QuantParams>();
         List<string> nodes;
+        if (options.Modes.Count > 0)
+        {
+            var mixed = Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
+            mixed.Model.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? "mixed" });
+            return new QuantizationResult(mixed.Model, options, preset, calibration?.Description, mixed.Ranges, mixed.Params,
+                mixed.NodeModes.Where(kv => kv.Value != Mixed.NodeMode.Float).Select(kv => kv.Key).ToList(), sw.Elapsed)
+                { Warnings = warnings, NodeModes = mixed.NodeModes };
+        }
         switch (options.Mode)
         {
             case QuantMode.Static:
@@ -60,6 +68,7 @@ public static class ModelQuantizer
             options = r.Options,
             calibration = r.CalibrationDescription,
             quantizedNodes = r.QuantizedNodes,
+            nodeModes = r.NodeModes?.ToDictionary(kv => kv.Key, kv => Mixed.ModeRule.Name(kv.Value)),
             tensors = r.Params.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new
             {
                 name = kv.Key,

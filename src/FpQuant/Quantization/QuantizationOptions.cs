@@ -39,6 +39,10 @@ public sealed record QuantizationOptions
     /// <summary>Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.</summary>
     public double? MovingAverage { get; init; }
 
+    /// <summary>Mixed modes: per node, the mode of the first rule that selects it (float when none does); when
+    /// non-empty, these decide every node's mode and <see cref="Mode"/> and <see cref="OpTypes"/> do not.</summary>
+    public IReadOnlyList<Mixed.ModeRule> Modes { get => _modes; init => _modes = value == null ? null! : Array.AsReadOnly(value.ToArray()); }
+
     /// <summary>FP16: ops kept in float32.</summary>
     public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
     public bool Fp16KeepIoTypes { get; init; } = true;
@@ -48,6 +52,7 @@ public sealed record QuantizationOptions
     private IReadOnlyList<string> _include = Empty;
     private IReadOnlyList<string> _exclude = Empty;
     private IReadOnlyList<string> _fp16Block = Empty;
+    private IReadOnlyList<Mixed.ModeRule> _modes = Array.Empty<Mixed.ModeRule>();
     private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());
     private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty : Array.AsReadOnly(values.ToArray());
 
@@ -68,7 +73,7 @@ public sealed record QuantizationOptions
     /// already prevent it.</summary>
     public QuantizationOptions WithResolvedReduceRange(Runtime.ExecutionProviderKind provider) => this with
     {
-        ReduceRange = ReduceRange ?? (Mode is QuantMode.Static or QuantMode.Dynamic && WeightType == QuantType.S8
+        ReduceRange = ReduceRange ?? ((Mode is QuantMode.Static or QuantMode.Dynamic || Modes.Any(r => r.Mode is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic)) && WeightType == QuantType.S8
             && !ReduceRangeActivations && Runtime.CpuFeatures.NeedsReducedRangeWeights(provider)),
     };
 
@@ -80,7 +85,9 @@ public sealed record QuantizationOptions
         if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
             throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
         if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
-        if (Mode == QuantMode.Dynamic && ActivationType != QuantType.U8)
+        if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
+        Mixed.MixedQuantizer.Validate(Modes);
+        if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)
             throw new FpQuantException("dynamic quantization uses DynamicQuantizeLinear, which produces u8 activations: use --activation-type u8");
     }
 

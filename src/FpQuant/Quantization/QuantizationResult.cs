@@ -17,4 +17,7 @@ public sealed record QuantizationResult(
     /// <summary>What the user should know but that did not stop the quantization: pre-processing done, globs that
     /// matched no node.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
+    /// <summary>Mixed-mode recipes: the mode every node of the (prepared) source graph got; null otherwise.</summary>
+    public IReadOnlyDictionary<string, Mixed.NodeMode>? NodeModes { get; init; }
 }
