@@ -43,6 +43,9 @@ public sealed record QuantizationOptions
     /// non-empty, these decide every node's mode and <see cref="Mode"/> and <see cref="OpTypes"/> do not.</summary>
     public IReadOnlyList<Mixed.ModeRule> Modes { get => _modes; init => _modes = value == null ? null! : Array.AsReadOnly(value.ToArray()); }
 
+    /// <summary>Outlier smoothing before quantization (SmoothQuant's alpha, 0..1), or null for none.</summary>
+    public double? SmoothingAlpha { get; init; }
+
     /// <summary>FP16: ops kept in float32.</summary>
     public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
     public bool Fp16KeepIoTypes { get; init; } = true;
@@ -85,6 +88,7 @@ public sealed record QuantizationOptions
         if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
             throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
         if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
+        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"--smooth alpha must be in [0, 1], got {sa}");
         if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
         Mixed.MixedQuantizer.Validate(Modes);
         if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)

@@ -20,4 +20,7 @@ public sealed record QuantizationResult(
 
     /// <summary>Mixed-mode recipes: the mode every node of the (prepared) source graph got; null otherwise.</summary>
     public IReadOnlyDictionary<string, Mixed.NodeMode>? NodeModes { get; init; }
+
+    /// <summary>The activations outlier smoothing rescaled before quantization (empty without --smooth).</summary>
+    public IReadOnlyList<Smoothing.SmoothedTensor> Smoothed { get; init; } = Array.Empty<Smoothing.SmoothedTensor>();
 }

@@ -34,10 +34,11 @@ public sealed class SensitivityAnalysis
         // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
         // folded into its Conv); fidelity is measured against the model as given.
         _original = model;
-        _model = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
+        _options = options.WithResolvedReduceRange(settings.Provider);
+        // Outlier smoothing (when the recipe asks for it) is part of the model every variant is built from.
+        _model = Smoothing.SmoothingPass.Apply(Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model, source, _options, data.Calibration, settings).Model;
         model = _model;
         _source = source;
-        _options = options.WithResolvedReduceRange(settings.Provider);
         _data = data;
         _settings = settings;
         Metric = metric;
