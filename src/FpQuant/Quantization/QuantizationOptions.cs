@@ -68,6 +68,11 @@ public sealed record QuantizationOptions
         _ => Empty,
     };
 
+    /// <summary>Whether quantizing with these options reads calibration data: static nodes need ranges, smoothing
+    /// needs activation channels.</summary>
+    [JsonIgnore]
+    public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0 || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
+
     [JsonIgnore]
     public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
 
