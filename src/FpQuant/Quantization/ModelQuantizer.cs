@@ -22,7 +22,7 @@ public static class ModelQuantizer
         var warnings = new List<string>(prepared.Notes);
         warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
         model = prepared.Model;
-        var smoothing = Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
+        (var smoothing, options) = Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
         model = smoothing.Model;
         ModelProto output;
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();

@@ -25,13 +25,37 @@ public class DataCliTests
         WriteX(tmp.File("calib"), 48, 1);
         WriteX(tmp.File("eval"), 16, 2);
         var r = CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--preset", "onnx-static", "--calibration", $"npy:{tmp.File("calib")}",
-            "--evaluation", $"npy:{tmp.File("eval")}", "--calibration-batch", "16", "--budget", "sqnr=25,cosine=0.99", "--threads", "1", "--out", tmp.File("q.onnx"));
-        Assert.True(r.Code == 0, r.Err);
+            "--evaluation", $"npy:{tmp.File("eval")}", "--calibration-batch", "16", "--budget", "sqnr=25,cosine=0.99", "--threads", "1", "--best-effort",
+            "--out", tmp.File("q.onnx"));
+        // A 16-wide toy gains nothing from int8, so whether it beats float is the measurement's call: 0 when it does,
+        // 3 (with the model written, as --best-effort asks) when it does not.
+        Assert.True(r.Code is 0 or 3, r.Err);
         Assert.True(File.Exists(tmp.File("q.onnx")));
         Assert.True(File.Exists(tmp.File("q.preset.json")));
-        Assert.Contains("held-out (16 samples)", r.Out);
+        Assert.Contains("held-out (16 samples", r.Out);
         Assert.Contains("float layers: layer1", r.Out);
         Assert.Contains("search group met; held-out met", r.Out);
+        Assert.True(File.Exists(tmp.File("q.sensitivity/sensitivity.md")), "the layer search's sensitivity report");
+    }
+
+    [Fact]
+    public void AutoQuant_WhereInt8CannotHelp_ExitsThree_WritesNoModel()
+    {
+        using var tmp = new TempDir();
+        OnnxModelFile.Save(FpQuant.Tests.Quantization.AutoQuantTests.Cancelling(), tmp.File("m.onnx"));
+        Directory.CreateDirectory(tmp.File("calib"));
+        var x = TinyModels.Random(5, 2f, 48, 32);
+        NpyFile.Write(tmp.File("calib/X.npy"), x.Data, new long[] { 48, 32 });
+        var r = CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--calibration", $"npy:{tmp.File("calib")}", "--calibration-batch", "16",
+            "--budget", "cosine=0.99", "--threads", "1", "--latency-rounds", "2", "--out", tmp.File("q.onnx"));
+        Assert.Equal(3, r.Code);
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("[autoquant", StringComparison.Ordinal)).ToList();
+        Assert.Single(lines);
+        Assert.Contains("no recipe is within the budget cosine=0.99 and faster than float", lines[0]);
+        Assert.Contains("[autoquant model] trial 1/", r.Err);
+        Assert.False(File.Exists(tmp.File("q.onnx")));
+        Assert.False(File.Exists(tmp.File("q.json")));
+        Assert.False(File.Exists(tmp.File("q.preset.json")));
     }
 
     [Fact]

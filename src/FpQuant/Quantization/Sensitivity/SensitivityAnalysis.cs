@@ -34,9 +34,11 @@ public sealed class SensitivityAnalysis
         // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
         // folded into its Conv); fidelity is measured against the model as given.
         _original = model;
-        _options = options.WithResolvedReduceRange(settings.Provider);
         // Outlier smoothing (when the recipe asks for it) is part of the model every variant is built from.
-        _model = Smoothing.SmoothingPass.Apply(Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model, source, _options, data.Calibration, settings).Model;
+        var smoothing = Smoothing.SmoothingPass.Apply(Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model, source,
+            options.WithResolvedReduceRange(settings.Provider), data.Calibration, settings);
+        _options = smoothing.Options;
+        _model = smoothing.Result.Model;
         model = _model;
         _source = source;
         _data = data;
@@ -44,7 +46,7 @@ public sealed class SensitivityAnalysis
         Metric = metric;
         // Calibrated once, for every tensor that any partial plan could quantize; dynamic quantization measures its
         // activations on every run and needs no ranges.
-        _ranges = _options.Mode == QuantMode.Static
+        _ranges = _options.Mode == QuantMode.Static && _options.Modes.Count == 0 || _options.Modes.Any(r => r.Mode == Mixed.NodeMode.Static)
             ? Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings)
             : new Dictionary<string, CalibrationRange>(StringComparer.Ordinal);
         _reference = Run(_original, data.Search, "the float model");
@@ -56,6 +58,8 @@ public sealed class SensitivityAnalysis
         : this(model, source, options, EvaluationData.SearchOnly(model, source, calibration, evalBatches), settings) { }
 
     public IFidelityMetric? Metric { get; }
+    /// <summary>The recipe as analysed: reduce-range resolved, smoothing's inserted Muls kept float.</summary>
+    public QuantizationOptions Options => _options;
     public IEnumerable<MetricKey> MetricKeys => Metric?.Keys ?? Array.Empty<MetricKey>();
     /// <summary>The model as given: the float reference.</summary>
     public ModelProto FloatModel => _original;
@@ -77,6 +81,7 @@ public sealed class SensitivityAnalysis
     public ModelProto Build(QuantizationOptions o)
     {
         o = o with { ReduceRange = _options.ReduceRange };
+        if (o.Modes.Count > 0) return Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).Model;
         return o.Mode == QuantMode.Dynamic
             ? DynamicQuantizer.Quantize(_model, o)
             : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges);
@@ -86,7 +91,10 @@ public sealed class SensitivityAnalysis
     {
         // Tensors that the plan with every op selected and no exclusions would calibrate, plus Relu inputs
         // (a partial plan that leaves the Relu float needs the producer's own range).
-        var plan = QuantizationPlan.Make(model.Graph, _options with { Include = [], Exclude = [] });
+        // A mixed recipe's static nodes may be any op the static handlers know.
+        var plan = QuantizationPlan.Make(model.Graph, _options.Modes.Count > 0
+            ? _options with { Mode = QuantMode.Static, Modes = [], OpTypes = null, Include = [], Exclude = [] }
+            : _options with { Include = [], Exclude = [] });
         var set = new HashSet<string>(plan.TensorsToCalibrate(), StringComparer.Ordinal);
         foreach (var n in model.Graph.Node.Where(n => n.OpType == "Relu")) { set.Add(n.Input[0]); set.Add(n.Output[0]); }
         foreach (var t in plan.Tensors.Keys) if (plan.Index.Producer.ContainsKey(t) || plan.Index.GraphInputs.Contains(t)) set.Add(t);
@@ -119,7 +127,9 @@ public sealed class SensitivityAnalysis
     public List<(string Layer, List<string> Nodes)> Layers()
     {
         // Dynamic quantization rewrites only the nodes its handlers accept (a constant weight): ask it which.
-        IEnumerable<string> quantized = _options.Mode == QuantMode.Dynamic
+        IEnumerable<string> quantized = _options.Modes.Count > 0
+            ? Mixed.MixedQuantizer.Rewrite(_model, _options, _ranges).NodeModes.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key)
+            : _options.Mode == QuantMode.Dynamic
             ? DynamicQuantizer.QuantizeWithNodes(_model, _options).QuantizedNodes
             : QuantizationPlan.Make(_model.Graph, _options).QuantizedNodes.Keys;
         var byName = _model.Graph.Node.ToDictionary(n => n.Name);
@@ -186,9 +196,12 @@ public sealed class SensitivityAnalysis
         var wanted = names.Where(n => !inputs.Contains(n)).ToList();
         foreach (var n in wanted.Where(n => !existing.Contains(n)))
             aug.Graph.Output.Add(new ValueInfoProto { Name = n, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
+        if (wanted.Count > 0)
+        {
+            using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
+            foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
+        }
         foreach (var n in names.Where(inputs.Contains)) if (batch[n].Data is float[] f) d[n] = f;
         return d;
     }

@@ -25,6 +25,12 @@ public sealed record SmoothingResult(ModelProto Model, IReadOnlyList<SmoothedTen
 /// </summary>
 public static class OutlierSmoothing
 {
+    /// <summary>What <see cref="SmoothedTensor.FoldedInto"/> says when no producer could take 1/s.</summary>
+    public const string InsertedMul = "an inserted Mul";
+
+    /// <summary>The name of the Mul inserted in front of the MatMuls reading <paramref name="tensor"/>.</summary>
+    public static string MulName(string tensor) => $"{tensor}/smooth";
+
     /// <summary>The MatMul/Gemm nodes that can be smoothed: a constant 2-D weight read along the input's last axis.</summary>
     public static bool IsSmoothable(NodeProto n, GraphIndex index)
     {
@@ -55,7 +61,8 @@ public static class OutlierSmoothing
         var wanted = tensors.Where(t => !inputs.Contains(t)).ToList();
         foreach (var t in wanted.Where(t => !existing.Contains(t)))
             aug.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(source)} with the activations to smooth as outputs", settings);
+        // Graph inputs are read from the batches themselves; a session runs only for computed tensors.
+        using var runner = wanted.Count == 0 ? null : new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(source)} with the activations to smooth as outputs", settings);
         void Reduce(string name, float[] data, int channels)
         {
             if (channels <= 0) return;
@@ -65,7 +72,8 @@ public static class OutlierSmoothing
         }
         foreach (var batch in calibration.Batches(model, source))
         {
-            foreach (var (name, value) in runner.Run(batch, wanted)) Reduce(name, value.Data, value.Shape.Length == 0 ? 0 : value.Shape[^1]);
+            if (runner != null)
+                foreach (var (name, value) in runner.Run(batch, wanted)) Reduce(name, value.Data, value.Shape.Length == 0 ? 0 : value.Shape[^1]);
             foreach (var t in tensors.Where(inputs.Contains))
                 if (batch.TryGetValue(t, out var x) && x.Data is float[] f) Reduce(t, f, x.Shape[^1]);
         }
@@ -137,11 +145,11 @@ public static class OutlierSmoothing
             if (folded == null)
             {
                 string invName = AddInit(g, inits, $"{tensor}/smooth_scale", inv, k);
-                var mul = new NodeProto { OpType = "Mul", Name = $"{tensor}/smooth", Domain = "" };
+                var mul = new NodeProto { OpType = "Mul", Name = MulName(tensor), Domain = "" };
                 mul.Input.Add(tensor); mul.Input.Add(invName); mul.Output.Add($"{tensor}/smoothed");
                 newNodes.Add((consumers[0], mul));
                 foreach (var c in consumers) c.Input[0] = $"{tensor}/smoothed";
-                folded = "an inserted Mul";
+                folded = InsertedMul;
             }
             done.Add(new SmoothedTensor(tensor, consumers.Select(c => c.Name).ToList(), folded, alpha, s.Max()));
         }

@@ -26,12 +26,17 @@ public static class SmoothingPass
         return n => ops.Contains(n.OpType) && selector.Selects(n.Name);
     }
 
-    /// <summary>The model smoothed as the options ask, or unchanged (and no tensors) when they do not.</summary>
-    public static SmoothingResult Apply(ModelProto model, string source, QuantizationOptions o, CalibrationSource? calibration, RuntimeSettings settings)
+    /// <summary>The model smoothed as the options ask, or unchanged (and no tensors) when they do not; and the options
+    /// to quantize it with: an inserted smoothing Mul stays float (its 1/s spans decades, which one int8 scale of a
+    /// constant cannot hold; the MatMul's own input quantization follows it anyway).</summary>
+    public static (SmoothingResult Result, QuantizationOptions Options) Apply(ModelProto model, string source, QuantizationOptions o,
+        CalibrationSource? calibration, RuntimeSettings settings)
     {
-        if (o.SmoothingAlpha is not double alpha) return new SmoothingResult(model, Array.Empty<SmoothedTensor>());
+        if (o.SmoothingAlpha is not double alpha) return (new SmoothingResult(model, Array.Empty<SmoothedTensor>()), o);
         if (calibration == null) throw new FpQuantException("--smooth measures activation channels on calibration data: give --calibration");
-        return OutlierSmoothing.Apply(model, source, IntegerNodes(model.Graph, o), _ => alpha, calibration, settings);
+        var r = OutlierSmoothing.Apply(model, source, IntegerNodes(model.Graph, o), _ => alpha, calibration, settings);
+        var inserted = r.Tensors.Where(t => t.FoldedInto == OutlierSmoothing.InsertedMul).Select(t => OutlierSmoothing.MulName(t.Tensor).Replace("*", "?")).ToList();
+        return (r, inserted.Count == 0 ? o : o with { Exclude = o.Exclude.Concat(inserted).Distinct().ToList() });
     }
 
     public static double ParseAlpha(string text) =>
