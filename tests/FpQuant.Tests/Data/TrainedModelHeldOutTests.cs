@@ -132,7 +132,11 @@ public class TrainedModelHeldOutTests
         var options = QuantizationPresets.Get("onnx-dynamic") with { PerChannel = true };
         var sa = new SensitivityAnalysis(d.Model, "model.onnx", options, split, Cpu);
         var report = sa.Analyze();
-        Assert.Equal(37, report.Layers.Count); // every MatMul/Gemm with a constant weight; attention's own MatMuls are not layers
+        // The 37 MatMul/Gemm with a constant weight, grouped: 6 attention blocks (Q, K, V and output projections),
+        // 12 feed-forward MatMuls and the pooler's Gemm.
+        Assert.Equal(19, report.Layers.Count);
+        Assert.Equal(37, report.Layers.Sum(l => l.Nodes.Count));
+        Assert.Equal(6, report.Layers.Count(l => l.Layer.StartsWith("attention", StringComparison.Ordinal) && l.Nodes.Count == 4));
         var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
         Assert.True(r.WithinBudget, string.Join("\n", r.Log));
         Assert.True(r.HeldOutWithinBudget == true, string.Join("\n", r.Log));

@@ -114,29 +114,26 @@ public sealed class SensitivityAnalysis
     }
 
     /// <summary>
-    /// The include/exclude patterns that select exactly a layer's nodes: "layer" and "layer/*" when no other layer's
-    /// path lies under it, else its node names (a torch module with sub-modules, e.g. attention/self above
-    /// attention/self/query).
+    /// The include/exclude patterns that select exactly a group's nodes: "layer" and "layer/*" when the group is a
+    /// whole module path (every node under it, no other group's path below it), else its node names.
     /// </summary>
     public static List<string> Patterns(string layer, IReadOnlyList<string> nodes, IEnumerable<string> allLayers) =>
-        allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
-            ? nodes.ToList()
-            : new List<string> { layer, layer + "/*" };
+        nodes.All(n => LayerOf(n) == layer) && !allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
+            ? new List<string> { layer, layer + "/*" }
+            : nodes.Select(n => n.Replace("*", "?")).ToList();
 
-    /// <summary>Layers that hold compute (Conv, MatMul, Gemm) among the nodes the options would quantize.</summary>
-    public List<(string Layer, List<string> Nodes)> Layers()
-    {
-        // Dynamic quantization rewrites only the nodes its handlers accept (a constant weight): ask it which.
-        IEnumerable<string> quantized = _options.Modes.Count > 0
-            ? Mixed.MixedQuantizer.Rewrite(_model, _options, _ranges).NodeModes.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key)
-            : _options.Mode == QuantMode.Dynamic
-            ? DynamicQuantizer.QuantizeWithNodes(_model, _options).QuantizedNodes
-            : QuantizationPlan.Make(_model.Graph, _options).QuantizedNodes.Keys;
-        var byName = _model.Graph.Node.ToDictionary(n => n.Name);
-        return quantized.GroupBy(LayerOf)
-            .Where(g => g.Any(n => OpTraits.IsWeightedCompute(byName[n].OpType)))
-            .Select(g => (g.Key, g.ToList())).ToList();
-    }
+    /// <summary>Every quantized node of the recipe, compute and element-wise, in the groups a search keeps float
+    /// together (<see cref="QuantizationGroups"/>): attention blocks, residual Adds with their norms, convolutions
+    /// with their Relu and Add, and the rest.</summary>
+    public List<(string Layer, List<string> Nodes)> Layers() =>
+        QuantizationGroups.Of(_model.Graph, QuantizedNodes(_options)).Select(g => (g.Name, g.Nodes)).ToList();
+
+    /// <summary>The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).</summary>
+    private List<string> QuantizedNodes(QuantizationOptions o) => o.Modes.Count > 0
+        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
+        : o.Mode == QuantMode.Dynamic
+            ? DynamicQuantizer.QuantizeWithNodes(_model, o).QuantizedNodes
+            : QuantizationPlan.Make(_model.Graph, o).QuantizedNodes.Keys.ToList();
 
     public SensitivityReport Analyze(IProgress<string>? progress = null)
     {
