@@ -185,9 +185,8 @@ public static class SensitivityCommands
                 chosen.Add((name, pick.Options));
             }
             // FoundationPose's two networks share one recipe file when they chose the same base (their node names differ).
-            if (nets.Length > 1 && chosen.Count == 2 && SameBase(chosen[0].Options, chosen[1].Options))
+            if (nets.Length > 1 && chosen.Count == 2 && AutoQuantRecipe.Combine(chosen.Select(x => x.Options).ToList()) is { } combined)
             {
-                var combined = chosen[0].Options with { Exclude = chosen[0].Options.Exclude.Union(chosen[1].Options.Exclude).ToList(), ReduceRange = null };
                 string presetPath = p.GetValue(presetOut) ?? Path.Combine(outPath, "autoquant.json");
                 QuantizationPresets.SaveFile(presetPath, combined, "autoquant", new { budget = p.GetValue(budget) });
                 Console.WriteLine($"recipe for both networks: {presetPath}");
@@ -196,7 +195,4 @@ public static class SensitivityCommands
         }));
         return cmd;
     }
-
-    private static bool SameBase(QuantizationOptions a, QuantizationOptions b) =>
-        System.Text.Json.JsonSerializer.Serialize(a with { Exclude = [] }, QuantizationPresets.Json) == System.Text.Json.JsonSerializer.Serialize(b with { Exclude = [] }, QuantizationPresets.Json);
 }

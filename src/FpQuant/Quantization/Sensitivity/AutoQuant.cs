@@ -124,9 +124,9 @@ public static class AutoQuant
             {
                 planned = trials + 2 * layers + Math.Min(layers, 8) + 1;
                 Report($"no candidate holds: searching the {layers} layers of {best.Name}");
-                sensitivity = sa.Analyze(new Progress<string>(s => Report(s)));
+                sensitivity = sa.Analyze(new Relay(Report));
                 trials += 2 * layers + 1;
-                var r = AutoQuantizer.Search(sa, sensitivity, request.Budget, new Progress<string>(s => Report(s)));
+                var r = AutoQuantizer.Search(sa, sensitivity, request.Budget, new Relay(Report));
                 trials += r.Log.Count;
                 foreach (var line in r.Log) log.Add($"{best.Name} layer search: {line}");
                 var q = sa.Build(r.Options);
@@ -170,6 +170,12 @@ public static class AutoQuant
     {
         int cut = c.Name.IndexOf(", ", StringComparison.Ordinal);
         return analyses.ContainsKey(c.Name) || cut < 0 ? c.Name : c.Name[..cut];
+    }
+
+    /// <summary>Passes the search's own progress on, in order, as autoquant's (Progress&lt;T&gt; would post it later).</summary>
+    private sealed class Relay(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
     }
 
     private static readonly HashSet<string> IntegerOps = new(StringComparer.Ordinal)
