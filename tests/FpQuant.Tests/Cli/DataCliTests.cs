@@ -59,6 +59,31 @@ public class DataCliTests
     }
 
     [Fact]
+    public void Quantize_MixedPresetFile_WithSmoothing_RecordsModesAndSmoothingInTheSidecar()
+    {
+        using var tmp = new TempDir();
+        OnnxModelFile.Save(TinyEncoder.Build(outlierChannels: true), tmp.File("m.onnx"));
+        Directory.CreateDirectory(tmp.File("calib"));
+        var x = TinyModels.Random(8, 2f, 16, TinyEncoder.Tokens, TinyEncoder.Hidden);
+        NpyFile.Write(tmp.File("calib/X.npy"), x.Data, new long[] { 16, TinyEncoder.Tokens, TinyEncoder.Hidden });
+        File.WriteAllText(tmp.File("hybrid.json"), """
+            {"options": {"modes": [
+              {"mode": "static", "roles": ["weighted", "activation-matmul"]},
+              {"mode": "float", "roles": ["residual", "norm"]}]}}
+            """);
+        var r = CliHarness.Run("quantize", "--model", tmp.File("m.onnx"), "--preset-file", tmp.File("hybrid.json"), "--smooth", "0.5",
+            "--calibration", $"npy:{tmp.File("calib")}", "--threads", "1", "--out", tmp.File("q.onnx"));
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(tmp.File("q.json")));
+        Assert.Equal("static", doc.RootElement.GetProperty("nodeModes").GetProperty("attn/q").GetString());
+        Assert.Equal("float", doc.RootElement.GetProperty("nodeModes").GetProperty("residual").GetString());
+        var smoothed = doc.RootElement.GetProperty("smoothing").EnumerateArray().ToList();
+        Assert.Contains(smoothed, t => t.GetProperty("tensor").GetString() == "ln/beta" && t.GetProperty("foldedInto").GetString()!.Contains("ln/gamma"));
+        CliHarness.AssertOneLineError(CliHarness.Run("quantize", "--model", tmp.File("m.onnx"), "--preset-file", tmp.File("hybrid.json"), "--smooth", "2",
+            "--calibration", $"npy:{tmp.File("calib")}", "--out", tmp.File("q2.onnx")), "--smooth");
+    }
+
+    [Fact]
     public void Sensitivity_BadNpy_IsOneLineNamingFileInputAndShape()
     {
         using var tmp = new TempDir();
