@@ -116,7 +116,9 @@ public static class QuantizeCommand
             ModelQuantizer.Save(result, outPath, sourceName);
             long before = input.CalculateSize(), after = new FileInfo(outPath).Length;
             Console.WriteLine($"wrote {outPath} ({after / 1e6:F1} MB, {100.0 * after / before:F0} % of float) and {ModelQuantizer.SidecarPath(outPath)}");
-            Console.WriteLine($"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine(result.NodeModes != null
+                ? $"mixed quantization: {string.Join(", ", result.NodeModes.Values.GroupBy(m => m).OrderBy(g => g.Key).Select(g => $"{g.Count()} {FpQuant.Quantization.Mixed.ModeRule.Name(g.Key)}"))} nodes in {result.Elapsed.TotalSeconds:F1} s"
+                : $"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
             return 0;
         }));
         return cmd;
