@@ -89,4 +89,29 @@ public class AutoQuantTests
         }
         else Assert.Null(r.Model);
     }
+
+    [Fact]
+    public void Bases_ForAConvAndLinearModel_IncludeTheHybrid_ConvsStaticLinearsDynamic()
+    {
+        using var tmp = new TempDir();
+        var g = new GraphBuilder("conv-linear");
+        string x = g.Input("X", DataType.Float, "N", 3, 8, 8);
+        string c = g.Node("Conv", "conv", new[] { x, g.Initializer("conv.weight", TinyModels.Random(1, 0.4f, 4, 3, 3, 3)), g.Initializer("conv.bias", TinyModels.Random(2, 0.1f, 4)) },
+            ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }));
+        string f = g.Node("Flatten", "flatten", new[] { g.Node("Relu", "relu", new[] { c }) });
+        g.NodeMulti("Gemm", "fc", new[] { f, g.Initializer("fc.weight", TinyModels.Random(3, 0.1f, 10, 256)), g.Initializer("fc.bias", TinyModels.Random(4, 0.1f, 10)) }, new[] { "Y" }, ("transB", 1L));
+        g.Output("Y", DataType.Float, "N", 10);
+        var m = g.Build();
+        var bases = AutoQuantBases.For(m.Graph);
+        Assert.Equal(new[] { "static", "static-compute", "dynamic-per-channel", "hybrid" }, bases.Select(b => b.Name));
+        var feed = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(5, 2f, 8, 3, 8, 8) };
+        var r = ModelQuantizer.Quantize(m, "conv-linear", bases.Single(b => b.Name == "hybrid").Options with { ReduceRange = false }, null,
+            new InMemoryCalibrationSource(new[] { feed }), Cpu);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Static, r.NodeModes!["conv"]);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Static, r.NodeModes["relu"]);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Dynamic, r.NodeModes["fc"]);
+        var a = TinyModels.Run(m, feed, tmp.Path, "float")[0].Value.Data;
+        var b = TinyModels.Run(r.Model, feed, tmp.Path, "hybrid")[0].Value.Data;
+        Assert.True(QuantMath.Sqnr(a, b) > 25, $"hybrid SQNR {QuantMath.Sqnr(a, b):F1} dB");
+    }
 }
