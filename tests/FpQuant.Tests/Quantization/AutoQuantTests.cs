@@ -103,7 +103,7 @@ public class AutoQuantTests
         g.Output("Y", DataType.Float, "N", 10);
         var m = g.Build();
         var bases = AutoQuantBases.For(m.Graph);
-        Assert.Equal(new[] { "static", "static-compute", "dynamic-per-channel", "hybrid" }, bases.Select(b => b.Name));
+        Assert.Equal(new[] { "static", "static-compute", "static-weighted", "dynamic-per-channel", "hybrid" }, bases.Select(b => b.Name));
         var feed = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(5, 2f, 8, 3, 8, 8) };
         var r = ModelQuantizer.Quantize(m, "conv-linear", bases.Single(b => b.Name == "hybrid").Options with { ReduceRange = false }, null,
             new InMemoryCalibrationSource(new[] { feed }), Cpu);

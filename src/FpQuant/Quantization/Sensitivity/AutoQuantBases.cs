@@ -6,7 +6,8 @@ namespace FpQuant.Quantization.Sensitivity;
 /// <summary>
 /// The recipes autoquant starts from when no preset is given, as far as they apply to the model: "static" (every
 /// op the static quantizer knows, QDQ, per-channel s8 weights), "static-compute" (static int8 on every Conv, MatMul
-/// and Gemm, attention's activation products included; residual stream, norms and the rest float),
+/// and Gemm, attention's activation products included; residual stream, norms and the rest float), "static-weighted"
+/// (the same without the activation products, whose small matrices gain little from int8),
 /// "dynamic-per-channel" (MatMul/Gemm with per-run activation scales and one weight scale per output channel), and
 /// "hybrid" (convolutions static with the Relu/Add/MaxPool/Concat/Split they feed, MatMul/Gemm dynamic per channel,
 /// the rest float; only where the model has both). Dynamic convolutions (ConvInteger) are no base: ONNX Runtime runs
@@ -25,6 +26,10 @@ public static class AutoQuantBases
         list.Add(("static-compute", new QuantizationOptions
         {
             Modes = [new ModeRule { Mode = NodeMode.Static, Roles = [NodeRoles.Weighted, NodeRoles.ActivationMatMul] }],
+        }));
+        list.Add(("static-weighted", new QuantizationOptions
+        {
+            Modes = [new ModeRule { Mode = NodeMode.Static, Roles = [NodeRoles.Weighted] }],
         }));
         if (matmul)
             list.Add(("dynamic-per-channel", new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = true, OpTypes = ["MatMul", "Gemm"] }));

@@ -48,7 +48,8 @@ public static class QuantizationGroups
         {
             for (int guard = 0; guard < 8; guard++)
             {
-                var cs = index.ConsumersOf(t);
+                // Exporters read shapes off the tensors they reshape: a Shape consumer moves no values.
+                var cs = index.ConsumersOf(t).Where(c => c.OpType is not ("Shape" or "Size")).ToList();
                 if (cs.Count != 1) return null;
                 if (target(cs[0])) return cs[0];
                 if (!Passes(cs[0])) return null;
