@@ -61,8 +61,7 @@ public static class MixedQuantizer
         return nodes.Count == 0 ? null : o with { Mode = QuantMode.Static, Modes = [], OpTypes = null, Include = nodes.Select(Exact).ToList(), Exclude = [] };
     }
 
-    /// <summary>A glob that matches exactly this name (glob characters in the name stand for themselves).</summary>
-    private static string Exact(string name) => name.Replace("*", "?");
+    private static string Exact(string name) => NodeSelector.ForName(name);
 
     /// <summary>Calibrates the static part (when there is one) on <paramref name="model"/> and rewrites.</summary>
     public static MixedResult Quantize(ModelProto model, string source, QuantizationOptions o, CalibrationSource? calibration,

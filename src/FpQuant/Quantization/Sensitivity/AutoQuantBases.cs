@@ -38,7 +38,7 @@ public static class AutoQuantBases
             {
                 Modes =
                 [
-                    new ModeRule { Mode = NodeMode.Static, Nodes = ConvRegion(graph, index).Select(n => n.Replace("*", "?")).ToList() },
+                    new ModeRule { Mode = NodeMode.Static, Nodes = ConvRegion(graph, index).Select(NodeSelector.ForName).ToList() },
                     new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul", "Gemm"], Roles = [NodeRoles.Weighted], PerChannel = true },
                 ],
             }));

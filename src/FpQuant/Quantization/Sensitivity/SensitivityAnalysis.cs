@@ -120,7 +120,7 @@ public sealed class SensitivityAnalysis
     public static List<string> Patterns(string layer, IReadOnlyList<string> nodes, IEnumerable<string> allLayers) =>
         nodes.All(n => LayerOf(n) == layer) && !allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
             ? new List<string> { layer, layer + "/*" }
-            : nodes.Select(n => n.Replace("*", "?")).ToList();
+            : nodes.Select(NodeSelector.ForName).ToList();
 
     /// <summary>Every quantized node of the recipe, compute and element-wise, in the groups a search keeps float
     /// together (<see cref="QuantizationGroups"/>): attention blocks, residual Adds with their norms, convolutions

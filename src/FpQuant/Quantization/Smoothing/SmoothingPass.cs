@@ -35,7 +35,7 @@ public static class SmoothingPass
         if (o.SmoothingAlpha is not double alpha) return (new SmoothingResult(model, Array.Empty<SmoothedTensor>()), o);
         if (calibration == null) throw new FpQuantException("--smooth measures activation channels on calibration data: give --calibration");
         var r = OutlierSmoothing.Apply(model, source, IntegerNodes(model.Graph, o), _ => alpha, calibration, settings);
-        var inserted = r.Tensors.Where(t => t.FoldedInto == OutlierSmoothing.InsertedMul).Select(t => OutlierSmoothing.MulName(t.Tensor).Replace("*", "?")).ToList();
+        var inserted = r.Tensors.Where(t => t.FoldedInto == OutlierSmoothing.InsertedMul).Select(t => NodeSelector.ForName(OutlierSmoothing.MulName(t.Tensor))).ToList();
         return (r, inserted.Count == 0 ? o : o with { Exclude = o.Exclude.Concat(inserted).Distinct().ToList() });
     }
 
