@@ -87,7 +87,7 @@ public static class SensitivityCommands
             var sa = Analyse(p, c, model, source, Prepare(p, c, model, source));
             var report = sa.Analyze(new SynchronousProgress<string>(s => Console.Error.WriteLine($"[sensitivity] {s}")));
             SensitivityReportWriter.Write(report, p.GetValue(output)!);
-            var t = new Table().Border(TableBorder.Rounded).AddColumns("layer", "nodes", "only this layer int8", "all but this layer int8");
+            var t = new Table().Border(TableBorder.Rounded).AddColumns("group", "quantized nodes", "only this group int8", "all but this group int8");
             foreach (var row in SensitivityReportWriter.Rows(report)) t.AddRow(row.Select(Markup.Escape).ToArray());
             t.Caption(Markup.Escape($"fully quantized: {report.FullyQuantized} (search group, {report.SearchSamples} samples)"));
             AnsiConsole.Write(t);
