@@ -70,12 +70,17 @@ public static class OpsetUpgrade
         private readonly long _from;
         private readonly string _source;
         private readonly HashSet<string> _names;
+        private readonly Dictionary<string, TensorProto> _initializers;
+        private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
         public List<TensorProto> NewInitializers { get; } = new();
         public int Rewritten { get; private set; }
 
         public Rewriter(GraphProto g, long from, string source)
         {
             _from = from; _source = source;
+            _initializers = g.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+            foreach (var v in g.Input.Concat(g.ValueInfo).Concat(g.Output))
+                if (v.Type?.TensorType?.Shape is { } s) _ranks[v.Name] = s.Dim.Count;
             _names = g.Initializer.Select(i => i.Name).Concat(g.Node.SelectMany(n => n.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
         }
 
@@ -220,8 +225,10 @@ public static class OpsetUpgrade
                     Rewritten++;
                     return new[] { b };
                 }
+                case "PRelu" when _from < 7:
+                    return SlopePerChannel(n);
                 case "Gemm" when _from < 7:
-                case "Add" or "Sub" or "Mul" or "Div" or "PRelu" when _from < 7:
+                case "Add" or "Sub" or "Mul" or "Div" when _from < 7:
                 {
                     if (Attr(n, "axis") != null) throw Unsupported(n, "legacy broadcasting along an axis");
                     var e = n.Clone();
@@ -242,6 +249,44 @@ public static class OpsetUpgrade
                 default:
                     throw Unsupported(n, "this converter does not know how the op changed");
             }
+        }
+
+        /// <summary>
+        /// Before opset 7 a PRelu slope of C values applied along the channel axis (axis 1); from 7 it broadcasts
+        /// like numpy, from the last axis. A one-axis slope of more than one value becomes C x 1 x ... x 1 for an
+        /// input of rank r > 2: reshaped once when it is constant, by a Reshape at run time otherwise. A slope
+        /// already shaped for broadcasting, or an input of rank 2 (channels last anyway), needs nothing.
+        /// </summary>
+        private IEnumerable<NodeProto> SlopePerChannel(NodeProto node)
+        {
+            var n = node.Clone();
+            Drop(n, "broadcast");
+            if (n.Input.Count < 2) return new[] { n };
+            string slope = n.Input[1];
+            bool constant = _initializers.TryGetValue(slope, out var init);
+            int? slopeRank = constant ? init!.Dims.Count : _ranks.TryGetValue(slope, out var sr) ? sr : null;
+            if (constant && TensorProtos.ElementCount(init!) <= 1) return new[] { n };
+            if (slopeRank != 1) return new[] { n };
+            if (!_ranks.TryGetValue(n.Input[0], out int rank))
+                throw Unsupported(node, "its per-channel slope needs the input's rank, which the model does not state");
+            if (rank <= 2) return new[] { n };
+            var dims = new long[rank - 1];
+            Array.Fill(dims, 1L);
+            Rewritten++;
+            if (constant)
+            {
+                dims[0] = init!.Dims[0];
+                string name = Fresh($"{slope}/per_channel");
+                NewInitializers.Add(TensorProtos.FromFloats(name, TensorProtos.ToFloats(init), dims));
+                n.Input[1] = name;
+                return new[] { n };
+            }
+            dims[0] = -1;
+            string reshaped = Fresh($"{slope}/per_channel");
+            var reshape = new NodeProto { OpType = "Reshape", Name = Fresh($"{n.Name}/slope_reshape") };
+            reshape.Input.Add(slope); reshape.Input.Add(Ints(n, "slope_shape", dims)); reshape.Output.Add(reshaped);
+            n.Input[1] = reshaped;
+            return new[] { reshape, n };
         }
 
         /// <summary>

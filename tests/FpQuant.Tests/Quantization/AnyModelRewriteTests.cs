@@ -1,0 +1,120 @@
+using FpQuant.Core;
+using FpQuant.Onnx;
+using FpQuant.Quantization;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Quantization.Preprocessing;
+using FpQuant.Runtime;
+using FpQuant.Tests.Support;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace FpQuant.Tests.Quantization;
+
+/// <summary>
+/// Op patterns the ONNX backend test corpus holds and our own networks do not (convolutions of every rank, old
+/// PRelu, ...), each on a tiny graph built here, quantized and run in ONNX Runtime against float.
+/// </summary>
+public class AnyModelRewriteTests
+{
+    private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
+
+    private static List<(string Name, FloatTensor Value)> Run(ModelProto m, IReadOnlyDictionary<string, FloatTensor> feed)
+    {
+        using var s = new InferenceSession(m.ToByteArray());
+        return SessionRun.Run(s, feed, s.OutputMetadata.Keys.ToArray());
+    }
+
+    private static QuantizationResult Quantize(ModelProto m, string preset, Dictionary<string, FloatTensor>? calibration = null) =>
+        ModelQuantizer.Quantize(m, "tiny", QuantizationPresets.Get(preset), preset,
+            calibration == null ? null : new InMemoryCalibrationSource(new[] { calibration }), Cpu);
+
+    // ---- dynamic Conv of any rank ----
+
+    public static TheoryData<string, int[], long[], long, long> Convs => new()
+    {
+        // name, input shape (N x C x spatial), kernel, group, dilation
+        { "conv1d", new[] { 2, 3, 10 }, new long[] { 3 }, 1, 1 },
+        { "conv1d-dilated", new[] { 2, 3, 12 }, new long[] { 3 }, 1, 2 },
+        { "conv1d-batch1", new[] { 1, 3, 10 }, new long[] { 3 }, 1, 1 },
+        { "conv2d-grouped", new[] { 2, 4, 6, 6 }, new long[] { 3, 3 }, 2, 1 },
+        { "conv3d", new[] { 2, 2, 4, 5, 4 }, new long[] { 3, 3, 3 }, 1, 1 },
+        { "conv3d-grouped-dilated", new[] { 1, 4, 6, 6, 6 }, new long[] { 3, 3, 3 }, 4, 2 },
+    };
+
+    private static ModelProto ConvModel(int[] xShape, long[] kernel, long group, long dilation, int outChannels, bool computedBias)
+    {
+        int spatial = kernel.Length;
+        var g = new GraphBuilder("conv");
+        string x = g.Input("X", DataType.Float, xShape.Select(d => (Dim)d).ToArray());
+        var wShape = new[] { outChannels, xShape[1] / (int)group }.Concat(kernel.Select(k => (int)k)).ToArray();
+        string w = g.Initializer("conv.weight", TinyModels.Random(31, 0.4f, wShape));
+        string b = g.Initializer("conv.bias", TinyModels.Random(32, 0.2f, outChannels));
+        // A computed bias (bias x 2 through a Mul) takes the run-time reshape.
+        if (computedBias) b = g.Node("Mul", "bias_x2", new[] { b, g.Constant("two", 2f) });
+        var pads = kernel.Select(k => dilation * (k - 1) / 2).ToArray();
+        g.NodeMulti("Conv", "conv", new[] { x, w, b }, new[] { "Y" }, ("kernel_shape", kernel), ("group", group),
+            ("dilations", Enumerable.Repeat(dilation, spatial).ToArray()), ("pads", pads.Concat(pads).ToArray()));
+        g.Output("Y", DataType.Float, new[] { (Dim)xShape[0], outChannels }.Concat(xShape.Skip(2).Select(d => (Dim)d)).ToArray());
+        return g.Build();
+    }
+
+    [Theory]
+    [MemberData(nameof(Convs))]
+    public void DynamicConv_OfAnyRank_KeepsTheShapeAndStaysWithinTheScaleBound(string name, int[] xShape, long[] kernel, long group, long dilation)
+    {
+        foreach (bool computedBias in new[] { false, true })
+        {
+            var m = ConvModel(xShape, kernel, group, dilation, outChannels: 4, computedBias);
+            var x = TinyModels.Random(33, 2f, xShape);
+            var feed = new Dictionary<string, FloatTensor> { ["X"] = x };
+            var r = Quantize(m, "onnx-dynamic");
+            Assert.Contains(r.Model.Graph.Node, n => n.OpType == "ConvInteger");
+            var y = Run(m, feed)[0].Value;
+            var yq = Run(r.Model, feed)[0].Value;
+            Assert.Equal(y.Shape, yq.Shape);
+            // u8 activations over [min(x, 0), max(x, 0)], s8 symmetric per-tensor weights: every product errs by at
+            // most |w| sx/2 + |x| sw/2 + sx sw/4, over K = C/g x prod(kernel) terms.
+            var wInit = m.Graph.Initializer.First(i => i.Name == "conv.weight");
+            float maxW = TensorProtos.ToFloats(wInit).Max(MathF.Abs), maxX = x.Data.Max(MathF.Abs);
+            double sx = (Math.Max(0, x.Data.Max()) - Math.Min(0, x.Data.Min())) / 255.0, sw = maxW / 127.0;
+            long k = wInit.Dims.Skip(1).Aggregate(1L, (a, d) => a * d);
+            double bound = k * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + 1e-5;
+            for (int i = 0; i < y.Data.Length; i++)
+                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{name} (computed bias {computedBias}) element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
+        }
+    }
+
+    // ---- PRelu across the opset raise ----
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Opset6PRelu_PerChannelSlope_StaysOnTheChannelAxisAfterTheRaise(bool slopeIsInput)
+    {
+        var g = new GraphBuilder("prelu6");
+        string x = g.Input("X", DataType.Float, 2, 3, 4, 5);
+        var slopeValues = new FloatTensor(new[] { 3 }, new[] { 0.1f, -0.5f, 2f });
+        string slope = slopeIsInput ? g.Input("slope", DataType.Float, 3) : g.Initializer("slope", slopeValues);
+        g.NodeMulti("PRelu", "prelu", new[] { x, slope }, new[] { "Y" });
+        g.Output("Y", DataType.Float, 2, 3, 4, 5);
+        var m = g.Build(opset: 6);
+        m.IrVersion = 3;
+        var prepared = ModelPreprocessor.Prepare(m, "prelu6", Cpu).Model;
+        var xv = TinyModels.Random(41, 3f, 2, 3, 4, 5);
+        var feed = new Dictionary<string, FloatTensor> { ["X"] = xv };
+        if (slopeIsInput) feed["slope"] = slopeValues;
+        var y = Run(prepared, feed)[0].Value;
+        Assert.Equal(new[] { 2, 3, 4, 5 }, y.Shape);
+        for (int i = 0; i < xv.Data.Length; i++)
+        {
+            float v = xv.Data[i], a = slopeValues.Data[i / 20 % 3];
+            Assert.Equal(v >= 0 ? v : a * v, y.Data[i], 6);
+        }
+        // And so does every preset that works on the raised model.
+        var q = Quantize(m, "fp16");
+        var yq = Run(q.Model, feed)[0].Value;
+        for (int i = 0; i < y.Data.Length; i++) Assert.Equal(y.Data[i], yq.Data[i], 1e-6 + 0.002 * Math.Abs(y.Data[i])); // three float16 roundings of 2^-11 each
+    }
+}
