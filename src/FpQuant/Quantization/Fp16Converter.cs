@@ -1,6 +1,7 @@
 using FpQuant.Core;
 using FpQuant.Onnx;
 using FpQuant.Quantization.Fp16;
+using FpQuant.Runtime;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -16,18 +17,56 @@ public static class Fp16Converter
 {
     public static ModelProto Convert(ModelProto model, QuantizationOptions o) => ConvertWithNodes(model, o).Model;
 
-    /// <summary>The converted model and the names of the nodes that now compute in float16.</summary>
-    public static (ModelProto Model, List<string> ConvertedNodes) ConvertWithNodes(ModelProto model, QuantizationOptions o)
+    /// <summary>The converted model and the names of the nodes that now compute in float16. With
+    /// <paramref name="settings"/>, tensor types come from ONNX Runtime's inference (<see cref="RuntimeTypes"/>), and an
+    /// op the execution provider has no float16 kernel for is kept in float32 between Casts.</summary>
+    public static (ModelProto Model, List<string> ConvertedNodes) ConvertWithNodes(ModelProto model, QuantizationOptions o, RuntimeSettings? settings = null)
     {
-        var rw = new Fp16Rewrite(model, o);
+        var types = settings == null ? null : RuntimeTypes.Infer(model, settings);
         var block = new HashSet<string>(o.Fp16BlockOps, StringComparer.Ordinal);
+        // Each round keeps one more op type float32; a model has finitely many op types.
+        while (true)
+        {
+            var (result, converted) = ConvertOnce(model, o, types, block);
+            string? missing = settings == null || types == null ? null : MissingHalfKernel(result, settings);
+            if (missing == null || !block.Add(missing)) return (result, converted);
+        }
+    }
+
+    /// <summary>The op type ONNX Runtime names when it has no kernel for a node of the converted model, or null.</summary>
+    private static string? MissingHalfKernel(ModelProto converted, RuntimeSettings settings)
+    {
+        try
+        {
+            using var s = SessionFactory.FromBytes(OnnxModelFile.Serialize(converted),
+                settings with { OptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1, ProfilePrefix = null, OptimizedModelPath = null }, "the float16 model");
+            return null;
+        }
+        catch (FpQuantException e)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"(?:Could not find an implementation|Failed to find kernel) for (\w+)\(");
+            return m.Success ? m.Groups[1].Value : null;
+        }
+    }
+
+    private static (ModelProto Model, List<string> ConvertedNodes) ConvertOnce(ModelProto model, QuantizationOptions o,
+        IReadOnlyDictionary<string, int>? types, HashSet<string> block)
+    {
+        var rw = new Fp16Rewrite(model, o, types);
         var selector = new NodeSelector(o.Include, o.Exclude);
         var converted = new List<string>();
         foreach (var node in model.Graph.Node)
         {
-            if (node.Attribute.Any(a => a.G != null || a.Graphs.Count > 0))
-                throw new FpQuantException($"fp16: node '{node.Name}' ({node.OpType}) holds a subgraph, which fp16 conversion does not handle; keep it float32 by converting without it or quantize with another mode");
-            var converter = block.Contains(node.OpType) || !selector.Selects(node.Name) ? Fp16OpConverters.KeptFloat : Fp16OpConverters.For(node.OpType);
+            if (Subgraphs.Of(node).Any())
+            {
+                // The node and its bodies stay float32; what the bodies read from this graph is read in float32.
+                var n = node.Clone();
+                foreach (var body in Subgraphs.Of(n)) Subgraphs.RenameOuterReads(body, t => rw.IsFloat(t) ? rw.Float32(t) : t);
+                Fp16OpConverters.KeptFloat.Convert(n, rw);
+                continue;
+            }
+            var converter = block.Contains(node.OpType) || !selector.Selects(node.Name) || Fp16OpConverters.MustStayFloat32(node)
+                ? Fp16OpConverters.KeptFloat : Fp16OpConverters.For(node.OpType);
             if (converter.Convert(node, rw)) converted.Add(node.Name);
         }
         foreach (var (orig, internalName) in rw.OutputRename)
@@ -50,7 +89,7 @@ public static class Fp16Converter
         g.Initializer.AddRange(rw.HalfInitializers);
         // Float32 initializers that no node reads any more are dropped.
         var graphOutputs = new HashSet<string>(g.Output.Select(x => x.Name), StringComparer.Ordinal);
-        var read = new HashSet<string>(rw.Nodes.SelectMany(n => n.Input), StringComparer.Ordinal);
+        var read = new HashSet<string>(rw.Nodes.SelectMany(n => n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads))), StringComparer.Ordinal);
         var kept = g.Initializer.Where(i => read.Contains(i.Name) || graphOutputs.Contains(i.Name)).ToList();
         g.Initializer.Clear();
         g.Initializer.AddRange(kept);

@@ -41,7 +41,7 @@ public static class ModelQuantizer
                 (output, nodes) = WeightOnlyQuantizer.QuantizeWithNodes(model, options);
                 break;
             default:
-                (output, nodes) = Fp16Converter.ConvertWithNodes(model, options);
+                (output, nodes) = Fp16Converter.ConvertWithNodes(model, options, settings);
                 break;
         }
         output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? options.Mode.ToString().ToLowerInvariant() });

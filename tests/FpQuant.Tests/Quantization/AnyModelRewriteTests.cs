@@ -117,4 +117,86 @@ public class AnyModelRewriteTests
         var yq = Run(q.Model, feed)[0].Value;
         for (int i = 0; i < y.Data.Length; i++) Assert.Equal(y.Data[i], yq.Data[i], 1e-6 + 0.002 * Math.Abs(y.Data[i])); // three float16 roundings of 2^-11 each
     }
+
+    // ---- fp16 keeps what is not float ----
+
+    /// <summary>Runs a model on a float input X and an int64 input B; every output as doubles with its element type.</summary>
+    private static Dictionary<string, (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType Type, long[] Shape, double[] Values)> RunAny(ModelProto m, float[] x, long[] b)
+    {
+        using var s = new InferenceSession(m.ToByteArray());
+        using var xv = OrtValue.CreateTensorValueFromMemory(x, new long[] { 2, 5 });
+        using var bv = OrtValue.CreateTensorValueFromMemory(b, new long[] { 3 });
+        var names = s.OutputMetadata.Keys.ToArray();
+        using var ro = new RunOptions();
+        using var results = s.Run(ro, new[] { "X", "B" }, new[] { xv, bv }, names);
+        var d = new Dictionary<string, (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType, long[], double[])>();
+        for (int i = 0; i < names.Length; i++)
+        {
+            var info = results[i].GetTensorTypeAndShape();
+            double[] v = info.ElementDataType switch
+            {
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float => results[i].GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray(),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => results[i].GetTensorDataAsSpan<long>().ToArray().Select(f => (double)f).ToArray(),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool => results[i].GetTensorDataAsSpan<bool>().ToArray().Select(f => f ? 1.0 : 0.0).ToArray(),
+                var t => throw new InvalidOperationException($"output {names[i]} is {t}"),
+            };
+            d[names[i]] = (info.ElementDataType, info.Shape, v);
+        }
+        return d;
+    }
+
+    [Fact]
+    public void Fp16_KeepsIntegerAndBooleanOutputs_AndOpsWithoutHalfKernelsInFloat32()
+    {
+        var g = new GraphBuilder("mixed");
+        string x = g.Input("X", DataType.Float, 2, 5);
+        string b = g.Input("B", DataType.Int64, 3);
+        g.NodeMulti("TopK", "topk", new[] { x, g.ConstantInt64("k", 2) }, new[] { "values", "indices" }, ("axis", 1L));
+        // An integer base with a float exponent: the result is int64.
+        g.NodeMulti("Pow", "pow", new[] { b, g.Constant("two", 2f) }, new[] { "power" });
+        g.NodeMulti("IsInf", "isinf", new[] { x }, new[] { "inf" });
+        g.NodeMulti("Dropout", "dropout", new[] { x }, new[] { "dropped", "mask" });
+        // Range has no float16 form; its float32 result meets a float16 operand in the Add.
+        string width = g.Node("Gather", "width", new[] { g.Node("Shape", "shape", new[] { x }), g.Initializer(TensorProtos.FromInt64("one", new long[] { 1 })) });
+        string limit = g.Node("Cast", "limit", new[] { width }, ("to", (long)DataType.Float));
+        string r = g.Node("Range", "range", new[] { g.Constant("start", 0f), limit, g.Constant("delta", 1f) });
+        g.NodeMulti("Add", "add", new[] { r, x }, new[] { "sum" });
+        // ScatterND with a reduction has no float16 CPU kernel.
+        g.NodeMulti("ScatterND", "scatter", new[] { x, g.ConstantInt64("idx", 1), g.Initializer("upd", TinyModels.Random(51, 1f, 1, 5)) },
+            new[] { "scattered" }, ("reduction", "add"));
+        g.Graph.Initializer.First(i => i.Name == "idx").Dims.Clear();
+        g.Graph.Initializer.First(i => i.Name == "idx").Dims.AddRange(new long[] { 1, 1 });
+        g.Output("values", DataType.Float, 2, 2);
+        g.Output("indices", DataType.Int64, 2, 2);
+        g.Output("power", DataType.Int64, 3);
+        g.Output("inf", DataType.Bool, 2, 5);
+        g.Output("dropped", DataType.Float, 2, 5);
+        g.Output("mask", DataType.Bool, 2, 5);
+        g.Output("sum", DataType.Float, 2, 5);
+        g.Output("scattered", DataType.Float, 2, 5);
+        var m = g.Build();
+        var r16 = Quantize(m, "fp16");
+        Assert.Contains(r16.Model.Graph.Initializer, i => i.DataType == (int)DataType.Float16);
+        var xs = TinyModels.Random(52, 4f, 2, 5).Data;
+        xs[3] = float.PositiveInfinity;
+        long[] bs = { 2, -3, 7 };
+        var f = RunAny(m, xs, bs);
+        var h = RunAny(r16.Model, xs, bs);
+        foreach (var (name, (type, shape, values)) in f)
+        {
+            Assert.Equal(type, h[name].Type);
+            Assert.Equal(shape, h[name].Shape);
+            for (int i = 0; i < values.Length; i++)
+            {
+                double a = values[i], q = h[name].Values[i];
+                if (double.IsInfinity(a)) { Assert.Equal(a, q); continue; }
+                // Float results within a few float16 roundings (2^-11 relative each); the rest exact.
+                double tol = type == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float ? 4 * Math.Abs(a) / 2048 + 1e-3 : 0;
+                Assert.True(Math.Abs(a - q) <= tol, $"{name}[{i}]: float {a}, fp16 model {q}");
+            }
+        }
+        // The reduction and Range compute in float32: ScatterND reads the float32 input, not its float16 Cast.
+        Assert.Equal("X", r16.Model.Graph.Node.Single(n => n.OpType == "ScatterND").Input[0]);
+        Assert.Equal("start", r16.Model.Graph.Node.Single(n => n.OpType == "Range").Input[0]);
+    }
 }

@@ -1,3 +1,5 @@
+using Onnx;
+
 namespace FpQuant.Quantization.Fp16;
 
 /// <summary>The float16 converters by op type (the default: <see cref="HalfPrecisionConverter"/>); a new special
@@ -25,6 +27,16 @@ public static class Fp16OpConverters
         ["NonZero"] = NonFloatOutputs, ["Equal"] = NonFloatOutputs, ["Less"] = NonFloatOutputs, ["Greater"] = NonFloatOutputs,
         ["LessOrEqual"] = NonFloatOutputs, ["GreaterOrEqual"] = NonFloatOutputs, ["IsNaN"] = NonFloatOutputs, ["IsInf"] = NonFloatOutputs,
         ["MatMulInteger"] = NonFloatOutputs, ["ConvInteger"] = NonFloatOutputs,
+    };
+
+    /// <summary>Ops that must compute in float32 whatever the list says: no float16 in their ONNX type constraints at
+    /// opset 13 (Range, IsInf), a function body ONNX Runtime expands with float32 constants (MeanVarianceNormalization),
+    /// or no float16 CPU kernel for a reduction (ScatterND/ScatterElements with reduction add or mul).</summary>
+    public static bool MustStayFloat32(NodeProto node) => node.OpType switch
+    {
+        "Range" or "IsInf" or "MeanVarianceNormalization" => true,
+        "ScatterND" or "ScatterElements" => (node.Attribute.FirstOrDefault(a => a.Name == "reduction")?.S.ToStringUtf8() ?? "none") != "none",
+        _ => false,
     };
 
     /// <summary>How block-listed or excluded nodes are written: in float32.</summary>

@@ -25,10 +25,14 @@ public sealed class Fp16Rewrite
     private readonly Dictionary<(string, DataType), string> _casts = new();
     private readonly HashSet<string> _graphOutputs;
 
-    public Fp16Rewrite(ModelProto model, QuantizationOptions options)
+    /// <summary>The element types of the source model's tensors.</summary>
+    public ElementTypes Types { get; }
+
+    public Fp16Rewrite(ModelProto model, QuantizationOptions options, IReadOnlyDictionary<string, int>? knownTypes = null)
     {
         Options = options;
         Index = new GraphIndex(model.Graph);
+        Types = new ElementTypes(model.Graph, knownTypes);
         _graphOutputs = model.Graph.Output.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var i in model.Graph.Input) if (i.Type?.TensorType?.ElemType == (int)DataType.Float) _floatTensors.Add(i.Name);
         foreach (var i in model.Graph.Initializer)
@@ -45,6 +49,10 @@ public sealed class Fp16Rewrite
 
     /// <summary>Whether a tensor holds float values (float32 in the source model).</summary>
     public bool IsFloat(string tensor) => tensor.Length > 0 && _floatTensors.Contains(tensor);
+
+    /// <summary>Whether a node output held float32 values in the source model (true where its type is unknown), so
+    /// that a node computing in float16 makes it float16; integer, boolean and double outputs keep their types.</summary>
+    public bool WasFloat32(string tensor) => Types.IsFloat(tensor);
 
     /// <summary>The half-precision name of a float tensor: a float16 initializer copy, the tensor itself, or a Cast.</summary>
     public string Half(string t)
