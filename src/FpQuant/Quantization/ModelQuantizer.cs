@@ -18,7 +18,7 @@ public static class ModelQuantizer
         var sw = System.Diagnostics.Stopwatch.StartNew();
         // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
         // folded into the Conv before it. A model already in that form passes through unchanged.
-        var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings);
+        var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings, Preprocessing.ModelPreprocessor.MinimumOpset(options));
         var warnings = new List<string>(prepared.Notes);
         warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
         model = prepared.Model;

@@ -32,26 +32,31 @@ public static class OpsetUpgrade
         "ReduceMin", "ReduceProd", "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "ScatterElements", "ScatterND",
         "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softplus", "Softsign", "SpaceToDepth",
         "Sqrt", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Where", "Xor",
+        // Ops introduced at opset 9 to 12 whose later versions up to 13 only added types or negative axes: a model
+        // that has them is at least as new as they are.
+        "BitShift", "Celu", "Compress", "ConcatFromSequence", "ConvInteger", "DequantizeLinear", "Det",
+        "DynamicQuantizeLinear", "MatMulInteger", "MaxRoiPool", "MaxUnpool", "NonMaxSuppression", "QLinearConv",
+        "QLinearMatMul", "QuantizeLinear", "ReverseSequence", "RoiAlign", "SequenceAt", "SequenceConstruct",
+        "SequenceEmpty", "SequenceErase", "SequenceInsert", "SequenceLength", "SplitToSequence", "StringNormalizer",
+        "TfIdfVectorizer", "Unique", "GreaterOrEqual", "LessOrEqual", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss",
     };
 
-    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes)
+    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes) => Raise(model, TargetOpset, source, notes);
+
+    /// <summary>Raises the default-domain opset to <paramref name="target"/> (at most 13) when it is below it; a
+    /// model already there is returned as it is. Control-flow bodies are raised with their graph.</summary>
+    public static ModelProto Raise(ModelProto model, long target, string source, List<string> notes)
     {
+        if (target > TargetOpset) throw new ArgumentOutOfRangeException(nameof(target), $"opsets above {TargetOpset} are not known here");
         var onnx = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        if (onnx == null || onnx.Version >= TargetOpset) return model;
+        if (onnx == null || onnx.Version >= target) return model;
         long from = onnx.Version;
         var m = model.Clone();
         var g = m.Graph;
         var rw = new Rewriter(g, from, source);
-        var nodes = new List<NodeProto>();
-        foreach (var node in g.Node)
-        {
-            if (node.Domain is not ("" or "ai.onnx")) { nodes.Add(node); continue; }
-            nodes.AddRange(rw.Upgrade(node));
-        }
-        g.Node.Clear();
-        g.Node.AddRange(nodes);
+        rw.UpgradeGraph(g);
         g.Initializer.AddRange(rw.NewInitializers);
-        m.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version = TargetOpset;
+        m.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version = target;
         if (m.IrVersion < 7) m.IrVersion = 7;
         // Before IR 4 every initializer was also a graph input; ONNX Runtime treats such an input as overridable,
         // not constant, which would keep it from folding quantized weights.
@@ -61,7 +66,7 @@ public static class OpsetUpgrade
         g.Input.Clear();
         g.Input.AddRange(inputs);
         g.ValueInfo.Clear();
-        notes.Add($"raised the default-domain opset from {from} to {TargetOpset} ({rw.Rewritten} node(s) rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
+        notes.Add($"raised the default-domain opset from {from} to {target} ({rw.Rewritten} node(s) rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
         return m;
     }
 
@@ -81,7 +86,7 @@ public static class OpsetUpgrade
             _initializers = g.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
             foreach (var v in g.Input.Concat(g.ValueInfo).Concat(g.Output))
                 if (v.Type?.TensorType?.Shape is { } s) _ranks[v.Name] = s.Dim.Count;
-            _names = g.Initializer.Select(i => i.Name).Concat(g.Node.SelectMany(n => n.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+            _names = g.Initializer.Select(i => i.Name).Concat(Subgraphs.AllNodes(g).SelectMany(n => n.Node.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
         }
 
         private FpQuantException Unsupported(NodeProto n, string why) =>
@@ -132,6 +137,24 @@ public static class OpsetUpgrade
             if (n.Input.Count == position) n.Input.Add(name); else n.Input[position] = name;
             Rewritten++;
             return n;
+        }
+
+        /// <summary>Upgrades a graph's default-domain nodes in place, bodies of control-flow nodes included (their new
+        /// constants go to the main graph, which every body may read).</summary>
+        public void UpgradeGraph(GraphProto g)
+        {
+            var nodes = new List<NodeProto>();
+            foreach (var node in g.Node)
+            {
+                if (node.Domain is not ("" or "ai.onnx")) { nodes.Add(node); continue; }
+                foreach (var n in Upgrade(node))
+                {
+                    foreach (var body in Subgraphs.Of(n)) UpgradeGraph(body);
+                    nodes.Add(n);
+                }
+            }
+            g.Node.Clear();
+            g.Node.AddRange(nodes);
         }
 
         public IEnumerable<NodeProto> Upgrade(NodeProto node)
@@ -241,6 +264,18 @@ public static class OpsetUpgrade
                     var c = n.Clone();
                     if (Attr(c, "axis") == null) { c.Attribute.Add(GraphBuilder.Attr("axis", 1L)); Rewritten++; }
                     return new[] { c };
+                }
+                case "Scan" when _from < 9:
+                    throw Unsupported(n, "Scan-8's batch axis and sequence lengths have no opset 13 form");
+                case "Scan" or "Loop" or "If":
+                    return new[] { n.Clone() };
+                case "Scatter":
+                {
+                    // Deprecated at opset 11 in favour of ScatterElements, which computes the same.
+                    var e = n.Clone();
+                    e.OpType = "ScatterElements";
+                    Rewritten++;
+                    return new[] { e };
                 }
                 case "Cast" when _from < 6:
                     throw Unsupported(n, "its 'to' attribute is a type name");
