@@ -44,8 +44,13 @@ public static class Fp16Converter
         }
         catch (FpQuantException e)
         {
-            var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"(?:Could not find an implementation|Failed to find kernel) for (\w+)\(");
-            return m.Success ? m.Groups[1].Value : null;
+            // A missing kernel, or an op whose type constraints exclude float16 (NonMaxSuppression, Celu, sequence ops).
+            foreach (var pattern in new[] { @"(?:Could not find an implementation|Failed to find kernel) for (\w+)\(", @"of operator \((\w+)\)", @"Op \((\w+)\) \[Type" })
+            {
+                var m = System.Text.RegularExpressions.Regex.Match(e.Message, pattern);
+                if (m.Success && converted.Graph.Node.Any(n => n.OpType == m.Groups[1].Value)) return m.Groups[1].Value;
+            }
+            return null;
         }
     }
 

@@ -199,4 +199,111 @@ public class AnyModelRewriteTests
         Assert.Equal("X", r16.Model.Graph.Node.Single(n => n.OpType == "ScatterND").Input[0]);
         Assert.Equal("start", r16.Model.Graph.Node.Single(n => n.OpType == "Range").Input[0]);
     }
+
+    // ---- ConvTranspose, Gather (embeddings), Gemm of two activations ----
+
+    private static float ScalarInit(ModelProto m, string name) => TensorProtos.ToFloats(m.Graph.Initializer.Single(i => i.Name == name)).Max();
+
+    [Theory]
+    [InlineData("onnx-static")]
+    [InlineData("weights-int8")]
+    public void ConvTranspose_IsQuantized_PerOutputChannelOnAxis1_WithinTheScaleBound(string preset)
+    {
+        var g = new GraphBuilder("deconv");
+        string x = g.Input("X", DataType.Float, 1, 3, 5, 5);
+        string w = g.Initializer("up.weight", TinyModels.Random(61, 0.5f, 3, 2, 3, 3));
+        string b = g.Initializer("up.bias", TinyModels.Random(62, 0.2f, 2));
+        g.NodeMulti("ConvTranspose", "up", new[] { x, w, b }, new[] { "Y" }, ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }));
+        g.Output("Y", DataType.Float, 1, 2, 11, 11);
+        var m = g.Build();
+        var xv = TinyModels.Random(63, 2f, 1, 3, 5, 5);
+        var feed = new Dictionary<string, FloatTensor> { ["X"] = xv };
+        var r = Quantize(m, preset, feed);
+        Assert.Contains("up", r.QuantizedNodes);
+        var dq = r.Model.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "up.weight/quantized_axis1");
+        Assert.Equal(1, dq.Attribute.Single(a => a.Name == "axis").I);
+        var y = Run(m, feed)[0].Value;
+        var yq = Run(r.Model, feed)[0].Value;
+        var wScales = TensorProtos.ToFloats(r.Model.Graph.Initializer.Single(i => i.Name == "up.weight/scale_axis1"));
+        float maxW = TensorProtos.ToFloats(m.Graph.Initializer.Single(i => i.Name == "up.weight")).Max(MathF.Abs);
+        float maxX = xv.Data.Max(MathF.Abs);
+        double sx = preset == "weights-int8" ? 0 : r.Params["X"].Scale[0];
+        // Each output sums at most C x kH x kW = 27 products; weights step by their channel's scale.
+        for (int i = 0; i < y.Data.Length; i++)
+        {
+            double sw = wScales[i / 121];
+            double bound = 27 * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + 1e-5;
+            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{preset} element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
+        }
+    }
+
+    [Theory]
+    [InlineData("onnx-static")]
+    [InlineData("onnx-dynamic")]
+    [InlineData("weights-int8")]
+    public void EmbeddingGather_PicksIntegerRows_WithinHalfAStep(string preset)
+    {
+        var g = new GraphBuilder("embed");
+        string ids = g.Input("ids", DataType.Int64, 2, 3);
+        string table = g.Initializer("embed.weight", TinyModels.Random(71, 1.5f, 10, 4));
+        g.NodeMulti("Gather", "embed", new[] { table, ids }, new[] { "E" });
+        g.NodeMulti("Relu", "act", new[] { "E" }, new[] { "Y" });
+        g.Output("Y", DataType.Float, 2, 3, 4);
+        var m = g.Build();
+        long[] idv = { 0, 9, 3, 3, 7, 1 };
+        var batch = new Dictionary<string, InputTensor> { ["ids"] = new InputTensor(new[] { 2, 3 }, idv) };
+        var r = ModelQuantizer.Quantize(m, "tiny", QuantizationPresets.Get(preset), preset, new InMemoryCalibrationSource(new[] { batch }), Cpu);
+        Assert.Contains("embed", r.QuantizedNodes);
+        var gather = r.Model.Graph.Node.Single(n => n.OpType == "Gather");
+        Assert.Equal((int)DataType.Int8, r.Model.Graph.Initializer.Single(i => i.Name == gather.Input[0]).DataType);
+        Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name == "embed.weight");
+        float step = ScalarInit(r.Model, "embed.weight/scale");
+        using var f = new InferenceSession(m.ToByteArray());
+        using var q = new InferenceSession(r.Model.ToByteArray());
+        var y = SessionRun.Run(f, batch, new[] { "Y" });
+        var yq = SessionRun.Run(q, batch, new[] { "Y" });
+        for (int i = 0; i < y[0].Value.Data.Length; i++)
+            Assert.True(Math.Abs(y[0].Value.Data[i] - yq[0].Value.Data[i]) <= step / 2 + 1e-6, $"{preset} element {i}");
+    }
+
+    [Fact]
+    public void StaticGemmOfTwoActivations_IsQuantizedLikeMatMul()
+    {
+        var g = new GraphBuilder("gemm2");
+        string a = g.Input("A", DataType.Float, 2, 4);
+        string b = g.Input("B", DataType.Float, 4, 3);
+        g.NodeMulti("Gemm", "gemm", new[] { a, b }, new[] { "Y" });
+        g.Output("Y", DataType.Float, 2, 3);
+        var m = g.Build();
+        var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(81, 2f, 2, 4), ["B"] = TinyModels.Random(82, 1f, 4, 3) };
+        foreach (var format in new[] { QuantFormat.Qdq, QuantFormat.QOperator })
+        {
+            var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Format = format }, null, new InMemoryCalibrationSource(new[] { feed }), Cpu);
+            Assert.Contains("gemm", r.QuantizedNodes);
+            foreach (var operand in new[] { "A", "B" }) Assert.Contains(r.Model.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == operand);
+            var y = Run(m, feed)[0].Value;
+            var yq = Run(r.Model, feed)[0].Value;
+            double sa = r.Params["A"].Scale[0], sb = r.Params["B"].Scale[0];
+            float maxA = feed["A"].Data.Max(MathF.Abs), maxB = feed["B"].Data.Max(MathF.Abs);
+            double bound = 4 * (maxB * sa / 2 + maxA * sb / 2 + sa * sb / 4) + 1e-5;
+            for (int i = 0; i < y.Data.Length; i++)
+                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{format} element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
+        }
+    }
+
+    [Fact]
+    public void Opset6AxisBroadcast_IsAlignedForNumpyBroadcasting()
+    {
+        var g = new GraphBuilder("add6");
+        string x = g.Input("X", DataType.Float, 2, 3, 4);
+        string bias = g.Initializer("bias", new FloatTensor(new[] { 3 }, new[] { 1f, 10f, 100f }));
+        g.NodeMulti("Add", "add", new[] { x, bias }, new[] { "Y" }, ("broadcast", 1L), ("axis", 1L));
+        g.Output("Y", DataType.Float, 2, 3, 4);
+        var m = g.Build(opset: 6);
+        m.IrVersion = 3;
+        var prepared = ModelPreprocessor.Prepare(m, "add6", Cpu).Model;
+        var xv = TinyModels.Random(91, 1f, 2, 3, 4);
+        var y = Run(prepared, new Dictionary<string, FloatTensor> { ["X"] = xv })[0].Value;
+        for (int i = 0; i < y.Data.Length; i++) Assert.Equal(xv.Data[i] + new[] { 1f, 10f, 100f }[i / 4 % 3], y.Data[i], 5);
+    }
 }

@@ -8,6 +8,7 @@ public static class DynamicOpQuantizers
         ["Conv"] = new DynamicConvQuantizer(),
         ["MatMul"] = new DynamicMatMulQuantizer(),
         ["Gemm"] = new DynamicGemmQuantizer(),
+        ["Gather"] = new DynamicGatherQuantizer(),
     };
 
     public static readonly IReadOnlyList<string> Supported = Array.AsReadOnly(Handlers.Keys.ToArray());

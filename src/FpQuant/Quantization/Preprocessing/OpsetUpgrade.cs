@@ -253,7 +253,7 @@ public static class OpsetUpgrade
                 case "Gemm" when _from < 7:
                 case "Add" or "Sub" or "Mul" or "Div" when _from < 7:
                 {
-                    if (Attr(n, "axis") != null) throw Unsupported(n, "legacy broadcasting along an axis");
+                    if (Attr(n, "axis") != null && GraphIndex.IntAttr(n, "broadcast", 0) != 0) return AxisBroadcast(n);
                     var e = n.Clone();
                     Drop(e, "broadcast");
                     Rewritten++;
@@ -321,6 +321,45 @@ public static class OpsetUpgrade
             var reshape = new NodeProto { OpType = "Reshape", Name = Fresh($"{n.Name}/slope_reshape") };
             reshape.Input.Add(slope); reshape.Input.Add(Ints(n, "slope_shape", dims)); reshape.Output.Add(reshaped);
             n.Input[1] = reshaped;
+            return new[] { reshape, n };
+        }
+
+        /// <summary>
+        /// Before opset 7, B of rank k with broadcast=1 and an axis lined up with A's axes axis..axis+k-1; numpy
+        /// broadcasting lines it up with the last k axes. B gets trailing ones to fill A's rank r: reshaped once when
+        /// constant, by a Reshape that copies its k dimensions (0) and adds ones otherwise.
+        /// </summary>
+        private IEnumerable<NodeProto> AxisBroadcast(NodeProto node)
+        {
+            var n = node.Clone();
+            long axis = GraphIndex.IntAttr(n, "axis", 0);
+            Drop(n, "broadcast", "axis");
+            Rewritten++;
+            string b = n.Input[1];
+            bool constant = _initializers.TryGetValue(b, out var init);
+            int? k = constant ? init!.Dims.Count : _ranks.TryGetValue(b, out var kr) ? kr : null;
+            if (!_ranks.TryGetValue(n.Input[0], out int r) || k == null)
+                throw Unsupported(node, "legacy broadcasting along an axis needs both operands' ranks, which the model does not state");
+            if (axis < 0) axis += r;
+            long trailing = r - axis - k.Value;
+            if (trailing < 0) throw Unsupported(node, $"axis {axis} does not fit a rank-{k} operand into rank {r}");
+            if (trailing == 0) return new[] { n };
+            string aligned = Fresh($"{b}/aligned");
+            if (constant)
+            {
+                var dims = init!.Dims.Concat(Enumerable.Repeat(1L, (int)trailing)).ToArray();
+                var t = init.Clone();
+                t.Name = aligned;
+                t.Dims.Clear();
+                t.Dims.AddRange(dims);
+                NewInitializers.Add(t);
+                n.Input[1] = aligned;
+                return new[] { n };
+            }
+            var shape = Enumerable.Repeat(0L, k.Value).Concat(Enumerable.Repeat(1L, (int)trailing));
+            var reshape = new NodeProto { OpType = "Reshape", Name = Fresh($"{n.Name}/align_reshape") };
+            reshape.Input.Add(b); reshape.Input.Add(Ints(n, "aligned_shape", shape)); reshape.Output.Add(aligned);
+            n.Input[1] = aligned;
             return new[] { reshape, n };
         }
 
