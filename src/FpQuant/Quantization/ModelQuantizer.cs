@@ -32,6 +32,7 @@ public static class ModelQuantizer
                 if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration (see fpquant quantize --help)");
                 var s = StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
                 output = s.Model; ranges = s.Ranges; parameters = s.Params;
+                warnings.AddRange(CoarseSteps.Check(s.Plan, s.Params));
                 nodes = s.Plan.QuantizedNodes.Keys.ToList();
                 break;
             case QuantMode.Dynamic:

@@ -306,4 +306,24 @@ public class AnyModelRewriteTests
         var y = Run(prepared, new Dictionary<string, FloatTensor> { ["X"] = xv })[0].Value;
         for (int i = 0; i < y.Data.Length; i++) Assert.Equal(xv.Data[i] + new[] { 1f, 10f, 100f }[i / 4 % 3], y.Data[i], 5);
     }
+
+    // ---- coarse steps ----
+
+    [Fact]
+    public void LogitsSpanningTenThousand_WarnThatTheSoftmaxLosesItsOutput_NarrowOnesDoNot()
+    {
+        var g = new GraphBuilder("softmax");
+        string x = g.Input("X", DataType.Float, 2, 4);
+        g.NodeMulti("Softmax", "probs", new[] { x }, new[] { "Y" }, ("axis", 1L));
+        g.Output("Y", DataType.Float, 2, 4);
+        var m = g.Build();
+        var wide = new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 0f, 1f, 2f, 3f, 10000f, 10001f, 10002f, 10003f }) };
+        var narrow = new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 0f, 1f, 2f, 3f, -1f, 0.5f, 2f, 3f }) };
+        var r = Quantize(m, "onnx-static", wide);
+        var warning = Assert.Single(r.Warnings, w => w.Contains("integer step"));
+        Assert.Contains("'X' feeds Softmax 'probs'", warning);
+        Assert.Contains("--exclude 'probs'", warning);
+        Assert.DoesNotContain("\n", warning);
+        Assert.DoesNotContain(Quantize(m, "onnx-static", narrow).Warnings, w => w.Contains("integer step"));
+    }
 }
