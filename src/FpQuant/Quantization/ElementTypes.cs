@@ -47,6 +47,9 @@ public sealed class ElementTypes
         if (known != null) foreach (var (name, type) in known) _types[name] = type;
     }
 
+    /// <summary>Every tensor whose type is known, by name.</summary>
+    public IReadOnlyDictionary<string, int> Known => _types;
+
     /// <summary>The element type of a tensor (ONNX's DataType number), or null where it is unknown.</summary>
     public int? TypeOf(string tensor) => Of(tensor);
 

@@ -25,12 +25,17 @@ public sealed class Fp16Rewrite
     private readonly Dictionary<(string, DataType), string> _casts = new();
     private readonly HashSet<string> _graphOutputs;
 
+    /// <summary>Appended to the names of the Casts and copies this rewrite makes: empty for a main graph, the body's
+    /// own for an If/Loop/Scan body, whose names share one namespace with the graphs around it.</summary>
+    public string NameSuffix { get; }
+
     /// <summary>The element types of the source model's tensors.</summary>
     public ElementTypes Types { get; }
 
-    public Fp16Rewrite(ModelProto model, QuantizationOptions options, IReadOnlyDictionary<string, int>? knownTypes = null)
+    public Fp16Rewrite(ModelProto model, QuantizationOptions options, IReadOnlyDictionary<string, int>? knownTypes = null, string nameSuffix = "")
     {
         Options = options;
+        NameSuffix = nameSuffix;
         Index = new GraphIndex(model.Graph);
         Types = new ElementTypes(model.Graph, knownTypes);
         _graphOutputs = model.Graph.Output.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
@@ -60,7 +65,7 @@ public sealed class Fp16Rewrite
         if (_halfName.TryGetValue(t, out var h)) return h;
         if (Index.Initializers.TryGetValue(t, out var init) && init.DataType == (int)DataType.Float)
         {
-            string hn = $"{t}/fp16";
+            string hn = $"{t}/fp16{NameSuffix}";
             var vals = TensorProtos.ToFloats(init).Select(ToHalf).ToArray();
             HalfInitializers.Add(TensorProtos.FromHalf(hn, vals, init.Dims.ToArray()));
             return _halfName[t] = hn;
@@ -81,7 +86,7 @@ public sealed class Fp16Rewrite
         _floatTensors.Add(output);
         if (_graphOutputs.Contains(output) && Options.Fp16KeepIoTypes)
         {
-            string internalName = $"{output}/fp16";
+            string internalName = $"{output}/fp16{NameSuffix}";
             _halfName[output] = internalName;
             OutputRename[output] = internalName;
             return internalName;
@@ -100,7 +105,7 @@ public sealed class Fp16Rewrite
     public string CastTo(string t, DataType to)
     {
         if (_casts.TryGetValue((t, to), out var c)) return c;
-        c = $"{t}/{(to == DataType.Float16 ? "fp16" : "fp32")}";
+        c = $"{t}/{(to == DataType.Float16 ? "fp16" : "fp32")}{NameSuffix}";
         var n = new NodeProto { OpType = "Cast", Name = $"{c}/Cast" };
         n.Input.Add(t); n.Output.Add(c);
         n.Attribute.Add(GraphBuilder.Attr("to", (long)to));
