@@ -167,4 +167,15 @@ public class SubgraphQuantizationTests
         Assert.Equal(lo, r.Ranges["h_in"].Min, 4);
         Assert.Equal(hi, r.Ranges["h_in"].Max, 4);
     }
+
+    [Fact]
+    public void Inspect_ListsTheOpsInsideBodies_ByDepth()
+    {
+        using var tmp = new TempDir();
+        string path = Path.Combine(tmp.Path, "loop.onnx");
+        OnnxModelFile.Save(LoopModel(), path);
+        var lines = FpQuant.Networks.ModelInspector.Inspect(path).Lines().ToList();
+        Assert.Contains("ops: Loop 1", lines);
+        Assert.Contains("subgraph ops (depth 1): Identity 1, MatMul 1", lines);
+    }
 }
