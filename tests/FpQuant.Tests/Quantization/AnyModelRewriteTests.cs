@@ -65,24 +65,25 @@ public class AnyModelRewriteTests
     public void DynamicConv_OfAnyRank_KeepsTheShapeAndStaysWithinTheScaleBound(string name, int[] xShape, long[] kernel, long group, long dilation)
     {
         foreach (bool computedBias in new[] { false, true })
+        foreach (bool perChannel in new[] { false, true })
         {
             var m = ConvModel(xShape, kernel, group, dilation, outChannels: 4, computedBias);
             var x = TinyModels.Random(33, 2f, xShape);
             var feed = new Dictionary<string, FloatTensor> { ["X"] = x };
-            var r = Quantize(m, "onnx-dynamic");
+            var r = ModelQuantizer.Quantize(m, "tiny", QuantizationPresets.Get("onnx-dynamic") with { PerChannel = perChannel }, null, null, Cpu);
             Assert.Contains(r.Model.Graph.Node, n => n.OpType == "ConvInteger");
             var y = Run(m, feed)[0].Value;
             var yq = Run(r.Model, feed)[0].Value;
             Assert.Equal(y.Shape, yq.Shape);
-            // u8 activations over [min(x, 0), max(x, 0)], s8 symmetric per-tensor weights: every product errs by at
-            // most |w| sx/2 + |x| sw/2 + sx sw/4, over K = C/g x prod(kernel) terms.
+            // u8 activations over [min(x, 0), max(x, 0)], s8 symmetric weights (a per-channel step is at most the
+            // per-tensor one): every product errs by at most |w| sx/2 + |x| sw/2 + sx sw/4, over K = C/g x prod(kernel) terms.
             var wInit = m.Graph.Initializer.First(i => i.Name == "conv.weight");
             float maxW = TensorProtos.ToFloats(wInit).Max(MathF.Abs), maxX = x.Data.Max(MathF.Abs);
             double sx = (Math.Max(0, x.Data.Max()) - Math.Min(0, x.Data.Min())) / 255.0, sw = maxW / 127.0;
             long k = wInit.Dims.Skip(1).Aggregate(1L, (a, d) => a * d);
             double bound = k * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + 1e-5;
             for (int i = 0; i < y.Data.Length; i++)
-                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{name} (computed bias {computedBias}) element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
+                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{name} (computed bias {computedBias}, per channel {perChannel}) element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
         }
     }
 

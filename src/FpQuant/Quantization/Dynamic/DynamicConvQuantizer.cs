@@ -12,13 +12,26 @@ public sealed class DynamicConvQuantizer : IDynamicOpQuantizer
         if (!OpTraits.HasConstantWeight(node, rw.Index) || rw.Index.IsInitializer(node.Input[0])) return false;
         var ctx = rw.Context;
         var w = ctx.Weight(node.Input[1], OpTraits.WeightAxis(node, rw.Index, rw.Options.PerChannel));
+        // ONNX Runtime's ConvInteger takes one weight zero point: per-channel scales with one shared zero point (the
+        // symmetric case) pass it as a scalar; per-channel zero points that differ fall back to per-tensor weights.
+        string wZero = w.ZeroPoint;
+        if (w.Params.PerChannel)
+        {
+            if (w.Params.ZeroPoint.Distinct().Count() == 1)
+                wZero = ctx.AddInitializer(RewriteContext.IntegerTensor($"{node.Input[1]}/zero_point_shared", new[] { w.Params.ZeroPoint[0] }, w.Params.Type));
+            else
+            {
+                w = ctx.Weight(node.Input[1], null);
+                wZero = w.ZeroPoint;
+            }
+        }
         // The output is N x C x D1 x ... x Dk with k = rank(W) - 2; a per-channel vector broadcasts as C x 1 x ... x 1.
         int spatial = rw.Index.Initializers[node.Input[1]].Dims.Count - 2;
         long[] ChannelDims(long c) => new[] { c }.Concat(Enumerable.Repeat(1L, spatial)).ToArray();
         string suffix = $"c{new string('1', spatial)}";
         var x = rw.Activation(node.Input[0]);
         string acc = $"{node.Output[0]}/int32";
-        var conv = ctx.Emit("ConvInteger", node.Name, new[] { x.Name, w.Name, x.ZeroPoint, w.ZeroPoint }, new[] { acc });
+        var conv = ctx.Emit("ConvInteger", node.Name, new[] { x.Name, w.Name, x.ZeroPoint, wZero }, new[] { acc });
         conv.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
         bool bias = node.Input.Count > 2 && node.Input[2].Length > 0;
         string scaled = bias ? $"{node.Output[0]}/nobias" : node.Output[0];
