@@ -77,6 +77,7 @@ public static class OpsetUpgrade
         private readonly HashSet<string> _names;
         private readonly Dictionary<string, TensorProto> _initializers;
         private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _firstDims = new(StringComparer.Ordinal);
         public List<TensorProto> NewInitializers { get; } = new();
         public int Rewritten { get; private set; }
 
@@ -85,7 +86,11 @@ public static class OpsetUpgrade
             _from = from; _source = source;
             _initializers = g.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
             foreach (var v in g.Input.Concat(g.ValueInfo).Concat(g.Output))
-                if (v.Type?.TensorType?.Shape is { } s) _ranks[v.Name] = s.Dim.Count;
+                if (v.Type?.TensorType?.Shape is { } s)
+                {
+                    _ranks[v.Name] = s.Dim.Count;
+                    if (s.Dim.Count > 0 && s.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue) _firstDims[v.Name] = s.Dim[0].DimValue;
+                }
             _names = g.Initializer.Select(i => i.Name).Concat(Subgraphs.AllNodes(g).SelectMany(n => n.Node.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
         }
 
@@ -266,7 +271,7 @@ public static class OpsetUpgrade
                     return new[] { c };
                 }
                 case "Scan" when _from < 9:
-                    throw Unsupported(n, "Scan-8's batch axis and sequence lengths have no opset 13 form");
+                    return ScanWithoutBatch(n);
                 case "Scan" or "Loop" or "If":
                     return new[] { n.Clone() };
                 case "Scatter":
@@ -322,6 +327,46 @@ public static class OpsetUpgrade
             reshape.Input.Add(slope); reshape.Input.Add(Ints(n, "slope_shape", dims)); reshape.Output.Add(reshaped);
             n.Input[1] = reshaped;
             return new[] { reshape, n };
+        }
+
+        /// <summary>
+        /// Scan-8 runs its body once per batch item (axis 0 of every state and scan input, with optional sequence
+        /// lengths); Scan-9 has no batch axis. With a batch of 1 and no sequence lengths the two agree once the batch
+        /// axis is squeezed away before and put back after; anything else has no opset 13 form here.
+        /// </summary>
+        private IEnumerable<NodeProto> ScanWithoutBatch(NodeProto node)
+        {
+            if (node.Input.Count > 0 && node.Input[0].Length > 0) throw Unsupported(node, "Scan-8's sequence lengths have no opset 13 form");
+            var rest = node.Input.Skip(1).ToList();
+            if (!rest.All(i => (_firstDims.TryGetValue(i, out var b) && b == 1) || (_initializers.TryGetValue(i, out var t) && t.Dims.Count > 0 && t.Dims[0] == 1)))
+                throw Unsupported(node, "Scan-8's batch axis has no opset 13 form unless the model states a batch of 1");
+            var nodes = new List<NodeProto>();
+            string axes = Ints(node, "batch_axis", new[] { 0L });
+            var scan = new NodeProto { OpType = "Scan", Name = node.Name };
+            foreach (var i in rest)
+            {
+                var sq = new NodeProto { OpType = "Squeeze", Name = Fresh($"{node.Name}/{i}/squeeze_batch") };
+                string squeezed = Fresh($"{i}/without_batch");
+                sq.Input.Add(i); sq.Input.Add(axes); sq.Output.Add(squeezed);
+                nodes.Add(sq);
+                scan.Input.Add(squeezed);
+            }
+            var after = new List<NodeProto>();
+            foreach (var o in node.Output)
+            {
+                if (o.Length == 0) { scan.Output.Add(""); continue; }
+                string inner = Fresh($"{o}/without_batch");
+                scan.Output.Add(inner);
+                var un = new NodeProto { OpType = "Unsqueeze", Name = Fresh($"{node.Name}/{o}/unsqueeze_batch") };
+                un.Input.Add(inner); un.Input.Add(axes); un.Output.Add(o);
+                after.Add(un);
+            }
+            foreach (var a in node.Attribute)
+                scan.Attribute.Add(a.Name == "directions" ? new AttributeProto { Name = "scan_input_directions", Type = a.Type, Ints = { a.Ints } } : a.Clone());
+            Rewritten++;
+            nodes.Add(scan);
+            nodes.AddRange(after);
+            return nodes;
         }
 
         /// <summary>
