@@ -178,4 +178,14 @@ public class SubgraphQuantizationTests
         Assert.Contains("ops: Loop 1", lines);
         Assert.Contains("subgraph ops (depth 1): Identity 1, MatMul 1", lines);
     }
+
+    [Theory]
+    [InlineData("onnx-static")]
+    [InlineData("fp16")]
+    public void QuantizingABodyTwice_GivesByteIdenticalModels(string preset)
+    {
+        var (m, feed) = Case("loop");
+        byte[] Once() => OnnxModelFile.Serialize(ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get(preset), preset, new InMemoryCalibrationSource(new[] { feed }), Cpu).Model);
+        Assert.Equal(Once(), Once());
+    }
 }
