@@ -43,7 +43,7 @@ public class QuantizerDefectTests
     public void DefaultOpLists_AreTheHandlerRegistries()
     {
         Assert.Equal(OpQuantizers.Supported.ToHashSet(), new QuantizationOptions { Mode = QuantMode.Static }.EffectiveOpTypes);
-        Assert.Equal(new HashSet<string> { "Conv", "MatMul", "Gemm", "Gather" }, new QuantizationOptions { Mode = QuantMode.Dynamic }.EffectiveOpTypes);
+        Assert.Equal(new HashSet<string> { "Conv", "MatMul", "Gemm" }, new QuantizationOptions { Mode = QuantMode.Dynamic }.EffectiveOpTypes);
         Assert.Equal(OpTraits.WeightedComputeOps.Append("Gather").ToHashSet(), new QuantizationOptions { Mode = QuantMode.WeightsOnly }.EffectiveOpTypes);
     }
 
