@@ -230,5 +230,6 @@ public class EvalMergeBadFolderTests : IDisposable
         var ok = CliHarness.Run("eval", "merge", s0, Shard("c1", 1, 2), "--out", _tmp.File("out"));
         Assert.Equal(0, ok.Code);
         Assert.True(File.Exists(_tmp.File("out/report.md")));
+        CliHarness.AssertOneLineError(CliHarness.Run("eval", "--dataset", _tmp.File("nowhere"), "--out", _tmp.File("o2"), "--shard", "3/3"), "--shard '3/3'");
     }
 }
