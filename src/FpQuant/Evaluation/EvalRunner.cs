@@ -144,7 +144,7 @@ public sealed class EvalRunner
         report.FirstFramesRun = frameSeconds.Count;
         report.MeanFirstFrameSeconds = frameSeconds.Count > 0 ? frameSeconds.Average() : 0;
         report.MeanScoringSecondsPerInstance = scoringSeconds.Count > 0 ? scoringSeconds.Average() : 0;
-        Summarize(report, live.Select(l => l.Summary).ToList(), records, instances.Select(i => i.Key).ToList());
+        Summarize(report, live.Select(l => l.Summary).ToList(), records, instances);
         report.TotalSeconds = total.Elapsed.TotalSeconds;
         EvalReportWriter.WriteAll(report, _s.OutDir);
         return report;
@@ -261,6 +261,10 @@ public sealed class EvalRunner
     }
 
     /// <summary>Per variant: the records of the selected instances, deviations from fp32's pose, recalls and times.</summary>
+    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<BopInstance> instances) =>
+        Summarize(report, variants, records, instances.Select(i => i.Key).ToList());
+
+    /// <param name="instances">The instances' keys (<see cref="BopInstance.Key"/>), in report order.</param>
     public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<string> instances)
     {
         var keys = instances.ToHashSet();
