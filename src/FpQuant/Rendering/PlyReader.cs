@@ -158,8 +158,9 @@ public static class PlyReader
         return mesh;
     }
 
-    /// <summary>Textures larger than this are refused before decoding (YCB-Video's are 2048 x 2048).</summary>
-    public const long MaxTexturePixels = 64L << 20;
+    /// <summary>Textures larger than 4096 x 4096 are refused before decoding (YCB-Video's are 2048 x 2048); the
+    /// texture is held as float RGB, 12 bytes a texel.</summary>
+    public const long MaxTexturePixels = 1L << 24;
 
     /// <summary>The texture a PLY's header names, read from beside the model (PNG or JPEG).</summary>
     public static RgbTexture ReadTexture(string meshPath, string name)
