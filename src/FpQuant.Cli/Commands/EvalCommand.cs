@@ -157,6 +157,6 @@ public static class EvalCommand
                 v.Failed ? "[red]failed[/]" : "ok");
         AnsiConsole.Write(t);
         Console.WriteLine(string.Create(ci, $"scoring: {1000 * r.MeanScoringSecondsPerInstance:F2} ms per instance (all metrics, all variants) = {100 * r.ScoringShareOfFirstFrame:F3} % of a first frame ({r.MeanFirstFrameSeconds:F2} s)"));
-        Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (also report.json, results.jsonl, BOP CSVs, recall-adds.png, recall-mssd.png)");
+        Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (also report.json, summary.csv, results.jsonl, BOP CSVs, recall-adds.png, recall-mssd.png)");
     }
 }

@@ -16,6 +16,7 @@ public static class EvalReportWriter
         {
             Write(Path.Combine(dir, "report.md"), Markdown(r)),
             Write(Path.Combine(dir, "report.json"), JsonText(r)),
+            Write(Path.Combine(dir, SummaryCsvFile), SummaryCsv(r)),
         };
         foreach (var v in r.Variants.Where(v => v.Records.Count > 0))
             files.Add(Write(Path.Combine(dir, BopResultsFileName(v.Name, r.Dataset, r.Split)), BopCsv(v)));
@@ -24,6 +25,21 @@ public static class EvalReportWriter
     }
 
     private static string Write(string path, string text) { AtomicFile.WriteAllText(path, text); return path; }
+
+    public const string SummaryCsvFile = "summary.csv";
+
+    /// <summary>One row of accuracy per variant (recalls and AUCs in percent, round-trip precision), for spreadsheets
+    /// and for comparing runs: it holds no times, so the same estimates give the same bytes.</summary>
+    public static string SummaryCsv(EvalReport r)
+    {
+        var sb = new StringBuilder("variant,instances,estimated,auc_adds,auc_add,add_or_adds_recall_01d,ar_vsd,ar_mssd,ar_mspd,ar_bop,failed\n");
+        foreach (var v in r.Variants)
+            sb.Append(Ci, $"{Csv(v.Name)},{v.Instances},{v.Estimated},{R(v.AucAdds)},{R(v.AucAdd)},{R(v.AddOrAdds01d)},{R(v.ArVsd)},{R(v.ArMssd)},{R(v.ArMspd)},{R(v.ArBop)},{(v.Failed ? "yes" : "no")}\n");
+        return sb.ToString();
+    }
+
+    private static string R(double v) => v.ToString("R", Ci);
+    private static string Csv(string s) => s.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     /// <summary>BOP's METHOD_DATASET-SPLIT.csv; BOP splits the name at underscores, so the variant's become hyphens.</summary>
     public static string BopResultsFileName(string variant, string dataset, string split) =>

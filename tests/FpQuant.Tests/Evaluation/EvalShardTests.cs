@@ -99,6 +99,9 @@ public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
             Assert.Equal(ia, ib);
         }
         Assert.Contains("\"vsd\"", File.ReadAllText(tmp.File("merged/report.json")));
+        // The accuracy summary holds no times: the same bytes.
+        Assert.Equal(File.ReadAllBytes(tmp.File("whole/summary.csv")), File.ReadAllBytes(tmp.File("merged/summary.csv")));
+        Assert.Equal(3, File.ReadAllLines(tmp.File("merged/summary.csv")).Length);
         // The same results lines (the order of a single run: instance by instance, variants in order).
         var la = File.ReadAllLines(tmp.File("whole/results.jsonl")).Select(l => WithoutTimes(JsonNode.Parse(l)!)).ToList();
         var lb = File.ReadAllLines(tmp.File("merged/results.jsonl")).Select(l => WithoutTimes(JsonNode.Parse(l)!)).ToList();
