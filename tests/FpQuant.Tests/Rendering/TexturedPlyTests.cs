@@ -173,5 +173,10 @@ public sealed class TexturedPlyTests : IDisposable
             if (obj == SyntheticBopDataset.BottleId) Assert.True(eval.VertexCount < model.VertexCount / 2, $"{eval.VertexCount} vs {model.VertexCount}");
             else Assert.True(eval.VertexCount > model.VertexCount, "the box's coarse faces are filled in evenly");
         }
+        // Deterministic: the same seed writes the same bytes, models, texture and models_eval included.
+        string again = _tmp.File("again");
+        SyntheticBopDataset.Write(again, 1, 0);
+        foreach (var f in new[] { "models/obj_000001.ply", "models/obj_000001.png", "models/obj_000002.ply", "models_eval/obj_000001.ply", "models_eval/obj_000002.ply", "models_eval/models_info.json" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(root, f)), File.ReadAllBytes(Path.Combine(again, f)));
     }
 }
