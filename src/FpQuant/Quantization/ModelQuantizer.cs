@@ -22,9 +22,19 @@ public static class ModelQuantizer
         var warnings = new List<string>(prepared.Notes);
         warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
         model = prepared.Model;
+        (var smoothing, options) = Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
+        model = smoothing.Model;
         ModelProto output;
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         IReadOnlyDictionary<string, QuantParams> parameters = new Dictionary<string, QuantParams>();
+        if (options.Modes.Count > 0)
+        {
+            var mixed = Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
+            mixed.Model.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? "mixed" });
+            return new QuantizationResult(mixed.Model, options, preset, calibration?.Description, mixed.Ranges, mixed.Params,
+                mixed.NodeModes.Where(kv => kv.Value != Mixed.NodeMode.Float).Select(kv => kv.Key).ToList(), sw.Elapsed)
+                { Warnings = warnings, NodeModes = mixed.NodeModes, Smoothed = smoothing.Tensors };
+        }
         List<QuantizedNode> depths;
         switch (options.Mode)
         {
@@ -50,7 +60,7 @@ public static class ModelQuantizer
         if (model.Graph.Node.Any(SubgraphBodies.Has))
             warnings.Add($"quantized nodes by depth: {(depths.Count == 0 ? "none" : SubgraphBodies.DepthSummary(depths))}");
         output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? options.Mode.ToString().ToLowerInvariant() });
-        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings };
+        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings, Smoothed = smoothing.Tensors };
     }
 
     /// <summary>Writes the model and, beside it, FILE.json with preset, options, calibration source, tool version and every range.</summary>
@@ -65,6 +75,8 @@ public static class ModelQuantizer
             options = r.Options,
             calibration = r.CalibrationDescription,
             quantizedNodes = r.QuantizedNodes,
+            nodeModes = r.NodeModes?.ToDictionary(kv => kv.Key, kv => Mixed.ModeRule.Name(kv.Value)),
+            smoothing = r.Smoothed.Count == 0 ? null : r.Smoothed,
             tensors = r.Params.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new
             {
                 name = kv.Key,
