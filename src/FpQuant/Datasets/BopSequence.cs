@@ -59,4 +59,13 @@ public sealed class BopSequence
     }
 
     public override string ToString() => $"{Dataset.Name} scene {SceneId} object {ObjId} ({Frames.Count} frames)";
+
+    /// <summary>The first <paramref name="maxFrames"/> frames (all by default) as the tracker's sequence, read frame by frame.</summary>
+    public TrackSequence ToTrackSequence(int? maxFrames = null)
+    {
+        if (maxFrames is < 1) throw new FpQuantException($"--max-frames must be at least 1, got {maxFrames}");
+        int n = Math.Min(Frames.Count, maxFrames ?? int.MaxValue);
+        return new TrackSequence(ToString(), Frames.Take(n).Select(f => f.ImId).ToList(), Enumerable.Range(0, n).Select(i => (Pose?)TruePose(i)).ToList(),
+            FrameAt, SceneAt);
+    }
 }

@@ -95,6 +95,20 @@ public static class SyntheticVideo
         return (frame, new Pose(gt.R, gt.T / 1000));
     }
 
+    /// <summary>`track --demo`: the sequence make-dataset --video writes, rendered in memory (frames kept once made).</summary>
+    public static TrackSequence DemoSequence(int frames, ulong seed = 0)
+    {
+        if (frames < 2 || frames > MaxFrames) throw new FpQuantException($"--frames must be between 2 and {MaxFrames}, got {frames}");
+        var bottle = DemoScene.Bottle();
+        var box = OccluderBox.Create();
+        var made = new (RgbdFrame Frame, Pose Truth)?[frames];
+        (RgbdFrame Frame, Pose Truth) At(int i) => made[i] ??= DemoFrame(bottle, box, i, frames, seed);
+        var truth = Enumerable.Range(0, frames).Select(i => (Pose?)(toCameraTruth(i))).ToList();
+        Pose toCameraTruth(int i) => CameraInWorld(i, seed).Inverse * BottleInWorld;
+        return new TrackSequence($"the demo video ({frames} frames)", Enumerable.Range(FirstImId, frames).ToList(), truth, i => At(i).Frame,
+            i => Scene.Create(At(i).Frame, bottle, $"demo video frame {FirstImId + i}", At(i).Truth), preload: true);
+    }
+
     private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Frame(TriMesh bottle, TriMesh box, int f, int frames, ulong seed)
     {
         var toCamera = CameraInWorld(f, seed).Inverse;
