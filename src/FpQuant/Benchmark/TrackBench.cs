@@ -119,8 +119,15 @@ public static class TrackBench
         try
         {
             progress?.Report("preparing models");
-            string fRefine = store.Float(NetworkKind.Refine, s.Weights);
-            store.Calibration = new SceneCalibrationSource(seq.First, s.CalibrationPairs, 8, null, fRefine, 1, s.Runtime);
+            // The float model is exported only when a variant needs it; static presets calibrate on crops of the first frame.
+            string? fRefine = null;
+            string Float()
+            {
+                if (fRefine != null) return fRefine;
+                fRefine = store.Float(NetworkKind.Refine, s.Weights);
+                store.Calibration = new SceneCalibrationSource(seq.First, s.CalibrationPairs, 8, null, fRefine, 1, s.Runtime);
+                return fRefine;
+            }
             var paths = new Dictionary<string, string>();
             foreach (var v in s.Variants)
             {
@@ -129,7 +136,7 @@ public static class TrackBench
                 try
                 {
                     progress?.Report($"preparing {v.Name}");
-                    path = v.RefinePath ?? (v.Options == null ? fRefine : store.Quantized(fRefine, v).Path);
+                    path = v.RefinePath ?? (v.Options == null ? Float() : store.Quantized(Float(), v).Path);
                     if (!File.Exists(path)) throw new FpQuantException($"variant {v.Name}: model file '{path}' does not exist");
                 }
                 catch (FpQuantException e) { error = e.Message; }

@@ -18,7 +18,7 @@ public sealed class PoseTracker
     private readonly TrackSettings _s;
     private readonly ITrackRefiner _refiner;
     private readonly ITrackScorer? _scorer;
-    private readonly Scene _obj;
+    private readonly Scene _objectScene;
     private readonly TriMesh _mesh;
     private readonly RenderTarget _target = new(CropPair.Size, CropPair.Size);
     private readonly float[] _rendered = new float[CropPair.Floats], _observed = new float[CropPair.Floats];
@@ -30,10 +30,10 @@ public sealed class PoseTracker
     public int FramesTracked { get; private set; }
     public int LostFrames { get; private set; }
 
-    /// <param name="obj">The object: its centred mesh, its centre and its diameter are taken from this scene (any frame
+    /// <param name="objectScene">The object: its centred mesh, its centre and its diameter are taken from this scene (any frame
     /// of the object, usually the first).</param>
     /// <param name="scorer">The lost-track check's scorer; required when <see cref="TrackSettings.LostScoreThreshold"/> is set.</param>
-    public PoseTracker(Scene obj, ITrackRefiner refiner, TrackSettings? settings = null, ITrackScorer? scorer = null)
+    public PoseTracker(Scene objectScene, ITrackRefiner refiner, TrackSettings? settings = null, ITrackScorer? scorer = null)
     {
         _s = settings ?? new TrackSettings();
         _s.Validate();
@@ -41,15 +41,15 @@ public sealed class PoseTracker
             throw new FpQuantException("the lost-track check (--lost-score) needs ScoreNet; give the tracker a scorer");
         _refiner = refiner;
         _scorer = _s.LostScoreThreshold != null ? scorer : null;
-        _mesh = obj.Mesh;
-        _obj = obj;
-        Diameter = obj.Diameter;
+        _mesh = objectScene.Mesh;
+        _objectScene = objectScene;
+        Diameter = objectScene.Diameter;
     }
 
     public TrackSettings Settings => _s;
     public bool IsRegistered => _pose != null;
     /// <summary>The current pose of the original mesh in the camera.</summary>
-    public Pose Pose => _obj.ToMeshFrame(_pose ?? throw new InvalidOperationException("register the first frame (or reset to a pose) before tracking"));
+    public Pose Pose => _objectScene.ToMeshFrame(_pose ?? throw new InvalidOperationException("register the first frame (or reset to a pose) before tracking"));
 
     /// <summary>FoundationPose's first frame on <paramref name="scene"/> (a frame of this object with its mask); the chosen
     /// pose becomes the pose tracking starts from. Also how a lost track is re-registered.</summary>
@@ -63,7 +63,7 @@ public sealed class PoseTracker
     /// <summary>Starts (or restarts) tracking from a known pose of the original mesh.</summary>
     public void Reset(Pose meshFramePose)
     {
-        _pose = _obj.FromMeshFrame(meshFramePose);
+        _pose = _objectScene.FromMeshFrame(meshFramePose);
         FramesTracked = 0;
         LostFrames = 0;
     }
@@ -109,7 +109,7 @@ public sealed class PoseTracker
             if (lost) LostFrames++;
         }
         static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
-        return new TrackFrameResult(_obj.ToMeshFrame(pose), pose, S(render), S(crop), S(refine), S(update), S(score), logit, lost);
+        return new TrackFrameResult(_objectScene.ToMeshFrame(pose), pose, S(render), S(crop), S(refine), S(update), S(score), logit, lost);
     }
 
     /// <summary>The frame's XYZ over the pixels the window reads only, then the frame warped into the window.</summary>
