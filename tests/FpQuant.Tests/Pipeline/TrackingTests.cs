@@ -243,3 +243,46 @@ public class NetworkTrackingTests
         Assert.True(perFrame < 64 * 1024, $"a tracking frame with RefineNet allocated {perFrame:F0} bytes");
     }
 }
+
+/// <summary>A sequence tracked end to end: registration, tracking, the lost check and re-registration.</summary>
+[Collection(ModelsCollection.Name)]
+public class SequenceTrackingTests
+{
+    private readonly ExportedModels _models;
+    public SequenceTrackingTests(ExportedModels models) { _models = models; }
+
+    private static TrackSequence Demo(int n) => new("demo video", Enumerable.Range(1, n).ToList(),
+        DemoVideo.Truth.Take(n).Select(t => (Pose?)t).ToList(), i => DemoVideo.FramesOf[i],
+        i => Scene.Create(DemoVideo.FramesOf[i], DemoScene.Bottle(), $"frame {i + 1}", DemoVideo.Truth[i]));
+
+    [Fact]
+    public void AFrameFlaggedLost_IsFollowedByARegistration_WhenAsked_AndEveryFrameIsReported()
+    {
+        var runtime = new RuntimeSettings { IntraOpThreads = 2 };
+        using var refine = new PairModel(_models.Path(NetworkKind.Refine), runtime);
+        using var score = new PairModel(_models.Path(NetworkKind.Score), runtime);
+        var seq = Demo(6);
+        var scorer = new ScriptedScorer(1f, -1f, 1f, 1f);
+        var settings = new SequenceTrackingSettings
+        {
+            Registration = new RegistrationSettings { Hypotheses = 2, Iterations = 1 },
+            Track = new TrackSettings { Iterations = 1, LostScoreThreshold = 0 },
+            ReregisterWhenLost = true,
+        };
+        var tracker = new PoseTracker(seq.First, new FrozenRefiner(), settings.Track, scorer);
+        var seen = new List<int>();
+        var frames = SequenceTracking.Run(seq, tracker, new FirstFrameRunner(refine, score), settings, f => seen.Add(f.FrameId));
+        Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, seen);
+        Assert.Equal(new[] { true, false, false, true, false, false }, frames.Select(f => f.Registered));
+        Assert.Equal(new[] { false, false, true, false, false, false }, frames.Select(f => f.Lost));
+        // A frozen refiner keeps the pose it was given: frames 2-3 keep frame 1's registered pose, 5-6 frame 4's.
+        Assert.Equal(frames[0].Pose.R, frames[2].Pose.R);
+        Assert.Equal(frames[3].Pose.R, frames[5].Pose.R);
+        Assert.True((frames[3].Pose.T - frames[5].Pose.T).Norm < 1e-15);
+        Assert.All(frames, f => Assert.NotNull(f.Error));
+        Assert.Equal(new float?[] { null, 1f, -1f, null, 1f, 1f }, frames.Select(f => f.Score));
+        Assert.All(frames, f => Assert.True(f.Seconds > 0));
+        // The re-registration restarted the counts: frames 5 and 6 tracked since, none lost.
+        Assert.Equal((2, 0), (tracker.FramesTracked, tracker.LostFrames));
+    }
+}
