@@ -13,68 +13,6 @@ using ScottPlot;
 
 namespace FpQuant.Evaluation;
 
-/// <summary>`eval --mode track`: the eval settings plus tracking's (iterations, lost check, frames per sequence).</summary>
-public sealed record TrackEvalSettings
-{
-    public required EvalSettings Eval { get; init; }
-    public TrackSettings Track { get; init; } = new();
-    /// <summary>Frames per sequence (default: all).</summary>
-    public int? MaxFrames { get; init; }
-    public bool StartFromTruth { get; init; }
-    public bool ReregisterWhenLost { get; init; }
-
-    public SequenceTrackingSettings Sequence => new()
-    {
-        Registration = Eval.Registration, Track = Track, StartFromTruth = StartFromTruth, ReregisterWhenLost = ReregisterWhenLost,
-    };
-
-    public void Validate()
-    {
-        Eval.Validate();
-        Sequence.Validate();
-        if (Eval.Resume) throw new FpQuantException("--resume is for first-frame eval; a --mode track run tracks each sequence whole, so start it afresh");
-        if (MaxFrames is < 1) throw new FpQuantException($"--max-frames must be at least 1, got {MaxFrames}");
-    }
-}
-
-/// <summary>One frame of one tracked sequence for one variant, as written to OUT/track-frames.jsonl.</summary>
-public sealed record TrackEvalFrame(string Variant, int SceneId, int ObjId, int Index, int ImId, double AddMm, double AddsMm, double Ms,
-    bool Registered, bool Lost, float? Score);
-
-/// <summary>Per variant over every frame of every sequence: ADD-S and ADD AUC, ADD(-S) &lt; 0.1 d, the drift (mean
-/// ADD-S by frame index and its least-squares slope), frames flagged lost, and the time per tracked frame.</summary>
-public sealed class TrackEvalVariant
-{
-    public required string Name { get; init; }
-    public string? Error { get; set; }
-    public int Sequences { get; set; }
-    public int Frames { get; set; }
-    public double AucAdds { get; set; }
-    public double AucAdd { get; set; }
-    public double AddOrAdds01d { get; set; }
-    /// <summary>Mean ADD-S (mm) of the frames at each index (0 = the first frame), over the sequences.</summary>
-    public List<double> DriftAddsMm { get; set; } = new();
-    /// <summary>Least-squares slope of ADD-S over the frame index (mm per frame).</summary>
-    public double DriftSlopeMmPerFrame { get; set; }
-    public int LostFrames { get; set; }
-    public int Reregistrations { get; set; }
-    public double MedianMsPerFrame { get; set; }
-    public double MedianFirstFrameSeconds { get; set; }
-}
-
-public sealed class TrackEvalReport
-{
-    public required string Dataset { get; init; }
-    public required string Split { get; init; }
-    public required string Command { get; init; }
-    public required string Weights { get; init; }
-    public required int TrackIterations { get; init; }
-    public required string Start { get; init; }
-    public List<string> Sequences { get; init; } = new();
-    public List<TrackEvalVariant> Variants { get; init; } = new();
-    public double TotalSeconds { get; set; }
-}
-
 /// <summary>
 /// `fpquant eval --mode track`: on a dataset of video scenes, every selected object of every selected scene is one
 /// sequence; per variant its first frame is registered (or started at its true pose) and the rest tracked, every

@@ -3,33 +3,6 @@ using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;
 
-/// <summary>How a sequence is tracked: the first frame registered (or started at its true pose), the rest tracked,
-/// and what a lost track does.</summary>
-public sealed record SequenceTrackingSettings
-{
-    public RegistrationSettings Registration { get; init; } = new();
-    public TrackSettings Track { get; init; } = new();
-    /// <summary>Start from the first frame's true pose instead of registering it (measures tracking alone).</summary>
-    public bool StartFromTruth { get; init; }
-    /// <summary>Register the frame after one the lost-track check flagged, instead of tracking on.</summary>
-    public bool ReregisterWhenLost { get; init; }
-
-    public void Validate()
-    {
-        Track.Validate();
-        new FirstFrameSettings { Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch }.Validate();
-        Registration.Crops.Validate();
-        if (ReregisterWhenLost && Track.LostScoreThreshold == null)
-            throw new FpQuantException("re-registering a lost track needs the lost-track check: give --lost-score too");
-    }
-}
-
-/// <summary>One frame of a tracked sequence: the pose (original mesh frame, metres), the seconds of its step (the
-/// registration for a registered frame, else render + crop + networks + update), the error against the truth when
-/// known, and the lost-track check's verdict.</summary>
-public sealed record TrackedFrame(int Index, int FrameId, Pose Pose, double Seconds, PoseError? Error, bool Registered, bool Lost, float? Score,
-    TrackFrameResult? Step);
-
 /// <summary>Registers the first frame of a sequence, tracks the rest, and reports every frame as it is done.</summary>
 public static class SequenceTracking
 {
