@@ -29,6 +29,7 @@ public static class TrackBench
         public readonly List<TrackFrameResult> Timed = new();
         public readonly List<double> Add = new();
         public long Allocated;
+        public TimeSpan Cpu;
         public void Dispose() { Refiner?.Dispose(); Model?.Dispose(); Refiner = null; Model = null; }
     }
 
@@ -109,6 +110,7 @@ public static class TrackBench
                     {
                         if (round == 0) l.Row.WorkingSetFirstMb = WorkingSetMb();
                         l.Tracker!.Reset(seq.Truth[0]!.Value);
+                        var cpu = ProcessCpu();
                         for (int f = 1; f < seq.Count; f++)
                         {
                             var frame = seq.Frame(f);
@@ -118,6 +120,7 @@ public static class TrackBench
                             l.Timed.Add(r);
                             l.Add.Add(PoseError.Between(seq.Truth[f]!.Value, r.Pose, points).AddMm);
                         }
+                        l.Cpu += ProcessCpu() - cpu;
                         if (round == s.Rounds - 1) l.Row.WorkingSetLastMb = WorkingSetMb();
                     });
                 }
@@ -134,6 +137,12 @@ public static class TrackBench
         report.Rows.AddRange(live.Select(l => l.Row));
         report.TotalSeconds = total.Elapsed.TotalSeconds;
         return report;
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
     }
 
     private static double WorkingSetMb()
@@ -163,6 +172,7 @@ public static class TrackBench
         r.NonNetworkMs = Median(x => x.NonNetworkSeconds);
         r.FramesPerSecond = 1000 / r.StepMs.Median;
         r.AllocatedBytesPerFrame = (double)l.Allocated / t.Count;
+        r.CpuMsPerFrame = l.Cpu.TotalMilliseconds / t.Count;
         r.MeanAddMm = l.Add.Average();
     }
 
@@ -171,7 +181,7 @@ public static class TrackBench
     public static readonly string[] Header =
     {
         "variant", "threads", "ms/frame (median [min-max])", "frames/s", "render ms", "crop ms", "RefineNet ms", "update ms", "non-network ms",
-        "speed-up vs fp32", "allocated KB/frame", "working set MB (first -> last round)", "frames",
+        "speed-up vs fp32", "CPU ms/frame", "allocated KB/frame", "working set MB (first -> last round)", "frames",
     };
 
     public static IEnumerable<string[]> Rows(TrackBenchReport r)
@@ -180,7 +190,7 @@ public static class TrackBench
         {
             if (x.StepMs == null)
             {
-                yield return new[] { x.Variant, x.Threads.ToString(CultureInfo.InvariantCulture), "FAILED", x.Error ?? "", "", "", "", "", "", "", "", "", "" };
+                yield return new[] { x.Variant, x.Threads.ToString(CultureInfo.InvariantCulture), "FAILED", x.Error ?? "", "", "", "", "", "", "", "", "", "", "" };
                 continue;
             }
             yield return new[]
@@ -188,7 +198,7 @@ public static class TrackBench
                 x.Variant, x.Threads.ToString(CultureInfo.InvariantCulture),
                 $"{F(x.StepMs.Median, "F1")} [{F(x.StepMs.Min, "F1")}-{F(x.StepMs.Max, "F1")}]", F(x.FramesPerSecond, "F1"),
                 F(x.RenderMs, "F2"), F(x.CropMs, "F2"), F(x.RefineMs, "F1"), F(x.UpdateMs, "F3"), F(x.NonNetworkMs, "F2"),
-                x.SpeedupVsFp32 is double s ? F(s, "F2") + "x" : "", F(x.AllocatedBytesPerFrame / 1024, "F1"),
+                x.SpeedupVsFp32 is double s ? F(s, "F2") + "x" : "", F(x.CpuMsPerFrame, "F1"), F(x.AllocatedBytesPerFrame / 1024, "F1"),
                 $"{F(x.WorkingSetFirstMb, "F0")} -> {F(x.WorkingSetLastMb, "F0")}", x.Frames.ToString(CultureInfo.InvariantCulture),
             };
         }

@@ -20,6 +20,9 @@ public sealed class TrackBenchRow
     public double? SpeedupVsFp32 { get; set; }
     /// <summary>Managed bytes the tracking thread allocated per timed frame (GC.GetAllocatedBytesForCurrentThread).</summary>
     public double AllocatedBytesPerFrame { get; set; }
+    /// <summary>Process CPU time per timed frame (ms), all threads: with one thread about what the frame takes on an idle
+    /// core, whatever else the machine runs; with more it includes the runtime's spinning threads.</summary>
+    public double CpuMsPerFrame { get; set; }
     /// <summary>The process's working set before this configuration's first timed round and after its last (MB).</summary>
     public double WorkingSetFirstMb { get; set; }
     public double WorkingSetLastMb { get; set; }

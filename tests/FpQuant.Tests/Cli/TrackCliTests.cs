@@ -179,6 +179,7 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
             Assert.True(step >= row.GetProperty("refineMs").GetDouble() && row.GetProperty("refineMs").GetDouble() > 0);
             Assert.Equal(1000 / step, row.GetProperty("framesPerSecond").GetDouble(), 9);
             Assert.True(row.GetProperty("allocatedBytesPerFrame").GetDouble() < 1 << 20);
+            Assert.True(row.GetProperty("cpuMsPerFrame").GetDouble() > 0);
         }
         Assert.Equal(1.0, rows[0].GetProperty("speedupVsFp32").GetDouble());
         Assert.Equal(1.0, rows[1].GetProperty("speedupVsFp32").GetDouble());
