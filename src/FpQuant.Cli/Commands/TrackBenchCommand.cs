@@ -23,8 +23,10 @@ public static class TrackBenchCommand
             Variants = variants, Threads = threads, Iterations = iterations, WarmupFrames = warmupFrames, Rounds = rounds, Weights = weights,
             Runtime = runtime, CacheDir = cache, CalibrationPairs = calibration,
         };
+        if (frames < 2 || frames > SyntheticVideo.MaxKeptFrames)
+            throw new FpQuantException($"--track-frames must be between 2 and {SyntheticVideo.MaxKeptFrames} (the video is kept in memory), got {frames}");
         settings.Validate();
-        var seq = SyntheticVideo.DemoSequence(frames);
+        var seq = SyntheticVideo.DemoSequence(frames, keepFrames: true);
         string dir = outDir ?? Path.Combine("bench-results", "track-" + DateTime.Now.ToString("yyyyMMdd-HHmmss"));
         string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[bench --track] {s}"));

@@ -95,18 +95,22 @@ public static class SyntheticVideo
         return (frame, new Pose(gt.R, gt.T / 1000));
     }
 
-    /// <summary>`track --demo`: the sequence make-dataset --video writes, rendered in memory (frames kept once made).</summary>
-    public static TrackSequence DemoSequence(int frames, ulong seed = 0)
+    /// <summary>Frames a demo sequence may keep in memory (about 2.5 MB each).</summary>
+    public const int MaxKeptFrames = 300;
+
+    /// <summary>`track --demo`: the sequence make-dataset --video writes, rendered in memory frame by frame; with
+    /// <paramref name="keepFrames"/> every frame is kept once made (benchmarks track it many times), up to
+    /// <see cref="MaxKeptFrames"/>.</summary>
+    public static TrackSequence DemoSequence(int frames, ulong seed = 0, bool keepFrames = false)
     {
-        if (frames < 2 || frames > MaxFrames) throw new FpQuantException($"--frames must be between 2 and {MaxFrames}, got {frames}");
+        int max = keepFrames ? MaxKeptFrames : MaxFrames;
+        if (frames < 2 || frames > max) throw new FpQuantException($"--frames must be between 2 and {max}, got {frames}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
-        var made = new (RgbdFrame Frame, Pose Truth)?[frames];
-        (RgbdFrame Frame, Pose Truth) At(int i) => made[i] ??= DemoFrame(bottle, box, i, frames, seed);
-        var truth = Enumerable.Range(0, frames).Select(i => (Pose?)(toCameraTruth(i))).ToList();
-        Pose toCameraTruth(int i) => CameraInWorld(i, seed).Inverse * BottleInWorld;
-        return new TrackSequence($"the demo video ({frames} frames)", Enumerable.Range(FirstImId, frames).ToList(), truth, i => At(i).Frame,
-            i => Scene.Create(At(i).Frame, bottle, $"demo video frame {FirstImId + i}", At(i).Truth), preload: true);
+        var truth = Enumerable.Range(0, frames).Select(i => (Pose?)(CameraInWorld(i, seed).Inverse * BottleInWorld)).ToList();
+        return new TrackSequence($"the demo video ({frames} frames)", Enumerable.Range(FirstImId, frames).ToList(), truth,
+            i => DemoFrame(bottle, box, i, frames, seed).Frame,
+            i => Scene.Create(DemoFrame(bottle, box, i, frames, seed).Frame, bottle, $"demo video frame {FirstImId + i}", truth[i]), preload: keepFrames);
     }
 
     private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Frame(TriMesh bottle, TriMesh box, int f, int frames, ulong seed)

@@ -45,6 +45,8 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     [InlineData(new[] { "make-dataset", "--out", "/tmp/never-written", "--video", "--images", "5" }, "--frames")]
     [InlineData(new[] { "bench", "--track", "--track-threads", "0", "--variants", "fp32" }, "--track-threads")]
     [InlineData(new[] { "bench", "--track", "--track-rounds", "0", "--variants", "fp32" }, "--track-rounds")]
+    [InlineData(new[] { "bench", "--track", "--track-frames", "100000", "--variants", "fp32" }, "--track-frames")]
+    [InlineData(new[] { "track", "--demo", "--frames", "20000" }, "--frames")]
     public void BadTrackingInput_IsOneLine_Exit2(string[] args, string mention) =>
         CliHarness.AssertOneLineError(Run(args), mention);
 
