@@ -69,6 +69,8 @@ public static class EvalCommand
                 Shard = p.GetValue(shard) is string sh ? EvalShard.Parse(sh) : null,
             };
             string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            if (p.GetValue(mode) == "track" && p.GetValue(shard) != null)
+                throw new FpQuant.Core.FpQuantException("--shard splits first-frame instances; --mode track tracks whole sequences (select them with --scenes and --objects)");
             if (p.GetValue(mode) == "track")
                 return TrackEvalCommand.Run(new TrackEvalSettings
                 {

@@ -69,6 +69,13 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     }
 
     [Fact]
+    public void EvalTrack_WithShard_IsRefused()
+    {
+        using var dir = new TempDir();
+        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), "--mode", "track", "--shard", "0/2"), "--shard");
+    }
+
+    [Fact]
     public void EvalTrack_WithResume_IsRefused()
     {
         using var dir = new TempDir();
