@@ -11,7 +11,7 @@ public sealed class PairModel : IDisposable
     /// <summary>The model's size in bytes (its file, or the bytes it was made from).</summary>
     public long ModelBytes { get; }
 
-    private BoundRun? _bound;
+    private BatchBinding? _bound;
     /// <summary>NCHW staging for a model of the NHWC layout, which is transposed into the bound inputs.</summary>
     private float[]? _nchwRendered, _nchwObserved;
 
@@ -68,7 +68,7 @@ public sealed class PairModel : IDisposable
         bound.Run(count, sink);
     }
 
-    private BoundRun Bound(int count)
+    private BatchBinding Bound(int count)
     {
         if (_bound != null && _bound.Capacity >= count) return _bound;
         _bound?.Dispose();

@@ -4,125 +4,83 @@ using Microsoft.ML.OnnxRuntime;
 namespace FpQuant.Runtime;
 
 /// <summary>
-/// A session's float inputs in pinned buffers that are allocated once, for up to <see cref="Capacity"/> items of a
-/// fixed per-item shape, and bound to the session once per batch size (IoBinding). Callers write items straight
-/// into <see cref="Input"/> and run; no array is allocated per call. Outputs are left to ONNX Runtime's allocator
-/// (they are small) and handed to a sink while alive.
+/// Repeated runs of one session over float buffers of fixed shapes, bound once: the inputs are written into
+/// <see cref="Input"/> and the outputs read from <see cref="Output"/> in place, so a run allocates no tensors (a
+/// tracking frame runs RefineNet on one pair many times a second). The buffers are pinned for the binding's life.
+/// With a GPU provider ONNX Runtime copies the bound host buffers to and from the device.
 /// </summary>
 public sealed class BoundRun : IDisposable
 {
-    /// <summary>Batch sizes kept bound: a loop has a full size and at most one remainder.</summary>
-    private const int BoundSizes = 2;
+    private readonly ModelRunner _runner;
+    private readonly OrtIoBinding _binding;
+    private readonly RunOptions _options = new();
+    private readonly List<OrtValue> _values = new();
+    private readonly float[][] _inputs, _outputs;
 
-    private readonly InferenceSession _session;
-    private readonly string _description;
-    private readonly RuntimeSettings _settings;
-    private readonly string[] _names;
-    private readonly int[][] _itemShapes;
-    private readonly long[] _itemLengths;
-    private readonly float[][] _buffers;
-    private readonly string[] _outputs;
-    private readonly List<(int Count, OrtIoBinding Binding, OrtValue[] Values)> _bound = new();
-
-    public int Capacity { get; }
-    public IReadOnlyList<string> InputNames => _names;
-
-    internal BoundRun(InferenceSession session, RuntimeSettings settings, string description, IReadOnlyList<(string Name, int[] ItemShape)> inputs,
-        IReadOnlyList<string> outputs, int capacity)
+    /// <param name="inputs">Every input of the model with its shape.</param>
+    /// <param name="outputs">The outputs to compute with their shapes (what the model gives for these inputs).</param>
+    public BoundRun(ModelRunner runner, IReadOnlyList<(string Name, long[] Shape)> inputs, IReadOnlyList<(string Name, long[] Shape)> outputs)
     {
-        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be positive");
-        _session = session;
-        _description = description;
-        _settings = settings;
-        Capacity = capacity;
-        _names = inputs.Select(i => i.Name).ToArray();
-        _itemShapes = inputs.Select(i => i.ItemShape).ToArray();
-        _itemLengths = _itemShapes.Select(s => FloatTensor.ElementCount(s)).ToArray();
-        // Pinned (the pinned object heap): ONNX Runtime reads them in place, and the GC never moves them.
-        _buffers = _itemLengths.Select(l => GC.AllocateUninitializedArray<float>(checked((int)(l * capacity)), pinned: true)).ToArray();
-        _outputs = outputs.ToArray();
-    }
-
-    /// <summary>Floats in one item of input <paramref name="input"/>.</summary>
-    public long ItemLength(int input) => _itemLengths[input];
-
-    /// <summary>The first <paramref name="count"/> items of input <paramref name="input"/>, to be written before <see cref="Run"/>.</summary>
-    public Memory<float> Input(int input, int count)
-    {
-        CheckCount(count);
-        return _buffers[input].AsMemory(0, checked((int)(_itemLengths[input] * count)));
-    }
-
-    /// <summary>Runs on the first <paramref name="count"/> items of every input; each float output goes to
-    /// <paramref name="sink"/> (output index, values, shape) while its buffer is alive.</summary>
-    public void Run(int count, Action<int, ReadOnlySpan<float>, long[]> sink)
-    {
-        CheckCount(count);
-        var binding = BindingFor(count);
+        _runner = runner;
+        foreach (var name in runner.InputNames)
+            if (!inputs.Any(i => i.Name == name))
+                throw new FpQuantException($"model '{runner.ModelPath}' needs input '{name}'; bind it (inputs given: {string.Join(", ", inputs.Select(i => i.Name))})");
+        foreach (var (name, _) in outputs)
+            if (!runner.OutputNames.Contains(name))
+                throw new FpQuantException($"model '{runner.ModelPath}' has no output '{name}'; its outputs are {string.Join(", ", runner.OutputNames)}");
+        _binding = runner.Session.CreateIoBinding();
         try
         {
-            using var ro = _settings.CreateRunOptions();
-            _session.RunWithBinding(ro, binding);
-            using var results = binding.GetOutputValues();
-            for (int i = 0; i < results.Count; i++)
-            {
-                var info = results[i].GetTensorTypeAndShape();
-                if (info.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float) continue;
-                sink(i, results[i].GetTensorDataAsSpan<float>(), info.Shape);
-            }
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new FpQuantException($"running '{_description}' failed: {e.Message}", e);
-        }
-    }
-
-    private void CheckCount(int count)
-    {
-        if (count < 1 || count > Capacity)
-            throw new ArgumentOutOfRangeException(nameof(count), count, $"between 1 and the capacity {Capacity}");
-    }
-
-    private OrtIoBinding BindingFor(int count)
-    {
-        foreach (var b in _bound) if (b.Count == count) return b.Binding;
-        if (_bound.Count >= BoundSizes)
-        {
-            Release(_bound[0]);
-            _bound.RemoveAt(0);
-        }
-        var values = new OrtValue[_names.Length];
-        var binding = _session.CreateIoBinding();
-        try
-        {
-            for (int i = 0; i < _names.Length; i++)
-            {
-                var shape = new long[_itemShapes[i].Length + 1];
-                shape[0] = count;
-                for (int d = 0; d < _itemShapes[i].Length; d++) shape[d + 1] = _itemShapes[i][d];
-                values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, Input(i, count), shape);
-                binding.BindInput(_names[i], values[i]);
-            }
-            foreach (var o in _outputs) binding.BindOutputToDevice(o, OrtMemoryInfo.DefaultInstance);
+            _inputs = inputs.Select(i => Bind(i.Name, i.Shape, input: true)).ToArray();
+            _outputs = outputs.Select(o => Bind(o.Name, o.Shape, input: false)).ToArray();
         }
         catch
         {
-            Release((count, binding, values));
+            Dispose();
             throw;
         }
-        _bound.Add((count, binding, values));
-        return binding;
     }
 
-    private static void Release((int Count, OrtIoBinding Binding, OrtValue[] Values) b)
+    private float[] Bind(string name, long[] shape, bool input)
     {
-        b.Binding.Dispose();
-        foreach (var v in b.Values) v?.Dispose();
+        long n = 1;
+        foreach (long d in shape)
+        {
+            if (d < 1) throw new ArgumentException($"'{name}' needs a fixed shape, got [{string.Join(", ", shape)}]");
+            n *= d;
+        }
+        var data = new float[n];
+        var value = OrtValue.CreateTensorValueFromMemory(data, shape);
+        _values.Add(value);
+        if (input) _binding.BindInput(name, value);
+        else _binding.BindOutput(name, value);
+        return data;
+    }
+
+    /// <summary>Input <paramref name="i"/>'s buffer (in the order bound), row-major.</summary>
+    public float[] Input(int i) => _inputs[i];
+    /// <summary>Output <paramref name="i"/>'s buffer (in the order bound), valid after <see cref="Run"/>.</summary>
+    public float[] Output(int i) => _outputs[i];
+
+    public void Run()
+    {
+        try
+        {
+            _runner.Session.RunWithBinding(_options, _binding);
+            // A device provider writes its results back into the bound host buffers only when asked.
+            _binding.SynchronizeBoundOutputs();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"running '{_runner.ModelPath}' failed: {e.Message}", e);
+        }
     }
 
     public void Dispose()
     {
-        foreach (var b in _bound) Release(b);
-        _bound.Clear();
+        _binding?.Dispose();
+        foreach (var v in _values) v.Dispose();
+        _values.Clear();
+        _options.Dispose();
     }
 }

@@ -10,6 +10,8 @@ public sealed class ModelRunner : IDisposable
     private readonly InferenceSession _session;
     private readonly RuntimeSettings _settings;
     public string ModelPath { get; }
+    /// <summary>The session itself, for runs over buffers bound once (<see cref="BoundRun"/>).</summary>
+    internal InferenceSession Session => _session;
     public TimeSpan CreationTime { get; }
     public IReadOnlyList<string> InputNames { get; }
     public IReadOnlyList<string> OutputNames { get; }
@@ -92,11 +94,11 @@ public sealed class ModelRunner : IDisposable
     }
 
     /// <summary>Pinned input buffers for up to <paramref name="capacity"/> items of the given per-item shapes,
-    /// bound to this session (see <see cref="BoundRun"/>); dispose it before the runner.</summary>
-    public BoundRun Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity, IReadOnlyList<string>? outputs = null)
+    /// bound to this session (see <see cref="BatchBinding"/>); dispose it before the runner.</summary>
+    public BatchBinding Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity, IReadOnlyList<string>? outputs = null)
     {
         CheckNames(inputs.Select(i => i.Name));
-        return new BoundRun(_session, _settings, ModelPath, inputs, outputs ?? OutputNames, capacity);
+        return new BatchBinding(_session, _settings, ModelPath, inputs, outputs ?? OutputNames, capacity);
     }
 
     public string? EndProfiling() => _session.EndProfiling();
