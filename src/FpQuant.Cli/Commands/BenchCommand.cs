@@ -28,6 +28,9 @@ public static class BenchCommand
         var noStartupCache = new Option<bool>("--no-startup-cache") { Description = "Skip measuring start-up from ONNX Runtime's saved optimized graph" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops (with --scene synthetic)", DefaultValueFactory = _ => 0 };
         var scene = new Option<string>("--scene") { Description = "Crops from: demo (the built-in RGB-D scene, rendered and cropped), a scene folder (rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj), or synthetic (generated crops, no rendering)", DefaultValueFactory = _ => "demo" };
+        var maxMemory = CommonOptions.MaxMemory();
+        var scoreChunk = CommonOptions.ScoreChunk();
+        var arena = CommonOptions.Arena();
         var track = new Option<bool>("--track") { Description = "Benchmark tracking frames instead (RefineNet on one pair, --track-iterations a frame) on the demo video" };
         var trackFrames = new Option<int>("--track-frames") { Description = "Frames of the demo video each --track round tracks", DefaultValueFactory = _ => 30 };
         var trackRounds = new Option<int>("--track-rounds") { Description = "Timed --track rounds (each tracks the whole video, variants alternating)", DefaultValueFactory = _ => 3 };
@@ -35,7 +38,7 @@ public static class BenchCommand
         var trackIters = new Option<int>("--track-iterations") { Description = "Refine iterations per tracked frame (FoundationPose: 2)", DefaultValueFactory = _ => TrackSettings.DefaultIterations };
         var cmd = new Command("bench", "Benchmark FoundationPose's first frame for fp32 and every quantized variant, side by side")
         {
-            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed, scene,
+            hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed, scene, maxMemory, scoreChunk, arena,
         };
         foreach (var o in new Option[] { track, trackFrames, trackRounds, trackThreads, trackIters }) cmd.Options.Add(o);
         cmd.SetAction(p => Program.Guard(p, () =>
@@ -48,12 +51,16 @@ public static class BenchCommand
                     p.GetValue(cache)!, p.GetValue(calib), p.GetValue(output));
             var settings = new BenchSettings
             {
-                Frame = new FirstFrameSettings { Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch) },
+                Frame = new FirstFrameSettings
+                {
+                    Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
+                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                },
                 Variants = specs,
                 Repeats = p.GetValue(repeats),
                 Warmup = p.GetValue(warmup),
                 Weights = p.GetValue(weights)!,
-                Runtime = CommonOptions.Settings(p, provider, threads),
+                Runtime = CommonOptions.Settings(p, provider, threads) with { Arena = CommonOptions.ParseArena(p.GetValue(arena)!) },
                 Profile = p.GetValue(profile),
                 CalibrationPairs = p.GetValue(calib),
                 CacheDir = p.GetValue(cache)!,
@@ -117,6 +124,7 @@ public static class BenchCommand
         foreach (var row in ReportWriter.TableRows(r)) t.AddRow(row.Select(Markup.Escape).ToArray());
         t.Caption($"{r.Hypotheses} hypotheses, {r.Iterations} iteration(s); medians of {r.Repeats}; ratios vs {r.Reference}");
         AnsiConsole.Write(t);
+        Console.WriteLine(ReportWriter.MemoryLine(r));
         var truth = ReportWriter.TruthRows(r).ToList();
         if (truth.Count == 0) return;
         var tt = new Table().Border(TableBorder.Rounded);

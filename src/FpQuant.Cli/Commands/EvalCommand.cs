@@ -34,9 +34,11 @@ public static class EvalCommand
         var calib = new Option<int>("--calibration-count") { Description = "Crops of the first instance used to calibrate static presets", DefaultValueFactory = _ => 16 };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
+        var maxMemory = CommonOptions.MaxMemory();
+        var scoreChunk = CommonOptions.ScoreChunk();
         var cmd = new Command("eval", "Pose accuracy on a BOP dataset: the first frame for every instance and variant, ADD, ADD-S, MSSD, MSPD, recalls, deviation from fp32")
         {
-            dataset, split, variants, weights, hyps, iters, refineBatch, scenes, objects, maxInstances, minVisible, allInstances, output, resume, cache, calib, provider, threads, shard,
+            dataset, split, variants, weights, hyps, iters, refineBatch, scenes, objects, maxInstances, minVisible, allInstances, output, resume, cache, calib, provider, threads, shard, maxMemory, scoreChunk,
         };
         var mode = new Option<string>("--mode") { Description = "first-frame (every instance registered) or track (video scenes: the first frame registered, the rest tracked)", DefaultValueFactory = _ => "first-frame" };
         var trackIters = new Option<int>("--track-iterations") { Description = "With --mode track: refine iterations per tracked frame (FoundationPose: 2)", DefaultValueFactory = _ => TrackSettings.DefaultIterations };
@@ -58,7 +60,11 @@ public static class EvalCommand
             {
                 Dataset = p.GetValue(dataset)!, Split = p.GetValue(split)!,
                 Variants = merged.Select(VariantSpec.Parse).ToList(), Weights = p.GetValue(weights)!,
-                Registration = new RegistrationSettings { Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch) },
+                Registration = new RegistrationSettings
+                {
+                    Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
+                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                },
                 Selection = new InstanceSelection
                 {
                     Scenes = InstanceSelection.ParseIds(p.GetValue(scenes), "--scenes"), Objects = InstanceSelection.ParseIds(p.GetValue(objects), "--objects"),

@@ -29,7 +29,7 @@ public static class RegisterCommand
         var scene = new Option<string>("--scene") { Description = "A scene folder: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj" };
         var writeDemo = new Option<string>("--write-demo") { Description = "Write the demo scene as a scene folder here (then register it)" };
         var weights = CommonOptions.Weights();
-        var models = new Option<string[]>("--model") { Description = "Models: a variant name (fp32 or a preset, quantized on the fly), or REFINE.onnx and SCORE.onnx (repeat --model)" };
+        var modelsOption = new Option<string[]>("--model") { Description = "Models: a variant name (fp32 or a preset, quantized on the fly), or REFINE.onnx and SCORE.onnx (repeat --model)" };
         var iters = new Option<int>("--iterations") { Description = "Refine iterations", DefaultValueFactory = _ => 5 };
         var hyps = new Option<int>("--hypotheses") { Description = "Hypotheses (FoundationPose: 252)", DefaultValueFactory = _ => 252 };
         var refineBatch = new Option<int>("--refine-batch") { Description = "Pairs per RefineNet call", DefaultValueFactory = _ => FirstFrameSettings.IsaacRosRefineBatch };
@@ -41,13 +41,17 @@ public static class RegisterCommand
         var calib = new Option<int>("--calibration-count") { Description = "Crops of this scene used to calibrate a static preset given to --model", DefaultValueFactory = _ => 16 };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
+        var maxMemory = CommonOptions.MaxMemory();
+        var scoreChunk = CommonOptions.ScoreChunk();
+        var arena = CommonOptions.Arena();
         var cmd = new Command("register", "Register an object in an RGB-D frame with FoundationPose's first frame: hypotheses, rendering, crops, refinement, scoring")
         {
-            rgb, depth, mask, k, mesh, demo, scene, writeDemo, weights, models, iters, hyps, refineBatch, refineRatio, scoreRatio, overlay, json, cache, calib, provider, threads,
+            rgb, depth, mask, k, mesh, demo, scene, writeDemo, weights, modelsOption, iters, hyps, refineBatch, refineRatio, scoreRatio, overlay, json, cache, calib, provider, threads, maxMemory, scoreChunk, arena,
         };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
             var total = Stopwatch.StartNew();
+            using var memory = new WorkingSetSampler();
             var files = new[] { rgb, depth, mask, k, mesh }.Where(o => p.GetResult(o) != null).Select(o => o.Name).ToList();
             int sources = (p.GetValue(demo) ? 1 : 0) + (p.GetValue(scene) != null ? 1 : 0) + (p.GetValue(writeDemo) != null ? 1 : 0) + (files.Count > 0 ? 1 : 0);
             if (sources != 1)
@@ -70,26 +74,29 @@ public static class RegisterCommand
             var settings = new RegistrationSettings
             {
                 Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
+                MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 Crops = new CropSettings { RefineCropRatio = p.GetValue(refineRatio), ScoreCropRatio = p.GetValue(scoreRatio) },
             };
-            var runtime = CommonOptions.Settings(p, provider, threads);
+            var runtime = CommonOptions.Settings(p, provider, threads) with { Arena = CommonOptions.ParseArena(p.GetValue(arena)!) };
             sw.Restart();
-            var (pathA, pathB, modelText) = BenchModelStore.ResolvePair(p.GetValue(models) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
+            var (pathA, pathB, modelText) = BenchModelStore.ResolvePair(p.GetValue(modelsOption) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
                 runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
-            var (refine, score) = PairModel.OpenRefineAndScore(pathA, pathB, runtime);
-            using var disposeRefine = refine;
-            using var disposeScore = score;
+            // Quantizing a preset on the fly leaves scratch behind; the sessions start from a trimmed process.
+            ProcessMemory.Trim();
+            long beforeSessions = memory.Current();
+            using var models = FirstFrameModels.OpenEitherOrder(pathA, pathB, runtime, chunkedScore: settings.MaxMemoryBytes > 0 || settings.ScoreChunk > 0);
             double sessionSeconds = sw.Elapsed.TotalSeconds;
-            var result = Registration.Run(sc, new FirstFrameRunner(refine, score), settings);
-            Print(sc, result, settings.Iterations, modelText, loadSeconds, prepareSeconds, sessionSeconds, refine.Runner.CreationTime.TotalSeconds, score.Runner.CreationTime.TotalSeconds);
+            var result = Registration.Run(sc, models.Runner, settings);
+            var peak = new MemoryUse(memory.Peak(), Math.Max(0, memory.Peak() - beforeSessions));
+            Print(sc, result, settings.Iterations, modelText, loadSeconds, prepareSeconds, sessionSeconds, models.RefineCreateSeconds, models.ScoreCreateSeconds, peak);
             if (p.GetValue(overlay) is string ov)
             {
                 Registration.WriteOverlay(sc, result.BestCentred, ov);
                 Console.WriteLine($"overlay: {ov}");
             }
-            if (p.GetValue(json) is string jp) WriteJson(jp, sc, result, modelText);
+            if (p.GetValue(json) is string jp) WriteJson(jp, sc, result, modelText, peak);
             Console.WriteLine($"total {total.Elapsed.TotalSeconds:F2} s");
             return 0;
         }));
@@ -98,7 +105,11 @@ public static class RegisterCommand
 
     private static string PoseText(Pose p) => string.Join("\n", PoseFile.Rows(p).Select(r => "  " + string.Join(" ", r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
 
-    private static void Print(Scene sc, RegistrationResult r, int iterations, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate)
+    /// <summary>Peak working set of the process, and how much of it came after the models were prepared (the
+    /// sessions, the buffers and the frame).</summary>
+    private sealed record MemoryUse(long PeakBytes, long AddedBytes);
+
+    private static void Print(Scene sc, RegistrationResult r, int iterations, string models, double load, double prepare, double sessions, double refineCreate, double scoreCreate, MemoryUse memory)
     {
         var g = sc.Guess;
         var ci = CultureInfo.InvariantCulture;
@@ -121,13 +132,18 @@ public static class RegisterCommand
         Row("crop", r.Times.Crop, "the frame warped into every window");
         Row("refine", r.Times.Refine, "RefineNet");
         Row("pose update", r.Times.PoseUpdate, "tanh, so3 exponential, egocentric update");
-        Row("score", r.Times.Score, "ScoreNet over all hypotheses as one group");
+        Row("score", r.Times.Score, f.Plan is { } sp && sp.ScoreChunk < f.Poses.Count
+            ? $"ScoreNet: per-pair part in chunks of {sp.ScoreChunk}, cross attention over all {f.Poses.Count} hypotheses at once"
+            : "ScoreNet over all hypotheses as one group");
         Row("select", r.Times.Select, "argmax");
         Row("first frame", r.Times.Total, "setup .. select");
         AnsiConsole.Write(t);
+        if (f.Plan is { } plan)
+            Console.WriteLine(string.Create(ci, $"batches: refine {plan.RefineBatch} pairs per call, score chunk {plan.ScoreChunk} ({plan.Reason})"));
+        Console.WriteLine(string.Create(ci, $"memory: peak working set {memory.PeakBytes / 1048576.0:F0} MB, of which {memory.AddedBytes / 1048576.0:F0} MB came with the sessions and the frame"));
     }
 
-    private static void WriteJson(string path, Scene sc, RegistrationResult r, string models)
+    private static void WriteJson(string path, Scene sc, RegistrationResult r, string models, MemoryUse memory)
     {
         var o = new
         {
@@ -141,6 +157,10 @@ public static class RegisterCommand
             stages = BenchRunner.StageColumns.ToDictionary(c => c.Name, c => c.Get(r.Times)),
             truePose = sc.TruePose is Pose tp ? PoseFile.Rows(tp).ToArray() : null,
             truthError = TruthAccuracy.Of(sc, r.Frame),
+            refineBatch = r.Frame.Plan?.RefineBatch,
+            scoreChunk = r.Frame.Plan?.ScoreChunk,
+            peakWorkingSetBytes = memory.PeakBytes,
+            addedWorkingSetBytes = memory.AddedBytes,
         };
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
     }

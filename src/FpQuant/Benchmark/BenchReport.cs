@@ -18,4 +18,16 @@ public sealed class BenchReport
     public string Reference { get; set; } = "fp32";
     public List<VariantResult> Variants { get; init; } = new();
     public double TotalSeconds { get; set; }
+    /// <summary>The process's peak working set over the whole run.</summary>
+    public long PeakWorkingSetBytes { get; set; }
+    public long MaxMemoryBytes { get; set; }
+    /// <summary>The working set over the run (every <see cref="BenchRunner.MemoryTimelineMs"/> ms).</summary>
+    public List<MemorySample> MemoryTimeline { get; init; } = new();
+    /// <summary>Each variant's turns on the timeline: which one was alive when.</summary>
+    public List<MemoryPhase> MemoryPhases { get; init; } = new();
 }
+
+public sealed record MemorySample(double Seconds, long Bytes);
+
+/// <param name="What">cold, warm-up or repeat.</param>
+public sealed record MemoryPhase(string Variant, string What, double StartSeconds, double EndSeconds, long PeakBytes);

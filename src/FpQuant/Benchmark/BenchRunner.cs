@@ -26,14 +26,13 @@ public sealed class BenchRunner
         _progress = progress;
     }
 
+    /// <summary>A variant's result and its sessions while it is the one alive.</summary>
     private sealed class Live : IDisposable
     {
         public required VariantResult Result;
-        public PairModel? Refine;
-        public PairModel? Score;
-        public FirstFrameRunner? Runner;
+        public FirstFrameModels? Models;
         public FirstFrameResult? Last;
-        public void Dispose() { Refine?.Dispose(); Score?.Dispose(); Refine = null; Score = null; }
+        public void Dispose() { Models?.Dispose(); Models = null; }
     }
 
     /// <summary>The crop source, the frame settings it implies (the scene's diameter and translation guess) and the
@@ -93,12 +92,14 @@ public sealed class BenchRunner
             Crops = "",
             Provider = _s.Runtime.Provider.ToString(),
             Threads = _s.Runtime.IntraOpThreads,
+            MaxMemoryBytes = _s.Frame.MaxMemoryBytes,
         };
         _progress?.Report(new BenchProgress($"preparing the scene ({_s.Scene})", 0, 1));
         var (crops, frame, scene) = CropsFor(_s);
         report.Crops = crops.Description;
         var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs);
         var live = new List<Live>();
+        using var sampler = new WorkingSetSampler(timelineMs: MemoryTimelineMs);
         try
         {
             // 1. Model files.
@@ -136,38 +137,33 @@ public sealed class BenchRunner
 
             // 2. Warm the process itself (JIT, ONNX Runtime's globals) so the first variant's cold numbers are fair.
             _progress?.Report(new BenchProgress("warming up the process", 0, 1));
-            using (var wr = new PairModel(fRefine, _s.Runtime))
-            using (var ws = new PairModel(fScore, _s.Runtime))
-                new FirstFrameRunner(wr, ws).Run(frame with { Hypotheses = 2, Iterations = Math.Min(1, frame.Iterations) }, crops, cancel);
+            bool chunked = frame.MaxMemoryBytes > 0 || frame.ScoreChunk > 0;
+            using (var warm = FirstFrameModels.Open(fRefine, fScore, _s.Runtime, chunked))
+                warm.Runner.Run(frame with { Hypotheses = 2, Iterations = Math.Min(1, frame.Iterations) }, crops, cancel);
 
-            // 3. Cold: create the sessions, then the first frame, one variant at a time.
+            // 3. Cold: create the sessions, then the first frame, one variant at a time; each variant's sessions are
+            // disposed before the next variant's are created, so only one variant is ever alive.
             step = 0;
-            using var sampler = new WorkingSetSampler();
+            report.MemoryPhases.Clear();
             foreach (var l in live.Where(x => !x.Result.Failed))
             {
                 _progress?.Report(new BenchProgress($"cold start {l.Result.Name}", step++, live.Count));
                 cancel.ThrowIfCancellationRequested();
                 var r = l.Result;
-                Guarded(r, () =>
+                Guarded(r, () => Turn(l, sampler, report, "cold", () =>
                 {
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    long baseline = sampler.Current();
-                    sampler.ResetPeak();
-                    l.Refine = new PairModel(r.RefineModel!, _s.Runtime);
-                    l.Score = new PairModel(r.ScoreModel!, _s.Runtime);
-                    r.RefineCreateSeconds = l.Refine.Runner.CreationTime.TotalSeconds;
-                    r.ScoreCreateSeconds = l.Score.Runner.CreationTime.TotalSeconds;
-                    l.Runner = new FirstFrameRunner(l.Refine, l.Score);
+                    r.RefineCreateSeconds = l.Models!.RefineCreateSeconds;
+                    r.ScoreCreateSeconds = l.Models.ScoreCreateSeconds;
                     var sw = Stopwatch.StartNew();
-                    l.Last = l.Runner.Run(frame, crops, cancel);
+                    l.Last = l.Models.Runner.Run(frame, crops, cancel);
                     r.ColdFrameSeconds = sw.Elapsed.TotalSeconds;
-                    r.PeakWorkingSetBytes = sampler.Peak();
-                    r.AddedWorkingSetBytes = Math.Max(0, r.PeakWorkingSetBytes - baseline);
-                });
+                    r.RefineBatchUsed = l.Last.Plan?.RefineBatch ?? frame.RefineBatch;
+                    r.ScoreChunk = l.Last.Plan?.ScoreChunk ?? frame.Hypotheses;
+                }));
             }
 
-            // 4. Warm-up rounds, then repeats in alternating order.
+            // 4. Warm-up rounds, then repeats in alternating order; each turn recreates the variant's sessions (not
+            // timed as the frame; their cost is reported) and frees them afterwards.
             int rounds = _s.Warmup + _s.Repeats;
             for (int round = 0; round < rounds; round++)
             {
@@ -177,14 +173,14 @@ public sealed class BenchRunner
                     cancel.ThrowIfCancellationRequested();
                     var l = alive[i];
                     _progress?.Report(new BenchProgress($"{(round < _s.Warmup ? "warm-up" : "repeat")} {Math.Max(1, round - _s.Warmup + 1)}: {l.Result.Name}", round, rounds));
-                    Guarded(l.Result, () =>
+                    Guarded(l.Result, () => Turn(l, sampler, report, round < _s.Warmup ? "warm-up" : "repeat", () =>
                     {
-                        var res = l.Runner!.Run(frame, crops, cancel);
+                        l.Result.RecreateSeconds.Add(l.Models!.RefineCreateSeconds + l.Models.ScoreCreateSeconds);
+                        var res = l.Models.Runner.Run(frame, crops, cancel);
                         if (round >= _s.Warmup) { l.Result.WarmRuns.Add(res.Times); l.Last = res; }
-                    });
+                    }));
                 }
             }
-
             // 5. Start-up from ONNX Runtime's saved optimized graph.
             if (_s.StartupCache)
                 foreach (var l in live.Where(x => !x.Result.Failed))
@@ -214,9 +210,40 @@ public sealed class BenchRunner
         {
             foreach (var l in live) l.Dispose();
         }
+        report.PeakWorkingSetBytes = sampler.OverallPeak();
+        report.MemoryTimeline.AddRange(sampler.Timeline.Select(x => new MemorySample(x.Seconds, x.Bytes)));
         report.Variants.AddRange(live.Select(l => l.Result));
         report.TotalSeconds = total.Elapsed.TotalSeconds;
         return report;
+    }
+
+    /// <summary>Working set kept for the memory-over-time chart every this many milliseconds.</summary>
+    public const int MemoryTimelineMs = 250;
+
+    /// <summary>One turn of a variant: its sessions created, <paramref name="body"/> run, the sessions disposed; the
+    /// process's peak working set during the turn and what it added over the working set just before are kept
+    /// (the largest of the variant's turns), and the turn is marked on the memory timeline.</summary>
+    private void Turn(Live l, WorkingSetSampler sampler, BenchReport report, string what, Action body)
+    {
+        var r = l.Result;
+        ProcessMemory.Trim();
+        long baseline = sampler.Current();
+        sampler.ResetPeak();
+        double start = sampler.Seconds;
+        try
+        {
+            bool chunked = _s.Frame.MaxMemoryBytes > 0 || _s.Frame.ScoreChunk > 0;
+            l.Models = FirstFrameModels.Open(r.RefineModel!, r.ScoreModel!, _s.Runtime, chunked);
+            body();
+        }
+        finally
+        {
+            l.Dispose();
+            long peak = sampler.Peak();
+            r.PeakWorkingSetBytes = Math.Max(r.PeakWorkingSetBytes, peak);
+            r.AddedWorkingSetBytes = Math.Max(r.AddedWorkingSetBytes, Math.Max(0, peak - baseline));
+            report.MemoryPhases.Add(new MemoryPhase(r.Name, what, start, sampler.Seconds, peak));
+        }
     }
 
     /// <summary>Runs one variant's step: a user-facing error (a bad model file, a provider that is missing) fails that
@@ -246,21 +273,24 @@ public sealed class BenchRunner
     {
         string dir = Path.Combine(workDir, "profiles");
         Directory.CreateDirectory(dir);
-        string? rf, sf;
-        using (var refine = new PairModel(r.RefineModel!, _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-refine") }))
-        using (var score = new PairModel(r.ScoreModel!, _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score") }))
+        string? rf, sf, cf = null;
+        int refineRuns, scoreRuns;
+        bool chunked = frame.MaxMemoryBytes > 0 || frame.ScoreChunk > 0;
+        using (var models = FirstFrameModels.Open(r.RefineModel!, r.ScoreModel!, _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-refine") }, chunked,
+            _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score") }, _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score-cross") }))
         {
             // Two frames: the first pays the sessions' one-time costs and is left out of the breakdown.
-            var runner = new FirstFrameRunner(refine, score);
-            runner.Run(frame, crops, cancel);
-            runner.Run(frame, crops, cancel);
-            rf = refine.Runner.EndProfiling();
-            sf = score.Runner.EndProfiling();
+            var plan = models.Runner.Run(frame, crops, cancel).Plan!;
+            models.Runner.Run(frame, crops, cancel);
+            refineRuns = frame.Iterations * ((frame.Hypotheses + plan.RefineBatch - 1) / plan.RefineBatch);
+            scoreRuns = models.ChunkedScore != null ? (frame.Hypotheses + plan.ScoreChunk - 1) / plan.ScoreChunk : 1;
+            rf = models.Refine.Runner.EndProfiling();
+            sf = models.ChunkedScore?.PerPair.Runner.EndProfiling() ?? models.Score!.Runner.EndProfiling();
+            cf = models.ChunkedScore?.Cross.EndProfiling();
         }
-        int refineRuns = frame.Iterations * ((frame.Hypotheses + frame.RefineBatch - 1) / frame.RefineBatch);
         var byOp = new Dictionary<string, double>();
         var byModule = new Dictionary<string, double>();
-        foreach (var (f, skip) in new[] { (rf, refineRuns), (sf, 1) })
+        foreach (var (f, skip) in new[] { (rf, refineRuns), (sf, scoreRuns), (cf, 1) })
         {
             if (f == null || !File.Exists(f)) continue;
             var (o, m) = ProfileAnalysis.Aggregate(f, skip);

@@ -14,6 +14,7 @@ public static class Charts
         files.Add(Save(Latency(ok), Path.Combine(dir, "latency.png")));
         files.Add(Save(Size(r.Variants.Where(v => !v.Failed).ToList()), Path.Combine(dir, "size.png")));
         if (ok.Any(v => v.Fidelity != null)) files.Add(Save(FidelityVsSpeed(ok), Path.Combine(dir, "fidelity-vs-speedup.png")));
+        if (r.MemoryTimeline.Count > 1) files.Add(Save(MemoryOverTime(r), Path.Combine(dir, "memory.png")));
         return files;
     }
 
@@ -66,6 +67,36 @@ public static class Charts
         ("refine model", Colors.SteelBlue, x => x.RefineBytes / 1e6),
         ("score model", Colors.DarkOrange, x => x.ScoreBytes / 1e6),
     });
+
+    /// <summary>The process's working set over the run, each variant's turns shaded in its own colour.</summary>
+    private static Plot MemoryOverTime(BenchReport r)
+    {
+        var p = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var names = r.MemoryPhases.Select(x => x.Variant).Distinct().ToList();
+        foreach (var ph in r.MemoryPhases)
+        {
+            var span = p.Add.HorizontalSpan(ph.StartSeconds, ph.EndSeconds);
+            span.FillColor = palette.GetColor(names.IndexOf(ph.Variant)).WithAlpha(0.18);
+            span.LineColor = Colors.Transparent;
+        }
+        var line = p.Add.Scatter(r.MemoryTimeline.Select(x => x.Seconds).ToArray(), r.MemoryTimeline.Select(x => x.Bytes / 1048576.0).ToArray());
+        line.MarkerSize = 0;
+        line.Color = Colors.Black;
+        if (r.MaxMemoryBytes > 0)
+        {
+            var budget = p.Add.HorizontalLine(r.MaxMemoryBytes / 1048576.0);
+            budget.Color = Colors.Red;
+            budget.LinePattern = LinePattern.Dashed;
+        }
+        p.Title("Working set of the process over the run (shaded: each variant's turns)");
+        p.XLabel("seconds");
+        p.YLabel("MB");
+        var legend = names.Select((n, i) => new LegendItem { LabelText = n, FillColor = palette.GetColor(i).WithAlpha(0.4) }).ToList();
+        if (r.MaxMemoryBytes > 0) legend.Add(new LegendItem { LabelText = "budget", LineColor = Colors.Red, LineWidth = 2 });
+        p.ShowLegend(legend.ToArray(), Alignment.UpperLeft);
+        return p;
+    }
 
     private static Plot FidelityVsSpeed(IReadOnlyList<VariantResult> v)
     {

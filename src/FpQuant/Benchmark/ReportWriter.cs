@@ -79,6 +79,14 @@ public static class ReportWriter
         }
     }
 
+    /// <summary>One line on the process's memory: its peak, the budget, and each variant's peak and added memory.</summary>
+    public static string MemoryLine(BenchReport r) =>
+        $"memory: process peak working set {F(r.PeakWorkingSetBytes / 1048576.0, "F0")} MB" +
+        (r.MaxMemoryBytes > 0 ? $" (budget {F(r.MaxMemoryBytes / 1048576.0, "F0")} MB)" : " (no budget)") + "; one variant alive at a time: " +
+        string.Join(", ", r.Variants.Where(v => !v.Failed).Select(v =>
+            $"{v.Name} peak {F(v.PeakWorkingSetBytes / 1048576.0, "F0")} MB, added {F(v.AddedWorkingSetBytes / 1048576.0, "F0")} MB (refine batch {v.RefineBatchUsed}, score chunk {v.ScoreChunk}" +
+            (v.RecreateSeconds.Count > 0 ? $", sessions recreated in {F(Summary.Of(v.RecreateSeconds).Median)} s per turn)" : ")")));
+
     public static string Markdown(BenchReport r, IReadOnlyList<string> charts)
     {
         var sb = new StringBuilder();
@@ -86,14 +94,16 @@ public static class ReportWriter
         sb.AppendLine();
         sb.AppendLine($"- command: `{r.Command}`");
         sb.AppendLine($"- started: {r.StartedUtc:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine}; ONNX Runtime {r.OnnxRuntime}, provider {r.Provider}, {r.Threads} threads");
-        sb.AppendLine($"- workload: {r.Hypotheses} hypotheses, {r.Iterations} refine iteration(s) (RefineNet batches of {r.RefineBatch}), one ScoreNet group of {r.Hypotheses}; weights {r.Weights}; {r.Crops}");
+        sb.AppendLine($"- workload: {r.Hypotheses} hypotheses, {r.Iterations} refine iteration(s) (RefineNet batches of {r.RefineBatch}), ScoreNet over one group of {r.Hypotheses} (its per-pair part in chunks when a memory budget is set); weights {r.Weights}; {r.Crops}");
         sb.AppendLine($"- timing: {r.Warmup} warm-up round(s), {r.Repeats} repeat(s) in alternating order; medians, [min-max]; ratios against `{r.Reference}` of this run; total {r.TotalSeconds:F0} s");
         sb.AppendLine();
         sb.AppendLine("| " + string.Join(" | ", TableHeader) + " |");
         sb.AppendLine("|" + string.Concat(TableHeader.Select(_ => "---|")));
         foreach (var row in TableRows(r)) sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
         sb.AppendLine();
-        sb.AppendLine("Columns: size of both model files; session creation of both networks (in brackets: from ONNX Runtime's saved optimized graph, loaded with optimizations off); cold first frame = session creation + the first frame; warm frame includes rendering and cropping (or synthetic crop generation); per-pair times are the networks' alone; score share = ScoreNet's part of the network time; speed-up = network time of the reference / this variant's; added memory = the process's peak working set during the variant's session creation and cold frame, less the working set just before (report.json also has the absolute peak); fidelity against the reference on the same inputs: Spearman correlation and top-1 agreement of the scores, largest refined-pose deviation.");
+        sb.AppendLine($"- {MemoryLine(r)}");
+        sb.AppendLine();
+        sb.AppendLine("Columns: size of both model files; session creation of both networks (in brackets: from ONNX Runtime's saved optimized graph, loaded with optimizations off); cold first frame = session creation + the first frame; warm frame includes rendering and cropping (or synthetic crop generation); per-pair times are the networks' alone; score share = ScoreNet's part of the network time; speed-up = network time of the reference / this variant's; added memory = the process's peak working set during the variant's turns (its sessions created, a frame run, its sessions freed; no other variant alive), less the working set just before (report.json also has the absolute peak; the memory chart shows the run over time); fidelity against the reference on the same inputs: Spearman correlation and top-1 agreement of the scores, largest refined-pose deviation.");
         sb.AppendLine();
         var staged = r.Variants.Where(v => !v.Failed && v.StageMedians.Count > 0).ToList();
         if (staged.Count > 0)

@@ -30,8 +30,15 @@ public sealed class VariantResult
     public double ScoreShare { get; set; }
     public double RefineMsPerPair { get; set; }
     public double ScoreMsPerPair { get; set; }
+    /// <summary>The process's peak working set during this variant's turns (its sessions alive, no other's).</summary>
     public long PeakWorkingSetBytes { get; set; }
+    /// <summary>The most a turn of this variant added over the working set just before its sessions were created.</summary>
     public long AddedWorkingSetBytes { get; set; }
+    /// <summary>Pairs per RefineNet call and per call of ScoreNet's per-pair part, as the memory budget chose them.</summary>
+    public int RefineBatchUsed { get; set; }
+    public int ScoreChunk { get; set; }
+    /// <summary>Seconds to recreate both networks' sessions at each warm-up and repeat turn (one variant alive at a time).</summary>
+    public List<double> RecreateSeconds { get; set; } = new();
     public double? SpeedupNetwork { get; set; }
     public double? SpeedupFrame { get; set; }
     public double? SizeRatio { get; set; }

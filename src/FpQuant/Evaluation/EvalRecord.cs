@@ -27,6 +27,8 @@ public sealed record EvalRecord
     public double DiameterMm { get; init; }
     public bool Symmetric { get; init; }
     public int ImageWidth { get; init; }
+    /// <summary>The process's peak working set during this first frame (its variant's sessions the only ones alive).</summary>
+    public long PeakWorkingSetBytes { get; init; }
     /// <summary>Filled when the report is built: the angle and distance to fp32's pose for the same instance.</summary>
     public double? RotationDeviationDeg { get; set; }
     public double? TranslationDeviationMm { get; set; }

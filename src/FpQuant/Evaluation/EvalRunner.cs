@@ -16,9 +16,11 @@ namespace FpQuant.Evaluation;
 /// <summary>
 /// `fpquant eval`: the register pipeline's first frame for every selected instance and variant (the instance's
 /// visible mask as the mask), every estimate scored against the ground truth, appended to OUT/results.jsonl as soon
-/// as the instance is done. Instances run in order, every variant's sessions open at once, so an interrupted run has
-/// all variants for the finished instances; --resume skips finished (variant, instance) pairs. A variant that fails
-/// stops only itself. No model runs beyond the first frames.
+/// as the instance is done. Instances run in order, every variant on each, so an interrupted run has all variants
+/// for the finished instances; --resume skips finished (variant, instance) pairs. Only one variant's sessions are
+/// alive at a time: with several variants each one's sessions are created for its frame and freed after it. A
+/// variant that fails stops only itself. No model runs beyond the first frames. Each record carries the process's
+/// peak working set during its frame.
 /// </summary>
 public sealed class EvalRunner
 {
@@ -44,9 +46,8 @@ public sealed class EvalRunner
         public required VariantSpec Spec;
         public required EvalVariantSummary Summary;
         public string? RefineModel, ScoreModel;
-        public PairModel? Refine, Score;
-        public FirstFrameRunner? Runner;
-        public void Dispose() { Refine?.Dispose(); Score?.Dispose(); Refine = null; Score = null; }
+        public FirstFrameModels? Models;
+        public void Dispose() { Models?.Dispose(); Models = null; }
     }
 
     public EvalReport Run(string command, CancellationToken cancel = default)
@@ -80,6 +81,7 @@ public sealed class EvalRunner
         report.FirstFramesResumed = live.Sum(l => instances.Count(i => done.Contains((l.Spec.Name, i.Key))));
         var frameSeconds = new List<double>();
         var scoringSeconds = new List<double>();
+        using var memory = new WorkingSetSampler();
         try
         {
             // The first instance is read before any model is prepared, so a broken dataset fails in seconds.
@@ -94,17 +96,25 @@ public sealed class EvalRunner
                 if (todo.Count == 0) continue;
                 cancel.ThrowIfCancellationRequested();
                 var scene = firstScene != null && inst == selected[0] ? firstScene : dataset.SceneOf(inst);
-                var estimates = new List<(Live Variant, RegistrationResult Result)>();
+                var estimates = new List<(Live Variant, RegistrationResult Result, long PeakBytes)>();
+                bool freeAfterEach = pending.Count(x => !x.Summary.Failed) > 1;
                 foreach (var l in todo)
                 {
                     _progress?.Report(new EvalProgress($"instance {k + 1}/{instances.Count} ({inst}): {l.Spec.Name}", step, totalFrames));
+                    memory.ResetPeak();
                     Guarded(l.Summary, () =>
                     {
-                        var r = Registration.Run(scene, l.Runner!, _s.Registration, cancel);
-                        estimates.Add((l, r));
+                        l.Models ??= Open(l);
+                        var r = Registration.Run(scene, l.Models.Runner, _s.Registration, cancel);
+                        estimates.Add((l, r, memory.Peak()));
                         frameSeconds.Add(r.Times.Total);
                     });
-                    if (l.Summary.Failed) l.Dispose();
+                    if (l.Summary.Failed || freeAfterEach)
+                    {
+                        l.Dispose();
+                        // Sessions made and freed frame after frame would otherwise leave the C heap a little larger each time.
+                        ProcessMemory.Trim();
+                    }
                     step++;
                 }
                 // Scoring: every metric for every variant's estimate of this instance, timed together.
@@ -125,6 +135,7 @@ public sealed class EvalRunner
                         Score = e.Result.Frame.Scores[e.Result.Frame.Best], FirstFrameSeconds = e.Result.Times.Total,
                         AddMm = err.AddMm, AddsMm = err.AddsMm, MssdMm = err.MssdMm, MspdPx = err.MspdPx, VsdErrors = vsd.Errors(est),
                         DiameterMm = model.Info.DiameterMm, Symmetric = model.Info.IsSymmetric, ImageWidth = scene.Frame.Width,
+                        PeakWorkingSetBytes = e.PeakBytes,
                     };
                 }).ToList();
                 scoringSeconds.Add(sw.Elapsed.TotalSeconds);
@@ -242,13 +253,15 @@ public sealed class EvalRunner
                         l.ScoreModel = store.Quantized(fScore, v).Path;
                     }
                 }
-                l.Refine = new PairModel(l.RefineModel!, _s.Runtime);
-                l.Score = new PairModel(l.ScoreModel!, _s.Runtime);
-                l.Runner = new FirstFrameRunner(l.Refine, l.Score);
+                // Opened once here so a broken model fails before any frame; kept only when it is the one variant.
+                l.Models = Open(l);
             });
-            if (l.Summary.Failed) l.Dispose();
+            if (l.Summary.Failed || pending.Count > 1) l.Dispose();
         }
     }
+
+    private FirstFrameModels Open(Live l) => FirstFrameModels.Open(l.RefineModel!, l.ScoreModel!, _s.Runtime,
+        chunkedScore: _s.Registration.MaxMemoryBytes > 0 || _s.Registration.ScoreChunk > 0);
 
     private static void Guarded(EvalVariantSummary v, Action a)
     {

@@ -31,7 +31,11 @@ public sealed record EvalSettings
         if (Variants.Count == 0) throw new FpQuantException("--variants: give at least one variant (fp32, a preset, a preset .json file or NAME=REFINE.onnx,SCORE.onnx)");
         var dup = Variants.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup != null) throw new FpQuantException($"--variants: '{dup.Key}' is given twice");
-        new FirstFrameSettings { Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch }.Validate();
+        new FirstFrameSettings
+        {
+            Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch,
+            ScoreChunk = Registration.ScoreChunk, MaxMemoryBytes = Registration.MaxMemoryBytes,
+        }.Validate();
         Registration.Crops.Validate();
         Selection.Validate();
         if (CalibrationPairs < 1) throw new FpQuantException($"--calibration-count must be at least 1, got {CalibrationPairs}");

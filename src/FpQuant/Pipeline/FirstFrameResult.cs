@@ -7,4 +7,8 @@ public sealed record FirstFrameResult(
     float[] Scores,
     int Best,
     StageTimes Times,
-    float[] RefineOutputs);
+    float[] RefineOutputs)
+{
+    /// <summary>The refine batch and score chunk this frame ran with.</summary>
+    public BatchPlan? Plan { get; init; }
+}

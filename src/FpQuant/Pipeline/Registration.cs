@@ -12,6 +12,7 @@ public static class Registration
         var frame = new FirstFrameSettings
         {
             Hypotheses = s.Hypotheses, Iterations = s.Iterations, RefineBatch = s.RefineBatch,
+            ScoreChunk = s.ScoreChunk, MaxMemoryBytes = s.MaxMemoryBytes,
             Diameter = scene.Diameter, TranslationGuess = scene.Guess.T,
         };
         var result = runner.Run(frame, new SceneCropSource(scene, s.Crops, reuseBuffers: true), cancel);

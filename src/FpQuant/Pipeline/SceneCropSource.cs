@@ -32,7 +32,6 @@ public sealed class SceneCropSource : ICropSource
 
     public CropBatch Crops(IReadOnlyList<Pose> poses, int start, int count, int iteration)
     {
-        var (ratio, minDepth) = CropPair.Thresholds(_settings, scoring: iteration < 0);
         int s = NetworkNames.CropSize, n = s * s, c = NetworkNames.Channels;
         FloatTensor rendered, observed;
         if (_reuse)
@@ -47,17 +46,26 @@ public sealed class SceneCropSource : ICropSource
             rendered = new FloatTensor(count, c, s, s);
             observed = new FloatTensor(count, c, s, s);
         }
+        var (render, crop) = Fill(poses, start, count, iteration, rendered.Data, observed.Data);
+        return new CropBatch(rendered, observed, render, crop);
+    }
+
+    public (double RenderSeconds, double CropSeconds) Fill(IReadOnlyList<Pose> poses, int start, int count, int iteration,
+        Memory<float> rendered, Memory<float> observed)
+    {
+        var (ratio, minDepth) = CropPair.Thresholds(_settings, scoring: iteration < 0);
+        const int floats = CropPair.Floats;
         var k = _scene.Frame.K;
         var sw = Stopwatch.StartNew();
-        Parallel.For(0, count, () => new RenderTarget(s, s), (i, _, target) =>
+        Parallel.For(0, count, () => new RenderTarget(CropPair.Size, CropPair.Size), (i, _, target) =>
         {
-            CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target, rendered.Data.AsSpan(i * c * n, c * n));
+            CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target, rendered.Span.Slice(i * floats, floats));
             return target;
         }, _ => { });
         double render = sw.Elapsed.TotalSeconds;
         sw.Restart();
         Parallel.For(0, count, i =>
-            CropPair.Observe(_scene.Frame, _scene.FrameXyz, poses[start + i], _scene.Diameter, ratio, minDepth, observed.Data.AsSpan(i * c * n, c * n)));
-        return new CropBatch(rendered, observed, render, sw.Elapsed.TotalSeconds);
+            CropPair.Observe(_scene.Frame, _scene.FrameXyz, poses[start + i], _scene.Diameter, ratio, minDepth, observed.Span.Slice(i * floats, floats)));
+        return (render, sw.Elapsed.TotalSeconds);
     }
 }

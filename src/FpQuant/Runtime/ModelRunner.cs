@@ -8,6 +8,7 @@ namespace FpQuant.Runtime;
 public sealed class ModelRunner : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly RuntimeSettings _settings;
     public string ModelPath { get; }
     /// <summary>The session itself, for runs over buffers bound once (<see cref="BoundRun"/>).</summary>
     internal InferenceSession Session => _session;
@@ -20,6 +21,7 @@ public sealed class ModelRunner : IDisposable
         if (!File.Exists(modelPath))
             throw new FpQuantException($"model file '{modelPath}' does not exist");
         ModelPath = modelPath;
+        _settings = settings;
         using var options = settings.CreateSessionOptions();
         var sw = Stopwatch.StartNew();
         try
@@ -40,6 +42,7 @@ public sealed class ModelRunner : IDisposable
     public ModelRunner(byte[] model, string description, RuntimeSettings settings)
     {
         ModelPath = description;
+        _settings = settings;
         var sw = Stopwatch.StartNew();
         _session = SessionFactory.FromBytes(model, settings, description);
         CreationTime = sw.Elapsed;
@@ -55,7 +58,8 @@ public sealed class ModelRunner : IDisposable
         CheckNames(inputs.Keys);
         try
         {
-            return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
+            using var ro = _settings.CreateRunOptions();
+            return SessionRun.Run(_session, inputs, outputs ?? OutputNames, ro);
         }
         catch (OnnxRuntimeException e)
         {
@@ -69,7 +73,8 @@ public sealed class ModelRunner : IDisposable
         CheckNames(inputs.Keys);
         try
         {
-            return SessionRun.Run(_session, inputs, outputs ?? OutputNames);
+            using var ro = _settings.CreateRunOptions();
+            return SessionRun.Run(_session, inputs, outputs ?? OutputNames, ro);
         }
         catch (OnnxRuntimeException e)
         {
@@ -86,6 +91,14 @@ public sealed class ModelRunner : IDisposable
         foreach (var name in names)
             if (!InputNames.Contains(name))
                 throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
+    }
+
+    /// <summary>Pinned input buffers for up to <paramref name="capacity"/> items of the given per-item shapes,
+    /// bound to this session (see <see cref="BatchBinding"/>); dispose it before the runner.</summary>
+    public BatchBinding Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity, IReadOnlyList<string>? outputs = null)
+    {
+        CheckNames(inputs.Select(i => i.Name));
+        return new BatchBinding(_session, _settings, ModelPath, inputs, outputs ?? OutputNames, capacity);
     }
 
     public string? EndProfiling() => _session.EndProfiling();

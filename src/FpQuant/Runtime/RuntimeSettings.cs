@@ -15,6 +15,8 @@ public sealed record RuntimeSettings
     public string? OptimizedModelPath { get; init; }
     /// <summary>Folder for TensorRT's engine and timing caches, or null.</summary>
     public string? TensorRtCacheDir { get; init; }
+    /// <summary>How CPU memory for activations is kept between runs (see <see cref="MemoryArena"/>).</summary>
+    public MemoryArena Arena { get; init; } = MemoryArena.Shrinking;
     /// <summary>File prefix for ONNX Runtime's profiler, or null for no profiling.</summary>
     public string? ProfilePrefix { get; init; }
 
@@ -40,6 +42,9 @@ public sealed record RuntimeSettings
         return opts;
     }
 
+    /// <summary>Options for one run under these settings (the arena's shrinking is asked for per run).</summary>
+    public RunOptions CreateRunOptions() => SharedArena.RunOptionsFor(Arena);
+
     public SessionOptions CreateSessionOptions()
     {
         var o = new SessionOptions
@@ -50,6 +55,16 @@ public sealed record RuntimeSettings
             InterOpNumThreads = 1,
         };
         if (OptimizedModelPath != null) o.OptimizedModelFilePath = OptimizedModelPath;
+        switch (Arena)
+        {
+            case MemoryArena.Shared:
+                SharedArena.EnsureRegistered();
+                o.AddSessionConfigEntry("session.use_env_allocators", "1");
+                break;
+            case MemoryArena.None:
+                o.EnableCpuMemArena = false;
+                break;
+        }
         // The prefix must be set before profiling is enabled: enabling passes the current prefix to ONNX Runtime.
         if (ProfilePrefix != null) { o.ProfileOutputPathPrefix = ProfilePrefix; o.EnableProfiling = true; }
         try

@@ -14,7 +14,11 @@ public static class SessionRun
     /// <summary>Runs on named inputs of any supported element type (float32, int64, int32) and hands each float
     /// output to <paramref name="sink"/> while its buffer is alive (no copy).</summary>
     public static void Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
-        Action<int, string, ReadOnlySpan<float>, long[]> sink)
+        Action<int, string, ReadOnlySpan<float>, long[]> sink) => Run(session, inputs, outputs, sink, null);
+
+    /// <param name="runOptions">Options for this run (an arena to shrink afterwards), or null for the defaults.</param>
+    public static void Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
+        Action<int, string, ReadOnlySpan<float>, long[]> sink, RunOptions? runOptions)
     {
         var names = inputs.Keys.ToArray();
         var values = new OrtValue[names.Length];
@@ -32,8 +36,8 @@ public static class SessionRun
                     _ => throw new ArgumentException($"input '{names[i]}' holds {t.Data.GetType().Name}"),
                 };
             }
-            using var ro = new RunOptions();
-            using var results = session.Run(ro, names, values, outputs.ToArray());
+            using var ownOptions = runOptions == null ? new RunOptions() : null;
+            using var results = session.Run(runOptions ?? ownOptions!, names, values, outputs.ToArray());
             for (int i = 0; i < outputs.Count; i++)
             {
                 var info = results[i].GetTensorTypeAndShape();
@@ -48,18 +52,16 @@ public static class SessionRun
     }
 
     /// <summary>Runs and copies the float outputs, in the order asked.</summary>
-    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session, IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string> outputs)
-    {
-        var list = new List<(string, FloatTensor)>(outputs.Count);
-        Run(session, inputs, outputs, (_, name, data, shape) => list.Add((name, new FloatTensor(shape.Select(d => (int)d).ToArray(), data.ToArray()))));
-        return list;
-    }
+    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session, IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string> outputs,
+        RunOptions? runOptions = null) =>
+        Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal), outputs, runOptions);
 
     /// <summary>Runs on named inputs of any supported element type and copies the float outputs, in the order asked.</summary>
-    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs)
+    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
+        RunOptions? runOptions = null)
     {
         var list = new List<(string, FloatTensor)>(outputs.Count);
-        Run(session, inputs, outputs, (_, name, data, shape) => list.Add((name, new FloatTensor(shape.Select(d => (int)d).ToArray(), data.ToArray()))));
+        Run(session, inputs, outputs, (_, name, data, shape) => list.Add((name, new FloatTensor(shape.Select(d => (int)d).ToArray(), data.ToArray()))), runOptions);
         return list;
     }
 }

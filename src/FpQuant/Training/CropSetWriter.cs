@@ -118,6 +118,9 @@ public sealed class CropSetWriter
                     Fill(sh, done, cancel);
                     // One write at a time: the previous shard's write overlapped this fill; wait for it, then hand this one over.
                     lastWrite?.Wait(CancellationToken.None);
+                    // Each written file leaves a 1 MB stream buffer behind; collected per shard, a stream of shards
+                    // holds a flat working set instead of one that climbs until the GC's own budget runs out.
+                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
                     sh.Writing = lastWrite = Task.Run(() => WriteShard(sh));
                     if (score) _scoreDone += n; else _refineDone += n;
                     shards++;
