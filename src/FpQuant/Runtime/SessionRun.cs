@@ -11,6 +11,34 @@ public static class SessionRun
         Action<int, string, ReadOnlySpan<float>, long[]> sink) =>
         Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal), outputs, sink);
 
+    /// <summary>Runs on named inputs of any element type and copies every output in its own type, in the order asked;
+    /// an output that is not a numeric tensor (a sequence, a map, strings) is refused with its name.</summary>
+    public static List<(string Name, InputTensor Value)> RunAll(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs)
+    {
+        var names = inputs.Keys.ToArray();
+        var values = new OrtValue[names.Length];
+        try
+        {
+            for (int i = 0; i < names.Length; i++) values[i] = OrtElementTypes.ToOrtValue(inputs[names[i]]);
+            using var ro = new RunOptions();
+            using var results = session.Run(ro, names, values, outputs.ToArray());
+            var list = new List<(string, InputTensor)>(outputs.Count);
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                if (results[i].OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
+                    throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' is a {results[i].OnnxType.ToString().Replace("ONNX_TYPE_", "").ToLowerInvariant()}, not a tensor; fpquant reads tensor outputs only");
+                var t = OrtElementTypes.FromOrtValue(results[i])
+                    ?? throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' holds {OrtElementTypes.Name(results[i].GetTensorTypeAndShape().ElementDataType)} values; fpquant reads numeric and bool tensors only");
+                list.Add((outputs[i], t));
+            }
+            return list;
+        }
+        finally
+        {
+            foreach (var v in values) v?.Dispose();
+        }
+    }
+
     /// <summary>Runs on named inputs of any supported element type (float32, int64, int32) and hands each float
     /// output to <paramref name="sink"/> while its buffer is alive (no copy).</summary>
     public static void Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
@@ -20,18 +48,7 @@ public static class SessionRun
         var values = new OrtValue[names.Length];
         try
         {
-            for (int i = 0; i < names.Length; i++)
-            {
-                var t = inputs[names[i]];
-                var shape = t.Shape.Select(d => (long)d).ToArray();
-                values[i] = t.Data switch
-                {
-                    float[] f => OrtValue.CreateTensorValueFromMemory(f, shape),
-                    long[] l => OrtValue.CreateTensorValueFromMemory(l, shape),
-                    int[] n => OrtValue.CreateTensorValueFromMemory(n, shape),
-                    _ => throw new ArgumentException($"input '{names[i]}' holds {t.Data.GetType().Name}"),
-                };
-            }
+            for (int i = 0; i < names.Length; i++) values[i] = OrtElementTypes.ToOrtValue(inputs[names[i]]);
             using var ro = new RunOptions();
             using var results = session.Run(ro, names, values, outputs.ToArray());
             for (int i = 0; i < outputs.Count; i++)
