@@ -123,13 +123,15 @@ public sealed class InputTensor
     }
 
     /// <summary>Element <paramref name="i"/> as a double (float types exactly; 64-bit integers rounded).</summary>
-    public double ValueAt(long i) => Data switch
+    public double ValueAt(long i) => ElementType switch
     {
-        float[] f => f[i],
-        double[] d => d[i],
-        Half[] h => (double)h[i],
-        ushort[] u when ElementType == InputElementType.BFloat16 => InputElementTypes.FromBFloat16(u[i]),
-        bool[] b => b[i] ? 1 : 0,
+        InputElementType.Float => ((float[])Data)[i],
+        InputElementType.Double => ((double[])Data)[i],
+        InputElementType.Float16 => (double)((Half[])Data)[i],
+        InputElementType.BFloat16 => InputElementTypes.FromBFloat16(((ushort[])Data)[i]),
+        InputElementType.Bool => ((bool[])Data)[i] ? 1 : 0,
+        InputElementType.Int64 => ((long[])Data)[i],
+        InputElementType.Int32 => ((int[])Data)[i],
         _ => Convert.ToDouble(Data.GetValue(i), System.Globalization.CultureInfo.InvariantCulture),
     };
 
@@ -137,7 +139,7 @@ public sealed class InputTensor
     public long FirstNonFinite()
     {
         if (!ElementType.IsFloat()) return -1;
-        if (Data is float[] f)
+        if (ElementType == InputElementType.Float && Data is float[] f)
         {
             for (long i = 0; i < f.LongLength; i++) if (!float.IsFinite(f[i])) return i;
             return -1;

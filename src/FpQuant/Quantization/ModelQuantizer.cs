@@ -16,6 +16,9 @@ public static class ModelQuantizer
         options.Validate();
         options = options.WithResolvedReduceRange(settings.Provider);
         var sw = System.Diagnostics.Stopwatch.StartNew();
+        var original = model;
+        // The float model must load in ONNX Runtime first: a model it cannot run is not the quantizer's to fix.
+        using var check = QuantizedModelCheck.ForFloat(original, modelSource, settings);
         // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
         // folded into the Conv before it. A model already in that form passes through unchanged.
         var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings);
@@ -44,7 +47,15 @@ public static class ModelQuantizer
                 (output, nodes) = Fp16Converter.ConvertWithNodes(model, options);
                 break;
         }
-        output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? options.Mode.ToString().ToLowerInvariant() });
+        string what = preset ?? options.Mode.ToString().ToLowerInvariant();
+        if (nodes.Count == 0)
+        {
+            // Nothing to gain from the rewritten graph (pre-processing alone can make it larger): the model as given.
+            warnings.Add($"nothing was {(options.Mode == QuantMode.Fp16 ? "converted to float16" : "quantized")}: no node of {modelSource} qualifies under {what}'s options; the output is the float model as given");
+            output = original.Clone();
+        }
+        else output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = what });
+        check.Check(output, what, options.Mode == QuantMode.Fp16 && !options.Fp16KeepIoTypes);
         return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings };
     }
 
@@ -75,7 +86,9 @@ public static class ModelQuantizer
             }),
         };
         // The model and its sidecar are one group: a failure leaves neither (nor a model without its ranges).
-        byte[] model = OnnxModelFile.Serialize(r.Model);
+        // Nothing quantized: the source file's own bytes where there is one (re-encoding may grow it by a few bytes).
+        byte[] model = r.QuantizedNodes.Count == 0 && File.Exists(sourceModel) && OnnxModelFile.Load(sourceModel).Equals(r.Model)
+            ? File.ReadAllBytes(sourceModel) : OnnxModelFile.Serialize(r.Model);
         byte[] json = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sidecar, QuantizationPresets.Json));
         AtomicFile.WriteGroup((outPath, s => s.Write(model)), (SidecarPath(outPath), s => s.Write(json)));
     }

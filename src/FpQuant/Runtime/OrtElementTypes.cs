@@ -52,11 +52,12 @@ public static class OrtElementTypes
     public static OrtValue ToOrtValue(InputTensor t)
     {
         var shape = t.Shape.Select(d => (long)d).ToArray();
-        switch (t.Data)
+        // By element type, not by array: the runtime lets a uint[] pass as an int[] (and ulong[] as long[]).
+        switch (t.ElementType)
         {
-            case float[] f: return OrtValue.CreateTensorValueFromMemory(f, shape);
-            case long[] l: return OrtValue.CreateTensorValueFromMemory(l, shape);
-            case int[] n: return OrtValue.CreateTensorValueFromMemory(n, shape);
+            case InputElementType.Float: return OrtValue.CreateTensorValueFromMemory((float[])t.Data, shape);
+            case InputElementType.Int64: return OrtValue.CreateTensorValueFromMemory((long[])t.Data, shape);
+            case InputElementType.Int32: return OrtValue.CreateTensorValueFromMemory((int[])t.Data, shape);
         }
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, To(t.ElementType), shape);
         t.Bytes.CopyTo(value.GetTensorMutableRawData());
