@@ -19,10 +19,15 @@ public static class ModelQuantizer
         var original = model;
         // The float model must load in ONNX Runtime first: a model it cannot run is not the quantizer's to fix.
         using var check = QuantizedModelCheck.ForFloat(original, modelSource, settings);
+        // An already quantized model is refused rather than quantized twice; weights merely stored as float16 are
+        // widened to float32 so that the quantizer sees them.
+        ExistingQuantization.Of(model).RefuseStacking(modelSource, options.Mode);
+        var widened = new List<string>();
+        model = ExistingQuantization.WidenFloat16StoredWeights(model, widened);
         // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
         // folded into the Conv before it. A model already in that form passes through unchanged.
         var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings);
-        var warnings = new List<string>(prepared.Notes);
+        var warnings = widened.Concat(prepared.Notes).ToList();
         warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
         model = prepared.Model;
         ModelProto output;
