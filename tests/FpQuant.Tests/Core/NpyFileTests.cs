@@ -51,6 +51,20 @@ public class NpyFileTests
     }
 
     [Fact]
+    public void ReadsBigEndianFloat32()
+    {
+        using var dir = new TempDir();
+        string p = dir.File("bef4.npy");
+        // IEEE 754 single precision, most significant byte first: 1.5 = 3FC00000, -2.25 = C0100000, 0.1 = 3DCCCCCD.
+        byte[] data = [0x3F, 0xC0, 0x00, 0x00, 0xC0, 0x10, 0x00, 0x00, 0x3D, 0xCC, 0xCC, 0xCD];
+        File.WriteAllBytes(p, HandMade("{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }", data));
+        var h = NpyFile.ReadHeader(p);
+        Assert.True(h.BigEndian);
+        Assert.Equal(NpyElementType.Float32, h.ElementType);
+        Assert.Equal(new[] { 1.5f, -2.25f, 0.1f }, NpyFile.ReadFloat32(p));
+    }
+
+    [Fact]
     public void WriterRoundTripsEveryTypeAndAlignsDataTo64Bytes()
     {
         using var dir = new TempDir();

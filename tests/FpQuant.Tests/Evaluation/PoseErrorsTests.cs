@@ -68,6 +68,21 @@ public class PoseErrorsTests
     }
 
     [Fact]
+    public void Mspd_UsesFxAcrossAndFyDown_OnACameraWithUnequalFocalLengths()
+    {
+        // fx = 600, fy = 300 (every other test camera has fx = fy, where a swap cannot show). The flat square stays
+        // at depth 1000 mm, so each point shifts alike: 6 mm across is 600 * 6 / 1000 = 3.6 px, 8 mm down is
+        // 300 * 8 / 1000 = 2.4 px (swapped: 1.8 and 4.8 px).
+        var k = new CameraIntrinsics(600, 300, 320, 240);
+        var square = new[] { -40f, -40f, 0f, 40f, -40f, 0f, 40f, 40f, 0f, -40f, 40f, 0f };
+        var m = new EvalObjectModel(Info(), square);
+        var gt = new Pose(Mat3.Identity, new Vec3(0, 0, 1000));
+        Assert.Equal(3.6, PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(6, 0, 1000)), gt), 9);
+        Assert.Equal(2.4, PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(0, 8, 1000)), gt), 9);
+        Assert.Equal(Math.Sqrt(3.6 * 3.6 + 2.4 * 2.4), PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(6, 8, 1000)), gt), 9);
+    }
+
+    [Fact]
     public void ASymmetricBox_HasAddsBelowAdd_AndNoMssdWithItsSymmetries()
     {
         var box = OccluderBox.Create();

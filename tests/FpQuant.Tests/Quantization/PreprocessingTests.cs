@@ -76,13 +76,58 @@ public class PreprocessingTests
         var x = TinyModels.Random(15, 2f, 2, 3, 4, 4);
         var before = Run(model, x);
         var after = Run(prepared.Model, x);
+        // The rewrites are exact but for float32 rounding of the folded Conv weights and bias (2^-24 relative each,
+        // 1.5e-8 seen); 1e-6 leaves room for that and is under the 2.3e-6 that folding without BatchNormalization's
+        // epsilon (1e-5 against variances of 0.5-2) gives here, which the former 1e-5 let through.
         for (int i = 0; i < before.Count; i++)
         {
             Assert.Equal(before[i].Value.Shape, after[i].Value.Shape);
             for (int k = 0; k < before[i].Value.Data.Length; k++)
-                Assert.True(Math.Abs(before[i].Value.Data[k] - after[i].Value.Data[k]) <= 1e-5f * (1 + Math.Abs(before[i].Value.Data[k])),
+                Assert.True(Math.Abs(before[i].Value.Data[k] - after[i].Value.Data[k]) <= 1e-6f * (1 + Math.Abs(before[i].Value.Data[k])),
                     $"{before[i].Name}[{k}]: {before[i].Value.Data[k]} vs {after[i].Value.Data[k]}");
         }
+    }
+
+    [Fact]
+    public void BatchNormFolding_DividesBySqrtOfVariancePlusEpsilon()
+    {
+        // Variances of the order of epsilon (1e-3), as channels that barely vary have after training: leaving eps
+        // out would scale those channels by sqrt((var + eps) / var) = 1.05 to 3.3, where float32 folding is
+        // exact to a few units in the last place (2^-24 relative each): 1e-6 relative is ample.
+        const float eps = 1e-3f;
+        var w = new float[] { 1f, 0.5f, -2f, 1f, 0.25f, -0.75f }; // 3 output channels x 2 input channels, 1x1
+        var bias = new float[] { 0.1f, -0.2f, 0.3f };
+        var scale = new float[] { 1.5f, 0.8f, -1.1f };
+        var shift = new float[] { 0.2f, -0.1f, 0.05f };
+        var mean = new float[] { 0.05f, -0.3f, 0.2f };
+        var variance = new float[] { 1e-4f, 1e-3f, 2e-2f };
+        var g = new GraphBuilder("conv_bn");
+        string x = g.Input("X", DataType.Float, 1, 2, 2, 2);
+        string c = g.Node("Conv", "conv", new[] { x, g.Initializer(TensorProtos.FromFloats("conv.weight", w, 3, 2, 1, 1)), g.Initializer(TensorProtos.FromFloats("conv.bias", bias, 3)) },
+            ("kernel_shape", new long[] { 1, 1 }));
+        g.NodeMulti("BatchNormalization", "bn", new[] { c,
+            g.Initializer(TensorProtos.FromFloats("bn.scale", scale, 3)), g.Initializer(TensorProtos.FromFloats("bn.bias", shift, 3)),
+            g.Initializer(TensorProtos.FromFloats("bn.mean", mean, 3)), g.Initializer(TensorProtos.FromFloats("bn.var", variance, 3)) },
+            new[] { "Y" }, ("epsilon", eps));
+        g.Output("Y", DataType.Float, 1, 3, 2, 2);
+        var model = g.Build();
+        var notes = new List<string>();
+        var folded = BatchNormFolding.Fold(model, notes);
+        Assert.DoesNotContain(folded.Graph.Node, n => n.OpType == "BatchNormalization");
+
+        var input = new FloatTensor(new[] { 1, 2, 2, 2 }, new[] { 0.3f, -1.2f, 2f, 0.7f, -0.4f, 1.1f, 0.9f, -2.5f });
+        var y = Run(folded, input).Single().Value.Data;
+        var unfolded = Run(model, input).Single().Value.Data;
+        for (int o = 0; o < 3; o++)
+            for (int p = 0; p < 4; p++)
+            {
+                // ONNX's BatchNormalization, worked in double: scale * (conv - mean) / sqrt(var + eps) + bias.
+                double conv = w[2 * o] * input.Data[p] + w[2 * o + 1] * input.Data[4 + p] + bias[o];
+                double want = scale[o] * (conv - mean[o]) / Math.Sqrt((double)variance[o] + eps) + shift[o];
+                float got = y[4 * o + p];
+                Assert.True(Math.Abs(got - want) <= 1e-6 * (1 + Math.Abs(want)), $"channel {o} pixel {p}: folded {got}, BatchNormalization's formula {want}");
+                Assert.True(Math.Abs(got - unfolded[4 * o + p]) <= 1e-6 * (1 + Math.Abs(want)), $"channel {o} pixel {p}: folded {got}, ONNX Runtime unfolded {unfolded[4 * o + p]}");
+            }
     }
 
     [Fact]

@@ -91,6 +91,41 @@ public class QuantizerDefectTests
     }
 
     [Fact]
+    public void Fp16_KeepsIntegerConstantsInteger_AndHalvesOnlyTheFloatOnes()
+    {
+        // Reshape(X + Constant(0.5), Constant(int64 [4, 2])): the shape must stay int64 (Reshape takes nothing else),
+        // the float Constant becomes float16. Sent straight to the converter, which other paths than quantize (whose
+        // constant folding would take the Constants away first) reach.
+        var g = new GraphBuilder("consts");
+        string x = g.Input("X", DataType.Float, 2, 4);
+        foreach (var (name, output, value) in new[]
+        {
+            ("half", "c", TensorProtos.FromFloats("", new[] { 0.5f })),
+            ("shape_const", "shape", TensorProtos.FromInt64("", new long[] { 4, 2 }, 2)),
+        })
+        {
+            var n = new NodeProto { OpType = "Constant", Name = name };
+            n.Output.Add(output);
+            n.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = value });
+            g.Graph.Node.Add(n);
+        }
+        string sum = g.Node("Add", "add", new[] { x, "c" });
+        g.NodeMulti("Reshape", "reshape", new[] { sum, "shape" }, new[] { "Y" });
+        g.Output("Y", DataType.Float, 4, 2);
+        var fp16 = Fp16Converter.Convert(g.Build(), new QuantizationOptions { Mode = QuantMode.Fp16 });
+
+        TensorProto ValueOf(string node) => fp16.Graph.Node.Single(n => n.Name == node).Attribute.Single(a => a.Name == "value").T;
+        Assert.Equal(DataType.Int64, (DataType)ValueOf("shape_const").DataType);
+        Assert.Equal(new long[] { 4, 2 }, TensorProtos.ToInt64(ValueOf("shape_const")));
+        Assert.Equal(DataType.Float16, (DataType)ValueOf("half").DataType);
+        Assert.Equal(new[] { 0.5f }, TensorProtos.ToFloats(ValueOf("half")));
+        using var s = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(fp16));
+        var y = SessionRun.Run(s, new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f }) }, new[] { "Y" })[0].Value;
+        Assert.Equal(new[] { 4, 2 }, y.Shape);
+        Assert.Equal(new[] { 1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f, 7.5f, 8.5f }, y.Data);
+    }
+
+    [Fact]
     public void CalibrationCopyRuntimeRefuses_IsOneReadableError()
     {
         // An op no runtime knows: the float model itself does not load, and that is said first, before any

@@ -92,6 +92,38 @@ public class CropSetTests
         Assert.Equal(scene.Diameter, Diameter(outDir), 6);
     }
 
+    /// <summary>The truth's translation against the dataset's files read here: scene_gt.json's cam_t_m2c (mm) in
+    /// metres, moved to the bounding-box centre models_info.json gives (min + size / 2, mm).</summary>
+    [Fact]
+    public void BopDataset_Truth_IsSceneGtsTranslationInMetres()
+    {
+        using var t = new TempDir();
+        string ds = t.File("ds");
+        FpQuant.Datasets.SyntheticBopDataset.Write(ds, 1, 5);
+        string outDir = t.File("crops");
+        Write(outDir, new CropSetOptions { Scene = ds, Count = 1, ShardSize = 1, Seed = 1, Threads = 1 });
+        var truth = PoseAt(ReadPoses(Path.Combine(outDir, "refine-00000.true.npy")), 0);
+
+        using var gtJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(ds, "test", "000001", "scene_gt.json")));
+        using var infoJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(ds, "models", "models_info.json")));
+        static double[] Numbers(JsonElement e) => e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        // The instance taken is the one whose rotation the truth carries (the two objects' rotations differ).
+        var entries = gtJson.RootElement.GetProperty("1").EnumerateArray().ToList();
+        var entry = entries.Single(e =>
+        {
+            var r = Numbers(e.GetProperty("cam_R_m2c"));
+            return Math.Abs(r[0] - truth.R.M00) + Math.Abs(r[1] - truth.R.M01) + Math.Abs(r[2] - truth.R.M02) + Math.Abs(r[3] - truth.R.M10)
+                + Math.Abs(r[4] - truth.R.M11) + Math.Abs(r[5] - truth.R.M12) + Math.Abs(r[6] - truth.R.M20) + Math.Abs(r[7] - truth.R.M21) + Math.Abs(r[8] - truth.R.M22) < 1e-9;
+        });
+        var tMm = Numbers(entry.GetProperty("cam_t_m2c"));
+        var info = infoJson.RootElement.GetProperty(entry.GetProperty("obj_id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        double Centre(string axis) => (info.GetProperty("min_" + axis).GetDouble() + info.GetProperty("size_" + axis).GetDouble() / 2) / 1000;
+        var want = new Vec3(tMm[0] / 1000, tMm[1] / 1000, tMm[2] / 1000) + truth.R * new Vec3(Centre("x"), Centre("y"), Centre("z"));
+        Assert.InRange(tMm[2], 300, 1000); // the synthetic objects stand 0.45-0.85 m away: a translation in mm
+        // 1 micrometre: the PLY's float32 vertices and the JSON's rounding; metres read as millimetres are 1000 times off.
+        Assert.True((truth.T - want).Norm < 1e-6, $"crop truth translation ({truth.T.X}, {truth.T.Y}, {truth.T.Z}) m, scene_gt.json's cam_t_m2c in metres at the mesh centre ({want.X}, {want.Y}, {want.Z}) m");
+    }
+
     [Fact]
     public void Shards_LoadWithTheNpyReader_InTheLayoutTheManifestGives()
     {
