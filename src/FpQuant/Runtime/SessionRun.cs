@@ -15,14 +15,9 @@ public static class SessionRun
     /// an output that is not a numeric tensor (a sequence, a map, strings) is refused with its name.</summary>
     public static List<(string Name, InputTensor Value)> RunAll(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs)
     {
-        var names = inputs.Keys.ToArray();
-        var values = new OrtValue[names.Length];
-        try
+        var list = new List<(string, InputTensor)>(outputs.Count);
+        WithResults(session, inputs, outputs, results =>
         {
-            for (int i = 0; i < names.Length; i++) values[i] = OrtElementTypes.ToOrtValue(inputs[names[i]]);
-            using var ro = new RunOptions();
-            using var results = session.Run(ro, names, values, outputs.ToArray());
-            var list = new List<(string, InputTensor)>(outputs.Count);
             for (int i = 0; i < outputs.Count; i++)
             {
                 if (results[i].OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
@@ -31,18 +26,27 @@ public static class SessionRun
                     ?? throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' holds {OrtElementTypes.Name(results[i].GetTensorTypeAndShape().ElementDataType)} values; fpquant reads numeric and bool tensors only");
                 list.Add((outputs[i], t));
             }
-            return list;
-        }
-        finally
-        {
-            foreach (var v in values) v?.Dispose();
-        }
+        });
+        return list;
     }
 
-    /// <summary>Runs on named inputs of any supported element type (float32, int64, int32) and hands each float
-    /// output to <paramref name="sink"/> while its buffer is alive (no copy).</summary>
+    /// <summary>Runs on named inputs of any element type and hands each float output to <paramref name="sink"/>
+    /// while its buffer is alive (no copy).</summary>
     public static void Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
-        Action<int, string, ReadOnlySpan<float>, long[]> sink)
+        Action<int, string, ReadOnlySpan<float>, long[]> sink) =>
+        WithResults(session, inputs, outputs, results =>
+        {
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                var info = results[i].GetTensorTypeAndShape();
+                if (info.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float) continue;
+                sink(i, outputs[i], results[i].GetTensorDataAsSpan<float>(), info.Shape);
+            }
+        });
+
+    /// <summary>One run: the input OrtValues made, the results handed to <paramref name="use"/> while alive, all released.</summary>
+    private static void WithResults(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
+        Action<IDisposableReadOnlyCollection<OrtValue>> use)
     {
         var names = inputs.Keys.ToArray();
         var values = new OrtValue[names.Length];
@@ -51,12 +55,7 @@ public static class SessionRun
             for (int i = 0; i < names.Length; i++) values[i] = OrtElementTypes.ToOrtValue(inputs[names[i]]);
             using var ro = new RunOptions();
             using var results = session.Run(ro, names, values, outputs.ToArray());
-            for (int i = 0; i < outputs.Count; i++)
-            {
-                var info = results[i].GetTensorTypeAndShape();
-                if (info.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float) continue;
-                sink(i, outputs[i], results[i].GetTensorDataAsSpan<float>(), info.Shape);
-            }
+            use(results);
         }
         finally
         {
