@@ -68,7 +68,7 @@ public static class ModelInference
     private static InputTensor ReadNpy(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta)
     {
         if (!meta.IsTensor)
-            throw new FpQuantException($"--input {name}: input '{name}' is a {meta.OnnxValueType.ToString().Replace("ONNX_TYPE_", "").ToLowerInvariant()}, not a tensor; fpquant feeds tensor inputs only");
+            throw new FpQuantException($"--input {name}: input '{name}' is {OrtElementTypes.KindOf(meta.OnnxValueType)}, not a tensor; fpquant feeds tensor inputs only");
         if (OrtElementTypes.From(meta.ElementDataType) is not InputElementType type)
             throw new FpQuantException($"--input {name}: input '{name}' is {Describe(meta)}; fpquant feeds numeric and bool inputs (bool, int8-64, uint8-64, float16, bfloat16, float32, float64)");
         var h = NpyFile.ReadHeader(file);

@@ -48,6 +48,13 @@ public static class OrtElementTypes
     /// <summary>ONNX Runtime's name of a tensor element type, e.g. "string" or "float8e4m3fn".</summary>
     public static string Name(TensorElementType t) => From(t)?.Name() ?? t.ToString().ToLowerInvariant();
 
+    /// <summary>"a sequence", "a map", "an optional": what a value that is not a tensor is, for errors.</summary>
+    public static string KindOf(OnnxValueType t)
+    {
+        string kind = t.ToString().Replace("ONNX_TYPE_", "").ToLowerInvariant();
+        return ("aeiou".Contains(kind[0]) ? "an " : "a ") + kind;
+    }
+
     /// <summary>An OrtValue holding <paramref name="t"/>: float, int64 and int32 arrays are pinned, not copied.</summary>
     public static OrtValue ToOrtValue(InputTensor t)
     {

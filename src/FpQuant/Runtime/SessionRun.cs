@@ -21,7 +21,7 @@ public static class SessionRun
             for (int i = 0; i < outputs.Count; i++)
             {
                 if (results[i].OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
-                    throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' is a {results[i].OnnxType.ToString().Replace("ONNX_TYPE_", "").ToLowerInvariant()}, not a tensor; fpquant reads tensor outputs only");
+                    throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' is {OrtElementTypes.KindOf(results[i].OnnxType)}, not a tensor; fpquant reads tensor outputs only");
                 var t = OrtElementTypes.FromOrtValue(results[i])
                     ?? throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' holds {OrtElementTypes.Name(results[i].GetTensorTypeAndShape().ElementDataType)} values; fpquant reads numeric and bool tensors only");
                 list.Add((outputs[i], t));
