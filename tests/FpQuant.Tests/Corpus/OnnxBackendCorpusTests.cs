@@ -74,19 +74,24 @@ public sealed class OnnxBackendCorpusTests
 
     /// <summary>
     /// How far a preset's outputs may be from the float model's, per output tensor, with s = the largest |value| of the
-    /// float output and r = its range (max - min); integer and bool outputs must match exactly.
-    /// fp16: |q - f| &lt;= 2^-6 s + 2^-9 |f|: float16 keeps 11 significant bits (relative rounding 2^-11); 2^-6 allows
-    /// the error of 32 such roundings of the largest value on the way (inputs, weights, every op's result, sums).
-    /// int8 (dynamic, static): |q - f| &lt;= 0.1 max(r, s): activations are cut into 255 steps of their range; ten
-    /// percent of the output's range is 25 such steps, room for a few quantized layers in a row (s stands in for the
-    /// range of an output of one value).
-    /// weights-int8: |q - f| &lt;= 0.05 max(r, s): only weights are rounded, to 255 steps per channel, compute stays float.
+    /// float output and r = its range (max - min; s stands in for it on an output of one value); integer and bool
+    /// outputs must match exactly.
+    /// fp16: |q - f| &lt;= 2^-8 s + 2^-9 |f|: float16 keeps 11 significant bits (relative rounding 2^-11); 2^-8 s is the
+    /// error of 8 such roundings of the largest value on the way (inputs, weights, each op's result, sums).
+    /// int8 (dynamic, static): |q - f| &lt;= 0.05 max(r, s): activations are cut into 255 steps of their calibrated
+    /// range and weights into 255 of theirs; 5 % of the output's range is about 13 steps, room for the rounding of
+    /// input, weight and output and of a few ops between them.
+    /// weights-int8: |q - f| &lt;= 0.02 max(r, s): only weights are rounded (255 steps per output channel), compute
+    /// stays float, so the error is the weights' half step (0.2 % of each channel's largest weight) summed over a
+    /// product, about 5 steps.
+    /// Measured on the corpus (ONNX Runtime 1.31, CPU): the worst result used 0.76 of the int8 allowance
+    /// (pytorch-converted/test_softmax_lastdim, static), 0.38 of weights-int8's, 0.16 of fp16's.
     /// </summary>
     public static (double OfScale, double OfRange, double OfValue) Tolerance(string preset) => preset switch
     {
-        "fp16" => (1.0 / 64, 0, 1.0 / 512),
-        "weights-int8" => (0, 0.05, 0),
-        _ => (0, 0.1, 0),
+        "fp16" => (1.0 / 256, 0, 1.0 / 512),
+        "weights-int8" => (0, 0.02, 0),
+        _ => (0, 0.05, 0),
     };
 
     private sealed record Outcome(string Case, string Stage, string Kind, string Detail);
