@@ -116,7 +116,7 @@ public sealed class QuantizedModelCheck : IDisposable
     /// <summary>" at node 'N' (Op)" when ONNX Runtime's message names a node of the model.</summary>
     private static string NodeOf(string message, ModelProto model)
     {
-        foreach (var pattern in new[] { @"Node \(([^)]*)\)", @"Name:'([^']*)'", @"node ([^\s:]+)" })
+        foreach (var pattern in new[] { @"Node \(([^)]*)\)", @"Name:'([^']*)'", @"(?:of|in) node \(([^)]*)\)", @"node ([^\s:]+)" })
         {
             var m = Regex.Match(message, pattern);
             if (!m.Success) continue;
