@@ -87,7 +87,7 @@ public sealed class QuantizedModelCheck : IDisposable
             List<(string Name, InputTensor Value)> got;
             try
             {
-                got = runner.RunAll(_probe);
+                got = runner.RunAll(AsInputsOf(runner));
             }
             catch (FpQuantException e)
             {
@@ -110,6 +110,31 @@ public sealed class QuantizedModelCheck : IDisposable
     }
 
     public void Dispose() => _float.Dispose();
+
+    /// <summary>The probe in the result's input types: fp16 with float16 inputs takes the same values as float16.</summary>
+    private Dictionary<string, InputTensor> AsInputsOf(ModelRunner runner)
+    {
+        var feeds = new Dictionary<string, InputTensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in _probe!)
+        {
+            var want = runner.InputMetadata.TryGetValue(name, out var meta) ? OrtElementTypes.From(meta.ElementDataType) : null;
+            if (want is not InputElementType type || type == t.ElementType || !type.IsFloat() || !t.ElementType.IsFloat()) { feeds[name] = t; continue; }
+            var data = Array.CreateInstance(type.ArrayElement(), t.Length);
+            for (long i = 0; i < t.Length; i++)
+            {
+                double v = t.ValueAt(i);
+                data.SetValue(type switch
+                {
+                    InputElementType.Float16 => (object)(Half)v,
+                    InputElementType.BFloat16 => InputElementTypes.ToBFloat16((float)v),
+                    InputElementType.Double => v,
+                    _ => (float)v,
+                }, i);
+            }
+            feeds[name] = new InputTensor(t.Shape, type, data);
+        }
+        return feeds;
+    }
 
     private static string Inner(FpQuantException e) => e.InnerException is OnnxRuntimeException o ? o.Message : e.Message;
 

@@ -80,6 +80,15 @@ public sealed class QuantizedModelCheckTests
     }
 
     [Fact]
+    public void Fp16WithFloat16InputsAndOutputs_PassesTheCheck()
+    {
+        // The probe is given to the result in its own input type, and float16 outputs are what was asked.
+        var r = ModelQuantizer.Quantize(TinyModels.Conv(relu: true), "conv.onnx", new QuantizationOptions { Mode = QuantMode.Fp16, Fp16KeepIoTypes = false }, null, null, Cpu);
+        Assert.Equal((int)DataType.Float16, r.Model.Graph.Input[0].Type.TensorType.ElemType);
+        Assert.Equal((int)DataType.Float16, r.Model.Graph.Output[0].Type.TensorType.ElemType);
+    }
+
+    [Fact]
     public void NothingToQuantize_IsANote_AndTheFileIsTheInputsOwnBytes()
     {
         using var tmp = new TempDir();
