@@ -30,13 +30,15 @@ public static class EvalCommand
         var output = new Option<string>("--out") { Description = "Folder for results.jsonl, report.md, report.json, BOP CSVs and charts", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Keep finished (variant, instance) results in --out and run only the rest" };
         var cache = new Option<string>("--cache") { Description = "Folder for exported and quantized models", DefaultValueFactory = _ => Path.Combine("bench-results", "model-cache") };
+        var shard = new Option<string>("--shard") { Description = "Run only part K/N of the selected instances (K from 0; instance i goes to shard i mod N with all its variants); combine the folders with 'fpquant eval merge'" };
         var calib = new Option<int>("--calibration-count") { Description = "Crops of the first instance used to calibrate static presets", DefaultValueFactory = _ => 16 };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
         var cmd = new Command("eval", "Pose accuracy on a BOP dataset: the first frame for every instance and variant, ADD, ADD-S, MSSD, MSPD, recalls, deviation from fp32")
         {
-            dataset, split, variants, weights, hyps, iters, refineBatch, scenes, objects, maxInstances, minVisible, allInstances, output, resume, cache, calib, provider, threads,
+            dataset, split, variants, weights, hyps, iters, refineBatch, scenes, objects, maxInstances, minVisible, allInstances, output, resume, cache, calib, provider, threads, shard,
         };
+        cmd.Subcommands.Add(CreateMerge());
         cmd.SetAction(p => Program.Guard(p, () =>
         {
             var specs = p.GetValue(variants)!.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
@@ -57,6 +59,7 @@ public static class EvalCommand
                 },
                 OutDir = p.GetValue(output)!, CacheDir = p.GetValue(cache)!, Runtime = CommonOptions.Settings(p, provider, threads),
                 Resume = p.GetValue(resume), CalibrationPairs = p.GetValue(calib),
+                Shard = p.GetValue(shard) is string sh ? EvalShard.Parse(sh) : null,
             };
             string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
             var report = Run(settings, command);
@@ -65,6 +68,24 @@ public static class EvalCommand
             foreach (var v in report.Variants.Where(v => v.Failed))
                 Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
             return 1;
+        }));
+        return cmd;
+    }
+
+    /// <summary>`fpquant eval merge DIR... --out OUT`: the shards of one run into the report a single run writes.</summary>
+    private static Command CreateMerge()
+    {
+        var folders = new Argument<string[]>("shards") { Description = "The --out folders of 'eval --shard K/N', one per K", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Folder for the merged results.jsonl, report.md, report.json, BOP CSVs and charts", Required = true };
+        var cmd = new Command("merge", "Merge the folders of 'eval --shard K/N' runs into one report, as a single run would write it") { folders, output };
+        cmd.SetAction(p => Program.Guard(p, () =>
+        {
+            string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            var report = EvalMerge.Run(p.GetValue(folders)!, p.GetValue(output)!, command);
+            Print(report, p.GetValue(output)!);
+            foreach (var v in report.Variants.Where(v => v.Failed))
+                Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
+            return report.AnyFailed ? 1 : 0;
         }));
         return cmd;
     }
@@ -126,15 +147,16 @@ public static class EvalCommand
         var ci = CultureInfo.InvariantCulture;
         var t = new Table().Border(TableBorder.Rounded).AddColumn("variant").AddColumn(new TableColumn("estimated").RightAligned())
             .AddColumn(new TableColumn("ADD-S AUC").RightAligned()).AddColumn(new TableColumn("ADD(-S)<0.1d").RightAligned())
-            .AddColumn(new TableColumn("AR MSSD").RightAligned()).AddColumn(new TableColumn("AR MSPD").RightAligned())
+            .AddColumn(new TableColumn("AR VSD").RightAligned()).AddColumn(new TableColumn("AR MSSD").RightAligned())
+            .AddColumn(new TableColumn("AR MSPD").RightAligned()).AddColumn(new TableColumn("AR BOP").RightAligned())
             .AddColumn(new TableColumn("s/inst").RightAligned()).AddColumn(new TableColumn("vs fp32 deg/mm").RightAligned()).AddColumn("status");
         foreach (var v in r.Variants)
             t.AddRow(Markup.Escape(v.Name), $"{v.Estimated}/{v.Instances}", v.AucAdds.ToString("F1", ci), v.AddOrAdds01d.ToString("F1", ci),
-                v.ArMssd.ToString("F1", ci), v.ArMspd.ToString("F1", ci), v.MedianSecondsPerInstance.ToString("F2", ci),
+                v.ArVsd.ToString("F1", ci), v.ArMssd.ToString("F1", ci), v.ArMspd.ToString("F1", ci), v.ArBop.ToString("F1", ci), v.MedianSecondsPerInstance.ToString("F2", ci),
                 v.MeanRotationDeviationDeg is double d ? string.Create(ci, $"{d:F2} / {v.MeanTranslationDeviationMm:F2}") : "-",
                 v.Failed ? "[red]failed[/]" : "ok");
         AnsiConsole.Write(t);
         Console.WriteLine(string.Create(ci, $"scoring: {1000 * r.MeanScoringSecondsPerInstance:F2} ms per instance (all metrics, all variants) = {100 * r.ScoringShareOfFirstFrame:F3} % of a first frame ({r.MeanFirstFrameSeconds:F2} s)"));
-        Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (also report.json, results.jsonl, BOP CSVs, recall-adds.png, recall-mssd.png)");
+        Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (also report.json, summary.csv, results.jsonl, BOP CSVs, recall-adds.png, recall-mssd.png)");
     }
 }

@@ -17,6 +17,7 @@ namespace FpQuant.Datasets;
 public sealed class BopDataset
 {
     public const string ModelsInfoFile = "models_info.json", TargetsFile = "test_targets_bop19.json";
+    public const string EvalModelsFolder = "models_eval";
     public const string CameraFile = "scene_camera.json", GtFile = "scene_gt.json", GtInfoFile = "scene_gt_info.json";
 
     public string Root { get; }
@@ -263,11 +264,13 @@ public sealed class BopDataset
         return m;
     });
 
-    /// <summary>The points errors are measured on, in mm: models_eval/ when the dataset has it (BOP's evenly resampled
-    /// models), else the model's vertices.</summary>
-    public float[] EvalPointsMm(int objId)
+    /// <summary>The model errors are measured on, in mm: models_eval/ when the dataset has it (BOP's evenly resampled
+    /// models), else the model itself. Its vertices are the points of ADD, ADD-S, MSSD and MSPD; VSD renders it.</summary>
+    public TriMesh EvalMeshMm(int objId)
     {
-        string eval = Path.Combine(Root, "models_eval", ModelFileName(objId));
-        return MeshFiles.Load(File.Exists(eval) ? eval : Path.Combine(ModelsDir, ModelFileName(objId))).Positions;
+        string eval = Path.Combine(Root, EvalModelsFolder, ModelFileName(objId));
+        return MeshFiles.Load(File.Exists(eval) ? eval : Path.Combine(ModelsDir, ModelFileName(objId)));
     }
+
+    public float[] EvalPointsMm(int objId) => EvalMeshMm(objId).Positions;
 }

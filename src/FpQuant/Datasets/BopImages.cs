@@ -1,6 +1,5 @@
 using FpQuant.Core;
 using FpQuant.Imaging;
-using SkiaSharp;
 
 namespace FpQuant.Datasets;
 
@@ -56,26 +55,10 @@ public static class BopImages
     /// <summary>RGBA8888 pixels of a PNG or JPEG.</summary>
     private static (byte[] Pixels, int Width, int Height) Decode(string path, string what)
     {
-        if (!File.Exists(path)) throw new FpQuantException($"{what} '{path}' does not exist");
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FpQuantException($"cannot read {what} '{path}': {e.Message}", e); }
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data)
-            ?? throw new FpQuantException($"{what} '{path}' is not a readable PNG or JPEG image (unknown or corrupt header)");
-        int w = codec.Info.Width, h = codec.Info.Height;
-        if (w <= 0 || h <= 0 || (long)w * h > MaxPixels)
-            throw new FpQuantException($"{what} '{path}' claims {w}x{h} pixels; that is not a camera image");
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var px = new byte[4L * w * h];
-        SKCodecResult result;
-        unsafe
+        try { return ImageFile.DecodeRgba(path, what, MaxPixels); }
+        catch (FpQuantException e) when (e.Message.Contains("corrupt or truncated"))
         {
-            fixed (byte* p = px) result = codec.GetPixels(info, (IntPtr)p);
+            throw new FpQuantException(e.Message + "; re-extract the dataset", e);
         }
-        // A truncated file decodes "incompletely" with the rest filled in: refuse it rather than score a grey image.
-        if (result != SKCodecResult.Success)
-            throw new FpQuantException($"{what} '{path}' is corrupt or truncated ({result}); re-extract the dataset");
-        return (px, w, h);
     }
 }

@@ -27,7 +27,8 @@ public sealed class BopWriter
 
     public static double[] RowMajor(Mat3 r) => new[] { r.M00, r.M01, r.M02, r.M10, r.M11, r.M12, r.M20, r.M21, r.M22 };
 
-    /// <summary>models/obj_XXXXXX.ply (mesh in metres, written in mm) and models_info.json.</summary>
+    /// <summary>models/obj_XXXXXX.ply (mesh in metres, written in mm; textured meshes with their texture beside),
+    /// models_eval/ (the same surfaces evenly resampled, coarser, for the metrics) and models_info.json in both.</summary>
     public void WriteModels(IReadOnlyList<(int ObjId, TriMesh MeshMetres, IReadOnlyList<Pose> DiscreteSymmetriesMm, IReadOnlyList<BopContinuousSymmetry> Continuous)> models)
     {
         string dir = Path.Combine(_root, "models");
@@ -36,10 +37,13 @@ public sealed class BopWriter
         {
             var (id, mesh, disc, cont) = models[k];
             PlyWriter.Write(mesh, Path.Combine(dir, BopDataset.ModelFileName(id)), 1000);
+            double diameter = mesh.Diameter();
+            PlyWriter.Write(MeshResampling.Resample(mesh, diameter * MeshResampling.DefaultSpacingFraction),
+                Path.Combine(_root, BopDataset.EvalModelsFolder, BopDataset.ModelFileName(id)), 1000, geometryOnly: true);
             var (lo, hi) = mesh.Bounds();
             var o = new List<string>
             {
-                $"\"diameter\": {N(mesh.Diameter() * 1000)}",
+                $"\"diameter\": {N(diameter * 1000)}",
                 $"\"min_x\": {N(lo.X * 1000)}", $"\"min_y\": {N(lo.Y * 1000)}", $"\"min_z\": {N(lo.Z * 1000)}",
                 $"\"size_x\": {N((hi.X - lo.X) * 1000)}", $"\"size_y\": {N((hi.Y - lo.Y) * 1000)}", $"\"size_z\": {N((hi.Z - lo.Z) * 1000)}",
             };
@@ -53,7 +57,9 @@ public sealed class BopWriter
                     $"{{\"axis\": {List(new[] { c.Axis.X, c.Axis.Y, c.Axis.Z })}, \"offset\": {List(new[] { c.OffsetMm.X, c.OffsetMm.Y, c.OffsetMm.Z })}}}")) + "]");
             json.Append($"  \"{id}\": {{{string.Join(", ", o)}}}{(k + 1 < models.Count ? "," : "")}\n");
         }
-        AtomicFile.WriteAllText(Path.Combine(dir, BopDataset.ModelsInfoFile), json.Append("}\n").ToString());
+        json.Append("}\n");
+        AtomicFile.WriteAllText(Path.Combine(dir, BopDataset.ModelsInfoFile), json.ToString());
+        AtomicFile.WriteAllText(Path.Combine(_root, BopDataset.EvalModelsFolder, BopDataset.ModelsInfoFile), json.ToString());
     }
 
     /// <summary>One image of a scene: colour, depth, and per instance its full and visible masks.</summary>

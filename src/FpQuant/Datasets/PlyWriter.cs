@@ -1,23 +1,38 @@
 using System.Text;
 using FpQuant.Core;
+using FpQuant.Imaging;
 using FpQuant.Rendering;
 
 namespace FpQuant.Datasets;
 
-/// <summary>Binary little-endian PLY with per-vertex normals and colours, scaled (BOP models are in millimetres).</summary>
+/// <summary>
+/// Binary little-endian PLY with per-vertex normals, scaled (BOP models are in millimetres), coloured as BOP ships
+/// models: a textured mesh as texture coordinates with its texture beside it (<c>STEM.png</c>, named in the header
+/// comment <c>TextureFile</c>; per vertex as texture_u/texture_v when every vertex has one coordinate, else as a
+/// per-face texcoord list, so seams keep the surface's topology), any other mesh with per-vertex colours.
+/// </summary>
 public static class PlyWriter
 {
-    public static void Write(TriMesh mesh, string path, double scale)
+    /// <param name="geometryOnly">Positions, normals and faces only (models_eval/: the metrics need no colour).</param>
+    public static void Write(TriMesh mesh, string path, double scale, bool geometryOnly = false)
     {
         int nv = mesh.VertexCount, nf = mesh.TriangleCount;
-        var colours = VertexColours(mesh);
+        bool textured = !geometryOnly && mesh.ColorSource == MeshColorSource.Texture;
+        bool perVertexUv = textured && mesh.UvIndex!.AsSpan().SequenceEqual(mesh.Triangles);
+        float[]? vertexUv = perVertexUv ? VertexUvs(mesh) : null;
+        var colours = geometryOnly || textured ? null : VertexColours(mesh);
         var normals = TriMesh.VertexNormals(mesh.Positions, mesh.Triangles);
-        var header = new StringBuilder()
-            .Append("ply\nformat binary_little_endian 1.0\ncomment written by fpquant\n")
-            .Append($"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n")
-            .Append("property float nx\nproperty float ny\nproperty float nz\n")
-            .Append("property uchar red\nproperty uchar green\nproperty uchar blue\n")
-            .Append($"element face {nf}\nproperty list uchar int vertex_indices\nend_header\n");
+        string textureName = Path.GetFileNameWithoutExtension(path) + ".png";
+        var header = new StringBuilder().Append("ply\nformat binary_little_endian 1.0\ncomment written by fpquant\n");
+        if (textured) header.Append($"comment TextureFile {textureName}\n");
+        header.Append($"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n")
+            .Append("property float nx\nproperty float ny\nproperty float nz\n");
+        if (colours != null) header.Append("property uchar red\nproperty uchar green\nproperty uchar blue\n");
+        if (vertexUv != null) header.Append("property float texture_u\nproperty float texture_v\n");
+        header.Append($"element face {nf}\nproperty list uchar int vertex_indices\n");
+        if (textured && !perVertexUv) header.Append("property list uchar float texcoord\n");
+        header.Append("end_header\n");
+        if (textured) Png.Write(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, textureName), mesh.Texture!.ToPngImage());
         AtomicFile.Write(path, s =>
         {
             using var w = new BinaryWriter(s, Encoding.ASCII, leaveOpen: true);
@@ -26,34 +41,44 @@ public static class PlyWriter
             {
                 for (int c = 0; c < 3; c++) w.Write((float)(mesh.Positions[3 * i + c] * scale));
                 for (int c = 0; c < 3; c++) w.Write(normals[3 * i + c]);
-                for (int c = 0; c < 3; c++) w.Write((byte)Math.Clamp(MathF.Round(colours[3 * i + c] * 255), 0, 255));
+                if (colours != null)
+                    for (int c = 0; c < 3; c++) w.Write((byte)Math.Clamp(MathF.Round(colours[3 * i + c] * 255), 0, 255));
+                if (vertexUv != null) { w.Write(vertexUv[2 * i]); w.Write(vertexUv[2 * i + 1]); }
             }
             for (int t = 0; t < nf; t++)
             {
                 w.Write((byte)3);
                 for (int c = 0; c < 3; c++) w.Write(mesh.Triangles[3 * t + c]);
+                if (!textured || perVertexUv) continue;
+                w.Write((byte)6);
+                for (int c = 0; c < 3; c++)
+                {
+                    int uv = 2 * mesh.UvIndex![3 * t + c];
+                    w.Write(mesh.Uvs![uv]); w.Write(mesh.Uvs[uv + 1]);
+                }
             }
         });
     }
 
-    /// <summary>Per-vertex colours 0..1: the mesh's own, or its texture sampled at each vertex's first UV, or its
-    /// uniform colour. PLY models carry colours per vertex, so a textured mesh is baked down.</summary>
-    public static float[] VertexColours(TriMesh mesh)
+    /// <summary>One texture coordinate per vertex (the mesh's UV index is its triangle index).</summary>
+    private static float[] VertexUvs(TriMesh mesh)
+    {
+        var uv = new float[2 * mesh.VertexCount];
+        for (int k = 0; k < mesh.Triangles.Length; k++)
+        {
+            int v = mesh.Triangles[k], u = mesh.UvIndex![k];
+            uv[2 * v] = mesh.Uvs![2 * u]; uv[2 * v + 1] = mesh.Uvs[2 * u + 1];
+        }
+        return uv;
+    }
+
+    /// <summary>Per-vertex colours 0..1: the mesh's own, or its uniform colour at every vertex.</summary>
+    private static float[] VertexColours(TriMesh mesh)
     {
         if (mesh.VertexColors != null) return mesh.VertexColors;
         var c = new float[3 * mesh.VertexCount];
         var (ur, ug, ub) = mesh.UniformColor;
         for (int i = 0; i < mesh.VertexCount; i++) { c[3 * i] = ur; c[3 * i + 1] = ug; c[3 * i + 2] = ub; }
-        if (mesh.ColorSource != MeshColorSource.Texture) return c;
-        var seen = new bool[mesh.VertexCount];
-        for (int k = 0; k < mesh.Triangles.Length; k++)
-        {
-            int v = mesh.Triangles[k];
-            if (seen[v]) continue;
-            seen[v] = true;
-            int uv = 2 * mesh.UvIndex![k];
-            mesh.Texture!.Sample(mesh.Uvs![uv], mesh.Uvs[uv + 1], out c[3 * v], out c[3 * v + 1], out c[3 * v + 2]);
-        }
         return c;
     }
 }

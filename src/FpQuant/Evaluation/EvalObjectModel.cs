@@ -1,6 +1,7 @@
 using FpQuant.Geometry;
 using FpQuant.Datasets;
 using FpQuant.Pipeline;
+using FpQuant.Rendering;
 
 namespace FpQuant.Evaluation;
 
@@ -12,6 +13,14 @@ public sealed class EvalObjectModel
     public float[] PointsMm { get; }
     public PointTree Tree { get; }
     public IReadOnlyList<Pose> Symmetries { get; }
+    /// <summary>The surface VSD renders (mm); null when only points are known.</summary>
+    public TriMesh? MeshMm { get; }
+
+    public EvalObjectModel(BopModelInfo info, TriMesh meshMm, double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
+        : this(info, meshMm.Positions, maxSymmetryStep)
+    {
+        MeshMm = meshMm;
+    }
 
     public EvalObjectModel(BopModelInfo info, float[] pointsMm, double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
     {

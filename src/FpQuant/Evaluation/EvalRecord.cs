@@ -22,6 +22,8 @@ public sealed record EvalRecord
     public double AddsMm { get; init; }
     public double MssdMm { get; init; }
     public double MspdPx { get; init; }
+    /// <summary>VSD at each tau of <see cref="Vsd.TauFractions"/> (null in results written before VSD: wrong).</summary>
+    public double[]? VsdErrors { get; init; }
     public double DiameterMm { get; init; }
     public bool Symmetric { get; init; }
     public int ImageWidth { get; init; }

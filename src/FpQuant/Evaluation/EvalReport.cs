@@ -13,6 +13,10 @@ public sealed class EvalReport
     public string Provider { get; set; } = "";
     public int Threads { get; set; }
     public int Instances { get; set; }
+    /// <summary>"K/N" when this run is one shard of a larger one.</summary>
+    public string? Shard { get; set; }
+    /// <summary>How many shard folders `eval merge` combined into this report (0: one run).</summary>
+    public int MergedShards { get; set; }
     /// <summary>First frames run by this invocation (a resumed run skips the finished ones).</summary>
     public int FirstFramesRun { get; set; }
     public int FirstFramesResumed { get; set; }

@@ -55,20 +55,24 @@ public sealed class EvalRunner
         var total = Stopwatch.StartNew();
         _progress?.Report(new EvalProgress($"reading {_s.Dataset}", 0, 0));
         var dataset = BopDataset.Open(_s.Dataset, _s.Split);
-        var instances = dataset.SelectInstances(_s.Selection);
-        if (instances.Count == 0)
+        var selected = dataset.SelectInstances(_s.Selection);
+        if (selected.Count == 0)
             throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches --scenes/--objects/--min-visible {_s.Selection.MinVisible}; loosen the selection");
+        // A shard runs its part of the selection; calibration still uses the selection's first instance, so every
+        // shard quantizes exactly as the whole run would.
+        var instances = _s.Shard?.Select(selected) ?? selected;
         var report = new EvalReport
         {
             Dataset = dataset.Name, Split = dataset.Split, Command = command, StartedUtc = DateTime.UtcNow,
             Weights = WeightSource.Describe(_s.Weights), Hypotheses = _s.Registration.Hypotheses, Iterations = _s.Registration.Iterations,
             Provider = _s.Runtime.Provider.ToString(), Threads = _s.Runtime.IntraOpThreads, Instances = instances.Count,
+            Shard = _s.Shard?.ToString(),
         };
-        var records = OpenResults();
+        var records = OpenResults(selected);
         var done = records.Select(r => (r.Variant, r.InstanceKey)).ToHashSet();
         var models = new Dictionary<int, EvalObjectModel>();
         foreach (int obj in instances.Select(i => i.ObjId).Distinct())
-            models[obj] = new EvalObjectModel(dataset.Models[obj], dataset.EvalPointsMm(obj));
+            models[obj] = new EvalObjectModel(dataset.Models[obj], dataset.EvalMeshMm(obj));
 
         var live = _s.Variants.Select(v => new Live { Spec = v, Summary = new EvalVariantSummary { Name = v.Name, Description = v.Description } }).ToList();
         var pending = live.Where(l => instances.Any(i => !done.Contains((l.Spec.Name, i.Key)))).ToList();
@@ -79,7 +83,7 @@ public sealed class EvalRunner
         try
         {
             // The first instance is read before any model is prepared, so a broken dataset fails in seconds.
-            Scene? firstScene = pending.Count > 0 ? dataset.SceneOf(instances[0]) : null;
+            Scene? firstScene = pending.Count > 0 ? dataset.SceneOf(selected[0]) : null;
             if (pending.Count > 0) Prepare(pending, firstScene!, cancel);
             int step = 0;
             using var results = new StreamWriter(new FileStream(Path.Combine(_s.OutDir, ResultsFile), FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
@@ -89,7 +93,7 @@ public sealed class EvalRunner
                 var todo = pending.Where(l => !l.Summary.Failed && !done.Contains((l.Spec.Name, inst.Key))).ToList();
                 if (todo.Count == 0) continue;
                 cancel.ThrowIfCancellationRequested();
-                var scene = k == 0 && firstScene != null ? firstScene : dataset.SceneOf(inst);
+                var scene = firstScene != null && inst == selected[0] ? firstScene : dataset.SceneOf(inst);
                 var estimates = new List<(Live Variant, RegistrationResult Result)>();
                 foreach (var l in todo)
                 {
@@ -107,6 +111,8 @@ public sealed class EvalRunner
                 var sw = Stopwatch.StartNew();
                 var model = models[inst.ObjId];
                 var gt = inst.Gt.PoseMm;
+                var frame = scene.Frame;
+                var vsd = new VsdInstance(model.MeshMm!, inst.Camera.K, frame.Width, frame.Height, frame.Depth.Select(d => d * 1000f).ToArray(), gt, model.Info.DiameterMm);
                 var scored = estimates.Select(e =>
                 {
                     var p = e.Result.Best;
@@ -117,7 +123,7 @@ public sealed class EvalRunner
                         Variant = e.Variant.Spec.Name, SceneId = inst.SceneId, ImId = inst.ImId, GtIndex = inst.GtIndex, ObjId = inst.ObjId,
                         R = BopWriter.RowMajor(est.R), TMm = new[] { est.T.X, est.T.Y, est.T.Z },
                         Score = e.Result.Frame.Scores[e.Result.Frame.Best], FirstFrameSeconds = e.Result.Times.Total,
-                        AddMm = err.AddMm, AddsMm = err.AddsMm, MssdMm = err.MssdMm, MspdPx = err.MspdPx,
+                        AddMm = err.AddMm, AddsMm = err.AddsMm, MssdMm = err.MssdMm, MspdPx = err.MspdPx, VsdErrors = vsd.Errors(est),
                         DiameterMm = model.Info.DiameterMm, Symmetric = model.Info.IsSymmetric, ImageWidth = scene.Frame.Width,
                     };
                 }).ToList();
@@ -144,8 +150,9 @@ public sealed class EvalRunner
         return report;
     }
 
-    /// <summary>The results so far: with --resume those of an earlier run with the same settings; else a fresh file.</summary>
-    private List<EvalRecord> OpenResults()
+    /// <summary>The results so far: with --resume those of an earlier run with the same settings; else a fresh file.
+    /// run.json records what `eval merge` checks: the settings, the variants, the whole selection and the shard.</summary>
+    private List<EvalRecord> OpenResults(IReadOnlyList<BopInstance> selected)
     {
         try { Directory.CreateDirectory(_s.OutDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -156,23 +163,37 @@ public sealed class EvalRunner
         var records = new List<EvalRecord>();
         if (_s.Resume && File.Exists(runPath))
         {
-            string? previous;
-            try { previous = JsonDocument.Parse(File.ReadAllText(runPath)).RootElement.GetProperty("settings").GetString(); }
+            string? previous, previousShard = null;
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(runPath));
+                previous = doc.RootElement.GetProperty("settings").GetString();
+                if (doc.RootElement.TryGetProperty("shard", out var sh) && sh.ValueKind == JsonValueKind.String) previousShard = sh.GetString();
+            }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
                 throw new FpQuantException($"'{runPath}' is not an eval run file ({e.Message}); use another --out or drop --resume", e);
             }
             if (previous != _s.Fingerprint)
                 throw new FpQuantException($"--resume: '{runPath}' was written with other settings ({previous}); this run has {_s.Fingerprint}. Use another --out, or the same settings");
+            if (previousShard != _s.Shard?.ToString())
+                throw new FpQuantException($"--resume: '{runPath}' holds shard {previousShard ?? "none (the whole run)"}, this run is shard {_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own --out");
             if (File.Exists(resultsPath)) records = ReadResults(resultsPath);
         }
         else if (File.Exists(resultsPath)) File.Delete(resultsPath);
-        AtomicFile.WriteAllText(runPath, JsonSerializer.Serialize(new { settings = _s.Fingerprint }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        var run = new EvalRunInfo
+        {
+            Settings = _s.Fingerprint, Shard = _s.Shard?.ToString(),
+            Variants = _s.Variants.Select(v => new EvalRunVariant(v.Name, v.Description)).ToList(),
+            Selected = selected.Select(i => i.Key).ToList(),
+        };
+        AtomicFile.WriteAllText(runPath, JsonSerializer.Serialize(run, Json) + "\n");
         return records;
     }
 
-    /// <summary>Reads appended records; a torn last line (the process killed mid-write) is dropped and the file trimmed.</summary>
-    public static List<EvalRecord> ReadResults(string path)
+    /// <summary>Reads appended records; a torn last line (the process killed mid-write) is dropped and, with
+    /// <paramref name="repair"/>, trimmed from the file; without, it is refused.</summary>
+    public static List<EvalRecord> ReadResults(string path, bool repair = true)
     {
         var lines = File.ReadAllLines(path);
         var list = new List<EvalRecord>();
@@ -182,12 +203,12 @@ public sealed class EvalRunner
             try { list.Add(JsonSerializer.Deserialize<EvalRecord>(lines[i], Json) ?? throw new JsonException("null")); }
             catch (JsonException e)
             {
-                if (i == lines.Length - 1)
+                if (i == lines.Length - 1 && repair)
                 {
                     AtomicFile.WriteAllText(path, string.Concat(lines.Take(i).Select(l => l + "\n")));
                     break;
                 }
-                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({e.Message}); remove the line or drop --resume", e);
+                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({ErrorText.Quote(e.Message, 200)}); remove the line or drop --resume", e);
             }
         }
         return list;
@@ -240,16 +261,20 @@ public sealed class EvalRunner
     }
 
     /// <summary>Per variant: the records of the selected instances, deviations from fp32's pose, recalls and times.</summary>
-    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<BopInstance> instances)
+    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<BopInstance> instances) =>
+        Summarize(report, variants, records, instances.Select(i => i.Key).ToList());
+
+    /// <param name="instances">The instances' keys (<see cref="BopInstance.Key"/>), in report order.</param>
+    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<string> instances)
     {
-        var keys = instances.Select(i => i.Key).ToHashSet();
+        var keys = instances.ToHashSet();
         var byVariant = records.Where(r => keys.Contains(r.InstanceKey)).GroupBy(r => r.Variant)
             .ToDictionary(g => g.Key, g => g.GroupBy(r => r.InstanceKey).Select(x => x.Last()).ToDictionary(r => r.InstanceKey));
         byVariant.TryGetValue("fp32", out var reference);
         foreach (var v in variants)
         {
             var mine = byVariant.GetValueOrDefault(v.Name) ?? new Dictionary<string, EvalRecord>();
-            v.Records = instances.Where(i => mine.ContainsKey(i.Key)).Select(i => mine[i.Key]).ToList();
+            v.Records = instances.Where(mine.ContainsKey).Select(i => mine[i]).ToList();
             v.Instances = instances.Count;
             v.Estimated = v.Records.Count;
             foreach (var r in v.Records)
@@ -272,6 +297,7 @@ public sealed class EvalRunner
             v.AddOrAdds01d = 100 * share * Recall.AddOrAddsBelow(add);
             v.ArMssd = 100 * share * Recall.ArMssd(mssd);
             v.ArMspd = 100 * share * Recall.ArMspd(mspd);
+            v.ArVsd = 100 * share * Vsd.AverageRecall(v.Records.Select(r => r.VsdErrors).ToList());
             v.MedianSecondsPerInstance = v.Records.Count > 0 ? Summary.Of(v.Records.Select(r => r.FirstFrameSeconds).ToList()).Median : 0;
             var rot = v.Records.Where(r => r.RotationDeviationDeg != null).Select(r => r.RotationDeviationDeg!.Value).ToList();
             var tr = v.Records.Where(r => r.TranslationDeviationMm != null).Select(r => r.TranslationDeviationMm!.Value).ToList();

@@ -21,6 +21,8 @@ public sealed record EvalSettings
     public RuntimeSettings Runtime { get; init; } = new();
     /// <summary>Skip (variant, instance) pairs already in OUT/results.jsonl from a run with the same settings.</summary>
     public bool Resume { get; init; }
+    /// <summary>Run only this part of the selected instances (null: all of them).</summary>
+    public EvalShard? Shard { get; init; }
     /// <summary>Crops of the first instance used to calibrate static presets.</summary>
     public int CalibrationPairs { get; init; } = 16;
 

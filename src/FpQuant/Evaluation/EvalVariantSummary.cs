@@ -15,9 +15,11 @@ public sealed class EvalVariantSummary
     public double AucAdd { get; set; }
     /// <summary>Percent of instances with ADD (ADD-S for symmetric objects) under 0.1 of the diameter.</summary>
     public double AddOrAdds01d { get; set; }
-    /// <summary>BOP's average recalls (percent) and their mean (BOP's AR also averages VSD, which is not measured).</summary>
+    /// <summary>BOP's average recalls (percent), BOP's AR (the mean of the three) and the mean of MSSD's and MSPD's.</summary>
+    public double ArVsd { get; set; }
     public double ArMssd { get; set; }
     public double ArMspd { get; set; }
+    public double ArBop => (ArVsd + ArMssd + ArMspd) / 3;
     public double ArMean => (ArMssd + ArMspd) / 2;
     public double MedianSecondsPerInstance { get; set; }
     public double? MeanRotationDeviationDeg { get; set; }

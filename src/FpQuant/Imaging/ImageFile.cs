@@ -45,6 +45,36 @@ public static class ImageFile
         return rgb;
     }
 
+    /// <summary>
+    /// RGBA8888 pixels of a PNG or JPEG file, for images that must be read exactly as stored (dataset frames, masks,
+    /// model textures). The size is checked against <paramref name="maxPixels"/> before the pixels are allocated, and
+    /// a file that decodes only partly (truncated, corrupt) is refused rather than filled in.
+    /// </summary>
+    /// <param name="what">What the file is, for errors ("mask", "texture").</param>
+    public static (byte[] Pixels, int Width, int Height) DecodeRgba(string path, string what, long maxPixels)
+    {
+        if (!File.Exists(path)) throw new FpQuantException($"{what} '{path}' does not exist");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FpQuantException($"cannot read {what} '{path}': {e.Message}", e); }
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data)
+            ?? throw new FpQuantException($"{what} '{path}' is not a readable PNG or JPEG image (unknown or corrupt header)");
+        int w = codec.Info.Width, h = codec.Info.Height;
+        if (w <= 0 || h <= 0 || (long)w * h > maxPixels)
+            throw new FpQuantException($"{what} '{path}' claims {w}x{h} pixels; at most {maxPixels} pixels are read");
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var px = new byte[4L * w * h];
+        SKCodecResult result;
+        unsafe
+        {
+            fixed (byte* p = px) result = codec.GetPixels(info, (IntPtr)p);
+        }
+        if (result != SKCodecResult.Success)
+            throw new FpQuantException($"{what} '{path}' is corrupt or truncated ({result})");
+        return (px, w, h);
+    }
+
     /// <summary>Writes 8-bit RGB pixels as PNG, or JPEG at <paramref name="jpegQuality"/> when the name ends in .jpg/.jpeg.</summary>
     public static void Save(string path, byte[] rgb, int width, int height, int jpegQuality = 90)
     {

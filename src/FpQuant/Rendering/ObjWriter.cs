@@ -38,9 +38,7 @@ public static class ObjWriter
         string mtl = string.Create(ci, $"newmtl material_0\nKd {r:R} {g:R} {b:R}\n") + (textured ? $"map_Kd {stem}.png\n" : "");
         if (textured)
         {
-            var t = m.Texture!;
-            Png.Write(Path.Combine(dir, stem + ".png"), new PngImage(t.Width, t.Height, 3, 8,
-                t.Rgb.Select(x => (ushort)Math.Clamp(MathF.Round(x * 255f), 0, 255)).ToArray()));
+            Png.Write(Path.Combine(dir, stem + ".png"), m.Texture!.ToPngImage());
         }
         AtomicFile.WriteAllText(Path.Combine(dir, stem + ".mtl"), mtl);
         AtomicFile.WriteAllText(objPath, sb.ToString());

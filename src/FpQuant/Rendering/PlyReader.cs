@@ -2,11 +2,16 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using FpQuant.Core;
+using FpQuant.Imaging;
 
 namespace FpQuant.Rendering;
 
 /// <summary>PLY (ascii, binary little- and big-endian): vertex x y z with optional nx ny nz, red green blue (uchar or
-/// float) and s t / u v; faces as a vertex_indices list (polygons fan-triangulated); other elements skipped.</summary>
+/// float) and texture coordinates (texture_u texture_v, s t or u v); faces as a vertex_indices list (polygons
+/// fan-triangulated), optionally with a per-corner texcoord list (u v per corner, as MeshLab writes it); the texture
+/// named in a header comment (<c>comment TextureFile obj_000001.png</c>, PNG or JPEG beside the model, as BOP ships
+/// YCB-Video's models); other elements skipped. A named texture that is missing or unreadable, and a texcoord list
+/// that does not match its face, are errors naming the file.</summary>
 public static class PlyReader
 {
     private sealed record Property(string Name, string Type, string? ListCountType);
@@ -24,12 +29,14 @@ public static class PlyReader
         while (dataStart < bytes.Length && bytes[dataStart] != '\n') dataStart++;
         dataStart++;
         string format = "";
+        string? textureName = null;
         var elements = new List<Element>();
         foreach (var raw in Encoding.ASCII.GetString(bytes, 0, headerEnd).Split('\n'))
         {
             var t = raw.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (t.Length == 0) continue;
             if (t[0] == "format") format = t.Length > 1 ? t[1] : "";
+            else if (t[0] == "comment" && t.Length >= 3 && t[1] == "TextureFile") textureName ??= raw.Trim()["comment".Length..].Trim()["TextureFile".Length..].Trim();
             else if (t[0] == "element" && t.Length == 3 && int.TryParse(t[2], out int n) && n >= 0) elements.Add(new Element(t[1], n, new()));
             else if (t[0] == "element") throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
             else if (t[0] == "property" && elements.Count > 0)
@@ -50,6 +57,8 @@ public static class PlyReader
         var reader = new ValueReader(bytes, dataStart, format, path);
         float[]? pos = null, nrm = null, col = null, uv = null;
         var tri = new List<int>();
+        // Per-corner texture coordinates from faces' texcoord lists: one (u, v) per triangle corner.
+        List<float>? cornerUv = null;
         foreach (var el in elements)
         {
             var names = el.Props.Select(p => p.Name).ToList();
@@ -69,25 +78,26 @@ public static class PlyReader
                 if (names.Contains("red")) col = new float[3 * el.Count];
                 if (names.Contains("s") || names.Contains("u") || names.Contains("texture_u")) uv = new float[2 * el.Count];
             }
+            bool faceTexcoords = isFace && el.Props.Any(p => p.ListCountType != null && p.Name == "texcoord");
+            if (faceTexcoords) cornerUv ??= new List<float>();
             for (int i = 0; i < el.Count; i++)
             {
                 reader.StartRecord();
+                int[]? corners = null;
+                double[]? texcoord = null;
                 foreach (var p in el.Props)
                 {
                     if (p.ListCountType != null)
                     {
                         int k = reader.ListCount(p.ListCountType, p.Type);
-                        var list = new int[k];
-                        for (int j = 0; j < k; j++)
-                        {
-                            double index = reader.Next(p.Type);
-                            list[j] = index is >= int.MinValue and <= int.MaxValue ? (int)index : -1;
-                        }
+                        var list = new double[k];
+                        for (int j = 0; j < k; j++) list[j] = reader.Next(p.Type);
                         if (isFace && p.Name is "vertex_indices" or "vertex_index")
                         {
                             if (k < 3) throw new FpQuantException($"mesh '{path}': face {i} has {k} vertices; faces need at least 3");
-                            for (int j = 1; j + 1 < k; j++) { tri.Add(list[0]); tri.Add(list[j]); tri.Add(list[j + 1]); }
+                            corners = list.Select(x => x is >= int.MinValue and <= int.MaxValue ? (int)x : -1).ToArray();
                         }
+                        else if (isFace && p.Name == "texcoord") texcoord = list;
                         continue;
                     }
                     double v = reader.Next(p.Type);
@@ -110,6 +120,16 @@ public static class PlyReader
                         case "t" or "v" or "texture_v": if (uv != null) uv[2 * i + 1] = (float)v; break;
                     }
                 }
+                if (corners == null) continue;
+                for (int j = 1; j + 1 < corners.Length; j++) { tri.Add(corners[0]); tri.Add(corners[j]); tri.Add(corners[j + 1]); }
+                if (!faceTexcoords) continue;
+                if (texcoord == null || texcoord.Length != 2 * corners.Length)
+                    throw new FpQuantException($"mesh '{path}': face {i} has {corners.Length} vertices but a texcoord list of {texcoord?.Length ?? 0} values; it needs u v for each vertex ({2 * corners.Length} values)");
+                foreach (double c in texcoord)
+                    if (!double.IsFinite(c) || Math.Abs(c) > float.MaxValue)
+                        throw new FpQuantException($"mesh '{path}': face {i} has texture coordinate {c}; texture coordinates must be finite float32 numbers");
+                for (int j = 1; j + 1 < corners.Length; j++)
+                    foreach (int c in new[] { 0, j, j + 1 }) { cornerUv!.Add((float)texcoord[2 * c]); cornerUv.Add((float)texcoord[2 * c + 1]); }
             }
         }
         if (pos == null) throw new FpQuantException($"mesh '{path}' has no vertex element");
@@ -123,7 +143,40 @@ public static class PlyReader
                 float len = MathF.Sqrt(nrm[i] * nrm[i] + nrm[i + 1] * nrm[i + 1] + nrm[i + 2] * nrm[i + 2]);
                 if (len > 0) { nrm[i] /= len; nrm[i + 1] /= len; nrm[i + 2] /= len; }
             }
-        return new TriMesh(pos, triangles, nrm, nrm != null ? triangles : null, null, null, col) { Source = path };
+        // Texture coordinates: per corner when the faces carry them, else per vertex.
+        float[]? uvs = cornerUv != null ? cornerUv.ToArray() : uv;
+        int[]? uvIndex = cornerUv != null ? Enumerable.Range(0, triangles.Length).ToArray() : uv != null ? triangles : null;
+        var warnings = new List<string>();
+        RgbTexture? texture = null;
+        if (textureName != null)
+        {
+            if (uvs == null) warnings.Add($"mesh '{path}' names texture '{textureName}' but has no texture coordinates; rendering with {(col != null ? "its vertex colours" : "grey")}");
+            else texture = ReadTexture(path, textureName);
+        }
+        var mesh = new TriMesh(pos, triangles, nrm, nrm != null ? triangles : null, texture != null ? uvs : null, texture != null ? uvIndex : null, col, texture) { Source = path };
+        mesh.Warnings.AddRange(warnings);
+        return mesh;
+    }
+
+    /// <summary>Textures larger than 4096 x 4096 are refused before decoding (YCB-Video's are 2048 x 2048); the
+    /// texture is held as float RGB, 12 bytes a texel.</summary>
+    public const long MaxTexturePixels = 1L << 24;
+
+    /// <summary>The texture a PLY's header names, read from beside the model (PNG or JPEG).</summary>
+    public static RgbTexture ReadTexture(string meshPath, string name)
+    {
+        if (name.Length == 0 || name.Any(char.IsControl) || Path.IsPathRooted(name) || name.Split('/', '\\').Contains(".."))
+            throw new FpQuantException($"mesh '{meshPath}' names texture '{ErrorText.Quote(name)}' in its header; give a file name beside the model (PNG or JPEG)");
+        string texPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(meshPath))!, name);
+        if (!File.Exists(texPath))
+            throw new FpQuantException($"mesh '{meshPath}' names texture '{ErrorText.Quote(name)}' in its header, but '{texPath}' does not exist; put the texture beside the model");
+        var (px, w, h) = ImageFile.DecodeRgba(texPath, $"texture of mesh '{meshPath}'", MaxTexturePixels);
+        var rgb = new float[3L * w * h];
+        for (long i = 0, n = (long)w * h; i < n; i++)
+        {
+            rgb[3 * i] = px[4 * i] / 255f; rgb[3 * i + 1] = px[4 * i + 1] / 255f; rgb[3 * i + 2] = px[4 * i + 2] / 255f;
+        }
+        return new RgbTexture(w, h, rgb);
     }
 
     private static int IndexOf(byte[] b, string s)

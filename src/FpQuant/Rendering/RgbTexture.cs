@@ -1,3 +1,5 @@
+using FpQuant.Imaging;
+
 namespace FpQuant.Rendering;
 
 /// <summary>An RGB texture with values 0..1, row 0 at the top (as stored in image files).</summary>
@@ -30,4 +32,7 @@ public sealed class RgbTexture
         b = w00 * Rgb[i00 + 2] + w01 * Rgb[i01 + 2] + w10 * Rgb[i10 + 2] + w11 * Rgb[i11 + 2];
     }
 
+    /// <summary>The texture as an 8-bit RGB image, for writing beside a model.</summary>
+    public PngImage ToPngImage() =>
+        new(Width, Height, 3, 8, Rgb.Select(x => (ushort)Math.Clamp(MathF.Round(x * 255f), 0, 255)).ToArray());
 }

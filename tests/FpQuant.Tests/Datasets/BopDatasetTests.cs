@@ -2,6 +2,7 @@ using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Imaging;
 using FpQuant.Pipeline;
+using FpQuant.Rendering;
 using FpQuant.Tests.Support;
 using SkiaSharp;
 
@@ -30,11 +31,14 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
         Assert.Equal(3, box.DiscreteSymmetries.Count);
         Assert.Equal(1000 * DemoScene.Bottle().Diameter(), bottle.DiameterMm, 3);
         Assert.Equal(Math.Sqrt(90 * 90 + 60 * 60 + 40 * 40), box.DiameterMm, 2);
-        // The model comes back in metres with the written vertex count and colours.
+        // The model comes back in metres with the written vertex count and its texture; the box with its colours.
         var mesh = d.MeshMetres(SyntheticBopDataset.BottleId);
         Assert.Equal(DemoScene.Bottle().VertexCount, mesh.VertexCount);
         Assert.Equal(bottle.DiameterMm / 1000, mesh.Diameter(), 5);
-        Assert.NotNull(mesh.VertexColors);
+        Assert.Equal(MeshColorSource.Texture, mesh.ColorSource);
+        Assert.True(File.Exists(Path.Combine(_ds.Root, "models", "obj_000001.png")));
+        Assert.NotNull(d.MeshMetres(SyntheticBopDataset.BoxId).VertexColors);
+        Assert.True(File.Exists(Path.Combine(_ds.Root, "models_eval", "obj_000002.ply")));
     }
 
     [Fact]

@@ -249,6 +249,33 @@ public static class FuzzSeeds
         };
     }
 
+    /// <summary>A textured PLY as BOP ships models, with its texture beside it: mesh.ply (ascii, per-face texcoord
+    /// lists), mesh-v.ply (binary, per-vertex texture_u / texture_v), both naming tex.png in a TextureFile comment.</summary>
+    public static Dictionary<string, byte[]> TexturedPlyFolder()
+    {
+        var tex = new ushort[8 * 8 * 3];
+        for (int i = 0; i < tex.Length; i++) tex[i] = (ushort)(i * 13 % 256);
+        var ci = CultureInfo.InvariantCulture;
+        var ascii = new StringBuilder("ply\nformat ascii 1.0\ncomment TextureFile tex.png\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
+            "element face 2\nproperty list uchar int vertex_indices\nproperty list uchar float texcoord\nend_header\n");
+        float[][] v = { new[] { 0f, 0f }, new[] { 0.1f, 0f }, new[] { 0.1f, 0.1f }, new[] { 0f, 0.1f } };
+        foreach (var p in v) ascii.Append(ci, $"{p[0]} {p[1]} 0\n");
+        ascii.Append("3 0 1 2 6 0 0 1 0 1 1\n3 0 2 3 6 0 0 1 1 0 1\n");
+        var bin = new MemoryStream();
+        bin.Write(Encoding.ASCII.GetBytes("ply\nformat binary_little_endian 1.0\ncomment TextureFile tex.png\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
+            "property float texture_u\nproperty float texture_v\nelement face 2\nproperty list uchar int vertex_indices\nend_header\n"));
+        var w = new BinaryWriter(bin);
+        foreach (var p in v) { w.Write(p[0]); w.Write(p[1]); w.Write(0f); w.Write(p[0] * 10); w.Write(p[1] * 10); }
+        foreach (var f in new[] { new[] { 0, 1, 2 }, new[] { 0, 2, 3 } }) { w.Write((byte)3); foreach (int i in f) w.Write(i); }
+        w.Flush();
+        return new Dictionary<string, byte[]>
+        {
+            ["mesh.ply"] = Encoding.ASCII.GetBytes(ascii.ToString()),
+            ["mesh-v.ply"] = bin.ToArray(),
+            ["tex.png"] = Png.Encode(new PngImage(8, 8, 3, 8, tex)),
+        };
+    }
+
     /// <summary>A cube as PLY: x y z, nx ny nz, red green blue (uchar), s t; quads as uchar-counted int lists.</summary>
     public static List<FuzzSeed> Plys()
     {

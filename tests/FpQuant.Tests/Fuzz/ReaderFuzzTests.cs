@@ -94,6 +94,35 @@ public sealed class ReaderFuzzTests : IDisposable
         }, (seed, i) => seed.Name.EndsWith(".png") ? FuzzSeeds.MutatePng(seed, i) : Mutator.Mutate(seed, i));
     }
 
+    /// <summary>Textured PLYs and their texture: each file mutated in turn, both models loaded each time.</summary>
+    [Fact]
+    public void TexturedPlyAndTexture()
+    {
+        var files = FuzzSeeds.TexturedPlyFolder();
+        string dir = _tmp.File("tply");
+        Directory.CreateDirectory(dir);
+        foreach (var (name, bytes) in files) File.WriteAllBytes(Path.Combine(dir, name), bytes);
+        foreach (var model in new[] { "mesh.ply", "mesh-v.ply" })
+            Assert.Equal(MeshColorSource.Texture, MeshFiles.Load(Path.Combine(dir, model)).ColorSource);
+        var seeds = new List<FuzzSeed>
+        {
+            FuzzSeed.OfText("mesh.ply", System.Text.Encoding.ASCII.GetString(files["mesh.ply"])),
+            FuzzSeed.Binary("mesh-v.ply", files["mesh-v.ply"]),
+            FuzzSeed.Binary("tex.png", files["tex.png"], PngBytes.Fields(files["tex.png"])),
+        };
+        FuzzRunner.Run(_out, "textured ply", seeds, (seed, b) =>
+        {
+            string path = Path.Combine(dir, seed.Name);
+            File.WriteAllBytes(path, b);
+            try
+            {
+                // The texture's mutations reach the reader through a model naming it.
+                MeshFiles.Load(Path.Combine(dir, seed.Name == "tex.png" ? "mesh.ply" : seed.Name));
+            }
+            finally { File.WriteAllBytes(path, files[seed.Name]); }
+        }, (seed, i) => seed.Name.EndsWith(".png") ? FuzzSeeds.MutatePng(seed, i) : seed.Name == "mesh-v.ply" ? FuzzSeeds.MutatePly(seed, i) : Mutator.Mutate(seed, i));
+    }
+
     [Fact]
     public void ObjAndMtl()
     {
