@@ -40,12 +40,13 @@ public static class QuantizeCommand
         var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize };
         var block = new Option<string[]>("--fp16-block") { Description = "Op types kept float32 in fp16 mode (repeatable)" };
         var fp16Io = new Option<string>("--fp16-io") { Description = "fp16 mode: keep float32 inputs and outputs (float32, the default) or make them float16" };
+        var smooth = new Option<string>("--smooth") { Description = "Outlier smoothing (SmoothQuant) of MatMul/Gemm inputs before quantizing: auto (alpha 0.5) or a migration strength ALPHA in [0, 1]" };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Quantize an ONNX model: static/dynamic/weights-only/fp16, QDQ or QOperator")
         {
             model, net, weights, output, preset, presetFile, mode, format, wtype, atype, perChannel, perTensor, symW, symA, reduce, reduceAct,
-            ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, provider, threads,
+            ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, smooth, provider, threads,
         };
         var data = new DataCommandOptions();
         data.AddTo(cmd);
@@ -96,6 +97,7 @@ public static class QuantizeCommand
             if (p.GetValue(bins) is int b) o = o with { HistogramBins = b };
             if (p.GetValue(qbins) is int qb) o = o with { QuantizedBins = qb };
             if (Given(block)) o = o with { Fp16BlockOps = p.GetValue(block)!.ToList() };
+            if (Given(smooth)) o = o with { SmoothingAlpha = FpQuant.Quantization.Smoothing.SmoothingPass.ParseAlpha(p.GetValue(smooth)!) };
             if (Given(fp16Io)) o = o with
             {
                 Fp16KeepIoTypes = p.GetValue(fp16Io)!.Trim().ToLowerInvariant() switch
@@ -109,12 +111,14 @@ public static class QuantizeCommand
             var settings = CommonOptions.Settings(p, provider, threads);
             var source = CalibrationSpec.Parse(p.GetValue(calib)!, p.GetValue(calibDir), data.Parse(p, p.GetValue(calibBatch)));
             var result = ModelQuantizer.Quantize(input, sourceName, o, presetName ?? (presetPath != null ? Path.GetFileNameWithoutExtension(presetPath) : null),
-                o.Mode == QuantMode.Static ? source : null, settings, new Progress<string>(_ => { }));
+                o.NeedsCalibration ? source : null, settings, new Progress<string>(_ => { }));
             foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {w}");
             ModelQuantizer.Save(result, outPath, sourceName);
             long before = input.CalculateSize(), after = new FileInfo(outPath).Length;
             Console.WriteLine($"wrote {outPath} ({after / 1e6:F1} MB, {100.0 * after / before:F0} % of float) and {ModelQuantizer.SidecarPath(outPath)}");
-            Console.WriteLine($"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine(result.NodeModes != null
+                ? $"mixed quantization: {string.Join(", ", result.NodeModes.Values.GroupBy(m => m).OrderBy(g => g.Key).Select(g => $"{g.Count()} {FpQuant.Quantization.Mixed.ModeRule.Name(g.Key)}"))} nodes in {result.Elapsed.TotalSeconds:F1} s"
+                : $"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
             return 0;
         }));
         return cmd;

@@ -23,11 +23,13 @@ public static class SensitivityCommands
         }
     }
 
-    private static Shared Common(string defaultCalibration) => new(
+    private static Shared Common(string defaultCalibration, string? defaultPreset = "onnx-static") => new(
         new Option<string>("--model") { Description = "Any ONNX model (float, int64 or int32 inputs); FoundationPose's networks are recognised and get their own fidelity too" },
         new Option<string>("--net") { Description = "Instead of --model: refine or score (exported with --weights)" },
         CommonOptions.Weights(),
-        new Option<string>("--preset") { Description = "Static or dynamic recipe whose layers are examined: a preset name (e.g. onnx-static, onnx-dynamic) or a preset .json file", DefaultValueFactory = _ => "onnx-static" },
+        defaultPreset == null
+            ? new Option<string>("--preset") { Description = "Start from this recipe only (a preset name, e.g. onnx-static, or a preset .json file); without it every base that applies is tried (static, static-compute, dynamic-per-channel, hybrid)" }
+            : new Option<string>("--preset") { Description = "Static or dynamic recipe whose layers are examined: a preset name (e.g. onnx-static, onnx-dynamic) or a preset .json file", DefaultValueFactory = _ => defaultPreset },
         new Option<string>("--calibration") { Description = $"Calibration data: {CalibrationSpec.Help}. Without --evaluation its last quarter of batches is held out", DefaultValueFactory = _ => defaultCalibration },
         new Option<string>("--evaluation") { Description = "Held-out data the budget is checked on (same forms as --calibration); never used to calibrate or search" },
         new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => 8 },
@@ -85,7 +87,7 @@ public static class SensitivityCommands
             var sa = Analyse(p, c, model, source, Prepare(p, c, model, source));
             var report = sa.Analyze(new SynchronousProgress<string>(s => Console.Error.WriteLine($"[sensitivity] {s}")));
             SensitivityReportWriter.Write(report, p.GetValue(output)!);
-            var t = new Table().Border(TableBorder.Rounded).AddColumns("layer", "nodes", "only this layer int8", "all but this layer int8");
+            var t = new Table().Border(TableBorder.Rounded).AddColumns("group", "quantized nodes", "only this group int8", "all but this group int8");
             foreach (var row in SensitivityReportWriter.Rows(report)) t.AddRow(row.Select(Markup.Escape).ToArray());
             t.Caption(Markup.Escape($"fully quantized: {report.FullyQuantized} (search group, {report.SearchSamples} samples)"));
             AnsiConsole.Write(t);
@@ -100,21 +102,31 @@ public static class SensitivityCommands
 
     public static Command AutoQuant()
     {
-        var c = Common("synthetic:16:0");
+        var c = Common("synthetic:16:0", defaultPreset: null);
         var budget = new Option<string>("--budget") { Description = "Fidelity to keep, any subset of: cosine=0.99, cosine_mean=, sqnr= (dB), top1=, top5= (class logits); FoundationPose: spearman=0.99, top1=1, rot=0.5 (deg), trans=0.5 (% of diameter). Default: the network's own, else sqnr=30", DefaultValueFactory = _ => "" };
         var output = new Option<string>("--out") { Description = "Output: a .onnx with --model or --net refine|score; a folder with --net both", Required = true };
         var presetOut = new Option<string>("--preset-out") { Description = "Where to write the chosen recipe (default: beside the output, NAME.preset.json)" };
-        var cmd = new Command("autoquant", "Search the fastest mixed-precision recipe within a fidelity budget on a search group, check it on held-out samples; write the model and the recipe as a preset file");
+        var smooth = new Option<string>("--smooth") { Description = "Outlier smoothing of MatMul/Gemm inputs: auto (try alpha 0.5, 0.65 and 0.8 beside none; the default without --preset), none (the default with --preset) or one ALPHA in [0, 1]" };
+        var maxTrials = new Option<int>("--max-trials") { Description = "At most this many quantized models built and evaluated", DefaultValueFactory = _ => 200 };
+        var rounds = new Option<int>("--latency-rounds") { Description = "Alternating latency rounds for float and every candidate within the budget (medians)", DefaultValueFactory = _ => 7 };
+        var bestEffort = new Option<bool>("--best-effort") { Description = "When no recipe is within the budget and faster than float, still write the most faithful one (exit code stays 3)" };
+        var cmd = new Command("autoquant", "Search the fastest recipe within a fidelity budget (every base, mixed modes, outlier smoothing, layers kept float), judged on a search group and held-out samples, latency measured; exit 3 when nothing beats float within the budget");
         c.AddTo(cmd);
-        cmd.Options.Add(budget); cmd.Options.Add(output); cmd.Options.Add(presetOut);
+        foreach (var o in new Option[] { budget, output, presetOut, smooth, maxTrials, rounds, bestEffort }) cmd.Options.Add(o);
         cmd.SetAction(p => Program.Guard(p, () =>
         {
             var settings = CommonOptions.Settings(p, c.Provider, c.Threads);
             string outPath = p.GetValue(output)!;
             var nets = p.GetValue(c.Net) == "both" ? new[] { "refine", "score" } : new string?[] { p.GetValue(c.Net) };
-            var results = new List<AutoQuantResult>();
-            QuantizationOptions? baseOptions = null;
-            var budgets = new List<FidelityBudget>();
+            bool presetGiven = p.GetValue(c.Preset) != null;
+            string smoothText = (p.GetValue(smooth) ?? (presetGiven ? "none" : "auto")).Trim().ToLowerInvariant();
+            IReadOnlyList<double> alphas = smoothText switch
+            {
+                "none" => Array.Empty<double>(),
+                "auto" => new[] { 0.5, 0.65, 0.8 },
+                _ => new[] { FpQuant.Quantization.Smoothing.SmoothingPass.ParseAlpha(smoothText) },
+            };
+            var chosen = new List<(string Net, QuantizationOptions Options)>();
             bool missed = false;
             foreach (var net in nets)
             {
@@ -123,39 +135,63 @@ public static class SensitivityCommands
                 var plan = Prepare(p, c, model, source);
                 var b = p.GetValue(budget) is { Length: > 0 } text ? FidelityBudget.Parse(text, plan.Keys)
                     : plan.Metric != null ? new FidelityBudget(plan.Metric.DefaultBudget) : FidelityBudget.GenericDefault;
-                budgets.Add(b);
-                var sa = Analyse(p, c, model, source, plan);
-                baseOptions = Preset(p, c, plan);
+                var split = EvaluationData.Split(model, source, plan.Calibration, plan.Evaluation, p.GetValue(c.SearchBatches));
+                var request = new AutoQuantRequest
+                {
+                    Budget = b,
+                    Bases = presetGiven ? new[] { (p.GetValue(c.Preset)!, Preset(p, c, plan)) } : null,
+                    SmoothingAlphas = alphas, MaxTrials = p.GetValue(maxTrials), LatencyRounds = p.GetValue(rounds), BestEffort = p.GetValue(bestEffort),
+                };
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));
-                var report = sa.Analyze(progress);
-                string sensitivityDir = nets.Length > 1 ? Path.Combine(outPath, $"sensitivity-{net}") : Path.ChangeExtension(outPath, ".sensitivity");
-                SensitivityReportWriter.Write(report, sensitivityDir);
-                Console.WriteLine($"{name}: sensitivity report {Path.Combine(sensitivityDir, "sensitivity.md")}");
-                var r = AutoQuantizer.Search(sa, report, b, progress);
+                var r = FpQuant.Quantization.Sensitivity.AutoQuant.Run(model, source, split, request, settings, plan.Metric, progress);
                 foreach (var line in r.Log) Console.WriteLine($"{name}: {line}");
-                Console.WriteLine($"{name}: budget {b}: search group {(r.WithinBudget ? "met" : "NOT met")}; held-out {(r.HeldOutWithinBudget switch { true => "met", false => "NOT met", null => "none" })}");
-                Console.WriteLine($"{name}: latency {r.LatencySeconds * 1000:F0} ms per batch vs float {r.FloatLatencySeconds * 1000:F0} ms ({r.FloatLatencySeconds / r.LatencySeconds:F2}x) and fully quantized {r.FullyQuantizedLatencySeconds * 1000:F0} ms; float layers: {(r.FloatLayers.Count == 0 ? "none" : string.Join(", ", r.FloatLayers))}");
-                results.Add(r);
-                var result = ModelQuantizer.Quantize(model, source, r.Options, "autoquant", sa.Data.Calibration, settings);
+                if (r.Sensitivity != null)
+                {
+                    string sensitivityDir = nets.Length > 1 ? Path.Combine(outPath, $"sensitivity-{net}") : Path.ChangeExtension(outPath, ".sensitivity");
+                    SensitivityReportWriter.Write(r.Sensitivity, sensitivityDir);
+                    Console.WriteLine($"{name}: sensitivity report {Path.Combine(sensitivityDir, "sensitivity.md")}");
+                }
+                var shown = r.Chosen ?? r.BestEffort;
+                if (shown != null)
+                {
+                    Console.WriteLine($"{name}: budget {b}: search group {(shown.Search is var f && b.Holds(f, plan.Keys) ? "met" : "NOT met")}; held-out {(shown.HeldOut == null ? "none" : b.Holds(shown.HeldOut, plan.Keys) ? $"met ({split.HeldOutSamples} samples)" : "NOT met")}");
+                    Console.WriteLine($"{name}: {(r.Chosen != null ? "chosen" : "best effort")}: {shown.Name}; {r.FloatLatencySeconds / shown.LatencySeconds:F2}x float ({shown.LatencySeconds * 1000:F1} vs {r.FloatLatencySeconds * 1000:F1} ms per batch); float layers: {(shown.FloatLayers.Count == 0 ? "none" : string.Join(", ", shown.FloatLayers))}; {r.Trials} trials in {r.Seconds:F0} s");
+                }
+                Console.WriteLine($"{name}: held-out ({split.HeldOutSamples} samples: {split.HeldOutDescription})");
+                if (!r.Met)
+                {
+                    missed = true;
+                    Console.Error.WriteLine($"autoquant: {name}: no recipe is within the budget {b} and faster than float ({r.Candidates.Count} tried, {r.Candidates.Count(x => x.WithinBudget)} within the budget); {(r.Model != null ? "the best effort is written" : "no model written (--best-effort writes the most faithful one)")}");
+                }
+                if (r.Model == null) continue;
                 string modelOut = nets.Length > 1 ? Path.Combine(outPath, $"{net}.onnx") : outPath;
-                ModelQuantizer.Save(result, modelOut, source);
+                if (nets.Length > 1) Directory.CreateDirectory(outPath);
+                ModelQuantizer.Save(r.Model, modelOut, source);
                 Console.WriteLine($"wrote {modelOut}");
-                if (!r.WithinBudget || r.HeldOutWithinBudget == false) missed = true;
+                string recipePath = nets.Length > 1 ? Path.Combine(outPath, $"{net}.preset.json") : p.GetValue(presetOut) ?? Path.ChangeExtension(outPath, ".preset.json");
+                var pick = shown!;
+                QuantizationPresets.SaveFile(recipePath, pick.Options with { ReduceRange = null }, "autoquant", new
+                {
+                    candidate = pick.Name,
+                    budget = b.ToString(),
+                    floatLayers = pick.FloatLayers,
+                    searchGroup = pick.Search.ToString(),
+                    heldOut = pick.HeldOut?.ToString() ?? "none",
+                    speedUp = r.FloatLatencySeconds / pick.LatencySeconds,
+                    withinBudget = r.Met,
+                    candidates = r.Candidates.Select(x => new { name = x.Name, withinBudget = x.WithinBudget, integerNodes = x.IntegerNodes, searchGroup = x.Search.ToString(), heldOut = x.HeldOut?.ToString(), latencyMs = double.IsNaN(x.LatencySeconds) ? (double?)null : x.LatencySeconds * 1000 }),
+                });
+                Console.WriteLine($"recipe: {recipePath} (use with quantize --preset-file or bench --variants {recipePath})");
+                chosen.Add((name, pick.Options));
             }
-            var recipe = AutoQuantRecipe.Combine(baseOptions!, results);
-            string presetPath = p.GetValue(presetOut) ?? (nets.Length > 1 ? Path.Combine(outPath, "autoquant.json") : Path.ChangeExtension(outPath, ".preset.json"));
-            QuantizationPresets.SaveFile(presetPath, recipe, "autoquant", new
+            // FoundationPose's two networks share one recipe file when they chose the same base (their node names differ).
+            if (nets.Length > 1 && chosen.Count == 2 && AutoQuantRecipe.Combine(chosen.Select(x => x.Options).ToList()) is { } combined)
             {
-                basePreset = p.GetValue(c.Preset),
-                budget = string.Join("; ", budgets.Select(b => b.ToString())),
-                floatLayers = results.SelectMany(r => r.FloatLayers).ToList(),
-                searchGroup = results.Select(r => r.Fidelity.ToString()).ToList(),
-                heldOut = results.Select(r => r.HeldOutFidelity?.ToString() ?? "none").ToList(),
-                withinBudget = results.Select(r => new { searchGroup = r.WithinBudget, heldOut = r.HeldOutWithinBudget }).ToList(),
-            });
-            Console.WriteLine($"recipe: {presetPath} (use with quantize --preset-file or bench --variants {presetPath})");
-            if (missed) Console.Error.WriteLine("autoquant: warning: the budget is not met (see above); the model and recipe are the best effort");
-            return 0;
+                string presetPath = p.GetValue(presetOut) ?? Path.Combine(outPath, "autoquant.json");
+                QuantizationPresets.SaveFile(presetPath, combined, "autoquant", new { budget = p.GetValue(budget) });
+                Console.WriteLine($"recipe for both networks: {presetPath}");
+            }
+            return missed ? 3 : 0;
         }));
         return cmd;
     }

@@ -55,7 +55,7 @@ public sealed class BenchModelStore
         if (File.Exists(path) && File.Exists(meta))
             return (path, double.Parse(File.ReadAllText(meta), System.Globalization.CultureInfo.InvariantCulture));
         var model = OnnxModelFile.Load(floatPath);
-        var r = ModelQuantizer.Quantize(model, floatPath, o, v.Name, o.Mode == QuantMode.Static ? calib : null, _settings);
+        var r = ModelQuantizer.Quantize(model, floatPath, o, v.Name, o.NeedsCalibration ? calib : null, _settings);
         ModelQuantizer.Save(r, path, floatPath);
         AtomicFile.WriteAllText(meta, r.Elapsed.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         return (path, r.Elapsed.TotalSeconds);

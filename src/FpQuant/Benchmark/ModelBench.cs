@@ -91,7 +91,7 @@ public static class ModelBench
         bool isFile = variant.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
         var options = isFile ? QuantizationPresets.LoadFile(variant) : QuantizationPresets.Get(variant);
         string name = isFile ? Path.GetFileNameWithoutExtension(variant) : variant;
-        var r = ModelQuantizer.Quantize(model, modelPath, options, name, options.Mode == QuantMode.Static ? calibration : null, settings);
+        var r = ModelQuantizer.Quantize(model, modelPath, options, name, options.NeedsCalibration ? calibration : null, settings);
         return (name, isFile ? variant : name, r.Model.ToByteArray(), r.QuantizedNodes.Count, null);
     }
 }

@@ -15,6 +15,9 @@ public sealed record ModelInspection(
     Dictionary<string, long> InitializerBytesByType,
     Dictionary<string, string> Metadata)
 {
+    /// <summary>Ops inside If/Loop/Scan bodies (nested ones included), by depth and op type; empty without bodies.</summary>
+    public SortedDictionary<int, Dictionary<string, int>> SubgraphOps { get; init; } = new();
+
     public IEnumerable<string> Lines()
     {
         yield return $"ONNX model {System.IO.Path.GetFileName(Path)}: {FileBytes / 1e6:F1} MB, IR {IrVersion}, producer {Producer}";
@@ -24,6 +27,8 @@ public sealed record ModelInspection(
         foreach (var o in Outputs) yield return $"output {o}";
         yield return $"quantization: {Quantization}";
         yield return "ops: " + string.Join(", ", OpHistogram.OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"));
+        foreach (var (depth, ops) in SubgraphOps)
+            yield return $"subgraph ops (depth {depth}): " + string.Join(", ", ops.OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"));
         yield return "initializer bytes: " + string.Join(", ", InitializerBytesByType.OrderByDescending(k => k.Value).Select(k => $"{k.Key} {k.Value / 1e6:F2} MB"));
         foreach (var m in Metadata) yield return $"metadata {m.Key} = {m.Value}";
     }

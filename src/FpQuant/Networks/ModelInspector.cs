@@ -40,6 +40,11 @@ public static class ModelInspector
             g.Input.Where(i => !inits.Contains(i.Name)).Select(Describe).ToList(),
             g.Output.Select(Describe).ToList(), network, ops, quant, bytes,
             // The format does not forbid a metadata key twice; the last one is shown.
-            m.MetadataProps.GroupBy(p => p.Key).ToDictionary(x => x.Key, x => x.Last().Value));
+            m.MetadataProps.GroupBy(p => p.Key).ToDictionary(x => x.Key, x => x.Last().Value))
+        {
+            SubgraphOps = new SortedDictionary<int, Dictionary<string, int>>(Subgraphs.AllNodes(g).Where(n => n.Depth > 0)
+                .GroupBy(n => n.Depth)
+                .ToDictionary(d => d.Key, d => d.GroupBy(n => string.IsNullOrEmpty(n.Node.Domain) ? n.Node.OpType : $"{n.Node.Domain}:{n.Node.OpType}").ToDictionary(x => x.Key, x => x.Count()))),
+        };
     }
 }

@@ -19,7 +19,9 @@ public sealed class ElementTypes
 
     private readonly Dictionary<string, int> _types = new(StringComparer.Ordinal);
 
-    public ElementTypes(GraphProto graph)
+    /// <param name="known">Types already known (e.g. as ONNX Runtime inferred them, see <see cref="RuntimeTypes"/>);
+    /// they take precedence over the rules above.</param>
+    public ElementTypes(GraphProto graph, IReadOnlyDictionary<string, int>? known = null)
     {
         foreach (var i in graph.Input) if (i.Type?.TensorType != null) _types[i.Name] = i.Type.TensorType.ElemType;
         foreach (var i in graph.Initializer) _types[i.Name] = i.DataType;
@@ -42,7 +44,14 @@ public sealed class ElementTypes
                 if (n.Output[k].Length > 0)
                     _types[n.Output[k]] = n.OpType == "TopK" && k == 0 ? Of(n.Input[0]) ?? t.Value : t.Value;
         }
+        if (known != null) foreach (var (name, type) in known) _types[name] = type;
     }
+
+    /// <summary>Every tensor whose type is known, by name.</summary>
+    public IReadOnlyDictionary<string, int> Known => _types;
+
+    /// <summary>The element type of a tensor (ONNX's DataType number), or null where it is unknown.</summary>
+    public int? TypeOf(string tensor) => Of(tensor);
 
     private int? Of(string tensor) => tensor.Length > 0 && _types.TryGetValue(tensor, out var t) ? t : null;
 

@@ -26,32 +26,48 @@ public static class ModelQuantizer
         model = ExistingQuantization.WidenFloat16StoredWeights(model, widened);
         // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
         // folded into the Conv before it. A model already in that form passes through unchanged.
-        var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings);
+        var prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings, Preprocessing.ModelPreprocessor.MinimumOpset(options));
         var warnings = widened.Concat(prepared.Notes).ToList();
         warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
         model = prepared.Model;
+        (var smoothing, options) = Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
+        model = smoothing.Model;
         ModelProto output;
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         IReadOnlyDictionary<string, QuantParams> parameters = new Dictionary<string, QuantParams>();
-        List<string> nodes;
+        if (options.Modes.Count > 0)
+        {
+            var mixed = Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
+            mixed.Model.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? "mixed" });
+            check.Check(mixed.Model, preset ?? "mixed", !options.Fp16KeepIoTypes);
+            return new QuantizationResult(mixed.Model, options, preset, calibration?.Description, mixed.Ranges, mixed.Params,
+                mixed.NodeModes.Where(kv => kv.Value != Mixed.NodeMode.Float).Select(kv => kv.Key).ToList(), sw.Elapsed)
+                { Warnings = warnings, NodeModes = mixed.NodeModes, Smoothed = smoothing.Tensors };
+        }
+        List<QuantizedNode> depths;
         switch (options.Mode)
         {
             case QuantMode.Static:
                 if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration (see fpquant quantize --help)");
-                var s = StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
+                var s = StaticQuantizer.QuantizeWithDepths(model, modelSource, options, calibration, settings, progress);
                 output = s.Model; ranges = s.Ranges; parameters = s.Params;
-                nodes = s.Plan.QuantizedNodes.Keys.ToList();
+                warnings.AddRange(CoarseSteps.Check(s.Plan, s.Params));
+                depths = s.Nodes;
                 break;
             case QuantMode.Dynamic:
-                (output, nodes) = DynamicQuantizer.QuantizeWithNodes(model, options);
+                (output, depths) = DynamicQuantizer.QuantizeWithDepths(model, options);
                 break;
             case QuantMode.WeightsOnly:
-                (output, nodes) = WeightOnlyQuantizer.QuantizeWithNodes(model, options);
+                (output, depths) = WeightOnlyQuantizer.QuantizeWithDepths(model, options);
                 break;
             default:
-                (output, nodes) = Fp16Converter.ConvertWithNodes(model, options);
+                (output, depths) = Fp16Converter.ConvertWithDepths(model, options, settings);
                 break;
         }
+        var nodes = depths.Select(n => n.Name).ToList();
+        // Layers inside If/Loop/Scan bodies: say how many were reached at each depth.
+        if (model.Graph.Node.Any(SubgraphBodies.Has))
+            warnings.Add($"quantized nodes by depth: {(depths.Count == 0 ? "none" : SubgraphBodies.DepthSummary(depths))}");
         string what = preset ?? options.Mode.ToString().ToLowerInvariant();
         if (nodes.Count == 0)
         {
@@ -61,7 +77,7 @@ public static class ModelQuantizer
         }
         else output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = what });
         check.Check(output, what, options.Mode == QuantMode.Fp16 && !options.Fp16KeepIoTypes);
-        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings };
+        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings, Smoothed = smoothing.Tensors };
     }
 
     /// <summary>Writes the model and, beside it, FILE.json with preset, options, calibration source, tool version and every range.</summary>
@@ -76,6 +92,8 @@ public static class ModelQuantizer
             options = r.Options,
             calibration = r.CalibrationDescription,
             quantizedNodes = r.QuantizedNodes,
+            nodeModes = r.NodeModes?.ToDictionary(kv => kv.Key, kv => Mixed.ModeRule.Name(kv.Value)),
+            smoothing = r.Smoothed.Count == 0 ? null : r.Smoothed,
             tensors = r.Params.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new
             {
                 name = kv.Key,

@@ -14,7 +14,7 @@ public static class PresetFile
     public const long MaxBytes = 4L << 20;
 
     /// <summary>Lists that must be lists when given; "opTypes": null is allowed and means the mode's default.</summary>
-    private static readonly HashSet<string> NonNullLists = new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps" };
+    private static readonly HashSet<string> NonNullLists = new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps", "modes" };
 
     public static QuantizationOptions Load(string path)
     {

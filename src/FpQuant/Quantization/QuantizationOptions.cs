@@ -39,6 +39,13 @@ public sealed record QuantizationOptions
     /// <summary>Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.</summary>
     public double? MovingAverage { get; init; }
 
+    /// <summary>Mixed modes: per node, the mode of the first rule that selects it (float when none does); when
+    /// non-empty, these decide every node's mode and <see cref="Mode"/> and <see cref="OpTypes"/> do not.</summary>
+    public IReadOnlyList<Mixed.ModeRule> Modes { get => _modes; init => _modes = value == null ? null! : Array.AsReadOnly(value.ToArray()); }
+
+    /// <summary>Outlier smoothing before quantization (SmoothQuant's alpha, 0..1), or null for none.</summary>
+    public double? SmoothingAlpha { get; init; }
+
     /// <summary>FP16: ops kept in float32.</summary>
     public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
     public bool Fp16KeepIoTypes { get; init; } = true;
@@ -48,6 +55,7 @@ public sealed record QuantizationOptions
     private IReadOnlyList<string> _include = Empty;
     private IReadOnlyList<string> _exclude = Empty;
     private IReadOnlyList<string> _fp16Block = Empty;
+    private IReadOnlyList<Mixed.ModeRule> _modes = Array.Empty<Mixed.ModeRule>();
     private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());
     private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty : Array.AsReadOnly(values.ToArray());
 
@@ -60,6 +68,11 @@ public sealed record QuantizationOptions
         _ => Empty,
     };
 
+    /// <summary>Whether quantizing with these options reads calibration data: static nodes need ranges, smoothing
+    /// needs activation channels.</summary>
+    [JsonIgnore]
+    public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0 || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
+
     [JsonIgnore]
     public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
 
@@ -68,7 +81,7 @@ public sealed record QuantizationOptions
     /// already prevent it.</summary>
     public QuantizationOptions WithResolvedReduceRange(Runtime.ExecutionProviderKind provider) => this with
     {
-        ReduceRange = ReduceRange ?? (Mode is QuantMode.Static or QuantMode.Dynamic && WeightType == QuantType.S8
+        ReduceRange = ReduceRange ?? ((Mode is QuantMode.Static or QuantMode.Dynamic || Modes.Any(r => r.Mode is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic)) && WeightType == QuantType.S8
             && !ReduceRangeActivations && Runtime.CpuFeatures.NeedsReducedRangeWeights(provider)),
     };
 
@@ -80,7 +93,10 @@ public sealed record QuantizationOptions
         if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
             throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
         if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
-        if (Mode == QuantMode.Dynamic && ActivationType != QuantType.U8)
+        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"--smooth alpha must be in [0, 1], got {sa}");
+        if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
+        Mixed.MixedQuantizer.Validate(Modes);
+        if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)
             throw new FpQuantException("dynamic quantization uses DynamicQuantizeLinear, which produces u8 activations: use --activation-type u8");
     }
 

@@ -39,10 +39,11 @@ public sealed class QuantizationPlan
     public bool IsFloatComputeWithWeight(NodeProto node) =>
         OpTraits.HasConstantWeight(node, Index) && !QuantizedNodes.ContainsKey(node.Name);
 
-    public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options)
+    /// <param name="outerTypes">For an If/Loop/Scan body, the types of the values it reads from the graphs around it.</param>
+    public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options, IReadOnlyDictionary<string, int>? outerTypes = null)
     {
         var plan = new QuantizationPlan(new GraphIndex(graph), options);
-        var types = new ElementTypes(graph);
+        var types = new ElementTypes(graph, outerTypes);
         foreach (var node in graph.Node)
         {
             if (!plan.Selected(node)) continue;

@@ -36,7 +36,7 @@ public static class QuantizationPresets
                     OpTypes = ["Conv", "MatMul", "Gemm", "Add", "Relu", "Concat", "Split", "Reshape", "Transpose"],
                     ActivationMatMuls = false,
                 }),
-            ["onnx-dynamic"] = ("ONNX Runtime quantize_dynamic defaults: Conv (ConvInteger) and MatMul (MatMulInteger), s8 per-tensor weights",
+            ["onnx-dynamic"] = ("ONNX Runtime quantize_dynamic defaults: Conv (ConvInteger), MatMul and Gemm (MatMulInteger), s8 per-tensor weights; embedding Gathers when --op-types names them",
                 new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = false, SymmetricWeights = true }),
             ["onnx-static"] = ("ONNX Runtime quantize_static: QDQ, s8 per-channel weights, u8 activations, MinMax, every quantizable op",
                 new QuantizationOptions { Mode = QuantMode.Static, Format = QuantFormat.Qdq, PerChannel = true }),

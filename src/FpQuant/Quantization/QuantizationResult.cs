@@ -17,4 +17,10 @@ public sealed record QuantizationResult(
     /// <summary>What the user should know but that did not stop the quantization: pre-processing done, globs that
     /// matched no node.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
+    /// <summary>Mixed-mode recipes: the mode every node of the (prepared) source graph got; null otherwise.</summary>
+    public IReadOnlyDictionary<string, Mixed.NodeMode>? NodeModes { get; init; }
+
+    /// <summary>The activations outlier smoothing rescaled before quantization (empty without --smooth).</summary>
+    public IReadOnlyList<Smoothing.SmoothedTensor> Smoothed { get; init; } = Array.Empty<Smoothing.SmoothedTensor>();
 }

@@ -257,7 +257,9 @@ public sealed class RewriteContext
         n.Input.AddRange(inputs);
         n.Output.AddRange(outputs ?? original.Output);
         n.Attribute.AddRange(original.Attribute.Select(a => a.Clone()));
-        foreach (var i in n.Input) if (_floatUses.ContainsKey(i)) _floatUses[i]++; else _floatUses[i] = 1;
+        // A body reads outer-scope values without listing them as inputs: they are uses too.
+        foreach (var i in n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads)))
+            if (_floatUses.ContainsKey(i)) _floatUses[i]++; else _floatUses[i] = 1;
         Nodes.Add(n);
         foreach (var o in n.Output) if (outputs == null) _float.Add(o);
         return n;

@@ -142,16 +142,65 @@ public class PreprocessingTests
         Assert.Equal(2, s.OutputMetadata.Count);
     }
 
+    /// <summary>A Scan-8 running sum over the rows of X (batch axis first), from a zero state.</summary>
+    private static ModelProto Scan8(int batch)
+    {
+        var g = new GraphBuilder("old");
+        string x = g.Input("X", DataType.Float, batch, 2, 3);
+        var body = new GraphBuilder("body");
+        body.Input("s", DataType.Float, 3);
+        body.Input("xt", DataType.Float, 3);
+        body.NodeMulti("Add", "acc", new[] { "s", "xt" }, new[] { "next" });
+        body.Output("next", DataType.Float, 3);
+        g.NodeMulti("Scan", "scan", new[] { "", g.Initializer("s0", new FloatTensor(new[] { batch, 3 })), x }, new[] { "Y" }, ("num_scan_inputs", 1L));
+        g.Graph.Node.Last().Attribute.Add(new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body.Graph });
+        g.Output("Y", DataType.Float, batch, 3);
+        return g.Build(opset: 8);
+    }
+
     [Fact]
-    public void AnOpTheUpgradeDoesNotKnow_IsRefusedInOneLineNamingItAndTheOpset()
+    public void Scan8WithABatchOf1_IsRaisedTo13_AndSumsAsBefore()
+    {
+        var prepared = ModelPreprocessor.Prepare(Scan8(batch: 1), "old.onnx", Cpu).Model;
+        Assert.Equal(13, prepared.OpsetImport.Single(o => o.Domain == "").Version);
+        var xv = TinyModels.Random(5, 1f, 1, 2, 3);
+        var y = Run(prepared, xv)[0].Value;
+        Assert.Equal(new[] { 1, 3 }, y.Shape);
+        for (int j = 0; j < 3; j++) Assert.Equal(xv.Data[j] + xv.Data[3 + j], y.Data[j], 6);
+    }
+
+    [Fact]
+    public void AnOpTheUpgradeCannotRaise_IsRefusedInOneLineNamingItAndTheOpset()
+    {
+        // Scan-8 over a batch of 2 runs its body per batch item, which no later Scan does.
+        var e = Assert.Throws<FpQuantException>(() => ModelPreprocessor.Prepare(Scan8(batch: 2), "old.onnx", Cpu));
+        Assert.Contains("'scan' (Scan, opset 8)", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        // A rewrite that needs no newer opset keeps the model at its own instead of refusing it.
+        var kept = ModelPreprocessor.Prepare(Scan8(batch: 2), "old.onnx", Cpu, minimumOpset: 1);
+        Assert.Equal(8, kept.Model.OpsetImport.Single(o => o.Domain == "").Version);
+        Assert.Contains(kept.Notes, n => n.Contains("kept the model below opset 13"));
+    }
+
+    [Fact]
+    public void ScatterAndOpsNewerThanTheirChanges_AreRaisedTo13()
     {
         var g = new GraphBuilder("old");
         string x = g.Input("X", DataType.Float, 2, 3);
         g.NodeMulti("Scatter", "scatter", new[] { x, g.ConstantInt64("idx", 0, 1, 0, 1, 0, 1), x }, new[] { "Y" });
+        g.Graph.Initializer.Last().Dims.Clear();
+        g.Graph.Initializer.Last().Dims.AddRange(new long[] { 2, 3 });
         g.Output("Y", DataType.Float, 2, 3);
-        var e = Assert.Throws<FpQuantException>(() => ModelPreprocessor.Prepare(g.Build(opset: 9), "old.onnx", Cpu));
-        Assert.Contains("'scatter' (Scatter, opset 9)", e.Message);
-        Assert.DoesNotContain("\n", e.Message);
+        var prepared = ModelPreprocessor.Prepare(g.Build(opset: 10), "old.onnx", Cpu).Model;
+        Assert.Equal(13, prepared.OpsetImport.Single(o => o.Domain == "").Version);
+        Assert.Equal("ScatterElements", prepared.Graph.Node.Single().OpType);
+        var xv = TinyModels.Random(3, 1f, 2, 3);
+        var y = Run(prepared, xv)[0].Value;
+        // Scatter along axis 0 with indices [[0,1,0],[1,0,1]]: y[idx[i][j]][j] = x[i][j].
+        var expect = new float[6];
+        int[,] idx = { { 0, 1, 0 }, { 1, 0, 1 } };
+        for (int i = 0; i < 2; i++) for (int j = 0; j < 3; j++) expect[idx[i, j] * 3 + j] = xv.Data[i * 3 + j];
+        Assert.Equal(expect, y.Data);
     }
 
     [Fact]

@@ -24,7 +24,11 @@ public static class Calibrator
         var graphInputs = new HashSet<string>(augmented.Graph.Input.Select(i => i.Name));
         // Session output name -> tensor name. A graph input cannot also be an output: expose it through an Identity.
         var outputOf = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var t in stats.Keys)
+        // Tensors inside If/Loop/Scan bodies: their min and max, returned through the control-flow nodes.
+        var mainScope = Subgraphs.Defined(augmented.Graph);
+        var inBodies = stats.Keys.Where(t => !mainScope.Contains(t)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (output, tensor) in SubgraphExposure.Expose(augmented.Graph, inBodies)) outputOf[output] = tensor;
+        foreach (var t in stats.Keys.Where(mainScope.Contains))
         {
             string exposed = t;
             if (graphInputs.Contains(t))
@@ -63,12 +67,14 @@ public static class Calibrator
                     {
                         var st = stats[outputOf[name]];
                         if (pass == 0) st.AddMinMax(data, options.MovingAverage);
-                        else st.AddHistogram(data);
+                        else if (!inBodies.Contains(outputOf[name])) st.AddHistogram(data);
                     });
             }
             if (batchNo == 0) throw new FpQuantException($"calibration source {source.Description} gave no batches");
         }
-        return stats.ToDictionary(kv => kv.Key, kv => RangeSelection.Select(kv.Value, options), StringComparer.Ordinal);
+        return stats.ToDictionary(kv => kv.Key,
+            kv => inBodies.Contains(kv.Key) ? RangeSelection.Select(kv.Value, options with { Calibration = CalibrationMethod.MinMax }) : RangeSelection.Select(kv.Value, options),
+            StringComparer.Ordinal);
     }
 
     /// <summary>Inputs whose first axis is fixed (e.g. a batch of 1), with that size.</summary>

@@ -25,10 +25,19 @@ public sealed class Fp16Rewrite
     private readonly Dictionary<(string, DataType), string> _casts = new();
     private readonly HashSet<string> _graphOutputs;
 
-    public Fp16Rewrite(ModelProto model, QuantizationOptions options)
+    /// <summary>Appended to the names of the Casts and copies this rewrite makes: empty for a main graph, the body's
+    /// own for an If/Loop/Scan body, whose names share one namespace with the graphs around it.</summary>
+    public string NameSuffix { get; }
+
+    /// <summary>The element types of the source model's tensors.</summary>
+    public ElementTypes Types { get; }
+
+    public Fp16Rewrite(ModelProto model, QuantizationOptions options, IReadOnlyDictionary<string, int>? knownTypes = null, string nameSuffix = "")
     {
         Options = options;
+        NameSuffix = nameSuffix;
         Index = new GraphIndex(model.Graph);
+        Types = new ElementTypes(model.Graph, knownTypes);
         _graphOutputs = model.Graph.Output.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var i in model.Graph.Input) if (i.Type?.TensorType?.ElemType == (int)DataType.Float) _floatTensors.Add(i.Name);
         foreach (var i in model.Graph.Initializer)
@@ -46,13 +55,17 @@ public sealed class Fp16Rewrite
     /// <summary>Whether a tensor holds float values (float32 in the source model).</summary>
     public bool IsFloat(string tensor) => tensor.Length > 0 && _floatTensors.Contains(tensor);
 
+    /// <summary>Whether a node output held float32 values in the source model (true where its type is unknown), so
+    /// that a node computing in float16 makes it float16; integer, boolean and double outputs keep their types.</summary>
+    public bool WasFloat32(string tensor) => Types.IsFloat(tensor);
+
     /// <summary>The half-precision name of a float tensor: a float16 initializer copy, the tensor itself, or a Cast.</summary>
     public string Half(string t)
     {
         if (_halfName.TryGetValue(t, out var h)) return h;
         if (Index.Initializers.TryGetValue(t, out var init) && init.DataType == (int)DataType.Float)
         {
-            string hn = $"{t}/fp16";
+            string hn = $"{t}/fp16{NameSuffix}";
             var vals = TensorProtos.ToFloats(init).Select(ToHalf).ToArray();
             HalfInitializers.Add(TensorProtos.FromHalf(hn, vals, init.Dims.ToArray()));
             return _halfName[t] = hn;
@@ -73,7 +86,7 @@ public sealed class Fp16Rewrite
         _floatTensors.Add(output);
         if (_graphOutputs.Contains(output) && Options.Fp16KeepIoTypes)
         {
-            string internalName = $"{output}/fp16";
+            string internalName = $"{output}/fp16{NameSuffix}";
             _halfName[output] = internalName;
             OutputRename[output] = internalName;
             return internalName;
@@ -92,7 +105,7 @@ public sealed class Fp16Rewrite
     public string CastTo(string t, DataType to)
     {
         if (_casts.TryGetValue((t, to), out var c)) return c;
-        c = $"{t}/{(to == DataType.Float16 ? "fp16" : "fp32")}";
+        c = $"{t}/{(to == DataType.Float16 ? "fp16" : "fp32")}{NameSuffix}";
         var n = new NodeProto { OpType = "Cast", Name = $"{c}/Cast" };
         n.Input.Add(t); n.Output.Add(c);
         n.Attribute.Add(GraphBuilder.Attr("to", (long)to));

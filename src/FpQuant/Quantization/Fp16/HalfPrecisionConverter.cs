@@ -1,4 +1,5 @@
 using Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace FpQuant.Quantization.Fp16;
 
@@ -32,11 +33,17 @@ public sealed class HalfPrecisionConverter : IFp16OpConverter
             if (_float32Inputs.Contains(k)) n.Input[k] = rw.Float32(n.Input[k]);
             else { n.Input[k] = rw.Half(n.Input[k]); half = true; }
         }
-        if (half && _producesFloat)
-            for (int k = 0; k < n.Output.Count; k++)
-                if (n.Output[k].Length > 0) n.Output[k] = rw.DefineHalfOutput(node.Output[k]);
+        // An op typed by its 'dtype' attribute (RandomUniformLike, Bernoulli, EyeLike, ...) makes float32 whatever
+        // it reads, as does an op that reads no float at all (RandomNormal, an int-to-float op): consumers cast.
+        bool followsInputs = half && _producesFloat && !node.Attribute.Any(a => a.Name == "dtype");
+        for (int k = 0; k < n.Output.Count; k++)
+        {
+            if (n.Output[k].Length == 0) continue;
+            if (followsInputs && rw.WasFloat32(node.Output[k])) n.Output[k] = rw.DefineHalfOutput(node.Output[k]);
+            else if (rw.Types.TypeOf(node.Output[k]) == (int)DataType.Float) rw.DefineFloat32Output(node.Output[k]);
+        }
         rw.Nodes.Add(n);
         // Counted as converted only when it computes float16 values (Shape of a float16 tensor computes none).
-        return half && _producesFloat;
+        return followsInputs;
     }
 }

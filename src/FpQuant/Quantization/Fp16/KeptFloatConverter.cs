@@ -22,7 +22,9 @@ public sealed class KeptFloatConverter : IFp16OpConverter
             "Constant" or "ConstantOfShape" => ConstantConverter.HoldsFloat(node),
             _ => anyFloat && Fp16OpConverters.ProducesFloat(node.OpType),
         };
-        if (floatOut) foreach (var o in node.Output) if (o.Length > 0) rw.DefineFloat32Output(o);
+        // Where the source model's types are known, each output keeps its own (TopK's indices stay int64).
+        foreach (var o in node.Output)
+            if (o.Length > 0 && (rw.Types.TypeOf(o) is int t ? t == (int)TensorProto.Types.DataType.Float : floatOut)) rw.DefineFloat32Output(o);
         rw.Nodes.Add(n);
         return false;
     }

@@ -2,15 +2,19 @@ using Onnx;
 
 namespace FpQuant.Quantization.Handlers;
 
-/// <summary>Gemm -> QGemm: weight B per channel along axis 0 when transB else 1; C as int32 bias.</summary>
+/// <summary>Gemm -> QGemm: weight B per channel along axis 0 when transB else 1; C as int32 bias. A computed B (a Gemm of
+/// two activations) is quantized like MatMul's: as an activation, when the options quantize activation products.</summary>
 public sealed class GemmQuantizer : IOpQuantizer
 {
     public bool Plan(NodeProto node, QuantizationPlan plan)
     {
-        if (plan.Index.IsInitializer(node.Input[0]) || !plan.Index.IsInitializer(node.Input[1])) return false;
+        if (plan.Index.IsInitializer(node.Input[0])) return false;
+        bool constantB = plan.Index.IsInitializer(node.Input[1]);
+        if (!constantB && !plan.Options.ActivationMatMuls) return false;
         if (GraphIndex.IntAttr(node, "transA", 0) != 0) return false;
         if (GraphIndex.FloatAttr(node, "alpha", 1f) != 1f || GraphIndex.FloatAttr(node, "beta", 1f) != 1f) return false;
         plan.QuantizeActivation(node.Input[0]);
+        if (!constantB) plan.QuantizeActivation(node.Input[1]);
         if (plan.Options.Format == QuantFormat.QOperator) plan.QuantizeActivation(node.Output[0]);
         return true;
     }
@@ -22,6 +26,11 @@ public sealed class GemmQuantizer : IOpQuantizer
 
     public void EmitQdq(NodeProto node, RewriteContext ctx)
     {
+        if (!ctx.Index.IsInitializer(node.Input[1]))
+        {
+            ctx.EmitCopy(node, node.Input.Select(ctx.Input));
+            return;
+        }
         var w = ctx.Weight(node.Input[1], Axis(node, ctx));
         var inputs = new List<string> { ctx.Input(node.Input[0]), ctx.WeightDequantized(node.Input[1], Axis(node, ctx)) };
         if (HasBias(node, ctx)) inputs.Add(ctx.BiasDequantized(node.Input[2], ctx.Params[node.Input[0]].Scale[0], w.Params));
@@ -31,6 +40,12 @@ public sealed class GemmQuantizer : IOpQuantizer
 
     public void EmitQOperator(NodeProto node, RewriteContext ctx)
     {
+        // QGemm wants a constant B: two activations are multiplied in float, read through their quantized forms.
+        if (!ctx.Index.IsInitializer(node.Input[1]))
+        {
+            ctx.EmitCopy(node, node.Input.Select(i => i.Length == 0 ? i : ctx.Plan.IsQuantized(i) ? ctx.Dequantized(i) : ctx.Float(i)));
+            return;
+        }
         var a = ctx.Int(node.Input[0]);
         var w = ctx.Weight(node.Input[1], Axis(node, ctx));
         var y = ctx.OutputRef(node.Output[0]);

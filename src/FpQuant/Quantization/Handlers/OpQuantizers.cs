@@ -11,6 +11,8 @@ public static class OpQuantizers
         ["Conv"] = new ConvQuantizer(),
         ["MatMul"] = new MatMulQuantizer(),
         ["Gemm"] = new GemmQuantizer(),
+        ["ConvTranspose"] = new ConvTransposeQuantizer(),
+        ["Gather"] = new GatherQuantizer(),
         ["Add"] = new BinaryQuantizer("QLinearAdd"),
         ["Mul"] = new BinaryQuantizer("QLinearMul"),
         ["Relu"] = new ReluQuantizer(),

@@ -78,6 +78,7 @@ public static class ConstantFolding
             using var values = session.Run(ro, Array.Empty<string>(), Array.Empty<OrtValue>(), outputs);
             for (int i = 0; i < outputs.Count; i++)
             {
+                if (!values[i].IsTensor) continue; // a sequence or optional value: no initializer can hold it
                 var info = values[i].GetTensorTypeAndShape();
                 var dims = info.Shape;
                 TensorProto? t = info.ElementDataType switch

@@ -1,3 +1,4 @@
+using FpQuant.Core;
 using FpQuant.Runtime;
 using Onnx;
 
@@ -12,12 +13,35 @@ namespace FpQuant.Quantization.Preprocessing;
 /// </summary>
 public static class ModelPreprocessor
 {
-    public static PreparedModel Prepare(ModelProto model, string modelSource, RuntimeSettings settings)
+    /// <param name="minimumOpset">The opset the rewrite needs (see <see cref="MinimumOpset"/>): when raising to 13
+    /// meets an op the upgrade does not know, the model is raised only this far (or kept at its own opset), and
+    /// refused only when even that fails.</param>
+    public static PreparedModel Prepare(ModelProto model, string modelSource, RuntimeSettings settings, long minimumOpset = OpsetUpgrade.TargetOpset)
     {
         var notes = new List<string>();
-        var m = OpsetUpgrade.ToOpset13(model, modelSource, notes);
+        ModelProto m;
+        try
+        {
+            m = OpsetUpgrade.ToOpset13(model, modelSource, notes);
+        }
+        catch (FpQuantException e) when (minimumOpset < OpsetUpgrade.TargetOpset)
+        {
+            m = OpsetUpgrade.Raise(model, minimumOpset, modelSource, notes);
+            notes.Add($"kept the model below opset {OpsetUpgrade.TargetOpset}, which this quantization does not need ({e.Message})");
+        }
         m = ConstantFolding.Fold(m, modelSource, notes);
         m = BatchNormFolding.Fold(m, notes);
         return new PreparedModel(m, notes);
     }
+
+    /// <summary>The lowest default-domain opset the rewrite of <paramref name="o"/> can emit its ops at: per-axis
+    /// QuantizeLinear/DequantizeLinear (and QDQ's per-channel biases) need 13, DynamicQuantizeLinear 11, per-tensor
+    /// QLinear ops 10; float16 needs no particular opset.</summary>
+    public static long MinimumOpset(QuantizationOptions o) => o.Mode switch
+    {
+        QuantMode.Fp16 => 1,
+        QuantMode.Dynamic => 11,
+        QuantMode.WeightsOnly => o.PerChannel ? 13 : 10,
+        _ => o.PerChannel || o.Format == QuantFormat.Qdq ? 13 : 10,
+    };
 }

@@ -32,26 +32,31 @@ public static class OpsetUpgrade
         "ReduceMin", "ReduceProd", "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "ScatterElements", "ScatterND",
         "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softplus", "Softsign", "SpaceToDepth",
         "Sqrt", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Where", "Xor",
+        // Ops introduced at opset 9 to 12 whose later versions up to 13 only added types or negative axes: a model
+        // that has them is at least as new as they are.
+        "BitShift", "Celu", "Compress", "ConcatFromSequence", "ConvInteger", "DequantizeLinear", "Det",
+        "DynamicQuantizeLinear", "MatMulInteger", "MaxRoiPool", "MaxUnpool", "NonMaxSuppression", "QLinearConv",
+        "QLinearMatMul", "QuantizeLinear", "ReverseSequence", "RoiAlign", "SequenceAt", "SequenceConstruct",
+        "SequenceEmpty", "SequenceErase", "SequenceInsert", "SequenceLength", "SplitToSequence", "StringNormalizer",
+        "TfIdfVectorizer", "Unique", "GreaterOrEqual", "LessOrEqual", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss",
     };
 
-    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes)
+    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes) => Raise(model, TargetOpset, source, notes);
+
+    /// <summary>Raises the default-domain opset to <paramref name="target"/> (at most 13) when it is below it; a
+    /// model already there is returned as it is. Control-flow bodies are raised with their graph.</summary>
+    public static ModelProto Raise(ModelProto model, long target, string source, List<string> notes)
     {
+        if (target > TargetOpset) throw new ArgumentOutOfRangeException(nameof(target), $"opsets above {TargetOpset} are not known here");
         var onnx = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
-        if (onnx == null || onnx.Version >= TargetOpset) return model;
+        if (onnx == null || onnx.Version >= target) return model;
         long from = onnx.Version;
         var m = model.Clone();
         var g = m.Graph;
         var rw = new Rewriter(g, from, source);
-        var nodes = new List<NodeProto>();
-        foreach (var node in g.Node)
-        {
-            if (node.Domain is not ("" or "ai.onnx")) { nodes.Add(node); continue; }
-            nodes.AddRange(rw.Upgrade(node));
-        }
-        g.Node.Clear();
-        g.Node.AddRange(nodes);
+        rw.UpgradeGraph(g);
         g.Initializer.AddRange(rw.NewInitializers);
-        m.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version = TargetOpset;
+        m.OpsetImport.First(o => o.Domain is "" or "ai.onnx").Version = target;
         if (m.IrVersion < 7) m.IrVersion = 7;
         // Before IR 4 every initializer was also a graph input; ONNX Runtime treats such an input as overridable,
         // not constant, which would keep it from folding quantized weights.
@@ -61,7 +66,7 @@ public static class OpsetUpgrade
         g.Input.Clear();
         g.Input.AddRange(inputs);
         g.ValueInfo.Clear();
-        notes.Add($"raised the default-domain opset from {from} to {TargetOpset} ({rw.Rewritten} node(s) rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
+        notes.Add($"raised the default-domain opset from {from} to {target} ({rw.Rewritten} node(s) rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
         return m;
     }
 
@@ -70,13 +75,23 @@ public static class OpsetUpgrade
         private readonly long _from;
         private readonly string _source;
         private readonly HashSet<string> _names;
+        private readonly Dictionary<string, TensorProto> _initializers;
+        private readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _firstDims = new(StringComparer.Ordinal);
         public List<TensorProto> NewInitializers { get; } = new();
         public int Rewritten { get; private set; }
 
         public Rewriter(GraphProto g, long from, string source)
         {
             _from = from; _source = source;
-            _names = g.Initializer.Select(i => i.Name).Concat(g.Node.SelectMany(n => n.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+            _initializers = g.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+            foreach (var v in g.Input.Concat(g.ValueInfo).Concat(g.Output))
+                if (v.Type?.TensorType?.Shape is { } s)
+                {
+                    _ranks[v.Name] = s.Dim.Count;
+                    if (s.Dim.Count > 0 && s.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue) _firstDims[v.Name] = s.Dim[0].DimValue;
+                }
+            _names = g.Initializer.Select(i => i.Name).Concat(Subgraphs.AllNodes(g).SelectMany(n => n.Node.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
         }
 
         private FpQuantException Unsupported(NodeProto n, string why) =>
@@ -127,6 +142,24 @@ public static class OpsetUpgrade
             if (n.Input.Count == position) n.Input.Add(name); else n.Input[position] = name;
             Rewritten++;
             return n;
+        }
+
+        /// <summary>Upgrades a graph's default-domain nodes in place, bodies of control-flow nodes included (their new
+        /// constants go to the main graph, which every body may read).</summary>
+        public void UpgradeGraph(GraphProto g)
+        {
+            var nodes = new List<NodeProto>();
+            foreach (var node in g.Node)
+            {
+                if (node.Domain is not ("" or "ai.onnx")) { nodes.Add(node); continue; }
+                foreach (var n in Upgrade(node))
+                {
+                    foreach (var body in Subgraphs.Of(n)) UpgradeGraph(body);
+                    nodes.Add(n);
+                }
+            }
+            g.Node.Clear();
+            g.Node.AddRange(nodes);
         }
 
         public IEnumerable<NodeProto> Upgrade(NodeProto node)
@@ -220,10 +253,12 @@ public static class OpsetUpgrade
                     Rewritten++;
                     return new[] { b };
                 }
+                case "PRelu" when _from < 7:
+                    return SlopePerChannel(n);
                 case "Gemm" when _from < 7:
-                case "Add" or "Sub" or "Mul" or "Div" or "PRelu" when _from < 7:
+                case "Add" or "Sub" or "Mul" or "Div" when _from < 7:
                 {
-                    if (Attr(n, "axis") != null) throw Unsupported(n, "legacy broadcasting along an axis");
+                    if (Attr(n, "axis") != null && GraphIndex.IntAttr(n, "broadcast", 0) != 0) return AxisBroadcast(n);
                     var e = n.Clone();
                     Drop(e, "broadcast");
                     Rewritten++;
@@ -235,6 +270,18 @@ public static class OpsetUpgrade
                     if (Attr(c, "axis") == null) { c.Attribute.Add(GraphBuilder.Attr("axis", 1L)); Rewritten++; }
                     return new[] { c };
                 }
+                case "Scan" when _from < 9:
+                    return ScanWithoutBatch(n);
+                case "Scan" or "Loop" or "If":
+                    return new[] { n.Clone() };
+                case "Scatter":
+                {
+                    // Deprecated at opset 11 in favour of ScatterElements, which computes the same.
+                    var e = n.Clone();
+                    e.OpType = "ScatterElements";
+                    Rewritten++;
+                    return new[] { e };
+                }
                 case "Cast" when _from < 6:
                     throw Unsupported(n, "its 'to' attribute is a type name");
                 case var op when Unchanged.Contains(op):
@@ -242,6 +289,123 @@ public static class OpsetUpgrade
                 default:
                     throw Unsupported(n, "this converter does not know how the op changed");
             }
+        }
+
+        /// <summary>
+        /// Before opset 7 a PRelu slope of C values applied along the channel axis (axis 1); from 7 it broadcasts
+        /// like numpy, from the last axis. A one-axis slope of more than one value becomes C x 1 x ... x 1 for an
+        /// input of rank r > 2: reshaped once when it is constant, by a Reshape at run time otherwise. A slope
+        /// already shaped for broadcasting, or an input of rank 2 (channels last anyway), needs nothing.
+        /// </summary>
+        private IEnumerable<NodeProto> SlopePerChannel(NodeProto node)
+        {
+            var n = node.Clone();
+            Drop(n, "broadcast");
+            if (n.Input.Count < 2) return new[] { n };
+            string slope = n.Input[1];
+            bool constant = _initializers.TryGetValue(slope, out var init);
+            int? slopeRank = constant ? init!.Dims.Count : _ranks.TryGetValue(slope, out var sr) ? sr : null;
+            if (constant && TensorProtos.ElementCount(init!) <= 1) return new[] { n };
+            if (slopeRank != 1) return new[] { n };
+            if (!_ranks.TryGetValue(n.Input[0], out int rank))
+                throw Unsupported(node, "its per-channel slope needs the input's rank, which the model does not state");
+            if (rank <= 2) return new[] { n };
+            var dims = new long[rank - 1];
+            Array.Fill(dims, 1L);
+            Rewritten++;
+            if (constant)
+            {
+                dims[0] = init!.Dims[0];
+                string name = Fresh($"{slope}/per_channel");
+                NewInitializers.Add(TensorProtos.FromFloats(name, TensorProtos.ToFloats(init), dims));
+                n.Input[1] = name;
+                return new[] { n };
+            }
+            dims[0] = -1;
+            string reshaped = Fresh($"{slope}/per_channel");
+            var reshape = new NodeProto { OpType = "Reshape", Name = Fresh($"{n.Name}/slope_reshape") };
+            reshape.Input.Add(slope); reshape.Input.Add(Ints(n, "slope_shape", dims)); reshape.Output.Add(reshaped);
+            n.Input[1] = reshaped;
+            return new[] { reshape, n };
+        }
+
+        /// <summary>
+        /// Scan-8 runs its body once per batch item (axis 0 of every state and scan input, with optional sequence
+        /// lengths); Scan-9 has no batch axis. With a batch of 1 and no sequence lengths the two agree once the batch
+        /// axis is squeezed away before and put back after; anything else has no opset 13 form here.
+        /// </summary>
+        private IEnumerable<NodeProto> ScanWithoutBatch(NodeProto node)
+        {
+            if (node.Input.Count > 0 && node.Input[0].Length > 0) throw Unsupported(node, "Scan-8's sequence lengths have no opset 13 form");
+            var rest = node.Input.Skip(1).ToList();
+            if (!rest.All(i => (_firstDims.TryGetValue(i, out var b) && b == 1) || (_initializers.TryGetValue(i, out var t) && t.Dims.Count > 0 && t.Dims[0] == 1)))
+                throw Unsupported(node, "Scan-8's batch axis has no opset 13 form unless the model states a batch of 1");
+            var nodes = new List<NodeProto>();
+            string axes = Ints(node, "batch_axis", new[] { 0L });
+            var scan = new NodeProto { OpType = "Scan", Name = node.Name };
+            foreach (var i in rest)
+            {
+                var sq = new NodeProto { OpType = "Squeeze", Name = Fresh($"{node.Name}/{i}/squeeze_batch") };
+                string squeezed = Fresh($"{i}/without_batch");
+                sq.Input.Add(i); sq.Input.Add(axes); sq.Output.Add(squeezed);
+                nodes.Add(sq);
+                scan.Input.Add(squeezed);
+            }
+            var after = new List<NodeProto>();
+            foreach (var o in node.Output)
+            {
+                if (o.Length == 0) { scan.Output.Add(""); continue; }
+                string inner = Fresh($"{o}/without_batch");
+                scan.Output.Add(inner);
+                var un = new NodeProto { OpType = "Unsqueeze", Name = Fresh($"{node.Name}/{o}/unsqueeze_batch") };
+                un.Input.Add(inner); un.Input.Add(axes); un.Output.Add(o);
+                after.Add(un);
+            }
+            foreach (var a in node.Attribute)
+                scan.Attribute.Add(a.Name == "directions" ? new AttributeProto { Name = "scan_input_directions", Type = a.Type, Ints = { a.Ints } } : a.Clone());
+            Rewritten++;
+            nodes.Add(scan);
+            nodes.AddRange(after);
+            return nodes;
+        }
+
+        /// <summary>
+        /// Before opset 7, B of rank k with broadcast=1 and an axis lined up with A's axes axis..axis+k-1; numpy
+        /// broadcasting lines it up with the last k axes. B gets trailing ones to fill A's rank r: reshaped once when
+        /// constant, by a Reshape that copies its k dimensions (0) and adds ones otherwise.
+        /// </summary>
+        private IEnumerable<NodeProto> AxisBroadcast(NodeProto node)
+        {
+            var n = node.Clone();
+            long axis = GraphIndex.IntAttr(n, "axis", 0);
+            Drop(n, "broadcast", "axis");
+            Rewritten++;
+            string b = n.Input[1];
+            bool constant = _initializers.TryGetValue(b, out var init);
+            int? k = constant ? init!.Dims.Count : _ranks.TryGetValue(b, out var kr) ? kr : null;
+            if (!_ranks.TryGetValue(n.Input[0], out int r) || k == null)
+                throw Unsupported(node, "legacy broadcasting along an axis needs both operands' ranks, which the model does not state");
+            if (axis < 0) axis += r;
+            long trailing = r - axis - k.Value;
+            if (trailing < 0) throw Unsupported(node, $"axis {axis} does not fit a rank-{k} operand into rank {r}");
+            if (trailing == 0) return new[] { n };
+            string aligned = Fresh($"{b}/aligned");
+            if (constant)
+            {
+                var dims = init!.Dims.Concat(Enumerable.Repeat(1L, (int)trailing)).ToArray();
+                var t = init.Clone();
+                t.Name = aligned;
+                t.Dims.Clear();
+                t.Dims.AddRange(dims);
+                NewInitializers.Add(t);
+                n.Input[1] = aligned;
+                return new[] { n };
+            }
+            var shape = Enumerable.Repeat(0L, k.Value).Concat(Enumerable.Repeat(1L, (int)trailing));
+            var reshape = new NodeProto { OpType = "Reshape", Name = Fresh($"{n.Name}/align_reshape") };
+            reshape.Input.Add(b); reshape.Input.Add(Ints(n, "aligned_shape", shape)); reshape.Output.Add(aligned);
+            n.Input[1] = aligned;
+            return new[] { reshape, n };
         }
 
         /// <summary>

@@ -34,16 +34,19 @@ public sealed class SensitivityAnalysis
         // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
         // folded into its Conv); fidelity is measured against the model as given.
         _original = model;
-        _model = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
+        // Outlier smoothing (when the recipe asks for it) is part of the model every variant is built from.
+        var smoothing = Smoothing.SmoothingPass.Apply(Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model, source,
+            options.WithResolvedReduceRange(settings.Provider), data.Calibration, settings);
+        _options = smoothing.Options;
+        _model = smoothing.Result.Model;
         model = _model;
         _source = source;
-        _options = options.WithResolvedReduceRange(settings.Provider);
         _data = data;
         _settings = settings;
         Metric = metric;
         // Calibrated once, for every tensor that any partial plan could quantize; dynamic quantization measures its
         // activations on every run and needs no ranges.
-        _ranges = _options.Mode == QuantMode.Static
+        _ranges = _options.Mode == QuantMode.Static && _options.Modes.Count == 0 || _options.Modes.Any(r => r.Mode == Mixed.NodeMode.Static)
             ? Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings)
             : new Dictionary<string, CalibrationRange>(StringComparer.Ordinal);
         _reference = Run(_original, data.Search, "the float model");
@@ -55,6 +58,8 @@ public sealed class SensitivityAnalysis
         : this(model, source, options, EvaluationData.SearchOnly(model, source, calibration, evalBatches), settings) { }
 
     public IFidelityMetric? Metric { get; }
+    /// <summary>The recipe as analysed: reduce-range resolved, smoothing's inserted Muls kept float.</summary>
+    public QuantizationOptions Options => _options;
     public IEnumerable<MetricKey> MetricKeys => Metric?.Keys ?? Array.Empty<MetricKey>();
     /// <summary>The model as given: the float reference.</summary>
     public ModelProto FloatModel => _original;
@@ -76,6 +81,7 @@ public sealed class SensitivityAnalysis
     public ModelProto Build(QuantizationOptions o)
     {
         o = o with { ReduceRange = _options.ReduceRange };
+        if (o.Modes.Count > 0) return Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).Model;
         return o.Mode == QuantMode.Dynamic
             ? DynamicQuantizer.Quantize(_model, o)
             : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges);
@@ -85,7 +91,10 @@ public sealed class SensitivityAnalysis
     {
         // Tensors that the plan with every op selected and no exclusions would calibrate, plus Relu inputs
         // (a partial plan that leaves the Relu float needs the producer's own range).
-        var plan = QuantizationPlan.Make(model.Graph, _options with { Include = [], Exclude = [] });
+        // A mixed recipe's static nodes may be any op the static handlers know.
+        var plan = QuantizationPlan.Make(model.Graph, _options.Modes.Count > 0
+            ? _options with { Mode = QuantMode.Static, Modes = [], OpTypes = null, Include = [], Exclude = [] }
+            : _options with { Include = [], Exclude = [] });
         var set = new HashSet<string>(plan.TensorsToCalibrate(), StringComparer.Ordinal);
         foreach (var n in model.Graph.Node.Where(n => n.OpType == "Relu")) { set.Add(n.Input[0]); set.Add(n.Output[0]); }
         foreach (var t in plan.Tensors.Keys) if (plan.Index.Producer.ContainsKey(t) || plan.Index.GraphInputs.Contains(t)) set.Add(t);
@@ -105,27 +114,26 @@ public sealed class SensitivityAnalysis
     }
 
     /// <summary>
-    /// The include/exclude patterns that select exactly a layer's nodes: "layer" and "layer/*" when no other layer's
-    /// path lies under it, else its node names (a torch module with sub-modules, e.g. attention/self above
-    /// attention/self/query).
+    /// The include/exclude patterns that select exactly a group's nodes: "layer" and "layer/*" when the group is a
+    /// whole module path (every node under it, no other group's path below it), else its node names.
     /// </summary>
     public static List<string> Patterns(string layer, IReadOnlyList<string> nodes, IEnumerable<string> allLayers) =>
-        allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
-            ? nodes.ToList()
-            : new List<string> { layer, layer + "/*" };
+        nodes.All(n => LayerOf(n) == layer) && !allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
+            ? new List<string> { layer, layer + "/*" }
+            : nodes.Select(NodeSelector.ForName).ToList();
 
-    /// <summary>Layers that hold compute (Conv, MatMul, Gemm) among the nodes the options would quantize.</summary>
-    public List<(string Layer, List<string> Nodes)> Layers()
-    {
-        // Dynamic quantization rewrites only the nodes its handlers accept (a constant weight): ask it which.
-        IEnumerable<string> quantized = _options.Mode == QuantMode.Dynamic
-            ? DynamicQuantizer.QuantizeWithNodes(_model, _options).QuantizedNodes
-            : QuantizationPlan.Make(_model.Graph, _options).QuantizedNodes.Keys;
-        var byName = _model.Graph.Node.ToDictionary(n => n.Name);
-        return quantized.GroupBy(LayerOf)
-            .Where(g => g.Any(n => OpTraits.IsWeightedCompute(byName[n].OpType)))
-            .Select(g => (g.Key, g.ToList())).ToList();
-    }
+    /// <summary>Every quantized node of the recipe, compute and element-wise, in the groups a search keeps float
+    /// together (<see cref="QuantizationGroups"/>): attention blocks, residual Adds with their norms, convolutions
+    /// with their Relu and Add, and the rest.</summary>
+    public List<(string Layer, List<string> Nodes)> Layers() =>
+        QuantizationGroups.Of(_model.Graph, QuantizedNodes(_options)).Select(g => (g.Name, g.Nodes)).ToList();
+
+    /// <summary>The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).</summary>
+    private List<string> QuantizedNodes(QuantizationOptions o) => o.Modes.Count > 0
+        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
+        : o.Mode == QuantMode.Dynamic
+            ? DynamicQuantizer.QuantizeWithNodes(_model, o).QuantizedNodes
+            : QuantizationPlan.Make(_model.Graph, o).QuantizedNodes.Keys.ToList();
 
     public SensitivityReport Analyze(IProgress<string>? progress = null)
     {
@@ -185,9 +193,12 @@ public sealed class SensitivityAnalysis
         var wanted = names.Where(n => !inputs.Contains(n)).ToList();
         foreach (var n in wanted.Where(n => !existing.Contains(n)))
             aug.Graph.Output.Add(new ValueInfoProto { Name = n, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
+        if (wanted.Count > 0)
+        {
+            using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
+            foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
+        }
         foreach (var n in names.Where(inputs.Contains)) if (batch[n].Data is float[] f) d[n] = f;
         return d;
     }

@@ -28,8 +28,12 @@ public static class SensitivityReportWriter
 
     public static IEnumerable<string[]> Rows(SensitivityReport r) => r.Layers.Select(l => new[]
     {
-        l.Layer, l.Nodes.Count.ToString(CultureInfo.InvariantCulture), l.OnlyThisQuantized.ToString(), l.AllButThisQuantized.ToString(),
+        l.Layer, Members(l.Nodes), l.OnlyThisQuantized.ToString(), l.AllButThisQuantized.ToString(),
     });
+
+    /// <summary>A group's members: their count and names (the first eight).</summary>
+    public static string Members(IReadOnlyList<string> nodes) =>
+        $"{nodes.Count.ToString(CultureInfo.InvariantCulture)}: {string.Join(", ", nodes.Take(8))}{(nodes.Count > 8 ? ", ..." : "")}";
 
     public static string Markdown(SensitivityReport r)
     {
@@ -46,7 +50,7 @@ public static class SensitivityReportWriter
                 + (o.PooledCosineMin is double pm ? $", pooled embedding cosine min {pm:F4} mean {o.PooledCosineMean:F4}" : "")
                 + (o.Top1 is double t1 ? $", top-1 {100 * t1:F1} % top-5 {100 * o.Top5:F1} %" : ""));
         sb.AppendLine();
-        sb.AppendLine("| layer | nodes | only this layer quantized | all but this layer quantized |");
+        sb.AppendLine("| group | quantized nodes | only this group quantized | all but this group quantized |");
         sb.AppendLine("|---|---|---|---|");
         foreach (var row in Rows(r)) sb.AppendLine("| " + string.Join(" | ", row) + " |");
         sb.AppendLine();

@@ -7,7 +7,9 @@ public static class WeightOnlyOpQuantizers
     private static readonly IWeightOnlyOpQuantizer DequantizedWeight = new DequantizedWeightQuantizer();
 
     private static readonly Dictionary<string, IWeightOnlyOpQuantizer> Handlers =
-        OpTraits.WeightedComputeOps.Order(StringComparer.Ordinal).ToDictionary(op => op, _ => DequantizedWeight, StringComparer.Ordinal);
+        OpTraits.WeightedComputeOps.Order(StringComparer.Ordinal).ToDictionary(op => op, _ => DequantizedWeight, StringComparer.Ordinal)
+            .Append(new KeyValuePair<string, IWeightOnlyOpQuantizer>("Gather", new EmbeddingWeightQuantizer()))
+            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
     public static readonly IReadOnlyList<string> Supported = Array.AsReadOnly(Handlers.Keys.ToArray());
 
