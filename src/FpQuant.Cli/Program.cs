@@ -30,6 +30,7 @@ public static class Program
         root.Subcommands.Add(MakeDatasetCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(CropsCommand.Create());
+        root.Subcommands.Add(TrackCommand.Create());
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

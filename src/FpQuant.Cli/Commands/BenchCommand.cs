@@ -28,14 +28,24 @@ public static class BenchCommand
         var noStartupCache = new Option<bool>("--no-startup-cache") { Description = "Skip measuring start-up from ONNX Runtime's saved optimized graph" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the synthetic crops (with --scene synthetic)", DefaultValueFactory = _ => 0 };
         var scene = new Option<string>("--scene") { Description = "Crops from: demo (the built-in RGB-D scene, rendered and cropped), a scene folder (rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj), or synthetic (generated crops, no rendering)", DefaultValueFactory = _ => "demo" };
+        var track = new Option<bool>("--track") { Description = "Benchmark tracking frames instead (RefineNet on one pair, --track-iterations a frame) on the demo video" };
+        var trackFrames = new Option<int>("--track-frames") { Description = "Frames of the demo video each --track round tracks", DefaultValueFactory = _ => 30 };
+        var trackRounds = new Option<int>("--track-rounds") { Description = "Timed --track rounds (each tracks the whole video, variants alternating)", DefaultValueFactory = _ => 3 };
+        var trackThreads = new Option<string>("--track-threads") { Description = "Thread counts for --track, e.g. 1,2 (default: --threads)" };
+        var trackIters = new Option<int>("--track-iterations") { Description = "Refine iterations per tracked frame (FoundationPose: 2)", DefaultValueFactory = _ => TrackSettings.DefaultIterations };
         var cmd = new Command("bench", "Benchmark FoundationPose's first frame for fp32 and every quantized variant, side by side")
         {
             hyps, iters, refineBatch, variants, userVariant, repeats, warmup, weights, provider, threads, output, profile, calib, cache, noStartupCache, seed, scene,
         };
+        foreach (var o in new Option[] { track, trackFrames, trackRounds, trackThreads, trackIters }) cmd.Options.Add(o);
         cmd.SetAction(p => Program.Guard(p, () =>
         {
             var specs = VariantSpec.ParseList(p.GetResult(variants) != null ? p.GetValue(variants) : null,
                 p.GetResult(userVariant) != null ? p.GetValue(userVariant) : null);
+            if (p.GetValue(track))
+                return TrackBenchCommand.Run(p, specs, p.GetValue(trackFrames), p.GetValue(trackRounds), p.GetValue(trackThreads), p.GetValue(trackIters),
+                    p.GetResult(warmup) is { Implicit: false } ? p.GetValue(warmup) : 5, p.GetValue(weights)!, CommonOptions.Settings(p, provider, threads),
+                    p.GetValue(cache)!, p.GetValue(calib), p.GetValue(output));
             var settings = new BenchSettings
             {
                 Frame = new FirstFrameSettings { Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch) },

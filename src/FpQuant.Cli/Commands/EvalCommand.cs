@@ -38,6 +38,13 @@ public static class EvalCommand
         {
             dataset, split, variants, weights, hyps, iters, refineBatch, scenes, objects, maxInstances, minVisible, allInstances, output, resume, cache, calib, provider, threads, shard,
         };
+        var mode = new Option<string>("--mode") { Description = "first-frame (every instance registered) or track (video scenes: the first frame registered, the rest tracked)", DefaultValueFactory = _ => "first-frame" };
+        var trackIters = new Option<int>("--track-iterations") { Description = "With --mode track: refine iterations per tracked frame (FoundationPose: 2)", DefaultValueFactory = _ => TrackSettings.DefaultIterations };
+        var lostScore = new Option<double?>("--lost-score") { Description = "With --mode track: flag a frame as lost when ScoreNet's logit for the tracked pose is below this" };
+        var reregister = new Option<bool>("--reregister-lost") { Description = "With --mode track: register the frame after a lost one (needs --lost-score)" };
+        var maxFrames = new Option<int?>("--max-frames") { Description = "With --mode track: frames per sequence (default: all)" };
+        var fromTruth = new Option<bool>("--start-from-truth") { Description = "With --mode track: start each sequence at its first frame's true pose instead of registering it" };
+        foreach (var o in new Option[] { mode, trackIters, lostScore, reregister, maxFrames, fromTruth }) cmd.Options.Add(o);
         cmd.Subcommands.Add(CreateMerge());
         cmd.SetAction(p => Program.Guard(p, () =>
         {
@@ -62,6 +69,17 @@ public static class EvalCommand
                 Shard = p.GetValue(shard) is string sh ? EvalShard.Parse(sh) : null,
             };
             string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+            if (p.GetValue(mode) == "track" && p.GetValue(shard) != null)
+                throw new FpQuant.Core.FpQuantException("--shard splits first-frame instances; --mode track tracks whole sequences (select them with --scenes and --objects)");
+            if (p.GetValue(mode) == "track")
+                return TrackEvalCommand.Run(new TrackEvalSettings
+                {
+                    Eval = settings, Track = new TrackSettings { Iterations = p.GetValue(trackIters), LostScoreThreshold = p.GetValue(lostScore) },
+                    MaxFrames = p.GetValue(maxFrames), StartFromTruth = p.GetValue(fromTruth), ReregisterWhenLost = p.GetValue(reregister),
+                }, command);
+            if (p.GetValue(mode) != "first-frame") throw new FpQuant.Core.FpQuantException($"--mode '{p.GetValue(mode)}': use first-frame or track");
+            foreach (var o in new Option[] { trackIters, lostScore, reregister, maxFrames, fromTruth })
+                if (p.GetResult(o) is { Implicit: false }) throw new FpQuant.Core.FpQuantException($"{o.Name} is for --mode track");
             var report = Run(settings, command);
             Print(report, settings.OutDir);
             if (!report.AnyFailed) return 0;

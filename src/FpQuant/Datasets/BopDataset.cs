@@ -226,7 +226,7 @@ public sealed class BopDataset
         return list;
     }
 
-    private BopInstance Instance(BopImageAnnotations img, BopGroundTruth gt)
+    internal BopInstance Instance(BopImageAnnotations img, BopGroundTruth gt)
     {
         string dir = SceneDir(img.SceneId), name = ImageName(img.ImId);
         string rgb = Path.Combine(dir, "rgb", name + ".png");

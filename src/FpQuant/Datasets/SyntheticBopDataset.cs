@@ -100,15 +100,16 @@ public static class SyntheticBopDataset
         return Compose(sceneId, imId, index, seed, new[] { (BottleId, bottlePose, bottleImg.Item1, bottleImg.Item2), (BoxId, boxPose, boxImg.Item1!, boxImg.Item2!) });
     }
 
-    private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Compose(int sceneId, int imId, int index, ulong seed,
-        (int ObjId, Pose Pose, RenderTarget Target, float[] Rgb)[] objects)
+    /// <param name="tableNormal">With <paramref name="tablePoint"/>: the table plane in the camera (default: the still images' tilted table).</param>
+    internal static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Compose(int sceneId, int imId, int index, ulong seed,
+        (int ObjId, Pose Pose, RenderTarget Target, float[] Rgb)[] objects, Vec3? tableNormal = null, Vec3? tablePoint = null)
     {
         int n = Width * Height;
         var rgb = new byte[3 * n];
         var depth = new float[n];
         var owner = new int[n];
-        var normal = new Vec3(0, -0.5, -1).Normalized;
-        double d0 = Vec3.Dot(normal, new Vec3(0, 0, 1.15));
+        var normal = (tableNormal ?? new Vec3(0, -0.5, -1)).Normalized;
+        double d0 = Vec3.Dot(normal, tablePoint ?? new Vec3(0, 0, 1.15));
         ulong depthKey = Hashing.Fnv1a64("make-dataset-depth") ^ seed ^ (ulong)index << 20, rgbKey = Hashing.Fnv1a64("make-dataset-rgb") ^ seed ^ (ulong)index << 20;
         for (int v = 0; v < Height; v++)
             for (int u = 0; u < Width; u++)

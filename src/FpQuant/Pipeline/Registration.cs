@@ -21,11 +21,14 @@ public static class Registration
 
     /// <summary>The frame with the mesh drawn at <paramref name="centredPose"/>: shaded green, half transparent,
     /// with a bright outline, written atomically as PNG.</summary>
-    public static void WriteOverlay(Scene scene, Pose centredPose, string path)
+    public static void WriteOverlay(Scene scene, Pose centredPose, string path) =>
+        Png.Write(path, new PngImage(scene.Frame.Width, scene.Frame.Height, 3, 8, OverlayPixels(scene.Frame, scene.Mesh, centredPose)));
+
+    /// <summary>The overlay's 8-bit RGB pixels: <paramref name="f"/> with <paramref name="centredMesh"/> drawn at <paramref name="centredPose"/>.</summary>
+    public static ushort[] OverlayPixels(RgbdFrame f, TriMesh centredMesh, Pose centredPose)
     {
-        var f = scene.Frame;
         int n = f.Width * f.Height;
-        var (target, rgbPlanes, _) = MeshShader.RenderImage(scene.Mesh, centredPose, f.K, f.Width, f.Height);
+        var (target, rgbPlanes, _) = MeshShader.RenderImage(centredMesh, centredPose, f.K, f.Width, f.Height);
         var outPx = new ushort[3 * n];
         for (int i = 0; i < n; i++)
         {
@@ -45,6 +48,6 @@ public static class Registration
                 outPx[3 * i + c] = (ushort)Math.Clamp(Math.Round(v), 0, 255);
             }
         }
-        Png.Write(path, new PngImage(f.Width, f.Height, 3, 8, outPx));
+        return outPx;
     }
 }

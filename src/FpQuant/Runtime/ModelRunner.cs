@@ -9,6 +9,8 @@ public sealed class ModelRunner : IDisposable
 {
     private readonly InferenceSession _session;
     public string ModelPath { get; }
+    /// <summary>The session itself, for runs over buffers bound once (<see cref="BoundRun"/>).</summary>
+    internal InferenceSession Session => _session;
     public TimeSpan CreationTime { get; }
     public IReadOnlyList<string> InputNames { get; }
     public IReadOnlyList<string> OutputNames { get; }

@@ -1,5 +1,4 @@
 using FpQuant.Geometry;
-using FpQuant.Geometry;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Geometry;
 
