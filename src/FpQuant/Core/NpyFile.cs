@@ -18,11 +18,11 @@ public static class NpyFile
 
     /// <summary>Samples [first, first+count) as float32 (float16/float64/integer files are converted).</summary>
     public static float[] ReadFloat32(string path, long first = 0, long count = -1) =>
-        ReadSamples<float>(path, first, count, "float32", ConvertToFloat, out _);
+        ReadSamples<float>(path, first, count, "float32", Numbers<float>(path, "float32"), out _);
 
-    /// <summary>Samples as int64 (int32, uint8 and bool files are widened; float files are refused).</summary>
+    /// <summary>Samples as int64 (other integer and bool files are widened; float files are refused).</summary>
     public static long[] ReadInt64(string path, long first = 0, long count = -1) =>
-        ReadSamples<long>(path, first, count, "int64", ConvertToInt64, out _);
+        ReadSamples<long>(path, first, count, "int64", Numbers<long>(path, "int64"), out _);
 
     /// <summary>Samples as int32 (int64 values outside int32's range are refused with the file named).</summary>
     public static int[] ReadInt32(string path, long first = 0, long count = -1)
@@ -36,6 +36,90 @@ public static class NpyFile
             narrow[i] = (int)wide[i];
         }
         return narrow;
+    }
+
+    /// <summary>
+    /// Samples [first, first+count) as a tensor of <paramref name="target"/>: float files feed float types (float16,
+    /// bfloat16, float32, float64; rounded to the target), integer and bool files feed integer and bool types (a value
+    /// the target cannot hold is refused; bool is "not zero"). <paramref name="what"/> names the use in errors.
+    /// </summary>
+    public static InputTensor ReadTensor(string path, InputElementType target, string what, long first = 0, long count = -1)
+    {
+        var h = ReadHeader(path);
+        if (h.IsFloat != target.IsFloat())
+            throw NpyHeader.Bad(path, $"it holds {h.DescrText} values but {what} is {target.Name()}: write {(target.IsFloat() ? "floating-point" : "integer or bool")} values");
+        if (count < 0) count = h.SampleCount - first;
+        int[] shape = h.TensorShape(path, count);
+        if (h.Shape.Length == 0 && (first != 0 || count != 1))
+            throw NpyHeader.Bad(path, $"it holds a scalar, not samples {first}..{first + count - 1}");
+        string want = target.Name();
+        Array data = target switch
+        {
+            InputElementType.Float => ReadSamples<float>(path, first, count, want, Numbers<float>(path, want), out _),
+            InputElementType.Double => ReadSamples<double>(path, first, count, want, Numbers<double>(path, want), out _),
+            InputElementType.Float16 => ReadSamples<Half>(path, first, count, want, Numbers<Half>(path, want), out _),
+            InputElementType.BFloat16 => Array.ConvertAll(ReadSamples<float>(path, first, count, want, Numbers<float>(path, want), out _), InputElementTypes.ToBFloat16),
+            InputElementType.Int64 => ReadSamples<long>(path, first, count, want, Numbers<long>(path, want), out _),
+            InputElementType.Int32 => ReadSamples<int>(path, first, count, want, Numbers<int>(path, want), out _),
+            InputElementType.Int16 => ReadSamples<short>(path, first, count, want, Numbers<short>(path, want), out _),
+            InputElementType.Int8 => ReadSamples<sbyte>(path, first, count, want, Numbers<sbyte>(path, want), out _),
+            InputElementType.UInt64 => ReadSamples<ulong>(path, first, count, want, Numbers<ulong>(path, want), out _),
+            InputElementType.UInt32 => ReadSamples<uint>(path, first, count, want, Numbers<uint>(path, want), out _),
+            InputElementType.UInt16 => ReadSamples<ushort>(path, first, count, want, Numbers<ushort>(path, want), out _),
+            InputElementType.UInt8 => ReadSamples<byte>(path, first, count, want, Numbers<byte>(path, want), out _),
+            InputElementType.Bool => Array.ConvertAll(ReadSamples<long>(path, first, count, want, Numbers<long>(path, want), out _), v => v != 0),
+            _ => throw new ArgumentOutOfRangeException(nameof(target)),
+        };
+        return new InputTensor(shape, target, data);
+    }
+
+    /// <summary>Any file's values as <typeparamref name="T"/>: floats rounded, integers range-checked.</summary>
+    private static Converter<T> Numbers<T>(string path, string want) where T : struct, System.Numerics.INumberBase<T> => (h, src, dst) =>
+    {
+        if (NpyHeader.ToTensorType(h.ElementType).ArrayElement() == typeof(T) && h.ElementType != NpyElementType.Bool)
+        {
+            MemoryMarshal.Cast<byte, T>(src).CopyTo(dst);
+            return;
+        }
+        int item = h.ItemSize;
+        try
+        {
+            for (int i = 0; i < dst.Length; i++)
+            {
+                var b = src.Slice(i * item, item);
+                dst[i] = h.ElementType switch
+                {
+                    NpyElementType.Float32 => T.CreateSaturating(MemoryMarshal.Read<float>(b)),
+                    NpyElementType.Float16 => T.CreateSaturating(MemoryMarshal.Read<Half>(b)),
+                    NpyElementType.Float64 => T.CreateSaturating(MemoryMarshal.Read<double>(b)),
+                    NpyElementType.Int64 => T.CreateChecked(MemoryMarshal.Read<long>(b)),
+                    NpyElementType.Int32 => T.CreateChecked(MemoryMarshal.Read<int>(b)),
+                    NpyElementType.Int16 => T.CreateChecked(MemoryMarshal.Read<short>(b)),
+                    NpyElementType.Int8 => T.CreateChecked((sbyte)b[0]),
+                    NpyElementType.UInt64 => T.CreateChecked(MemoryMarshal.Read<ulong>(b)),
+                    NpyElementType.UInt32 => T.CreateChecked(MemoryMarshal.Read<uint>(b)),
+                    NpyElementType.UInt16 => T.CreateChecked(MemoryMarshal.Read<ushort>(b)),
+                    NpyElementType.Bool => T.CreateChecked(b[0] != 0 ? 1 : 0),
+                    _ => T.CreateChecked(b[0]),
+                };
+            }
+        }
+        catch (OverflowException)
+        {
+            throw NpyHeader.Bad(path, $"it holds {h.DescrText} values outside the range of {want}");
+        }
+    };
+
+    /// <summary>Writes a tensor of any type in its own NumPy type (bfloat16, which NumPy lacks, widened exactly to float32).</summary>
+    public static void Write(string path, InputTensor t)
+    {
+        var shape = t.Shape.Select(d => (long)d).ToArray();
+        if (t.ElementType == InputElementType.BFloat16)
+        {
+            Write(path, Array.ConvertAll((ushort[])t.Data, InputElementTypes.FromBFloat16), shape);
+            return;
+        }
+        WriteRaw(path, NpyHeader.FromTensorType(t.ElementType), t.Bytes, t.Length, shape);
     }
 
     public static void Write(string path, ReadOnlySpan<float> data, IReadOnlyList<long> shape) =>
@@ -114,50 +198,6 @@ public static class NpyFile
             done += n;
         }
         return result;
-    }
-
-    private static void ConvertToFloat(NpyHeader h, ReadOnlySpan<byte> src, Span<float> dst)
-    {
-        switch (h.ElementType)
-        {
-            case NpyElementType.Float32: MemoryMarshal.Cast<byte, float>(src).CopyTo(dst); break;
-            case NpyElementType.Float16:
-                var half = MemoryMarshal.Cast<byte, Half>(src);
-                for (int i = 0; i < half.Length; i++) dst[i] = (float)half[i];
-                break;
-            case NpyElementType.Float64:
-                var dbl = MemoryMarshal.Cast<byte, double>(src);
-                for (int i = 0; i < dbl.Length; i++) dst[i] = (float)dbl[i];
-                break;
-            case NpyElementType.Int64:
-                var l = MemoryMarshal.Cast<byte, long>(src);
-                for (int i = 0; i < l.Length; i++) dst[i] = l[i];
-                break;
-            case NpyElementType.Int32:
-                var n = MemoryMarshal.Cast<byte, int>(src);
-                for (int i = 0; i < n.Length; i++) dst[i] = n[i];
-                break;
-            default:
-                for (int i = 0; i < src.Length; i++) dst[i] = src[i];
-                break;
-        }
-    }
-
-    private static void ConvertToInt64(NpyHeader h, ReadOnlySpan<byte> src, Span<long> dst)
-    {
-        switch (h.ElementType)
-        {
-            case NpyElementType.Int64: MemoryMarshal.Cast<byte, long>(src).CopyTo(dst); break;
-            case NpyElementType.Int32:
-                var n = MemoryMarshal.Cast<byte, int>(src);
-                for (int i = 0; i < n.Length; i++) dst[i] = n[i];
-                break;
-            case NpyElementType.UInt8 or NpyElementType.Bool:
-                for (int i = 0; i < src.Length; i++) dst[i] = src[i];
-                break;
-            default:
-                throw new InvalidOperationException("float files are refused before conversion");
-        }
     }
 
     private static void SwapBytes(Span<byte> raw, int item)

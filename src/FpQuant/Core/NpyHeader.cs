@@ -4,7 +4,7 @@ using System.Text;
 namespace FpQuant.Core;
 
 /// <summary>The element types fpquant reads and writes in NumPy files.</summary>
-public enum NpyElementType { Float32, Float16, Float64, Int64, Int32, UInt8, Bool }
+public enum NpyElementType { Float32, Float16, Float64, Int64, Int32, UInt8, Bool, Int8, Int16, UInt16, UInt32, UInt64 }
 
 /// <summary>
 /// The header of a NumPy .npy file (format versions 1, 2 and 3): element type, byte order, C-order shape and where
@@ -43,6 +43,61 @@ public sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, long[
 
     public string DescrText => DescrOf(ElementType, BigEndian);
 
+    public bool IsFloat => ElementType is NpyElementType.Float32 or NpyElementType.Float16 or NpyElementType.Float64;
+
+    /// <summary>The tensor element type that holds this file's values exactly.</summary>
+    public InputElementType TensorType => ToTensorType(ElementType);
+
+    public static InputElementType ToTensorType(NpyElementType t) => t switch
+    {
+        NpyElementType.Float32 => InputElementType.Float,
+        NpyElementType.Float16 => InputElementType.Float16,
+        NpyElementType.Float64 => InputElementType.Double,
+        NpyElementType.Int64 => InputElementType.Int64,
+        NpyElementType.Int32 => InputElementType.Int32,
+        NpyElementType.UInt8 => InputElementType.UInt8,
+        NpyElementType.Bool => InputElementType.Bool,
+        NpyElementType.Int8 => InputElementType.Int8,
+        NpyElementType.Int16 => InputElementType.Int16,
+        NpyElementType.UInt16 => InputElementType.UInt16,
+        NpyElementType.UInt32 => InputElementType.UInt32,
+        NpyElementType.UInt64 => InputElementType.UInt64,
+        _ => throw new ArgumentOutOfRangeException(nameof(t)),
+    };
+
+    /// <summary>The .npy type a tensor of <paramref name="t"/> is written as (bfloat16, which NumPy lacks, as float32).</summary>
+    public static NpyElementType FromTensorType(InputElementType t) => t switch
+    {
+        InputElementType.Float or InputElementType.BFloat16 => NpyElementType.Float32,
+        InputElementType.Float16 => NpyElementType.Float16,
+        InputElementType.Double => NpyElementType.Float64,
+        InputElementType.Int64 => NpyElementType.Int64,
+        InputElementType.Int32 => NpyElementType.Int32,
+        InputElementType.UInt8 => NpyElementType.UInt8,
+        InputElementType.Bool => NpyElementType.Bool,
+        InputElementType.Int8 => NpyElementType.Int8,
+        InputElementType.Int16 => NpyElementType.Int16,
+        InputElementType.UInt16 => NpyElementType.UInt16,
+        InputElementType.UInt32 => NpyElementType.UInt32,
+        InputElementType.UInt64 => NpyElementType.UInt64,
+        _ => throw new ArgumentOutOfRangeException(nameof(t)),
+    };
+
+    /// <summary>The shape as int axes for a tensor; an axis over 2^31 - 1 (possible in a file of 0 elements) is
+    /// refused with the file named.</summary>
+    public int[] TensorShape(string path, long samples)
+    {
+        var dims = Shape.Length == 0 ? Array.Empty<long>() : new[] { samples }.Concat(Shape.Skip(1)).ToArray();
+        var r = new int[dims.Length];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            if (dims[i] > int.MaxValue)
+                throw Bad(path, $"axis {i} of shape {ShapeText} is {dims[i]}, more than a tensor axis may hold here (2147483647)");
+            r[i] = (int)dims[i];
+        }
+        return r;
+    }
+
     public static int ItemSizeOf(NpyElementType t) => t switch
     {
         NpyElementType.Float32 => 4,
@@ -52,6 +107,10 @@ public sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, long[
         NpyElementType.Int32 => 4,
         NpyElementType.UInt8 => 1,
         NpyElementType.Bool => 1,
+        NpyElementType.Int8 => 1,
+        NpyElementType.Int16 or NpyElementType.UInt16 => 2,
+        NpyElementType.UInt32 => 4,
+        NpyElementType.UInt64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
@@ -59,6 +118,7 @@ public sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, long[
     {
         if (t is NpyElementType.UInt8) return "|u1";
         if (t is NpyElementType.Bool) return "|b1";
+        if (t is NpyElementType.Int8) return "|i1";
         char order = bigEndian ? '>' : '<';
         return t switch
         {
@@ -66,6 +126,10 @@ public sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, long[
             NpyElementType.Float16 => $"{order}f2",
             NpyElementType.Float64 => $"{order}f8",
             NpyElementType.Int64 => $"{order}i8",
+            NpyElementType.Int16 => $"{order}i2",
+            NpyElementType.UInt16 => $"{order}u2",
+            NpyElementType.UInt32 => $"{order}u4",
+            NpyElementType.UInt64 => $"{order}u8",
             _ => $"{order}i4",
         };
     }
@@ -128,7 +192,16 @@ public sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, long[
             ">i4" => (NpyElementType.Int32, true),
             "|u1" or "<u1" or ">u1" => (NpyElementType.UInt8, false),
             "|b1" => (NpyElementType.Bool, false),
-            _ => throw Bad(path, $"element type '{Short(descr)}' is not supported; use float32, float16, float64, int64, int32, uint8 or bool"),
+            "|i1" or "<i1" or ">i1" => (NpyElementType.Int8, false),
+            "<i2" or "=i2" => (NpyElementType.Int16, false),
+            ">i2" => (NpyElementType.Int16, true),
+            "<u2" or "=u2" => (NpyElementType.UInt16, false),
+            ">u2" => (NpyElementType.UInt16, true),
+            "<u4" or "=u4" => (NpyElementType.UInt32, false),
+            ">u4" => (NpyElementType.UInt32, true),
+            "<u8" or "=u8" => (NpyElementType.UInt64, false),
+            ">u8" => (NpyElementType.UInt64, true),
+            _ => throw Bad(path, $"element type '{Short(descr)}' is not supported; use float32, float16, float64, int8/16/32/64, uint8/16/32/64 or bool"),
         };
         return new NpyHeader(type, big, ParseShape(shapeText, path), dataOffset);
     }

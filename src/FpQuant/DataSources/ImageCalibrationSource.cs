@@ -43,7 +43,7 @@ public sealed class ImageCalibrationSource : CalibrationSource
     public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
-        if (inputs.Count != 1 || inputs[0].IsInteger || inputs[0].Rank != 4)
+        if (inputs.Count != 1 || inputs[0].Element != InputElementType.Float || inputs[0].Rank != 4)
             throw new FpQuantException($"images:{Folder}: {modelSource} needs {string.Join(", ", inputs.Select(i => $"'{i.Name}' {i.Describe()}"))}; images feed a model with one float [N x 3 x H x W] or [N x H x W x 3] input (use npy:DIR for others)");
         var input = inputs[0];
         var layout = Options.Layout ?? (input.Dims[1] == 3 ? ImageLayout.Nchw : input.Dims[3] == 3 ? ImageLayout.Nhwc

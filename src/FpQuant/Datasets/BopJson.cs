@@ -19,8 +19,11 @@ internal static class BopJson
         if (size > MaxBytes) throw new FpQuantException($"{what}: '{path}' is {size >> 20} MB; BOP JSON files are far smaller, so this is not one");
         try
         {
-            using var s = File.OpenRead(path);
-            return JsonDocument.Parse(s, new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 16 });
+            byte[] bytes = File.ReadAllBytes(path);
+            // JsonDocument checks UTF-8 only where a value is read; a key with invalid bytes would throw later, on use.
+            if (!System.Text.Unicode.Utf8.IsValid(bytes))
+                throw new FpQuantException($"'{path}' is not valid JSON (it holds bytes that are not UTF-8); save it as UTF-8");
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 16 });
         }
         catch (JsonException e) { throw new FpQuantException($"'{path}' is not valid JSON ({e.Message})", e); }
         catch (IOException e) { throw new FpQuantException($"cannot read '{path}': {e.Message}", e); }

@@ -6,12 +6,6 @@ namespace FpQuant.Networks;
 
 public static class ModelInspector
 {
-    private static readonly HashSet<string> IntegerOps = new(StringComparer.Ordinal)
-    {
-        "QLinearConv", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearConcat", "QLinearSoftmax", "QGemm",
-        "MatMulInteger", "ConvInteger", "DynamicQuantizeLinear", "DynamicQuantizeMatMul", "MatMulIntegerToFloat",
-    };
-
     public static ModelInspection Inspect(string path)
     {
         var m = OnnxModelFile.Load(path);
@@ -36,18 +30,8 @@ public static class ModelInspector
         }
         var ops = g.Node.GroupBy(n => string.IsNullOrEmpty(n.Domain) ? n.OpType : $"{n.Domain}:{n.OpType}")
             .ToDictionary(x => x.Key, x => x.Count());
-        int q = g.Node.Count(n => n.OpType == "QuantizeLinear"), dq = g.Node.Count(n => n.OpType == "DequantizeLinear");
-        int integer = g.Node.Count(n => IntegerOps.Contains(n.OpType));
-        bool fp16 = g.Initializer.Any(i => i.DataType == (int)DataType.Float16);
-        var parts = new List<string>();
-        if (integer > 0) parts.Add($"integer ops ({integer}: {string.Join(", ", g.Node.Where(n => IntegerOps.Contains(n.OpType)).GroupBy(n => n.OpType).Select(x => $"{x.Key} {x.Count()}"))})");
-        if (q + dq > 0)
-        {
-            bool weightsOnly = q == 0 && g.Node.Where(n => n.OpType == "DequantizeLinear").All(n => n.Input.Count > 0 && inits.Contains(n.Input[0]));
-            parts.Add(weightsOnly ? $"integer weights behind {dq} DequantizeLinear (weight-only)" : $"QDQ ({q} QuantizeLinear, {dq} DequantizeLinear)");
-        }
-        if (fp16) parts.Add("float16 initializers");
-        string quant = parts.Count == 0 ? "no (float32)" : "yes: " + string.Join("; ", parts);
+        var existing = Quantization.ExistingQuantization.Of(m);
+        string quant = existing.IsNone ? "no (float32)" : "yes: " + existing.Describe();
         var bytes = g.Initializer.GroupBy(i => ((DataType)i.DataType).ToString().ToLowerInvariant())
             .ToDictionary(x => x.Key, x => x.Sum(TensorProtos.StoredBytes));
         return new ModelInspection(path, new FileInfo(path).Length, $"{m.ProducerName} {m.ProducerVersion}".Trim(), m.IrVersion,

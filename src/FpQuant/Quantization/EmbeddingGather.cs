@@ -19,7 +19,8 @@ public static class EmbeddingGather
         var table = ctx.Weight(node.Input[0], null);
         string rows = $"{node.Output[0]}/quantized_rows";
         ctx.EmitCopy(node, new[] { table.Name, node.Input[1] }, new[] { rows });
-        ctx.Emit("DequantizeLinear", $"{node.Name}/DequantizeLinear", new[] { rows, table.Scale, table.ZeroPoint }, new[] { node.Output[0] });
+        // Named after the rows, not the node: the activation QDQ of the output may take "{output}/DequantizeLinear".
+        ctx.Emit("DequantizeLinear", $"{rows}/DequantizeLinear", new[] { rows, table.Scale, table.ZeroPoint }, new[] { node.Output[0] });
         ctx.MarkFloat(node.Output[0]);
         return true;
     }

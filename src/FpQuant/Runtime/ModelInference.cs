@@ -8,10 +8,11 @@ namespace FpQuant.Runtime;
 public static class ModelInference
 {
     /// <summary>
-    /// Runs <paramref name="modelPath"/> on the given files: NAME=FILE.npy (any float/int element type, converted to
-    /// what the input needs; the batch is the file's axis 0) or NAME=FILE.bin (raw float32, <paramref name="batch"/>
-    /// samples; dynamic axes take the batch size). Outputs go to NAME.bin (or NAME.npy with <paramref name="npyOutputs"/>)
-    /// and outputs.json.
+    /// Runs <paramref name="modelPath"/> on the given files: NAME=FILE.npy (any numeric or bool element type,
+    /// converted to what the input needs: float files for float inputs, integer and bool files for integer and bool
+    /// inputs; the batch is the file's axis 0) or NAME=FILE.bin (raw float32, <paramref name="batch"/> samples;
+    /// dynamic axes take the batch size). A model without inputs runs on nothing. Every output goes to NAME.bin (raw
+    /// little-endian, in the type outputs.json names) or NAME.npy with <paramref name="npyOutputs"/>, in its own type.
     /// </summary>
     public static List<(string Name, int[] Shape)> Run(string modelPath, IReadOnlyList<string> inputSpecs, int batch, string outDir, RuntimeSettings settings,
         bool npyOutputs = false)
@@ -30,14 +31,19 @@ public static class ModelInference
         foreach (var name in runner.InputNames)
             if (!feeds.ContainsKey(name))
                 throw new FpQuantException($"model '{modelPath}' needs input '{name}': add --input {name}=FILE.npy or FILE.bin");
-        var outputs = runner.Run(feeds);
+        var outputs = runner.RunAll(feeds);
         var listing = new List<object>();
+        var fileNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in outputs)
         {
-            string fileName = SafeFileName(name) + (npyOutputs ? ".npy" : ".bin");
-            if (npyOutputs) NpyFile.Write(Path.Combine(outDir, fileName), value.Data, value.Shape.Select(d => (long)d).ToArray());
-            else RawTensorFile.Write(Path.Combine(outDir, fileName), value.Data);
-            listing.Add(new { name, file = fileName, shape = value.Shape, dtype = "float32" });
+            string stem = SafeFileName(name), fileName = stem + (npyOutputs ? ".npy" : ".bin");
+            // Two names that differ only in characters a file name cannot hold still get a file each.
+            for (int k = 2; !fileNames.Add(fileName); k++) fileName = $"{stem}_{k}" + (npyOutputs ? ".npy" : ".bin");
+            if (npyOutputs) NpyFile.Write(Path.Combine(outDir, fileName), value);
+            else AtomicFile.WriteAllBytes(Path.Combine(outDir, fileName), value.Bytes);
+            // bfloat16 has no NumPy type: its .npy holds the same values widened to float32.
+            string dtype = npyOutputs && value.ElementType == InputElementType.BFloat16 ? "float32" : value.TypeName;
+            listing.Add(new { name, file = fileName, shape = value.Shape, dtype, modelType = value.TypeName });
         }
         int samples = feeds.Values.Select(t => t.Samples).DefaultIfEmpty(batch).First();
         AtomicFile.WriteAllText(Path.Combine(outDir, "outputs.json"),
@@ -48,7 +54,7 @@ public static class ModelInference
     private static bool IsNpy(string file) => file.EndsWith(".npy", StringComparison.OrdinalIgnoreCase);
 
     private static string Describe(Microsoft.ML.OnnxRuntime.NodeMetadata meta) =>
-        $"{meta.ElementDataType} [{string.Join(" x ", meta.Dimensions.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]";
+        $"{OrtElementTypes.Name(meta.ElementDataType)} [{string.Join(" x ", meta.Dimensions.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]";
 
     private static InputTensor ReadBin(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta, int batch)
     {
@@ -61,22 +67,16 @@ public static class ModelInference
 
     private static InputTensor ReadNpy(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta)
     {
+        if (!meta.IsTensor)
+            throw new FpQuantException($"--input {name}: input '{name}' is {OrtElementTypes.KindOf(meta.OnnxValueType)}, not a tensor; fpquant feeds tensor inputs only");
+        if (OrtElementTypes.From(meta.ElementDataType) is not InputElementType type)
+            throw new FpQuantException($"--input {name}: input '{name}' is {Describe(meta)}; fpquant feeds numeric and bool inputs (bool, int8-64, uint8-64, float16, bfloat16, float32, float64)");
         var h = NpyFile.ReadHeader(file);
         var dims = meta.Dimensions;
         bool fits = h.Shape.Length == dims.Length && dims.Select((d, i) => d < 0 || d == h.Shape[i]).All(x => x);
         if (!fits)
             throw new FpQuantException($"--input {name}={file}: the file has shape {h.ShapeText} but input '{name}' is {Describe(meta)}");
-        int[] shape = h.Shape.Select(d => checked((int)d)).ToArray();
-        bool floatFile = h.ElementType is NpyElementType.Float32 or NpyElementType.Float16 or NpyElementType.Float64;
-        return meta.ElementDataType switch
-        {
-            TensorElementType.Float when floatFile => new InputTensor(shape, NpyFile.ReadFloat32(file)),
-            TensorElementType.Int64 when !floatFile => new InputTensor(shape, NpyFile.ReadInt64(file)),
-            TensorElementType.Int32 when !floatFile => new InputTensor(shape, NpyFile.ReadInt32(file)),
-            TensorElementType.Float or TensorElementType.Int64 or TensorElementType.Int32 =>
-                throw new FpQuantException($"--input {name}={file}: the file holds {h.DescrText} but input '{name}' is {Describe(meta)}"),
-            _ => throw new FpQuantException($"--input {name}: input '{name}' is {Describe(meta)}; fpquant feeds float32, int64 and int32 inputs"),
-        };
+        return NpyFile.ReadTensor(file, type, $"input '{name}' ({Describe(meta)})");
     }
 
     public static List<(string Name, string File)> ParseInputs(IReadOnlyList<string> specs)

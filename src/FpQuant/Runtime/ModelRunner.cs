@@ -51,6 +51,7 @@ public sealed class ModelRunner : IDisposable
     }
 
     public IReadOnlyDictionary<string, NodeMetadata> InputMetadata => _session.InputMetadata;
+    public IReadOnlyDictionary<string, NodeMetadata> OutputMetadata => _session.OutputMetadata;
 
     /// <summary>Runs the model; outputs come back in the model's output order.</summary>
     public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string>? outputs = null)
@@ -75,6 +76,20 @@ public sealed class ModelRunner : IDisposable
         {
             using var ro = _settings.CreateRunOptions();
             return SessionRun.Run(_session, inputs, outputs ?? OutputNames, ro);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"running '{ModelPath}' failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Runs the model and copies every output in its own element type (the infer verb).</summary>
+    public List<(string Name, InputTensor Value)> RunAll(IReadOnlyDictionary<string, InputTensor> inputs)
+    {
+        CheckNames(inputs.Keys);
+        try
+        {
+            return SessionRun.RunAll(_session, inputs, OutputNames);
         }
         catch (OnnxRuntimeException e)
         {

@@ -45,10 +45,20 @@ public sealed record RuntimeSettings
     /// <summary>Options for one run under these settings (the arena's shrinking is asked for per run).</summary>
     public RunOptions CreateRunOptions() => SharedArena.RunOptionsFor(Arena);
 
+    /// <summary>ONNX Runtime's own log lines (warnings, and errors it also raises as exceptions) stay off stderr:
+    /// every failure reaches the user once, as the one-line error its exception becomes.</summary>
+    private static readonly Lazy<bool> QuietEnvironment = new(() =>
+    {
+        OrtEnv.Instance().EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+        return true;
+    });
+
     public SessionOptions CreateSessionOptions()
     {
+        _ = QuietEnvironment.Value;
         var o = new SessionOptions
         {
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
             GraphOptimizationLevel = OptimizationLevel,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = IntraOpThreads,

@@ -111,6 +111,6 @@ public class DataCliTests
         Assert.Equal(new[] { 1.5f, 2.5f, 3.5f, 4.5f, 6, 7, 8, 9 }, NpyFile.ReadFloat32(tmp.File("o/y.npy")));
         NpyFile.Write(tmp.File("ids.npy"), new float[8], new long[] { 2, 4 });
         CliHarness.AssertOneLineError(CliHarness.Run("infer", "--model", tmp.File("m.onnx"), "--input", $"ids={tmp.File("ids.npy")}", "--input", $"x={tmp.File("x.npy")}", "--out", tmp.File("o")),
-            "ids.npy", "'ids'", "Int64");
+            "ids.npy", "'ids'", "int64");
     }
 }

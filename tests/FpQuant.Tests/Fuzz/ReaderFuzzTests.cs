@@ -185,6 +185,103 @@ public sealed class ReaderFuzzTests : IDisposable
             }
         }, FuzzSeeds.MutateNpy);
 
+    /// <summary>.npy files the two ways a user's file reaches a model: `infer --input x=FILE.npy` and `npy:DIR`
+    /// calibration, on an Identity model whose input has the file's rank (axes dynamic) and kind (float or int64).
+    /// Among the seeds, a file of 0 elements with an axis over 2^31 (shape (1, 0, 3000000000)), once an
+    /// OverflowException in both.</summary>
+    [Fact]
+    public void NpyThroughInferAndCalibration()
+    {
+        var settings = new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 1 };
+        var models = new Dictionary<(int Rank, bool Float), (string Path, global::Onnx.ModelProto Model)>();
+        foreach (bool isFloat in new[] { true, false })
+            for (int rank = 0; rank <= 3; rank++)
+            {
+                var g = new GraphBuilder("id");
+                var type = isFloat ? global::Onnx.TensorProto.Types.DataType.Float : global::Onnx.TensorProto.Types.DataType.Int64;
+                var dims = Enumerable.Range(0, rank).Select(a => (Dim)$"d{a}").ToArray();
+                g.NodeMulti("Identity", "id", new[] { g.Input("x", type, dims) }, new[] { "y" });
+                g.Output("y", type, dims);
+                var m = g.Build();
+                string path = _tmp.File($"id{rank}{(isFloat ? "f" : "i")}.onnx");
+                OnnxModelFile.Save(m, path);
+                models[(rank, isFloat)] = (path, m);
+            }
+        var seeds = FuzzSeeds.Npys(_tmp);
+        var hostile = new[] { NpyElementType.Float32, NpyElementType.Int64 }.Select(t => NpyHeader.Format(t, new long[] { 1, 0, 3_000_000_000 })).ToList();
+        string calib = _tmp.File("calib");
+        Directory.CreateDirectory(calib);
+        void Load(byte[] b)
+        {
+            string file = Path.Combine(calib, "x.npy");
+            File.WriteAllBytes(file, b);
+            NpyHeader h;
+            try { h = NpyFile.ReadHeader(file); }
+            catch (FpQuantException) { h = new NpyHeader(NpyElementType.Float32, false, new long[2], 0); }
+            var (path, model) = models[(Math.Min(h.Shape.Length, 3), h.IsFloat)];
+            try { FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings, npyOutputs: true); }
+            catch (FpQuantException) { /* refused by infer; calibration must still behave */ }
+            new FpQuant.Quantization.Calibration.NpyCalibrationSource(calib).Batches(model, path).ToList();
+        }
+        // The findings themselves: one line each way, naming the file and the axis.
+        foreach (var b in hostile)
+        {
+            var (path, model) = models[(3, b == hostile[0])];
+            string file = Path.Combine(calib, "x.npy");
+            File.WriteAllBytes(file, b);
+            var e = Assert.Throws<FpQuantException>(() => FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings));
+            Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message); Assert.DoesNotContain('\n', e.Message);
+            e = Assert.Throws<FpQuantException>(() => new FpQuant.Quantization.Calibration.NpyCalibrationSource(calib).Batches(model, path).ToList());
+            Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message);
+        }
+        FuzzRunner.Run(_out, "npy via infer and npy:", seeds, (_, b) => Load(b),
+            (seed, i) => i % 50 == 7 ? hostile[i / 50 % 2] : FuzzSeeds.MutateNpy(seed, i));
+    }
+
+    /// <summary>A BOP dataset's JSON files (models_info, scene_camera, scene_gt, scene_gt_info), one mutated at a
+    /// time, read as eval reads them; among the seeds, each file with invalid UTF-8 in a key (once an
+    /// InvalidOperationException).</summary>
+    [Fact]
+    public void BopJson()
+    {
+        string root = _tmp.File("bop");
+        string scene = Path.Combine(root, "test", "000001");
+        Directory.CreateDirectory(Path.Combine(root, "models"));
+        Directory.CreateDirectory(scene);
+        var files = new Dictionary<string, (string Path, string Text)>
+        {
+            ["models_info.json"] = (Path.Combine(root, "models", "models_info.json"),
+                "{\"1\": {\"diameter\": 120.5, \"min_x\": -10, \"min_y\": -10, \"min_z\": -5, \"size_x\": 20, \"size_y\": 20, \"size_z\": 10, \"symmetries_discrete\": [[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]], \"symmetries_continuous\": [{\"axis\": [0, 0, 1], \"offset\": [0, 0, 0]}]}}"),
+            ["scene_camera.json"] = (Path.Combine(scene, "scene_camera.json"),
+                "{\"0\": {\"cam_K\": [500, 0, 320, 0, 500, 240, 0, 0, 1], \"depth_scale\": 0.1}}"),
+            ["scene_gt.json"] = (Path.Combine(scene, "scene_gt.json"),
+                "{\"0\": [{\"cam_R_m2c\": [1, 0, 0, 0, 1, 0, 0, 0, 1], \"cam_t_m2c\": [0, 0, 500], \"obj_id\": 1}]}"),
+            ["scene_gt_info.json"] = (Path.Combine(scene, "scene_gt_info.json"),
+                "{\"0\": [{\"bbox_obj\": [1, 2, 30, 40], \"bbox_visib\": [1, 2, 30, 40], \"px_count_all\": 900, \"px_count_valid\": 900, \"px_count_visib\": 800, \"visib_fract\": 0.9}]}"),
+        };
+        foreach (var (p, text) in files.Values) File.WriteAllText(p, text);
+        var seeds = files.Select(kv => FuzzSeed.OfText(kv.Key, kv.Value.Text)).ToList();
+        // A key with bytes that are not UTF-8 (a lone continuation byte and a lead byte without its continuation).
+        static byte[] InvalidKey(FuzzSeed seed)
+        {
+            int key = Array.IndexOf(seed.Bytes, (byte)'"') + 1;
+            return seed.Bytes[..key].Concat(new byte[] { 0x80, 0xC0 }).Concat(seed.Bytes[key..]).ToArray();
+        }
+        void Load(FuzzSeed seed, byte[] b)
+        {
+            var (path, text) = files[seed.Name];
+            File.WriteAllBytes(path, b);
+            try { FpQuant.Datasets.BopDataset.Open(root).LoadScene(1); }
+            finally { File.WriteAllText(path, text); }
+        }
+        foreach (var seed in seeds)
+        {
+            var e = Assert.Throws<FpQuantException>(() => Load(seed, InvalidKey(seed)));
+            Assert.Contains(files[seed.Name].Path, e.Message); Assert.Contains("UTF-8", e.Message);
+        }
+        FuzzRunner.Run(_out, "bop json", seeds, Load, (seed, i) => i % 50 == 7 ? InvalidKey(seed) : Mutator.Mutate(seed, i));
+    }
+
     [Fact]
     public void RawBin() =>
         FuzzRunner.Run(_out, "raw .bin", FuzzSeeds.RawTensors(), (_, b) =>

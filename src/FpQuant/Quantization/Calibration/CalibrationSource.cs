@@ -21,7 +21,7 @@ public abstract class CalibrationSource
         {
             long i = t.FirstNonFinite();
             if (i >= 0)
-                throw new FpQuantException($"calibration input '{name}' ({where}) holds {(float.IsNaN(((float[])t.Data)[i]) ? "NaN" : "an infinite value")} at element {i}; calibration data must be finite: fix or drop that input");
+                throw new FpQuantException($"calibration input '{name}' ({where}) holds {(double.IsNaN(t.ValueAt(i)) ? "NaN" : "an infinite value")} at element {i}; calibration data must be finite: fix or drop that input");
         }
     }
 }

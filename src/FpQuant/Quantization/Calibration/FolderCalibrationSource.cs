@@ -36,6 +36,8 @@ public sealed class FolderCalibrationSource : CalibrationSource
             foreach (var i in inputs)
             {
                 string file = Path.Combine(Folder, $"{p}.{i.Name}.bin");
+                if (i.Element != InputElementType.Float)
+                    throw new FpQuantException($"calibration folder '{Folder}': input '{i.Name}' is {i.Describe()}, but raw .bin files are float32 only; use npy:DIR for this model");
                 var item = i.Dims.Skip(1).Select(d => (int)Math.Max(d, 1)).ToArray();
                 long perItem = item.Aggregate(1L, (a, d) => a * d);
                 long bytes = new FileInfo(file).Length;

@@ -3,23 +3,21 @@ using Onnx;
 
 namespace FpQuant.Quantization.Calibration;
 
-/// <summary>The element types a model input may have for fpquant to feed it.</summary>
-public enum InputElement { Float32, Int64, Int32 }
-
 /// <summary>
 /// One graph input of a model (initializers excluded): name, element type and dimensions, -1 where an axis is
 /// dynamic (a dim_param or no value). What every data source reads to shape its batches.
 /// </summary>
-public sealed record ModelInput(string Name, InputElement Element, long[] Dims, string[] DimNames)
+public sealed record ModelInput(string Name, InputElementType Element, long[] Dims, string[] DimNames)
 {
     public int Rank => Dims.Length;
 
     /// <summary>The fixed batch size (axis 0) when the model fixes it, e.g. 1 for many exported image models.</summary>
     public long? FixedBatch => Dims.Length > 0 && Dims[0] > 0 ? Dims[0] : null;
 
-    public bool IsInteger => Element != InputElement.Float32;
+    /// <summary>Integer or bool: fed whole numbers (token ids, masks, indices).</summary>
+    public bool IsInteger => !Element.IsFloat();
 
-    public string TypeName => Element switch { InputElement.Int64 => "int64", InputElement.Int32 => "int32", _ => "float32" };
+    public string TypeName => Element.Name();
 
     /// <summary>E.g. "int64 [batch x sequence]" or "float32 [1 x 3 x 224 x 224]".</summary>
     public string Describe() =>
@@ -28,10 +26,26 @@ public sealed record ModelInput(string Name, InputElement Element, long[] Dims, 
     /// <summary>A tensor of this input's element type from whole numbers (token ids, masks).</summary>
     public InputTensor FromIntegers(int[] shape, long[] values) => Element switch
     {
-        InputElement.Int64 => new InputTensor(shape, values),
-        InputElement.Int32 => new InputTensor(shape, values.Select(v => checked((int)v)).ToArray()),
-        _ => new InputTensor(shape, values.Select(v => (float)v).ToArray()),
+        InputElementType.Int64 => new InputTensor(shape, values),
+        InputElementType.Int32 => new InputTensor(shape, values.Select(v => checked((int)v)).ToArray()),
+        InputElementType.Float => new InputTensor(shape, values.Select(v => (float)v).ToArray()),
+        var t => new InputTensor(shape, t, ConvertIntegers(values, t)),
     };
+
+    private static Array ConvertIntegers(long[] values, InputElementType t)
+    {
+        var a = Array.CreateInstance(t.ArrayElement(), values.Length);
+        for (int i = 0; i < values.Length; i++)
+            a.SetValue(t switch
+            {
+                InputElementType.Bool => values[i] != 0,
+                InputElementType.Float16 => (Half)values[i],
+                InputElementType.BFloat16 => InputElementTypes.ToBFloat16(values[i]),
+                InputElementType.Double => (double)values[i],
+                _ => Convert.ChangeType(values[i], t.ArrayElement(), System.Globalization.CultureInfo.InvariantCulture),
+            }, i);
+        return a;
+    }
 
     public static IReadOnlyList<ModelInput> Of(ModelProto model, string source)
     {
@@ -40,13 +54,8 @@ public sealed record ModelInput(string Name, InputElement Element, long[] Dims, 
         foreach (var i in model.Graph.Input.Where(i => !init.Contains(i.Name)))
         {
             var tt = i.Type?.TensorType ?? throw new FpQuantException($"{source}: input '{i.Name}' is not a tensor; fpquant feeds tensor inputs only");
-            var element = (TensorProto.Types.DataType)tt.ElemType switch
-            {
-                TensorProto.Types.DataType.Float => InputElement.Float32,
-                TensorProto.Types.DataType.Int64 => InputElement.Int64,
-                TensorProto.Types.DataType.Int32 => InputElement.Int32,
-                var t => throw new FpQuantException($"{source}: input '{i.Name}' is {t}; fpquant feeds float32, int64 and int32 inputs"),
-            };
+            var element = ElementOf((TensorProto.Types.DataType)tt.ElemType)
+                ?? throw new FpQuantException($"{source}: input '{i.Name}' is {(TensorProto.Types.DataType)tt.ElemType}; fpquant feeds numeric and bool inputs only");
             var dims = tt.Shape?.Dim ?? throw new FpQuantException($"{source}: input '{i.Name}' has no shape; fpquant needs at least its rank");
             list.Add(new ModelInput(i.Name, element,
                 dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? d.DimValue : -1).ToArray(),
@@ -55,6 +64,11 @@ public sealed record ModelInput(string Name, InputElement Element, long[] Dims, 
         if (list.Count == 0) throw new FpQuantException($"{source}: the model has no inputs to feed");
         return list;
     }
+
+    /// <summary>The tensor element type of an ONNX data type, or null for one fpquant does not feed (strings, complex).</summary>
+    public static InputElementType? ElementOf(TensorProto.Types.DataType t) =>
+        // ONNX Runtime numbers its element types as ONNX's TensorProto.DataType does.
+        Runtime.OrtElementTypes.From((Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)(int)t);
 
     /// <summary>
     /// Samples per batch for these inputs: the model's fixed batch where it has one (a fixed batch of 1 is fed one
