@@ -37,3 +37,11 @@ public sealed class ModelsCollection : ICollectionFixture<ExportedModels>
 {
     public const string Name = "exported full networks";
 }
+
+/// <summary>For tests that measure the whole process (GC.GetTotalAllocatedBytes counts every thread): nothing else
+/// runs beside them.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialModelsCollection : ICollectionFixture<ExportedModels>
+{
+    public const string Name = "exported full networks, alone";
+}
