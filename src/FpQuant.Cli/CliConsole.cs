@@ -7,7 +7,7 @@ namespace FpQuant.Cli;
 /// output (a file, a pipe, a test's capture) gets plain text at the tables' natural width, because Spectre would
 /// otherwise assume 80 columns and wrap a wide table into unreadable slivers.
 /// </summary>
-public static class CliConsole
+internal static class CliConsole
 {
     /// <summary>The width given to redirected output: wider than any table the CLI prints, so none is wrapped.
     /// Tables are not expanded, so lines are only as long as their content.</summary>

@@ -4,7 +4,7 @@ using FpQuant.Core;
 
 namespace FpQuant.Cli;
 
-public static class Program
+internal static class Program
 {
     public static readonly Option<bool> Verbose = new("--verbose")
     {

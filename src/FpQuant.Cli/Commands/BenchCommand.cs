@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace FpQuant.Cli.Commands;
 
-public static class BenchCommand
+internal static class BenchCommand
 {
     public static Command Create()
     {

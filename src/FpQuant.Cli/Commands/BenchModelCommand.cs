@@ -1,20 +1,22 @@
+using FpQuant.Quantization.Bench;
 using System.CommandLine;
 using System.Text.Json;
 using FpQuant.Benchmark;
 using FpQuant.Core;
-using FpQuant.DataSources;
+using FpQuant.Inputs;
+using FpQuant.Pipeline;
 using FpQuant.Runtime;
 using Spectre.Console;
 
 namespace FpQuant.Cli.Commands;
 
-public static class BenchModelCommand
+internal static class BenchModelCommand
 {
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Any ONNX model", Required = true };
         var variants = new Option<string>("--variants") { Description = "Comma-separated: fp32, preset names, preset files (.json, e.g. autoquant's recipe), NAME=FILE.onnx", DefaultValueFactory = _ => "fp32,onnx-static,onnx-dynamic,fp16" };
-        var calib = new Option<string>("--calibration") { Description = $"Calibration data for static variants: {CalibrationSpec.Help}", Required = true };
+        var calib = new Option<string>("--calibration") { Description = $"Calibration data for static variants: {FoundationPoseInputs.Kinds.Help}", Required = true };
         var eval = new Option<string>("--evaluation") { Description = "Held-out data for fidelity; its first batch is the timed one", Required = true };
         var batch = new Option<int>("--calibration-batch") { Description = "Samples per batch (calibration and the timed evaluation batch)", DefaultValueFactory = _ => 8 };
         var rounds = new Option<int>("--rounds") { Description = "Alternating timing rounds (after two warm-up runs each)", DefaultValueFactory = _ => 10 };
@@ -30,7 +32,7 @@ public static class BenchModelCommand
             var options = data.Parse(p, p.GetValue(batch));
             var report = ModelBench.Run(p.GetValue(model)!,
                 p.GetValue(variants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                CalibrationSpec.Parse(p.GetValue(calib)!, null, options), CalibrationSpec.Parse(p.GetValue(eval)!, null, options),
+                InputSpec.Parse(p.GetValue(calib)!, options, FoundationPoseInputs.Kinds), InputSpec.Parse(p.GetValue(eval)!, options, FoundationPoseInputs.Kinds),
                 CommonOptions.Settings(p, provider, threads), p.GetValue(rounds),
                 new SynchronousProgress<string>(s => Console.Error.WriteLine($"[bench-model] {s}")));
             string dir = p.GetValue(output)!;

@@ -5,7 +5,7 @@ using FpQuant.Runtime;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>Options shared by several verbs, spelled the same everywhere.</summary>
-public static class CommonOptions
+internal static class CommonOptions
 {
     public static Option<string> Weights() => new("--weights")
     {

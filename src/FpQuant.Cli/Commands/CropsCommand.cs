@@ -7,7 +7,7 @@ using FpQuant.Training;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant crops`: the networks' inputs and their ground truth as NumPy shards.</summary>
-public static class CropsCommand
+internal static class CropsCommand
 {
     public static Command Create()
     {

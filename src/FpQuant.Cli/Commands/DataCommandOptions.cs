@@ -1,13 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using FpQuant.Core;
-using FpQuant.DataSources;
+using FpQuant.Inputs;
 
 namespace FpQuant.Cli.Commands;
 
 /// <summary>The options that say how images and sentences become model inputs (images:DIR, text:FILE), shared by the
 /// verbs that take --calibration or --evaluation.</summary>
-public sealed class DataCommandOptions
+internal sealed class DataCommandOptions
 {
     public Option<string> ImageSize { get; } = new("--image-size") { Description = "images: WxH (or one number for square); default the model's input size" };
     public Option<string> ImageResize { get; } = new("--image-resize") { Description = "images: crop (scale to cover, centre-crop; default) or stretch", DefaultValueFactory = _ => "crop" };
@@ -55,7 +55,7 @@ public sealed class DataCommandOptions
             MeanImage = p.GetValue(ImageMeanImage),
             Layout = p.GetValue(ImageLayout)?.Trim().ToLowerInvariant() switch
             {
-                null => null, "nchw" => DataSources.ImageLayout.Nchw, "nhwc" => DataSources.ImageLayout.Nhwc,
+                null => null, "nchw" => Inputs.ImageLayout.Nchw, "nhwc" => Inputs.ImageLayout.Nhwc,
                 var x => throw new FpQuantException($"--image-layout '{x}': use nchw or nhwc"),
             },
         };

@@ -11,7 +11,7 @@ using Spectre.Console;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant eval`: pose accuracy of every variant on a BOP dataset.</summary>
-public static class EvalCommand
+internal static class EvalCommand
 {
     public static Command Create()
     {

@@ -3,7 +3,7 @@ using FpQuant.Networks;
 
 namespace FpQuant.Cli.Commands;
 
-public static class ExportCommand
+internal static class ExportCommand
 {
     public static Command Create()
     {

@@ -3,7 +3,7 @@ using FpQuant.Runtime;
 
 namespace FpQuant.Cli.Commands;
 
-public static class InferCommand
+internal static class InferCommand
 {
     public static Command Create()
     {

@@ -5,7 +5,7 @@ using FpQuant.Networks;
 
 namespace FpQuant.Cli.Commands;
 
-public static class InspectCommand
+internal static class InspectCommand
 {
     public static Command Create()
     {

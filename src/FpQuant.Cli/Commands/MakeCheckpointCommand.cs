@@ -3,7 +3,7 @@ using FpQuant.Checkpoints;
 
 namespace FpQuant.Cli.Commands;
 
-public static class MakeCheckpointCommand
+internal static class MakeCheckpointCommand
 {
     public static Command Create()
     {

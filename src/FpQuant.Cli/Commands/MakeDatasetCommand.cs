@@ -4,7 +4,7 @@ using FpQuant.Datasets;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant make-dataset`: a small BOP-format dataset rendered from the demo objects.</summary>
-public static class MakeDatasetCommand
+internal static class MakeDatasetCommand
 {
     public static Command Create()
     {

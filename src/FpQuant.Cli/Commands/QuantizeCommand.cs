@@ -3,12 +3,13 @@ using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Quantization;
-using FpQuant.DataSources;
+using FpQuant.Inputs;
+using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 
 namespace FpQuant.Cli.Commands;
 
-public static class QuantizeCommand
+internal static class QuantizeCommand
 {
     public static Command Create()
     {
@@ -35,7 +36,7 @@ public static class QuantizeCommand
         var percentile = new Option<double?>("--percentile") { Description = "Percentile for --calibration-method percentile (default 99.999)" };
         var bins = new Option<int?>("--bins") { Description = "Histogram bins (default 2048)" };
         var qbins = new Option<int?>("--quantized-bins") { Description = "Quantized bins for entropy (default 128)" };
-        var calib = new Option<string>("--calibration") { Description = $"Calibration data: {CalibrationSpec.Help}", DefaultValueFactory = _ => "synthetic:32:0" };
+        var calib = new Option<string>("--calibration") { Description = $"Calibration data: {FoundationPoseInputs.Kinds.Help}", DefaultValueFactory = _ => "synthetic:32:0" };
         var calibDir = new Option<string>("--calibration-dir") { Description = "Folder of PREFIX.INPUT.bin raw float32 calibration inputs" };
         var calibBatch = new Option<int>("--calibration-batch") { Description = "Pairs per calibration batch (ScoreNet scores each batch as one group)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize };
         var block = new Option<string[]>("--fp16-block") { Description = "Op types kept float32 in fp16 mode (repeatable)" };
@@ -109,7 +110,8 @@ public static class QuantizeCommand
             };
 
             var settings = CommonOptions.Settings(p, provider, threads);
-            var source = CalibrationSpec.Parse(p.GetValue(calib)!, p.GetValue(calibDir), data.Parse(p, p.GetValue(calibBatch)));
+            var source = p.GetValue(calibDir) is string calibFolder ? new FolderInputSource(calibFolder)
+                : InputSpec.Parse(p.GetValue(calib)!, data.Parse(p, p.GetValue(calibBatch)), FoundationPoseInputs.Kinds);
             var result = ModelQuantizer.Quantize(input, sourceName, o, presetName ?? (presetPath != null ? Path.GetFileNameWithoutExtension(presetPath) : null),
                 o.NeedsCalibration ? source : null, settings, new Progress<string>(_ => { }));
             foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {w}");

@@ -6,6 +6,7 @@ using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
@@ -16,7 +17,7 @@ using Spectre.Console;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant register`: FoundationPose's registration of one object in one RGB-D frame.</summary>
-public static class RegisterCommand
+internal static class RegisterCommand
 {
     public static Command Create()
     {
@@ -80,7 +81,7 @@ public static class RegisterCommand
             var runtime = CommonOptions.Settings(p, provider, threads) with { Arena = CommonOptions.ParseArena(p.GetValue(arena)!) };
             sw.Restart();
             var (pathA, pathB, modelText) = BenchModelStore.ResolvePair(p.GetValue(modelsOption) ?? Array.Empty<string>(), p.GetValue(weights)!, p.GetValue(cache)!,
-                runtime, floatRefiner => new SceneCalibrationSource(sc, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
+                runtime, floatRefiner => new SceneInputSource(sc, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Crops, floatRefiner, Math.Max(1, settings.Iterations), runtime));
             double prepareSeconds = sw.Elapsed.TotalSeconds;
             sw.Restart();
             // Quantizing a preset on the fly leaves scratch behind; the sessions start from a trimmed process.

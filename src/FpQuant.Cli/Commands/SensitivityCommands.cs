@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FpQuant.Core;
-using FpQuant.DataSources;
+using FpQuant.Inputs;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Pipeline;
@@ -11,7 +11,7 @@ using Spectre.Console;
 
 namespace FpQuant.Cli.Commands;
 
-public static class SensitivityCommands
+internal static class SensitivityCommands
 {
     private sealed record Shared(Option<string> Model, Option<string> Net, Option<string> Weights, Option<string> Preset, Option<string> Calib,
         Option<string> Eval, Option<int> Batch, Option<int> SearchBatches, Option<string> Provider, Option<int> Threads, DataCommandOptions Data)
@@ -30,7 +30,7 @@ public static class SensitivityCommands
         defaultPreset == null
             ? new Option<string>("--preset") { Description = "Start from this recipe only (a preset name, e.g. onnx-static, or a preset .json file); without it every base that applies is tried (static, static-compute, dynamic-per-channel, hybrid)" }
             : new Option<string>("--preset") { Description = "Static or dynamic recipe whose layers are examined: a preset name (e.g. onnx-static, onnx-dynamic) or a preset .json file", DefaultValueFactory = _ => defaultPreset },
-        new Option<string>("--calibration") { Description = $"Calibration data: {CalibrationSpec.Help}. Without --evaluation its last quarter of batches is held out", DefaultValueFactory = _ => defaultCalibration },
+        new Option<string>("--calibration") { Description = $"Calibration data: {FoundationPoseInputs.Kinds.Help}. Without --evaluation its last quarter of batches is held out", DefaultValueFactory = _ => defaultCalibration },
         new Option<string>("--evaluation") { Description = "Held-out data the budget is checked on (same forms as --calibration); never used to calibrate or search" },
         new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => 8 },
         new Option<int>("--search-batches") { Description = "Calibration batches the search judges by", DefaultValueFactory = _ => 1 },
@@ -47,7 +47,7 @@ public static class SensitivityCommands
     }
 
     /// <summary>The data of one model and, where it is one of FoundationPose's networks, that network's metric.</summary>
-    private sealed record Plan(CalibrationSource Calibration, CalibrationSource? Evaluation, IFidelityMetric? Metric)
+    private sealed record Plan(InputSource Calibration, InputSource? Evaluation, IFidelityMetric? Metric)
     {
         public IEnumerable<MetricKey> Keys => Metric?.Keys ?? Array.Empty<MetricKey>();
     }
@@ -55,8 +55,8 @@ public static class SensitivityCommands
     private static Plan Prepare(ParseResult p, Shared c, global::Onnx.ModelProto model, string source)
     {
         var data = c.Data.Parse(p, p.GetValue(c.Batch));
-        var calibration = CalibrationSpec.Parse(p.GetValue(c.Calib)!, null, data);
-        var evaluation = p.GetValue(c.Eval) is string e ? CalibrationSpec.Parse(e, null, data) : null;
+        var calibration = InputSpec.Parse(p.GetValue(c.Calib)!, data, FoundationPoseInputs.Kinds);
+        var evaluation = p.GetValue(c.Eval) is string e ? InputSpec.Parse(e, data, FoundationPoseInputs.Kinds) : null;
         return new Plan(calibration, evaluation, FoundationPoseFidelity.For(model, source, calibration));
     }
 

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant bench --track`: tracking latency per variant and thread count on the demo video.</summary>
-public static class TrackBenchCommand
+internal static class TrackBenchCommand
 {
     public static int Run(ParseResult p, List<VariantSpec> variants, int frames, int rounds, string? threadList, int iterations, int warmupFrames,
         string weights, RuntimeSettings runtime, string cache, int calibration, string? outDir)

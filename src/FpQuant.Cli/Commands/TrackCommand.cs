@@ -12,7 +12,7 @@ using Spectre.Console;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant track`: FoundationPose's tracking over a sequence: the first frame registered, the rest tracked.</summary>
-public static class TrackCommand
+internal static class TrackCommand
 {
     public static Command Create()
     {
@@ -65,10 +65,10 @@ public static class TrackCommand
             var runtime = CommonOptions.Settings(p, provider, threads);
             var modelValues = p.GetValue(models) ?? Array.Empty<string>();
             var (pathA, pathB, modelText) = BenchModelStore.ResolvePair(modelValues, p.GetValue(weights)!, p.GetValue(cache)!, runtime,
-                floatRefiner => new SceneCalibrationSource(seq.First, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Registration.Crops, floatRefiner,
+                floatRefiner => new SceneInputSource(seq.First, p.GetValue(calib), CalibrationDefaults.BatchSize, settings.Registration.Crops, floatRefiner,
                     Math.Max(1, settings.Registration.Iterations), runtime));
             string variant = VariantName(modelValues);
-            var (refine, score) = PairModel.OpenRefineAndScore(pathA, pathB, runtime);
+            var (refine, score) = CropPairSession.OpenRefineAndScore(pathA, pathB, runtime);
             using var disposeRefine = refine;
             using var disposeScore = score;
             using var refiner = new NetworkTrackRefiner(refine);

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace FpQuant.Cli.Commands;
 
 /// <summary>`fpquant eval --mode track`: tracking accuracy, drift, lost frames and time per frame on video scenes.</summary>
-public static class TrackEvalCommand
+internal static class TrackEvalCommand
 {
     public static int Run(TrackEvalSettings settings, string command)
     {

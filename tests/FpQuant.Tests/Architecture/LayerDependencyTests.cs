@@ -6,22 +6,31 @@ namespace FpQuant.Tests.Architecture;
 
 /// <summary>
 /// The library's layers (docs/ARCHITECTURE.md, table "Layers") hold in the code: every source file under
-/// src/FpQuant uses only the folders its own folder may use. The rule is read from the document, so the page and the
-/// test cannot drift apart.
+/// src/FpQuant.Quantization and src/FpQuant.FoundationPose uses only the folders its own folder may use. The rule is
+/// read from the document, so the page and the test cannot drift apart.
 /// </summary>
 public class LayerDependencyTests
 {
-    /// <summary>
-    /// PENDING, to be emptied by the integrator: forbidden dependencies that remain inside src/FpQuant/Quantization/
-    /// because removing them is other helpers' work on issue 12 (h-quant, h-data: FoundationPose calibration sources
-    /// and fidelity moved up out of the quantizer, the transpose helper moved down). Only Quantization/ files may be
-    /// listed here; an entry that no longer occurs fails the test, so the list can only shrink.
-    /// </summary>
-    private static readonly (string File, string Uses)[] PendingInQuantization =
-    {
-    };
+    /// <summary>The two library packages, the generic one first: a folder of the generic package may use only folders of
+    /// its own package (the project references enforce it too; the table must say the same).</summary>
+    private static readonly string[] Packages = { "FpQuant.Quantization", "FpQuant.FoundationPose" };
 
-    private static string LibraryRoot => Path.Combine(TestPaths.RepoRoot, "src", "FpQuant");
+    private static string PackageRoot(string package) => Path.Combine(TestPaths.RepoRoot, "src", package);
+
+    /// <summary>Top-level folders with source files, per package.</summary>
+    private static Dictionary<string, string> FolderPackages()
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var package in Packages)
+            foreach (var d in Directory.GetDirectories(PackageRoot(package)).Select(Path.GetFileName))
+            {
+                if (d is null or "bin" or "obj") continue;
+                if (!Directory.EnumerateFiles(Path.Combine(PackageRoot(package), d), "*.cs", SearchOption.AllDirectories).Any()) continue;
+                Assert.False(map.ContainsKey(d), $"folder '{d}' exists in both packages; a folder name is a namespace and must be unique");
+                map[d] = package;
+            }
+        return map;
+    }
 
     [Fact]
     public void No_source_file_uses_a_layer_its_folder_may_not_use()
@@ -39,27 +48,15 @@ public class LayerDependencyTests
                 if (u != folder && !allowed.Contains(u))
                     violations.Add($"{file} uses {u}, which {folder} may not use");
         }
-        var pending = PendingInQuantization.Select(p => $"{p.File} uses {p.Uses}, which Quantization may not use").ToHashSet();
-        var unexpected = violations.Where(v => !pending.Contains(v)).ToList();
-        Assert.True(unexpected.Count == 0, "forbidden dependencies (docs/ARCHITECTURE.md, Layers):\n" + string.Join("\n", unexpected));
-        var gone = pending.Where(p => !violations.Contains(p)).ToList();
-        Assert.True(gone.Count == 0, "no longer violated, remove from PendingInQuantization: " + string.Join("; ", gone));
-    }
-
-    [Fact]
-    public void Pending_list_holds_only_quantizer_files()
-    {
-        foreach (var (file, _) in PendingInQuantization)
-            Assert.StartsWith("Quantization/", file);
+        Assert.True(violations.Count == 0, "forbidden dependencies (docs/ARCHITECTURE.md, Layers):\n" + string.Join("\n", violations));
     }
 
     [Fact]
     public void Layer_table_names_every_folder_and_has_no_cycle()
     {
         var layers = ReadLayerTable(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "ARCHITECTURE.md")));
-        var folders = Directory.GetDirectories(LibraryRoot).Select(Path.GetFileName).Where(d => d is not ("bin" or "obj"))
-            .Where(d => Directory.EnumerateFiles(Path.Combine(LibraryRoot, d!), "*.cs", SearchOption.AllDirectories).Any()).ToHashSet();
-        Assert.Equal(folders.OrderBy(f => f, StringComparer.Ordinal), layers.Keys.OrderBy(f => f, StringComparer.Ordinal));
+        var folders = FolderPackages();
+        Assert.Equal(folders.Keys.OrderBy(f => f, StringComparer.Ordinal), layers.Keys.OrderBy(f => f, StringComparer.Ordinal));
         foreach (var (folder, uses) in layers)
             foreach (var u in uses) Assert.True(layers.ContainsKey(u), $"{folder} may use '{u}', which is not a layer");
         // Depth-first search; a back edge is a cycle.
@@ -73,10 +70,33 @@ public class LayerDependencyTests
             state[f] = 2;
         }
         foreach (var f in layers.Keys) Visit(f, new List<string>());
-        // The generic quantizer is below everything FoundationPose-specific.
-        foreach (var above in new[] { "Networks", "Pipeline", "Benchmark", "Rendering", "Imaging" })
-            Assert.DoesNotContain(above, layers["Quantization"]);
+        // The generic package is below everything FoundationPose-specific.
+        foreach (var (folder, uses) in layers.Where(l => folders[l.Key] == Packages[0]))
+            foreach (var u in uses)
+                Assert.True(folders[u] == Packages[0], $"{folder} ({Packages[0]}) may use {u}, which is in {folders[u]}");
     }
+
+    /// <summary>The generic package knows nothing of FoundationPose: no code or text of its own names the networks or
+    /// their input kinds (comments may mention them as examples of what plugs in from above).</summary>
+    [Fact]
+    public void Quantization_package_code_does_not_name_FoundationPose()
+    {
+        var root = PackageRoot(Packages[0]);
+        var found = new List<string>();
+        foreach (var path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
+            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+            var code = StripComments(File.ReadAllText(path));
+            foreach (Match m in Regex.Matches(code, @"FoundationPose|RefineNet|ScoreNet|\bsynthetic:|\bscene:", RegexOptions.IgnoreCase))
+                found.Add($"{rel}: '{m.Value}'");
+        }
+        Assert.True(found.Count == 0, "FoundationPose named in the generic package:\n" + string.Join("\n", found));
+    }
+
+    /// <summary>Source text with // and /* */ comments removed; string literals kept (a message naming a network counts).</summary>
+    private static string StripComments(string s) =>
+        Regex.Replace(s, @"""(?:[^""\\\n]|\\.)*""|//[^\n]*|/\*.*?\*/", m => m.Value.StartsWith('"') ? m.Value : " ", RegexOptions.Singleline);
 
     [Fact]
     public void Scanner_sees_usings_and_qualified_names_but_not_comments_or_text()
@@ -118,13 +138,17 @@ public class LayerDependencyTests
 
     private static IEnumerable<(string File, string Folder, HashSet<string> Uses)> Scan(IEnumerable<string> knownFolders)
     {
-        var known = knownFolders.Concat(Directory.GetDirectories(LibraryRoot).Select(d => Path.GetFileName(d)!)).Distinct().ToArray();
-        foreach (var path in Directory.EnumerateFiles(LibraryRoot, "*.cs", SearchOption.AllDirectories))
+        var known = knownFolders.Concat(FolderPackages().Keys).Distinct().ToArray();
+        foreach (var package in Packages)
         {
-            var rel = Path.GetRelativePath(LibraryRoot, path).Replace('\\', '/');
-            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
-            int slash = rel.IndexOf('/');
-            yield return (rel, slash < 0 ? "(root)" : rel[..slash], References(File.ReadAllText(path), known));
+            var root = PackageRoot(package);
+            foreach (var path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
+            {
+                var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
+                if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+                int slash = rel.IndexOf('/');
+                yield return ($"{package}/{rel}", slash < 0 ? "(root)" : rel[..slash], References(File.ReadAllText(path), known));
+            }
         }
     }
 

@@ -65,7 +65,7 @@ public class TorchCheckpointTests
     {
         using var tmp = new TempDir();
         NetworkExport.Export(kind, File_(file), ModelLayout.Nchw, tmp.File("m.onnx"));
-        using var m = new PairModel(tmp.File("m.onnx"), new RuntimeSettings { IntraOpThreads = 2 });
+        using var m = new CropPairSession(tmp.File("m.onnx"), new RuntimeSettings { IntraOpThreads = 2 });
         string prefix = kind == NetworkKind.Refine ? "refine" : "score";
         var outs = m.Run(Golden.Load($"{prefix}.A"), Golden.Load($"{prefix}.B"));
         var expected = Manifest.GetProperty(file).GetProperty("expected");

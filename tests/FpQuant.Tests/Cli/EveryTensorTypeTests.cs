@@ -146,7 +146,7 @@ public sealed class EveryTensorTypeTests
         var model = g.Build(opset: 11);
         NpyFile.Write(tmp.File("ids.npy"), Enumerable.Range(0, 40).Select(i => (byte)i).ToArray(), new long[] { 10, 4 });
         NpyFile.Write(tmp.File("w.npy"), Enumerable.Range(0, 12).Select(i => (Half)i).ToArray(), new long[] { 3, 4 });
-        var batches = new NpyCalibrationSource(tmp.Path, null, 4).Batches(model, "mixed").ToList();
+        var batches = new NpyInputSource(tmp.Path, null, 4).Batches(model, "mixed").ToList();
         Assert.Equal(new[] { 4, 4, 2 }, batches.Select(b => b["ids"].Samples));
         Assert.All(batches, b => Assert.Equal(new[] { 3, 4 }, b["w"].Shape));
         Assert.Equal(InputElementType.UInt8, batches[0]["ids"].ElementType);

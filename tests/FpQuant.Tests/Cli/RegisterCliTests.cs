@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Support;

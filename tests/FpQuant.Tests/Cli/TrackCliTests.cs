@@ -125,7 +125,7 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
         Assert.Equal((tracked[0] + tracked[1]) / 2, root.GetProperty("median_ms").GetDouble(), 9);
         foreach (var png in new[] { "track.png", "overlay-strip.png" })
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outDir, png))[..4]);
-        var strip = FpQuant.Imaging.Png.Read(Path.Combine(outDir, "overlay-strip.png"));
+        var strip = FpQuant.Images.Png.Read(Path.Combine(outDir, "overlay-strip.png"));
         Assert.Equal((3 * 320, 240), (strip.Width, strip.Height));
         Assert.Contains("tracked frames", r.Out);
     }

@@ -187,14 +187,14 @@ public sealed class OnnxBackendCorpusTests
             var model = OnnxModelFile.Load(c.ModelPath);
             var options = QuantizationPresets.Get(preset);
             // Static calibration reads the test's own inputs the way a user gives them: npy:DIR, one file per input.
-            CalibrationSource? calib = null;
+            InputSource? calib = null;
             if (options.Mode == QuantMode.Static)
             {
                 string calibDir = Path.Combine(dir, "calib");
                 Directory.CreateDirectory(calibDir);
                 foreach (var (name, value) in inputs)
-                    if (value != null) NpyFile.Write(Path.Combine(calibDir, NpyCalibrationSource.FileNameFor(name)), value);
-                calib = new NpyCalibrationSource(calibDir);
+                    if (value != null) NpyFile.Write(Path.Combine(calibDir, NpyInputSource.FileNameFor(name)), value);
+                calib = new NpyInputSource(calibDir);
             }
             r = ModelQuantizer.Quantize(model, c.ModelPath, options, preset, calib, settings);
             ModelQuantizer.Save(r, qPath, c.ModelPath);

@@ -1,6 +1,8 @@
+using FpQuant.Pipeline;
 using FpQuant.Core;
-using FpQuant.DataSources;
+using FpQuant.Inputs;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Onnx;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Tests.Support;
@@ -36,15 +38,15 @@ public class DataSourceTests
     {
         using var tmp = new TempDir();
         WriteIdsAndX(tmp.Path, 10);
-        var batches = new NpyCalibrationSource(tmp.Path, null, 4).Batches(IdsPlusX(), "m").ToList();
+        var batches = new NpyInputSource(tmp.Path, null, 4).Batches(IdsPlusX(), "m").ToList();
         Assert.Equal(new[] { 4, 4, 2 }, batches.Select(b => b["ids"].Samples));
         Assert.Equal(InputElementType.Int64, batches[0]["ids"].ElementType);
         Assert.Equal(InputElementType.Float, batches[0]["x"].ElementType);
         Assert.Equal(new long[] { 32, 33, 34, 35 }, ((long[])batches[2]["ids"].Data)[..4]);
         Assert.Equal(16f, ((float[])batches[2]["x"].Data)[0]);
-        Assert.Equal(new[] { 4, 2 }, new NpyCalibrationSource(tmp.Path, 6, 4).Batches(IdsPlusX(), "m").Select(b => b["x"].Samples));
+        Assert.Equal(new[] { 4, 2 }, new NpyInputSource(tmp.Path, 6, 4).Batches(IdsPlusX(), "m").Select(b => b["x"].Samples));
         // A model that fixes its batch at 1 is fed one sample at a time.
-        Assert.Equal(Enumerable.Repeat(1, 10), new NpyCalibrationSource(tmp.Path, null, 4).Batches(IdsPlusX(batch: 1), "m").Select(b => b["x"].Samples));
+        Assert.Equal(Enumerable.Repeat(1, 10), new NpyInputSource(tmp.Path, null, 4).Batches(IdsPlusX(batch: 1), "m").Select(b => b["x"].Samples));
     }
 
     [Fact]
@@ -53,7 +55,7 @@ public class DataSourceTests
         using var tmp = new TempDir();
         NpyFile.Write(tmp.File("ids.npy"), new[] { 1, 2, 3, 4 }, new long[] { 1, 4 });
         NpyFile.Write(tmp.File("x.npy"), new[] { 0.5f, 0.5f, 0.5f, 0.5f }, new long[] { 1, 4 });
-        var batch = Assert.Single(new NpyCalibrationSource(tmp.Path).Batches(IdsPlusX(), "m"));
+        var batch = Assert.Single(new NpyInputSource(tmp.Path).Batches(IdsPlusX(), "m"));
         var modelPath = tmp.File("m.onnx");
         OnnxModelFile.Save(IdsPlusX(), modelPath);
         using var runner = new FpQuant.Runtime.ModelRunner(modelPath, new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 1 });
@@ -70,29 +72,29 @@ public class DataSourceTests
         // Wrong shape: 5 features where the input has 4.
         WriteIdsAndX(tmp.Path, 3);
         NpyFile.Write(tmp.File("x.npy"), new float[15], new long[] { 3, 5 });
-        var e = Error(() => new NpyCalibrationSource(tmp.Path).Batches(model, "m").ToList());
+        var e = Error(() => new NpyInputSource(tmp.Path).Batches(model, "m").ToList());
         Assert.Contains("x.npy", e); Assert.Contains("'x'", e); Assert.Contains("float32 [N x 4]", e); Assert.Contains("(3, 5)", e);
 
         // Wrong type: float ids.
         WriteIdsAndX(tmp.Path, 3);
         NpyFile.Write(tmp.File("ids.npy"), new float[12], new long[] { 3, 4 });
-        e = Error(() => new NpyCalibrationSource(tmp.Path).Batches(model, "m").ToList());
+        e = Error(() => new NpyInputSource(tmp.Path).Batches(model, "m").ToList());
         Assert.Contains("ids.npy", e); Assert.Contains("'ids'", e); Assert.Contains("int64 [N x 4]", e);
 
         // Missing file.
         File.Delete(tmp.File("ids.npy"));
-        e = Error(() => new NpyCalibrationSource(tmp.Path).Batches(model, "m").ToList());
+        e = Error(() => new NpyInputSource(tmp.Path).Batches(model, "m").ToList());
         Assert.Contains("ids.npy", e); Assert.Contains("'ids'", e); Assert.Contains("int64 [N x 4]", e);
 
         // Different sample counts.
         WriteIdsAndX(tmp.Path, 3);
         NpyFile.Write(tmp.File("x.npy"), new float[8], new long[] { 2, 4 });
-        e = Error(() => new NpyCalibrationSource(tmp.Path).Batches(model, "m").ToList());
+        e = Error(() => new NpyInputSource(tmp.Path).Batches(model, "m").ToList());
         Assert.Contains("x.npy", e); Assert.Contains("ids.npy", e);
 
         // Empty folder.
         using var empty = new TempDir();
-        e = Error(() => new NpyCalibrationSource(empty.Path).Batches(model, "m").ToList());
+        e = Error(() => new NpyInputSource(empty.Path).Batches(model, "m").ToList());
         Assert.Contains(empty.Path, e); Assert.Contains("ids.npy (int64 [N x 4]", e); Assert.Contains("x.npy (float32 [N x 4]", e);
 
         Assert.DoesNotContain('\n', e);
@@ -122,7 +124,7 @@ public class DataSourceTests
         Solid(tmp.File("a.png"), 40, 30, 200, 100, 50);
         SyntheticPhotos.WriteFolder(tmp.Path, 2, firstSeed: 7); // a PNG and a JPEG of other sizes
         var options = new ImageOptions { Scale = 1, Bgr = true, Mean = new float[] { 10, 20, 30 }, Std = new float[] { 2, 2, 2 } };
-        var batches = new ImageCalibrationSource(tmp.Path, null, options, 8).Batches(ImageModel(), "m").ToList();
+        var batches = new ImageInputSource(tmp.Path, null, options, 8).Batches(ImageModel(), "m").ToList();
         Assert.Equal(3, batches.Count); // fixed batch of 1
         var first = batches[0]["image"];
         Assert.Equal(new[] { 1, 3, 16, 16 }, first.Shape);
@@ -130,7 +132,7 @@ public class DataSourceTests
         // a.png sorts first: B, G, R planes of (pixel - mean) / std.
         Assert.Equal((50 - 10) / 2f, d[0]); Assert.Equal((100 - 20) / 2f, d[256]); Assert.Equal((200 - 30) / 2f, d[512 + 255]);
 
-        var nhwc = new ImageCalibrationSource(tmp.Path, 1, new ImageOptions(), 8).Batches(ImageModel(nhwc: true), "m").Single()["image"];
+        var nhwc = new ImageInputSource(tmp.Path, 1, new ImageOptions(), 8).Batches(ImageModel(nhwc: true), "m").Single()["image"];
         Assert.Equal(new[] { 1, 16, 16, 3 }, nhwc.Shape);
         var n = (float[])nhwc.Data;
         Assert.Equal(200 / 255f, n[0], 5); Assert.Equal(100 / 255f, n[1], 5); Assert.Equal(50 / 255f, n[2], 5);
@@ -150,7 +152,7 @@ public class DataSourceTests
         g.Output("y", DataType.Float, 1, 3, 16, 16);
         OnnxModelFile.Save(g.Build(), tmp.File("prep.onnx"));
         var options = new ImageOptions { Scale = 1, MeanImage = tmp.File("prep.onnx") };
-        var d = (float[])new ImageCalibrationSource(tmp.File("img"), null, options).Batches(ImageModel(), "m").Single()["image"].Data;
+        var d = (float[])new ImageInputSource(tmp.File("img"), null, options).Batches(ImageModel(), "m").Single()["image"].Data;
         for (int i = 0; i < 768; i++) Assert.Equal(100f - i % 7, d[i]);
     }
 
@@ -158,12 +160,12 @@ public class DataSourceTests
     public void Images_BadData_OneLineNamingTheFolderOrFile()
     {
         using var tmp = new TempDir();
-        var e = Assert.Throws<FpQuantException>(() => new ImageCalibrationSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
+        var e = Assert.Throws<FpQuantException>(() => new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
         Assert.Contains(tmp.Path, e); Assert.Contains("'image'", e); Assert.Contains("float32 [1 x 3 x 16 x 16]", e);
         File.WriteAllText(tmp.File("broken.png"), "not a png");
-        e = Assert.Throws<FpQuantException>(() => new ImageCalibrationSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() => new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
         Assert.Contains("broken.png", e);
-        e = Assert.Throws<FpQuantException>(() => new ImageCalibrationSource(tmp.Path, null, new ImageOptions()).Batches(IdsPlusX(), "m").ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() => new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(IdsPlusX(), "m").ToList()).Message;
         Assert.Contains("'ids'", e); Assert.Contains("npy:DIR", e);
     }
 
@@ -184,7 +186,7 @@ public class DataSourceTests
     {
         using var tmp = new TempDir();
         File.WriteAllLines(tmp.File("s.txt"), new[] { "Hello world", "", "the the the the the the the the the the" });
-        var src = new TextCalibrationSource(tmp.File("s.txt"), null, new TextOptions { Vocab = TrainedModels.MiniLmVocab, MaxLength = 8 }, 8);
+        var src = new TextInputSource(tmp.File("s.txt"), null, new TextOptions { Vocab = TrainedModels.MiniLmVocab, MaxLength = 8 }, 8);
         var b = Assert.Single(src.Batches(BertInputs(), "m"));
         Assert.Equal(new[] { 2, 8 }, b["input_ids"].Shape);
         var ids = (long[])b["input_ids"].Data;
@@ -202,12 +204,12 @@ public class DataSourceTests
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("empty.txt"), "\n\n");
         var opts = new TextOptions { Vocab = TrainedModels.MiniLmVocab };
-        var e = Assert.Throws<FpQuantException>(() => new TextCalibrationSource(tmp.File("empty.txt"), null, opts).Batches(BertInputs(), "m").ToList()).Message;
+        var e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("empty.txt"), null, opts).Batches(BertInputs(), "m").ToList()).Message;
         Assert.Contains("empty.txt", e);
         File.WriteAllText(tmp.File("s.txt"), "a sentence\n");
-        e = Assert.Throws<FpQuantException>(() => new TextCalibrationSource(tmp.File("s.txt"), null, new TextOptions()).Batches(BertInputs(), tmp.File("model.onnx")).ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("s.txt"), null, new TextOptions()).Batches(BertInputs(), tmp.File("model.onnx")).ToList()).Message;
         Assert.Contains("vocab.txt", e); Assert.Contains("--vocab", e);
-        e = Assert.Throws<FpQuantException>(() => new TextCalibrationSource(tmp.File("s.txt"), null, opts).Batches(IdsPlusX(), "m").ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("s.txt"), null, opts).Batches(IdsPlusX(), "m").ToList()).Message;
         Assert.Contains("'ids'", e);
     }
 
@@ -215,13 +217,13 @@ public class DataSourceTests
     public void Spec_ParsesEveryKind_AndRefusesOthers()
     {
         var o = new DataOptions { BatchSize = 4 };
-        Assert.Equal(5, ((NpyCalibrationSource)CalibrationSpec.Parse("npy:/some/dir:5", null, o)).Count);
-        Assert.Equal("/some/dir", ((NpyCalibrationSource)CalibrationSpec.Parse("npy:/some/dir", null, o)).Folder);
-        Assert.IsType<ImageCalibrationSource>(CalibrationSpec.Parse("images:/x", null, o));
-        Assert.Equal(3, ((TextCalibrationSource)CalibrationSpec.Parse("text:/x/s.txt:3", null, o)).Count);
-        Assert.IsType<FpQuant.Pipeline.SyntheticCalibrationSource>(CalibrationSpec.Parse("synthetic:8:1", null, o));
-        Assert.Throws<FpQuantException>(() => CalibrationSpec.Parse("npy:", null, o));
-        Assert.Throws<FpQuantException>(() => CalibrationSpec.Parse("npy:/d:0", null, o));
-        Assert.Throws<FpQuantException>(() => CalibrationSpec.Parse("csv:/d", null, o));
+        Assert.Equal(5, ((NpyInputSource)InputSpec.Parse("npy:/some/dir:5", o, FoundationPoseInputs.Kinds)).Count);
+        Assert.Equal("/some/dir", ((NpyInputSource)InputSpec.Parse("npy:/some/dir", o, FoundationPoseInputs.Kinds)).Folder);
+        Assert.IsType<ImageInputSource>(InputSpec.Parse("images:/x", o, FoundationPoseInputs.Kinds));
+        Assert.Equal(3, ((TextInputSource)InputSpec.Parse("text:/x/s.txt:3", o, FoundationPoseInputs.Kinds)).Count);
+        Assert.IsType<FpQuant.Pipeline.SyntheticInputSource>(InputSpec.Parse("synthetic:8:1", o, FoundationPoseInputs.Kinds));
+        Assert.Throws<FpQuantException>(() => InputSpec.Parse("npy:", o, FoundationPoseInputs.Kinds));
+        Assert.Throws<FpQuantException>(() => InputSpec.Parse("npy:/d:0", o, FoundationPoseInputs.Kinds));
+        Assert.Throws<FpQuantException>(() => InputSpec.Parse("csv:/d", o, FoundationPoseInputs.Kinds));
     }
 }

@@ -1,4 +1,4 @@
-using FpQuant.DataSources;
+using FpQuant.Inputs;
 using FpQuant.Onnx;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
@@ -18,8 +18,8 @@ public class TrainedModelDataTests
         using var tmp = new TempDir();
         SyntheticPhotos.WriteFolder(tmp.Path, 2);
         var resnet = OnnxModelFile.Load(TrainedModels.ResNet18Model);
-        var raw = new ImageCalibrationSource(tmp.Path, null, new ImageOptions { Scale = 1 }).Batches(resnet, "resnet").ToList();
-        var ours = new ImageCalibrationSource(tmp.Path, null, ResNet18Options()).Batches(resnet, "resnet").ToList();
+        var raw = new ImageInputSource(tmp.Path, null, new ImageOptions { Scale = 1 }).Batches(resnet, "resnet").ToList();
+        var ours = new ImageInputSource(tmp.Path, null, ResNet18Options()).Batches(resnet, "resnet").ToList();
         Assert.Equal(2, ours.Count);
         using var prep = new ModelRunner(TrainedModels.ResNet18Preprocess, new RuntimeSettings { IntraOpThreads = 1 });
         for (int i = 0; i < 2; i++)

@@ -1,5 +1,5 @@
 using FpQuant.Core;
-using FpQuant.DataSources;
+using FpQuant.Inputs;
 using FpQuant.Onnx;
 using FpQuant.Quantization;
 using FpQuant.Quantization.Calibration;
@@ -27,7 +27,7 @@ public class TrainedModelHeldOutTests
     {
         private readonly TempDir _tmp = new();
         public ModelProto Model { get; } = OnnxModelFile.Load(TrainedModels.ResNet18Model);
-        public CalibrationSource Calibration { get; }
+        public InputSource Calibration { get; }
         public List<Dictionary<string, InputTensor>> HeldOut { get; }
         public List<List<(string, FloatTensor)>> Reference { get; }
 
@@ -36,8 +36,8 @@ public class TrainedModelHeldOutTests
             SyntheticPhotos.WriteFolder(Path.Combine(_tmp.Path, "calib"), 12, firstSeed: 100);
             SyntheticPhotos.WriteFolder(Path.Combine(_tmp.Path, "eval"), 6, firstSeed: 500);
             var options = TrainedModelDataTests.ResNet18Options();
-            Calibration = new ImageCalibrationSource(Path.Combine(_tmp.Path, "calib"), null, options);
-            HeldOut = new ImageCalibrationSource(Path.Combine(_tmp.Path, "eval"), null, options).Batches(Model, "ResNet18.onnx").ToList();
+            Calibration = new ImageInputSource(Path.Combine(_tmp.Path, "calib"), null, options);
+            HeldOut = new ImageInputSource(Path.Combine(_tmp.Path, "eval"), null, options).Batches(Model, "ResNet18.onnx").ToList();
             Reference = Run(Model, HeldOut);
         }
 
@@ -47,7 +47,7 @@ public class TrainedModelHeldOutTests
     private sealed class MiniLmData
     {
         public ModelProto Model { get; } = OnnxModelFile.Load(TrainedModels.MiniLmModel);
-        public CalibrationSource Calibration { get; }
+        public InputSource Calibration { get; }
         public List<Dictionary<string, InputTensor>> HeldOut { get; }
         public List<List<(string, FloatTensor)>> Reference { get; }
 
@@ -57,8 +57,8 @@ public class TrainedModelHeldOutTests
             File.WriteAllLines(tmp.File("calib.txt"), lines.Take(48));
             File.WriteAllLines(tmp.File("eval.txt"), lines.Skip(48));
             var text = new TextOptions { Vocab = TrainedModels.MiniLmVocab };
-            Calibration = new TextCalibrationSource(tmp.File("calib.txt"), null, text, 16);
-            HeldOut = new TextCalibrationSource(tmp.File("eval.txt"), null, text, 16).Batches(Model, "model.onnx").ToList();
+            Calibration = new TextInputSource(tmp.File("calib.txt"), null, text, 16);
+            HeldOut = new TextInputSource(tmp.File("eval.txt"), null, text, 16).Batches(Model, "model.onnx").ToList();
             Reference = Run(Model, HeldOut);
         }
     }

@@ -1,5 +1,6 @@
 using FpQuant.Datasets;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Tests.Cli;
 using FpQuant.Tests.Support;
 

@@ -1,6 +1,7 @@
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
 using FpQuant.Tests.Support;

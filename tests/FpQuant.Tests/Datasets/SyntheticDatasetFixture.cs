@@ -8,7 +8,7 @@ public sealed class SyntheticDatasetFixture : IDisposable
 {
     private readonly TempDir _dir = new();
     public string Root { get; }
-    public SyntheticDatasetSummary Summary { get; }
+    internal SyntheticDatasetSummary Summary { get; }
 
     public SyntheticDatasetFixture()
     {

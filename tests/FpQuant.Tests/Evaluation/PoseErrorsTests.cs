@@ -2,6 +2,7 @@ using FpQuant.Geometry;
 using FpQuant.Datasets;
 using FpQuant.Evaluation;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Evaluation;

@@ -5,6 +5,7 @@ using System.Text;
 using FpQuant.Checkpoints;
 using FpQuant.Core;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Quantization;

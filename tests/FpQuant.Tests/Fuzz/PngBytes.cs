@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using FpQuant.Imaging;
+using FpQuant.Images;
 
 namespace FpQuant.Tests.Fuzz;
 

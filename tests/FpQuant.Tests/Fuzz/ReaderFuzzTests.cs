@@ -2,6 +2,7 @@ using FpQuant.Checkpoints;
 using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Networks;
 using FpQuant.Onnx;
 using FpQuant.Pipeline;
@@ -221,7 +222,7 @@ public sealed class ReaderFuzzTests : IDisposable
             var (path, model) = models[(Math.Min(h.Shape.Length, 3), h.IsFloat)];
             try { FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings, npyOutputs: true); }
             catch (FpQuantException) { /* refused by infer; calibration must still behave */ }
-            new FpQuant.Quantization.Calibration.NpyCalibrationSource(calib).Batches(model, path).ToList();
+            new FpQuant.Quantization.Calibration.NpyInputSource(calib).Batches(model, path).ToList();
         }
         // The findings themselves: one line each way, naming the file and the axis.
         foreach (var b in hostile)
@@ -231,7 +232,7 @@ public sealed class ReaderFuzzTests : IDisposable
             File.WriteAllBytes(file, b);
             var e = Assert.Throws<FpQuantException>(() => FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings));
             Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message); Assert.DoesNotContain('\n', e.Message);
-            e = Assert.Throws<FpQuantException>(() => new FpQuant.Quantization.Calibration.NpyCalibrationSource(calib).Batches(model, path).ToList());
+            e = Assert.Throws<FpQuantException>(() => new FpQuant.Quantization.Calibration.NpyInputSource(calib).Batches(model, path).ToList());
             Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message);
         }
         FuzzRunner.Run(_out, "npy via infer and npy:", seeds, (_, b) => Load(b),

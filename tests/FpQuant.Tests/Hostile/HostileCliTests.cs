@@ -105,7 +105,7 @@ public sealed class HostileCliTests : IDisposable
 
     private static byte[] Png16(uint w, uint h)
     {
-        var png = FpQuant.Imaging.Png.Encode(new FpQuant.Imaging.PngImage(4, 4, 1, 16, new ushort[16]));
+        var png = FpQuant.Images.Png.Encode(new FpQuant.Images.PngImage(4, 4, 1, 16, new ushort[16]));
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), w);
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), h);
         return PngBytes.FixCrcs(png);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using FpQuant.Core;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
 using FpQuant.Tests.Fuzz;

@@ -1,6 +1,7 @@
 using System.Text;
 using FpQuant.Core;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Rendering;
 using FpQuant.Tests.Support;
 

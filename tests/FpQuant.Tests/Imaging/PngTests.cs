@@ -3,6 +3,7 @@ using System.IO.Compression;
 using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Imaging;

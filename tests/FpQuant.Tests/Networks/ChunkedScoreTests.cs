@@ -48,7 +48,7 @@ public class ChunkedScoreTests
     {
         var a = Golden.Load("score.A");
         var b = Golden.Load("score.B");
-        using var whole = new PairModel(_models.Path(NetworkKind.Score), Cpu);
+        using var whole = new CropPairSession(_models.Path(NetworkKind.Score), Cpu);
         var oneGroup = whole.Run(a, b)[0].Value.Data;
         using var m = ChunkedScoreModel.Open(_models.Path(NetworkKind.Score), Cpu);
         Assert.Equal("att/token_mean", m.CutTensor);
@@ -72,7 +72,7 @@ public class ChunkedScoreTests
         OnnxModelFile.Save(renamed, path);
         var a = Golden.Load("score.A");
         var b = Golden.Load("score.B");
-        using var whole = new PairModel(_models.Path(NetworkKind.Score), Cpu);
+        using var whole = new CropPairSession(_models.Path(NetworkKind.Score), Cpu);
         var oneGroup = whole.Run(a, b)[0].Value.Data;
         using var m = ChunkedScoreModel.Open(path, Cpu);
         Assert.Equal(ModelLayout.Isaac, m.Signature.Layout);
@@ -88,12 +88,12 @@ public class ChunkedScoreTests
     {
         string src = _models.Path(NetworkKind.Score);
         var r = ModelQuantizer.Quantize(OnnxModelFile.Load(src), src, FoundationPosePresets.Get(preset), preset,
-            new SyntheticCalibrationSource(2, 5, 2), Cpu);
+            new SyntheticInputSource(2, 5, 2), Cpu);
         using var tmp = new TempDir();
         string path = tmp.File($"{preset}.onnx");
         ModelQuantizer.Save(r, path, src);
         var (a, b) = SyntheticCrops.Generate(4, 11, 0);
-        using var whole = new PairModel(path, Cpu);
+        using var whole = new CropPairSession(path, Cpu);
         var oneGroup = whole.Run(a, b)[0].Value.Data;
         using var m = ChunkedScoreModel.Open(path, Cpu);
         var got = Chunked(m, a, b, 2);
@@ -106,7 +106,7 @@ public class ChunkedScoreTests
         // Dynamic quantization picks each call's activation scale from all pairs in it, so a chunk quantizes its
         // pairs differently from the whole group: neither is the reference. Both must stay as close to the float
         // model as the other.
-        using var fp = new PairModel(src, Cpu);
+        using var fp = new CropPairSession(src, Cpu);
         var reference = fp.Run(a, b)[0].Value.Data;
         double errOne = oneGroup.Zip(reference, (x, y) => Math.Abs(x - y)).Max();
         double errChunked = got.Zip(reference, (x, y) => Math.Abs(x - y)).Max();
@@ -139,7 +139,7 @@ public class ChunkedScoreTests
         var poses = PoseHypotheses.Generate(scene.Guess.T, 252);
         var crops = new SceneCropSource(scene).Crops(poses, 0, 252, -1);
         float[] oneGroup;
-        using (var whole = new PairModel(_models.Path(NetworkKind.Score), Cpu))
+        using (var whole = new CropPairSession(_models.Path(NetworkKind.Score), Cpu))
             oneGroup = whole.Run(crops.Rendered, crops.Observed)[0].Value.Data;
         using var m = ChunkedScoreModel.Open(_models.Path(NetworkKind.Score), Cpu);
         var got = Chunked(m, crops.Rendered, crops.Observed, 36);

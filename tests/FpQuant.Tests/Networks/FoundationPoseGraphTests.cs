@@ -17,7 +17,7 @@ public class FoundationPoseGraphTests
     [Fact]
     public void RefineNet_ReproducesPyTorchGolden()
     {
-        using var m = new PairModel(_models.Path(NetworkKind.Refine), Cpu);
+        using var m = new CropPairSession(_models.Path(NetworkKind.Refine), Cpu);
         var outs = m.Run(Golden.Load("refine.A"), Golden.Load("refine.B"));
         Assert.Equal(new[] { "trans", "rot" }, outs.Select(o => o.Name));
         Golden.AssertClose(Golden.Load("refine.trans"), outs[0].Value, "trans");
@@ -27,7 +27,7 @@ public class FoundationPoseGraphTests
     [Fact]
     public void ScoreNet_ReproducesPyTorchGolden()
     {
-        using var m = new PairModel(_models.Path(NetworkKind.Score), Cpu);
+        using var m = new CropPairSession(_models.Path(NetworkKind.Score), Cpu);
         var outs = m.Run(Golden.Load("score.A"), Golden.Load("score.B"));
         Assert.Equal("score_logit", outs.Single().Name);
         Golden.AssertClose(Golden.Load("score.score_logit"), outs[0].Value, "score_logit");
@@ -89,7 +89,7 @@ public class FoundationPoseGraphTests
         // RefineNet treats every pair on its own (spec section 4): row i of a batch of 4 is what pair i gives alone.
         // The golden files cover batch 2 only; a pair-mixing bug (softmax or a mean over the batch axis, a reshape that
         // folds pairs into tokens) gives the right shapes and finite values at every N.
-        using var m = new PairModel(_models.Path(NetworkKind.Refine), Cpu);
+        using var m = new CropPairSession(_models.Path(NetworkKind.Refine), Cpu);
         var (r, o) = SyntheticCrops.Generate(4, 3);
         var batch = m.Run(r, o);
         Assert.Equal(new[] { 4, 3 }, batch[0].Value.Shape);
@@ -110,7 +110,7 @@ public class FoundationPoseGraphTests
         // not N runs of batch 1. What holds instead: (1) reordering the pairs reorders the logits; (2) a group of
         // identical copies scores each copy as that pair alone (attention over equal items returns that item);
         // (3) a pair's logit depends on the other pairs in its group.
-        using var m = new PairModel(_models.Path(NetworkKind.Score), Cpu);
+        using var m = new CropPairSession(_models.Path(NetworkKind.Score), Cpu);
         var (r, o) = SyntheticCrops.Generate(4, 3);
         var y = m.Run(r, o)[0].Value;
         Assert.Equal(new[] { 1, 4 }, y.Shape);
@@ -137,8 +137,8 @@ public class FoundationPoseGraphTests
         NetworkExport.Export(NetworkKind.Score, "synthetic:0", ModelLayout.Nchw, tmp.File("again.onnx"));
         Assert.Equal(File.ReadAllBytes(_models.Path(NetworkKind.Score)), File.ReadAllBytes(tmp.File("again.onnx")));
         NetworkExport.Export(NetworkKind.Score, "synthetic:7", ModelLayout.Nchw, tmp.File("seed7.onnx"));
-        using var m0 = new PairModel(_models.Path(NetworkKind.Score), Cpu);
-        using var m7 = new PairModel(tmp.File("seed7.onnx"), Cpu);
+        using var m0 = new CropPairSession(_models.Path(NetworkKind.Score), Cpu);
+        using var m7 = new CropPairSession(tmp.File("seed7.onnx"), Cpu);
         var a = Golden.Load("score.A"); var b = Golden.Load("score.B");
         var y0 = m0.Run(a, b)[0].Value.Data;
         var y7 = m7.Run(a, b)[0].Value.Data;

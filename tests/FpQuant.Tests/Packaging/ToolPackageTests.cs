@@ -33,14 +33,18 @@ public class ToolPackageTests
         var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant.Cli/FpQuant.Cli.csproj", "-c", "Release", "-o", nupkg,
             "--disable-build-servers", $"-p:ToolNativeRuntimes={natives.Replace(";", "%3B")}" }, src, Long);
         Assert.True(pack.Code == 0, pack.ToString());
-        var lib = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant/FpQuant.csproj", "-c", "Release", "-o", nupkg,
-            "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
-        Assert.True(lib.Code == 0, lib.ToString());
+        foreach (var project in new[] { "FpQuant.Quantization", "FpQuant.FoundationPose" })
+        {
+            var lib = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", $"src/{project}/{project}.csproj", "-c", "Release", "-o", nupkg,
+                "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
+            Assert.True(lib.Code == 0, lib.ToString());
+        }
 
-        // Both packages, with their metadata and the README inside.
+        // The three packages, with their metadata and the README inside.
         var tool = Nuspec(Path.Combine(nupkg, $"FpQuant.Cli.{version}.nupkg"));
-        var library = Nuspec(Path.Combine(nupkg, $"FpQuant.{version}.nupkg"));
-        foreach (var (n, id) in new[] { (tool, "FpQuant.Cli"), (library, "FpQuant") })
+        var quantization = Nuspec(Path.Combine(nupkg, $"FpQuant.Quantization.{version}.nupkg"));
+        var foundationPose = Nuspec(Path.Combine(nupkg, $"FpQuant.FoundationPose.{version}.nupkg"));
+        foreach (var (n, id) in new[] { (tool, "FpQuant.Cli"), (quantization, "FpQuant.Quantization"), (foundationPose, "FpQuant.FoundationPose") })
         {
             Assert.Equal(id, n.Meta("id"));
             Assert.Equal(version, n.Meta("version"));
@@ -50,10 +54,15 @@ public class ToolPackageTests
             Assert.Contains("README.md", n.Entries);
         }
         Assert.Contains(tool.Entries, e => e.EndsWith("DotnetToolSettings.xml"));
-        Assert.Contains(tool.Entries, e => e.EndsWith("/FpQuant.Lib.dll"));
+        Assert.Contains(tool.Entries, e => e.EndsWith("/FpQuant.Quantization.dll"));
+        Assert.Contains(tool.Entries, e => e.EndsWith("/FpQuant.FoundationPose.dll"));
         Assert.Contains(tool.Entries, e => e.Contains($"runtimes/{rid}/native/"));
         Assert.DoesNotContain(tool.Entries, e => e.Contains("runtimes/android/") || e.Contains("runtimes/ios/"));
-        Assert.Contains(library.Entries, e => e.EndsWith("lib/net10.0/FpQuant.Lib.dll"));
+        Assert.Contains(quantization.Entries, e => e.EndsWith("lib/net10.0/FpQuant.Quantization.dll"));
+        Assert.Contains(foundationPose.Entries, e => e.EndsWith("lib/net10.0/FpQuant.FoundationPose.dll"));
+        // The FoundationPose package stands on the quantizer's; the quantizer's depends on nothing of FoundationPose.
+        Assert.Contains("id=\"FpQuant.Quantization\"", foundationPose.Xml);
+        Assert.DoesNotContain("FpQuant.FoundationPose", quantization.Xml);
 
         // Install from the folder alone (a config with only that source), into a temporary tool path.
         string config = tmp.File("nuget.config");
@@ -128,6 +137,8 @@ public class ToolPackageTests
     private sealed record PackageInfo(XElement Metadata, List<string> Entries)
     {
         public string Meta(string name) => Metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value.Trim() ?? "";
+        /// <summary>The metadata as XML text (dependencies included).</summary>
+        public string Xml => Metadata.ToString();
     }
 
     private static PackageInfo Nuspec(string nupkg)

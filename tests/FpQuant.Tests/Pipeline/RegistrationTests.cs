@@ -91,8 +91,8 @@ public class RegistrationTests
     {
         var s = Demo.Value;
         var rt = new RuntimeSettings { IntraOpThreads = 2 };
-        using var refine = new PairModel(_models.Path(NetworkKind.Refine), rt);
-        using var score = new PairModel(_models.Path(NetworkKind.Score), rt);
+        using var refine = new CropPairSession(_models.Path(NetworkKind.Refine), rt);
+        using var score = new CropPairSession(_models.Path(NetworkKind.Score), rt);
         var settings = new RegistrationSettings { Hypotheses = 6, Iterations = 2, RefineBatch = 4 };
         var r = Registration.Run(s, new FirstFrameRunner(refine, score), settings);
         Assert.Equal(6, r.Frame.Poses.Count);
@@ -145,7 +145,7 @@ public class RegistrationTests
     public void SceneCalibration_GivesDeterministicBatchesInTheModelsLayout()
     {
         var s = Demo.Value;
-        var src = new SceneCalibrationSource(s, 5, 2);
+        var src = new SceneInputSource(s, 5, 2);
         foreach (var (kind, layout) in new[] { (NetworkKind.Refine, ModelLayout.Nchw), (NetworkKind.Score, ModelLayout.Isaac) })
         {
             var model = FpQuant.Onnx.OnnxModelFile.Load(_models.Path(kind, layout));
@@ -168,13 +168,13 @@ public class RegistrationTests
     {
         var s = Demo.Value;
         string refiner = _models.Path(NetworkKind.Refine);
-        var src = new SceneCalibrationSource(s, 4, 4, null, refiner, 1, new RuntimeSettings { IntraOpThreads = 2 });
+        var src = new SceneInputSource(s, 4, 4, null, refiner, 1, new RuntimeSettings { IntraOpThreads = 2 });
         Assert.Contains("float first frame", src.Description);
         var scoreModel = FpQuant.Onnx.OnnxModelFile.Load(_models.Path(NetworkKind.Score));
         var batch = src.Batches(scoreModel, "s").Single();
         // The same poses by hand: one refine iteration of the float refiner over the starting poses.
         var poses = src.Poses();
-        using var pm = new PairModel(refiner, new RuntimeSettings { IntraOpThreads = 2 });
+        using var pm = new CropPairSession(refiner, new RuntimeSettings { IntraOpThreads = 2 });
         var crops = new SceneCropSource(s);
         var b = crops.Crops(poses, 0, 4, 0);
         var outs = pm.Run(b.Rendered, b.Observed);
@@ -195,12 +195,12 @@ public class RegistrationTests
         using var tmp = new TempDir();
         string weights = $"refine={TestPaths.Golden("checkpoints", "refinenet_compact.pth")},score={TestPaths.Golden("checkpoints", "scorenet_compact.pth")}";
         var (rp, sp, text) = FpQuant.Benchmark.BenchModelStore.ResolvePair(Array.Empty<string>(), weights, tmp.Path,
-            new RuntimeSettings { IntraOpThreads = 2 }, fr => new SceneCalibrationSource(Demo.Value, 2, 2, null, fr));
+            new RuntimeSettings { IntraOpThreads = 2 }, fr => new SceneInputSource(Demo.Value, 2, 2, null, fr));
         Assert.Contains("refinenet_compact.pth", text);
         var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestPaths.Golden("checkpoints", "manifest.json"))).RootElement;
         foreach (var (path, file, prefix) in new[] { (rp, "refinenet_compact.pth", "refine"), (sp, "scorenet_compact.pth", "score") })
         {
-            using var m = new PairModel(path, new RuntimeSettings { IntraOpThreads = 2 });
+            using var m = new CropPairSession(path, new RuntimeSettings { IntraOpThreads = 2 });
             var outs = m.Run(Golden.Load($"{prefix}.A"), Golden.Load($"{prefix}.B"));
             var expected = manifest.GetProperty(file).GetProperty("expected");
             foreach (var (name, value) in outs)

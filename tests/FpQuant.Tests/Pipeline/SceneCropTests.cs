@@ -1,6 +1,7 @@
 using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Pipeline;

@@ -2,6 +2,7 @@ using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
@@ -26,7 +27,7 @@ public static class DemoVideo
 
     public static RgbdFrame[] FramesOf => Made.Value.Frames;
     public static Pose[] Truth => Made.Value.Truth;
-    public static Scene First => Made.Value.First;
+    internal static Scene First => Made.Value.First;
 }
 
 /// <summary>A refiner that knows the answer: the outputs that move the pose exactly onto the frame's true pose
@@ -189,14 +190,14 @@ public class NetworkTrackingTests
     public void OneIteration_OverBoundBuffers_IsTheBatchPathsUpdate(ModelLayout layout)
     {
         var first = DemoVideo.First;
-        using var refine = new PairModel(_models.Path(NetworkKind.Refine, layout), Runtime);
+        using var refine = new CropPairSession(_models.Path(NetworkKind.Refine, layout), Runtime);
         using var refiner = new NetworkTrackRefiner(refine);
         var tracker = new PoseTracker(first, refiner, new TrackSettings { Iterations = 1 });
         tracker.Reset(DemoVideo.Truth[0]);
         var frame = DemoVideo.FramesOf[1];
         var tracked = tracker.Track(frame);
 
-        // The same pair through the first frame's path: SceneCropSource (whole-frame XYZ), PairModel.Run, the update.
+        // The same pair through the first frame's path: SceneCropSource (whole-frame XYZ), CropPairSession.Run, the update.
         var scene = Scene.Create(frame, DemoScene.Bottle(), "frame 2");
         var start = scene.FromMeshFrame(DemoVideo.Truth[0]);
         var batch = new SceneCropSource(scene).Crops(new[] { start }, 0, 1, 0);
@@ -213,7 +214,7 @@ public class NetworkTrackingTests
     public void LostCheck_ScoresTheTrackedPair_WithScoreNet_AsTheBatchPathDoes()
     {
         var first = DemoVideo.First;
-        using var score = new PairModel(_models.Path(NetworkKind.Score), Runtime);
+        using var score = new CropPairSession(_models.Path(NetworkKind.Score), Runtime);
         using var scorer = new NetworkTrackScorer(score);
         var tracker = new PoseTracker(first, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 1e6 }, scorer);
         tracker.Reset(DemoVideo.Truth[0]);
@@ -225,14 +226,14 @@ public class NetworkTrackingTests
         Assert.Equal(expected, r.Score!.Value, 5);
         Assert.True(r.Lost); // every logit is below 1e6
         Assert.True(r.ScoreSeconds > 0);
-        Assert.Throws<FpQuantException>(() => new NetworkTrackScorer(new PairModel(_models.Path(NetworkKind.Refine), Runtime)));
+        Assert.Throws<FpQuantException>(() => new NetworkTrackScorer(new CropPairSession(_models.Path(NetworkKind.Refine), Runtime)));
     }
 
     [Fact]
     public void NetworkTrackingFrames_AllocateUnder64KB_AfterWarmUp()
     {
         var first = DemoVideo.First;
-        using var refine = new PairModel(_models.Path(NetworkKind.Refine), Runtime);
+        using var refine = new CropPairSession(_models.Path(NetworkKind.Refine), Runtime);
         using var refiner = new NetworkTrackRefiner(refine);
         var tracker = new PoseTracker(first, refiner);
         tracker.Reset(DemoVideo.Truth[0]);
@@ -259,8 +260,8 @@ public class SequenceTrackingTests
     public void AFrameFlaggedLost_IsFollowedByARegistration_WhenAsked_AndEveryFrameIsReported()
     {
         var runtime = new RuntimeSettings { IntraOpThreads = 2 };
-        using var refine = new PairModel(_models.Path(NetworkKind.Refine), runtime);
-        using var score = new PairModel(_models.Path(NetworkKind.Score), runtime);
+        using var refine = new CropPairSession(_models.Path(NetworkKind.Refine), runtime);
+        using var score = new CropPairSession(_models.Path(NetworkKind.Score), runtime);
         var seq = Demo(6);
         var scorer = new ScriptedScorer(1f, -1f, 1f, 1f);
         var settings = new SequenceTrackingSettings

@@ -28,7 +28,7 @@ public class AnyModelRewriteTests
 
     private static QuantizationResult Quantize(ModelProto m, string preset, Dictionary<string, FloatTensor>? calibration = null) =>
         ModelQuantizer.Quantize(m, "tiny", QuantizationPresets.Get(preset), preset,
-            calibration == null ? null : new InMemoryCalibrationSource(new[] { calibration }), Cpu);
+            calibration == null ? null : new InMemoryInputSource(new[] { calibration }), Cpu);
 
     // ---- dynamic Conv of any rank ----
 
@@ -260,7 +260,7 @@ public class AnyModelRewriteTests
             Assert.DoesNotContain("embed", ModelQuantizer.Quantize(m, "tiny", options, preset, null, Cpu).QuantizedNodes);
             options = options with { OpTypes = ["MatMul", "Gather"] };
         }
-        var r = ModelQuantizer.Quantize(m, "tiny", options, preset, new InMemoryCalibrationSource(new[] { batch }), Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny", options, preset, new InMemoryInputSource(new[] { batch }), Cpu);
         Assert.Contains("embed", r.QuantizedNodes);
         var gather = r.Model.Graph.Node.Single(n => n.OpType == "Gather");
         Assert.Equal((int)DataType.Int8, r.Model.Graph.Initializer.Single(i => i.Name == gather.Input[0]).DataType);
@@ -286,7 +286,7 @@ public class AnyModelRewriteTests
         var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(81, 2f, 2, 4), ["B"] = TinyModels.Random(82, 1f, 4, 3) };
         foreach (var format in new[] { QuantFormat.Qdq, QuantFormat.QOperator })
         {
-            var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Format = format }, null, new InMemoryCalibrationSource(new[] { feed }), Cpu);
+            var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Format = format }, null, new InMemoryInputSource(new[] { feed }), Cpu);
             Assert.Contains("gemm", r.QuantizedNodes);
             foreach (var operand in new[] { "A", "B" }) Assert.Contains(r.Model.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == operand);
             var y = Run(m, feed)[0].Value;

@@ -40,7 +40,7 @@ public class AutoQuantTests
             return new Dictionary<string, InputTensor> { ["X"] = new InputTensor(t.Shape, t.Data) };
         }
         var calib = new[] { Batch(seed), Batch(seed + 1) };
-        return new EvaluationData(new InMemoryCalibrationSource(calib), calib.Take(1).ToList(), new[] { Batch(seed + 7) }, "held-out batch");
+        return new EvaluationData(new InMemoryInputSource(calib), calib.Take(1).ToList(), new[] { Batch(seed + 7) }, "held-out batch");
     }
 
     [Fact]
@@ -106,7 +106,7 @@ public class AutoQuantTests
         Assert.Equal(new[] { "static", "static-compute", "static-weighted", "dynamic-per-channel", "hybrid" }, bases.Select(b => b.Name));
         var feed = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(5, 2f, 8, 3, 8, 8) };
         var r = ModelQuantizer.Quantize(m, "conv-linear", bases.Single(b => b.Name == "hybrid").Options with { ReduceRange = false }, null,
-            new InMemoryCalibrationSource(new[] { feed }), Cpu);
+            new InMemoryInputSource(new[] { feed }), Cpu);
         Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Static, r.NodeModes!["conv"]);
         Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Static, r.NodeModes["relu"]);
         Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Dynamic, r.NodeModes["fc"]);

@@ -14,7 +14,7 @@ public class CalibrationTests
     {
         var m = TinyModels.MatMulWeight();
         var batch = new Dictionary<string, FloatTensor> { ["X"] = new FloatTensor(new[] { values.Length / 16, 16 }, values) };
-        return ModelQuantizer.Quantize(m, "tiny", o ?? new QuantizationOptions(), null, new InMemoryCalibrationSource(new[] { batch }), Cpu);
+        return ModelQuantizer.Quantize(m, "tiny", o ?? new QuantizationOptions(), null, new InMemoryInputSource(new[] { batch }), Cpu);
     }
 
     [Theory]

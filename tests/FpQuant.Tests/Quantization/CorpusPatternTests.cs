@@ -55,9 +55,9 @@ public class CorpusPatternTests
         var inputNames = model.Graph.Input.Where(i => !inits.Contains(i.Name)).Select(i => i.Name).ToList();
         var inputs = Read(dir, "input", inputNames);
         var expected = Read(dir, "output", model.Graph.Output.Select(o => o.Name).ToList());
-        CalibrationSource? calibration = null;
+        InputSource? calibration = null;
         if (preset == "onnx-static")
-            calibration = new InMemoryCalibrationSource(new[] { inputs.ToDictionary(kv => kv.Key,
+            calibration = new InMemoryInputSource(new[] { inputs.ToDictionary(kv => kv.Key,
                 kv => new FpQuant.Core.InputTensor(kv.Value.Dims.Select(d => (int)d).ToArray(), TensorProtos.ToFloats(kv.Value))) });
         var r = ModelQuantizer.Quantize(model, test, QuantizationPresets.Get(preset), preset, calibration, Cpu);
         var actual = Run(r.Model, inputs);

@@ -17,10 +17,10 @@ public sealed class ExistingQuantizationTests
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
     private static readonly string[] Presets = ["onnx-dynamic", "onnx-static", "fp16", "weights-int8"];
 
-    private static InMemoryCalibrationSource Calib(string input, params int[] shape) =>
+    private static InMemoryInputSource Calib(string input, params int[] shape) =>
         new(new[] { new Dictionary<string, FloatTensor> { [input] = TinyModels.Random(9, 1f, shape) } });
 
-    private static ModelProto Quantized(ModelProto m, QuantizationOptions o, InMemoryCalibrationSource calib) =>
+    private static ModelProto Quantized(ModelProto m, QuantizationOptions o, InMemoryInputSource calib) =>
         ModelQuantizer.Quantize(m, "float.onnx", o, null, o.Mode == QuantMode.Static ? calib : null, Cpu).Model;
 
     public static TheoryData<string, string> Kinds => new()

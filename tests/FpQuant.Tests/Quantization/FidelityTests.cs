@@ -83,10 +83,10 @@ public class FidelityTests
         // takes the diameter of the scene the data comes from; millimetres scale with it, % of the diameter does not.
         var scene = DemoScene.Create();
         var model = FpQuant.Networks.NetworkExport.Build(FpQuant.Networks.NetworkKind.Refine, "synthetic:0");
-        var fromScene = FoundationPoseFidelity.For(model, "refine.onnx", new SceneCalibrationSource(scene, 2, 2))!;
+        var fromScene = FoundationPoseFidelity.For(model, "refine.onnx", new SceneInputSource(scene, 2, 2))!;
         Assert.Equal(scene.Diameter, fromScene.Diameter);
         Assert.NotEqual(FoundationPoseFidelity.DefaultDiameter, scene.Diameter);
-        Assert.Equal(FoundationPoseFidelity.DefaultDiameter, FoundationPoseFidelity.For(model, "refine.onnx", new SyntheticCalibrationSource(2, 0, 2))!.Diameter);
+        Assert.Equal(FoundationPoseFidelity.DefaultDiameter, FoundationPoseFidelity.For(model, "refine.onnx", new SyntheticInputSource(2, 0, 2))!.Diameter);
         Assert.Null(FoundationPoseFidelity.For(FpQuant.Tests.Data.DataSourceTests.IdsPlusX(), "m", null));
 
         var trans = Out("trans", new[] { 1, 3 }, new float[] { 0, 0, 0 });
@@ -111,7 +111,7 @@ public class FidelityTests
         model.Graph.Node[0].OpType = "NoSuchOp";
         var batch = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(1, 1f, 4, 16) };
         var o = new QuantizationOptions { PerChannel = false, ReduceRange = false, OpTypes = ["MatMul"] };
-        var e = Assert.Throws<FpQuantException>(() => new SensitivityAnalysis(model, "broken.onnx", o, new InMemoryCalibrationSource(new[] { batch }), new RuntimeSettings { IntraOpThreads = 1 }));
+        var e = Assert.Throws<FpQuantException>(() => new SensitivityAnalysis(model, "broken.onnx", o, new InMemoryInputSource(new[] { batch }), new RuntimeSettings { IntraOpThreads = 1 }));
         Assert.Contains("broken.onnx", e.Message);
         Assert.Contains("NoSuchOp", e.Message);
     }
@@ -121,7 +121,7 @@ public class FidelityTests
     {
         var batches = Enumerable.Range(0, 8).Select(i => new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random((ulong)i, 1f, 2, 16) }).ToList();
         var model = TinyModels.FragileChain();
-        var split = EvaluationData.Split(model, "m", new InMemoryCalibrationSource(batches), null, 2);
+        var split = EvaluationData.Split(model, "m", new InMemoryInputSource(batches), null, 2);
         Assert.Equal(2, split.HeldOut.Count);
         var calib = split.Calibration.Batches(model, "m").ToList();
         Assert.Equal(6, calib.Count);

@@ -44,7 +44,7 @@ public class MixedModeTests
         [
             new ModeRule { Mode = NodeMode.Static, Nodes = ["attn/*"], Roles = [NodeRoles.Weighted, NodeRoles.ActivationMatMul, NodeRoles.Softmax, NodeRoles.DataMovement] },
             new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul"], Nodes = ["ffn/fc1"], PerChannel = true },
-            new ModeRule { Mode = NodeMode.WeightsOnly, Nodes = ["ffn/fc2"] },
+            new ModeRule { Mode = NodeMode.WeightOnly, Nodes = ["ffn/fc2"] },
             new ModeRule { Mode = NodeMode.Fp16, Roles = [NodeRoles.Elementwise] },
             new ModeRule { Mode = NodeMode.Float, Roles = [NodeRoles.Residual, NodeRoles.Norm] },
         ],
@@ -55,11 +55,11 @@ public class MixedModeTests
     {
         using var tmp = new TempDir();
         var m = TinyEncoder.Build();
-        var r = ModelQuantizer.Quantize(m, "tiny", EveryMode, "mixed-test", new InMemoryCalibrationSource(new[] { TinyEncoder.Batch(1) }), Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny", EveryMode, "mixed-test", new InMemoryInputSource(new[] { TinyEncoder.Batch(1) }), Cpu);
         var modes = r.NodeModes!;
         foreach (var n in new[] { "attn/q", "attn/k", "attn/v", "attn/qk", "attn/pv", "attn/out", "attn/softmax" }) Assert.Equal(NodeMode.Static, modes[n]);
         Assert.Equal(NodeMode.Dynamic, modes["ffn/fc1"]);
-        Assert.Equal(NodeMode.WeightsOnly, modes["ffn/fc2"]);
+        Assert.Equal(NodeMode.WeightOnly, modes["ffn/fc2"]);
         Assert.Equal(NodeMode.Fp16, modes["ffn/act"]);
         // attn/scale is element-wise but its name matches the static rule first, whose roles exclude it: it falls to
         // the fp16 rule. The norm and the residual stay float.
@@ -93,7 +93,7 @@ public class MixedModeTests
     public void SameRecipe_SameBytes()
     {
         var m = TinyEncoder.Build();
-        var calib = new InMemoryCalibrationSource(new[] { TinyEncoder.Batch(1) });
+        var calib = new InMemoryInputSource(new[] { TinyEncoder.Batch(1) });
         var a = ModelQuantizer.Quantize(m, "tiny", EveryMode, null, calib, Cpu);
         var b = ModelQuantizer.Quantize(m, "tiny", EveryMode, null, calib, Cpu);
         Assert.Equal(FpQuant.Onnx.OnnxModelFile.Serialize(a.Model), FpQuant.Onnx.OnnxModelFile.Serialize(b.Model));

@@ -18,7 +18,7 @@ public class OpRewriteTests
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
 
     private static QuantizationResult Quantize(ModelProto m, QuantizationOptions o, Dictionary<string, FloatTensor> batch) =>
-        ModelQuantizer.Quantize(m, "tiny", o, null, new InMemoryCalibrationSource(new[] { batch }), Cpu);
+        ModelQuantizer.Quantize(m, "tiny", o, null, new InMemoryInputSource(new[] { batch }), Cpu);
 
     private static float MaxAbs(FloatTensor t) => t.Data.Max(MathF.Abs);
 
@@ -204,7 +204,7 @@ public class OpRewriteTests
     {
         using var tmp = new TempDir();
         var m = TinyModels.Conv(relu: false);
-        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.WeightsOnly }, null, null, Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.WeightOnly }, null, null, Cpu);
         Assert.Contains(r.Model.Graph.Node, n => n.OpType == "Conv");
         Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name == "conv.weight");
         Assert.Contains(r.Model.Graph.Initializer, i => i.Name == "conv.weight/quantized_axis0" && i.DataType == (int)TensorProto.Types.DataType.Int8);

@@ -134,7 +134,7 @@ public class PreprocessingTests
     public void Opset8Model_TakesPerChannelStaticQuantization()
     {
         var model = Opset8Model();
-        var calib = new InMemoryCalibrationSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(16, 2f, 2, 3, 4, 4) } });
+        var calib = new InMemoryInputSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(16, 2f, 2, 3, 4, 4) } });
         var r = ModelQuantizer.Quantize(model, "opset8", QuantizationPresets.Get("onnx-static"), "onnx-static", calib, Cpu);
         Assert.Contains(r.Model.Graph.Node, n => n.OpType == "DequantizeLinear" && n.Attribute.Any(a => a.Name == "axis"));
         Assert.Contains("conv", r.QuantizedNodes);

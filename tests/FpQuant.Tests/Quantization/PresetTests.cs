@@ -55,7 +55,7 @@ public class PresetTests
         string src = _models.Path(kind);
         var model = OnnxModelFile.Load(src);
         var o = FoundationPosePresets.Get(preset);
-        var r = ModelQuantizer.Quantize(model, src, o, preset, new SyntheticCalibrationSource(2, 5, 2), Cpu);
+        var r = ModelQuantizer.Quantize(model, src, o, preset, new SyntheticInputSource(2, 5, 2), Cpu);
         string path = tmp.File($"{preset}.onnx");
         ModelQuantizer.Save(r, path, src);
         Assert.True(File.Exists(ModelQuantizer.SidecarPath(path)));
@@ -64,11 +64,11 @@ public class PresetTests
         string prefix = kind == NetworkKind.Refine ? "refine" : "score";
         var a = Golden.Load($"{prefix}.A");
         var b = Golden.Load($"{prefix}.B");
-        using var reference = new PairModel(src, Cpu);
+        using var reference = new CropPairSession(src, Cpu);
         var expected = reference.Run(a, b);
         foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_BASIC, GraphOptimizationLevel.ORT_ENABLE_EXTENDED, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
-            using var q = new PairModel(path, Cpu with { OptimizationLevel = level });
+            using var q = new CropPairSession(path, Cpu with { OptimizationLevel = level });
             var got = q.Run(a, b);
             Assert.Equal(expected.Count, got.Count);
             for (int i = 0; i < got.Count; i++)
@@ -127,7 +127,7 @@ public class PresetTests
     {
         var model = OnnxModelFile.Load(_models.Path(NetworkKind.Score));
         var o = FoundationPosePresets.Get("onnx-static") with { Exclude = ["*att*"] };
-        var r = ModelQuantizer.Quantize(model, "score", o, null, new SyntheticCalibrationSource(2, 1, 2), Cpu);
+        var r = ModelQuantizer.Quantize(model, "score", o, null, new SyntheticInputSource(2, 1, 2), Cpu);
         var quantized = r.QuantizedNodes.ToHashSet();
         Assert.DoesNotContain(quantized, n => n.Contains("att", StringComparison.Ordinal));
         // Everything else that the preset can quantize is quantized: every Conv, the final linear.
@@ -149,10 +149,10 @@ public class PresetTests
     {
         var model = OnnxModelFile.Load(_models.Path(NetworkKind.Score));
         var o = FoundationPosePresets.Get("convs-int8") with { ReduceRange = true };
-        var a = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 3, 2), Cpu);
-        var b = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 3, 2), Cpu);
+        var a = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticInputSource(2, 3, 2), Cpu);
+        var b = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticInputSource(2, 3, 2), Cpu);
         Assert.Equal(OnnxModelFile.Serialize(a.Model), OnnxModelFile.Serialize(b.Model));
-        var c = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticCalibrationSource(2, 4, 2), Cpu);
+        var c = ModelQuantizer.Quantize(model, "score", o, "convs-int8", new SyntheticInputSource(2, 4, 2), Cpu);
         Assert.NotEqual(OnnxModelFile.Serialize(a.Model), OnnxModelFile.Serialize(c.Model));
     }
 
@@ -162,7 +162,7 @@ public class PresetTests
         foreach (var kind in new[] { NetworkKind.Refine, NetworkKind.Score })
         {
             var model = OnnxModelFile.Load(_models.Path(kind));
-            var r = ModelQuantizer.Quantize(model, "m", FoundationPosePresets.Get("onnx-static"), "onnx-static", new SyntheticCalibrationSource(1, 0, 1), Cpu);
+            var r = ModelQuantizer.Quantize(model, "m", FoundationPosePresets.Get("onnx-static"), "onnx-static", new SyntheticInputSource(1, 0, 1), Cpu);
             double ratio = (double)OnnxModelFile.Serialize(r.Model).Length / new FileInfo(_models.Path(kind)).Length;
             Assert.True(ratio <= 0.27, $"{kind}: {ratio:P1}");
         }

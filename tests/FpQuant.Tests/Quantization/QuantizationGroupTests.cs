@@ -32,7 +32,7 @@ public class QuantizationGroupTests
         var m = TinyEncoder.Build(outlierChannels: true);
         var batch = TinyEncoder.Batch(1, 16);
         var sa = new SensitivityAnalysis(m, "tiny", QuantizationPresets.Get("onnx-static") with { ReduceRange = false },
-            new InMemoryCalibrationSource(new[] { batch }),
+            new InMemoryInputSource(new[] { batch }),
             new RuntimeSettings { IntraOpThreads = 1 });
         var report = sa.Analyze();
         Assert.Contains(report.Layers, l => l.Layer.StartsWith("attention", StringComparison.Ordinal) && l.Nodes.Count >= 8);

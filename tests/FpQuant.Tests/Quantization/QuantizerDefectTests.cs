@@ -35,7 +35,7 @@ public class QuantizerDefectTests
     public void PublicStaticLists_AreReadOnly()
     {
         foreach (var list in new[] { FoundationPosePresets.TorchLinearModules, FoundationPosePresets.AttentionModules, OpQuantizers.Supported,
-                     QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic), QuantizationOptions.DefaultOpTypes(QuantMode.WeightsOnly) })
+                     QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic), QuantizationOptions.DefaultOpTypes(QuantMode.WeightOnly) })
             Assert.Throws<NotSupportedException>(() => ((IList<string>)list)[0] = "x");
     }
 
@@ -44,7 +44,7 @@ public class QuantizerDefectTests
     {
         Assert.Equal(OpQuantizers.Supported.ToHashSet(), new QuantizationOptions { Mode = QuantMode.Static }.EffectiveOpTypes);
         Assert.Equal(new HashSet<string> { "Conv", "MatMul", "Gemm" }, new QuantizationOptions { Mode = QuantMode.Dynamic }.EffectiveOpTypes);
-        Assert.Equal(OpTraits.WeightedComputeOps.Append("Gather").ToHashSet(), new QuantizationOptions { Mode = QuantMode.WeightsOnly }.EffectiveOpTypes);
+        Assert.Equal(OpTraits.WeightedComputeOps.Append("Gather").ToHashSet(), new QuantizationOptions { Mode = QuantMode.WeightOnly }.EffectiveOpTypes);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public class QuantizerDefectTests
         g.Output("Y", DataType.Float, "N", 8);
         var m = g.Build();
         m.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.example", Version = 1 });
-        var calib = new InMemoryCalibrationSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(4, 1f, 2, 16) } });
+        var calib = new InMemoryInputSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(4, 1f, 2, 16) } });
         var e = Assert.Throws<FpQuantException>(() => ModelQuantizer.Quantize(m, "custom.onnx", new QuantizationOptions(), null, calib, Cpu));
         Assert.Contains("ONNX Runtime cannot load the float model 'custom.onnx' itself", e.Message);
         Assert.Contains("NoSuchOp", e.Message);
@@ -159,7 +159,7 @@ public class QuantizerDefectTests
         g.NodeMulti("MatMul", "fc", new[] { e, w }, new[] { "Y" });
         g.Output("Y", DataType.Float, 1, 5, 4);
         var batch = new Dictionary<string, InputTensor> { ["ids"] = new InputTensor(new[] { 3, 5 }, new long[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9, 9, 9 }) };
-        var r = ModelQuantizer.Quantize(g.Build(), "ids", new QuantizationOptions(), null, new InMemoryCalibrationSource(new[] { batch }), Cpu);
+        var r = ModelQuantizer.Quantize(g.Build(), "ids", new QuantizationOptions(), null, new InMemoryInputSource(new[] { batch }), Cpu);
         Assert.Contains("fc", r.QuantizedNodes);
         // The embedding output's range covers all three samples: every table row was looked up.
         var range = r.Ranges.Values.Single();

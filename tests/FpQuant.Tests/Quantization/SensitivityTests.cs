@@ -14,7 +14,7 @@ public class SensitivityTests
         var m = TinyModels.FragileChain();
         var batch = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(21, 1f, 64, 16) };
         var o = new QuantizationOptions { PerChannel = false, ReduceRange = false, OpTypes = ["MatMul", "Relu"] };
-        return new SensitivityAnalysis(m, "fragile", o, new InMemoryCalibrationSource(new[] { batch }), new RuntimeSettings { IntraOpThreads = 1 });
+        return new SensitivityAnalysis(m, "fragile", o, new InMemoryInputSource(new[] { batch }), new RuntimeSettings { IntraOpThreads = 1 });
     }
 
     [Fact]

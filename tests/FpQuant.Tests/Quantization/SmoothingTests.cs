@@ -33,7 +33,7 @@ public class SmoothingTests
     {
         using var tmp = new TempDir();
         var m = TinyEncoder.Build(outlierChannels: true);
-        var calib = new InMemoryCalibrationSource(new[] { TinyEncoder.Batch(1) });
+        var calib = new InMemoryInputSource(new[] { TinyEncoder.Batch(1) });
         var only = new HashSet<string> { "attn/q", "attn/k", "attn/v" };
         var r = OutlierSmoothing.Apply(m, "tiny", n => only.Contains(n.Name), _ => 0.5, calib, Cpu);
         var t = Assert.Single(r.Tensors);
@@ -61,7 +61,7 @@ public class SmoothingTests
         g.Output("Y", DataType.Float, "N", 8);
         var m = g.Build();
         var feed = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(66, 3f, 32, 16) };
-        var r = OutlierSmoothing.Apply(m, "ln-op", _ => true, _ => 0.6, new InMemoryCalibrationSource(new[] { feed }), Cpu);
+        var r = OutlierSmoothing.Apply(m, "ln-op", _ => true, _ => 0.6, new InMemoryInputSource(new[] { feed }), Cpu);
         var by = r.Tensors.ToDictionary(t => t.Consumers.Single());
         Assert.Equal("LayerNormalization ln", by["fc1"].FoldedInto);
         Assert.Equal("the weights of fc1 (through act)", by["fc2"].FoldedInto);
@@ -75,7 +75,7 @@ public class SmoothingTests
     {
         using var tmp = new TempDir();
         var m = TinyEncoder.Build(outlierChannels: true);
-        var calib = new InMemoryCalibrationSource(new[] { TinyEncoder.Batch(1, 32) });
+        var calib = new InMemoryInputSource(new[] { TinyEncoder.Batch(1, 32) });
         var o = new QuantizationOptions { ReduceRange = false, OpTypes = ["MatMul"], PerChannel = true };
         var plain = ModelQuantizer.Quantize(m, "tiny", o, null, calib, Cpu);
         var smooth = ModelQuantizer.Quantize(m, "tiny", o with { SmoothingAlpha = 0.5 }, null, calib, Cpu);

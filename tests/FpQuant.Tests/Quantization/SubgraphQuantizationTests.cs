@@ -124,7 +124,7 @@ public class SubgraphQuantizationTests
     public void LayersInsideBodies_AreQuantized_AndStayNearFloat(string name, string preset)
     {
         var (m, feed) = Case(name);
-        var r = ModelQuantizer.Quantize(m, name, QuantizationPresets.Get(preset), preset, new InMemoryCalibrationSource(new[] { feed }), Cpu);
+        var r = ModelQuantizer.Quantize(m, name, QuantizationPresets.Get(preset), preset, new InMemoryInputSource(new[] { feed }), Cpu);
         var note = Assert.Single(r.Warnings, w => w.StartsWith("quantized nodes by depth", StringComparison.Ordinal));
         Assert.Contains("at subgraph depth 1", note);
         Assert.DoesNotContain(r.QuantizedNodes, n => n is "loop" or "scan" or "branch");
@@ -148,7 +148,7 @@ public class SubgraphQuantizationTests
     public void Calibration_ObservesTensorsThatExistOnlyInsideALoopBody()
     {
         var (m, feed) = Case("loop");
-        var r = ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get("onnx-static"), "onnx-static", new InMemoryCalibrationSource(new[] { feed }), Cpu);
+        var r = ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get("onnx-static"), "onnx-static", new InMemoryInputSource(new[] { feed }), Cpu);
         // h_in is the body's carried input: X on the first pass, X W and X W W after; its range covers all three.
         var x = (float[])feed["X"].Data;
         var w = TensorProtos.ToFloats(m.Graph.Initializer.Single(i => i.Name == "W"));
@@ -185,7 +185,7 @@ public class SubgraphQuantizationTests
     public void QuantizingABodyTwice_GivesByteIdenticalModels(string preset)
     {
         var (m, feed) = Case("loop");
-        byte[] Once() => OnnxModelFile.Serialize(ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get(preset), preset, new InMemoryCalibrationSource(new[] { feed }), Cpu).Model);
+        byte[] Once() => OnnxModelFile.Serialize(ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get(preset), preset, new InMemoryInputSource(new[] { feed }), Cpu).Model);
         Assert.Equal(Once(), Once());
     }
 }

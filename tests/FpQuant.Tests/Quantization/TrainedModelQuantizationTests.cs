@@ -103,7 +103,7 @@ public class TrainedModelQuantizationTests
     public void MiniLm_StaticInt8_CalibratesOnInt64Inputs()
     {
         var model = OnnxModelFile.Load(TrainedModels.MiniLmModel);
-        var calibration = new InMemoryCalibrationSource(new[] { Tokens(Sentences.Take(4).ToList()) });
+        var calibration = new InMemoryInputSource(new[] { Tokens(Sentences.Take(4).ToList()) });
         // MatMuls only: the generic preset's Adds would also quantize the attention mask's -10000 offsets.
         var options = QuantizationPresets.Get("onnx-static") with { ReduceRange = false, OpTypes = ["MatMul"] };
         var r = ModelQuantizer.Quantize(model, "minilm", options, "onnx-static", calibration, Cpu);
@@ -151,7 +151,7 @@ public class TrainedModelQuantizationTests
         var heldOut = Images(4, 2);
         var reference = Features(model, heldOut);
         var q = ModelQuantizer.Quantize(model, "resnet18", QuantizationPresets.Get("onnx-static") with { ReduceRange = false }, "onnx-static",
-            new InMemoryCalibrationSource(calib), Cpu);
+            new InMemoryInputSource(calib), Cpu);
         Assert.Equal(13, q.Model.OpsetImport.Single(o => o.Domain == "").Version);
         Assert.Contains(q.Warnings, w => w.Contains("BatchNormalization"));
         Assert.Equal(22, q.QuantizedNodes.Count(n => q.Model.Graph.Node.Any(x => x.Name == n && x.OpType == "Conv")));

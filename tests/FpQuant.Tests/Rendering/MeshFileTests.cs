@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FpQuant.Core;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
 using FpQuant.Tests.Support;

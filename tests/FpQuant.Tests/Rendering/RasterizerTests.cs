@@ -1,5 +1,6 @@
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
 

@@ -3,6 +3,7 @@ using System.Text;
 using FpQuant.Datasets;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
+using FpQuant.Images;
 using FpQuant.Pipeline;
 using FpQuant.Rendering;
 using FpQuant.Tests.Support;

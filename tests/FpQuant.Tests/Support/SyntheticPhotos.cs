@@ -1,5 +1,6 @@
 using FpQuant.Core;
 using FpQuant.Imaging;
+using FpQuant.Images;
 
 namespace FpQuant.Tests.Support;
 

@@ -1,0 +1,3 @@
+namespace FpQuant.Benchmark;
+
+internal sealed record BenchProgress(string Stage, int Done, int Total);

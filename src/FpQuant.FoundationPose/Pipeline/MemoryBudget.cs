@@ -1,0 +1,66 @@
+using System.Globalization;
+using FpQuant.Core;
+
+namespace FpQuant.Pipeline;
+
+/// <summary>The refine batch and the score chunk one first frame uses, and why.</summary>
+internal sealed record BatchPlan(int RefineBatch, int ScoreChunk, long BudgetBytes, string Reason);
+
+/// <summary>
+/// Chooses the refine batch and the score chunk from a memory budget for the whole process (<c>--max-memory</c>).
+/// The estimate: the process itself and the scene, the models' weights as ONNX Runtime holds them, then per pair the
+/// activations of one network pass and its pooled crop buffers. Each session's arena is handed back after every run
+/// (<see cref="Runtime.MemoryArena.Shrinking"/>), so the refine batch and the score chunk each get what is left;
+/// they are not added. Measured with <c>fpquant register --demo --hypotheses 32 --iterations 1 --max-memory 0</c> at
+/// batches of 4, 16 and 32 (fp32, 2-core AVX-512 VNNI machine, ONNX Runtime 1.31): 443, 604 and 765 MB added by the
+/// sessions and the frame, i.e. about 330 MB (2.5 x the 132 MB of model files) plus 10-13.5 MB per pair; the
+/// figures below keep a margin for the quantized variants and the managed heap.
+/// </summary>
+internal static class MemoryBudget
+{
+    /// <summary>The .NET process with ONNX Runtime loaded and the demo scene, before any session (measured 77 MB).</summary>
+    public const long ProcessBytes = 96L << 20;
+    /// <summary>Resident bytes per byte of model file: the weights, and the packed copies the kernels make of them.</summary>
+    public const double WeightsPerModelByte = 3.0;
+    /// <summary>Arena bytes per pair of a RefineNet pass (encoders of both crops, the transformer layers).</summary>
+    public const long RefineBytesPerPair = 15L << 20;
+    /// <summary>Arena bytes per pair of ScoreNet's per-pair part (encoders, attention over the tokens).</summary>
+    public const long ScoreBytesPerPair = 15L << 20;
+    /// <summary>The pooled rendered and observed crops of one pair.</summary>
+    public const long CropBytesPerPair = 2L * Networks.CropLayout.PairFloats * sizeof(float);
+
+    public static BatchPlan Plan(FirstFrameSettings s, long modelBytes, bool chunkedScore)
+    {
+        int h = s.Hypotheses;
+        if (s.MaxMemoryBytes <= 0)
+        {
+            int chunk = chunkedScore && s.ScoreChunk > 0 ? Math.Min(s.ScoreChunk, h) : h;
+            return new BatchPlan(s.RefineBatch, chunk, 0, "no memory budget");
+        }
+        long fixedBytes = ProcessBytes + (long)(WeightsPerModelByte * modelBytes);
+        long left = s.MaxMemoryBytes - fixedBytes;
+        int refine = Fit(left, RefineBytesPerPair + CropBytesPerPair, s.RefineBatch);
+        int score = chunkedScore ? Fit(left, ScoreBytesPerPair + CropBytesPerPair, s.ScoreChunk > 0 ? Math.Min(s.ScoreChunk, h) : h) : h;
+        string reason = string.Create(CultureInfo.InvariantCulture,
+            $"budget {Mb(s.MaxMemoryBytes)}: {Mb(fixedBytes)} for the process and weights, {Mb(left)} left for {Mb(RefineBytesPerPair + CropBytesPerPair)} per refine pair and {Mb(ScoreBytesPerPair + CropBytesPerPair)} per score pair");
+        if (left < RefineBytesPerPair + CropBytesPerPair) reason += " (below one pair: running one pair at a time)";
+        return new BatchPlan(refine, score, s.MaxMemoryBytes, reason);
+    }
+
+    private static int Fit(long left, long perPair, int cap) => (int)Math.Clamp(left / perPair, 1, Math.Max(1, cap));
+
+    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F0} MB");
+
+    /// <summary>"1GB", "1.5 GB", "800MB", "512MiB", a plain number of bytes, or "0"/"none" (no budget).</summary>
+    public static long Parse(string text, string option = "--max-memory")
+    {
+        string t = text.Trim().ToLowerInvariant().Replace(" ", "");
+        if (t is "0" or "none" or "unlimited") return 0;
+        long unit = 1;
+        foreach (var (suffix, u) in new[] { ("gib", 1L << 30), ("gb", 1L << 30), ("g", 1L << 30), ("mib", 1L << 20), ("mb", 1L << 20), ("m", 1L << 20), ("kib", 1L << 10), ("kb", 1L << 10), ("k", 1L << 10), ("b", 1L) })
+            if (t.EndsWith(suffix, StringComparison.Ordinal)) { unit = u; t = t[..^suffix.Length]; break; }
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0 || double.IsNaN(v) || v * unit > long.MaxValue / 2)
+            throw new FpQuantException($"{option} '{text}' is not a size: use e.g. 1GB, 800MB or 0 for no budget");
+        return (long)(v * unit);
+    }
+}

@@ -1,0 +1,3 @@
+namespace FpQuant.Rendering;
+
+internal enum MeshColorSource { Texture, VertexColors, Uniform }

@@ -1,0 +1,4 @@
+namespace FpQuant.Inputs;
+
+/// <summary>Where an image model wants its channels: NCHW (channels second) or NHWC (channels last).</summary>
+public enum ImageLayout { Nchw, Nhwc }

@@ -1,0 +1,33 @@
+using FpQuant.Core;
+
+namespace FpQuant.Inputs;
+
+/// <summary>
+/// How photos become an image model's input: value = (pixel * Scale - Mean[c] - MeanImage[c,y,x]) / Std[c], pixels
+/// 0..255 in the channel order given, at the model's size (or Width x Height), centre-cropped or stretched, in the
+/// model's layout (or the one given). ResNet-18 of Microsoft.ML.DnnImageFeaturizer.ResNet18 wants Scale 1, BGR, and
+/// the mean image of its ResNetPreprocess.onnx (pass that file as MeanImage).
+/// </summary>
+public sealed record ImageOptions
+{
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    /// <summary>Scale to cover and centre-crop (true), or stretch to the size (false).</summary>
+    public bool Crop { get; init; } = true;
+    public bool Bgr { get; init; }
+    public float Scale { get; init; } = 1f / 255f;
+    public IReadOnlyList<float> Mean { get; init; } = new float[] { 0, 0, 0 };
+    public IReadOnlyList<float> Std { get; init; } = new float[] { 1, 1, 1 };
+    /// <summary>A .npy of C*H*W values in the model's layout, or an .onnx whose one float initializer of that size is it.</summary>
+    public string? MeanImage { get; init; }
+    public ImageLayout? Layout { get; init; }
+
+    public void Check()
+    {
+        if (Mean.Count != 3) throw new FpQuantException($"--image-mean needs 3 values (one per channel), got {Mean.Count}");
+        if (Std.Count != 3) throw new FpQuantException($"--image-std needs 3 values (one per channel), got {Std.Count}");
+        if (Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new FpQuantException($"--image-std values must be positive, got {string.Join(",", Std)}");
+        if (!(Scale > 0) || !float.IsFinite(Scale)) throw new FpQuantException($"--image-scale must be positive, got {Scale}");
+        if (Width is <= 0 || Height is <= 0) throw new FpQuantException($"--image-size must be positive, got {Width}x{Height}");
+    }
+}

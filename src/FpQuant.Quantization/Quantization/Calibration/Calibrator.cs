@@ -1,0 +1,121 @@
+using FpQuant.Core;
+using FpQuant.Onnx;
+using FpQuant.Runtime;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+
+namespace FpQuant.Quantization.Calibration;
+
+/// <summary>
+/// Collects activation ranges by running an augmented copy of the model (every tensor to calibrate made a graph
+/// output) in ONNX Runtime itself. Statistics stream batch by batch; histogram methods take a second pass over
+/// the data once the min/max fixes the histogram's range, so no activation is ever kept.
+/// </summary>
+internal static class Calibrator
+{
+    public static Dictionary<string, CalibrationRange> Collect(ModelProto model, string modelSource, IReadOnlyCollection<string> tensors,
+        InputSource source, QuantizationOptions options, RuntimeSettings settings, IProgress<string>? progress = null)
+    {
+        var stats = tensors.Distinct().ToDictionary(t => t, _ => new TensorStatistics(), StringComparer.Ordinal);
+        if (stats.Count == 0) return new();
+        var augmented = model.Clone();
+        var existing = new HashSet<string>(augmented.Graph.Output.Select(o => o.Name));
+        var graphInputs = new HashSet<string>(augmented.Graph.Input.Select(i => i.Name));
+        // Session output name -> tensor name. A graph input cannot also be an output: expose it through an Identity.
+        var outputOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Tensors inside If/Loop/Scan bodies: their min and max, returned through the control-flow nodes.
+        var mainScope = Subgraphs.Defined(augmented.Graph);
+        var inBodies = stats.Keys.Where(t => !mainScope.Contains(t)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (output, tensor) in SubgraphExposure.Expose(augmented.Graph, inBodies)) outputOf[output] = tensor;
+        foreach (var t in stats.Keys.Where(mainScope.Contains))
+        {
+            string exposed = t;
+            if (graphInputs.Contains(t))
+            {
+                exposed = $"{t}/calibration_copy";
+                var id = new NodeProto { OpType = "Identity", Name = $"{t}/calibration_identity" };
+                id.Input.Add(t); id.Output.Add(exposed);
+                augmented.Graph.Node.Add(id);
+            }
+            outputOf[exposed] = t;
+            if (!existing.Contains(exposed))
+                augmented.Graph.Output.Add(new ValueInfoProto { Name = exposed, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        }
+        augmented.Graph.ValueInfo.Clear();
+        using var session = SessionFactory.FromBytes(augmented.ToByteArray(), settings, $"the calibration copy of {modelSource}");
+        var outputNames = outputOf.Keys.ToArray();
+        var fixedBatch = FixedBatchSizes(model);
+
+        var estimator = RangeEstimators.For(options.Calibration);
+        int passes = estimator.NeedsHistogram ? 2 : 1;
+        for (int pass = 0; pass < passes; pass++)
+        {
+            if (pass == 1)
+            {
+                bool ofAbs = estimator.HistogramOfAbs(options);
+                foreach (var s in stats.Values) s.StartHistogram(options.HistogramBins, ofAbs);
+            }
+            int batchNo = 0;
+            foreach (var batch in source.Batches(model, modelSource))
+            {
+                batchNo++;
+                InputSource.CheckFinite(batch, $"batch {batchNo} of {source.Description}");
+                progress?.Report($"calibration pass {pass + 1}/{passes}, batch {batchNo}");
+                foreach (var part in SplitToFit(batch, fixedBatch))
+                    RunBatch(session, part, outputNames, (name, data) =>
+                    {
+                        var st = stats[outputOf[name]];
+                        if (pass == 0) st.AddMinMax(data, options.MovingAverage);
+                        else if (!inBodies.Contains(outputOf[name])) st.AddHistogram(data);
+                    });
+            }
+            if (batchNo == 0) throw new FpQuantException($"calibration source {source.Description} gave no batches");
+        }
+        return stats.ToDictionary(kv => kv.Key,
+            kv => inBodies.Contains(kv.Key) ? RangeSelection.Select(kv.Value, options with { Calibration = CalibrationMethod.MinMax }) : RangeSelection.Select(kv.Value, options),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>Inputs whose first axis is fixed (e.g. a batch of 1), with that size.</summary>
+    public static Dictionary<string, int> FixedBatchSizes(ModelProto model)
+    {
+        var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name), StringComparer.Ordinal);
+        var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var i in model.Graph.Input.Where(i => !init.Contains(i.Name)))
+            if (i.Type?.TensorType?.Shape?.Dim is { Count: > 0 } dims && dims[0].DimValue > 0) sizes[i.Name] = (int)dims[0].DimValue;
+        return sizes;
+    }
+
+    /// <summary>
+    /// A batch cut into pieces a model with a fixed batch axis accepts: a model exported with batch 1 is fed one sample
+    /// at a time. A batch that already fits, or a model whose inputs all have a free first axis, passes unchanged.
+    /// </summary>
+    public static IEnumerable<Dictionary<string, InputTensor>> SplitToFit(Dictionary<string, InputTensor> batch, IReadOnlyDictionary<string, int> fixedBatch)
+    {
+        int step = int.MaxValue;
+        foreach (var (name, t) in batch)
+            if (fixedBatch.TryGetValue(name, out int n) && t.Shape.Length > 0 && t.Samples != n)
+            {
+                if (t.Samples % n != 0)
+                    throw new FpQuantException($"calibration input '{name}' has {t.Samples} samples on axis 0 ({t.ShapeText}), not a multiple of the model's fixed batch of {n}");
+                step = Math.Min(step, n);
+            }
+        if (step == int.MaxValue) { yield return batch; yield break; }
+        int samples = batch.Values.First(t => t.Shape.Length > 0).Samples;
+        for (int start = 0; start < samples; start += step)
+            yield return batch.ToDictionary(kv => kv.Key, kv => kv.Value.Shape.Length == 0 ? kv.Value : kv.Value.Slice(start, step), StringComparer.Ordinal);
+    }
+
+    private static void RunBatch(InferenceSession session, Dictionary<string, InputTensor> batch, string[] outputs, Action<string, ReadOnlySpan<float>> sink)
+    {
+        try
+        {
+            SessionRun.Run(session, batch, outputs, (_, name, data, _) => sink(name, data));
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new FpQuantException($"calibration run failed: {e.Message}", e);
+        }
+    }
+}

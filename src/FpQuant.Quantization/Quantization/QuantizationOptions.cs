@@ -1,0 +1,134 @@
+using System.Text.Json.Serialization;
+using FpQuant.Core;
+
+namespace FpQuant.Quantization;
+
+
+/// <summary>Every knob of the quantizer. Presets are just named instances; a preset file is this as JSON.</summary>
+public sealed record QuantizationOptions
+{
+    public QuantMode Mode { get; init; } = QuantMode.Static;
+    public QuantFormat Format { get; init; } = QuantFormat.Qdq;
+    public QuantType WeightType { get; init; } = QuantType.S8;
+    public QuantType ActivationType { get; init; } = QuantType.U8;
+    public bool PerChannel { get; init; } = true;
+    public bool SymmetricWeights { get; init; } = true;
+    public bool SymmetricActivations { get; init; }
+    /// <summary>7-bit weights (ONNX Runtime's reduce_range, for x64 without VNNI). Null means automatic: on exactly
+    /// when the execution provider is this x64 CPU and it lacks VNNI (the resolved value is recorded in the sidecar).</summary>
+    public bool? ReduceRange { get; init; }
+    /// <summary>7-bit activations (PyTorch's reduce_range in its x86/fbgemm qconfig).</summary>
+    public bool ReduceRangeActivations { get; init; }
+    /// <summary>PyTorch's symmetric rule (s8 [-128,127], scale absmax/127.5) rather than ONNX Runtime's [-127,127].</summary>
+    public bool TorchSymmetricRule { get; init; }
+
+    /// <summary>Op types to quantize; null means the default set of the mode (its handler registry's op types).</summary>
+    public IReadOnlyList<string>? OpTypes { get => _opTypes; init => _opTypes = value == null ? null : Frozen(value); }
+    /// <summary>Node names or globs on the module path; when non-empty, only matching nodes are quantized.</summary>
+    public IReadOnlyList<string> Include { get => _include; init => _include = Frozen(value); }
+    /// <summary>Node names or globs whose nodes stay float (wins over Include).</summary>
+    public IReadOnlyList<string> Exclude { get => _exclude; init => _exclude = Frozen(value); }
+    /// <summary>Static: also quantize MatMuls whose both operands are computed (attention's Q K^T and P V). PyTorch's
+    /// eager static quantization leaves them float; ONNX Runtime quantizes them.</summary>
+    public bool ActivationMatMuls { get; init; } = true;
+
+    public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
+    public double Percentile { get; init; } = 99.999;
+    public int HistogramBins { get; init; } = 2048;
+    public int QuantizedBins { get; init; } = 128;
+    /// <summary>Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.</summary>
+    public double? MovingAverage { get; init; }
+
+    /// <summary>Mixed modes: per node, the mode of the first rule that selects it (float when none does); when
+    /// non-empty, these decide every node's mode and <see cref="Mode"/> and <see cref="OpTypes"/> do not.</summary>
+    public IReadOnlyList<Mixed.ModeRule> Modes { get => _modes; init => _modes = value == null ? null! : Array.AsReadOnly(value.ToArray()); }
+
+    /// <summary>Outlier smoothing before quantization (SmoothQuant's alpha, 0..1), or null for none.</summary>
+    public double? SmoothingAlpha { get; init; }
+
+    /// <summary>FP16: ops kept in float32.</summary>
+    public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
+    public bool Fp16KeepIoTypes { get; init; } = true;
+
+    // Lists are copied into read-only collections: `with` copies of a preset share them, so none may change.
+    private IReadOnlyList<string>? _opTypes;
+    private IReadOnlyList<string> _include = Empty;
+    private IReadOnlyList<string> _exclude = Empty;
+    private IReadOnlyList<string> _fp16Block = Empty;
+    private IReadOnlyList<Mixed.ModeRule> _modes = Array.Empty<Mixed.ModeRule>();
+    private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());
+    private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty : Array.AsReadOnly(values.ToArray());
+
+    /// <summary>The op types the mode quantizes when <see cref="OpTypes"/> is null: its handler registry's.</summary>
+    public static IReadOnlyList<string> DefaultOpTypes(QuantMode mode) => mode switch
+    {
+        QuantMode.Static => Handlers.OpQuantizers.Supported,
+        QuantMode.Dynamic => Dynamic.DynamicOpQuantizers.Supported,
+        QuantMode.WeightOnly => WeightOnly.WeightOnlyOpQuantizers.Supported,
+        _ => Empty,
+    };
+
+    /// <summary>Whether quantizing with these options reads calibration data: static nodes need ranges, smoothing
+    /// needs activation channels.</summary>
+    [JsonIgnore]
+    public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0 || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
+
+    [JsonIgnore]
+    public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
+
+    /// <summary>Resolves automatic reduce-range: 7-bit weights exactly when integer kernels with full-range s8
+    /// weights would saturate on this execution provider (an x64 CPU without VNNI) and 7-bit activations do not
+    /// already prevent it.</summary>
+    internal QuantizationOptions WithResolvedReduceRange(Runtime.ExecutionProviderKind provider) => this with
+    {
+        ReduceRange = ReduceRange ?? ((Mode is QuantMode.Static or QuantMode.Dynamic || Modes.Any(r => r.Mode is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic)) && WeightType == QuantType.S8
+            && !ReduceRangeActivations && Runtime.CpuFeatures.NeedsReducedRangeWeights(provider)),
+    };
+
+    public void Validate()
+    {
+        if (Percentile <= 0 || Percentile > 100)
+            throw new FpQuantException($"--percentile must be in (0, 100], got {Percentile}");
+        if (HistogramBins < 16) throw new FpQuantException($"--bins must be at least 16, got {HistogramBins}");
+        if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
+            throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
+        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
+        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"--smooth alpha must be in [0, 1], got {sa}");
+        if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
+        Mixed.MixedQuantizer.Validate(Modes);
+        if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)
+            throw new FpQuantException("dynamic quantization uses DynamicQuantizeLinear, which produces u8 activations: use --activation-type u8");
+    }
+
+    internal static QuantType ParseType(string s, string option) => s.Trim().ToLowerInvariant() switch
+    {
+        "s8" or "int8" or "qint8" => QuantType.S8,
+        "u8" or "uint8" or "quint8" => QuantType.U8,
+        _ => throw new FpQuantException($"{option} '{s}': use s8 or u8"),
+    };
+
+    internal static QuantMode ParseMode(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "static" => QuantMode.Static,
+        "dynamic" => QuantMode.Dynamic,
+        "weights-only" or "weightsonly" or "weights" => QuantMode.WeightOnly,
+        "fp16" => QuantMode.Fp16,
+        _ => throw new FpQuantException($"--mode '{s}': use static, dynamic, weights-only or fp16"),
+    };
+
+    internal static QuantFormat ParseFormat(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "qdq" => QuantFormat.Qdq,
+        "qoperator" or "qop" => QuantFormat.QOperator,
+        _ => throw new FpQuantException($"--format '{s}': use qdq or qoperator"),
+    };
+
+    internal static CalibrationMethod ParseMethod(string s) => s.Trim().ToLowerInvariant() switch
+    {
+        "minmax" => CalibrationMethod.MinMax,
+        "percentile" => CalibrationMethod.Percentile,
+        "entropy" => CalibrationMethod.Entropy,
+        "histogram-l2" or "histogram" or "l2" => CalibrationMethod.HistogramL2,
+        _ => throw new FpQuantException($"--calibration-method '{s}': use minmax, percentile, entropy or histogram-l2"),
+    };
+}

@@ -1,0 +1,28 @@
+using FpQuant.Core;
+
+namespace FpQuant.Quantization.Sensitivity;
+
+/// <summary>A budget key a fidelity metric provides: its name in --budget, and which way is better.</summary>
+internal sealed record MetricKey(string Name, bool HigherIsBetter, string Meaning);
+
+/// <summary>
+/// Fidelity in a model's own terms, plugged in from above the quantizer (e.g. FoundationPose's ranking and pose
+/// deviation). It adds named values to the generic ones (sqnr, cosine, top1, top5); each name may be a --budget key.
+/// </summary>
+internal interface IFidelityMetric
+{
+    /// <summary>What the model is, for reports (e.g. "ScoreNetMultiPair").</summary>
+    string ModelName { get; }
+
+    IReadOnlyList<MetricKey> Keys { get; }
+
+    /// <summary>The budget this model is held to when the user gives none.</summary>
+    IReadOnlyDictionary<string, double> DefaultBudget { get; }
+
+    /// <param name="inputs">The batches the model ran on.</param>
+    /// <param name="reference">Float outputs per batch, in the model's output order.</param>
+    /// <param name="test">The quantized model's outputs on the same batches.</param>
+    /// <param name="into">Where to add the measured values, by key.</param>
+    void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs, IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into);
+}

@@ -1,0 +1,254 @@
+using FpQuant.Core;
+using FpQuant.Onnx;
+using FpQuant.Quantization.Calibration;
+using FpQuant.Runtime;
+using Google.Protobuf;
+using Onnx;
+
+namespace FpQuant.Quantization.Smoothing;
+
+/// <summary>How one activation was smoothed: the MatMul/Gemm nodes reading it, where its 1/s went, the alpha, and
+/// the largest channel scale.</summary>
+internal sealed record SmoothedTensor(string Tensor, IReadOnlyList<string> Consumers, string FoldedInto, double Alpha, double MaxScale);
+
+internal sealed record SmoothingResult(ModelProto Model, IReadOnlyList<SmoothedTensor> Tensors);
+
+/// <summary>
+/// Outlier smoothing (SmoothQuant, Xiao et al. 2023): a MatMul or Gemm X W is rewritten as (X / s)(diag(s) W) with,
+/// per input channel j, s_j = max|X_j|^alpha / max|W_j|^(1 - alpha), so a few activation channels with large values
+/// no longer set one activation scale for all: part of their range moves into the weights, which are quantized per
+/// output channel. The float function is unchanged. 1/s is folded exactly into what produces X where that is
+/// possible (a LayerNorm's gamma and beta, written out or as LayerNormalization; the weight columns and bias of a
+/// preceding MatMul/Gemm, also through a Relu, which commutes with a positive scale), and otherwise applied by an
+/// inserted Mul in front of the MatMuls only. Every node that reads X must be one of the smoothed MatMuls for a
+/// fold; X feeding anything else (a residual Add) gets the Mul.
+/// </summary>
+internal static class OutlierSmoothing
+{
+    /// <summary>What <see cref="SmoothedTensor.FoldedInto"/> says when no producer could take 1/s.</summary>
+    public const string InsertedMul = "an inserted Mul";
+
+    /// <summary>The name of the Mul inserted in front of the MatMuls reading <paramref name="tensor"/>.</summary>
+    public static string MulName(string tensor) => $"{tensor}/smooth";
+
+    /// <summary>The MatMul/Gemm nodes that can be smoothed: a constant 2-D weight read along the input's last axis.</summary>
+    public static bool IsSmoothable(NodeProto n, GraphIndex index)
+    {
+        if (!OpTraits.HasConstantWeight(n, index) || index.IsInitializer(n.Input[0])) return false;
+        if (n.OpType == "Conv") return false;
+        if (index.Initializers[n.Input[1]].Dims.Count != 2) return false;
+        return n.OpType != "Gemm" || GraphIndex.IntAttr(n, "transA", 0) == 0;
+    }
+
+    /// <summary>The activations to smooth and their consumers, among the nodes <paramref name="selected"/> accepts.</summary>
+    public static List<(string Tensor, List<NodeProto> Consumers)> Groups(GraphProto graph, Func<NodeProto, bool> selected)
+    {
+        var index = new GraphIndex(graph);
+        return graph.Node.Where(n => IsSmoothable(n, index) && selected(n))
+            .GroupBy(n => n.Input[0], StringComparer.Ordinal)
+            .Select(g => (g.Key, g.ToList())).ToList();
+    }
+
+    /// <summary>max |x| per last-axis channel of each tensor, over every calibration batch.</summary>
+    public static Dictionary<string, float[]> ChannelAbsMax(ModelProto model, string source, IReadOnlyCollection<string> tensors,
+        InputSource calibration, RuntimeSettings settings)
+    {
+        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        if (tensors.Count == 0) return result;
+        var aug = model.Clone();
+        var existing = aug.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = aug.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var wanted = tensors.Where(t => !inputs.Contains(t)).ToList();
+        foreach (var t in wanted.Where(t => !existing.Contains(t)))
+            aug.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        // Graph inputs are read from the batches themselves; a session runs only for computed tensors.
+        using var runner = wanted.Count == 0 ? null : new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(source)} with the activations to smooth as outputs", settings);
+        void Reduce(string name, float[] data, int channels)
+        {
+            if (channels <= 0) return;
+            if (!result.TryGetValue(name, out var m)) result[name] = m = new float[channels];
+            if (m.Length != channels) throw new FpQuantException($"smoothing: tensor '{name}' changes its last axis between batches ({m.Length} vs {channels})");
+            for (int i = 0; i < data.Length; i++) { float a = MathF.Abs(data[i]); int c = i % channels; if (a > m[c]) m[c] = a; }
+        }
+        foreach (var batch in calibration.Batches(model, source))
+        {
+            if (runner != null)
+                foreach (var (name, value) in runner.Run(batch, wanted)) Reduce(name, value.Data, value.Shape.Length == 0 ? 0 : value.Shape[^1]);
+            foreach (var t in tensors.Where(inputs.Contains))
+                if (batch.TryGetValue(t, out var x) && x.Data is float[] f) Reduce(t, f, x.Shape[^1]);
+        }
+        return result;
+    }
+
+    /// <summary>Measures the channels and smooths every group.</summary>
+    public static SmoothingResult Apply(ModelProto model, string source, Func<NodeProto, bool> selected, Func<string, double> alphaOf,
+        InputSource calibration, RuntimeSettings settings)
+    {
+        var groups = Groups(model.Graph, selected);
+        var stats = ChannelAbsMax(model, source, groups.Select(g => g.Tensor).ToList(), calibration, settings);
+        return Apply(model, groups, stats, alphaOf);
+    }
+
+    /// <summary>Smooths with channel statistics already measured on the float model (a search over alpha reuses them).</summary>
+    public static SmoothingResult Apply(ModelProto model, IReadOnlyList<(string Tensor, List<NodeProto> Consumers)> groups,
+        IReadOnlyDictionary<string, float[]> stats, Func<string, double> alphaOf)
+    {
+        var result = model.Clone();
+        var g = result.Graph;
+        var inits = g.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var nodes = g.Node.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var index = new GraphIndex(g);
+        var done = new List<SmoothedTensor>();
+        var newNodes = new List<(NodeProto Before, NodeProto Node)>();
+        foreach (var (tensor, consumerProtos) in groups)
+        {
+            if (!stats.TryGetValue(tensor, out var xMax)) continue;
+            var consumers = consumerProtos.Select(c => nodes[c.Name]).ToList();
+            int k = xMax.Length;
+            // max |W_j| over row j of every consumer's weight (column j of a transB Gemm weight).
+            var wMax = new float[k];
+            bool fits = true;
+            foreach (var c in consumers)
+            {
+                var w = inits[c.Input[1]];
+                bool trans = c.OpType == "Gemm" && GraphIndex.IntAttr(c, "transB", 0) != 0;
+                int rows = (int)w.Dims[0], cols = (int)w.Dims[1];
+                if ((trans ? cols : rows) != k) { fits = false; break; }
+                var v = TensorProtos.ToFloats(w);
+                for (int r = 0; r < rows; r++) for (int q = 0; q < cols; q++)
+                {
+                    int j = trans ? q : r; float a = MathF.Abs(v[r * cols + q]);
+                    if (a > wMax[j]) wMax[j] = a;
+                }
+            }
+            if (!fits) continue;
+            double alpha = alphaOf(tensor);
+            var s = new float[k];
+            for (int j = 0; j < k; j++)
+            {
+                double v = xMax[j] > 0 && wMax[j] > 0 ? Math.Pow(xMax[j], alpha) / Math.Pow(wMax[j], 1 - alpha) : 1;
+                s[j] = (float)Math.Clamp(double.IsFinite(v) ? v : 1, 1e-5, 1e5);
+            }
+            // Weights: row j (column j with transB) times s_j, as a new initializer per consumer.
+            foreach (var c in consumers)
+            {
+                var w = inits[c.Input[1]];
+                bool trans = c.OpType == "Gemm" && GraphIndex.IntAttr(c, "transB", 0) != 0;
+                int rows = (int)w.Dims[0], cols = (int)w.Dims[1];
+                var v = TensorProtos.ToFloats(w);
+                for (int r = 0; r < rows; r++) for (int q = 0; q < cols; q++) v[r * cols + q] *= s[trans ? q : r];
+                c.Input[1] = AddInit(g, inits, $"{c.Input[1]}/smoothed_for_{c.Name}", v, w.Dims.ToArray());
+            }
+            var inv = s.Select(x => 1f / x).ToArray();
+            bool onlySmoothedReaders = index.ConsumersOf(tensor).All(c => consumers.Any(x => x.Name == c.Name)) && !index.GraphOutputs.Contains(tensor);
+            string? folded = onlySmoothedReaders ? TryFold(g, inits, index, tensor, inv) : null;
+            if (folded == null)
+            {
+                string invName = AddInit(g, inits, $"{tensor}/smooth_scale", inv, k);
+                var mul = new NodeProto { OpType = "Mul", Name = MulName(tensor), Domain = "" };
+                mul.Input.Add(tensor); mul.Input.Add(invName); mul.Output.Add($"{tensor}/smoothed");
+                newNodes.Add((consumers[0], mul));
+                foreach (var c in consumers) c.Input[0] = $"{tensor}/smoothed";
+                folded = InsertedMul;
+            }
+            done.Add(new SmoothedTensor(tensor, consumers.Select(c => c.Name).ToList(), folded, alpha, s.Max()));
+        }
+        // Each inserted Mul goes right before the first of its consumers, keeping the graph topologically sorted.
+        foreach (var (before, mul) in newNodes)
+        {
+            int at = Enumerable.Range(0, g.Node.Count).First(i => g.Node[i].Input.Contains(mul.Output[0]));
+            g.Node.Insert(at, mul);
+        }
+        Preprocessing.UnreadInitializers.Drop(g);
+        return new SmoothingResult(result, done);
+    }
+
+    /// <summary>Folds 1/s (per last-axis channel) into the producer of <paramref name="x"/>; the fold's description,
+    /// or null when the producer has no exact place for it.</summary>
+    private static string? TryFold(GraphProto g, Dictionary<string, TensorProto> inits, GraphIndex index, string x, float[] inv)
+    {
+        if (!index.Producer.TryGetValue(x, out var p)) return null;
+        int k = inv.Length;
+        bool PerChannel(string name) => inits.TryGetValue(name, out var t) && t.DataType == (int)TensorProto.Types.DataType.Float
+            && TensorProtos.ElementCount(t) == k && t.Dims.Count >= 1 && t.Dims[^1] == k;
+        string Scaled(string name)
+        {
+            var t = inits[name];
+            var v = TensorProtos.ToFloats(t);
+            for (int i = 0; i < v.Length; i++) v[i] *= inv[i % k];
+            return AddInit(g, inits, $"{name}/smoothed_{x}", v, t.Dims.ToArray());
+        }
+        bool Single(string t) => index.ConsumersOf(t).Count == 1 && !index.GraphOutputs.Contains(t);
+        switch (p.OpType)
+        {
+            case "LayerNormalization" when GraphIndex.IntAttr(p, "axis", -1) == -1 && p.Output.Count == 1 && PerChannel(p.Input[1])
+                && (p.Input.Count < 3 || p.Input[2].Length == 0 || PerChannel(p.Input[2])):
+                p.Input[1] = Scaled(p.Input[1]);
+                if (p.Input.Count > 2 && p.Input[2].Length > 0) p.Input[2] = Scaled(p.Input[2]);
+                return $"LayerNormalization {p.Name}";
+            case "Add":
+            {
+                // A norm's bias Add after its gamma Mul, or a bias Add after a MatMul: scale the bias, then go on.
+                int bi = PerChannel(p.Input[1]) ? 1 : PerChannel(p.Input[0]) ? 0 : -1;
+                if (bi < 0) return null;
+                string other = p.Input[1 - bi];
+                if (!Single(other) || !index.Producer.TryGetValue(other, out var q)) return null;
+                if (q.OpType == "Mul")
+                {
+                    int gi = PerChannel(q.Input[1]) ? 1 : PerChannel(q.Input[0]) ? 0 : -1;
+                    if (gi < 0) return null;
+                    p.Input[bi] = Scaled(p.Input[bi]);
+                    q.Input[gi] = Scaled(q.Input[gi]);
+                    return $"the scale and shift of {q.Name} / {p.Name}";
+                }
+                if (q.OpType is "MatMul" or "Gemm" && FoldIntoWeight(g, inits, index, q, inv, x))
+                {
+                    p.Input[bi] = Scaled(p.Input[bi]);
+                    return $"the weights of {q.Name} and the bias {p.Name}";
+                }
+                return null;
+            }
+            case "Relu" when Single(p.Input[0]):
+            {
+                // relu(y) / s = relu(y / s) for s > 0: fold into what produces y.
+                if (!index.Producer.TryGetValue(p.Input[0], out var q)) return null;
+                string? inner = q.OpType is "MatMul" or "Gemm" && FoldIntoWeight(g, inits, index, q, inv, x) ? $"the weights of {q.Name}"
+                    : TryFold(g, inits, index, p.Input[0], inv);
+                return inner == null ? null : $"{inner} (through {p.Name})";
+            }
+            case "MatMul" or "Gemm":
+                return FoldIntoWeight(g, inits, index, p, inv, x) ? $"the weights of {p.Name}" : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Divides the output columns of a MatMul/Gemm with a constant weight (and a Gemm's bias) by s.</summary>
+    private static bool FoldIntoWeight(GraphProto g, Dictionary<string, TensorProto> inits, GraphIndex index, NodeProto q, float[] inv, string x)
+    {
+        if (!OpTraits.IsWeightedCompute(q.OpType) || q.Input.Count < 2 || !inits.TryGetValue(q.Input[1], out var w) || w.Dims.Count != 2) return false;
+        if (q.OpType == "Gemm" && (GraphIndex.FloatAttr(q, "alpha", 1) != 1 || GraphIndex.FloatAttr(q, "beta", 1) != 1)) return false;
+        bool trans = q.OpType == "Gemm" && GraphIndex.IntAttr(q, "transB", 0) != 0;
+        int rows = (int)w.Dims[0], cols = (int)w.Dims[1], k = inv.Length;
+        if ((trans ? rows : cols) != k) return false;
+        if (q.OpType == "Gemm" && q.Input.Count > 2 && q.Input[2].Length > 0)
+        {
+            if (!inits.TryGetValue(q.Input[2], out var b) || TensorProtos.ElementCount(b) != k) return false;
+            var bv = TensorProtos.ToFloats(b);
+            for (int i = 0; i < k; i++) bv[i] *= inv[i];
+            q.Input[2] = AddInit(g, inits, $"{q.Input[2]}/smoothed_{x}", bv, b.Dims.ToArray());
+        }
+        var v = TensorProtos.ToFloats(w);
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) v[r * cols + c] *= inv[trans ? r : c];
+        q.Input[1] = AddInit(g, inits, $"{q.Input[1]}/smoothed_{x}", v, w.Dims.ToArray());
+        return true;
+    }
+
+    private static string AddInit(GraphProto g, Dictionary<string, TensorProto> inits, string name, float[] values, params long[] dims)
+    {
+        var t = TensorProtos.FromFloats(name, values, dims);
+        g.Initializer.Add(t);
+        inits[name] = t;
+        return name;
+    }
+}

@@ -1,0 +1,8 @@
+namespace FpQuant.Runtime;
+
+internal enum ExecutionProviderKind
+{
+    Cpu,
+    Cuda,
+    TensorRt,
+}

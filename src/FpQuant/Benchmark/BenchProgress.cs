@@ -1,3 +1,0 @@
-namespace FpQuant.Benchmark;
-
-public sealed record BenchProgress(string Stage, int Done, int Total);

@@ -1,7 +1,0 @@
-using FpQuant.Quantization.Sensitivity;
-
-namespace FpQuant.Benchmark;
-
-/// <summary>One variant of any model: size, latency (median of alternating rounds) and fidelity on held-out samples.</summary>
-public sealed record ModelBenchRow(string Variant, string Recipe, double SizeMb, int QuantizedNodes, double LatencyMs, double LatencyMinMs, double LatencyMaxMs,
-    double SpeedUp, OutputFidelity? Fidelity, string? Error);

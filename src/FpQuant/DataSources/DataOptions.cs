@@ -1,9 +1,0 @@
-namespace FpQuant.DataSources;
-
-/// <summary>Everything a data spec (npy:, images:, text:, synthetic:, scene:) needs besides its own text.</summary>
-public sealed record DataOptions
-{
-    public int BatchSize { get; init; } = 8;
-    public ImageOptions Image { get; init; } = new();
-    public TextOptions Text { get; init; } = new();
-}

@@ -1,4 +1,0 @@
-namespace FpQuant.DataSources;
-
-/// <summary>Where an image model wants its channels: NCHW (channels second) or NHWC (channels last).</summary>
-public enum ImageLayout { Nchw, Nhwc }

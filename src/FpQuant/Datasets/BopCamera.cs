@@ -1,7 +1,0 @@
-using FpQuant.Geometry;
-using FpQuant.Imaging;
-
-namespace FpQuant.Datasets;
-
-/// <summary>An image's entry of scene_camera.json: intrinsics and the factor that turns depth PNG values into mm.</summary>
-public sealed record BopCamera(CameraIntrinsics K, double DepthScale);

@@ -1,6 +1,0 @@
-using FpQuant.Core;
-
-namespace FpQuant.Pipeline;
-
-/// <summary>Crop pairs (NCHW) and the seconds spent rendering and cropping them.</summary>
-public sealed record CropBatch(FloatTensor Rendered, FloatTensor Observed, double RenderSeconds, double CropSeconds);

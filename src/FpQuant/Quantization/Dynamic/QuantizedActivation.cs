@@ -1,4 +1,0 @@
-namespace FpQuant.Quantization.Dynamic;
-
-/// <summary>The outputs of one DynamicQuantizeLinear: the u8 tensor, its scale and its zero point.</summary>
-public sealed record QuantizedActivation(string Name, string Scale, string ZeroPoint);

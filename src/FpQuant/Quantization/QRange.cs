@@ -1,4 +1,0 @@
-namespace FpQuant.Quantization;
-
-/// <summary>The integer interval a quantized tensor may use.</summary>
-public readonly record struct QRange(int Min, int Max);

@@ -1,4 +1,0 @@
-namespace FpQuant.Quantization.Sensitivity;
-
-/// <summary>SQNR of one activation in the fully quantized model against float, matched by name through its Q/DQ pair.</summary>
-public sealed record TensorSqnr(string Tensor, double SqnrDb);

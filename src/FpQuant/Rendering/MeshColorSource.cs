@@ -1,3 +1,0 @@
-namespace FpQuant.Rendering;
-
-public enum MeshColorSource { Texture, VertexColors, Uniform }

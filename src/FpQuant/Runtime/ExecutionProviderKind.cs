@@ -1,8 +1,0 @@
-namespace FpQuant.Runtime;
-
-public enum ExecutionProviderKind
-{
-    Cpu,
-    Cuda,
-    TensorRt,
-}

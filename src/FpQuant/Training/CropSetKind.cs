@@ -1,6 +1,0 @@
-using FpQuant.Geometry;
-
-namespace FpQuant.Training;
-
-/// <summary>What a crop set holds: refine pairs (with their targets), score groups (with their errors), or both.</summary>
-public enum CropSetKind { Refine, Score, Both }
