@@ -32,7 +32,7 @@ internal static class BenchModelCommand
             var options = data.Parse(p, p.GetValue(batch));
             var report = ModelBench.Run(p.GetValue(model)!,
                 p.GetValue(variants)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                InputSpec.Parse(p.GetValue(calib)!, options, FoundationPoseInputs.Kinds), InputSpec.Parse(p.GetValue(eval)!, options, FoundationPoseInputs.Kinds),
+                DataCommandOptions.Source("--calibration", p.GetValue(calib)!, options), DataCommandOptions.Source("--evaluation", p.GetValue(eval)!, options),
                 CommonOptions.Settings(p, provider, threads), p.GetValue(rounds),
                 new SynchronousProgress<string>(s => Console.Error.WriteLine($"[bench-model] {s}")));
             string dir = p.GetValue(output)!;

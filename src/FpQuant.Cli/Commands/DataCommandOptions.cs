@@ -25,6 +25,14 @@ internal sealed class DataCommandOptions
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
+    /// <summary>The input source <paramref name="spec"/> names (any kind, FoundationPose's included); an error names
+    /// <paramref name="flag"/>, the option the user wrote it in.</summary>
+    public static Quantization.Calibration.InputSource Source(string flag, string spec, DataOptions options)
+    {
+        try { return InputSpec.Parse(spec, options, Pipeline.FoundationPoseInputs.Kinds); }
+        catch (FpQuantException e) { throw new FpQuantException($"{flag} {e.Message}", e); }
+    }
+
     public DataOptions Parse(ParseResult p, int batch)
     {
         int? w = null, h = null;

@@ -111,7 +111,7 @@ internal static class QuantizeCommand
 
             var settings = CommonOptions.Settings(p, provider, threads);
             var source = p.GetValue(calibDir) is string calibFolder ? new FolderInputSource(calibFolder)
-                : InputSpec.Parse(p.GetValue(calib)!, data.Parse(p, p.GetValue(calibBatch)), FoundationPoseInputs.Kinds);
+                : DataCommandOptions.Source("--calibration", p.GetValue(calib)!, data.Parse(p, p.GetValue(calibBatch)));
             var result = ModelQuantizer.Quantize(input, sourceName, o, presetName ?? (presetPath != null ? Path.GetFileNameWithoutExtension(presetPath) : null),
                 o.NeedsCalibration ? source : null, settings, new Progress<string>(_ => { }));
             foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {w}");

@@ -55,9 +55,9 @@ internal static class SensitivityCommands
     private static Plan Prepare(ParseResult p, Shared c, global::Onnx.ModelProto model, string source)
     {
         var data = c.Data.Parse(p, p.GetValue(c.Batch));
-        var calibration = InputSpec.Parse(p.GetValue(c.Calib)!, data, FoundationPoseInputs.Kinds);
-        var evaluation = p.GetValue(c.Eval) is string e ? InputSpec.Parse(e, data, FoundationPoseInputs.Kinds) : null;
-        return new Plan(calibration, evaluation, FoundationPoseFidelity.For(model, source, calibration));
+        var calibration = DataCommandOptions.Source("--calibration", p.GetValue(c.Calib)!, data);
+        var evaluation = p.GetValue(c.Eval) is string e ? DataCommandOptions.Source("--evaluation", e, data) : null;
+        return new Plan(calibration, evaluation, FoundationPoseMetric.For(model, source, calibration));
     }
 
     /// <summary>The preset as the model's kind defines it: FoundationPose's module-path recipes for its networks.</summary>

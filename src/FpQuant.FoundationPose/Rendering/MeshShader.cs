@@ -11,10 +11,10 @@ internal static class MeshShader
 {
     public const float AmbientWeight = 0.8f, DiffuseWeight = 0.5f;
 
-    // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     /// <summary>Rasterizes and shades a whole width x height image (the demo frame, overlays): the visibility buffer
     /// and new planar RGB and XYZ.</summary>
+    // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static (RenderTarget Target, float[] Rgb, float[] Xyz) RenderImage(TriMesh mesh, Pose pose, CameraIntrinsics k, int width, int height)
     {
         var target = new RenderTarget(width, height);

@@ -5,7 +5,7 @@ namespace FpQuant.Core;
 /// The CLI prints its message as one line; anything else is a bug and gets a stack trace under --verbose.
 /// The message is made one line and capped here (<see cref="ErrorText"/>), whatever a file put into it.
 /// </summary>
-internal sealed class FpQuantException : Exception
+public sealed class FpQuantException : Exception
 {
     public FpQuantException(string message) : base(ErrorText.OneLine(message)) { }
     public FpQuantException(string message, Exception inner) : base(ErrorText.OneLine(message), inner) { }

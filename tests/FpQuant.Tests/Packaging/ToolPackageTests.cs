@@ -115,12 +115,12 @@ public class ToolPackageTests
         foreach (var f in Directory.GetFiles(root))
         {
             string name = Path.GetFileName(f);
-            if (name.EndsWith(".props") || name.EndsWith(".targets") || name is "README.md" or "LICENSE" or "global.json"
+            if (name.EndsWith(".props") || name.EndsWith(".targets") || name == ".editorconfig" || name is "README.md" or "LICENSE" or "global.json"
                 || name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
                 File.Copy(f, Path.Combine(dest, name));
         }
-        foreach (var project in new[] { "FpQuant", "FpQuant.Cli" })
-            CopyTree(Path.Combine(root, "src", project), Path.Combine(dest, "src", project));
+        foreach (var project in Directory.GetDirectories(Path.Combine(root, "src")))
+            CopyTree(project, Path.Combine(dest, "src", Path.GetFileName(project)));
     }
 
     private static void CopyTree(string from, string to)

@@ -64,7 +64,7 @@ public class FidelityTests
     [Fact]
     public void Budget_ParsesKeys_FloorsAndCeilings_RefusesUnknownKeysAndInapplicableBudgets()
     {
-        var fp = new FoundationPoseFidelity(FpQuant.Networks.NetworkKind.Refine, 0.2);
+        var fp = new FoundationPoseMetric(FpQuant.Networks.NetworkKind.Refine, 0.2);
         var b = FidelityBudget.Parse("cosine=0.99, rot=0.5", fp.Keys);
         var f = new OutputFidelity(40, 1, new(), new() { ["sqnr"] = 40, ["cosine"] = 0.995, ["rot"] = 0.4 });
         Assert.True(b.Holds(f, fp.Keys));
@@ -83,11 +83,11 @@ public class FidelityTests
         // takes the diameter of the scene the data comes from; millimetres scale with it, % of the diameter does not.
         var scene = DemoScene.Create();
         var model = FpQuant.Networks.NetworkExport.Build(FpQuant.Networks.NetworkKind.Refine, "synthetic:0");
-        var fromScene = FoundationPoseFidelity.For(model, "refine.onnx", new SceneInputSource(scene, 2, 2))!;
+        var fromScene = FoundationPoseMetric.For(model, "refine.onnx", new SceneInputSource(scene, 2, 2))!;
         Assert.Equal(scene.Diameter, fromScene.Diameter);
-        Assert.NotEqual(FoundationPoseFidelity.DefaultDiameter, scene.Diameter);
-        Assert.Equal(FoundationPoseFidelity.DefaultDiameter, FoundationPoseFidelity.For(model, "refine.onnx", new SyntheticInputSource(2, 0, 2))!.Diameter);
-        Assert.Null(FoundationPoseFidelity.For(FpQuant.Tests.Data.DataSourceTests.IdsPlusX(), "m", null));
+        Assert.NotEqual(FoundationPoseMetric.DefaultDiameter, scene.Diameter);
+        Assert.Equal(FoundationPoseMetric.DefaultDiameter, FoundationPoseMetric.For(model, "refine.onnx", new SyntheticInputSource(2, 0, 2))!.Diameter);
+        Assert.Null(FoundationPoseMetric.For(FpQuant.Tests.Data.DataSourceTests.IdsPlusX(), "m", null));
 
         var trans = Out("trans", new[] { 1, 3 }, new float[] { 0, 0, 0 });
         trans.Add(("rot", new FloatTensor(new[] { 1, 3 }, new float[3])));
@@ -96,7 +96,7 @@ public class FidelityTests
         var a = new Dictionary<string, double>();
         var b = new Dictionary<string, double>();
         fromScene.Measure(new[] { Batch(1) }, new[] { trans }, new[] { moved }, a);
-        new FoundationPoseFidelity(FpQuant.Networks.NetworkKind.Refine, 0.2).Measure(new[] { Batch(1) }, new[] { trans }, new[] { moved }, b);
+        new FoundationPoseMetric(FpQuant.Networks.NetworkKind.Refine, 0.2).Measure(new[] { Batch(1) }, new[] { trans }, new[] { moved }, b);
         Assert.Equal(1000 * 0.1 * scene.Diameter / 2, a["trans_mm"], 3);
         Assert.Equal(1000 * 0.1 * 0.2 / 2, b["trans_mm"], 3);
         Assert.Equal(a["trans"], b["trans"], 4);

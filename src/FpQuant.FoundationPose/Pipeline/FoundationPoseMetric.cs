@@ -15,7 +15,7 @@ namespace FpQuant.Pipeline;
 /// update scales translation by the diameter, as the pipeline does, so the % figure does not depend on it but the
 /// millimetres do: they must come from the scene's own object, not a fixed size.
 /// </summary>
-internal sealed class FoundationPoseFidelity : IFidelityMetric
+internal sealed class FoundationPoseMetric : IFidelityMetric
 {
     /// <summary>The diameter used when the data has no object (synthetic crops): the demo object's order of size.</summary>
     public const double DefaultDiameter = 0.2;
@@ -23,7 +23,7 @@ internal sealed class FoundationPoseFidelity : IFidelityMetric
     public NetworkKind Kind { get; }
     public double Diameter { get; }
 
-    public FoundationPoseFidelity(NetworkKind kind, double diameter)
+    public FoundationPoseMetric(NetworkKind kind, double diameter)
     {
         if (!(diameter > 0) || !double.IsFinite(diameter)) throw new FpQuantException($"the object's diameter must be positive, got {diameter}");
         Kind = kind; Diameter = diameter;
@@ -33,12 +33,12 @@ internal sealed class FoundationPoseFidelity : IFidelityMetric
     /// The metric for a model recognised as one of the networks, or null for any other model. The diameter is the
     /// scene's own object when the data comes from a scene.
     /// </summary>
-    public static FoundationPoseFidelity? For(ModelProto model, string source, InputSource? data)
+    public static FoundationPoseMetric? For(ModelProto model, string source, InputSource? data)
     {
         NetworkKind kind;
         try { kind = ModelSignature.Of(model, source).Kind; }
         catch (FpQuantException) { return null; }
-        return new FoundationPoseFidelity(kind, data is SceneInputSource scene ? scene.Scene.Diameter : DefaultDiameter);
+        return new FoundationPoseMetric(kind, data is SceneInputSource scene ? scene.Scene.Diameter : DefaultDiameter);
     }
 
     public string ModelName => Kind.ClassName();
