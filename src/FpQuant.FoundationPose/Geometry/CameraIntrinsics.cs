@@ -4,11 +4,18 @@ using FpQuant.Core;
 namespace FpQuant.Geometry;
 
 /// <summary>Pinhole intrinsics in pixels; pixel (u, v) is the centre of column u, row v (OpenCV convention).</summary>
+/// <param name="Fx">Focal length along x, in pixels.</param>
+/// <param name="Fy">Focal length along y, in pixels.</param>
+/// <param name="Cx">Principal point x (column), in pixels.</param>
+/// <param name="Cy">Principal point y (row), in pixels.</param>
 public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, double Cy)
 {
+    /// <summary>"fx,fy,cx,cy", culture-invariant (what <see cref="Parse"/> reads).</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Fx},{Fy},{Cx},{Cy}");
 
-    /// <summary>"fx,fy,cx,cy", or a text file holding those four numbers or a 3x3 matrix (FoundationPose's cam_K.txt).</summary>
+    /// <summary>Reads "fx,fy,cx,cy", or a text file holding those four numbers or a 3x3 matrix (FoundationPose's cam_K.txt).</summary>
+    /// <param name="text">"fx,fy,cx,cy" or the path of a file.</param>
+    /// <exception cref="FpQuantException">The text or file does not hold 4 or 9 numbers, or a focal length is not positive.</exception>
     public static CameraIntrinsics Parse(string text)
     {
         string source = $"--K '{text}'";
@@ -44,5 +51,6 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
         return k;
     }
 
+    /// <summary>The 3 x 3 matrix K as text, one row a line (FoundationPose's cam_K.txt).</summary>
     public string ToMatrixText() => string.Create(CultureInfo.InvariantCulture, $"{Fx:R} 0 {Cx:R}\n0 {Fy:R} {Cy:R}\n0 0 1\n");
 }

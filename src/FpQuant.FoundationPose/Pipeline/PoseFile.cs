@@ -16,8 +16,7 @@ internal static class PoseFile
         new[] { p.R.M20, p.R.M21, p.R.M22, p.T.Z }, new[] { 0.0, 0, 0, 1 },
     };
 
-    public static void Write(string path, Pose p) =>
-        AtomicFile.WriteAllText(path, string.Join("\n", Rows(p).Select(r => string.Join(" ", r.Select(x => x.ToString("R", CultureInfo.InvariantCulture))))) + "\n");
+    public static void Write(string path, Pose p) => AtomicFile.WriteAllText(path, p.ToMatrixText());
 
     /// <summary>Reads 16 numbers (4 x 4, last row 0 0 0 1) or 12 (the top 3 x 4); the rotation must be orthonormal.</summary>
     public static Pose Read(string path)
