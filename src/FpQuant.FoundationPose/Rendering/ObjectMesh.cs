@@ -4,7 +4,7 @@ namespace FpQuant.Rendering;
 
 /// <summary>
 /// The object's 3-D model, in metres, in the frame its poses are given in: what
-/// <see cref="Pipeline.FoundationPoseEstimator.Register(Imaging.RgbdFrame, ObjectMesh)"/> renders its hypotheses
+/// <see cref="FpQuant.FoundationPose.FoundationPoseEstimator.Register(Imaging.RgbdFrame, ObjectMesh)"/> renders its hypotheses
 /// from. Load one with <see cref="Load"/>.
 /// </summary>
 public sealed class ObjectMesh

@@ -1,7 +1,8 @@
 using FpQuant.Core;
+using FpQuant.Pipeline;
 using FpQuant.Runtime;
 
-namespace FpQuant.Pipeline;
+namespace FpQuant.FoundationPose;
 
 /// <summary>
 /// How a <see cref="FoundationPoseEstimator"/> runs: the model variant, where ONNX Runtime runs it, and how many

@@ -1,6 +1,7 @@
 using FpQuant.Geometry;
+using FpQuant.Pipeline;
 
-namespace FpQuant.Pipeline;
+namespace FpQuant.FoundationPose;
 
 /// <summary>
 /// What <see cref="FoundationPoseEstimator.Register(Imaging.RgbdFrame, Rendering.ObjectMesh)"/> found: the chosen

@@ -1,8 +1,9 @@
 using FpQuant.Geometry;
+using FpQuant.Pipeline;
 using FpQuant.Imaging;
 using FpQuant.Rendering;
 
-namespace FpQuant.Pipeline;
+namespace FpQuant.FoundationPose;
 
 /// <summary>
 /// A scene to register: an RGB-D frame, the object's mask and mesh, the camera intrinsics, and the object's true

@@ -3,10 +3,11 @@ using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;
 using FpQuant.Networks;
+using FpQuant.Pipeline;
 using FpQuant.Rendering;
 using FpQuant.Runtime;
 
-namespace FpQuant.Pipeline;
+namespace FpQuant.FoundationPose;
 
 /// <summary>
 /// FoundationPose's pose estimation for one object at a time: RefineNet and ScoreNet as ONNX Runtime sessions,
