@@ -96,6 +96,20 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
     }
 
     [Fact]
+    public void FromCheckpoints_RunsFoundationPosesCheckpointFiles()
+    {
+        var s = Demo.Value;
+        string refiner = TestPaths.Golden("checkpoints", "refinenet_compact.pth"), scorer = TestPaths.Golden("checkpoints", "scorenet_compact.pth");
+        using var e = FoundationPoseEstimator.FromCheckpoints(refiner, scorer, Small(2, 1));
+        Assert.Contains("refinenet_compact.pth", e.Description);
+        // The exported files carry the checkpoints' weights, not the synthetic ones.
+        Assert.NotEqual(File.ReadAllBytes(_models.Path(NetworkKind.Refine)), File.ReadAllBytes(e.RefineModelPath));
+        var r = e.Register(s.Frame, s.Mesh);
+        Assert.Equal(2, r.Scores.Count);
+        Assert.All(r.Scores, x => Assert.True(float.IsFinite(x)));
+    }
+
+    [Fact]
     public void AQuantizedVariant_Runs()
     {
         var s = Demo.Value;
