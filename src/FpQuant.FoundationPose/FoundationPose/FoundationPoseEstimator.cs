@@ -33,7 +33,8 @@ public sealed class FoundationPoseEstimator : IDisposable
         RefineModelPath = refinePath; ScoreModelPath = scorePath;
     }
 
-    /// <summary>The quantization presets <see cref="FoundationPoseOptions.Variant"/> accepts besides <c>fp32</c>.</summary>
+    /// <summary>The quantization presets <see cref="FoundationPoseOptions.Variant"/> accepts besides <c>fp32</c>.
+    /// </summary>
     public static IReadOnlyList<string> Presets { get; } = Array.AsReadOnly(FoundationPosePresets.All.Keys.ToArray());
 
     /// <summary>
@@ -66,10 +67,15 @@ public sealed class FoundationPoseEstimator : IDisposable
     {
         CheckFile(refinerCheckpoint, nameof(refinerCheckpoint), "RefineNet's model_best.pth");
         CheckFile(scorerCheckpoint, nameof(scorerCheckpoint), "ScoreNet's model_best.pth");
-        foreach (var (path, name) in new[] { (refinerCheckpoint, nameof(refinerCheckpoint)), (scorerCheckpoint, nameof(scorerCheckpoint)) })
+        // A weights spec with '=' or ',' names a network per part; a plain path is taken as one file.
+        foreach (var (path, name) in new[]
+                 { (refinerCheckpoint, nameof(refinerCheckpoint)), (scorerCheckpoint, nameof(scorerCheckpoint)) })
             if (path.Contains('=', StringComparison.Ordinal) || path.Contains(',', StringComparison.Ordinal))
-                throw new FpQuantException($"{name} '{path}': the path has '=' or ','; copy or link the file to a path without them");
-        return Create(store => (store.Float(NetworkKind.Refine, refinerCheckpoint), store.Float(NetworkKind.Score, scorerCheckpoint)),
+                throw new FpQuantException(
+                    $"{name} '{path}': the path has '=' or ','; copy or link the file to a path without them");
+        return Create(
+            store => (store.Float(NetworkKind.Refine, refinerCheckpoint),
+                store.Float(NetworkKind.Score, scorerCheckpoint)),
             $"refine={Path.GetFileName(refinerCheckpoint)},score={Path.GetFileName(scorerCheckpoint)}", options);
     }
 
@@ -83,11 +89,13 @@ public sealed class FoundationPoseEstimator : IDisposable
     /// <param name="options">Variant, runtime and registration settings; null for the defaults.</param>
     /// <exception cref="FpQuantException">A file is missing or not one of the networks, both files are the same
     /// network, or an option is out of range.</exception>
-    public static FoundationPoseEstimator FromOnnx(string refineModel, string scoreModel, FoundationPoseOptions? options = null)
+    public static FoundationPoseEstimator FromOnnx(string refineModel, string scoreModel,
+        FoundationPoseOptions? options = null)
     {
         CheckFile(refineModel, nameof(refineModel), "an ONNX file");
         CheckFile(scoreModel, nameof(scoreModel), "an ONNX file");
-        return Create(_ => (refineModel, scoreModel), $"{Path.GetFileName(refineModel)} + {Path.GetFileName(scoreModel)}", options);
+        return Create(_ => (refineModel, scoreModel),
+            $"{Path.GetFileName(refineModel)} + {Path.GetFileName(scoreModel)}", options);
     }
 
     private static void CheckFile(string? path, string parameter, string what)
@@ -96,15 +104,16 @@ public sealed class FoundationPoseEstimator : IDisposable
         if (!File.Exists(path)) throw new FpQuantException($"{parameter}: file '{path}' does not exist; give {what}");
     }
 
-    private static FoundationPoseEstimator Create(Func<BenchModelStore, (string A, string B)> floatModels, string weights,
-        FoundationPoseOptions? options)
+    private static FoundationPoseEstimator Create(Func<BenchModelStore, (string A, string B)> floatModels,
+        string weights, FoundationPoseOptions? options)
     {
         options ??= new FoundationPoseOptions();
         options.Validate();
         var runtime = options.Runtime();
         var spec = VariantSpec.Parse(options.Variant);
         if (spec.RefinePath != null)
-            throw new FpQuantException($"Variant '{options.Variant}': give fp32 or a preset name; pass model files to FromOnnx");
+            throw new FpQuantException(
+                $"Variant '{options.Variant}': give fp32 or a preset name; pass model files to FromOnnx");
         var store = new BenchModelStore(options.ModelCacheFolder, runtime, options.CalibrationPairs);
         var (a, b) = floatModels(store);
         string description = $"{spec.Name} ({weights})";
@@ -134,7 +143,8 @@ public sealed class FoundationPoseEstimator : IDisposable
 
     /// <summary>
     /// Registers the object in <paramref name="frame"/>, using the frame's own <see cref="RgbdFrame.Mask"/> and
-    /// <see cref="RgbdFrame.K"/>. See <see cref="Register(RgbdFrame, bool[], ObjectMesh, CameraIntrinsics, CancellationToken)"/>.
+    /// <see cref="RgbdFrame.K"/>. See
+    /// <see cref="Register(RgbdFrame, bool[], ObjectMesh, CameraIntrinsics, CancellationToken)"/>.
     /// </summary>
     /// <param name="frame">The RGB-D frame with the object's mask and the camera intrinsics.</param>
     /// <param name="mesh">The object's mesh (metres).</param>
@@ -146,7 +156,8 @@ public sealed class FoundationPoseEstimator : IDisposable
     }
 
     /// <summary>
-    /// FoundationPose's first frame: a translation guess from the mask and depth, <see cref="FoundationPoseOptions.Hypotheses"/>
+    /// FoundationPose's first frame: a translation guess from the mask and depth,
+    /// <see cref="FoundationPoseOptions.Hypotheses"/>
     /// rotations around it, each refined <see cref="FoundationPoseOptions.RefineIterations"/> times by RefineNet
     /// (the mesh rendered at the hypothesis and the frame cropped around it), then ScoreNet over all of them and the
     /// best one chosen. The chosen pose is where <see cref="Track"/> starts.
@@ -159,7 +170,8 @@ public sealed class FoundationPoseEstimator : IDisposable
     /// <returns>The chosen pose, every hypothesis with its score, and the stage times.</returns>
     /// <exception cref="FpQuantException">The mask does not match the frame, has no pixels, has no valid depth, or
     /// the mesh is degenerate.</exception>
-    public PoseEstimate Register(RgbdFrame frame, bool[] mask, ObjectMesh mesh, CameraIntrinsics k, CancellationToken cancel = default)
+    public PoseEstimate Register(RgbdFrame frame, bool[] mask, ObjectMesh mesh, CameraIntrinsics k,
+        CancellationToken cancel = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (frame == null) throw new FpQuantException("frame is null; give the RGB-D frame to register the object in");
@@ -167,9 +179,11 @@ public sealed class FoundationPoseEstimator : IDisposable
         if (mesh == null) throw new FpQuantException("mesh is null; load the object's mesh with ObjectMesh.Load");
         long pixels = (long)frame.Width * frame.Height;
         if (mask.LongLength != pixels)
-            throw new FpQuantException($"mask has {mask.LongLength} values but the frame is {frame.Width}x{frame.Height} ({pixels} pixels); give one value per pixel, row by row");
+            throw new FpQuantException($"mask has {mask.LongLength} values but the frame is "
+                + $"{frame.Width}x{frame.Height} ({pixels} pixels); give one value per pixel, row by row");
         if (!(k.Fx > 0 && k.Fy > 0) || !double.IsFinite(k.Fx + k.Fy + k.Cx + k.Cy))
-            throw new FpQuantException($"k ({k}) needs positive, finite focal lengths fx and fy and a finite principal point");
+            throw new FpQuantException(
+                $"k ({k}) needs positive, finite focal lengths fx and fy and a finite principal point");
         var f = ReferenceEquals(mask, frame.Mask) && k == frame.K ? frame
             : new RgbdFrame(frame.Width, frame.Height, frame.Rgb, frame.Depth, mask, k) { Source = frame.Source };
         var scene = Scene.Create(f, mesh.Mesh, f.Source);
@@ -192,11 +206,13 @@ public sealed class FoundationPoseEstimator : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (frame == null) throw new FpQuantException("frame is null; give the next RGB-D frame");
-        if (_registered == null) throw new InvalidOperationException("register the object (Register) before tracking it");
+        if (_registered == null)
+            throw new InvalidOperationException("register the object (Register) before tracking it");
         if (_tracker == null)
         {
             _trackRefiner ??= new NetworkTrackRefiner(_models.Refine);
-            _tracker = new PoseTracker(_registered, _trackRefiner, new TrackSettings { Iterations = _options.TrackIterations });
+            var settings = new TrackSettings { Iterations = _options.TrackIterations };
+            _tracker = new PoseTracker(_registered, _trackRefiner, settings);
             _tracker.Reset(_registeredPose);
         }
         return new TrackedPose(_tracker.Track(frame));

@@ -63,7 +63,8 @@ public sealed class FoundationPoseOptions
         Check(DeviceId >= 0, $"DeviceId must be 0 or positive, got {DeviceId}");
         Check(Hypotheses is >= 1 and <= FoundationPoseHypotheses,
             $"Hypotheses must be between 1 and {FoundationPoseHypotheses}, got {Hypotheses}");
-        Check(RefineIterations is >= 0 and <= 100, $"RefineIterations must be between 0 and 100, got {RefineIterations}");
+        Check(RefineIterations is >= 0 and <= 100,
+            $"RefineIterations must be between 0 and 100, got {RefineIterations}");
         Check(TrackIterations is >= 1 and <= 100, $"TrackIterations must be between 1 and 100, got {TrackIterations}");
         Check(MaxMemoryBytes >= 0, $"MaxMemoryBytes must be 0 (no budget) or positive, got {MaxMemoryBytes}");
         Check(CalibrationPairs >= 1, $"CalibrationPairs must be positive, got {CalibrationPairs}");
@@ -76,7 +77,8 @@ public sealed class FoundationPoseOptions
         try { provider = RuntimeSettings.ParseProvider(ExecutionProvider); }
         catch (FpQuantException e)
         {
-            throw new FpQuantException($"ExecutionProvider '{ExecutionProvider}' is unknown; use cpu, cuda or tensorrt", e);
+            throw new FpQuantException(
+                $"ExecutionProvider '{ExecutionProvider}' is unknown; use cpu, cuda or tensorrt", e);
         }
         var s = new RuntimeSettings { Provider = provider, DeviceId = DeviceId };
         return Threads > 0 ? s with { IntraOpThreads = Threads } : s;

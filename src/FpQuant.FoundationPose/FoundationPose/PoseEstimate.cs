@@ -71,7 +71,8 @@ public sealed class RegistrationTimes
     /// <summary>All stages together.</summary>
     public double Total => _t.Total;
 
-    /// <summary>The stages in order as (name, seconds): setup, render, crop, refine, pose update, score, select.</summary>
+    /// <summary>The stages in order as (name, seconds): setup, render, crop, refine, pose update, score,
+    /// select.</summary>
     public IReadOnlyList<KeyValuePair<string, double>> Stages => Array.AsReadOnly(new KeyValuePair<string, double>[]
     {
         new("setup", Setup), new("render", Render), new("crop", Crop), new("refine", Refine),

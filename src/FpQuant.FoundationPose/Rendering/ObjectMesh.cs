@@ -4,8 +4,8 @@ namespace FpQuant.Rendering;
 
 /// <summary>
 /// The object's 3-D model, in metres, in the frame its poses are given in: what
-/// <see cref="FpQuant.FoundationPose.FoundationPoseEstimator.Register(Imaging.RgbdFrame, ObjectMesh)"/> renders its hypotheses
-/// from. Load one with <see cref="Load"/>.
+/// <see cref="FpQuant.FoundationPose.FoundationPoseEstimator.Register(Imaging.RgbdFrame, ObjectMesh)"/> renders its
+/// hypotheses from. Load one with <see cref="Load"/>.
 /// </summary>
 public sealed class ObjectMesh
 {
@@ -18,10 +18,12 @@ public sealed class ObjectMesh
     /// (ASCII or binary, vertex colours), in metres.
     /// </summary>
     /// <param name="path">The mesh file.</param>
-    /// <exception cref="FpQuantException">The file is missing, unreadable, of another format, or has no faces.</exception>
+    /// <exception cref="FpQuantException">The file is missing, unreadable, of another format, or has no faces.
+    /// </exception>
     public static ObjectMesh Load(string path)
     {
-        if (string.IsNullOrWhiteSpace(path)) throw new FpQuantException("mesh path is empty; give an .obj or .ply file");
+        if (string.IsNullOrWhiteSpace(path))
+            throw new FpQuantException("mesh path is empty; give an .obj or .ply file");
         return new ObjectMesh(MeshFiles.Load(path));
     }
 

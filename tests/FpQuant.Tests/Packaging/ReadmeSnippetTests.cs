@@ -11,7 +11,8 @@ public class ReadmeSnippetTests
     public void RegisterAnObject_IsTheRegisterObjectSample()
     {
         string readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md")).Replace("\r", "");
-        string program = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "samples", "RegisterObject", "Program.cs")).Replace("\r", "");
+        string program = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "samples", "RegisterObject", "Program.cs"))
+            .Replace("\r", "");
         int section = readme.IndexOf("\n### Register an object\n", StringComparison.Ordinal);
         Assert.True(section >= 0, "README has no '### Register an object' section");
         int start = readme.IndexOf("```csharp\n", section, StringComparison.Ordinal);
@@ -21,7 +22,8 @@ public class ReadmeSnippetTests
         int end = readme.IndexOf("```", start, StringComparison.Ordinal);
         Assert.Equal(program.TrimEnd(), readme[start..end].TrimEnd());
         // The library calls it makes: at most 10 lines, as the README promises a newcomer.
-        int calls = program.Split('\n').Count(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith("using FpQuant", StringComparison.Ordinal));
+        int calls = program.Split('\n')
+            .Count(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith("using FpQuant", StringComparison.Ordinal));
         Assert.InRange(calls, 1, 10);
     }
 }

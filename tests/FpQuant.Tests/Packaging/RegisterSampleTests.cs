@@ -23,11 +23,13 @@ public class RegisterSampleTests
         ToolPackageTests.CopySources(src);
         string nupkg = tmp.File("nupkg");
         string version = ToolPackageTests.RepoVersion();
-        var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant.FoundationPose/FpQuant.FoundationPose.csproj", "-c", "Release",
-            "-o", nupkg, "--disable-build-servers" }, src, Long);
+        var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] {
+            "pack", "src/FpQuant.FoundationPose/FpQuant.FoundationPose.csproj",
+            "-c", "Release", "-o", nupkg, "--disable-build-servers" }, src, Long);
         Assert.True(pack.Code == 0, pack.ToString());
-        var packQ = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant.Quantization/FpQuant.Quantization.csproj", "-c", "Release",
-            "-o", nupkg, "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
+        var packQ = ProcessRunner.Run(ProcessRunner.Dotnet, new[] {
+            "pack", "src/FpQuant.Quantization/FpQuant.Quantization.csproj",
+            "-c", "Release", "-o", nupkg, "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
         Assert.True(packQ.Code == 0, packQ.ToString());
 
         // Both packages carry their XML docs beside the assembly, so IntelliSense shows them.
@@ -42,23 +44,28 @@ public class RegisterSampleTests
         string app = tmp.File("app");
         Directory.CreateDirectory(app);
         string sample = Path.Combine(TestPaths.RepoRoot, "samples", "RegisterObject");
-        foreach (var f in new[] { "Program.cs", "RegisterObject.csproj" }) File.Copy(Path.Combine(sample, f), Path.Combine(app, f));
+        foreach (var f in new[] { "Program.cs", "RegisterObject.csproj" })
+            File.Copy(Path.Combine(sample, f), Path.Combine(app, f));
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
-            <configuration><packageSources><clear /><add key="packed" value="{nupkg}" /><add key="machine" value="{cache}" /></packageSources></configuration>
+            <configuration><packageSources><clear />
+              <add key="packed" value="{nupkg}" /><add key="machine" value="{cache}" />
+            </packageSources></configuration>
             """);
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") };
-        var build = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "build", "-c", "Release", "-o", "out", "-p:UsePackages=true", $"-p:Version={version}",
-            "--disable-build-servers" }, app, Long, env);
+        var build = ProcessRunner.Run(ProcessRunner.Dotnet, new[] {
+            "build", "-c", "Release", "-o", "out", "-p:UsePackages=true",
+            $"-p:Version={version}", "--disable-build-servers" }, app, Long, env);
         Assert.True(build.Code == 0, build.ToString());
         Assert.True(File.Exists(Path.Combine(app, "out", "FpQuant.FoundationPose.dll")));
-        Assert.False(File.Exists(Path.Combine(app, "out", "fpquant.dll")), "the sample references the library, not the tool");
+        Assert.False(File.Exists(Path.Combine(app, "out", "fpquant.dll")), "the sample uses the library, not the tool");
 
         // The sample keeps its models in the system's temporary folder: this test's own, here.
         Directory.CreateDirectory(tmp.File("tmp"));
-        var run = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { Path.Combine(app, "out", "RegisterObject.dll") }, app, Long,
+        string dll = Path.Combine(app, "out", "RegisterObject.dll");
+        var run = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { dll }, app, Long,
             new Dictionary<string, string> { ["TMPDIR"] = tmp.File("tmp") });
         Assert.True(run.Code == 0, run.ToString());
         var printed = ParsePose(run.Out);
@@ -67,7 +74,8 @@ public class RegisterSampleTests
         // synthetic weights the pose is not near the truth, so the pose itself is checked against this, not the truth;
         // FoundationPoseEstimatorTests checks the scene reaches the pipeline right.)
         var demo = SampleScene.Demo();
-        using var estimator = FoundationPoseEstimator.FromSyntheticWeights(0, new FoundationPoseOptions { Hypotheses = 42, ModelCacheFolder = tmp.File("models") });
+        var options = new FoundationPoseOptions { Hypotheses = 42, ModelCacheFolder = tmp.File("models") };
+        using var estimator = FoundationPoseEstimator.FromSyntheticWeights(0, options);
         var expected = estimator.Register(demo.Frame, demo.Mask, demo.Mesh, demo.K).Pose;
         Assert.Equal(expected, printed);
         foreach (var stage in new[] { "setup", "render", "crop", "refine", "pose update", "score", "select" })

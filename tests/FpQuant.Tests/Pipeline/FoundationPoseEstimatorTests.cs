@@ -25,7 +25,8 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
 
     private FoundationPoseOptions Small(int hypotheses = 6, int iterations = 2, string variant = "fp32") => new()
     {
-        Hypotheses = hypotheses, RefineIterations = iterations, Threads = 2, Variant = variant, ModelCacheFolder = _cache.Path,
+        Hypotheses = hypotheses, RefineIterations = iterations, Threads = 2, Variant = variant,
+        ModelCacheFolder = _cache.Path,
     };
 
     [Fact]
@@ -55,7 +56,8 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
         Assert.True((r.Pose.T - truth.T).Norm < s.Mesh.Diameter / 2, $"pose {r.Pose.T} vs truth {truth.T}");
         // The same scene with the wrong intrinsics puts the guess elsewhere: K reaches the pipeline.
         var shifted = e.Register(s.Frame, s.Mask, s.Mesh, new CameraIntrinsics(600, 600, 100, 239.5));
-        Assert.True((shifted.Pose.T - truth.T).Norm > 0.1, $"pose {shifted.Pose.T} with the principal point 220 pixels left");
+        Assert.True((shifted.Pose.T - truth.T).Norm > 0.1,
+            $"pose {shifted.Pose.T} with the principal point 220 pixels left");
     }
 
     [Fact]
@@ -73,13 +75,15 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
         var t = a.Times;
         Assert.All(new[] { t.Setup, t.Render, t.Crop, t.Refine, t.Score }, x => Assert.True(x > 0, $"stage {x}"));
         Assert.Equal(t.Total, t.Stages.Sum(kv => kv.Value), 12);
-        Assert.Equal(new[] { "setup", "render", "crop", "refine", "pose update", "score", "select" }, t.Stages.Select(kv => kv.Key));
+        Assert.Equal(new[] { "setup", "render", "crop", "refine", "pose update", "score", "select" },
+            t.Stages.Select(kv => kv.Key));
 
         // The same first frame run through the internal pipeline on the same exported files gives the same pose.
         var scene = DemoScene.Create();
         using var models = FirstFrameModels.OpenEitherOrder(e.RefineModelPath, e.ScoreModelPath,
             new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 2 }, chunkedScore: true);
-        var r = Registration.Run(scene, models.Runner, new RegistrationSettings { Hypotheses = 6, Iterations = 2, MaxMemoryBytes = 1_000_000_000 });
+        var settings = new RegistrationSettings { Hypotheses = 6, Iterations = 2, MaxMemoryBytes = 1_000_000_000 };
+        var r = Registration.Run(scene, models.Runner, settings);
         Assert.Equal(r.Best, a.Pose);
     }
 
@@ -99,7 +103,8 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
     public void FromCheckpoints_RunsFoundationPosesCheckpointFiles()
     {
         var s = Demo.Value;
-        string refiner = TestPaths.Golden("checkpoints", "refinenet_compact.pth"), scorer = TestPaths.Golden("checkpoints", "scorenet_compact.pth");
+        string refiner = TestPaths.Golden("checkpoints", "refinenet_compact.pth");
+        string scorer = TestPaths.Golden("checkpoints", "scorenet_compact.pth");
         using var e = FoundationPoseEstimator.FromCheckpoints(refiner, scorer, Small(2, 1));
         Assert.Contains("refinenet_compact.pth", e.Description);
         // The exported files carry the checkpoints' weights, not the synthetic ones.
@@ -139,7 +144,8 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
         Assert.NotEqual(registered.Pose, t1.Pose);
         Assert.NotEqual(t1.Pose, t2.Pose);
         // FoundationPose's tracking as the pipeline runs it, from the registered pose, on the same RefineNet file.
-        using var refine = new CropPairSession(e.RefineModelPath, new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 2 });
+        var runtime = new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 2 };
+        using var refine = new CropPairSession(e.RefineModelPath, runtime);
         using var refiner = new NetworkTrackRefiner(refine);
         var tracker = new PoseTracker(DemoScene.Create(), refiner);
         tracker.Reset(registered.Pose);
@@ -158,27 +164,34 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
         Assert.Contains("640x480", ex.Message);
         ex = Assert.Throws<FpQuantException>(() => e.Register(s.Frame, new bool[640 * 480], s.Mesh, s.K));
         Assert.Contains("no pixels", ex.Message);
-        ex = Assert.Throws<FpQuantException>(() => e.Register(s.Frame, s.Mask, s.Mesh, new CameraIntrinsics(0, 600, 320, 240)));
+        var zeroFocal = new CameraIntrinsics(0, 600, 320, 240);
+        ex = Assert.Throws<FpQuantException>(() => e.Register(s.Frame, s.Mask, s.Mesh, zeroFocal));
         Assert.Contains("fx", ex.Message);
 
         string missing = _cache.File("nowhere.onnx");
-        ex = Assert.Throws<FpQuantException>(() => FoundationPoseEstimator.FromOnnx(missing, _models.Path(NetworkKind.Score)));
+        string refine = _models.Path(NetworkKind.Refine), score = _models.Path(NetworkKind.Score);
+        ex = Assert.Throws<FpQuantException>(() => FoundationPoseEstimator.FromOnnx(missing, score));
         Assert.Contains("refineModel", ex.Message);
         Assert.Contains("nowhere.onnx", ex.Message);
-        ex = Assert.Throws<FpQuantException>(() => FoundationPoseEstimator.FromCheckpoints(TestPaths.Golden("checkpoints", "refinenet_compact.pth"), _cache.File("scorer.pth")));
+        string refiner = TestPaths.Golden("checkpoints", "refinenet_compact.pth");
+        ex = Assert.Throws<FpQuantException>(() =>
+            FoundationPoseEstimator.FromCheckpoints(refiner, _cache.File("scorer.pth")));
         Assert.Contains("scorerCheckpoint", ex.Message);
         Assert.Contains("scorer.pth", ex.Message);
-        ex = Assert.Throws<FpQuantException>(() => FoundationPoseEstimator.FromOnnx(_models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Refine), Small()));
+        ex = Assert.Throws<FpQuantException>(() => FoundationPoseEstimator.FromOnnx(refine, refine, Small()));
         Assert.Contains("both refine models", ex.Message);
         ex = Assert.Throws<FpQuantException>(() => ObjectMesh.Load(_cache.File("mesh.obj")));
         Assert.Contains("mesh.obj", ex.Message);
-        ex = Assert.Throws<FpQuantException>(() => RgbdFrame.Load(_cache.File("rgb.png"), _cache.File("depth.png"), _cache.File("mask.png"), s.K));
+        ex = Assert.Throws<FpQuantException>(() =>
+            RgbdFrame.Load(_cache.File("rgb.png"), _cache.File("depth.png"), _cache.File("mask.png"), s.K));
         Assert.Contains("rgb.png", ex.Message);
 
         foreach (var options in new[] { Small(0), Small(253) })
-            Assert.Contains("Hypotheses", Assert.Throws<FpQuantException>(() => FoundationPoseEstimator.FromSyntheticWeights(0, options)).Message);
+            Assert.Contains("Hypotheses", Assert.Throws<FpQuantException>(() =>
+                FoundationPoseEstimator.FromSyntheticWeights(0, options)).Message);
         Assert.Contains("ExecutionProvider", Assert.Throws<FpQuantException>(() =>
-            FoundationPoseEstimator.FromSyntheticWeights(0, new FoundationPoseOptions { ExecutionProvider = "gpu", ModelCacheFolder = _cache.Path })).Message);
+            FoundationPoseEstimator.FromSyntheticWeights(0,
+                new FoundationPoseOptions { ExecutionProvider = "gpu", ModelCacheFolder = _cache.Path })).Message);
         Assert.Contains("no-such-preset", Assert.Throws<FpQuantException>(() =>
             FoundationPoseEstimator.FromSyntheticWeights(0, Small(variant: "no-such-preset"))).Message);
         Assert.Contains("Threads", Assert.Throws<FpQuantException>(() =>
