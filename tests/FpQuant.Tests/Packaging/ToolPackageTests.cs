@@ -121,7 +121,8 @@ public class ToolPackageTests
         }
         // src's own files too: the props every library project imports (FpQuant.Library.props, Directory.Build.props).
         Directory.CreateDirectory(Path.Combine(dest, "src"));
-        foreach (var f in Directory.GetFiles(Path.Combine(root, "src"))) File.Copy(f, Path.Combine(dest, "src", Path.GetFileName(f)));
+        foreach (var f in Directory.GetFiles(Path.Combine(root, "src")))
+            File.Copy(f, Path.Combine(dest, "src", Path.GetFileName(f)));
         foreach (var project in Directory.GetDirectories(Path.Combine(root, "src")))
             CopyTree(project, Path.Combine(dest, "src", Path.GetFileName(project)));
     }
