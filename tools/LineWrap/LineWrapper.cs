@@ -484,7 +484,7 @@ internal static class LineWrapper
         YieldStatementSyntax => true,
         ArrowExpressionClauseSyntax or ThrowExpressionSyntax or ThrowStatementSyntax => true,
         InitializerExpressionSyntax or ExpressionElementSyntax or SwitchExpressionArmSyntax => true,
-        InterpolationSyntax or ParenthesizedExpressionSyntax or ExpressionStatementSyntax => true,
+        ParenthesizedExpressionSyntax => true,
         AssignmentExpressionSyntax a => a.Right == literal,
         BinaryExpressionSyntax b => b.IsKind(SyntaxKind.AddExpression) ||
             (b.Right == literal && b.Kind() is SyntaxKind.CoalesceExpression or SyntaxKind.EqualsExpression
