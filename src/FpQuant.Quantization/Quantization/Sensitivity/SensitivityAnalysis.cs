@@ -83,8 +83,8 @@ internal sealed class SensitivityAnalysis
         o = o with { ReduceRange = _options.ReduceRange };
         if (o.Modes.Count > 0) return Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).Model;
         return o.Mode == QuantMode.Dynamic
-            ? DynamicQuantizer.Quantize(_model, o)
-            : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges);
+            ? DynamicQuantizer.Quantize(_model, o).Model
+            : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges).Model;
     }
 
     private HashSet<string> AllPlannable(ModelProto model)
@@ -130,9 +130,9 @@ internal sealed class SensitivityAnalysis
 
     /// <summary>The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).</summary>
     private List<string> QuantizedNodes(QuantizationOptions o) => o.Modes.Count > 0
-        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
+        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes!.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
         : o.Mode == QuantMode.Dynamic
-            ? DynamicQuantizer.QuantizeWithNodes(_model, o).QuantizedNodes
+            ? DynamicQuantizer.Quantize(_model, o).NodeNames
             : QuantizationPlan.Make(_model.Graph, o).QuantizedNodes.Keys.ToList();
 
     public SensitivityReport Analyze(IProgress<string>? progress = null)
