@@ -187,15 +187,12 @@ internal sealed class SensitivityAnalysis
 
     private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, InputTensor> batch, List<string> names)
     {
-        var aug = m.Clone();
-        var existing = aug.Graph.Output.Select(o => o.Name).ToHashSet();
-        var inputs = aug.Graph.Input.Select(i => i.Name).ToHashSet();
-        var wanted = names.Where(n => !inputs.Contains(n)).ToList();
-        foreach (var n in wanted.Where(n => !existing.Contains(n)))
-            aug.Graph.Output.Add(new ValueInfoProto { Name = n, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        var inputs = m.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var wanted = names.Where(n => !inputs.Contains(n)).Distinct().ToList();
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (wanted.Count > 0)
         {
+            var aug = ExtraOutputs.Copy(m, wanted, "sensitivity").Model;
             using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
             foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
         }
