@@ -7,7 +7,10 @@ internal static class Matrix2D
     public static float[] Transpose(float[] m, int rows, int cols)
     {
         if (m.Length != (long)rows * cols)
-            throw new ArgumentException($"a {rows} x {cols} matrix has {(long)rows * cols} elements, not {m.Length}", nameof(m));
+        {
+            throw new ArgumentException($"a {rows} x {cols} matrix has {(long)rows * cols} elements, not {m.Length}",
+                nameof(m));
+        }
         var t = new float[m.Length];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];

@@ -6,11 +6,13 @@ namespace FpQuant.Quantization;
 /// <summary>What one quantization mode made of a model; every mode (static, dynamic, weight-only, fp16, mixed)
 /// answers in this shape.</summary>
 /// <param name="Model">The rewritten model.</param>
-/// <param name="Nodes">The nodes the mode rewrote, with their depth (nodes inside If/Loop/Scan bodies included).</param>
+/// <param name="Nodes">The nodes the mode rewrote, with their depth (nodes inside If/Loop/Scan bodies
+/// included).</param>
 internal sealed record ModeResult(ModelProto Model, IReadOnlyList<QuantizedNode> Nodes)
 {
     /// <summary>Calibrated activation ranges (static nodes only; empty otherwise).</summary>
-    public IReadOnlyDictionary<string, CalibrationRange> Ranges { get; init; } = new Dictionary<string, CalibrationRange>();
+    public IReadOnlyDictionary<string, CalibrationRange> Ranges { get; init; } =
+        new Dictionary<string, CalibrationRange>();
 
     /// <summary>Activation quantization parameters (static nodes only; empty otherwise).</summary>
     public IReadOnlyDictionary<string, QuantParams> Params { get; init; } = new Dictionary<string, QuantParams>();
@@ -18,10 +20,12 @@ internal sealed record ModeResult(ModelProto Model, IReadOnlyList<QuantizedNode>
     /// <summary>The plan of the static nodes, when there are any.</summary>
     public QuantizationPlan? Plan { get; init; }
 
-    /// <summary>Mixed-mode recipes: the mode every source node got (a node whose handler declined it is float).</summary>
+    /// <summary>Mixed-mode recipes: the mode every source node got (a node whose handler declined it is
+    /// float).</summary>
     public IReadOnlyDictionary<string, Mixed.NodeMode>? NodeModes { get; init; }
 
-    /// <summary>The names of the nodes made integer or float16: for a mixed recipe those whose mode is not float.</summary>
+    /// <summary>The names of the nodes made integer or float16: for a mixed recipe those whose mode is not
+    /// float.</summary>
     public List<string> NodeNames => NodeModes != null
         ? NodeModes.Where(kv => kv.Value != Mixed.NodeMode.Float).Select(kv => kv.Key).ToList()
         : Nodes.Select(n => n.Name).ToList();
@@ -77,13 +81,14 @@ internal sealed class SelectedNodeRewriter : INodeRewriter
     /// <param name="handlers">Given the rewrite context, the function that emits a selected node's rewritten form
     /// through its op's handler; false when there is none or it declines.</param>
     /// <param name="rewriteBody">The same mode on an If/Loop/Scan body.</param>
-    public SelectedNodeRewriter(ModelProto model, QuantizationOptions o, Func<RewriteContext, Func<NodeProto, bool>> handlers,
-        Func<ModelProto, ModeResult> rewriteBody, bool needsAxisOpset)
+    public SelectedNodeRewriter(ModelProto model, QuantizationOptions o,
+        Func<RewriteContext, Func<NodeProto, bool>> handlers, Func<ModelProto, ModeResult> rewriteBody, bool needsAxisOpset)
     {
         _model = model;
         _rewriteBody = rewriteBody;
         _needsAxisOpset = needsAxisOpset;
-        Context = new RewriteContext(QuantizationPlan.Make(model.Graph, o with { OpTypes = Array.Empty<string>() }), new());
+        var emptyPlan = QuantizationPlan.Make(model.Graph, o with { OpTypes = Array.Empty<string>() });
+        Context = new RewriteContext(emptyPlan, new());
         _handler = handlers(Context);
         _selector = new NodeSelector(o.Include, o.Exclude);
         _ops = o.EffectiveOpTypes;
@@ -106,6 +111,6 @@ internal sealed class SelectedNodeRewriter : INodeRewriter
         return false;
     }
 
-    public ModelProto Assemble() => GraphAssembly.Assemble(_model, Context.Nodes, Context.NewInitializers, Context.ReplacedInitializers,
-        Context.IsRead, _needsAxisOpset, usesMicrosoft: false);
+    public ModelProto Assemble() => GraphAssembly.Assemble(_model, Context.Nodes, Context.NewInitializers,
+        Context.ReplacedInitializers, Context.IsRead, _needsAxisOpset, usesMicrosoft: false);
 }

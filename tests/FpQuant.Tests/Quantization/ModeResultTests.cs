@@ -9,7 +9,8 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>Every quantization mode, mixed recipes included, goes through one path: the same result shape, the same
-/// "nothing was quantized" note and the model as given when no node qualifies, and the nodes its driver rewrote.</summary>
+/// "nothing was quantized" note and the model as given when no node qualifies, and the nodes its driver
+/// rewrote.</summary>
 public class ModeResultTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
@@ -25,7 +26,10 @@ public class ModeResultTests
         "dynamic" => new QuantizationOptions { Mode = QuantMode.Dynamic, Exclude = exclude },
         "weight-only" => new QuantizationOptions { Mode = QuantMode.WeightOnly, Exclude = exclude },
         "fp16" => new QuantizationOptions { Mode = QuantMode.Fp16, Exclude = exclude },
-        _ => new QuantizationOptions { Modes = [new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul"] }], Exclude = exclude },
+        _ => new QuantizationOptions
+        {
+            Modes = [new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul"] }], Exclude = exclude,
+        },
     };
 
     [Theory]
@@ -39,7 +43,8 @@ public class ModeResultTests
         var r = ModelQuantizer.Quantize(model, source, Options(mode, ["fc"]), mode, Calibration(16), Cpu);
         Assert.Empty(r.QuantizedNodes);
         string note = Assert.Single(r.Warnings, w => w.StartsWith("nothing was", StringComparison.Ordinal));
-        Assert.StartsWith($"nothing was {(mode == "fp16" ? "converted to float16" : "quantized")}: no node of {source} qualifies under {mode}'s options", note);
+        string what = mode == "fp16" ? "converted to float16" : "quantized";
+        Assert.StartsWith($"nothing was {what}: no node of {source} qualifies under {mode}'s options", note);
         Assert.True(r.IsSourceModel);
         Assert.Equal(model, r.Model);
         Assert.DoesNotContain(r.Model.MetadataProps, p => p.Key == "fpquant.quantization");
