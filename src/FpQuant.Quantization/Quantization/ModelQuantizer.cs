@@ -63,7 +63,7 @@ internal static class ModelQuantizer
         switch (options.Mode)
         {
             case QuantMode.Static:
-                if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration (see fpquant quantize --help)");
+                if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give an InputSource of samples");
                 var s = StaticQuantizer.QuantizeWithDepths(model, modelSource, options, calibration, settings, progress);
                 output = s.Model; ranges = s.Ranges; parameters = s.Params;
                 warnings.AddRange(CoarseSteps.Check(s.Plan, s.Params));
