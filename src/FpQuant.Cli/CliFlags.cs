@@ -15,11 +15,11 @@ internal static class CliFlags
     /// <summary>Library name, CLI flag. A name starting with a capital (a property, or Type.Property) is rewritten
     /// wherever it stands as a whole word; a lower-case one (a method's parameter, or a spec's kind) only at the
     /// start of the text, where a message names what it is about, so ordinary words elsewhere stay.</summary>
-    private static readonly (string Name, string Flag)[] Map =
+    internal static readonly (string Name, string Flag)[] Map =
     {
         // QuantizationOptions, AutoQuantRequest
         ("Percentile", "--percentile"), ("HistogramBins", "--bins"), ("QuantizedBins", "--quantized-bins"),
-        ("SmoothingAlpha", "--smooth"), ("ActivationType", "--activation-type"), ("WeightType", "--weight-type"),
+        ("SmoothingAlpha", "--smooth"), ("ActivationType", "--activation-type"),
         ("Include", "--include"), ("Exclude", "--exclude"), ("OpTypes", "--op-types"), ("MaxTrials", "--max-trials"),
         // Input sources: ImageOptions, TextOptions, batch sizes, evaluation budgets
         ("ImageOptions.Mean", "--image-mean"), ("ImageOptions.Std", "--image-std"), ("ImageOptions.Scale", "--image-scale"),

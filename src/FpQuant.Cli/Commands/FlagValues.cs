@@ -45,7 +45,7 @@ internal static class FlagValues
 
     /// <summary>--smooth: auto (SmoothQuant's alpha 0.5) or a migration strength in [0, 1].</summary>
     public static double SmoothingAlpha(string text) =>
-        text.Trim().ToLowerInvariant() == "auto" ? Quantization.Smoothing.SmoothingPass.DefaultAlpha
+        string.Equals(text.Trim(), "auto", StringComparison.OrdinalIgnoreCase) ? Quantization.Smoothing.SmoothingPass.DefaultAlpha
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double a) && a >= 0 && a <= 1 ? a
         : throw new FpQuantException($"--smooth '{text}': use auto or a migration strength alpha in [0, 1], e.g. 0.5");
 
