@@ -13,8 +13,9 @@ namespace FpQuant.Cli;
 internal static class CliFlags
 {
     /// <summary>Library name, CLI flag. A name starting with a capital (a property, or Type.Property) is rewritten
-    /// wherever it stands as a whole word; a lower-case one (a method's parameter, or a spec's kind) only at the
-    /// start of the text, where a message names what it is about, so ordinary words elsewhere stay.</summary>
+    /// wherever it stands as a whole word; a lower-case one (a method's parameter) only at the start of the text
+    /// (or after the flag the CLI put before it), where a message names what it is about, so ordinary words elsewhere
+    /// stay.</summary>
     internal static readonly (string Name, string Flag)[] Map =
     {
         // QuantizationOptions, AutoQuantRequest
@@ -57,7 +58,7 @@ internal static class CliFlags
             if (!flags.Contains(flag)) continue;
             text = char.IsUpper(name[0])
                 ? Regex.Replace(text, $@"(?<![\w.]){Regex.Escape(name)}(?![\w])", flag)
-                : Regex.Replace(text, $@"^{Regex.Escape(name)}(?![\w])", flag);
+                : Regex.Replace(text, $@"^((?:--[a-z][a-z0-9-]* )?){Regex.Escape(name)}(?![\w])", "${1}" + flag);
         }
         return text;
     }

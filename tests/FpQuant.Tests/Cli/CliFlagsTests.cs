@@ -58,6 +58,9 @@ public class CliFlagsTests
         // Lower-case names (a method's parameter) are rewritten only where the message starts.
         var video = new HashSet<string> { "--frames" };
         Assert.Equal("--frames must be between 2 and 600; the frames are kept", CliFlags.Words("frames must be between 2 and 600; the frames are kept", video));
+        // ... or after the flag the CLI put in front of a library message (an input spec's error names --calibration).
+        Assert.Equal("--calibration --calibration-batch must be positive, got 0",
+            CliFlags.Words("--calibration batchSize must be positive, got 0", new HashSet<string> { "--calibration", "--calibration-batch" }));
     }
 
     /// <summary>The map and the code stay in step: every flag is one the CLI declares, every name one the library's
