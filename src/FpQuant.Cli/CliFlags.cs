@@ -23,29 +23,36 @@ internal static class CliFlags
         ("SmoothingAlpha", "--smooth"), ("ActivationType", "--activation-type"),
         ("Include", "--include"), ("Exclude", "--exclude"), ("OpTypes", "--op-types"), ("MaxTrials", "--max-trials"),
         // Input sources: ImageOptions, TextOptions, batch sizes, evaluation budgets
-        ("ImageOptions.Mean", "--image-mean"), ("ImageOptions.Std", "--image-std"), ("ImageOptions.Scale", "--image-scale"),
+        ("ImageOptions.Mean", "--image-mean"), ("ImageOptions.Std", "--image-std"),
+        ("ImageOptions.Scale", "--image-scale"),
         ("ImageOptions.Width/Height", "--image-size"), ("ImageOptions.MeanImage", "--image-mean-image"),
-        ("ImageOptions.Layout", "--image-layout"), ("TextOptions.MaxLength", "--max-length"), ("TextOptions.Vocab", "--vocab"),
+        ("ImageOptions.Layout", "--image-layout"), ("TextOptions.MaxLength", "--max-length"),
+        ("TextOptions.Vocab", "--vocab"),
         ("batchSize", "--calibration-batch"), ("pairs", "--calibration-count"), ("budget", "--budget"),
         ("rounds", "--rounds"), ("variants", "--variants"), ("batch", "--batch"),
         // FoundationPose: first frame, tracking, datasets, evaluation, crops, benchmarks
         ("Hypotheses", "--hypotheses"), ("Iterations", "--iterations"), ("RefineBatch", "--refine-batch"),
-        ("ScoreChunk", "--score-chunk"), ("MaxMemoryBytes", "--max-memory"), ("TrackSettings.Iterations", "--track-iterations"),
+        ("ScoreChunk", "--score-chunk"), ("MaxMemoryBytes", "--max-memory"),
+        ("TrackSettings.Iterations", "--track-iterations"),
         ("LostScoreThreshold", "--lost-score"), ("MaxFrames", "--max-frames"), ("maxFrames", "--max-frames"),
-        ("images", "--images"), ("frames", "--frames"), ("scene", "--scene"), ("object", "--object"), ("split", "--split"),
-        ("Scenes", "--scenes"), ("Objects", "--objects"), ("MaxInstances", "--max-instances"), ("MinVisible", "--min-visible"),
+        ("images", "--images"), ("frames", "--frames"), ("scene", "--scene"), ("object", "--object"),
+        ("split", "--split"),
+        ("Scenes", "--scenes"), ("Objects", "--objects"), ("MaxInstances", "--max-instances"),
+        ("MinVisible", "--min-visible"),
         ("UseTargets", "--all-instances"), ("Variants", "--variants"), ("CalibrationPairs", "--calibration-count"),
         ("OutDir", "--out"), ("outDir", "--out"), ("Resume", "--resume"), ("Shard", "--shard"), ("shard", "--shard"),
         ("CacheDir", "--cache"), ("model list", "--model"), ("weights", "--weights"), ("variant", "--variant"),
         ("Count", "--count"), ("ShardSize", "--shard-size"), ("Group", "--group"), ("Threads", "--threads"),
         ("CropType", "--dtype"), ("MaxTranslationFraction", "--max-trans-frac"), ("MaxRotationDeg", "--max-rot-deg"),
-        ("Kind", "--kind"), ("TrackBenchSettings.Threads", "--track-threads"), ("TrackBenchSettings.Rounds", "--track-rounds"),
+        ("Kind", "--kind"), ("TrackBenchSettings.Threads", "--track-threads"),
+        ("TrackBenchSettings.Rounds", "--track-rounds"),
         ("WarmupFrames", "--warmup"), ("Repeats", "--repeats"), ("Warmup", "--warmup"),
     };
 
     /// <summary>The flags of the verb <paramref name="parse"/> runs.</summary>
     private static HashSet<string> FlagsOf(ParseResult parse) =>
-        parse.CommandResult.Command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        parse.CommandResult.Command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The library's <paramref name="text"/> in this verb's words: each option name the map knows and the
     /// verb has a flag for becomes that flag.</summary>

@@ -7,8 +7,9 @@ using FpQuant.Training;
 
 namespace FpQuant.Cli.Commands;
 
-/// <summary>The text of the CLI's flags as the library's values; a bad value is named by its flag. The library keeps
-/// the parsing of its own formats (preset files, input specs, weight specs); what only a flag spells lives here.</summary>
+/// <summary>The text of the CLI's flags as the library's values; a bad value is named by its flag. The library
+/// keeps the parsing of its own formats (preset files, input specs, weight specs); what only a flag spells lives
+/// here.</summary>
 internal static class FlagValues
 {
     public static QuantType QuantType(string s, string flag) => s.Trim().ToLowerInvariant() switch
@@ -45,7 +46,8 @@ internal static class FlagValues
 
     /// <summary>--smooth: auto (SmoothQuant's alpha 0.5) or a migration strength in [0, 1].</summary>
     public static double SmoothingAlpha(string text) =>
-        string.Equals(text.Trim(), "auto", StringComparison.OrdinalIgnoreCase) ? Quantization.Smoothing.SmoothingPass.DefaultAlpha
+        string.Equals(text.Trim(), "auto", StringComparison.OrdinalIgnoreCase)
+            ? Quantization.Smoothing.SmoothingPass.DefaultAlpha
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double a) && a >= 0 && a <= 1 ? a
         : throw new FpQuantException($"--smooth '{text}': use auto or a migration strength alpha in [0, 1], e.g. 0.5");
 
@@ -71,17 +73,21 @@ internal static class FlagValues
         _ => throw new FpQuantException($"unknown layout '{text}': use --layout nchw or --layout isaac"),
     };
 
-    /// <summary>A memory size: "1GB", "1.5 GB", "800MB", "512MiB", a plain number of bytes, or "0"/"none" (no budget).</summary>
+    /// <summary>A memory size: "1GB", "1.5 GB", "800MB", "512MiB", a plain number of bytes, or "0"/"none" (no
+    /// budget).</summary>
     public static long MemorySize(string text, string flag = "--max-memory")
     {
         string t = text.Trim().ToLowerInvariant().Replace(" ", "", StringComparison.Ordinal);
         if (t is "0" or "none" or "unlimited") return 0;
         long unit = 1;
-        foreach (var (suffix, u) in new[] { ("gib", 1L << 30), ("gb", 1L << 30), ("g", 1L << 30), ("mib", 1L << 20), ("mb", 1L << 20),
-            ("m", 1L << 20), ("kib", 1L << 10), ("kb", 1L << 10), ("k", 1L << 10), ("b", 1L) })
+        foreach (var (suffix, u) in new[]
+        {
+            ("gib", 1L << 30), ("gb", 1L << 30), ("g", 1L << 30), ("mib", 1L << 20), ("mb", 1L << 20),
+            ("m", 1L << 20), ("kib", 1L << 10), ("kb", 1L << 10), ("k", 1L << 10), ("b", 1L),
+        })
             if (t.EndsWith(suffix, StringComparison.Ordinal)) { unit = u; t = t[..^suffix.Length]; break; }
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0 || double.IsNaN(v)
-            || v * unit > long.MaxValue / 2)
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+            || v < 0 || double.IsNaN(v) || v * unit > long.MaxValue / 2)
             throw new FpQuantException($"{flag} '{text}' is not a size: use e.g. 1GB, 800MB or 0 for no budget");
         return (long)(v * unit);
     }
@@ -92,7 +98,8 @@ internal static class FlagValues
         if (string.IsNullOrWhiteSpace(text)) return Array.Empty<int>();
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
-                : throw new FpQuantException($"{flag} '{text}': '{s}' is not an id; give comma-separated non-negative integers such as 1,2,5"))
+                : throw new FpQuantException(
+                    $"{flag} '{text}': '{s}' is not an id; give comma-separated non-negative integers such as 1,2,5"))
             .ToArray();
     }
 
