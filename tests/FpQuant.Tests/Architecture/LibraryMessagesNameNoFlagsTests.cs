@@ -18,10 +18,12 @@ public class LibraryMessagesNameNoFlagsTests
     internal static IEnumerable<(string File, string Text, string Flag)> FlagsInLiterals(string package)
     {
         var root = Path.Combine(TestPaths.RepoRoot, "src", package);
-        foreach (var path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var paths = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        foreach (var path in paths)
         {
             var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
-            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal))
+                continue;
             var texts = new List<string>();
             LayerDependencyTests.StripCommentsAndText(File.ReadAllText(path), texts);
             foreach (var text in texts)
@@ -34,8 +36,8 @@ public class LibraryMessagesNameNoFlagsTests
     public void No_library_string_literal_names_a_cli_flag()
     {
         var found = Packages.SelectMany(FlagsInLiterals).Select(f => $"{f.File}: {f.Flag} in \"{f.Text}\"").ToList();
-        Assert.True(found.Count == 0, $"{found.Count} library string(s) name CLI flags; name the option property or the value " +
-            "instead, and map it to the flag in src/FpQuant.Cli/CliFlags.cs:\n" + string.Join("\n", found));
+        Assert.True(found.Count == 0, $"{found.Count} library string(s) name CLI flags; name the option property or " +
+            "the value instead, and map it to the flag in src/FpQuant.Cli/CliFlags.cs:\n" + string.Join("\n", found));
     }
 
     [Fact]
