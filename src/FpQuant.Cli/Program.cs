@@ -58,7 +58,7 @@ internal static class Program
         }
         catch (FpQuantException e)
         {
-            CliConsole.ErrorLine($"fpquant: error: {e.Message}");
+            CliConsole.ErrorLine($"fpquant: error: {CliFlags.Words(e.Message, parse)}");
             if (verbose) Console.Error.WriteLine(e);
             return 2;
         }

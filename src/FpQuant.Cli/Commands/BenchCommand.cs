@@ -54,7 +54,7 @@ internal static class BenchCommand
                 Frame = new FirstFrameSettings
                 {
                     Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
-                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                    MaxMemoryBytes = FlagValues.MemorySize(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 },
                 Variants = specs,
                 Repeats = p.GetValue(repeats),

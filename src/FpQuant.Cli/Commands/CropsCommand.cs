@@ -33,9 +33,9 @@ internal static class CropsCommand
             var options = new CropSetOptions
             {
                 Scene = p.GetValue(scene)!, Count = p.GetValue(count), ShardSize = p.GetValue(shardSize),
-                Kind = CropSetOptions.ParseKind(p.GetValue(kind)!), MaxRotationDeg = p.GetValue(maxRot),
+                Kind = FlagValues.CropKind(p.GetValue(kind)!), MaxRotationDeg = p.GetValue(maxRot),
                 MaxTranslationFraction = p.GetValue(maxTrans), Group = p.GetValue(group),
-                CropType = CropSetOptions.ParseCropType(p.GetValue(dtype)!), Seed = p.GetValue(seed), Threads = t,
+                CropType = FlagValues.CropType(p.GetValue(dtype)!), Seed = p.GetValue(seed), Threads = t,
             };
             if (p.GetResult(shardSize) != null && options.ShardSize < 1)
                 throw new FpQuantException($"--shard-size must be positive, got {options.ShardSize}");

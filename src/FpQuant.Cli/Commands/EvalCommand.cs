@@ -63,11 +63,11 @@ internal static class EvalCommand
                 Registration = new RegistrationSettings
                 {
                     Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
-                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                    MaxMemoryBytes = FlagValues.MemorySize(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 },
                 Selection = new InstanceSelection
                 {
-                    Scenes = InstanceSelection.ParseIds(p.GetValue(scenes), "--scenes"), Objects = InstanceSelection.ParseIds(p.GetValue(objects), "--objects"),
+                    Scenes = FlagValues.Ids(p.GetValue(scenes), "--scenes"), Objects = FlagValues.Ids(p.GetValue(objects), "--objects"),
                     MaxInstances = p.GetValue(maxInstances), MinVisible = p.GetValue(minVisible), UseTargets = !p.GetValue(allInstances),
                 },
                 OutDir = p.GetValue(output)!, CacheDir = p.GetValue(cache)!, Runtime = CommonOptions.Settings(p, provider, threads),

@@ -75,7 +75,7 @@ internal static class RegisterCommand
             var settings = new RegistrationSettings
             {
                 Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
-                MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                MaxMemoryBytes = FlagValues.MemorySize(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 Crops = new CropSettings { RefineCropRatio = p.GetValue(refineRatio), ScoreCropRatio = p.GetValue(scoreRatio) },
             };
             var runtime = CommonOptions.Settings(p, provider, threads) with { Arena = CommonOptions.ParseArena(p.GetValue(arena)!) };

@@ -42,7 +42,7 @@ internal static class SensitivityCommands
         netName ??= p.GetValue(c.Net);
         if ((m == null) == (netName == null)) throw new FpQuantException("give exactly one of --model FILE.onnx or --net refine|score");
         if (m != null) return (OnnxModelFile.Load(m), m);
-        var kind = NetworkNames.ParseKind(netName!);
+        var kind = FlagValues.Net(netName!);
         return (NetworkExport.Build(kind, p.GetValue(c.Weights)!), $"{kind.Id()}.onnx");
     }
 
@@ -124,7 +124,7 @@ internal static class SensitivityCommands
             {
                 "none" => Array.Empty<double>(),
                 "auto" => new[] { 0.5, 0.65, 0.8 },
-                _ => new[] { FpQuant.Quantization.Smoothing.SmoothingPass.ParseAlpha(smoothText) },
+                _ => new[] { FlagValues.SmoothingAlpha(smoothText) },
             };
             var chosen = new List<(string Net, QuantizationOptions Options)>();
             bool missed = false;
@@ -144,7 +144,7 @@ internal static class SensitivityCommands
                 };
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));
                 var r = FpQuant.Quantization.Sensitivity.AutoQuant.Run(model, source, split, request, settings, plan.Metric, progress);
-                foreach (var line in r.Log) Console.WriteLine($"{name}: {line}");
+                foreach (var line in r.Log) Console.WriteLine($"{name}: {CliFlags.Words(line, p)}");
                 if (r.Sensitivity != null)
                 {
                     string sensitivityDir = nets.Length > 1 ? Path.Combine(outPath, $"sensitivity-{net}") : Path.ChangeExtension(outPath, ".sensitivity");

@@ -31,7 +31,7 @@ internal sealed class BenchModelStore
         try { Directory.CreateDirectory(cacheDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a writable folder with --cache", e);
+            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a writable folder as CacheDir", e);
         }
     }
 
@@ -68,12 +68,12 @@ internal sealed class BenchModelStore
         RuntimeSettings runtime, Func<string, InputSource> calibration)
     {
         var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        if (list.Count > 2) throw new FpQuantException($"--model takes one variant name or two model files, got {list.Count} values");
+        if (list.Count > 2) throw new FpQuantException($"model list: give one variant name or two model files, got {list.Count} values");
         if (list.Count == 2 || (list.Count == 1 && list[0].EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
         {
-            if (list.Count != 2) throw new FpQuantException($"--model {list[0]}: give both networks' files (--model REFINE.onnx --model SCORE.onnx) or a variant name");
+            if (list.Count != 2) throw new FpQuantException($"model list {list[0]}: give both networks' files (REFINE.onnx and SCORE.onnx) or a variant name");
             foreach (var f in list)
-                if (!File.Exists(f)) throw new FpQuantException($"--model: model file '{f}' does not exist");
+                if (!File.Exists(f)) throw new FpQuantException($"model list: model file '{f}' does not exist");
             return (list[0], list[1], $"{Path.GetFileName(list[0])} + {Path.GetFileName(list[1])}");
         }
         var spec = VariantSpec.Parse(list.Count == 1 ? list[0] : "fp32");

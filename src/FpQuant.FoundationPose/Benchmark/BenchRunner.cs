@@ -74,8 +74,8 @@ internal sealed class BenchRunner
     {
         _s.Frame.Validate();
         if (_s.Variants.Count == 0) throw new FpQuantException("no variants to benchmark");
-        if (_s.Repeats < 1) throw new FpQuantException($"--repeats must be at least 1, got {_s.Repeats}");
-        if (_s.Warmup < 0) throw new FpQuantException($"--warmup must be 0 or more, got {_s.Warmup}");
+        if (_s.Repeats < 1) throw new FpQuantException($"Repeats must be at least 1, got {_s.Repeats}");
+        if (_s.Warmup < 0) throw new FpQuantException($"Warmup must be 0 or more, got {_s.Warmup}");
         var total = Stopwatch.StartNew();
         var report = new BenchReport
         {

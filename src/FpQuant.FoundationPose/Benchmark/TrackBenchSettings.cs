@@ -24,9 +24,9 @@ internal sealed record TrackBenchSettings
     public void Validate()
     {
         if (Variants.Count == 0) throw new FpQuantException("no variants to benchmark");
-        if (Threads.Count == 0 || Threads.Any(t => t < 1)) throw new FpQuantException($"--track-threads must list positive thread counts, got {string.Join(",", Threads)}");
-        if (Rounds < 1) throw new FpQuantException($"--track-rounds must be at least 1, got {Rounds}");
-        if (WarmupFrames < 0) throw new FpQuantException($"--warmup must be 0 or more, got {WarmupFrames}");
+        if (Threads.Count == 0 || Threads.Any(t => t < 1)) throw new FpQuantException($"TrackBenchSettings.Threads must list positive thread counts, got {string.Join(",", Threads)}");
+        if (Rounds < 1) throw new FpQuantException($"TrackBenchSettings.Rounds must be at least 1, got {Rounds}");
+        if (WarmupFrames < 0) throw new FpQuantException($"WarmupFrames must be 0 or more, got {WarmupFrames}");
         new TrackSettings { Iterations = Iterations }.Validate();
     }
 }

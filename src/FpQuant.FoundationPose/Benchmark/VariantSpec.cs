@@ -30,7 +30,7 @@ internal sealed record VariantSpec(string Name, string Description, Quantization
         {
             // NAME=REFINE.onnx,SCORE.onnx: the user's own files.
             var files = text[(eq + 1)..].Split(',');
-            if (files.Length != 2) throw new FpQuantException($"--variant '{text}': use NAME=REFINE.onnx,SCORE.onnx");
+            if (files.Length != 2) throw new FpQuantException($"variant '{text}': use NAME=REFINE.onnx,SCORE.onnx");
             return new VariantSpec(text[..eq], "user model files", null, files[0], files[1]);
         }
         if (text.EndsWith(".json", StringComparison.OrdinalIgnoreCase))

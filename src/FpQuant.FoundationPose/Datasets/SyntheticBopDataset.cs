@@ -24,7 +24,7 @@ internal static class SyntheticBopDataset
 
     public static SyntheticDatasetSummary Write(string root, int images, ulong seed, IProgress<int>? progress = null)
     {
-        if (images < 1 || images > 10_000) throw new FpQuantException($"--images must be between 1 and 10000, got {images}");
+        if (images < 1 || images > 10_000) throw new FpQuantException($"images must be between 1 and 10000, got {images}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
         var writer = new BopWriter(root);

@@ -58,7 +58,7 @@ internal sealed class EvalRunner
         var dataset = BopDataset.Open(_s.Dataset, _s.Split);
         var selected = dataset.SelectInstances(_s.Selection);
         if (selected.Count == 0)
-            throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches --scenes/--objects/--min-visible {_s.Selection.MinVisible}; loosen the selection");
+            throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches Scenes/Objects/MinVisible {_s.Selection.MinVisible}; loosen the selection");
         // A shard runs its part of the selection; calibration still uses the selection's first instance, so every
         // shard quantizes exactly as the whole run would.
         var instances = _s.Shard?.Select(selected) ?? selected;
@@ -168,7 +168,7 @@ internal sealed class EvalRunner
         try { Directory.CreateDirectory(_s.OutDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"--out '{_s.OutDir}' cannot be created ({e.Message}); pass a writable folder", e);
+            throw new FpQuantException($"OutDir '{_s.OutDir}' cannot be created ({e.Message}); pass a writable folder", e);
         }
         string runPath = Path.Combine(_s.OutDir, RunFile), resultsPath = Path.Combine(_s.OutDir, ResultsFile);
         var records = new List<EvalRecord>();
@@ -183,12 +183,12 @@ internal sealed class EvalRunner
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                throw new FpQuantException($"'{runPath}' is not an eval run file ({e.Message}); use another --out or drop --resume", e);
+                throw new FpQuantException($"'{runPath}' is not an eval run file ({e.Message}); use another OutDir or drop Resume", e);
             }
             if (previous != _s.Fingerprint)
-                throw new FpQuantException($"--resume: '{runPath}' was written with other settings ({previous}); this run has {_s.Fingerprint}. Use another --out, or the same settings");
+                throw new FpQuantException($"Resume: '{runPath}' was written with other settings ({previous}); this run has {_s.Fingerprint}. Use another OutDir, or the same settings");
             if (previousShard != _s.Shard?.ToString())
-                throw new FpQuantException($"--resume: '{runPath}' holds shard {previousShard ?? "none (the whole run)"}, this run is shard {_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own --out");
+                throw new FpQuantException($"Resume: '{runPath}' holds shard {previousShard ?? "none (the whole run)"}, this run is shard {_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own OutDir");
             if (File.Exists(resultsPath)) records = ReadResults(resultsPath);
         }
         else if (File.Exists(resultsPath)) File.Delete(resultsPath);
@@ -219,7 +219,7 @@ internal sealed class EvalRunner
                     AtomicFile.WriteAllText(path, string.Concat(lines.Take(i).Select(l => l + "\n")));
                     break;
                 }
-                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({ErrorText.Quote(e.Message, 200)}); remove the line or drop --resume", e);
+                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({ErrorText.Quote(e.Message, 200)}); remove the line or drop Resume", e);
             }
         }
         return list;

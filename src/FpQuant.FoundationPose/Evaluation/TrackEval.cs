@@ -40,8 +40,8 @@ internal static class TrackEval
             }
         }
         foreach (int sc in e.Selection.Scenes)
-            if (!dataset.SceneIds.Contains(sc)) throw new FpQuantException($"--scenes: scene {sc} is not in '{Path.Combine(dataset.Root, dataset.Split)}' (it has {string.Join(", ", dataset.SceneIds)})");
-        if (sequences.Count == 0) throw new FpQuantException($"no sequence of '{e.Dataset}' ({e.Split}) matches --scenes/--objects; loosen the selection");
+            if (!dataset.SceneIds.Contains(sc)) throw new FpQuantException($"Scenes: scene {sc} is not in '{Path.Combine(dataset.Root, dataset.Split)}' (it has {string.Join(", ", dataset.SceneIds)})");
+        if (sequences.Count == 0) throw new FpQuantException($"no sequence of '{e.Dataset}' ({e.Split}) matches Scenes/Objects; loosen the selection");
         var report = new TrackEvalReport
         {
             Dataset = dataset.Name, Split = dataset.Split, Command = command, Weights = WeightSource.Describe(e.Weights), TrackIterations = s.Track.Iterations,

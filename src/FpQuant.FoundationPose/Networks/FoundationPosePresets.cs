@@ -39,14 +39,14 @@ internal static class FoundationPosePresets
                 _ => (description, options),
             };
         }
-        all["autoquant"] = ("Mixed precision found by 'fpquant autoquant --net both' on synthetic:0 weights (default budget): onnx-static with the most sensitive attention and head layers float; rerun autoquant for a real checkpoint",
+        all["autoquant"] = ("Mixed precision found by AutoQuant on both networks with synthetic:0 weights (default budget): onnx-static with the most sensitive attention and head layers float; rerun autoquant for a real checkpoint",
             QuantizationPresets.LoadEmbedded(typeof(FoundationPosePresets).Assembly, "FpQuant.Presets.autoquant.json"));
         return all;
     }
 
     public static QuantizationOptions Get(string name) =>
         All.TryGetValue(name, out var p) ? p.Options
-            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or --preset-file FILE.json");
+            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or load a preset JSON file");
 
     /// <summary>The preset for a model: FoundationPose's recipe where the model is one of its networks, the generic
     /// one otherwise.</summary>

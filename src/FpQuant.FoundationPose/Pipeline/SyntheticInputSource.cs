@@ -16,8 +16,8 @@ internal sealed class SyntheticInputSource : InputSource
 
     public SyntheticInputSource(int pairs, ulong seed, int batchSize = CalibrationDefaults.BatchSize)
     {
-        if (pairs <= 0) throw new FpQuantException($"--calibration-count must be positive, got {pairs}");
-        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        if (pairs <= 0) throw new FpQuantException($"pairs must be positive, got {pairs}");
+        if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
         Pairs = pairs; Seed = seed; BatchSize = batchSize;
     }
 

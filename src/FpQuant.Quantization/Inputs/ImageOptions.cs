@@ -24,10 +24,10 @@ public sealed record ImageOptions
 
     public void Check()
     {
-        if (Mean.Count != 3) throw new FpQuantException($"--image-mean needs 3 values (one per channel), got {Mean.Count}");
-        if (Std.Count != 3) throw new FpQuantException($"--image-std needs 3 values (one per channel), got {Std.Count}");
-        if (Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new FpQuantException($"--image-std values must be positive, got {string.Join(",", Std)}");
-        if (!(Scale > 0) || !float.IsFinite(Scale)) throw new FpQuantException($"--image-scale must be positive, got {Scale}");
-        if (Width is <= 0 || Height is <= 0) throw new FpQuantException($"--image-size must be positive, got {Width}x{Height}");
+        if (Mean.Count != 3) throw new FpQuantException($"ImageOptions.Mean needs 3 values (one per channel), got {Mean.Count}");
+        if (Std.Count != 3) throw new FpQuantException($"ImageOptions.Std needs 3 values (one per channel), got {Std.Count}");
+        if (Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new FpQuantException($"ImageOptions.Std values must be positive, got {string.Join(",", Std)}");
+        if (!(Scale > 0) || !float.IsFinite(Scale)) throw new FpQuantException($"ImageOptions.Scale must be positive, got {Scale}");
+        if (Width is <= 0 || Height is <= 0) throw new FpQuantException($"ImageOptions.Width/Height must be positive, got {Width}x{Height}");
     }
 }

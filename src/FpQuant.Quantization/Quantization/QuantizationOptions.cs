@@ -88,47 +88,16 @@ public sealed record QuantizationOptions
     public void Validate()
     {
         if (Percentile <= 0 || Percentile > 100)
-            throw new FpQuantException($"--percentile must be in (0, 100], got {Percentile}");
-        if (HistogramBins < 16) throw new FpQuantException($"--bins must be at least 16, got {HistogramBins}");
+            throw new FpQuantException($"Percentile must be in (0, 100], got {Percentile}");
+        if (HistogramBins < 16) throw new FpQuantException($"HistogramBins must be at least 16, got {HistogramBins}");
         if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
-            throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
-        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
-        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"--smooth alpha must be in [0, 1], got {sa}");
+            throw new FpQuantException($"QuantizedBins must be between 2 and HistogramBins ({HistogramBins}), got {QuantizedBins}");
+        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"MovingAverage must be in [0, 1], got {MovingAverage}");
+        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"SmoothingAlpha must be in [0, 1], got {sa}");
         if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
         Mixed.MixedQuantizer.Validate(Modes);
         if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)
-            throw new FpQuantException("dynamic quantization uses DynamicQuantizeLinear, which produces u8 activations: use --activation-type u8");
+            throw new FpQuantException("ActivationType must be U8 for dynamic quantization: DynamicQuantizeLinear produces u8 activations");
     }
 
-    internal static QuantType ParseType(string s, string option) => s.Trim().ToLowerInvariant() switch
-    {
-        "s8" or "int8" or "qint8" => QuantType.S8,
-        "u8" or "uint8" or "quint8" => QuantType.U8,
-        _ => throw new FpQuantException($"{option} '{s}': use s8 or u8"),
-    };
-
-    internal static QuantMode ParseMode(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "static" => QuantMode.Static,
-        "dynamic" => QuantMode.Dynamic,
-        "weights-only" or "weightsonly" or "weights" => QuantMode.WeightOnly,
-        "fp16" => QuantMode.Fp16,
-        _ => throw new FpQuantException($"--mode '{s}': use static, dynamic, weights-only or fp16"),
-    };
-
-    internal static QuantFormat ParseFormat(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "qdq" => QuantFormat.Qdq,
-        "qoperator" or "qop" => QuantFormat.QOperator,
-        _ => throw new FpQuantException($"--format '{s}': use qdq or qoperator"),
-    };
-
-    internal static CalibrationMethod ParseMethod(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "minmax" => CalibrationMethod.MinMax,
-        "percentile" => CalibrationMethod.Percentile,
-        "entropy" => CalibrationMethod.Entropy,
-        "histogram-l2" or "histogram" or "l2" => CalibrationMethod.HistogramL2,
-        _ => throw new FpQuantException($"--calibration-method '{s}': use minmax, percentile, entropy or histogram-l2"),
-    };
 }

@@ -36,7 +36,7 @@ internal static class QuantizationPresets
                     OpTypes = ["Conv", "MatMul", "Gemm", "Add", "Relu", "Concat", "Split", "Reshape", "Transpose"],
                     ActivationMatMuls = false,
                 }),
-            ["onnx-dynamic"] = ("ONNX Runtime quantize_dynamic defaults: Conv (ConvInteger), MatMul and Gemm (MatMulInteger), s8 per-tensor weights; embedding Gathers when --op-types names them",
+            ["onnx-dynamic"] = ("ONNX Runtime quantize_dynamic defaults: Conv (ConvInteger), MatMul and Gemm (MatMulInteger), s8 per-tensor weights; embedding Gathers when OpTypes names them",
                 new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = false, SymmetricWeights = true }),
             ["onnx-static"] = ("ONNX Runtime quantize_static: QDQ, s8 per-channel weights, u8 activations, MinMax, every quantizable op",
                 new QuantizationOptions { Mode = QuantMode.Static, Format = QuantFormat.Qdq, PerChannel = true }),
@@ -54,7 +54,7 @@ internal static class QuantizationPresets
 
     public static QuantizationOptions Get(string name) =>
         All.TryGetValue(name, out var p) ? p.Options
-            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or --preset-file FILE.json");
+            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or load a preset JSON file");
 
     /// <summary>Options stored as a preset document ({"options": ...} or the bare options) in an embedded resource
     /// of <paramref name="assembly"/>; automatic reduce-range, so a stored recipe does not pin the machine it was

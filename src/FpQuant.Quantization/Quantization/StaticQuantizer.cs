@@ -20,7 +20,7 @@ internal static class StaticQuantizer
         RuntimeSettings settings, IProgress<string>? progress)
     {
         if (calibration == null)
-            throw new FpQuantException("static quantization needs calibration data: give --calibration (see fpquant quantize --help)");
+            throw new FpQuantException("static quantization needs calibration data: give an InputSource of samples");
         var plan = QuantizationPlan.Make(model.Graph, options);
         var bodyPlans = new List<QuantizationPlan>();
         CollectBodyPlans(model, options, bodyPlans, null);

@@ -86,6 +86,11 @@ public class CliTests
         AssertOneLineError(Run("quantize", "--net", "score", "--preset", "int3", "--out", tmp.File("q.onnx")), "int3");
         AssertOneLineError(Run("quantize", "--net", "score", "--calibration", "random:4", "--out", tmp.File("q.onnx")), "--calibration");
         AssertOneLineError(Run("quantize", "--net", "score", "--weight-type", "s4", "--out", tmp.File("q.onnx")), "--weight-type");
+        // The library says HistogramBins and QuantizedBins; the CLI says the flags its user typed.
+        AssertOneLineError(Run("quantize", "--net", "score", "--bins", "8", "--out", tmp.File("q.onnx")), "--bins must be at least 16, got 8");
+        var r = Run("quantize", "--net", "score", "--quantized-bins", "4096", "--out", tmp.File("q.onnx"));
+        AssertOneLineError(r, "--quantized-bins must be between 2 and --bins (2048), got 4096");
+        Assert.DoesNotContain("HistogramBins", r.Err);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public class EvalRunnerTests : IClassFixture<SyntheticDatasetFixture>
             OutDir = o, Resume = true, Registration = new RegistrationSettings { Hypotheses = 16, Iterations = 1 },
         };
         var ex = Assert.Throws<FpQuant.Core.FpQuantException>(() => new EvalRunner(s).Run("test"));
-        Assert.Contains("--resume", ex.Message);
+        Assert.Contains("Resume", ex.Message);
 
         string results = Path.Combine(o, EvalRunner.ResultsFile);
         var rec = new EvalRecord { Variant = "fp32", SceneId = 1, ImId = 1, GtIndex = 0, ObjId = 1, R = new double[9], TMm = new double[3] };

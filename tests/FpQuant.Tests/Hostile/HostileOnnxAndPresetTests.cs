@@ -112,7 +112,7 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     [InlineData("{\"opTypes\": [null]}", "\"opTypes\" holds a null")]
     [InlineData("{\"exclude\": [\"a\", null]}", "\"exclude\" holds a null")]
     [InlineData("{\"mode\": 7}", "names none")]
-    [InlineData("{\"percentile\": -1}", "percentile")]
+    [InlineData("{\"percentile\": -1}", "Percentile must be in (0, 100], got -1")]
     public void PresetNullListsAndBadValues_AreRefused(string json, string expect)
     {
         var e = Assert.Throws<FpQuantException>(() => QuantizationPresets.LoadFile(Preset("nulls.json", json)));

@@ -130,7 +130,7 @@ public class TrackingTests
         Assert.False(tracker.IsRegistered);
         Assert.Throws<InvalidOperationException>(() => tracker.Track(DemoVideo.FramesOf[1]));
         var e = Assert.Throws<FpQuantException>(() => new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 0 }));
-        Assert.Contains("--lost-score", e.Message);
+        Assert.Contains("LostScoreThreshold", e.Message);
         Assert.Throws<FpQuantException>(() => new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { Iterations = 0 }));
     }
 

@@ -330,7 +330,7 @@ public class AnyModelRewriteTests
         var r = Quantize(m, "onnx-static", wide);
         var warning = Assert.Single(r.Warnings, w => w.Contains("integer step"));
         Assert.Contains("'X' feeds Softmax 'probs'", warning);
-        Assert.Contains("--exclude 'probs'", warning);
+        Assert.Contains("Exclude 'probs'", warning);
         Assert.DoesNotContain("\n", warning);
         Assert.DoesNotContain(Quantize(m, "onnx-static", narrow).Warnings, w => w.Contains("integer step"));
     }

@@ -69,7 +69,7 @@ public class AutoQuantTests
         var r = AutoQuant.Run(Cancelling(), "cancelling.onnx", Data(1, 32), request, Cpu);
         Assert.Equal(2, r.Trials);
         Assert.Equal(2, r.Candidates.Count);
-        Assert.Contains(r.Log, l => l.Contains("--max-trials 2"));
+        Assert.Contains(r.Log, l => l.Contains("MaxTrials 2"));
     }
 
     [Fact]

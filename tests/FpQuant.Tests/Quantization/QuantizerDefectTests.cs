@@ -55,7 +55,7 @@ public class QuantizerDefectTests
             new QuantizationOptions { Mode = QuantMode.Dynamic, Include = ["encoder*"] }, null, null, Cpu));
         Assert.Contains("'encoder*' matches no node of tiny.onnx", e.Message);
         var r = ModelQuantizer.Quantize(model, "tiny.onnx", new QuantizationOptions { Mode = QuantMode.Dynamic, Exclude = ["att*", "fc"] }, null, null, Cpu);
-        Assert.Equal("--exclude 'att*' matches no node of tiny.onnx", r.Warnings[0]);
+        Assert.Equal("Exclude 'att*' matches no node of tiny.onnx", r.Warnings[0]);
         // Nothing left to quantize: said in one note, and the model comes back as given.
         Assert.StartsWith("nothing was quantized: no node of tiny.onnx qualifies", Assert.Single(r.Warnings.Skip(1)));
         Assert.Empty(r.QuantizedNodes);

@@ -93,8 +93,8 @@ public class SmoothingTests
     [InlineData("strong")]
     public void BadAlpha_IsOneLine(string text)
     {
-        var e = Assert.Throws<FpQuantException>(() => SmoothingPass.ParseAlpha(text));
+        var e = Assert.Throws<FpQuantException>(() => FpQuant.Cli.Commands.FlagValues.SmoothingAlpha(text));
         Assert.Contains("--smooth", e.Message);
-        Assert.Equal(0.5, SmoothingPass.ParseAlpha("auto"));
+        Assert.Equal(0.5, FpQuant.Cli.Commands.FlagValues.SmoothingAlpha("auto"));
     }
 }

@@ -21,8 +21,8 @@ internal static class ModelBench
     public static ModelBenchReport Run(string modelPath, IReadOnlyList<string> variants, InputSource calibration, InputSource evaluation,
         RuntimeSettings settings, int rounds = 10, IProgress<string>? progress = null)
     {
-        if (rounds < 1) throw new FpQuantException($"--rounds must be at least 1, got {rounds}");
-        if (variants.Count == 0) throw new FpQuantException("--variants: give at least one variant");
+        if (rounds < 1) throw new FpQuantException($"rounds must be at least 1, got {rounds}");
+        if (variants.Count == 0) throw new FpQuantException("variants: give at least one variant");
         var sw = Stopwatch.StartNew();
         var model = OnnxModelFile.Load(modelPath);
         var held = evaluation.Batches(model, modelPath).ToList();
@@ -85,7 +85,7 @@ internal static class ModelBench
         if (eq > 0)
         {
             string file = variant[(eq + 1)..];
-            if (!File.Exists(file)) throw new FpQuantException($"--variants {variant}: '{file}' does not exist");
+            if (!File.Exists(file)) throw new FpQuantException($"variant {variant}: '{file}' does not exist");
             return (variant[..eq], Path.GetFileName(file), File.ReadAllBytes(file), 0, null);
         }
         bool isFile = variant.EndsWith(".json", StringComparison.OrdinalIgnoreCase);

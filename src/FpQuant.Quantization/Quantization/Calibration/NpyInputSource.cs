@@ -19,7 +19,7 @@ internal sealed class NpyInputSource : InputSource
     public NpyInputSource(string folder, int? count = null, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (count is <= 0) throw new FpQuantException($"npy:{folder}: the sample count must be positive, got {count}");
-        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
         Folder = folder; Count = count; BatchSize = batchSize;
     }
 

@@ -72,7 +72,7 @@ internal static class MixedQuantizer
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         if (staticPart != null)
         {
-            if (calibration == null) throw new FpQuantException("the recipe has static nodes, which need calibration data: give --calibration (see fpquant quantize --help)");
+            if (calibration == null) throw new FpQuantException("the recipe has static nodes, which need calibration data: give an InputSource of samples");
             var plan = QuantizationPlan.Make(model.Graph, staticPart);
             ranges = Calibrator.Collect(model, source, plan.TensorsToCalibrate(), calibration, staticPart, settings, progress);
         }

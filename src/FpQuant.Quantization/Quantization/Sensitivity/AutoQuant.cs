@@ -55,7 +55,7 @@ internal static class AutoQuant
     public static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request, RuntimeSettings settings,
         IFidelityMetric? metric = null, IProgress<string>? progress = null)
     {
-        if (request.MaxTrials < 1) throw new FpQuantException($"--max-trials must be at least 1, got {request.MaxTrials}");
+        if (request.MaxTrials < 1) throw new FpQuantException($"MaxTrials must be at least 1, got {request.MaxTrials}");
         var sw = Stopwatch.StartNew();
         var log = new List<string>();
         var prepared = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
@@ -84,7 +84,7 @@ internal static class AutoQuant
         double bestCloseness = double.NegativeInfinity;
         foreach (var (name, o) in plan)
         {
-            if (trials >= request.MaxTrials) { log.Add($"--max-trials {request.MaxTrials} reached: {name} and later candidates not tried"); break; }
+            if (trials >= request.MaxTrials) { log.Add($"MaxTrials {request.MaxTrials} reached: {name} and later candidates not tried"); break; }
             var sa = new SensitivityAnalysis(model, source, o, data, settings, metric);
             var q = sa.Build(sa.Options);
             var f = sa.Evaluate(q);
@@ -119,7 +119,7 @@ internal static class AutoQuant
             var sa = analyses[best.Name];
             int layers = sa.Layers().Count;
             if (trials + 2 * layers + 1 > request.MaxTrials)
-                log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, beyond --max-trials {request.MaxTrials}");
+                log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, beyond MaxTrials {request.MaxTrials}");
             else
             {
                 planned = trials + 2 * layers + Math.Min(layers, 8) + 1;
