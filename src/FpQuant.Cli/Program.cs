@@ -40,7 +40,7 @@ internal static class Program
         return parse.Invoke();
     }
 
-    private static IEnumerable<string> CommandPath(ParseResult parse)
+    private static List<string> CommandPath(ParseResult parse)
     {
         var names = new List<string>();
         for (var c = parse.CommandResult; c != null; c = c.Parent as System.CommandLine.Parsing.CommandResult)

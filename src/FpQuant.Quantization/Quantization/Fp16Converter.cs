@@ -47,7 +47,7 @@ internal static class Fp16Converter
     /// inputs are removed again afterwards.
     /// </summary>
     private static (ModelProto Model, List<QuantizedNode> Nodes) ConvertBody(ModelProto body, QuantizationOptions o, HashSet<string> block,
-        IReadOnlySet<string> floatOuter, string nameSuffix)
+        HashSet<string> floatOuter, string nameSuffix)
     {
         var defined = Subgraphs.Defined(body.Graph);
         var outer = body.Graph.Node.SelectMany(n => n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads)))

@@ -100,7 +100,7 @@ internal static class ModelQuantizer
     /// <summary>Disposes what it holds when it is set (the float check, made before or after pre-processing).</summary>
     private sealed class Owned : IDisposable
     {
-        public IDisposable? Item;
+        public QuantizedModelCheck? Item;
         public void Dispose() => Item?.Dispose();
     }
 

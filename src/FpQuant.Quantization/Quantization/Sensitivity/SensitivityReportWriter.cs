@@ -38,10 +38,10 @@ internal static class SensitivityReportWriter
     public static string Markdown(SensitivityReport r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# Sensitivity of {r.Model} ({r.Network})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# Sensitivity of {r.Model} ({r.Network})");
         sb.AppendLine();
-        sb.AppendLine($"- calibration: {r.Calibration}; {r.Seconds:F0} s");
-        sb.AppendLine($"- fully quantized, search group ({r.SearchSamples} samples): {r.FullyQuantized}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- calibration: {r.Calibration}; {r.Seconds:F0} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- fully quantized, search group ({r.SearchSamples} samples): {r.FullyQuantized}");
         sb.AppendLine(r.FullyQuantizedHeldOut is OutputFidelity h
             ? $"- fully quantized, held-out ({r.HeldOutSamples} samples: {r.HeldOut}): {h}"
             : $"- held-out: {r.HeldOut}");
@@ -58,7 +58,7 @@ internal static class SensitivityReportWriter
         sb.AppendLine();
         sb.AppendLine("| tensor | SQNR dB |");
         sb.AppendLine("|---|---|");
-        foreach (var t in r.Tensors.Take(40)) sb.AppendLine($"| {t.Tensor} | {t.SqnrDb:F1} |");
+        foreach (var t in r.Tensors.Take(40)) sb.AppendLine(CultureInfo.InvariantCulture, $"| {t.Tensor} | {t.SqnrDb:F1} |");
         sb.AppendLine();
         sb.AppendLine("![sensitivity](sensitivity.png)");
         return sb.ToString();

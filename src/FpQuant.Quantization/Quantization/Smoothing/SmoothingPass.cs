@@ -40,7 +40,7 @@ internal static class SmoothingPass
     }
 
     public static double ParseAlpha(string text) =>
-        text.Trim().ToLowerInvariant() == "auto" ? DefaultAlpha
+        text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? DefaultAlpha
         : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double a) && a >= 0 && a <= 1 ? a
         : throw new FpQuantException($"--smooth '{text}': use auto or a migration strength alpha in [0, 1], e.g. 0.5");
 }
