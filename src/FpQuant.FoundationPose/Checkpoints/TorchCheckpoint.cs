@@ -259,7 +259,7 @@ internal sealed class TorchCheckpoint : IDisposable
         var (_, tensors) = FindStateDict();
         var sd = new StateDict();
         var cache = new Dictionary<string, byte[]>();
-        // Storages shared by several tensors are read once; a storage no longer needed is dropped.
+        // Storages shared by several tensors are read once; a storage nothing still needs is dropped.
         var remaining = tensors.GroupBy(t => t.Tensor.Storage.Key).ToDictionary(g => g.Key, g => g.Count());
         foreach (var (key, t) in tensors)
         {

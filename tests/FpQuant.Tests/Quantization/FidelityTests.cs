@@ -79,7 +79,7 @@ public class FidelityTests
     [Fact]
     public void FoundationPose_TranslationUsesTheScenesOwnDiameter()
     {
-        // The defect: fidelity measured translation against a fixed 0.2 m object whatever the scene. The metric now
+        // Translation fidelity is relative to the scene's own object, not to a fixed 0.2 m one: the metric
         // takes the diameter of the scene the data comes from; millimetres scale with it, % of the diameter does not.
         var scene = DemoScene.Create();
         var model = FpQuant.Networks.NetworkExport.Build(FpQuant.Networks.NetworkKind.Refine, "synthetic:0");
