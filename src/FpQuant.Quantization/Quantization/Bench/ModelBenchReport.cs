@@ -22,7 +22,8 @@ internal sealed record ModelBenchReport(string Model, string Calibration, string
         {
             if (r.Error != null) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Variant} | failed: {r.Error} |||||||"); continue; }
             var f = r.Fidelity!;
-            string top = f.Metrics.TryGetValue("top1", out double t1) ? $"{100 * t1:F1} % / {100 * f.Metrics["top5"]:F1} %" : "-";
+            string top = f.Metrics.TryGetValue("top1", out double t1)
+                ? string.Create(CultureInfo.InvariantCulture, $"{100 * t1:F1} % / {100 * f.Metrics["top5"]:F1} %") : "-";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Variant} | {r.SizeMb:F1} | {r.QuantizedNodes} | {r.LatencyMs:F1} [{r.LatencyMinMs:F1}-{r.LatencyMaxMs:F1}] | {r.SpeedUp:F2}x | {f.SqnrDb:F1} | {f.Metrics["cosine"]:F4} / {f.Metrics["cosine_mean"]:F4} | {top} |"));
         }
