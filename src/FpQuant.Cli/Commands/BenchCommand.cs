@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Pipeline;
@@ -68,7 +69,7 @@ internal static class BenchCommand
                 CropSeed = p.GetValue(seed),
                 Scene = p.GetValue(scene)!,
             };
-            string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             return Run(settings, outDir, "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
         }));
         return cmd;

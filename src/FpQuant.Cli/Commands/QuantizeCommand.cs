@@ -88,7 +88,7 @@ internal static class QuantizeCommand
             if (p.GetValue(perTensor)) o = o with { PerChannel = false };
             if (Given(symW)) o = o with { SymmetricWeights = ParseBool(p.GetValue(symW)!, "--symmetric-weights") };
             if (Given(symA)) o = o with { SymmetricActivations = ParseBool(p.GetValue(symA)!, "--symmetric-activations") };
-            if (Given(reduce)) o = o with { ReduceRange = p.GetValue(reduce)!.Trim().ToLowerInvariant() == "auto" ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
+            if (Given(reduce)) o = o with { ReduceRange = p.GetValue(reduce)!.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
             if (p.GetValue(reduceAct)) o = o with { ReduceRangeActivations = true };
             if (Given(ops)) o = o with { OpTypes = p.GetValue(ops)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() };
             if (Given(include)) o = o with { Include = p.GetValue(include)!.ToList() };

@@ -163,6 +163,6 @@ internal static class RegisterCommand
             peakWorkingSetBytes = memory.PeakBytes,
             addedWorkingSetBytes = memory.AddedBytes,
         };
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, ReportJson.Indented));
     }
 }

@@ -13,6 +13,8 @@ namespace FpQuant.Cli.Commands;
 
 internal static class SensitivityCommands
 {
+    private static readonly string?[] BothNetworks = ["refine", "score"];
+
     private sealed record Shared(Option<string> Model, Option<string> Net, Option<string> Weights, Option<string> Preset, Option<string> Calib,
         Option<string> Eval, Option<int> Batch, Option<int> SearchBatches, Option<string> Provider, Option<int> Threads, DataCommandOptions Data)
     {
@@ -117,13 +119,13 @@ internal static class SensitivityCommands
         {
             var settings = CommonOptions.Settings(p, c.Provider, c.Threads);
             string outPath = p.GetValue(output)!;
-            var nets = p.GetValue(c.Net) == "both" ? new[] { "refine", "score" } : new string?[] { p.GetValue(c.Net) };
+            var nets = p.GetValue(c.Net) == "both" ? BothNetworks : new string?[] { p.GetValue(c.Net) };
             bool presetGiven = p.GetValue(c.Preset) != null;
             string smoothText = (p.GetValue(smooth) ?? (presetGiven ? "none" : "auto")).Trim().ToLowerInvariant();
             IReadOnlyList<double> alphas = smoothText switch
             {
                 "none" => Array.Empty<double>(),
-                "auto" => new[] { 0.5, 0.65, 0.8 },
+                "auto" => AutoQuantRequest.DefaultSmoothingAlphas,
                 _ => new[] { FlagValues.SmoothingAlpha(smoothText) },
             };
             var chosen = new List<(string Net, QuantizationOptions Options)>();

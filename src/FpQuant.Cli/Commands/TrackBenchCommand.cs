@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
@@ -27,7 +28,7 @@ internal static class TrackBenchCommand
             throw new FpQuantException($"--track-frames must be between 2 and {SyntheticVideo.MaxKeptFrames} (the video is kept in memory), got {frames}");
         settings.Validate();
         var seq = SyntheticVideo.DemoSequence(frames, keepFrames: true);
-        string dir = outDir ?? Path.Combine("bench-results", "track-" + DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+        string dir = outDir ?? Path.Combine("bench-results", "track-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[bench --track] {s}"));
         var report = TrackBench.Run(settings, seq, command, progress);

@@ -210,8 +210,8 @@ internal static class TrackBench
         Directory.CreateDirectory(dir);
         var md = new StringBuilder();
         md.AppendLine("# Tracking benchmark").AppendLine();
-        md.AppendLine($"`{r.Command}`").AppendLine();
-        md.AppendLine($"{r.Machine}; {r.Cpu}; ONNX Runtime {r.OnnxRuntime}, {r.Provider}; {r.Sequence}; weights {r.Weights}; " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"`{r.Command}`").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"{r.Machine}; {r.Cpu}; ONNX Runtime {r.OnnxRuntime}, {r.Provider}; {r.Sequence}; weights {r.Weights}; " +
             $"{r.Iterations} refine iteration(s) a frame, RefineNet on one pair; {r.WarmupFrames} warm-up frame(s), {r.Rounds} alternating round(s); {r.TotalSeconds:F0} s.").AppendLine();
         md.AppendLine("| " + string.Join(" | ", Header) + " |");
         md.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));

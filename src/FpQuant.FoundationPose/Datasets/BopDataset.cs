@@ -236,7 +236,6 @@ internal sealed class BopDataset
             Path.Combine(dir, "mask_visib", MaskName(img.ImId, gt.GtIndex)));
     }
 
-    /// <summary>The instance's frame: RGB, depth in metres, its visible mask, the camera.</summary>
     /// <summary>An instance as the pipeline's scene: its frame, visible mask, model in metres and true pose.</summary>
     public Scene SceneOf(BopInstance inst)
     {
@@ -246,7 +245,8 @@ internal sealed class BopDataset
             $"visible mask '{inst.MaskVisibPath}'", $"depth '{inst.DepthPath}'");
     }
 
-    public RgbdFrame LoadFrame(BopInstance inst)
+    /// <summary>The instance's frame: RGB, depth in metres, its visible mask, the camera.</summary>
+    public static RgbdFrame LoadFrame(BopInstance inst)
     {
         var (rgb, w, h) = BopImages.ReadRgb(inst.RgbPath);
         var depth = BopImages.ReadDepth(inst.DepthPath, inst.Camera.DepthScale, w, h);

@@ -50,7 +50,7 @@ internal sealed class BopSequence
     public Scene SceneAt(int i) => Dataset.SceneOf(Frames[i]);
 
     /// <summary>Frame <paramref name="i"/>'s RGB-D frame (with the object's visible mask).</summary>
-    public RgbdFrame FrameAt(int i) => Dataset.LoadFrame(Frames[i]);
+    public RgbdFrame FrameAt(int i) => BopDataset.LoadFrame(Frames[i]);
 
     /// <summary>The object's true pose in frame <paramref name="i"/>, in metres.</summary>
     public Pose TruePose(int i)

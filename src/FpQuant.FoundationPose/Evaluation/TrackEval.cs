@@ -144,8 +144,8 @@ internal static class TrackEval
     private static void Write(TrackEvalReport r, string dir)
     {
         var md = new StringBuilder("# Tracking eval\n\n");
-        md.AppendLine($"`{r.Command}`").AppendLine();
-        md.AppendLine($"{r.Dataset} ({r.Split}); weights {r.Weights}; start: {r.Start}; {r.TrackIterations} refine iteration(s) a tracked frame; {r.TotalSeconds:F0} s.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"`{r.Command}`").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"{r.Dataset} ({r.Split}); weights {r.Weights}; start: {r.Start}; {r.TrackIterations} refine iteration(s) a tracked frame; {r.TotalSeconds:F0} s.").AppendLine();
         md.AppendLine("| " + string.Join(" | ", Header) + " |").AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));
         foreach (var row in Rows(r)) md.AppendLine("| " + string.Join(" | ", row) + " |");
         md.AppendLine().AppendLine("AUCs (0-100 mm) and the recall are over every frame of every sequence, the first included; drift is the least-squares slope of ADD-S over the frame index; ms/frame is the tracking step alone.");

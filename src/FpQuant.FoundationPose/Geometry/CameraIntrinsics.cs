@@ -8,6 +8,8 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Fx},{Fy},{Cx},{Cy}");
 
+    private static readonly char[] NumberSeparators = [',', ' ', '\t', '\r', '\n', ';'];
+
     /// <summary>"fx,fy,cx,cy", or a text file holding those four numbers or a 3x3 matrix (FoundationPose's cam_K.txt).</summary>
     public static CameraIntrinsics Parse(string text)
     {
@@ -29,7 +31,7 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
                 throw new FpQuantException($"cannot read {source}: {e.Message}", e);
             }
         }
-        var parts = body.Split(new[] { ',', ' ', '\t', '\r', '\n', ';' }, StringSplitOptions.RemoveEmptyEntries);
+        var parts = body.Split(NumberSeparators, StringSplitOptions.RemoveEmptyEntries);
         var v = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
             if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))

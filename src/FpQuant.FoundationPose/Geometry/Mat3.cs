@@ -3,7 +3,24 @@ namespace FpQuant.Geometry;
 /// <summary>A 3x3 rotation (row-major, double) and the so(3) exponential.</summary>
 public readonly struct Mat3
 {
-    public readonly double M00, M01, M02, M10, M11, M12, M20, M21, M22;
+    /// <summary>Row 0, column 0.</summary>
+    public double M00 { get; }
+    /// <summary>Row 0, column 1.</summary>
+    public double M01 { get; }
+    /// <summary>Row 0, column 2.</summary>
+    public double M02 { get; }
+    /// <summary>Row 1, column 0.</summary>
+    public double M10 { get; }
+    /// <summary>Row 1, column 1.</summary>
+    public double M11 { get; }
+    /// <summary>Row 1, column 2.</summary>
+    public double M12 { get; }
+    /// <summary>Row 2, column 0.</summary>
+    public double M20 { get; }
+    /// <summary>Row 2, column 1.</summary>
+    public double M21 { get; }
+    /// <summary>Row 2, column 2.</summary>
+    public double M22 { get; }
 
     public Mat3(double m00, double m01, double m02, double m10, double m11, double m12, double m20, double m21, double m22)
     {

@@ -15,7 +15,7 @@ internal static class FoundationPosePresets
     /// quantize_dynamic: in_proj is a bare Parameter and out_proj a NonDynamicallyQuantizableLinear).</summary>
     public static readonly IReadOnlyList<string> TorchLinearModules = Array.AsReadOnly(new[] { "*.linear1", "*.linear2", "trans_head.1", "rot_head.1", "linear" });
 
-    /// <summary>Attention modules (the seed found them fragile).</summary>
+    /// <summary>Attention modules: with the heads, the layers int8 hurts most.</summary>
     public static readonly IReadOnlyList<string> AttentionModules = Array.AsReadOnly(new[] { "*self_attn*", "att.*", "att/*", "att_cross.*", "att_cross/*" });
 
     /// <summary>The encoders' module paths, where FoundationPose's convolutions are.</summary>

@@ -5,7 +5,8 @@ using FpQuant.Images;
 
 namespace FpQuant.Pipeline;
 
-/// <summary>The translation guess of spec section 7, with what it was computed from.</summary>
+/// <summary>FoundationPose's translation guess t = K^-1 [u, v, 1]^T z: the mask's bounding-box centre (u, v) at the
+/// median mask depth z (spec section 7); with what it was computed from.</summary>
 internal sealed record TranslationGuess(Vec3 T, double CenterU, double CenterV, double MedianDepth, int MaskPixels, int ValidDepthPixels)
 {
     public const float MinValidDepth = 0.001f;

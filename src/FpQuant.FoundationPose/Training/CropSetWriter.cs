@@ -122,7 +122,8 @@ internal sealed class CropSetWriter
                     // Each written file leaves a 1 MB stream buffer behind; collected per shard, a stream of shards
                     // holds a flat working set instead of one that climbs until the GC's own budget runs out.
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
-                    sh.Writing = lastWrite = Task.Run(() => WriteShard(sh));
+                    // A filled shard is written whole even when the run is cancelled: it is counted below and listed.
+                    sh.Writing = lastWrite = Task.Run(() => WriteShard(sh), CancellationToken.None);
                     if (score) _scoreDone += n; else _refineDone += n;
                     shards++;
                     double secs = sw.Elapsed.TotalSeconds;
@@ -349,7 +350,7 @@ internal sealed class CropSetWriter
                 shards = _written,
                 layout = Layout,
             };
-            AtomicFile.WriteAllText(Path.Combine(_dir, ManifestFile), JsonSerializer.Serialize(m, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(_dir, ManifestFile), JsonSerializer.Serialize(m, ReportJson.Indented) + "\n");
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace FpQuant.Core;
 
 /// <summary>The element types of a tensor fed to or read from a model here: every numeric ONNX type ONNX Runtime
-/// takes as a model input (strings and complex numbers excepted). The first three keep their old values.</summary>
+/// takes as a model input (strings and complex numbers excepted).</summary>
 public enum InputElementType { Float, Int64, Int32, Bool, Int8, Int16, UInt8, UInt16, UInt32, UInt64, Float16, BFloat16, Double }
 
 internal static class InputElementTypes

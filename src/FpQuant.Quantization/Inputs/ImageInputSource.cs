@@ -1,3 +1,4 @@
+using System.Globalization;
 using FpQuant.Core;
 using FpQuant.Images;
 using FpQuant.Onnx;
@@ -27,8 +28,11 @@ internal sealed class ImageInputSource : InputSource
 
     public override string Description =>
         $"images:{Folder}" + (Count is int c ? $" (first {c})" : "") + $", {(Options.Crop ? "centre-cropped" : "stretched")}, {(Options.Bgr ? "BGR" : "RGB")}, "
-        + $"scale {Options.Scale:G4}, mean {string.Join("/", Options.Mean)}, std {string.Join("/", Options.Std)}"
+        + string.Create(CultureInfo.InvariantCulture, $"scale {Options.Scale:G4}, mean {Floats(Options.Mean)}, std {Floats(Options.Std)}")
         + (Options.MeanImage != null ? $", mean image {Path.GetFileName(Options.MeanImage)}" : "");
+
+    private static string Floats(IEnumerable<float> values) =>
+        string.Join("/", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>The image files used, in order.</summary>
     public List<string> Files()

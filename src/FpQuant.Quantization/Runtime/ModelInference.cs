@@ -47,7 +47,7 @@ internal static class ModelInference
         }
         int samples = feeds.Values.Select(t => t.Samples).DefaultIfEmpty(batch).First();
         AtomicFile.WriteAllText(Path.Combine(outDir, "outputs.json"),
-            JsonSerializer.Serialize(new { model = Path.GetFileName(modelPath), batch = samples, outputs = listing }, new JsonSerializerOptions { WriteIndented = true }));
+            JsonSerializer.Serialize(new { model = Path.GetFileName(modelPath), batch = samples, outputs = listing }, ReportJson.Indented));
         return outputs.Select(o => (o.Name, o.Value.Shape)).ToList();
     }
 

@@ -9,7 +9,7 @@ public class BenchCliTests
     [Fact]
     public void AFailedVariant_WritesTheReport_AndExitsNonZero()
     {
-        // It used to exit 0 unless every variant failed, so a script saw success with a FAILED row in the report.
+        // One failed variant is enough for a non-zero exit: a script must not see success beside a FAILED row.
         using var tmp = new TempDir();
         string outDir = tmp.File("report");
         var r = CliHarness.Run("bench", "--scene", "synthetic", "--hypotheses", "2", "--iterations", "0", "--repeats", "1",

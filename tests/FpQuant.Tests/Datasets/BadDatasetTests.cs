@@ -53,7 +53,7 @@ public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
         using var tmp = new TempDir();
         string root = _ds.CopyTo(tmp);
         string png = Path.Combine(root, "test", "000001", "rgb", "000001.png"), jpg = Path.ChangeExtension(png, ".jpg");
-        var f = BopDataset.Open(root).LoadFrame(BopDataset.Open(root).SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
+        var f = BopDataset.LoadFrame(BopDataset.Open(root).SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
         BopDatasetTests.WriteJpeg(f.Rgb, f.Width, f.Height, jpg);
         File.Delete(png);
         var bytes = File.ReadAllBytes(jpg);

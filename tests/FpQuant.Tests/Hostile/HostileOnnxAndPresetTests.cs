@@ -7,7 +7,8 @@ using Onnx;
 
 namespace FpQuant.Tests.Hostile;
 
-/// <summary>Issue 13's ONNX and preset-file signatures: every consumer gets one FpQuantException at load.</summary>
+/// <summary>Known crash signatures of ONNX and preset files: every consumer gets one FpQuantException at
+/// load.</summary>
 public sealed class HostileOnnxAndPresetTests : IDisposable
 {
     private readonly TempDir _tmp = new();

@@ -10,19 +10,20 @@ internal sealed record ModelBenchReport(string Model, string Calibration, string
     public string Markdown()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# {Model}: variants side by side");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# {Model}: variants side by side");
         sb.AppendLine();
-        sb.AppendLine($"- calibration: {Calibration}");
-        sb.AppendLine($"- fidelity on held-out data: {Evaluation} ({EvaluationSamples} samples)");
-        sb.AppendLine($"- latency: one batch {TimingBatch}, {Rounds} alternating rounds after warm-up, median [min-max]; provider {Provider}, {Threads} thread(s), VNNI {(Vnni ? "yes" : "no")}; {Seconds:F0} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- calibration: {Calibration}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- fidelity on held-out data: {Evaluation} ({EvaluationSamples} samples)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- latency: one batch {TimingBatch}, {Rounds} alternating rounds after warm-up, median [min-max]; provider {Provider}, {Threads} thread(s), VNNI {(Vnni ? "yes" : "no")}; {Seconds:F0} s");
         sb.AppendLine();
         sb.AppendLine("| variant | size MB | quantized nodes | latency ms [min-max] | speed-up | SQNR dB | cosine min / mean | top-1 / top-5 |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in Rows)
         {
-            if (r.Error != null) { sb.AppendLine($"| {r.Variant} | failed: {r.Error} |||||||"); continue; }
+            if (r.Error != null) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Variant} | failed: {r.Error} |||||||"); continue; }
             var f = r.Fidelity!;
-            string top = f.Metrics.TryGetValue("top1", out double t1) ? $"{100 * t1:F1} % / {100 * f.Metrics["top5"]:F1} %" : "-";
+            string top = f.Metrics.TryGetValue("top1", out double t1)
+                ? string.Create(CultureInfo.InvariantCulture, $"{100 * t1:F1} % / {100 * f.Metrics["top5"]:F1} %") : "-";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Variant} | {r.SizeMb:F1} | {r.QuantizedNodes} | {r.LatencyMs:F1} [{r.LatencyMinMs:F1}-{r.LatencyMaxMs:F1}] | {r.SpeedUp:F2}x | {f.SqnrDb:F1} | {f.Metrics["cosine"]:F4} / {f.Metrics["cosine_mean"]:F4} | {top} |"));
         }

@@ -13,7 +13,9 @@ internal sealed record AutoQuantRequest
     /// <summary>The recipes to start from; null tries every base that applies (<see cref="AutoQuantBases"/>).</summary>
     public IReadOnlyList<(string Name, QuantizationOptions Options)>? Bases { get; init; }
     /// <summary>Smoothing strengths tried on every base with integer MatMul/Gemm nodes, besides no smoothing.</summary>
-    public IReadOnlyList<double> SmoothingAlphas { get; init; } = [0.5, 0.65, 0.8];
+    public IReadOnlyList<double> SmoothingAlphas { get; init; } = DefaultSmoothingAlphas;
+    /// <summary>The smoothing strengths tried unless the request names others.</summary>
+    public static readonly IReadOnlyList<double> DefaultSmoothingAlphas = [0.5, 0.65, 0.8];
     /// <summary>At most this many quantized models are built and evaluated (candidates and layer search together).</summary>
     public int MaxTrials { get; init; } = 200;
     /// <summary>Alternating latency rounds (after one warm-up run each); medians.</summary>

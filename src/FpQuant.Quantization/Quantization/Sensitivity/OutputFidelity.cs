@@ -155,11 +155,12 @@ internal sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCom
 
     public override string ToString()
     {
-        var parts = new List<string> { $"SQNR {SqnrDb:F1} dB" };
-        if (Metrics.TryGetValue("cosine", out double c)) parts.Add($"cosine min {c:F4} mean {Metrics["cosine_mean"]:F4}");
-        if (Metrics.TryGetValue("top1", out double t1) && Outputs.Any(o => o.Top1 != null)) parts.Add($"top-1 {100 * t1:F1} % top-5 {100 * Metrics["top5"]:F1} %");
+        var ci = CultureInfo.InvariantCulture;
+        var parts = new List<string> { string.Create(ci, $"SQNR {SqnrDb:F1} dB") };
+        if (Metrics.TryGetValue("cosine", out double c)) parts.Add(string.Create(ci, $"cosine min {c:F4} mean {Metrics["cosine_mean"]:F4}"));
+        if (Metrics.TryGetValue("top1", out double t1) && Outputs.Any(o => o.Top1 != null)) parts.Add(string.Create(ci, $"top-1 {100 * t1:F1} % top-5 {100 * Metrics["top5"]:F1} %"));
         foreach (var (k, v) in Metrics.Where(kv => !Shown.Contains(kv.Key) || (kv.Key == "top1" && !Outputs.Any(o => o.Top1 != null))))
-            parts.Add($"{k} {v.ToString("0.####", CultureInfo.InvariantCulture)}");
+            parts.Add($"{k} {v.ToString("0.####", ci)}");
         return string.Join(", ", parts);
     }
 }
