@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Hostile;
 
 /// <summary>Each crash signature issue 13 lists for checkpoints, as a file that must now be refused (or loaded) cleanly:
 /// one FpQuantException naming the file, one short line, bounded allocation.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileCheckpointTests : IDisposable
 {
     private readonly TempDir _tmp = new();

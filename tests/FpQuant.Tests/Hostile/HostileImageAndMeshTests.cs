@@ -12,6 +12,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Hostile;
 
 /// <summary>Issue 13's PNG, OBJ texture, PLY and frame signatures: refused with one line, before allocating.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileImageAndMeshTests : IDisposable
 {
     private readonly TempDir _tmp = new();

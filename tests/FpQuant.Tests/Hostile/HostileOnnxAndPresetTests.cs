@@ -8,6 +8,7 @@ using Onnx;
 namespace FpQuant.Tests.Hostile;
 
 /// <summary>Issue 13's ONNX and preset-file signatures: every consumer gets one FpQuantException at load.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileOnnxAndPresetTests : IDisposable
 {
     private readonly TempDir _tmp = new();
