@@ -42,6 +42,7 @@ public class TestTraitsTests
                     wrong.Add($"{t.Name}.{m.Name} ({own[0]} class, {c} method)");
         }
         Assert.True(wrong.Count == 0,
-            "each test class needs exactly one [Trait(\"Category\", ...)] of Quick, Heavy, Install: " + string.Join(", ", wrong));
+            "each test class needs exactly one [Trait(\"Category\", ...)] of Quick, Heavy, Install: "
+            + string.Join(", ", wrong));
     }
 }

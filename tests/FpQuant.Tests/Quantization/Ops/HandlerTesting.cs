@@ -22,8 +22,10 @@ internal static class HandlerTesting
 
     /// <summary>Quantizes with the options; <paramref name="batch"/> is the calibration batch (null where the mode
     /// takes none).</summary>
-    public static QuantizationResult Quantize(ModelProto m, QuantizationOptions options, Dictionary<string, FloatTensor>? batch) =>
-        ModelQuantizer.Quantize(m, "tiny", options, null, batch == null ? null : new InMemoryInputSource(new[] { batch }), Cpu);
+    public static QuantizationResult Quantize(ModelProto m, QuantizationOptions options,
+        Dictionary<string, FloatTensor>? batch) =>
+        ModelQuantizer.Quantize(m, "tiny", options, null,
+            batch == null ? null : new InMemoryInputSource(new[] { batch }), Cpu);
 
     /// <summary>The model's outputs by name, run in ONNX Runtime.</summary>
     public static Dictionary<string, FloatTensor> Run(ModelProto m, Dictionary<string, FloatTensor> feed)
@@ -34,11 +36,14 @@ internal static class HandlerTesting
 
     public static NodeProto Node(ModelProto m, string opType) => Assert.Single(m.Graph.Node, n => n.OpType == opType);
 
-    public static NodeProto? Producer(ModelProto m, string tensor) => m.Graph.Node.SingleOrDefault(n => n.Output.Contains(tensor));
+    public static NodeProto? Producer(ModelProto m, string tensor) =>
+        m.Graph.Node.SingleOrDefault(n => n.Output.Contains(tensor));
 
-    public static List<NodeProto> Consumers(ModelProto m, string tensor) => m.Graph.Node.Where(n => n.Input.Contains(tensor)).ToList();
+    public static List<NodeProto> Consumers(ModelProto m, string tensor) =>
+        m.Graph.Node.Where(n => n.Input.Contains(tensor)).ToList();
 
-    public static TensorProto Initializer(ModelProto m, string name) => Assert.Single(m.Graph.Initializer, i => i.Name == name);
+    public static TensorProto Initializer(ModelProto m, string name) =>
+        Assert.Single(m.Graph.Initializer, i => i.Name == name);
 
     /// <summary>The single value of a per-tensor scale or zero-point initializer.</summary>
     public static float Scalar(ModelProto m, string name)
@@ -49,23 +54,25 @@ internal static class HandlerTesting
 
     public static int[] IntegerValues(TensorProto t) => t.DataType switch
     {
-        (int)DataType.Uint8 => t.RawData.Length > 0 ? t.RawData.Select(b => (int)b).ToArray() : t.Int32Data.ToArray(),
-        (int)DataType.Int8 => t.RawData.Length > 0 ? t.RawData.Select(b => (int)(sbyte)b).ToArray() : t.Int32Data.ToArray(),
+        (int)DataType.Uint8 => t.RawData.Length > 0 ? t.RawData.Select(b => (int)b).ToArray() : [.. t.Int32Data],
+        (int)DataType.Int8 => t.RawData.Length > 0 ? t.RawData.Select(b => (int)(sbyte)b).ToArray() : [.. t.Int32Data],
         _ => throw new ArgumentException($"{t.Name} is not an 8-bit integer tensor"),
     };
 
     /// <summary>(scale, zero point) of a QuantizeLinear or DequantizeLinear node, read from its initializers.</summary>
-    public static (float Scale, float ZeroPoint) QParams(ModelProto m, NodeProto qdq) => (Scalar(m, qdq.Input[1]), Scalar(m, qdq.Input[2]));
+    public static (float Scale, float ZeroPoint) QParams(ModelProto m, NodeProto qdq) =>
+        (Scalar(m, qdq.Input[1]), Scalar(m, qdq.Input[2]));
 
-    /// <summary>A value dequantized with (s, zp) is (q - zp) s for an integer q: v / s is an integer to float precision.
-    /// A value that went through a different scale lies off this grid.</summary>
+    /// <summary>A value dequantized with (s, zp) is (q - zp) s for an integer q: v / s is an integer to float
+    /// precision. A value that went through a different scale lies off this grid.</summary>
     public static void AssertOnGrid(FloatTensor t, QuantParams p, string what)
     {
         double s = p.Scale[0];
         for (int i = 0; i < t.Data.Length; i++)
         {
             double k = t.Data[i] / s;
-            Assert.True(Math.Abs(k - Math.Round(k)) < 1e-3, $"{what} element {i}: {t.Data[i]} is not a multiple of the step {s}");
+            Assert.True(Math.Abs(k - Math.Round(k)) < 1e-3,
+                $"{what} element {i}: {t.Data[i]} is not a multiple of the step {s}");
         }
     }
 
@@ -75,7 +82,8 @@ internal static class HandlerTesting
         for (int i = 0; i < expected.Data.Length; i++)
         {
             double b = bound(i);
-            Assert.True(Math.Abs(expected.Data[i] - actual.Data[i]) <= b, $"{what} element {i}: float {expected.Data[i]}, quantized {actual.Data[i]}, bound {b}");
+            Assert.True(Math.Abs(expected.Data[i] - actual.Data[i]) <= b,
+                $"{what} element {i}: float {expected.Data[i]}, quantized {actual.Data[i]}, bound {b}");
         }
     }
 
@@ -86,7 +94,8 @@ internal static class HandlerTesting
     /// output Y is a graph output and is also read by a quantized consumer, Y + D_Y = Z_Y, so that the quantizer has
     /// to hand the op's integers on.
     /// </summary>
-    public static ModelProto SumThen(int[] shape, Action<GraphBuilder, string> op, params (string Name, int[] Shape)[] outputs)
+    public static ModelProto SumThen(int[] shape, Action<GraphBuilder, string> op,
+        params (string Name, int[] Shape)[] outputs)
     {
         var g = new GraphBuilder("sum-then-op");
         var dims = shape.Select(d => (Dim)d).ToArray();
@@ -96,7 +105,7 @@ internal static class HandlerTesting
         op(g, sum);
         foreach (var (name, outShape) in outputs)
         {
-            var outDims = outShape.Select(d => (Dim)d).ToArray();
+            var outDims = outShape.Select(x => (Dim)x).ToArray();
             string d = g.Input($"D_{name}", DataType.Float, outDims);
             g.NodeMulti("Add", $"add_{name}", new[] { name, d }, new[] { $"Z_{name}" });
             g.Output(name, DataType.Float, outDims);
@@ -107,13 +116,17 @@ internal static class HandlerTesting
 
     private static int[] Shape(ValueInfoProto v) => v.Type.TensorType.Shape.Dim.Select(d => (int)d.DimValue).ToArray();
 
-    /// <summary>A in [-2, 2] and B in [-1, 1] (two different steps going into the sum), each D in [-1.5, 1.5].</summary>
+    /// <summary>A in [-2, 2] and B in [-1, 1] (two different steps going into the sum), each D in
+    /// [-1.5, 1.5].</summary>
     public static Dictionary<string, FloatTensor> SumFeed(ModelProto m, ulong seed)
     {
         var feed = new Dictionary<string, FloatTensor>();
         ulong k = seed;
         foreach (var input in m.Graph.Input)
-            feed[input.Name] = TinyModels.Random(k++, input.Name switch { "A" => 2f, "B" => 1f, _ => 1.5f }, Shape(input));
+        {
+            float range = input.Name switch { "A" => 2f, "B" => 1f, _ => 1.5f };
+            feed[input.Name] = TinyModels.Random(k++, range, Shape(input));
+        }
         return feed;
     }
 
@@ -132,7 +145,8 @@ internal static class HandlerTesting
     /// DequantizeLinear and a QuantizeLinear of the same parameters (the pattern ONNX Runtime folds into the integer
     /// op). The plan records the same parameters for every output.
     /// </summary>
-    public static void AssertMovesIntegersOfSum(ModelProto source, QuantizationResult r, string opType, QuantFormat format)
+    public static void AssertMovesIntegersOfSum(ModelProto source, QuantizationResult r, string opType,
+        QuantFormat format)
     {
         var m = r.Model;
         var node = Node(m, opType);

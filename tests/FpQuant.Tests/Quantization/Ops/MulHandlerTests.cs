@@ -30,7 +30,11 @@ public class MulHandlerTests
         g.NodeMulti("Mul", "mul", new[] { a, b }, new[] { "Y" });
         g.Output("Y", DataType.Float, 3, 8);
         var m = g.Build();
-        var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(211, 2f, 3, 8), ["B"] = TinyModels.Random(212, 1.5f, 3, 8) };
+        var feed = new Dictionary<string, FloatTensor>
+        {
+            ["A"] = TinyModels.Random(211, 2f, 3, 8),
+            ["B"] = TinyModels.Random(212, 1.5f, 3, 8),
+        };
         var r = Static(m, format, feed);
         Assert.Contains("mul", r.QuantizedNodes);
         if (format == QuantFormat.QOperator)
@@ -70,7 +74,9 @@ public class MulHandlerTests
         Assert.Contains("mul", r.QuantizedNodes);
         // The float constant is gone; what the op reads for it is an 8-bit integer initializer.
         Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name == "gain");
-        string read = format == QuantFormat.QOperator ? Node(r.Model, "QLinearMul").Input[3] : Node(r.Model, "Mul").Input[1];
+        string read = format == QuantFormat.QOperator
+            ? Node(r.Model, "QLinearMul").Input[3]
+            : Node(r.Model, "Mul").Input[1];
         if (format == QuantFormat.Qdq) read = Producer(r.Model, read)!.Input[0];
         var stored = Initializer(r.Model, read);
         Assert.Equal((int)(r.Options.ActivationType == QuantType.S8 ? DataType.Int8 : DataType.Uint8), stored.DataType);

@@ -21,26 +21,35 @@ public class OpHandlerRegistryTests
         ("weight-only", typeof(WeightOnlyOpQuantizers), "WeightOnly"),
     ];
 
-    /// <summary>Handlers tested before the per-handler classes existed: (mode, op) -> the test that covers it.</summary>
+    /// <summary>Handlers tested before the per-handler classes existed: (mode, op) -> the test that covers
+    /// it.</summary>
     private static readonly Dictionary<(string Mode, string Op), (Type Class, string Method)> DirectTests = new()
     {
         [("static", "Conv")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.Conv_WithinScaleBound)),
-        [("static", "MatMul")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.MatMul_ConstWeight_PerColumnScales_WithinBound)),
+        [("static", "MatMul")] = (typeof(OpRewriteTests),
+            nameof(OpRewriteTests.MatMul_ConstWeight_PerColumnScales_WithinBound)),
         [("static", "Gemm")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.Gemm_TransB_PerChannelAxis0_WithinBound)),
-        [("static", "Add")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.Add_IsQuantized_LayerNormalizationStaysFloat)),
-        [("static", "Relu")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.ConvRelu_ReluIsFoldedAndOutputsAreClamped)),
-        [("static", "Softmax")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.MatMulOfActivations_ThenSoftmax_WithinBound)),
+        [("static", "Add")] = (typeof(OpRewriteTests),
+            nameof(OpRewriteTests.Add_IsQuantized_LayerNormalizationStaysFloat)),
+        [("static", "Relu")] = (typeof(OpRewriteTests),
+            nameof(OpRewriteTests.ConvRelu_ReluIsFoldedAndOutputsAreClamped)),
+        [("static", "Softmax")] = (typeof(OpRewriteTests),
+            nameof(OpRewriteTests.MatMulOfActivations_ThenSoftmax_WithinBound)),
         [("static", "ConvTranspose")] = (typeof(AnyModelRewriteTests),
             nameof(AnyModelRewriteTests.ConvTranspose_IsQuantized_PerOutputChannelOnAxis1_WithinTheScaleBound)),
-        [("static", "Gather")] = (typeof(AnyModelRewriteTests), nameof(AnyModelRewriteTests.EmbeddingGather_PicksIntegerRows_WithinHalfAStep)),
+        [("static", "Gather")] = (typeof(AnyModelRewriteTests),
+            nameof(AnyModelRewriteTests.EmbeddingGather_PicksIntegerRows_WithinHalfAStep)),
         [("dynamic", "Conv")] = (typeof(AnyModelRewriteTests),
             nameof(AnyModelRewriteTests.DynamicConv_OfAnyRank_KeepsTheShapeAndStaysWithinTheScaleBound)),
         [("dynamic", "MatMul")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.Dynamic_MatMul_WithinPerRunBound)),
-        [("dynamic", "Gather")] = (typeof(AnyModelRewriteTests), nameof(AnyModelRewriteTests.EmbeddingGather_PicksIntegerRows_WithinHalfAStep)),
-        [("weight-only", "Conv")] = (typeof(OpRewriteTests), nameof(OpRewriteTests.WeightsOnly_KeepsFloatCompute_AndShrinksWeights)),
+        [("dynamic", "Gather")] = (typeof(AnyModelRewriteTests),
+            nameof(AnyModelRewriteTests.EmbeddingGather_PicksIntegerRows_WithinHalfAStep)),
+        [("weight-only", "Conv")] = (typeof(OpRewriteTests),
+            nameof(OpRewriteTests.WeightsOnly_KeepsFloatCompute_AndShrinksWeights)),
         [("weight-only", "ConvTranspose")] = (typeof(AnyModelRewriteTests),
             nameof(AnyModelRewriteTests.ConvTranspose_IsQuantized_PerOutputChannelOnAxis1_WithinTheScaleBound)),
-        [("weight-only", "Gather")] = (typeof(AnyModelRewriteTests), nameof(AnyModelRewriteTests.EmbeddingGather_PicksIntegerRows_WithinHalfAStep)),
+        [("weight-only", "Gather")] = (typeof(AnyModelRewriteTests),
+            nameof(AnyModelRewriteTests.EmbeddingGather_PicksIntegerRows_WithinHalfAStep)),
     };
 
     /// <summary>The op types a registry has handlers for: the keys of its (private) table of handlers, which also
@@ -74,7 +83,8 @@ public class OpHandlerRegistryTests
                 if (DirectTests.TryGetValue((mode, op), out var direct))
                 {
                     var method = direct.Class.GetMethod(direct.Method);
-                    Assert.True(method != null && IsTest(method), $"{direct.Class.Name}.{direct.Method}, named for {mode} {op}, is not a test");
+                    Assert.True(method != null && IsTest(method),
+                        $"{direct.Class.Name}.{direct.Method}, named for {mode} {op}, is not a test");
                     continue;
                 }
                 missing.Add($"{mode} {op} (no class {prefix}{op}HandlerTests)");
@@ -83,7 +93,8 @@ public class OpHandlerRegistryTests
         Assert.True(missing.Count == 0, "op handlers without a test class: " + string.Join(", ", missing));
 
         // Nothing outlives its handler: a {Op}HandlerTests class or a map entry for an op no registry handles.
-        var stale = DirectTests.Keys.Where(k => !handled.Contains(k)).Select(k => $"map entry {k.Mode} {k.Op}").ToList();
+        var stale = DirectTests.Keys.Where(k => !handled.Contains(k))
+            .Select(k => $"map entry {k.Mode} {k.Op}").ToList();
         foreach (var name in testClasses.Keys.Where(n => n.EndsWith("HandlerTests", StringComparison.Ordinal)))
         {
             string op = name[..^"HandlerTests".Length];
@@ -100,7 +111,8 @@ public class OpHandlerRegistryTests
         // The ops read here include every op of each mode's default list (the registries' Supported lists).
         Assert.Subset(HandledOps(typeof(OpQuantizers)).ToHashSet(), OpQuantizers.Supported.ToHashSet());
         Assert.Subset(HandledOps(typeof(DynamicOpQuantizers)).ToHashSet(), DynamicOpQuantizers.Supported.ToHashSet());
-        Assert.Subset(HandledOps(typeof(WeightOnlyOpQuantizers)).ToHashSet(), WeightOnlyOpQuantizers.Supported.ToHashSet());
+        Assert.Subset(HandledOps(typeof(WeightOnlyOpQuantizers)).ToHashSet(),
+            WeightOnlyOpQuantizers.Supported.ToHashSet());
         Assert.Contains("Gather", HandledOps(typeof(DynamicOpQuantizers)));
         Assert.DoesNotContain("Gather", DynamicOpQuantizers.Supported);
     }

@@ -15,7 +15,8 @@ public class ReshapeHandlerTests
     public void Reshape_MovesTheIntegers_AndPassesTheScaleThrough(QuantFormat format)
     {
         var m = SumThen([2, 4, 6],
-            (g, sum) => g.NodeMulti("Reshape", "reshape", new[] { sum, g.ConstantInt64("shape", 2, 24) }, new[] { "Y" }),
+            (g, sum) => g.NodeMulti("Reshape", "reshape", new[] { sum, g.ConstantInt64("shape", 2, 24) },
+                new[] { "Y" }),
             ("Y", [2, 24]));
         var r = CheckMovesSum(m, "Reshape", format, seed: 101);
         var reshape = Node(r.Model, "Reshape");

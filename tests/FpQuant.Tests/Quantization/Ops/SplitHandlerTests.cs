@@ -14,8 +14,8 @@ public class SplitHandlerTests
     public void Split_EveryOutputSharesTheInputsScale(QuantFormat format)
     {
         var m = SumThen([2, 4, 6],
-            (g, sum) => g.NodeMulti("Split", "split", new[] { sum, g.ConstantInt64("parts", 2, 4) }, new[] { "P0", "P1" },
-                ("axis", 2L)),
+            (g, sum) => g.NodeMulti("Split", "split", new[] { sum, g.ConstantInt64("parts", 2, 4) },
+                new[] { "P0", "P1" }, ("axis", 2L)),
             ("P0", [2, 4, 2]), ("P1", [2, 4, 4]));
         var r = CheckMovesSum(m, "Split", format, seed: 151);
         Assert.Equal(r.Params["P0"].Scale, r.Params["P1"].Scale);
@@ -24,7 +24,8 @@ public class SplitHandlerTests
         var feed = SumFeed(m, 151);
         var f = Run(m, feed);
         double whole = Span(feed["A"].Data.Zip(feed["B"].Data, (a, b) => a + b).ToArray());
-        Assert.True(Math.Min(Span(f["P0"].Data), Span(f["P1"].Data)) < whole, "the test needs pieces narrower than the input");
+        Assert.True(Math.Min(Span(f["P0"].Data), Span(f["P1"].Data)) < whole,
+            "the test needs pieces narrower than the input");
         Assert.Equal("parts", Node(r.Model, "Split").Input[1]);
     }
 

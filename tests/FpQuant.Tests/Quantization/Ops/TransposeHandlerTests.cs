@@ -15,7 +15,8 @@ public class TransposeHandlerTests
     public void Transpose_MovesTheIntegers_AndPassesTheScaleThrough(QuantFormat format)
     {
         var m = SumThen([2, 4, 6],
-            (g, sum) => g.NodeMulti("Transpose", "transpose", new[] { sum }, new[] { "Y" }, ("perm", new long[] { 0, 2, 1 })),
+            (g, sum) => g.NodeMulti("Transpose", "transpose", new[] { sum }, new[] { "Y" },
+                ("perm", new long[] { 0, 2, 1 })),
             ("Y", [2, 6, 4]));
         CheckMovesSum(m, "Transpose", format, seed: 111);
     }
@@ -46,7 +47,8 @@ public class TransposeHandlerTests
         // Its output is rounded once, by the Add's input quantization, and the sum once more.
         var f = Run(m, feed)["Y"];
         var q = Run(r.Model, feed)["Y"];
-        double bound = r.Params["transpose"].Scale[0] / 2 + r.Params["B"].Scale[0] / 2 + r.Params["Y"].Scale[0] / 2 + 1e-5;
+        double bound = r.Params["transpose"].Scale[0] / 2 + r.Params["B"].Scale[0] / 2
+            + r.Params["Y"].Scale[0] / 2 + 1e-5;
         AssertWithin(f, q, _ => bound, $"{format} Y");
     }
 }

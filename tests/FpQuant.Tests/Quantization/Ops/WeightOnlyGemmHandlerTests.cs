@@ -37,6 +37,7 @@ public class WeightOnlyGemmHandlerTests
         Assert.Equal(5, ws.Length);
         var y = Run(m, feed)["Y"];
         var yq = Run(r.Model, feed)["Y"];
-        AssertWithin(y, yq, i => Enumerable.Range(0, 10).Sum(k => Math.Abs(x.Data[i / 5 * 10 + k])) * ws[i % 5] / 2 + 1e-5, "Y");
+        AssertWithin(y, yq,
+            i => Enumerable.Range(0, 10).Sum(k => Math.Abs(x.Data[i / 5 * 10 + k])) * ws[i % 5] / 2 + 1e-5, "Y");
     }
 }

@@ -35,7 +35,8 @@ public class WeightOnlyMatMulHandlerTests
         Assert.Equal(8, ws.Length);
         var y = Run(m, feed)["Y"];
         var yq = Run(r.Model, feed)["Y"];
-        AssertWithin(y, yq, i => Enumerable.Range(0, 16).Sum(k => Math.Abs(x.Data[i / 8 * 16 + k])) * ws[i % 8] / 2 + 1e-5, "Y");
+        AssertWithin(y, yq,
+            i => Enumerable.Range(0, 16).Sum(k => Math.Abs(x.Data[i / 8 * 16 + k])) * ws[i % 8] / 2 + 1e-5, "Y");
     }
 
     [Fact]
