@@ -74,15 +74,21 @@ public class MulHandlerTests
         Assert.Contains("mul", r.QuantizedNodes);
         // The float constant is gone; what the op reads for it is an 8-bit integer initializer.
         Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name == "gain");
-        string read = format == QuantFormat.QOperator
-            ? Node(r.Model, "QLinearMul").Input[3]
-            : Node(r.Model, "Mul").Input[1];
-        if (format == QuantFormat.Qdq) read = Producer(r.Model, read)!.Input[0];
-        var stored = Initializer(r.Model, read);
+        // QLinearMul(a, a scale, a zero point, b, b scale, b zero point, ...); in QDQ form Mul reads
+        // DequantizeLinear(b, b scale, b zero point).
+        var reader = format == QuantFormat.QOperator
+            ? Node(r.Model, "QLinearMul").Input.Skip(3).Take(3).ToArray()
+            : Producer(r.Model, Node(r.Model, "Mul").Input[1])!.Input.ToArray();
+        var stored = Initializer(r.Model, reader[0]);
         Assert.Equal((int)(r.Options.ActivationType == QuantType.S8 ? DataType.Int8 : DataType.Uint8), stored.DataType);
-        Assert.Equal(8, IntegerValues(stored).Length);
-        // The constant is rounded to its own min/max step like any operand.
+        // The constant is rounded to its own step like any operand: (q - zp) sc is within half a step of it.
         double sx = r.Params["X"].Scale[0], sc = r.Params["gain"].Scale[0], sy = r.Params["Y"].Scale[0];
+        Assert.Equal((float)sc, Scalar(r.Model, reader[1]));
+        float zp = Scalar(r.Model, reader[2]);
+        var q8 = IntegerValues(stored);
+        Assert.Equal(8, q8.Length);
+        for (int i = 0; i < 8; i++)
+            Assert.True(Math.Abs((q8[i] - zp) * sc - cv.Data[i]) <= sc / 2 + 1e-6, $"{format} gain[{i}]");
         var f = Run(m, feed)["Y"];
         var q = Run(r.Model, feed)["Y"];
         AssertWithin(f, q, i => ProductBound(feed["X"].Data[i], cv.Data[i % 8], sx, sc, sy), $"{format} Y");
