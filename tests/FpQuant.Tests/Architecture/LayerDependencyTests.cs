@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Architecture;
 /// src/FpQuant.Quantization and src/FpQuant.FoundationPose uses only the folders its own folder may use. The rule is
 /// read from the document, so the page and the test cannot drift apart.
 /// </summary>
+[Trait("Category", "Quick")]
 public class LayerDependencyTests
 {
     /// <summary>The two library packages, the generic one first: a folder of the generic package may use only folders of

@@ -7,6 +7,7 @@ namespace FpQuant.Tests.Architecture;
 /// it are wrapped by tools/LineWrap (`dotnet run --project tools/LineWrap -c Release -- src tests samples tools`); the
 /// few it cannot break (one long token or interpolation hole) are listed below by file and the start of their text.
 /// </summary>
+[Trait("Category", "Quick")]
 public class LineWidthTests
 {
     private const int MaxWidth = 120;

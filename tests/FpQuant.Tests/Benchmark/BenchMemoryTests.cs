@@ -8,6 +8,7 @@ namespace FpQuant.Tests.Benchmark;
 
 /// <summary>bench keeps one variant alive at a time and reports memory: per variant, for the process, over time.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class BenchMemoryTests
 {
     private readonly ExportedModels _models;

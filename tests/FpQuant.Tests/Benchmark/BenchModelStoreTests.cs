@@ -5,6 +5,7 @@ using FpQuant.Runtime;
 
 namespace FpQuant.Tests.Benchmark;
 
+[Trait("Category", "Quick")]
 public class BenchModelStoreTests
 {
     private static readonly QuantizationOptions Auto = QuantizationPresets.Get("onnx-static");

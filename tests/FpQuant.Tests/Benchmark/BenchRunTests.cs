@@ -5,6 +5,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Benchmark;
 
+[Trait("Category", "Heavy")]
 public class BenchRunTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Cli;
 
 [Collection(CliCollection.Name)]
+[Trait("Category", "Heavy")]
 public class BenchCliTests
 {
     [Fact]

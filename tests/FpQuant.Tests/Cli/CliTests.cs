@@ -6,6 +6,7 @@ namespace FpQuant.Tests.Cli;
 /// <summary>The CLI in-process: exit codes and the one-line errors users see. Console redirection is global,
 /// so these tests do not run in parallel with each other.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class CliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);

@@ -2,6 +2,7 @@ using FpQuant.Core;
 
 namespace FpQuant.Tests.Core;
 
+[Trait("Category", "Quick")]
 public class Matrix2DTests
 {
     [Fact]

@@ -31,6 +31,7 @@ public sealed class CorpusFactAttribute : FactAttribute
 /// FPQUANT_CORPUS_REPORT, a file, when set).
 /// </summary>
 [Trait("Category", "Corpus")]
+[Trait("Category", "Heavy")]
 public sealed class OnnxBackendCorpusTests
 {
     private readonly ITestOutputHelper _out;

@@ -11,6 +11,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace FpQuant.Tests.Data;
 
+[Trait("Category", "Quick")]
 public class DataSourceTests
 {
     /// <summary>Two inputs, int64 ids and float x, both [batch x 4]: y = float(ids) + x.</summary>

@@ -8,6 +8,7 @@ namespace FpQuant.Tests.Datasets;
 
 /// <summary>Broken datasets: `fpquant eval` stops with one line naming the file (exit 2), before any model is made.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly SyntheticDatasetFixture _ds;

@@ -10,6 +10,7 @@ using SkiaSharp;
 namespace FpQuant.Tests.Datasets;
 
 /// <summary>make-dataset's output read back by the BOP reader, written again by the writer, and broken on purpose.</summary>
+[Trait("Category", "Heavy")]
 public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly SyntheticDatasetFixture _ds;

@@ -7,6 +7,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Datasets;
 
 /// <summary>make-dataset --video and reading a video scene in frame order.</summary>
+[Trait("Category", "Heavy")]
 public class VideoDatasetTests
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Evaluation;
 
 /// <summary>End to end on make-dataset's output with the real networks: 2 instances, 16 hypotheses, 1 iteration.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class EvalRunnerTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly ExportedModels _models;

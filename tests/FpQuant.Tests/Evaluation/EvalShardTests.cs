@@ -14,6 +14,7 @@ namespace FpQuant.Tests.Evaluation;
 
 /// <summary>`eval --shard K/N` and `eval merge`: the shards partition the run, and merged they are the run.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly ExportedModels _models;
@@ -128,6 +129,7 @@ public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
 
 /// <summary>Bad shard folders for `eval merge`, made by hand (no network runs): each refused with one line naming it.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class EvalMergeBadFolderTests : IDisposable
 {
     private readonly TempDir _tmp = new();

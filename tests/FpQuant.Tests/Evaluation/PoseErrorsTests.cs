@@ -8,6 +8,7 @@ using FpQuant.Pipeline;
 namespace FpQuant.Tests.Evaluation;
 
 /// <summary>The pose errors against cases worked out by hand.</summary>
+[Trait("Category", "Quick")]
 public class PoseErrorsTests
 {
     /// <summary>The corners of a 100 mm cube centred at the origin.</summary>

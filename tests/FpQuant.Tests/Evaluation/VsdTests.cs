@@ -6,6 +6,7 @@ using FpQuant.Rendering;
 namespace FpQuant.Tests.Evaluation;
 
 /// <summary>VSD as BOP defines it, on cases worked out by hand.</summary>
+[Trait("Category", "Quick")]
 public class VsdTests
 {
     private static readonly CameraIntrinsics K = new(500, 500, 50, 50);

@@ -17,6 +17,7 @@ namespace FpQuant.Tests.Fuzz;
 /// Every file reader against 2,000 deterministic mutations of its seeds (FPQUANT_FUZZ_SCALE=N runs N times as many):
 /// each input loads or is refused with an FpQuantException, in bounded time and allocation.
 /// </summary>
+[Trait("Category", "Heavy")]
 public sealed class ReaderFuzzTests : IDisposable
 {
     private readonly ITestOutputHelper _out;

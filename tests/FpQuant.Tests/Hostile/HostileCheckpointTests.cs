@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Hostile;
 
 /// <summary>Each known crash signature for checkpoints, as a file that must be refused (or loaded) cleanly:
 /// one FpQuantException naming the file, one short line, bounded allocation.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileCheckpointTests : IDisposable
 {
     private readonly TempDir _tmp = new();

@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Hostile;
 
 /// <summary>Known crash signatures of PNG, OBJ texture, PLY and frame files: refused with one line, before
 /// allocating.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileImageAndMeshTests : IDisposable
 {
     private readonly TempDir _tmp = new();

@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Hostile;
 
 /// <summary>Known crash signatures of ONNX and preset files: every consumer gets one FpQuantException at
 /// load.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileOnnxAndPresetTests : IDisposable
 {
     private readonly TempDir _tmp = new();

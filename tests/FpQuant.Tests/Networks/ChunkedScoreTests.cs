@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Networks;
 /// the whole model over one group, for our exports, a copy with every internal name changed (the cut is found by
 /// structure), the Isaac ROS layout and quantized copies.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class ChunkedScoreTests
 {
     private readonly ExportedModels _models;

@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Pipeline;
 /// <summary>The first frame in bounded memory: ScoreNet scored in chunks gives the same frame as one group, the
 /// batch plan follows the budget.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class BoundedMemoryTests
 {
     private readonly ExportedModels _models;

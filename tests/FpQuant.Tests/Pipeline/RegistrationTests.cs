@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Pipeline;
 
 /// <summary>The demo scene and the registration pipeline with the real networks in ONNX Runtime.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class RegistrationTests
 {
     private readonly ExportedModels _models;

@@ -73,6 +73,7 @@ public sealed class ScriptedScorer : ITrackScorer
     public float Score(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose) => _logits[_next++];
 }
 
+[Trait("Category", "Heavy")]
 public class TrackingTests
 {
     private static double RotationRad(Pose a, Pose b) => Mat3.AngleDegrees(a.R, b.R) * Math.PI / 180;
@@ -177,6 +178,7 @@ public class TrackingTests
 
 /// <summary>The tracker with the real networks in ONNX Runtime.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class NetworkTrackingTests
 {
     private readonly ExportedModels _models;
@@ -247,6 +249,7 @@ public class NetworkTrackingTests
 
 /// <summary>A sequence tracked end to end: registration, tracking, the lost check and re-registration.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class SequenceTrackingTests
 {
     private readonly ExportedModels _models;

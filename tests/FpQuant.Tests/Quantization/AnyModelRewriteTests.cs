@@ -16,6 +16,7 @@ namespace FpQuant.Tests.Quantization;
 /// Op patterns the ONNX backend test corpus holds and our own networks do not (convolutions of every rank, old
 /// PRelu, ...), each on a tiny graph built here, quantized and run in ONNX Runtime against float.
 /// </summary>
+[Trait("Category", "Quick")]
 public class AnyModelRewriteTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

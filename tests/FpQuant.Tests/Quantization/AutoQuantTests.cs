@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>autoquant as a library call: every base tried, the answer is never slower than float, and a model int8
 /// cannot serve gets no model at all.</summary>
+[Trait("Category", "Heavy")]
 public class AutoQuantTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -6,6 +6,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>The copy of a model with extra outputs that calibration and sensitivity analysis run.</summary>
+[Trait("Category", "Quick")]
 public class ExtraOutputsTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Quantization;
 
+[Trait("Category", "Heavy")]
 public class FidelityTests
 {
     private static List<(string, FloatTensor)> Out(string name, int[] shape, float[] data) => new() { (name, new FloatTensor(shape, data)) };

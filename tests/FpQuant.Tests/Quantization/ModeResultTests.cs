@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Quantization;
 /// <summary>Every quantization mode, mixed recipes included, goes through one path: the same result shape, the same
 /// "nothing was quantized" note and the model as given when no node qualifies, and the nodes its driver
 /// rewrote.</summary>
+[Trait("Category", "Quick")]
 public class ModeResultTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

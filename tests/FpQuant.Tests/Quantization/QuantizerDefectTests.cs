@@ -12,6 +12,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>Defects the architecture review found in the quantizer, each pinned by a test that fails on the old code.</summary>
+[Trait("Category", "Quick")]
 public class QuantizerDefectTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

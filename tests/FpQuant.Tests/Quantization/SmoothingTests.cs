@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>Outlier smoothing: exact in float wherever it is folded or inserted, and it lets a static int8 MatMul
 /// survive activation channels 30x larger than the rest.</summary>
+[Trait("Category", "Quick")]
 public class SmoothingTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -16,6 +16,7 @@ namespace FpQuant.Tests.Quantization;
 /// it), the quantized model runs in ONNX Runtime and stays near float, and calibration sees tensors that exist only
 /// inside a body.
 /// </summary>
+[Trait("Category", "Quick")]
 public class SubgraphQuantizationTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Rendering;
 
 /// <summary>PLY models as BOP ships them: texture coordinates per vertex or per face corner, the texture named in a
 /// header comment, rendered textured; the writer's textured and coloured models; models_eval's resampling.</summary>
+[Trait("Category", "Heavy")]
 public sealed class TexturedPlyTests : IDisposable
 {
     private readonly TempDir _tmp = new();

@@ -6,6 +6,7 @@ using FpQuant.Training;
 
 namespace FpQuant.Tests.Training;
 
+[Trait("Category", "Quick")]
 public class RefineTargetTests
 {
     [Fact]
