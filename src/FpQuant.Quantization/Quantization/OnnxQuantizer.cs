@@ -25,7 +25,7 @@ public static class OnnxQuantizer
     /// <param name="outputPath">Where to write the quantized model.</param>
     /// <param name="options">A preset from <see cref="QuantizationPresets"/> or options of your own.</param>
     /// <param name="calibration">The data static ranges are calibrated on (and outlier smoothing measured on); see
-    /// <see cref="ModelInputs"/>. Required when <see cref="QuantizationOptions.NeedsCalibration"/>; ignored
+    /// <c>FpQuant.Inputs.ModelInputs</c>. Required when <see cref="QuantizationOptions.NeedsCalibration"/>; ignored
     /// otherwise (dynamic, weight-only and fp16 need none).</param>
     /// <param name="execution">Where ONNX Runtime runs the checks and the calibration; null for the CPU.</param>
     /// <param name="progress">Receives a line per step, or null.</param>

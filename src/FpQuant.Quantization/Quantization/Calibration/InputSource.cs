@@ -5,7 +5,7 @@ namespace FpQuant.Quantization.Calibration;
 
 /// <summary>
 /// Batches of model inputs, for calibration and for measuring fidelity: tensors keyed by input name, of the element
-/// type each input needs, samples on axis 0. Make one with <see cref="ModelInputs"/>, or derive from this class and
+/// type each input needs, samples on axis 0. Make one with <c>FpQuant.Inputs.ModelInputs</c>, or derive from this class and
 /// override <see cref="Description"/> and <see cref="ReadBatches"/> for data of your own.
 /// </summary>
 public abstract class InputSource

@@ -39,7 +39,7 @@ public static class SensitivityAnalyzer
     /// left float alone, and the per-tensor SQNR of the fully quantized model.
     /// </summary>
     /// <param name="modelPath">The float ONNX model.</param>
-    /// <param name="calibration">The data ranges are calibrated on and layers judged on (see <see cref="ModelInputs"/>).</param>
+    /// <param name="calibration">The data ranges are calibrated on and layers judged on (see <c>FpQuant.Inputs.ModelInputs</c>).</param>
     /// <param name="options">The recipe, held-out data and metric; null for the defaults.</param>
     /// <param name="progress">Receives a line per step, or null.</param>
     /// <returns>The report, layers most sensitive first.</returns>

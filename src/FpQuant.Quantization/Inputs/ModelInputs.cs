@@ -1,8 +1,7 @@
 using FpQuant.Core;
-using FpQuant.Inputs;
 using FpQuant.Quantization.Calibration;
 
-namespace FpQuant.Quantization;
+namespace FpQuant.Inputs;
 
 /// <summary>
 /// The data a model is calibrated or evaluated on: npy files, images, text, or batches already in memory. Every
