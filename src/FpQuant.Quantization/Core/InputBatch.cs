@@ -8,7 +8,7 @@ namespace FpQuant.Core;
 /// </summary>
 /// <example><code>var batch = new InputBatch(("input", new InputTensor([8, 3, 32, 32], pixels)));</code></example>
 [SuppressMessage("Naming", "CA1710:Identifiers should have correct suffix",
-    Justification = "A batch is what the model runs on; \"InputBatchDictionary\" would name the container, not the thing.")]
+    Justification = "A batch is what the model runs on; a Dictionary suffix would name the container.")]
 public sealed class InputBatch : IReadOnlyDictionary<string, InputTensor>
 {
     private readonly Dictionary<string, InputTensor> _tensors;
@@ -22,9 +22,11 @@ public sealed class InputBatch : IReadOnlyDictionary<string, InputTensor>
         _tensors = new Dictionary<string, InputTensor>(StringComparer.Ordinal);
         foreach (var (name, tensor) in tensors)
         {
-            if (string.IsNullOrEmpty(name)) throw new FpQuantException("an input batch needs a non-empty name for every tensor");
+            if (string.IsNullOrEmpty(name))
+                throw new FpQuantException("an input batch needs a non-empty name for every tensor");
             if (tensor == null) throw new FpQuantException($"input batch: the tensor for input '{name}' is null");
-            if (!_tensors.TryAdd(name, tensor)) throw new FpQuantException($"input batch: input '{name}' is given twice");
+            if (!_tensors.TryAdd(name, tensor))
+                throw new FpQuantException($"input batch: input '{name}' is given twice");
         }
     }
 
@@ -53,7 +55,8 @@ public sealed class InputBatch : IReadOnlyDictionary<string, InputTensor>
     public bool ContainsKey(string key) => _tensors.ContainsKey(key);
 
     /// <inheritdoc/>
-    public bool TryGetValue(string key, [MaybeNullWhen(false)] out InputTensor value) => _tensors.TryGetValue(key, out value);
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out InputTensor value) =>
+        _tensors.TryGetValue(key, out value);
 
     /// <inheritdoc/>
     public IEnumerator<KeyValuePair<string, InputTensor>> GetEnumerator() => _tensors.GetEnumerator();

@@ -17,7 +17,8 @@ public static class ModelInputs
     /// <param name="count">At most this many samples; null for all.</param>
     /// <param name="batchSize">Samples per batch (a model that fixes its batch size gets that size).</param>
     /// <returns>The source.</returns>
-    public static InputSource FromNpy(string folder, int? count = null, int batchSize = CalibrationDefaults.BatchSize) =>
+    public static InputSource FromNpy(string folder, int? count = null,
+        int batchSize = CalibrationDefaults.BatchSize) =>
         new NpyInputSource(folder, count, batchSize);
 
     /// <summary>A folder of PNG or JPEG images for an image model, resized and normalised as
@@ -43,7 +44,8 @@ public static class ModelInputs
 
     /// <summary>Batches already in memory, used as given (one batch is one run of the model).</summary>
     /// <param name="batches">The batches; each holds a tensor for every model input.</param>
-    /// <param name="description">What the data is, for messages and the sidecar; null for "N in-memory batch(es)".</param>
+    /// <param name="description">What the data is, for messages and the sidecar; null for
+    /// "N in-memory batch(es)".</param>
     /// <returns>The source.</returns>
     public static InputSource FromBatches(IEnumerable<InputBatch> batches, string? description = null)
     {

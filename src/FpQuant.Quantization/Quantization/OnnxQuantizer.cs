@@ -39,8 +39,8 @@ public static class OnnxQuantizer
         ArgumentNullException.ThrowIfNull(outputPath);
         ArgumentNullException.ThrowIfNull(options);
         if (options.NeedsCalibration && calibration == null)
-            throw new FpQuantException($"{Path.GetFileName(modelPath)}: {Needs(options)} needs calibration data: pass " +
-                $"{nameof(calibration)} (e.g. ModelInputs.FromNpy(\"calib/\"))");
+            throw new FpQuantException($"{Path.GetFileName(modelPath)}: {Needs(options)} needs calibration data: "
+                + $"pass {nameof(calibration)} (e.g. ModelInputs.FromNpy(\"calib/\"))");
         var settings = (execution ?? new ExecutionOptions()).ToSettings();
         var model = OnnxModelFile.Load(modelPath);
         string? preset = QuantizationPresets.NameOf(options);

@@ -2,7 +2,8 @@ namespace FpQuant.Quantization;
 
 /// <summary>What <see cref="OnnxQuantizer.Quantize"/> wrote and did.</summary>
 /// <param name="ModelPath">The quantized model file.</param>
-/// <param name="SidecarPath">The JSON beside it: preset, options, calibration source, tool version and every range.</param>
+/// <param name="SidecarPath">The JSON beside it: preset, options, calibration source, tool version and every
+/// range.</param>
 /// <param name="Preset">The preset's name when the options are a preset's, else null.</param>
 /// <param name="Options">The options as applied (reduce-range resolved for the execution provider).</param>
 /// <param name="QuantizedNodes">The nodes of the source graph that were quantized (or converted to float16).</param>

@@ -3,7 +3,8 @@ namespace FpQuant.Runtime;
 /// <summary>Where and how ONNX Runtime runs the models a library call builds and measures.</summary>
 public sealed record ExecutionOptions
 {
-    /// <summary>The execution provider; the CPU by default. CUDA and TensorRT need the GPU build of ONNX Runtime.</summary>
+    /// <summary>The execution provider; the CPU by default. CUDA and TensorRT need the GPU build of ONNX
+    /// Runtime.</summary>
     public ExecutionProviderKind Provider { get; init; } = ExecutionProviderKind.Cpu;
 
     /// <summary>Intra-op threads; 0 lets ONNX Runtime choose (one per physical core). All cores by default.</summary>

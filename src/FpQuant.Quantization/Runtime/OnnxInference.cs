@@ -2,7 +2,8 @@ using FpQuant.Core;
 
 namespace FpQuant.Runtime;
 
-/// <summary>Runs an ONNX model on one batch with ONNX Runtime: the library's equivalent of <c>fpquant infer</c>.</summary>
+/// <summary>Runs an ONNX model on one batch with ONNX Runtime: the library's equivalent of
+/// <c>fpquant infer</c>.</summary>
 public static class OnnxInference
 {
     /// <summary>Runs <paramref name="modelPath"/> on <paramref name="batch"/> and returns every output as float32, in

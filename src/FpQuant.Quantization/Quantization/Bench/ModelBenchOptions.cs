@@ -2,8 +2,7 @@ using FpQuant.Runtime;
 
 namespace FpQuant.Quantization.Bench;
 
-/// <summary>What <see cref="ModelBench.Run(string, Calibration.InputSource, Calibration.InputSource, ModelBenchOptions?, IProgress{string}?)"/>
-/// compares and how long it measures.</summary>
+/// <summary>What <c>ModelBench.Run</c> compares and how long it measures.</summary>
 public sealed record ModelBenchOptions
 {
     /// <summary>The variants: "fp32", a preset name (<see cref="QuantizationPresets.Names"/>), a preset .json file,

@@ -36,5 +36,6 @@ public static class RangeEstimators
     /// <returns>Its estimator.</returns>
     /// <exception cref="FpQuantException">The method has none.</exception>
     public static IRangeEstimator For(CalibrationMethod method) =>
-        Estimators.TryGetValue(method, out var e) ? e : throw new FpQuantException($"calibration method {method} has no estimator");
+        Estimators.TryGetValue(method, out var e) ? e
+            : throw new FpQuantException($"calibration method {method} has no estimator");
 }

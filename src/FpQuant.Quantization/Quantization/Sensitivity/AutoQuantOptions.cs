@@ -15,7 +15,8 @@ public sealed record AutoQuantOptions
     /// dynamic per channel, hybrid).</summary>
     public IReadOnlyDictionary<string, QuantizationOptions>? Recipes { get; init; }
 
-    /// <summary>Outlier-smoothing strengths tried on every recipe with integer MatMul/Gemm nodes, besides none.</summary>
+    /// <summary>Outlier-smoothing strengths tried on every recipe with integer MatMul/Gemm nodes, besides
+    /// none.</summary>
     public IReadOnlyList<double> SmoothingAlphas { get; init; } = [0.5, 0.65, 0.8];
 
     /// <summary>At most this many quantized models are built and evaluated.</summary>
@@ -34,7 +35,8 @@ public sealed record AutoQuantOptions
     /// <summary>Calibration batches the search judges by.</summary>
     public int SearchBatches { get; init; } = 1;
 
-    /// <summary>Fidelity in the model's own terms (its keys may be budget keys); null for the generic values only.</summary>
+    /// <summary>Fidelity in the model's own terms (its keys may be budget keys); null for the generic values
+    /// only.</summary>
     public IFidelityMetric? Metric { get; init; }
 
     /// <summary>Where ONNX Runtime runs; null for the CPU.</summary>
@@ -48,7 +50,8 @@ public sealed record AutoQuantOptions
 /// <see cref="AutoQuantOptions.BestEffort"/> asked for it; else null.</param>
 /// <param name="FloatLatencySeconds">The float model's median seconds per batch, measured with the candidates.</param>
 /// <param name="ModelPath">The quantized model written (with its sidecar), or null when none was.</param>
-/// <param name="Sensitivity">The layer sensitivity, when no whole recipe held and a layer search ran; else null.</param>
+/// <param name="Sensitivity">The layer sensitivity, when no whole recipe held and a layer search ran; else
+/// null.</param>
 /// <param name="Log">One line per step of the search.</param>
 /// <param name="Trials">Quantized models built and evaluated.</param>
 /// <param name="Seconds">How long the search took.</param>

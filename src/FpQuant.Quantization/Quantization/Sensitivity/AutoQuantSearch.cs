@@ -23,7 +23,8 @@ public static partial class AutoQuant
     /// <param name="options">Budget, recipes and limits; null for the defaults.</param>
     /// <param name="progress">Receives a line per trial, or null.</param>
     /// <returns>Every candidate and the choice.</returns>
-    /// <exception cref="FpQuantException">Bad input: the model, the data, or a budget key no model measures.</exception>
+    /// <exception cref="FpQuantException">Bad input: the model, the data, or a budget key no model
+    /// measures.</exception>
     public static AutoQuantSearchResult Search(string modelPath, string outputPath, InputSource calibration,
         AutoQuantOptions? options = null, IProgress<string>? progress = null)
     {
@@ -32,9 +33,11 @@ public static partial class AutoQuant
         ArgumentNullException.ThrowIfNull(calibration);
         options ??= new AutoQuantOptions();
         if (options.SearchBatches < 1)
-            throw new FpQuantException($"{nameof(AutoQuantOptions.SearchBatches)} must be at least 1, got {options.SearchBatches}");
+            throw new FpQuantException(
+                $"{nameof(AutoQuantOptions.SearchBatches)} must be at least 1, got {options.SearchBatches}");
         if (options.LatencyRounds < 1)
-            throw new FpQuantException($"{nameof(AutoQuantOptions.LatencyRounds)} must be at least 1, got {options.LatencyRounds}");
+            throw new FpQuantException(
+                $"{nameof(AutoQuantOptions.LatencyRounds)} must be at least 1, got {options.LatencyRounds}");
         var budget = Budget(options);
         var settings = (options.Execution ?? new ExecutionOptions()).ToSettings();
         var model = OnnxModelFile.Load(modelPath);
@@ -63,9 +66,11 @@ public static partial class AutoQuant
         foreach (var (key, value) in o.Budget)
         {
             if (!keys.Contains(key))
-                throw new FpQuantException($"{nameof(AutoQuantOptions.Budget)} key '{key}': use {string.Join(", ", keys)}");
+                throw new FpQuantException(
+                    $"{nameof(AutoQuantOptions.Budget)} key '{key}': use {string.Join(", ", keys)}");
             if (!double.IsFinite(value))
-                throw new FpQuantException($"{nameof(AutoQuantOptions.Budget)} '{key}' must be a finite number, got {value}");
+                throw new FpQuantException(
+                    $"{nameof(AutoQuantOptions.Budget)} '{key}' must be a finite number, got {value}");
             limits[key] = value;
         }
         return new FidelityBudget(limits);
