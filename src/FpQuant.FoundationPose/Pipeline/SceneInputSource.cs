@@ -85,7 +85,7 @@ internal sealed class SceneInputSource : InputSource
         return _visited = visited;
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         var source = new SceneCropSource(_scene, _crops);

@@ -23,7 +23,7 @@ internal sealed class SyntheticInputSource : InputSource
 
     public override string Description => $"synthetic crops: {Pairs} pairs, seed {Seed}, batches of {BatchSize}";
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         for (int start = 0, b = 0; start < Pairs; start += BatchSize, b++)

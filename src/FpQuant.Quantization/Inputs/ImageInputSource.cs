@@ -44,7 +44,7 @@ internal sealed class ImageInputSource : InputSource
         return Count is int c ? files.Take(c).ToList() : files;
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         if (inputs.Count != 1 || inputs[0].Element != InputElementType.Float || inputs[0].Rank != 4)

@@ -46,7 +46,7 @@ internal sealed class TextInputSource : InputSource
         return vocab;
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         ModelInput? ids = null, mask = null, types = null;

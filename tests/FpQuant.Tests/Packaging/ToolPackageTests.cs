@@ -108,7 +108,7 @@ public class ToolPackageTests
     }
 
     /// <summary>What `dotnet pack` needs: the two product projects and the files at the root they use.</summary>
-    private static void CopySources(string dest)
+    internal static void CopySources(string dest)
     {
         string root = TestPaths.RepoRoot;
         Directory.CreateDirectory(dest);
@@ -119,7 +119,7 @@ public class ToolPackageTests
                 || name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
                 File.Copy(f, Path.Combine(dest, name));
         }
-        // src/'s own props (shared library settings, analyzer levels) and every project folder.
+        // src/'s own props (the analyzers, the library packages' shared settings) and every project under it.
         Directory.CreateDirectory(Path.Combine(dest, "src"));
         foreach (var f in Directory.GetFiles(Path.Combine(root, "src")))
             File.Copy(f, Path.Combine(dest, "src", Path.GetFileName(f)));
@@ -127,7 +127,7 @@ public class ToolPackageTests
             CopyTree(project, Path.Combine(dest, "src", Path.GetFileName(project)));
     }
 
-    private static void CopyTree(string from, string to)
+    internal static void CopyTree(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
@@ -135,7 +135,7 @@ public class ToolPackageTests
             if (Path.GetFileName(d) is not ("bin" or "obj")) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
     }
 
-    private static string RepoVersion() =>
+    internal static string RepoVersion() =>
         XDocument.Load(Path.Combine(TestPaths.RepoRoot, "Directory.Build.props")).Descendants("Version").Single().Value.Trim();
 
     private sealed record PackageInfo(XElement Metadata, List<string> Entries)

@@ -4,9 +4,22 @@ using System.Text;
 namespace FpQuant.Quantization.Bench;
 
 /// <summary>bench-model's result: every variant of one model, measured in one run.</summary>
-internal sealed record ModelBenchReport(string Model, string Calibration, string Evaluation, int EvaluationSamples, string TimingBatch, int Rounds,
+/// <param name="Model">The model file's name.</param>
+/// <param name="Calibration">The calibration data's description.</param>
+/// <param name="Evaluation">The evaluation data's description.</param>
+/// <param name="EvaluationSamples">Samples fidelity was measured on.</param>
+/// <param name="TimingBatch">The timed batch's inputs and shapes.</param>
+/// <param name="Rounds">Alternating latency rounds.</param>
+/// <param name="Provider">The execution provider.</param>
+/// <param name="Vnni">Whether the CPU has AVX-512 VNNI or AVX-VNNI.</param>
+/// <param name="Threads">Intra-op threads.</param>
+/// <param name="Rows">One row per variant, fp32 included.</param>
+/// <param name="Seconds">How long the run took.</param>
+public sealed record ModelBenchReport(string Model, string Calibration, string Evaluation, int EvaluationSamples, string TimingBatch, int Rounds,
     string Provider, bool Vnni, int Threads, List<ModelBenchRow> Rows, double Seconds)
 {
+    /// <summary>The report as Markdown: the setup, then one table row per variant.</summary>
+    /// <returns>The Markdown text.</returns>
     public string Markdown()
     {
         var sb = new StringBuilder();

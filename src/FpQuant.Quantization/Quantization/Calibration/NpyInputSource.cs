@@ -71,7 +71,7 @@ internal sealed class NpyInputSource : InputSource
         return (files, Count is int c ? Math.Min(c, samples) : samples);
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         var (files, samples) = Check(inputs);

@@ -27,10 +27,18 @@ internal sealed record AutoQuantRequest
 /// <summary>One recipe tried: its fidelity on the search group and the held-out samples, how many nodes it makes
 /// integer, its measured latency (NaN when not measured: only candidates within the budget are timed), and the layers
 /// a search kept float.</summary>
-internal sealed record AutoQuantCandidate(string Name, QuantizationOptions Options, OutputFidelity Search, OutputFidelity? HeldOut,
+/// <param name="Name">The recipe's name, e.g. "static+smooth0.5" or "static, 2 layer(s) float".</param>
+/// <param name="Options">The recipe.</param>
+/// <param name="Search">Fidelity on the search group.</param>
+/// <param name="HeldOut">Fidelity on the held-out samples; null when there are none.</param>
+/// <param name="WithinBudget">Whether both hold the budget.</param>
+/// <param name="IntegerNodes">Nodes that quantize or compute in integers.</param>
+/// <param name="FloatLayers">The layers a layer search kept float (empty for a whole recipe).</param>
+public sealed record AutoQuantCandidate(string Name, QuantizationOptions Options, OutputFidelity Search, OutputFidelity? HeldOut,
     bool WithinBudget, int IntegerNodes, IReadOnlyList<string> FloatLayers)
 {
-    public double LatencySeconds { get; set; } = double.NaN;
+    /// <summary>Median seconds per batch; NaN when not timed (only candidates within the budget are).</summary>
+    public double LatencySeconds { get; internal set; } = double.NaN;
 }
 
 /// <summary>
@@ -52,9 +60,9 @@ internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candid
 /// within the budget and the float model are then timed together in alternating rounds, and the fastest that beats
 /// float is chosen. Fewer float layers is never assumed to be faster.
 /// </summary>
-internal static class AutoQuant
+public static partial class AutoQuant
 {
-    public static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request, RuntimeSettings settings,
+    internal static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request, RuntimeSettings settings,
         IFidelityMetric? metric = null, IProgress<string>? progress = null)
     {
         if (request.MaxTrials < 1) throw new FpQuantException($"MaxTrials must be at least 1, got {request.MaxTrials}");
@@ -184,11 +192,11 @@ internal static class AutoQuant
         { "QuantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul" };
 
     /// <summary>Nodes that quantize or compute in integers (weights-only DequantizeLinear of constants does not count).</summary>
-    public static int IntegerNodes(ModelProto m) => m.Graph.Node.Count(n => IntegerOps.Contains(n.OpType));
+    internal static int IntegerNodes(ModelProto m) => m.Graph.Node.Count(n => IntegerOps.Contains(n.OpType));
 
     /// <summary>Median seconds per run of each model on one batch: one warm-up run each, then rounds that run every
     /// model once, starting from a different model each round.</summary>
-    public static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch, int rounds,
+    internal static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch, int rounds,
         RuntimeSettings settings, string source)
     {
         var runners = models.Select((m, i) => new ModelRunner(m.ToByteArray(), $"variant {i} of {Path.GetFileName(source)}", settings)).ToList();
