@@ -8,6 +8,7 @@ namespace FpQuant.Tests.Architecture;
 /// (messages, warnings, notes written into reports) names a CLI flag. A C# caller who set HistogramBins reads
 /// "HistogramBins", not "--bins"; the CLI turns the library's names into its flags (src/FpQuant.Cli/CliFlags.cs).
 /// </summary>
+[Trait("Category", "Quick")]
 public class LibraryMessagesNameNoFlagsTests
 {
     private static readonly string[] Packages = { "FpQuant.Quantization", "FpQuant.FoundationPose" };

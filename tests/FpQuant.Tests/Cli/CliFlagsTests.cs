@@ -14,6 +14,7 @@ namespace FpQuant.Tests.Cli;
 /// The library names its own options and the CLI names its flags: a C# caller who sets HistogramBins = 8 reads
 /// "HistogramBins", a CLI user who types --bins 8 reads "--bins" (the CLI's map, <see cref="CliFlags"/>).
 /// </summary>
+[Trait("Category", "Quick")]
 public class CliFlagsTests
 {
     private static string Message(Action act) => Assert.Throws<FpQuantException>(act).Message;

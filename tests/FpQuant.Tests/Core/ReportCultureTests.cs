@@ -6,6 +6,7 @@ using FpQuant.Quantization.Sensitivity;
 namespace FpQuant.Tests.Core;
 
 /// <summary>Reports are data: under a locale whose decimal separator is a comma they still write a decimal point.</summary>
+[Trait("Category", "Quick")]
 public class ReportCultureTests
 {
     private static readonly CultureInfo German = CultureInfo.GetCultureInfo("de-DE");

@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>The public facade (OnnxQuantizer, QuantizationPresets, ModelInputs, InputBatch, OnnxInference) on tiny
 /// models, against what the CLI writes for the same options and data.</summary>
+[Trait("Category", "Quick")]
 [Collection(CliCollection.Name)]
 public class OnnxQuantizerTests
 {
