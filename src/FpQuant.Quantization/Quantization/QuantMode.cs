@@ -8,6 +8,7 @@ public enum QuantMode
     /// <summary>Int8 weights, activations quantized on every run from their own range (no calibration data).</summary>
     Dynamic,
     /// <summary>Int8 weight storage, dequantized to float for float compute.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("weights-only")]
     WeightOnly,
     /// <summary>Float16 weights and compute.</summary>
     Fp16,

@@ -129,6 +129,21 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
         Assert.Equal(QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic).ToHashSet(), o.EffectiveOpTypes.ToHashSet());
     }
 
+    /// <summary>Preset files spell the weight-only mode as the CLI does ("weights-only"), for the whole-model mode and
+    /// for a mixed rule, and a saved preset reads back the same.</summary>
+    [Fact]
+    public void PresetFile_SpellsWeightOnlyAsTheCliDoes()
+    {
+        var o = QuantizationPresets.LoadFile(Preset("wo.json",
+            "{\"options\": {\"mode\": \"weights-only\", \"modes\": [{\"opTypes\": [\"MatMul\"], \"mode\": \"weights-only\"}]}}"));
+        Assert.Equal(QuantMode.WeightOnly, o.Mode);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.WeightOnly, Assert.Single(o.Modes).Mode);
+        string saved = _tmp.File("saved.json");
+        QuantizationPresets.SaveFile(saved, o, "wo");
+        Assert.Contains("\"weights-only\"", File.ReadAllText(saved));
+        Assert.Equal(QuantMode.WeightOnly, QuantizationPresets.LoadFile(saved).Mode);
+    }
+
     [Fact]
     public void PresetJsonErrorSpanningLines_IsOneLine()
     {

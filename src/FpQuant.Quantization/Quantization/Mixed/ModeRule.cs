@@ -10,6 +10,7 @@ public enum NodeMode
     /// <summary>Dynamic int8 (activations quantized per run).</summary>
     Dynamic,
     /// <summary>Int8 weight storage, float compute.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("weights-only")]
     WeightOnly,
     /// <summary>Float16.</summary>
     Fp16,
