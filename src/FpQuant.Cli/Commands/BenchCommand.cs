@@ -4,6 +4,7 @@ using FpQuant.Core;
 using FpQuant.Pipeline;
 using FpQuant.Quantization;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -104,7 +105,7 @@ internal static class BenchCommand
             var failed = report!.Variants.Where(v => v.Failed).Select(v => v.Name).ToList();
             if (failed.Count == 0) return 0;
             Console.Error.WriteLine($"fpquant: error: {failed.Count} of {report.Variants.Count} variant(s) failed ({string.Join(", ", failed)}); see the report");
-            return 2;
+            return VariantFailure.ExitCode;
         }
         catch (OperationCanceledException)
         {

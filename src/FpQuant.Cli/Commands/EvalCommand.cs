@@ -7,6 +7,7 @@ using FpQuant.Datasets;
 using FpQuant.Evaluation;
 using FpQuant.Pipeline;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -91,7 +92,7 @@ internal static class EvalCommand
             if (!report.AnyFailed) return 0;
             foreach (var v in report.Variants.Where(v => v.Failed))
                 Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
-            return 1;
+            return VariantFailure.ExitCode;
         }));
         return cmd;
     }
@@ -109,7 +110,7 @@ internal static class EvalCommand
             Print(report, p.GetValue(output)!);
             foreach (var v in report.Variants.Where(v => v.Failed))
                 Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
-            return report.AnyFailed ? 1 : 0;
+            return report.AnyFailed ? VariantFailure.ExitCode : 0;
         }));
         return cmd;
     }
