@@ -140,7 +140,8 @@ internal static class EvalCommand
         return LongRun.WithProgress("eval",
             new ProgressColumn[]
             {
-                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(),
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(),
+                new RemainingTimeColumn(),
             },
             (ProgressTask task, EvalProgress e) =>
             {

@@ -28,8 +28,8 @@ internal static class LongRun
     /// <summary>Runs <paramref name="body"/> reporting to a progress bar named <paramref name="task"/> (drawn with
     /// <paramref name="columns"/>, updated by <paramref name="toBar"/>) when stdout is a terminal, else to
     /// <paramref name="lines"/>.</summary>
-    public static T WithProgress<T, TProgress>(string task, ProgressColumn[] columns, Action<ProgressTask, TProgress> toBar,
-        IProgress<TProgress> lines, Func<IProgress<TProgress>, T> body)
+    public static T WithProgress<T, TProgress>(string task, ProgressColumn[] columns,
+        Action<ProgressTask, TProgress> toBar, IProgress<TProgress> lines, Func<IProgress<TProgress>, T> body)
     {
         if (Console.IsOutputRedirected) return body(lines);
         T result = default!;

@@ -53,8 +53,8 @@ internal static class TrackEval
         var firstFrame = sequences[0].Seq.First;
         var store = new BenchModelStore(e.CacheDir, e.Runtime, e.CalibrationPairs)
         {
-            CalibrationFor = fr => new SceneInputSource(firstFrame, e.CalibrationPairs, CalibrationDefaults.BatchSize, e.Registration.Crops, fr,
-                Math.Max(1, e.Registration.Iterations), e.Runtime),
+            CalibrationFor = fr => new SceneInputSource(firstFrame, e.CalibrationPairs, CalibrationDefaults.BatchSize,
+                e.Registration.Crops, fr, Math.Max(1, e.Registration.Iterations), e.Runtime),
         };
         var records = new List<TrackEvalFrame>();
         using var jsonl = new StreamWriter(new FileStream(Path.Combine(e.OutDir, FramesFile), FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));

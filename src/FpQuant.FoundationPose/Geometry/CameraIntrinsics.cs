@@ -72,11 +72,11 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
 /// shading), split per axis so callers keep their own 1/z.</summary>
 internal readonly record struct SingleIntrinsics(float Fx, float Fy, float Cx, float Cy)
 {
-    /// <summary>Column of a camera-frame point with x = <paramref name="x"/> and 1/z = <paramref name="invZ"/>.</summary>
+    /// <summary>Column of a camera-frame point with x = <paramref name="x"/>, 1/z = <paramref name="invZ"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float ProjectX(float x, float invZ) => Fx * x * invZ + Cx;
 
-    /// <summary>Row of a camera-frame point with y = <paramref name="y"/> and 1/z = <paramref name="invZ"/>.</summary>
+    /// <summary>Row of a camera-frame point with y = <paramref name="y"/>, 1/z = <paramref name="invZ"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float ProjectY(float y, float invZ) => Fy * y * invZ + Cy;
 

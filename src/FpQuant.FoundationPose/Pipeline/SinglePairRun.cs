@@ -5,7 +5,8 @@ using FpQuant.Runtime;
 namespace FpQuant.Pipeline;
 
 /// <summary>
-/// One refine or score model run on one crop pair at a time over buffers bound once (<see cref="BatchBinding"/>): what a
+/// One refine or score model run on one crop pair at a time over buffers bound once (<see cref="BatchBinding"/>): what
+/// a
 /// tracking frame calls every iteration, with no tensor allocated per run. Pairs come in as NCHW planes and are copied
 /// (or, for an NHWC model such as Isaac ROS's, transposed) into the model's bound inputs. The tracking refiner and the
 /// lost-track scorer are this with their outputs read.
@@ -26,8 +27,11 @@ internal sealed class SinglePairRun : IDisposable
     {
         int outputs = model.Signature.Outputs.Length;
         if (model.Signature.Kind != kind)
-            throw new FpQuantException($"'{model.Runner.ModelPath}' is not a {(kind == NetworkKind.Refine ? "refine" : "score")} model " +
+        {
+            string expected = kind == NetworkKind.Refine ? "refine" : "score";
+            throw new FpQuantException($"'{model.Runner.ModelPath}' is not a {expected} model " +
                 $"(it has {outputs} output{(outputs == 1 ? "" : "s")}); {use}");
+        }
         Model = model;
         Description = $"{network} '{Path.GetFileName(model.Runner.ModelPath)}'";
         var sig = model.Signature;

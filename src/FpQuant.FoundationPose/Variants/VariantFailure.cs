@@ -16,7 +16,8 @@ internal static class VariantFailure
     public const int ExitCode = 1;
 
     /// <summary>Whether <paramref name="e"/> fails the variant rather than the run.</summary>
-    public static bool FailsTheVariant(Exception e) => e is FpQuantException or OnnxRuntimeException or OutOfMemoryException;
+    public static bool FailsTheVariant(Exception e) =>
+        e is FpQuantException or OnnxRuntimeException or OutOfMemoryException;
 
     /// <summary>Runs one step of a variant: null when it succeeded, else the message that fails the variant.</summary>
     public static string? Run(Action step)

@@ -34,14 +34,16 @@ internal sealed class BatchBinding : IDisposable
     public int Capacity { get; }
     public IReadOnlyList<string> InputNames => _names;
 
-    /// <param name="outputItemShapes">Null: outputs go to ONNX Runtime's allocator and <see cref="Run(int, Action{int,
-    /// ReadOnlySpan{float}, long[]})"/>'s sink. Else each output's per-item shape: outputs land in pinned buffers.</param>
+    /// <param name="outputItemShapes">Null: outputs go to ONNX Runtime's allocator and
+    /// <see cref="Run(int, Action{int, ReadOnlySpan{float}, long[]})"/>'s sink. Else each output's per-item shape:
+    /// outputs land in pinned buffers.</param>
     internal BatchBinding(InferenceSession session, RuntimeSettings settings, string description, IReadOnlyList<(string Name, int[] ItemShape)> inputs,
         IReadOnlyList<string> outputs, int capacity, IReadOnlyList<int[]>? outputItemShapes = null)
     {
         if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be positive");
         if (outputItemShapes != null && outputItemShapes.Count != outputs.Count)
-            throw new ArgumentException($"{outputs.Count} outputs but {outputItemShapes.Count} output shapes", nameof(outputItemShapes));
+            throw new ArgumentException($"{outputs.Count} outputs but {outputItemShapes.Count} output shapes",
+                nameof(outputItemShapes));
         _session = session;
         _description = description;
         Capacity = capacity;
@@ -62,7 +64,9 @@ internal sealed class BatchBinding : IDisposable
     private long FixedLength(int[] shape)
     {
         foreach (int d in shape)
-            if (d < 1) throw new FpQuantException($"binding '{_description}' needs fixed shapes, got [{string.Join(", ", shape)}]");
+            if (d < 1)
+                throw new FpQuantException(
+                    $"binding '{_description}' needs fixed shapes, got [{string.Join(", ", shape)}]");
         return FloatTensor.ElementCount(shape);
     }
 
@@ -73,7 +77,8 @@ internal sealed class BatchBinding : IDisposable
     /// <summary>Floats in one item of input <paramref name="input"/>.</summary>
     public long ItemLength(int input) => _itemLengths[input];
 
-    /// <summary>The first <paramref name="count"/> items of input <paramref name="input"/>, to be written before a run.</summary>
+    /// <summary>The first <paramref name="count"/> items of input <paramref name="input"/>, to be written before a
+    /// run.</summary>
     public Memory<float> Input(int input, int count)
     {
         CheckCount(count);
@@ -85,15 +90,18 @@ internal sealed class BatchBinding : IDisposable
     public ReadOnlySpan<float> Output(int output, int count)
     {
         CheckCount(count);
-        if (_outputItemShapes == null) throw new InvalidOperationException("outputs were not bound to buffers; use the sink");
+        if (_outputItemShapes == null)
+            throw new InvalidOperationException("outputs were not bound to buffers; use the sink");
         return _outputBuffers[output].AsSpan(0, checked((int)(_outputItemLengths[output] * count)));
     }
 
-    /// <summary>Runs on the first <paramref name="count"/> items of every input into the bound output buffers.</summary>
+    /// <summary>Runs on the first <paramref name="count"/> items of every input into the bound output
+    /// buffers.</summary>
     public void Run(int count)
     {
         CheckCount(count);
-        if (_outputItemShapes == null) throw new InvalidOperationException("outputs were not bound to buffers; use the sink");
+        if (_outputItemShapes == null)
+            throw new InvalidOperationException("outputs were not bound to buffers; use the sink");
         var binding = BindingFor(count);
         try
         {
@@ -112,7 +120,8 @@ internal sealed class BatchBinding : IDisposable
     public void Run(int count, Action<int, ReadOnlySpan<float>, long[]> sink)
     {
         CheckCount(count);
-        if (_outputItemShapes != null) throw new InvalidOperationException("outputs are bound to buffers; read them with Output");
+        if (_outputItemShapes != null)
+            throw new InvalidOperationException("outputs are bound to buffers; read them with Output");
         var binding = BindingFor(count);
         try
         {

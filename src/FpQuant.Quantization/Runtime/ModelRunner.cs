@@ -122,7 +122,8 @@ internal sealed class ModelRunner : IDisposable
         CheckNames(inputs.Select(i => i.Name));
         foreach (var (name, _) in outputs)
             if (!OutputNames.Contains(name))
-                throw new FpQuantException($"model '{ModelPath}' has no output '{name}'; its outputs are {string.Join(", ", OutputNames)}");
+                throw new FpQuantException(
+                    $"model '{ModelPath}' has no output '{name}'; its outputs are {string.Join(", ", OutputNames)}");
         return new BatchBinding(_session, _settings, ModelPath, inputs, outputs.Select(o => o.Name).ToArray(), capacity,
             outputs.Select(o => o.ItemShape).ToArray());
     }

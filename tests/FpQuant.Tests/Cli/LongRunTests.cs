@@ -4,7 +4,8 @@ using Spectre.Console;
 namespace FpQuant.Tests.Cli;
 
 /// <summary><see cref="LongRun"/>, the CLI's one host for long runs: the body gets a live token and its result comes
-/// back; with stdout redirected (as under the test host) progress goes to the plain-line reporter, never the bar.</summary>
+/// back; with stdout redirected (as under the test host) progress goes to the plain-line reporter, never the
+/// bar.</summary>
 public class LongRunTests
 {
     [Fact]
@@ -16,7 +17,8 @@ public class LongRunTests
         Assert.True(seen.CanBeCanceled);
         Assert.False(seen.IsCancellationRequested);
         // An exception from the body leaves the host as it came.
-        Assert.Throws<OperationCanceledException>(() => LongRun.CancelOnCtrlC<int>(_ => throw new OperationCanceledException()));
+        Assert.Throws<OperationCanceledException>(
+            () => LongRun.CancelOnCtrlC<int>(_ => throw new OperationCanceledException()));
     }
 
     [Fact]

@@ -21,8 +21,8 @@ public class VariantFailureExitCodeTests : IClassFixture<SyntheticDatasetFixture
     {
         using var tmp = new TempDir();
         string broken = $"broken={tmp.File("nope.onnx")},{tmp.File("nope2.onnx")}";
-        var bench = CliHarness.Run("bench", "--scene", "synthetic", "--hypotheses", "2", "--iterations", "0", "--repeats", "1",
-            "--no-startup-cache", "--threads", "2", "--variants", "fp32", "--variant", broken,
+        var bench = CliHarness.Run("bench", "--scene", "synthetic", "--hypotheses", "2", "--iterations", "0",
+            "--repeats", "1", "--no-startup-cache", "--threads", "2", "--variants", "fp32", "--variant", broken,
             "--cache", tmp.File("cache"), "--out", tmp.File("bench"));
         var eval = CliHarness.Run("eval", "--dataset", _ds.Root, "--variants", broken, "--max-instances", "1",
             "--hypotheses", "2", "--iterations", "0", "--cache", tmp.File("cache"), "--out", tmp.File("eval"));

@@ -16,7 +16,8 @@ public class UniformRotationTests
     private static IEnumerable<Mat3> Draws()
     {
         var rng = new Random(20261203);
-        for (int i = 0; i < N; i++) yield return Mat3.UniformRotation(rng.NextDouble(), rng.NextDouble(), rng.NextDouble());
+        for (int i = 0; i < N; i++)
+            yield return Mat3.UniformRotation(rng.NextDouble(), rng.NextDouble(), rng.NextDouble());
     }
 
     [Fact]
@@ -53,7 +54,8 @@ public class UniformRotationTests
     public void CornersOfTheUnitCube_GiveTheQuaternionsTheyName()
     {
         // u1 = 0: q = (w, x, 0, 0) with w = sin(2 pi u2), x = cos(2 pi u2); u2 = 0 gives x = 1: a half turn about x.
-        So3Series.AssertClose(new Mat3(1, 0, 0, 0, -1, 0, 0, 0, -1), Mat3.UniformRotation(0, 0, 0), 1e-15, "half turn x");
+        So3Series.AssertClose(new Mat3(1, 0, 0, 0, -1, 0, 0, 0, -1), Mat3.UniformRotation(0, 0, 0), 1e-15,
+            "half turn x");
         // u1 = 0, u2 = 1/4: w = 1, the identity.
         So3Series.AssertClose(Mat3.Identity, Mat3.UniformRotation(0, 0.25, 0), 1e-15, "identity");
     }
