@@ -32,7 +32,7 @@ internal static class SensitivityCommands
             : new Option<string>("--preset") { Description = "Static or dynamic recipe whose layers are examined: a preset name (e.g. onnx-static, onnx-dynamic) or a preset .json file", DefaultValueFactory = _ => defaultPreset },
         new Option<string>("--calibration") { Description = $"Calibration data: {FoundationPoseInputs.Kinds.Help}. Without --evaluation its last quarter of batches is held out", DefaultValueFactory = _ => defaultCalibration },
         new Option<string>("--evaluation") { Description = "Held-out data the budget is checked on (same forms as --calibration); never used to calibrate or search" },
-        new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => 8 },
+        new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize },
         new Option<int>("--search-batches") { Description = "Calibration batches the search judges by", DefaultValueFactory = _ => 1 },
         CommonOptions.Provider(), CommonOptions.Threads(), new DataCommandOptions());
 

@@ -107,8 +107,8 @@ internal sealed class BenchRunner
             string fRefine = store.Float(NetworkKind.Refine, _s.Weights), fScore = store.Float(NetworkKind.Score, _s.Weights);
             // Static presets calibrate on the crops a float first frame of this scene visits.
             if (scene != null)
-                store.CalibrationFor = f => new SceneInputSource(scene, _s.CalibrationPairs, 8, null, f,
-                    Math.Max(1, frame.Iterations), _s.Runtime);
+                store.CalibrationFor = f => new SceneInputSource(scene, _s.CalibrationPairs, CalibrationDefaults.BatchSize,
+                    null, f, Math.Max(1, frame.Iterations), _s.Runtime);
             int step = 0;
             foreach (var v in _s.Variants)
             {

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
+using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
 using FpQuant.Variants;
@@ -60,7 +61,7 @@ internal static class TrackBench
             {
                 if (fRefine != null) return fRefine;
                 fRefine = store.Float(NetworkKind.Refine, s.Weights);
-                store.Calibration = new SceneInputSource(seq.First, s.CalibrationPairs, 8, null, fRefine, 1, s.Runtime);
+                store.Calibration = new SceneInputSource(seq.First, s.CalibrationPairs, CalibrationDefaults.BatchSize, null, fRefine, 1, s.Runtime);
                 return fRefine;
             }
             var paths = new Dictionary<string, string>();

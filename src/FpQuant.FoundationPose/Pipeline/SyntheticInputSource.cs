@@ -14,7 +14,7 @@ internal sealed class SyntheticInputSource : InputSource
     public ulong Seed { get; }
     public int BatchSize { get; }
 
-    public SyntheticInputSource(int pairs, ulong seed, int batchSize = 8)
+    public SyntheticInputSource(int pairs, ulong seed, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (pairs <= 0) throw new FpQuantException($"--calibration-count must be positive, got {pairs}");
         if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");

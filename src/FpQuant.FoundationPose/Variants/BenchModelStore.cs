@@ -32,7 +32,7 @@ internal sealed class BenchModelStore
     {
         _cacheDir = cacheDir;
         _settings = settings;
-        Calibration = calibration ?? new SyntheticInputSource(calibrationPairs, 0, 8);
+        Calibration = calibration ?? new SyntheticInputSource(calibrationPairs, 0, CalibrationDefaults.BatchSize);
         try { Directory.CreateDirectory(cacheDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -119,6 +119,18 @@ public class SubgraphQuantizationTests
         return (name == "loop" ? LoopModel() : ScanModel(), feed);
     }
 
+    [Fact]
+    public void MixedRecipe_GetsTheDepthSummaryAndNothingQuantizedNote_LikeEverySingleMode()
+    {
+        // Mixed rules select main-graph nodes by name, so the Loop's body keeps its float MatMul.
+        var (m, feed) = Case("loop");
+        var o = new QuantizationOptions { Modes = [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Dynamic }] };
+        var r = ModelQuantizer.Quantize(m, "loop", o, null, new InMemoryInputSource(new[] { feed }), Cpu);
+        Assert.Contains("quantized nodes by depth: none", r.Warnings);
+        Assert.Contains(r.Warnings, w => w.StartsWith("nothing was quantized: no node of loop qualifies under mixed's options", StringComparison.Ordinal));
+        Assert.Equal(m, r.Model);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void LayersInsideBodies_AreQuantized_AndStayNearFloat(string name, string preset)

@@ -16,7 +16,7 @@ internal sealed class NpyInputSource : InputSource
     public int? Count { get; }
     public int BatchSize { get; }
 
-    public NpyInputSource(string folder, int? count = null, int batchSize = 8)
+    public NpyInputSource(string folder, int? count = null, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (count is <= 0) throw new FpQuantException($"npy:{folder}: the sample count must be positive, got {count}");
         if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
