@@ -13,6 +13,7 @@ using FpQuant.Quantization.Calibration;
 using FpQuant.Rendering;
 using FpQuant.Runtime;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 

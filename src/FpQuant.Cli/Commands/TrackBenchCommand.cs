@@ -5,6 +5,7 @@ using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Runtime;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -42,6 +43,6 @@ internal static class TrackBenchCommand
         var failed = report.Rows.Where(r => r.StepMs == null).ToList();
         if (failed.Count == 0) return 0;
         Console.Error.WriteLine($"fpquant: error: {failed.Count} of {report.Rows.Count} configuration(s) failed ({string.Join(", ", failed.Select(f => $"{f.Variant}/{f.Threads}"))}); see the report");
-        return 2;
+        return VariantFailure.ExitCode;
     }
 }

@@ -8,6 +8,7 @@ using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
+using FpQuant.Variants;
 
 namespace FpQuant.Benchmark;
 
@@ -67,14 +68,13 @@ internal static class TrackBench
             foreach (var v in s.Variants)
             {
                 cancel.ThrowIfCancellationRequested();
-                string? path = null, error = null;
-                try
+                string? path = null;
+                string? error = VariantFailure.Run(() =>
                 {
                     progress?.Report($"preparing {v.Name}");
                     path = v.RefinePath ?? (v.Options == null ? Float() : store.Quantized(Float(), v).Path);
                     if (!File.Exists(path)) throw new FpQuantException($"variant {v.Name}: model file '{path}' does not exist");
-                }
-                catch (FpQuantException e) { error = e.Message; }
+                });
                 foreach (int t in s.Threads)
                 {
                     var l = new Live { Row = new TrackBenchRow { Variant = v.Name, Threads = t, Error = error } };
@@ -154,8 +154,9 @@ internal static class TrackBench
 
     private static void Guard(Live l, Action a)
     {
-        try { a(); }
-        catch (FpQuantException e) { l.Row.Error = e.Message; l.Dispose(); }
+        if (VariantFailure.Run(a) is not string error) return;
+        l.Row.Error = error;
+        l.Dispose();
     }
 
     private static void Summarize(Live l)

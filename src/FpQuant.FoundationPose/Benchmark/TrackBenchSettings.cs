@@ -2,6 +2,7 @@ using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
+using FpQuant.Variants;
 
 namespace FpQuant.Benchmark;
 

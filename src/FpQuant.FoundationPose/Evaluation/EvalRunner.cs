@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using FpQuant.Geometry;
-using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Networks;
@@ -10,6 +9,7 @@ using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
+using FpQuant.Variants;
 
 namespace FpQuant.Evaluation;
 
@@ -227,8 +227,12 @@ internal sealed class EvalRunner
 
     private void Prepare(List<Live> pending, Scene first, CancellationToken cancel)
     {
-        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs);
-        string? fRefine = null, fScore = null;
+        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs)
+        {
+            // Static presets calibrate on the crops a float first frame of the first instance visits.
+            CalibrationFor = fRefine => new SceneInputSource(first, _s.CalibrationPairs, CalibrationDefaults.BatchSize,
+                _s.Registration.Crops, fRefine, Math.Max(1, _s.Registration.Iterations), _s.Runtime),
+        };
         int step = 0;
         foreach (var l in pending)
         {
@@ -236,23 +240,7 @@ internal sealed class EvalRunner
             _progress?.Report(new EvalProgress($"preparing {l.Spec.Name} ({++step}/{pending.Count})", 0, 0));
             Guarded(l.Summary, () =>
             {
-                var v = l.Spec;
-                if (v.RefinePath != null) { l.RefineModel = v.RefinePath; l.ScoreModel = v.ScorePath; }
-                else
-                {
-                    fRefine ??= store.Float(NetworkKind.Refine, _s.Weights);
-                    fScore ??= store.Float(NetworkKind.Score, _s.Weights);
-                    if (v.Options == null) { l.RefineModel = fRefine; l.ScoreModel = fScore; }
-                    else
-                    {
-                        // Static presets calibrate on the crops a float first frame of the first instance visits.
-                        if (store.Calibration is SyntheticInputSource)
-                            store.Calibration = new SceneInputSource(first, _s.CalibrationPairs, CalibrationDefaults.BatchSize, _s.Registration.Crops,
-                                fRefine, Math.Max(1, _s.Registration.Iterations), _s.Runtime);
-                        l.RefineModel = store.Quantized(fRefine, v).Path;
-                        l.ScoreModel = store.Quantized(fScore, v).Path;
-                    }
-                }
+                (l.RefineModel, l.ScoreModel, _) = store.ModelsFor(l.Spec, _s.Weights);
                 // Opened once here so a broken model fails before any frame; kept only when it is the one variant.
                 l.Models = Open(l);
             });
@@ -265,12 +253,7 @@ internal sealed class EvalRunner
 
     private static void Guarded(EvalVariantSummary v, Action a)
     {
-        try { a(); }
-        catch (OperationCanceledException) { throw; }
-        catch (Exception e) when (e is FpQuantException or OnnxRuntimeException or IOException or InvalidOperationException or ArgumentException or OutOfMemoryException)
-        {
-            v.Error = e.Message;
-        }
+        if (VariantFailure.Run(a) is string error) v.Error = error;
     }
 
     /// <summary>Per variant: the records of the selected instances, deviations from fp32's pose, recalls and times.</summary>

@@ -1,9 +1,9 @@
-using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
+using FpQuant.Variants;
 
 namespace FpQuant.Evaluation;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FpQuant.Core;
 
 namespace FpQuant.Geometry;
@@ -46,5 +47,46 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
         return k;
     }
 
+    /// <summary>The pixel that camera-frame point <paramref name="p"/> projects to (p.Z &gt; 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal (double U, double V) Project(Vec3 p) => (Fx * p.X / p.Z + Cx, Fy * p.Y / p.Z + Cy);
+
+    /// <summary>The camera-frame point at depth <paramref name="depth"/> (along z) behind pixel (u, v); depth 1 gives
+    /// the pixel's ray (x', y', 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Vec3 BackProject(double u, double v, double depth) => new(RayX(u) * depth, RayY(v) * depth, depth);
+
+    /// <summary>x / z of the points behind pixel column <paramref name="u"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double RayX(double u) => (u - Cx) / Fx;
+
+    /// <summary>y / z of the points behind pixel row <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double RayY(double v) => (v - Cy) / Fy;
+
+    /// <summary>The same intrinsics in single precision, for per-vertex and per-pixel loops.</summary>
+    internal SingleIntrinsics ToSingle() => new((float)Fx, (float)Fy, (float)Cx, (float)Cy);
+
     public string ToMatrixText() => string.Create(CultureInfo.InvariantCulture, $"{Fx:R} 0 {Cx:R}\n0 {Fy:R} {Cy:R}\n0 0 1\n");
+}
+
+/// <summary><see cref="CameraIntrinsics"/> in single precision: the projection rule for float loops (rasterizing,
+/// shading), split per axis so callers keep their own 1/z.</summary>
+internal readonly record struct SingleIntrinsics(float Fx, float Fy, float Cx, float Cy)
+{
+    /// <summary>Column of a camera-frame point with x = <paramref name="x"/>, 1/z = <paramref name="invZ"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float ProjectX(float x, float invZ) => Fx * x * invZ + Cx;
+
+    /// <summary>Row of a camera-frame point with y = <paramref name="y"/>, 1/z = <paramref name="invZ"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float ProjectY(float y, float invZ) => Fy * y * invZ + Cy;
+
+    /// <summary>Camera-frame x of the point at depth <paramref name="z"/> behind column <paramref name="u"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float BackProjectX(float u, float z) => (u - Cx) / Fx * z;
+
+    /// <summary>Camera-frame y of the point at depth <paramref name="z"/> behind row <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float BackProjectY(float v, float z) => (v - Cy) / Fy * z;
 }

@@ -43,6 +43,19 @@ public readonly struct Mat3
 
     public double Trace => M00 + M11 + M22;
 
+    /// <summary>A rotation drawn uniformly over all rotations from three uniforms in [0, 1): the unit quaternion of
+    /// Shoemake's method made into a matrix.</summary>
+    internal static Mat3 UniformRotation(double u1, double u2, double u3)
+    {
+        double a = Math.Sqrt(1 - u1), b = Math.Sqrt(u1);
+        double w = a * Math.Sin(2 * Math.PI * u2), x = a * Math.Cos(2 * Math.PI * u2);
+        double y = b * Math.Sin(2 * Math.PI * u3), z = b * Math.Cos(2 * Math.PI * u3);
+        return new Mat3(
+            1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+            2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+            2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y));
+    }
+
     /// <summary>Rotation about z by <paramref name="radians"/>.</summary>
     public static Mat3 RotZ(double radians)
     {

@@ -163,7 +163,7 @@ internal static class DemoScene
             for (int u = x0; u < x1; u++)
             {
                 int i = v * Width + u;
-                var ray = new Vec3((u - K.Cx) / K.Fx, (v - K.Cy) / K.Fy, 1);
+                var ray = K.BackProject(u, v, 1);
                 double zPlane = d0 / Vec3.Dot(normal, ray);
                 var p = ray * zPlane;
                 bool obj = target.Triangle[i] >= 0 && target.Depth[i] < zPlane;

@@ -3,6 +3,7 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 

@@ -2,6 +2,7 @@ using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Quantization;
 using FpQuant.Runtime;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 

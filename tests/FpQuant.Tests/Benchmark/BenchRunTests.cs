@@ -2,6 +2,7 @@ using FpQuant.Benchmark;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 

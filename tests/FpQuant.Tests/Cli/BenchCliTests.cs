@@ -1,4 +1,5 @@
 using FpQuant.Benchmark;
+using FpQuant.Variants;
 using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Cli;
@@ -16,7 +17,7 @@ public class BenchCliTests
         var r = CliHarness.Run("bench", "--scene", "synthetic", "--hypotheses", "2", "--iterations", "0", "--repeats", "1",
             "--no-startup-cache", "--threads", "2", "--variants", "fp32", "--variant", $"broken={tmp.File("nope.onnx")},{tmp.File("nope2.onnx")}",
             "--cache", tmp.File("cache"), "--out", outDir);
-        Assert.Equal(2, r.Code);
+        Assert.Equal(VariantFailure.ExitCode, r.Code);
         var report = ReportWriter.Read(Path.Combine(outDir, "report.json"));
         Assert.False(report.Variants.Single(v => v.Name == "fp32").Failed);
         Assert.Contains("nope.onnx", report.Variants.Single(v => v.Name == "broken").Error);

@@ -8,6 +8,7 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Datasets;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Evaluation;
 

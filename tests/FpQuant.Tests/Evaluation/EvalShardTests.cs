@@ -9,6 +9,7 @@ using FpQuant.Pipeline;
 using FpQuant.Tests.Cli;
 using FpQuant.Tests.Datasets;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Evaluation;
 

@@ -1,7 +1,7 @@
 using FpQuant.Core;
 using FpQuant.Quantization;
 
-namespace FpQuant.Benchmark;
+namespace FpQuant.Variants;
 
 /// <summary>A variant to benchmark: fp32, a preset, a preset file, or model files the user passes.</summary>
 internal sealed record VariantSpec(string Name, string Description, QuantizationOptions? Options = null, string? RefinePath = null, string? ScorePath = null)
