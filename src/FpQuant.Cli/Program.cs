@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using FpQuant.Cli.Commands;
 using FpQuant.Core;
 
@@ -15,6 +16,9 @@ internal static class Program
     public static int Main(string[] args)
     {
         CliConsole.Configure(CliConsole.IsTerminal);
+        // Numbers the tool prints or writes (reports, JSON, CSV, console lines) read the same in every locale.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         var root = new RootCommand("fpquant: FoundationPose's networks as ONNX, quantized and benchmarked with ONNX Runtime");
         root.Options.Add(Verbose);
         root.Subcommands.Add(ExportCommand.Create());
@@ -40,7 +44,7 @@ internal static class Program
         return parse.Invoke();
     }
 
-    private static IEnumerable<string> CommandPath(ParseResult parse)
+    private static List<string> CommandPath(ParseResult parse)
     {
         var names = new List<string>();
         for (var c = parse.CommandResult; c != null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
@@ -58,7 +62,7 @@ internal static class Program
         }
         catch (FpQuantException e)
         {
-            CliConsole.ErrorLine($"fpquant: error: {e.Message}");
+            CliConsole.ErrorLine($"fpquant: error: {CliFlags.Words(e.Message, parse)}");
             if (verbose) Console.Error.WriteLine(e);
             return 2;
         }

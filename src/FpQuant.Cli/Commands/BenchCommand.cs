@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Pipeline;
 using FpQuant.Quantization;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -54,7 +56,7 @@ internal static class BenchCommand
                 Frame = new FirstFrameSettings
                 {
                     Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
-                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                    MaxMemoryBytes = FlagValues.MemorySize(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 },
                 Variants = specs,
                 Repeats = p.GetValue(repeats),
@@ -68,54 +70,39 @@ internal static class BenchCommand
                 CropSeed = p.GetValue(seed),
                 Scene = p.GetValue(scene)!,
             };
-            string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            string outDir = p.GetValue(output) ?? Path.Combine("bench-results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             return Run(settings, outDir, "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
         }));
         return cmd;
     }
 
-    private static int Run(BenchSettings settings, string outDir, string command)
+    private static int Run(BenchSettings settings, string outDir, string command) => LongRun.CancelOnCtrlC(cancel =>
     {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
         try
         {
-            BenchReport? report = null;
-            bool interactive = !Console.IsOutputRedirected;
-            if (interactive)
-            {
-                AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask("benchmark", maxValue: 1);
-                        var progress = new Progress<BenchProgress>(bp => { task.Description = Markup.Escape(bp.Stage); task.Value = bp.Total > 0 ? (double)bp.Done / bp.Total : 0; });
-                        report = new BenchRunner(settings, progress).RunToFolder(command, outDir, cts.Token);
-                    });
-            }
-            else
-            {
-                var progress = new SynchronousProgress<BenchProgress>(bp => Console.Error.WriteLine($"[bench] {bp.Stage}"));
-                report = new BenchRunner(settings, progress).RunToFolder(command, outDir, cts.Token);
-            }
-            PrintTable(report!);
+            var report = LongRun.WithProgress("benchmark",
+                new ProgressColumn[] { new TaskDescriptionColumn(), new ProgressBarColumn(), new ElapsedTimeColumn() },
+                (ProgressTask task, BenchProgress bp) =>
+                {
+                    task.Description = Markup.Escape(bp.Stage);
+                    task.Value = bp.Total > 0 ? (double)bp.Done / bp.Total : 0;
+                },
+                new SynchronousProgress<BenchProgress>(bp => Console.Error.WriteLine($"[bench] {bp.Stage}")),
+                progress => new BenchRunner(settings, progress).RunToFolder(command, outDir, cancel));
+            PrintTable(report);
             Console.WriteLine($"report: {Path.Combine(outDir, "report.md")} (and report.json, charts)");
             // The report is written either way; a failed variant still makes the run fail for scripts that call it.
-            var failed = report!.Variants.Where(v => v.Failed).Select(v => v.Name).ToList();
+            var failed = report.Variants.Where(v => v.Failed).Select(v => v.Name).ToList();
             if (failed.Count == 0) return 0;
             Console.Error.WriteLine($"fpquant: error: {failed.Count} of {report.Variants.Count} variant(s) failed ({string.Join(", ", failed)}); see the report");
-            return 2;
+            return VariantFailure.ExitCode;
         }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("fpquant: bench cancelled; no report written");
             return 130;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+    });
 
     public static void PrintTable(BenchReport r)
     {

@@ -5,6 +5,7 @@ using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Inputs;
 using FpQuant.Pipeline;
+using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Spectre.Console;
 
@@ -18,7 +19,7 @@ internal static class BenchModelCommand
         var variants = new Option<string>("--variants") { Description = "Comma-separated: fp32, preset names, preset files (.json, e.g. autoquant's recipe), NAME=FILE.onnx", DefaultValueFactory = _ => "fp32,onnx-static,onnx-dynamic,fp16" };
         var calib = new Option<string>("--calibration") { Description = $"Calibration data for static variants: {FoundationPoseInputs.Kinds.Help}", Required = true };
         var eval = new Option<string>("--evaluation") { Description = "Held-out data for fidelity; its first batch is the timed one", Required = true };
-        var batch = new Option<int>("--calibration-batch") { Description = "Samples per batch (calibration and the timed evaluation batch)", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int>("--calibration-batch") { Description = "Samples per batch (calibration and the timed evaluation batch)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize };
         var rounds = new Option<int>("--rounds") { Description = "Alternating timing rounds (after two warm-up runs each)", DefaultValueFactory = _ => 10 };
         var output = new Option<string>("--out") { Description = "Folder for report.md and report.json", DefaultValueFactory = _ => "bench-model" };
         var provider = CommonOptions.Provider();

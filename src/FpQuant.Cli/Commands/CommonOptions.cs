@@ -56,6 +56,6 @@ internal static class CommonOptions
     {
         int t = p.GetValue(threads);
         if (t < 0) throw new FpQuant.Core.FpQuantException($"--threads must be 0 or more, got {t}");
-        return new RuntimeSettings { Provider = RuntimeSettings.ParseProvider(p.GetValue(provider)!), IntraOpThreads = t };
+        return new RuntimeSettings { Provider = FlagValues.Provider(p.GetValue(provider)!), IntraOpThreads = t };
     }
 }

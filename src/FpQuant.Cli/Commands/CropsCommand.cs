@@ -33,27 +33,23 @@ internal static class CropsCommand
             var options = new CropSetOptions
             {
                 Scene = p.GetValue(scene)!, Count = p.GetValue(count), ShardSize = p.GetValue(shardSize),
-                Kind = CropSetOptions.ParseKind(p.GetValue(kind)!), MaxRotationDeg = p.GetValue(maxRot),
+                Kind = FlagValues.CropKind(p.GetValue(kind)!), MaxRotationDeg = p.GetValue(maxRot),
                 MaxTranslationFraction = p.GetValue(maxTrans), Group = p.GetValue(group),
-                CropType = CropSetOptions.ParseCropType(p.GetValue(dtype)!), Seed = p.GetValue(seed), Threads = t,
+                CropType = FlagValues.CropType(p.GetValue(dtype)!), Seed = p.GetValue(seed), Threads = t,
             };
             if (p.GetResult(shardSize) != null && options.ShardSize < 1)
                 throw new FpQuantException($"--shard-size must be positive, got {options.ShardSize}");
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            return LongRun.CancelOnCtrlC(cancel =>
             {
                 var ci = CultureInfo.InvariantCulture;
                 var progress = new SynchronousProgress<CropSetProgress>(pr => Console.Error.WriteLine(string.Create(ci,
                     $"[crops] {pr.Shard}: {pr.RefinePairs} refine pairs, {pr.ScoreGroups} score groups, {pr.PairsPerSecond:F1} pairs/s, {pr.Seconds:F1} s, working set {pr.WorkingSetBytes / 1048576.0:F0} MiB")));
-                var s = new CropSetWriter(options, p.GetValue(output)!, progress).Run(cts.Token);
+                var s = new CropSetWriter(options, p.GetValue(output)!, progress).Run(cancel);
                 Console.WriteLine(string.Create(ci,
                     $"{(s.Stopped ? "stopped: " : "")}{s.RefinePairs} refine pairs and {s.ScoreGroups} score groups in {s.Shards} shard(s), {s.Seconds:F1} s, {s.PairsPerSecond:F1} pairs/s; manifest: {s.ManifestPath}"));
                 // Streaming (--count 0) ends with Ctrl-C by design; a counted run that was stopped did not finish.
                 return s.Stopped && options.Count > 0 ? 130 : 0;
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
+            });
         }));
         return cmd;
     }

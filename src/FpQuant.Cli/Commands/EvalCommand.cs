@@ -7,6 +7,7 @@ using FpQuant.Datasets;
 using FpQuant.Evaluation;
 using FpQuant.Pipeline;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -63,11 +64,11 @@ internal static class EvalCommand
                 Registration = new RegistrationSettings
                 {
                     Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
-                    MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                    MaxMemoryBytes = FlagValues.MemorySize(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 },
                 Selection = new InstanceSelection
                 {
-                    Scenes = InstanceSelection.ParseIds(p.GetValue(scenes), "--scenes"), Objects = InstanceSelection.ParseIds(p.GetValue(objects), "--objects"),
+                    Scenes = FlagValues.Ids(p.GetValue(scenes), "--scenes"), Objects = FlagValues.Ids(p.GetValue(objects), "--objects"),
                     MaxInstances = p.GetValue(maxInstances), MinVisible = p.GetValue(minVisible), UseTargets = !p.GetValue(allInstances),
                 },
                 OutDir = p.GetValue(output)!, CacheDir = p.GetValue(cache)!, Runtime = CommonOptions.Settings(p, provider, threads),
@@ -91,7 +92,7 @@ internal static class EvalCommand
             if (!report.AnyFailed) return 0;
             foreach (var v in report.Variants.Where(v => v.Failed))
                 Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
-            return 1;
+            return VariantFailure.ExitCode;
         }));
         return cmd;
     }
@@ -109,62 +110,46 @@ internal static class EvalCommand
             Print(report, p.GetValue(output)!);
             foreach (var v in report.Variants.Where(v => v.Failed))
                 Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
-            return report.AnyFailed ? 1 : 0;
+            return report.AnyFailed ? VariantFailure.ExitCode : 0;
         }));
         return cmd;
     }
 
-    private static EvalReport Run(EvalSettings settings, string command)
+    private static EvalReport Run(EvalSettings settings, string command) => LongRun.CancelOnCtrlC(cancel =>
     {
-        using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
+        // Not a terminal: one plain line per step, with an estimate of the time left once first frames are running.
+        var clock = Stopwatch.StartNew();
+        double? startedAt = null;
+        int startedDone = 0;
+        var lines = new SynchronousProgress<EvalProgress>(e =>
         {
-            if (!Console.IsOutputRedirected)
+            string eta = "";
+            if (e.Total > 0)
             {
-                EvalReport? report = null;
-                AnsiConsole.Progress().AutoClear(true)
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask("eval", maxValue: 1);
-                        var progress = new SynchronousProgress<EvalProgress>(e =>
-                        {
-                            task.Description = Markup.Escape(e.Stage.Length > 70 ? e.Stage[..70] : e.Stage);
-                            if (e.Total > 0) { task.MaxValue = e.Total; task.Value = e.Done; }
-                        });
-                        report = new EvalRunner(settings, progress).Run(command, cts.Token);
-                    });
-                return report!;
-            }
-            // Not a terminal: one plain line per step, with an estimate of the time left once first frames are running.
-            var clock = Stopwatch.StartNew();
-            double? startedAt = null;
-            int startedDone = 0;
-            var lines = new SynchronousProgress<EvalProgress>(e =>
-            {
-                string eta = "";
-                if (e.Total > 0)
+                // The estimate starts with the first frames: preparing models is not counted in the rate.
+                if (startedAt == null) { startedAt = clock.Elapsed.TotalSeconds; startedDone = e.Done; }
+                else if (e.Done > startedDone)
                 {
-                    // The estimate starts with the first frames: preparing models is not counted in the rate.
-                    if (startedAt == null) { startedAt = clock.Elapsed.TotalSeconds; startedDone = e.Done; }
-                    else if (e.Done > startedDone)
-                    {
-                        double per = (clock.Elapsed.TotalSeconds - startedAt.Value) / (e.Done - startedDone);
-                        eta = string.Create(CultureInfo.InvariantCulture, $", about {per * (e.Total - e.Done):F0} s left");
-                    }
-                    eta = $" [{e.Done}/{e.Total}{eta}]";
+                    double per = (clock.Elapsed.TotalSeconds - startedAt.Value) / (e.Done - startedDone);
+                    eta = string.Create(CultureInfo.InvariantCulture, $", about {per * (e.Total - e.Done):F0} s left");
                 }
-                Console.WriteLine($"[eval] {e.Stage}{eta}");
-            });
-            return new EvalRunner(settings, lines).Run(command, cts.Token);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
+                eta = $" [{e.Done}/{e.Total}{eta}]";
+            }
+            Console.WriteLine($"[eval] {e.Stage}{eta}");
+        });
+        return LongRun.WithProgress("eval",
+            new ProgressColumn[]
+            {
+                new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(),
+                new RemainingTimeColumn(),
+            },
+            (ProgressTask task, EvalProgress e) =>
+            {
+                task.Description = Markup.Escape(e.Stage.Length > 70 ? e.Stage[..70] : e.Stage);
+                if (e.Total > 0) { task.MaxValue = e.Total; task.Value = e.Done; }
+            },
+            lines, progress => new EvalRunner(settings, progress).Run(command, cancel));
+    });
 
     private static void Print(EvalReport r, string outDir)
     {

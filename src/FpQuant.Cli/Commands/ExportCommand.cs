@@ -14,8 +14,8 @@ internal static class ExportCommand
         var cmd = new Command("export", "Build RefineNet or ScoreNetMultiPair as an ONNX model") { net, weights, layout, output };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
-            var kind = NetworkNames.ParseKind(p.GetValue(net)!);
-            var lay = NetworkNames.ParseLayout(p.GetValue(layout)!);
+            var kind = FlagValues.Net(p.GetValue(net)!);
+            var lay = FlagValues.Layout(p.GetValue(layout)!);
             string outPath = p.GetValue(output)!;
             NetworkExport.Export(kind, p.GetValue(weights)!, lay, outPath);
             Console.WriteLine($"wrote {outPath} ({kind.ClassName()}, {lay.Id()}, {new FileInfo(outPath).Length / 1e6:F1} MB)");

@@ -20,7 +20,7 @@ internal static class InspectCommand
             bool isOnnx = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(path);
             object report = isOnnx ? ModelInspector.Inspect(path) : CheckpointInspector.Inspect(path, p.GetValue(measure));
             if (p.GetValue(json))
-                Console.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(report, ReportJson.Indented));
             else
                 foreach (var line in report is ModelInspection mi ? mi.Lines() : ((CheckpointInspection)report).Lines())
                     Console.WriteLine(line);

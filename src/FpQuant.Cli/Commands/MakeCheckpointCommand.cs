@@ -15,7 +15,7 @@ internal static class MakeCheckpointCommand
         { net, weights, output, optimizer };
         cmd.SetAction(p => Program.Guard(p, () =>
         {
-            var kind = Networks.NetworkNames.ParseKind(p.GetValue(net)!);
+            var kind = FlagValues.Net(p.GetValue(net)!);
             var sd = Networks.WeightSource.Load(kind, p.GetValue(weights)!);
             string outPath = p.GetValue(output)!;
             TorchCheckpointWriter.WriteTrainingCheckpoint(outPath, sd, p.GetValue(optimizer));

@@ -63,7 +63,7 @@ internal static class QuantizeCommand
             string sourceName;
             if (netName != null)
             {
-                var kind = NetworkNames.ParseKind(netName);
+                var kind = FlagValues.Net(netName);
                 input = NetworkExport.Build(kind, p.GetValue(weights)!);
                 sourceName = $"{kind.Id()} ({WeightSource.Describe(kind, p.GetValue(weights)!)})";
                 outPath = p.GetValue(output) ?? Path.Combine("weights", kind.Id(), "model_quantized.onnx");
@@ -79,26 +79,26 @@ internal static class QuantizeCommand
                 : presetName == null ? new QuantizationOptions()
                 : FoundationPosePresets.For(presetName, input, sourceName);
             bool Given(Option opt) => p.GetResult(opt) != null;
-            if (Given(mode)) o = o with { Mode = QuantizationOptions.ParseMode(p.GetValue(mode)!) };
-            if (Given(format)) o = o with { Format = QuantizationOptions.ParseFormat(p.GetValue(format)!) };
-            if (Given(wtype)) o = o with { WeightType = QuantizationOptions.ParseType(p.GetValue(wtype)!, "--weight-type") };
-            if (Given(atype)) o = o with { ActivationType = QuantizationOptions.ParseType(p.GetValue(atype)!, "--activation-type") };
+            if (Given(mode)) o = o with { Mode = FlagValues.QuantMode(p.GetValue(mode)!) };
+            if (Given(format)) o = o with { Format = FlagValues.QuantFormat(p.GetValue(format)!) };
+            if (Given(wtype)) o = o with { WeightType = FlagValues.QuantType(p.GetValue(wtype)!, "--weight-type") };
+            if (Given(atype)) o = o with { ActivationType = FlagValues.QuantType(p.GetValue(atype)!, "--activation-type") };
             if (p.GetValue(perChannel) && p.GetValue(perTensor)) throw new FpQuantException("give --per-channel or --per-tensor, not both");
             if (p.GetValue(perChannel)) o = o with { PerChannel = true };
             if (p.GetValue(perTensor)) o = o with { PerChannel = false };
             if (Given(symW)) o = o with { SymmetricWeights = ParseBool(p.GetValue(symW)!, "--symmetric-weights") };
             if (Given(symA)) o = o with { SymmetricActivations = ParseBool(p.GetValue(symA)!, "--symmetric-activations") };
-            if (Given(reduce)) o = o with { ReduceRange = p.GetValue(reduce)!.Trim().ToLowerInvariant() == "auto" ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
+            if (Given(reduce)) o = o with { ReduceRange = p.GetValue(reduce)!.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
             if (p.GetValue(reduceAct)) o = o with { ReduceRangeActivations = true };
             if (Given(ops)) o = o with { OpTypes = p.GetValue(ops)!.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() };
             if (Given(include)) o = o with { Include = p.GetValue(include)!.ToList() };
             if (Given(exclude)) o = o with { Exclude = o.Exclude.Concat(p.GetValue(exclude)!).ToList() };
-            if (Given(method)) o = o with { Calibration = QuantizationOptions.ParseMethod(p.GetValue(method)!) };
+            if (Given(method)) o = o with { Calibration = FlagValues.CalibrationMethod(p.GetValue(method)!) };
             if (p.GetValue(percentile) is double pc) o = o with { Percentile = pc };
             if (p.GetValue(bins) is int b) o = o with { HistogramBins = b };
             if (p.GetValue(qbins) is int qb) o = o with { QuantizedBins = qb };
             if (Given(block)) o = o with { Fp16BlockOps = p.GetValue(block)!.ToList() };
-            if (Given(smooth)) o = o with { SmoothingAlpha = FpQuant.Quantization.Smoothing.SmoothingPass.ParseAlpha(p.GetValue(smooth)!) };
+            if (Given(smooth)) o = o with { SmoothingAlpha = FlagValues.SmoothingAlpha(p.GetValue(smooth)!) };
             if (Given(fp16Io)) o = o with
             {
                 Fp16KeepIoTypes = p.GetValue(fp16Io)!.Trim().ToLowerInvariant() switch
@@ -114,7 +114,7 @@ internal static class QuantizeCommand
                 : DataCommandOptions.Source("--calibration", p.GetValue(calib)!, data.Parse(p, p.GetValue(calibBatch)));
             var result = ModelQuantizer.Quantize(input, sourceName, o, presetName ?? (presetPath != null ? Path.GetFileNameWithoutExtension(presetPath) : null),
                 o.NeedsCalibration ? source : null, settings, new Progress<string>(_ => { }));
-            foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {w}");
+            foreach (var w in result.Warnings) Console.Error.WriteLine($"note: {CliFlags.Words(w, p)}");
             ModelQuantizer.Save(result, outPath, sourceName);
             long before = input.CalculateSize(), after = new FileInfo(outPath).Length;
             Console.WriteLine($"wrote {outPath} ({after / 1e6:F1} MB, {100.0 * after / before:F0} % of float) and {ModelQuantizer.SidecarPath(outPath)}");

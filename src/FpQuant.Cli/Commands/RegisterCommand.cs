@@ -13,6 +13,7 @@ using FpQuant.Quantization.Calibration;
 using FpQuant.Rendering;
 using FpQuant.Runtime;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -75,7 +76,7 @@ internal static class RegisterCommand
             var settings = new RegistrationSettings
             {
                 Hypotheses = p.GetValue(hyps), Iterations = p.GetValue(iters), RefineBatch = p.GetValue(refineBatch),
-                MaxMemoryBytes = MemoryBudget.Parse(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
+                MaxMemoryBytes = FlagValues.MemorySize(p.GetValue(maxMemory)!), ScoreChunk = p.GetValue(scoreChunk),
                 Crops = new CropSettings { RefineCropRatio = p.GetValue(refineRatio), ScoreCropRatio = p.GetValue(scoreRatio) },
             };
             var runtime = CommonOptions.Settings(p, provider, threads) with { Arena = CommonOptions.ParseArena(p.GetValue(arena)!) };
@@ -163,6 +164,6 @@ internal static class RegisterCommand
             peakWorkingSetBytes = memory.PeakBytes,
             addedWorkingSetBytes = memory.AddedBytes,
         };
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, ReportJson.Indented));
     }
 }

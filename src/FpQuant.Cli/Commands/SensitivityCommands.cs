@@ -13,6 +13,8 @@ namespace FpQuant.Cli.Commands;
 
 internal static class SensitivityCommands
 {
+    private static readonly string?[] BothNetworks = ["refine", "score"];
+
     private sealed record Shared(Option<string> Model, Option<string> Net, Option<string> Weights, Option<string> Preset, Option<string> Calib,
         Option<string> Eval, Option<int> Batch, Option<int> SearchBatches, Option<string> Provider, Option<int> Threads, DataCommandOptions Data)
     {
@@ -32,7 +34,7 @@ internal static class SensitivityCommands
             : new Option<string>("--preset") { Description = "Static or dynamic recipe whose layers are examined: a preset name (e.g. onnx-static, onnx-dynamic) or a preset .json file", DefaultValueFactory = _ => defaultPreset },
         new Option<string>("--calibration") { Description = $"Calibration data: {FoundationPoseInputs.Kinds.Help}. Without --evaluation its last quarter of batches is held out", DefaultValueFactory = _ => defaultCalibration },
         new Option<string>("--evaluation") { Description = "Held-out data the budget is checked on (same forms as --calibration); never used to calibrate or search" },
-        new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => 8 },
+        new Option<int>("--calibration-batch") { Description = "Samples per batch (one ScoreNet group; models with a fixed batch get theirs)", DefaultValueFactory = _ => CalibrationDefaults.BatchSize },
         new Option<int>("--search-batches") { Description = "Calibration batches the search judges by", DefaultValueFactory = _ => 1 },
         CommonOptions.Provider(), CommonOptions.Threads(), new DataCommandOptions());
 
@@ -42,7 +44,7 @@ internal static class SensitivityCommands
         netName ??= p.GetValue(c.Net);
         if ((m == null) == (netName == null)) throw new FpQuantException("give exactly one of --model FILE.onnx or --net refine|score");
         if (m != null) return (OnnxModelFile.Load(m), m);
-        var kind = NetworkNames.ParseKind(netName!);
+        var kind = FlagValues.Net(netName!);
         return (NetworkExport.Build(kind, p.GetValue(c.Weights)!), $"{kind.Id()}.onnx");
     }
 
@@ -117,14 +119,14 @@ internal static class SensitivityCommands
         {
             var settings = CommonOptions.Settings(p, c.Provider, c.Threads);
             string outPath = p.GetValue(output)!;
-            var nets = p.GetValue(c.Net) == "both" ? new[] { "refine", "score" } : new string?[] { p.GetValue(c.Net) };
+            var nets = p.GetValue(c.Net) == "both" ? BothNetworks : new string?[] { p.GetValue(c.Net) };
             bool presetGiven = p.GetValue(c.Preset) != null;
             string smoothText = (p.GetValue(smooth) ?? (presetGiven ? "none" : "auto")).Trim().ToLowerInvariant();
             IReadOnlyList<double> alphas = smoothText switch
             {
                 "none" => Array.Empty<double>(),
-                "auto" => new[] { 0.5, 0.65, 0.8 },
-                _ => new[] { FpQuant.Quantization.Smoothing.SmoothingPass.ParseAlpha(smoothText) },
+                "auto" => AutoQuantRequest.DefaultSmoothingAlphas,
+                _ => new[] { FlagValues.SmoothingAlpha(smoothText) },
             };
             var chosen = new List<(string Net, QuantizationOptions Options)>();
             bool missed = false;
@@ -144,7 +146,7 @@ internal static class SensitivityCommands
                 };
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));
                 var r = FpQuant.Quantization.Sensitivity.AutoQuant.Run(model, source, split, request, settings, plan.Metric, progress);
-                foreach (var line in r.Log) Console.WriteLine($"{name}: {line}");
+                foreach (var line in r.Log) Console.WriteLine($"{name}: {CliFlags.Words(line, p)}");
                 if (r.Sensitivity != null)
                 {
                     string sensitivityDir = nets.Length > 1 ? Path.Combine(outPath, $"sensitivity-{net}") : Path.ChangeExtension(outPath, ".sensitivity");

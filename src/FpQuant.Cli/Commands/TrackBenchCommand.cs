@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Runtime;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -27,7 +29,7 @@ internal static class TrackBenchCommand
             throw new FpQuantException($"--track-frames must be between 2 and {SyntheticVideo.MaxKeptFrames} (the video is kept in memory), got {frames}");
         settings.Validate();
         var seq = SyntheticVideo.DemoSequence(frames, keepFrames: true);
-        string dir = outDir ?? Path.Combine("bench-results", "track-" + DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+        string dir = outDir ?? Path.Combine("bench-results", "track-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         string command = "fpquant " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
         var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[bench --track] {s}"));
         var report = TrackBench.Run(settings, seq, command, progress);
@@ -41,6 +43,6 @@ internal static class TrackBenchCommand
         var failed = report.Rows.Where(r => r.StepMs == null).ToList();
         if (failed.Count == 0) return 0;
         Console.Error.WriteLine($"fpquant: error: {failed.Count} of {report.Rows.Count} configuration(s) failed ({string.Join(", ", failed.Select(f => $"{f.Variant}/{f.Threads}"))}); see the report");
-        return 2;
+        return VariantFailure.ExitCode;
     }
 }

@@ -8,6 +8,7 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 

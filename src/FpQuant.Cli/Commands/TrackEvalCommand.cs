@@ -1,5 +1,6 @@
 using FpQuant.Evaluation;
 using Spectre.Console;
+using FpQuant.Variants;
 
 namespace FpQuant.Cli.Commands;
 
@@ -20,6 +21,6 @@ internal static class TrackEvalCommand
         Console.WriteLine($"report: {Path.Combine(settings.Eval.OutDir, TrackEval.MarkdownFile)} (also {TrackEval.JsonFile}, {TrackEval.FramesFile}, {TrackEval.DriftChart})");
         var failed = report.Variants.Where(v => v.Error != null).ToList();
         foreach (var v in failed) Console.Error.WriteLine($"fpquant: error: variant {v.Name} failed: {v.Error}");
-        return failed.Count == 0 ? 0 : 1;
+        return failed.Count == 0 ? 0 : VariantFailure.ExitCode;
     }
 }

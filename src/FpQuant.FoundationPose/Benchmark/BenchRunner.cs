@@ -7,6 +7,7 @@ using FpQuant.Quantization.Calibration;
 using FpQuant.Quantization;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
+using FpQuant.Variants;
 
 namespace FpQuant.Benchmark;
 
@@ -74,8 +75,8 @@ internal sealed class BenchRunner
     {
         _s.Frame.Validate();
         if (_s.Variants.Count == 0) throw new FpQuantException("no variants to benchmark");
-        if (_s.Repeats < 1) throw new FpQuantException($"--repeats must be at least 1, got {_s.Repeats}");
-        if (_s.Warmup < 0) throw new FpQuantException($"--warmup must be 0 or more, got {_s.Warmup}");
+        if (_s.Repeats < 1) throw new FpQuantException($"Repeats must be at least 1, got {_s.Repeats}");
+        if (_s.Warmup < 0) throw new FpQuantException($"Warmup must be 0 or more, got {_s.Warmup}");
         var total = Stopwatch.StartNew();
         var report = new BenchReport
         {
@@ -106,7 +107,8 @@ internal sealed class BenchRunner
             string fRefine = store.Float(NetworkKind.Refine, _s.Weights), fScore = store.Float(NetworkKind.Score, _s.Weights);
             // Static presets calibrate on the crops a float first frame of this scene visits.
             if (scene != null)
-                store.Calibration = new SceneInputSource(scene, _s.CalibrationPairs, 8, null, fRefine, Math.Max(1, frame.Iterations), _s.Runtime);
+                store.CalibrationFor = f => new SceneInputSource(scene, _s.CalibrationPairs, CalibrationDefaults.BatchSize,
+                    null, f, Math.Max(1, frame.Iterations), _s.Runtime);
             int step = 0;
             foreach (var v in _s.Variants)
             {
@@ -117,19 +119,7 @@ internal sealed class BenchRunner
                 live.Add(l);
                 Guarded(r, () =>
                 {
-                    if (v.RefinePath != null)
-                    {
-                        foreach (var f in new[] { v.RefinePath, v.ScorePath! })
-                            if (!File.Exists(f)) throw new FpQuantException($"variant {v.Name}: model file '{f}' does not exist");
-                        r.RefineModel = v.RefinePath; r.ScoreModel = v.ScorePath;
-                    }
-                    else if (v.Options == null) { r.RefineModel = fRefine; r.ScoreModel = fScore; }
-                    else
-                    {
-                        var (rp, rs) = store.Quantized(fRefine, v);
-                        var (sp, ss) = store.Quantized(fScore, v);
-                        r.RefineModel = rp; r.ScoreModel = sp; r.QuantizeSeconds = rs + ss;
-                    }
+                    (r.RefineModel, r.ScoreModel, r.QuantizeSeconds) = store.ModelsFor(v, _s.Weights);
                     r.RefineBytes = new FileInfo(r.RefineModel!).Length;
                     r.ScoreBytes = new FileInfo(r.ScoreModel!).Length;
                 });
@@ -246,17 +236,13 @@ internal sealed class BenchRunner
         }
     }
 
-    /// <summary>Runs one variant's step: a user-facing error (a bad model file, a provider that is missing) fails that
-    /// variant, or only warns when <paramref name="failVariant"/> is false, and the others go on. Anything else is a
-    /// bug and stops the run, so it is never written down as a measured failure.</summary>
+    /// <summary>Runs one variant's step under <see cref="VariantFailure"/>'s rule; a failure fails the variant, or
+    /// only warns when <paramref name="failVariant"/> is false.</summary>
     public static void Guarded(VariantResult r, Action a, bool failVariant = true)
     {
-        try { a(); }
-        catch (FpQuantException e)
-        {
-            if (failVariant) r.Error = e.Message;
-            else r.Warnings.Add(e.Message);
-        }
+        if (VariantFailure.Run(a) is not string error) return;
+        if (failVariant) r.Error = error;
+        else r.Warnings.Add(error);
     }
 
     private double CachedCreation(string model, string workDir, string name)

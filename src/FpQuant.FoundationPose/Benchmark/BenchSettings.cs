@@ -1,4 +1,5 @@
 using FpQuant.Pipeline;
+using FpQuant.Variants;
 
 namespace FpQuant.Benchmark;
 

@@ -92,16 +92,16 @@ internal static class ReportWriter
         var sb = new StringBuilder();
         sb.AppendLine("# fpquant first-frame benchmark");
         sb.AppendLine();
-        sb.AppendLine($"- command: `{r.Command}`");
-        sb.AppendLine($"- started: {r.StartedUtc:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine}; ONNX Runtime {r.OnnxRuntime}, provider {r.Provider}, {r.Threads} threads");
-        sb.AppendLine($"- workload: {r.Hypotheses} hypotheses, {r.Iterations} refine iteration(s) (RefineNet batches of {r.RefineBatch}), ScoreNet over one group of {r.Hypotheses} (its per-pair part in chunks when a memory budget is set); weights {r.Weights}; {r.Crops}");
-        sb.AppendLine($"- timing: {r.Warmup} warm-up round(s), {r.Repeats} repeat(s) in alternating order; medians, [min-max]; ratios against `{r.Reference}` of this run; total {r.TotalSeconds:F0} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- command: `{r.Command}`");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- started: {r.StartedUtc:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine}; ONNX Runtime {r.OnnxRuntime}, provider {r.Provider}, {r.Threads} threads");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- workload: {r.Hypotheses} hypotheses, {r.Iterations} refine iteration(s) (RefineNet batches of {r.RefineBatch}), ScoreNet over one group of {r.Hypotheses} (its per-pair part in chunks when a memory budget is set); weights {r.Weights}; {r.Crops}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- timing: {r.Warmup} warm-up round(s), {r.Repeats} repeat(s) in alternating order; medians, [min-max]; ratios against `{r.Reference}` of this run; total {r.TotalSeconds:F0} s");
         sb.AppendLine();
         sb.AppendLine("| " + string.Join(" | ", TableHeader) + " |");
         sb.AppendLine("|" + string.Concat(TableHeader.Select(_ => "---|")));
         foreach (var row in TableRows(r)) sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
         sb.AppendLine();
-        sb.AppendLine($"- {MemoryLine(r)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- {MemoryLine(r)}");
         sb.AppendLine();
         sb.AppendLine("Columns: size of both model files; session creation of both networks (in brackets: from ONNX Runtime's saved optimized graph, loaded with optimizations off); cold first frame = session creation + the first frame; warm frame includes rendering and cropping (or synthetic crop generation); per-pair times are the networks' alone; score share = ScoreNet's part of the network time; speed-up = network time of the reference / this variant's; added memory = the process's peak working set during the variant's turns (its sessions created, a frame run, its sessions freed; no other variant alive), less the working set just before (report.json also has the absolute peak; the memory chart shows the run over time); fidelity against the reference on the same inputs: Spearman correlation and top-1 agreement of the scores, largest refined-pose deviation.");
         sb.AppendLine();
@@ -138,7 +138,7 @@ internal static class ReportWriter
         foreach (var v in r.Variants.Where(v => !v.Failed && v.Fidelity != null))
         {
             var f = v.Fidelity!;
-            sb.AppendLine($"| {v.Name} | {F(f.ScoreSqnrDb, "F1")} | {F(f.RefineSqnrDb, "F1")} | {F(f.RotationDevMeanDeg, "F3")} | {F(f.TranslationDevMeanPct, "F3")} | {F(v.QuantizeSeconds, "F1")} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {v.Name} | {F(f.ScoreSqnrDb, "F1")} | {F(f.RefineSqnrDb, "F1")} | {F(f.RotationDevMeanDeg, "F3")} | {F(f.TranslationDevMeanPct, "F3")} | {F(v.QuantizeSeconds, "F1")} |");
         }
         if (r.Variants.Any(v => v.Profile != null))
         {
@@ -147,23 +147,23 @@ internal static class ReportWriter
             foreach (var v in r.Variants.Where(v => v.Profile != null))
             {
                 sb.AppendLine();
-                sb.AppendLine($"### {v.Name}");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"### {v.Name}");
                 sb.AppendLine();
                 sb.AppendLine("| module group | ms | | op type | ms |");
                 sb.AppendLine("|---|---|---|---|---|");
                 var mods = v.Profile!.ByModule.OrderByDescending(k => k.Value).ToList();
                 var ops = v.Profile.ByOpType.OrderByDescending(k => k.Value).Take(Math.Max(mods.Count, 8)).ToList();
                 for (int i = 0; i < Math.Max(mods.Count, ops.Count); i++)
-                    sb.AppendLine($"| {(i < mods.Count ? mods[i].Key : "")} | {(i < mods.Count ? F(mods[i].Value, "F1") : "")} | | {(i < ops.Count ? ops[i].Key : "")} | {(i < ops.Count ? F(ops[i].Value, "F1") : "")} |");
+                    sb.AppendLine(CultureInfo.InvariantCulture, $"| {(i < mods.Count ? mods[i].Key : "")} | {(i < mods.Count ? F(mods[i].Value, "F1") : "")} | | {(i < ops.Count ? ops[i].Key : "")} | {(i < ops.Count ? F(ops[i].Value, "F1") : "")} |");
             }
         }
         foreach (var v in r.Variants.Where(v => v.Warnings.Count > 0))
-            sb.AppendLine($"\n- {v.Name}: {string.Join("; ", v.Warnings)}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"\n- {v.Name}: {string.Join("; ", v.Warnings)}");
         if (charts.Count > 0)
         {
             sb.AppendLine();
             sb.AppendLine("## Charts");
-            foreach (var c in charts) sb.AppendLine($"\n![{Path.GetFileNameWithoutExtension(c)}]({Path.GetFileName(c)})");
+            foreach (var c in charts) sb.AppendLine(CultureInfo.InvariantCulture, $"\n![{Path.GetFileNameWithoutExtension(c)}]({Path.GetFileName(c)})");
         }
         return sb.ToString();
     }

@@ -5,8 +5,10 @@ using System.Text.Json;
 using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
+using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
+using FpQuant.Variants;
 
 namespace FpQuant.Benchmark;
 
@@ -59,21 +61,20 @@ internal static class TrackBench
             {
                 if (fRefine != null) return fRefine;
                 fRefine = store.Float(NetworkKind.Refine, s.Weights);
-                store.Calibration = new SceneInputSource(seq.First, s.CalibrationPairs, 8, null, fRefine, 1, s.Runtime);
+                store.Calibration = new SceneInputSource(seq.First, s.CalibrationPairs, CalibrationDefaults.BatchSize, null, fRefine, 1, s.Runtime);
                 return fRefine;
             }
             var paths = new Dictionary<string, string>();
             foreach (var v in s.Variants)
             {
                 cancel.ThrowIfCancellationRequested();
-                string? path = null, error = null;
-                try
+                string? path = null;
+                string? error = VariantFailure.Run(() =>
                 {
                     progress?.Report($"preparing {v.Name}");
                     path = v.RefinePath ?? (v.Options == null ? Float() : store.Quantized(Float(), v).Path);
                     if (!File.Exists(path)) throw new FpQuantException($"variant {v.Name}: model file '{path}' does not exist");
-                }
-                catch (FpQuantException e) { error = e.Message; }
+                });
                 foreach (int t in s.Threads)
                 {
                     var l = new Live { Row = new TrackBenchRow { Variant = v.Name, Threads = t, Error = error } };
@@ -153,8 +154,9 @@ internal static class TrackBench
 
     private static void Guard(Live l, Action a)
     {
-        try { a(); }
-        catch (FpQuantException e) { l.Row.Error = e.Message; l.Dispose(); }
+        if (VariantFailure.Run(a) is not string error) return;
+        l.Row.Error = error;
+        l.Dispose();
     }
 
     private static void Summarize(Live l)
@@ -209,8 +211,8 @@ internal static class TrackBench
         Directory.CreateDirectory(dir);
         var md = new StringBuilder();
         md.AppendLine("# Tracking benchmark").AppendLine();
-        md.AppendLine($"`{r.Command}`").AppendLine();
-        md.AppendLine($"{r.Machine}; {r.Cpu}; ONNX Runtime {r.OnnxRuntime}, {r.Provider}; {r.Sequence}; weights {r.Weights}; " +
+        md.AppendLine(CultureInfo.InvariantCulture, $"`{r.Command}`").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"{r.Machine}; {r.Cpu}; ONNX Runtime {r.OnnxRuntime}, {r.Provider}; {r.Sequence}; weights {r.Weights}; " +
             $"{r.Iterations} refine iteration(s) a frame, RefineNet on one pair; {r.WarmupFrames} warm-up frame(s), {r.Rounds} alternating round(s); {r.TotalSeconds:F0} s.").AppendLine();
         md.AppendLine("| " + string.Join(" | ", Header) + " |");
         md.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));

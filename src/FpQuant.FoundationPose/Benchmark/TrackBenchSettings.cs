@@ -2,6 +2,7 @@ using FpQuant.Core;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
+using FpQuant.Variants;
 
 namespace FpQuant.Benchmark;
 
@@ -24,9 +25,9 @@ internal sealed record TrackBenchSettings
     public void Validate()
     {
         if (Variants.Count == 0) throw new FpQuantException("no variants to benchmark");
-        if (Threads.Count == 0 || Threads.Any(t => t < 1)) throw new FpQuantException($"--track-threads must list positive thread counts, got {string.Join(",", Threads)}");
-        if (Rounds < 1) throw new FpQuantException($"--track-rounds must be at least 1, got {Rounds}");
-        if (WarmupFrames < 0) throw new FpQuantException($"--warmup must be 0 or more, got {WarmupFrames}");
+        if (Threads.Count == 0 || Threads.Any(t => t < 1)) throw new FpQuantException($"TrackBenchSettings.Threads must list positive thread counts, got {string.Join(",", Threads)}");
+        if (Rounds < 1) throw new FpQuantException($"TrackBenchSettings.Rounds must be at least 1, got {Rounds}");
+        if (WarmupFrames < 0) throw new FpQuantException($"WarmupFrames must be 0 or more, got {WarmupFrames}");
         new TrackSettings { Iterations = Iterations }.Validate();
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Text;
 using FpQuant.Core;
@@ -104,7 +105,7 @@ internal sealed class PickleReader
         }
     }
 
-    private object Global(string module, string name)
+    private PickleGlobal Global(string module, string name)
     {
         var g = new PickleGlobal(module, name);
         if (!AllowedGlobals.Contains(g.FullName))
@@ -186,6 +187,7 @@ internal sealed class PickleReader
         return items;
     }
 
+    [SuppressMessage("Performance", "CA1859", Justification = "a long when it fits, else a BigInteger")]
     private object ReadLong(long n)
     {
         var bytes = ReadBytes(n);

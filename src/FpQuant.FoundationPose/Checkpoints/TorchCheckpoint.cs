@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using FpQuant.Core;
@@ -12,7 +13,7 @@ namespace FpQuant.Checkpoints;
 /// </summary>
 internal sealed class TorchCheckpoint : IDisposable
 {
-    private static readonly System.Numerics.BigInteger LegacyMagic = System.Numerics.BigInteger.Parse("119547037146038801333356"); // torch's 0x1950a86a20f9469cfc6c
+    private static readonly System.Numerics.BigInteger LegacyMagic = System.Numerics.BigInteger.Parse("119547037146038801333356", CultureInfo.InvariantCulture); // torch's 0x1950a86a20f9469cfc6c
     private readonly FileStream _file;
     private readonly ZipArchive? _zip;
     private readonly string _zipPrefix = "";
@@ -134,7 +135,7 @@ internal sealed class TorchCheckpoint : IDisposable
         return ck.ReadStateDict();
     }
 
-    private object? PersistentLoad(object? pid)
+    private TorchStorageRef PersistentLoad(object? pid)
     {
         // ('storage', storage_type, key, location, numel[, view_metadata])
         if (pid is not object?[] t || t.Length < 5 || t[0] as string != "storage" || t[1] is not PickleGlobal type || t[2] is not string key)
@@ -258,7 +259,7 @@ internal sealed class TorchCheckpoint : IDisposable
         var (_, tensors) = FindStateDict();
         var sd = new StateDict();
         var cache = new Dictionary<string, byte[]>();
-        // Storages shared by several tensors are read once; a storage no longer needed is dropped.
+        // Storages shared by several tensors are read once; a storage nothing still needs is dropped.
         var remaining = tensors.GroupBy(t => t.Tensor.Storage.Key).ToDictionary(g => g.Key, g => g.Count());
         foreach (var (key, t) in tensors)
         {

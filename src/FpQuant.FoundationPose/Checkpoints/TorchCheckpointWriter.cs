@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -55,8 +56,8 @@ internal static class TorchCheckpointWriter
             foreach (var k in sd.Keys)
             {
                 var t = sd[k];
-                if (k.Contains("running_") || k.EndsWith("num_batches_tracked") || k == "pos_embed.pe") continue;
-                state.Add(new(id.ToString(), new List<KeyValuePair<string, object?>>
+                if (k.Contains("running_") || k.EndsWith("num_batches_tracked", StringComparison.Ordinal) || k == "pos_embed.pe") continue;
+                state.Add(new(id.ToString(CultureInfo.InvariantCulture), new List<KeyValuePair<string, object?>>
                 {
                     new("step", new Tensor(new FloatTensor(Array.Empty<int>(), new[] { (float)epoch }))),
                     new("exp_avg", new Tensor(new FloatTensor((int[])t.Shape.Clone(), t.Data.Select(v => v * 1e-3f).ToArray()))),
@@ -114,7 +115,7 @@ internal static class TorchCheckpointWriter
             _s.WriteByte((byte)'(');
             foreach (var kv in items)
             {
-                if (int.TryParse(kv.Key, out int ik) && ik.ToString() == kv.Key && !ordered) Int(ik); else Str(kv.Key);
+                if (int.TryParse(kv.Key, out int ik) && ik.ToString(CultureInfo.InvariantCulture) == kv.Key && !ordered) Int(ik); else Str(kv.Key);
                 Value(kv.Value is IReadOnlyList<KeyValuePair<string, object?>> inner && IsTensorDict(inner) ? new OrderedMarker(inner) : kv.Value);
             }
             _s.WriteByte((byte)'u');
@@ -137,7 +138,7 @@ internal static class TorchCheckpointWriter
             _storages.Add(t.Data);
             Global("torch._utils", "_rebuild_tensor_v2");
             _s.WriteByte((byte)'(');
-            Tuple(new object?[] { "storage", new PickleGlobal("torch", "FloatStorage"), key.ToString(), "cpu", (long)t.Data.Length });
+            Tuple(new object?[] { "storage", new PickleGlobal("torch", "FloatStorage"), key.ToString(CultureInfo.InvariantCulture), "cpu", (long)t.Data.Length });
             _s.WriteByte((byte)'Q');
             Int(0);
             Tuple(t.Shape.Select(d => (object?)(long)d).ToArray());

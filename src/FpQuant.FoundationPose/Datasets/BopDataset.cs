@@ -45,12 +45,12 @@ internal sealed class BopDataset
     {
         if (!Directory.Exists(root)) throw new FpQuantException($"dataset folder '{root}' does not exist; give a BOP dataset (models/, {split}/) or make one with 'fpquant make-dataset'");
         if (string.IsNullOrWhiteSpace(split) || split.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || split is "." or "..")
-            throw new FpQuantException($"--split '{split}' is not a folder name such as test or val");
+            throw new FpQuantException($"split '{split}' is not a folder name such as test or val");
         string info = Path.Combine(root, "models", ModelsInfoFile);
         var models = ReadModelsInfo(info);
         string splitDir = Path.Combine(root, split);
         if (!Directory.Exists(splitDir))
-            throw new FpQuantException($"dataset '{root}' has no split folder '{split}/' ('{splitDir}'); pass --split with one of: {string.Join(", ", Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != "models"))}");
+            throw new FpQuantException($"dataset '{root}' has no split folder '{split}/' ('{splitDir}'); give a split, one of: {string.Join(", ", Directory.GetDirectories(root).Select(Path.GetFileName).Where(n => n != "models"))}");
         var scenes = Directory.GetDirectories(splitDir)
             .Select(d => Path.GetFileName(d))
             .Where(n => n.Length == 6 && n.All(char.IsAsciiDigit))
@@ -194,7 +194,7 @@ internal sealed class BopDataset
     {
         sel.Validate();
         foreach (int s in sel.Scenes)
-            if (!SceneIds.Contains(s)) throw new FpQuantException($"--scenes: scene {s} is not in '{Path.Combine(Root, Split)}' (it has {string.Join(", ", SceneIds)})");
+            if (!SceneIds.Contains(s)) throw new FpQuantException($"Scenes: scene {s} is not in '{Path.Combine(Root, Split)}' (it has {string.Join(", ", SceneIds)})");
         var targets = sel.UseTargets ? ReadTargets() : null;
         var result = new List<BopInstance>();
         foreach (int sceneId in SceneIds)
@@ -236,7 +236,6 @@ internal sealed class BopDataset
             Path.Combine(dir, "mask_visib", MaskName(img.ImId, gt.GtIndex)));
     }
 
-    /// <summary>The instance's frame: RGB, depth in metres, its visible mask, the camera.</summary>
     /// <summary>An instance as the pipeline's scene: its frame, visible mask, model in metres and true pose.</summary>
     public Scene SceneOf(BopInstance inst)
     {
@@ -246,7 +245,8 @@ internal sealed class BopDataset
             $"visible mask '{inst.MaskVisibPath}'", $"depth '{inst.DepthPath}'");
     }
 
-    public RgbdFrame LoadFrame(BopInstance inst)
+    /// <summary>The instance's frame: RGB, depth in metres, its visible mask, the camera.</summary>
+    public static RgbdFrame LoadFrame(BopInstance inst)
     {
         var (rgb, w, h) = BopImages.ReadRgb(inst.RgbPath);
         var depth = BopImages.ReadDepth(inst.DepthPath, inst.Camera.DepthScale, w, h);

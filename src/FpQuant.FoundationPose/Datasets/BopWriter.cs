@@ -56,7 +56,7 @@ internal sealed class BopWriter
             if (cont.Count > 0)
                 o.Add("\"symmetries_continuous\": [" + string.Join(", ", cont.Select(c =>
                     $"{{\"axis\": {List(new[] { c.Axis.X, c.Axis.Y, c.Axis.Z })}, \"offset\": {List(new[] { c.OffsetMm.X, c.OffsetMm.Y, c.OffsetMm.Z })}}}")) + "]");
-            json.Append($"  \"{id}\": {{{string.Join(", ", o)}}}{(k + 1 < models.Count ? "," : "")}\n");
+            json.Append(CultureInfo.InvariantCulture, $"  \"{id}\": {{{string.Join(", ", o)}}}{(k + 1 < models.Count ? "," : "")}\n");
         }
         json.Append("}\n");
         AtomicFile.WriteAllText(Path.Combine(dir, BopDataset.ModelsInfoFile), json.ToString());
@@ -95,7 +95,7 @@ internal sealed class BopWriter
             var img = images[k];
             string sep = k + 1 < images.Count ? "," : "";
             var K = img.Camera.K;
-            cam.Append($"  \"{img.ImId}\": {{\"cam_K\": {List(new[] { K.Fx, 0, K.Cx, 0, K.Fy, K.Cy, 0, 0, 1 })}, \"depth_scale\": {N(img.Camera.DepthScale)}}}{sep}\n");
+            cam.Append(CultureInfo.InvariantCulture, $"  \"{img.ImId}\": {{\"cam_K\": {List(new[] { K.Fx, 0, K.Cx, 0, K.Fy, K.Cy, 0, 0, 1 })}, \"depth_scale\": {N(img.Camera.DepthScale)}}}{sep}\n");
             gt.Append($"  \"{img.ImId}\": [" + string.Join(", ", img.Objects.Select(o =>
                 $"{{\"cam_R_m2c\": {List(RowMajor(o.PoseMm.R))}, \"cam_t_m2c\": {List(new[] { o.PoseMm.T.X, o.PoseMm.T.Y, o.PoseMm.T.Z })}, \"obj_id\": {o.ObjId}}}")) + $"]{sep}\n");
             info.Append($"  \"{img.ImId}\": [" + string.Join(", ", img.Objects.Select(o =>

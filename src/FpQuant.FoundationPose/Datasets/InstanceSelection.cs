@@ -14,17 +14,7 @@ internal sealed record InstanceSelection
 
     public void Validate()
     {
-        if (MaxInstances is < 1) throw new FpQuantException($"--max-instances must be at least 1, got {MaxInstances}");
-        if (!(MinVisible >= 0 && MinVisible <= 1)) throw new FpQuantException($"--min-visible must be between 0 and 1, got {MinVisible}");
-    }
-
-    /// <summary>"1,2,5" (or empty) as ids, naming the option on a bad value.</summary>
-    public static int[] ParseIds(string? text, string option)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return Array.Empty<int>();
-        return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) ? v
-                : throw new FpQuantException($"{option} '{text}': '{s}' is not an id; give comma-separated non-negative integers such as 1,2,5"))
-            .ToArray();
+        if (MaxInstances is < 1) throw new FpQuantException($"MaxInstances must be at least 1, got {MaxInstances}");
+        if (!(MinVisible >= 0 && MinVisible <= 1)) throw new FpQuantException($"MinVisible must be between 0 and 1, got {MinVisible}");
     }
 }

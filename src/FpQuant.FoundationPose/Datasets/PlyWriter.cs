@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using FpQuant.Core;
 using FpQuant.Imaging;
@@ -25,12 +26,12 @@ internal static class PlyWriter
         var normals = TriMesh.VertexNormals(mesh.Positions, mesh.Triangles);
         string textureName = Path.GetFileNameWithoutExtension(path) + ".png";
         var header = new StringBuilder().Append("ply\nformat binary_little_endian 1.0\ncomment written by fpquant\n");
-        if (textured) header.Append($"comment TextureFile {textureName}\n");
-        header.Append($"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n")
+        if (textured) header.Append(CultureInfo.InvariantCulture, $"comment TextureFile {textureName}\n");
+        header.Append(CultureInfo.InvariantCulture, $"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n")
             .Append("property float nx\nproperty float ny\nproperty float nz\n");
         if (colours != null) header.Append("property uchar red\nproperty uchar green\nproperty uchar blue\n");
         if (vertexUv != null) header.Append("property float texture_u\nproperty float texture_v\n");
-        header.Append($"element face {nf}\nproperty list uchar int vertex_indices\n");
+        header.Append(CultureInfo.InvariantCulture, $"element face {nf}\nproperty list uchar int vertex_indices\n");
         if (textured && !perVertexUv) header.Append("property list uchar float texcoord\n");
         header.Append("end_header\n");
         if (textured) Png.Write(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, textureName), mesh.Texture!.ToPngImage());

@@ -24,7 +24,7 @@ internal static class SyntheticBopDataset
 
     public static SyntheticDatasetSummary Write(string root, int images, ulong seed, IProgress<int>? progress = null)
     {
-        if (images < 1 || images > 10_000) throw new FpQuantException($"--images must be between 1 and 10000, got {images}");
+        if (images < 1 || images > 10_000) throw new FpQuantException($"images must be between 1 and 10000, got {images}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
         var writer = new BopWriter(root);
@@ -63,8 +63,8 @@ internal static class SyntheticBopDataset
         ulong key = Hashing.Fnv1a64("make-dataset") ^ seed;
         double U(int j) => 0.5 * (Hashing.Uniform(key, (ulong)index * 64 + (ulong)j + 1) + 1); // [0, 1)
         double z = 0.45 + 0.4 * U(0);
-        var bottlePose = new Pose(RandomRotation(U(1), U(2), U(3)),
-            Backproject(Width / 2.0 + (U(4) - 0.5) * 0.4 * Width, Height / 2.0 + (U(5) - 0.5) * 0.4 * Height, z));
+        var bottlePose = new Pose(Mat3.UniformRotation(U(1), U(2), U(3)),
+            K.BackProject(Width / 2.0 + (U(4) - 0.5) * 0.4 * Width, Height / 2.0 + (U(5) - 0.5) * 0.4 * Height, z));
         bool occlude = index % 3 != 0;
         // Draw the box's placement until it hides the intended share of the bottle (or none of it), keeping the last try.
         var (bt, brgb, _) = MeshShader.RenderImage(bottle, bottlePose, K, Width, Height);
@@ -75,7 +75,7 @@ internal static class SyntheticBopDataset
         for (int attempt = 0; attempt < 12; attempt++)
         {
             int j = 8 + 5 * attempt;
-            var rot = RandomRotation(U(j), U(j + 1), U(j + 2));
+            var rot = Mat3.UniformRotation(U(j), U(j + 1), U(j + 2));
             Vec3 t;
             if (occlude)
             {
@@ -84,9 +84,9 @@ internal static class SyntheticBopDataset
             }
             else
             {
-                var (u, v) = Project(bottlePose.T);
+                var (u, v) = K.Project(bottlePose.T);
                 double ub = u < Width / 2.0 ? u + 0.33 * Width : u - 0.33 * Width;
-                t = Backproject(ub, Height / 2.0 + (U(j + 3) - 0.5) * 0.3 * Height, z + 0.1 * (U(j + 4) - 0.5));
+                t = K.BackProject(ub, Height / 2.0 + (U(j + 3) - 0.5) * 0.3 * Height, z + 0.1 * (U(j + 4) - 0.5));
             }
             boxPose = new Pose(rot, t);
             var (xt, xrgb, _) = MeshShader.RenderImage(box, boxPose, K, Width, Height);
@@ -116,7 +116,7 @@ internal static class SyntheticBopDataset
             for (int u = 0; u < Width; u++)
             {
                 int i = v * Width + u;
-                var ray = new Vec3((u - K.Cx) / K.Fx, (v - K.Cy) / K.Fy, 1);
+                var ray = K.BackProject(u, v, 1);
                 double z = d0 / Vec3.Dot(normal, ray);
                 int who = -1;
                 for (int k = 0; k < objects.Length; k++)
@@ -177,19 +177,5 @@ internal static class SyntheticBopDataset
             x0 = Math.Min(x0, x); y0 = Math.Min(y0, y); x1 = Math.Max(x1, x); y1 = Math.Max(y1, y);
         }
         return x1 < 0 ? new[] { -1, -1, 0, 0 } : new[] { x0, y0, x1 - x0 + 1, y1 - y0 + 1 };
-    }
-
-    private static Vec3 Backproject(double u, double v, double z) => new((u - K.Cx) / K.Fx * z, (v - K.Cy) / K.Fy * z, z);
-    private static (double U, double V) Project(Vec3 p) => (K.Fx * p.X / p.Z + K.Cx, K.Fy * p.Y / p.Z + K.Cy);
-
-    /// <summary>A rotation drawn uniformly from three uniforms in [0, 1) (a unit quaternion, Shoemake's method).</summary>
-    public static Mat3 RandomRotation(double u1, double u2, double u3)
-    {
-        double a = Math.Sqrt(1 - u1), b = Math.Sqrt(u1);
-        double w = a * Math.Sin(2 * Math.PI * u2), x = a * Math.Cos(2 * Math.PI * u2), y = b * Math.Sin(2 * Math.PI * u3), z = b * Math.Cos(2 * Math.PI * u3);
-        return new Mat3(
-            1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-            2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-            2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y));
     }
 }

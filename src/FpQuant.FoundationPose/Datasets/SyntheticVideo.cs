@@ -53,7 +53,7 @@ internal static class SyntheticVideo
 
     public static SyntheticDatasetSummary Write(string root, int frames, ulong seed, IProgress<int>? progress = null)
     {
-        if (frames < 2 || frames > MaxFrames) throw new FpQuantException($"--frames must be between 2 and {MaxFrames}, got {frames}");
+        if (frames < 2 || frames > MaxFrames) throw new FpQuantException($"frames must be between 2 and {MaxFrames}, got {frames}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
         var writer = new BopWriter(root);
@@ -105,7 +105,7 @@ internal static class SyntheticVideo
     public static TrackSequence DemoSequence(int frames, ulong seed = 0, bool keepFrames = false)
     {
         int max = keepFrames ? MaxKeptFrames : MaxFrames;
-        if (frames < 2 || frames > max) throw new FpQuantException($"--frames must be between 2 and {max}, got {frames}");
+        if (frames < 2 || frames > max) throw new FpQuantException($"frames must be between 2 and {max}, got {frames}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
         var truth = Enumerable.Range(0, frames).Select(i => (Pose?)(CameraInWorld(i, seed).Inverse * BottleInWorld)).ToList();

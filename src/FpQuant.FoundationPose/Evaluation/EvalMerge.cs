@@ -22,11 +22,11 @@ internal static class EvalMerge
 
     public static EvalReport Run(IReadOnlyList<string> shardDirs, string outDir, string command)
     {
-        if (shardDirs.Count == 0) throw new FpQuantException("eval merge: give the shard folders to merge (the --out of each 'eval --shard K/N')");
+        if (shardDirs.Count == 0) throw new FpQuantException("eval merge: give the shard folders to merge (the output folder of each shard of a sharded eval)");
         string outFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outDir));
         foreach (var d in shardDirs)
             if (string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(d)), outFull, StringComparison.Ordinal))
-                throw new FpQuantException($"eval merge: --out '{outDir}' is one of the shard folders; write the merged report to a folder of its own");
+                throw new FpQuantException($"eval merge: the output folder '{outDir}' is one of the shard folders; write the merged report to a folder of its own");
         var shards = shardDirs.Select(Read).ToList();
         Check(shards);
 
@@ -60,7 +60,7 @@ internal static class EvalMerge
         try { Directory.CreateDirectory(outDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"--out '{outDir}' cannot be created ({e.Message}); pass a writable folder", e);
+            throw new FpQuantException($"outDir '{outDir}' cannot be created ({e.Message}); pass a writable folder", e);
         }
         AtomicFile.WriteAllText(Path.Combine(outDir, EvalRunner.ResultsFile),
             string.Concat(records.Select(r => JsonSerializer.Serialize(StoredForm(r), EvalRunner.Json) + "\n")));
@@ -76,7 +76,7 @@ internal static class EvalMerge
     {
         if (!Directory.Exists(dir)) throw new FpQuantException($"eval merge: shard folder '{dir}' does not exist");
         string runPath = Path.Combine(dir, EvalRunner.RunFile), resultsPath = Path.Combine(dir, EvalRunner.ResultsFile), reportPath = Path.Combine(dir, "report.json");
-        if (!File.Exists(runPath)) throw new FpQuantException($"eval merge: '{dir}' has no {EvalRunner.RunFile}; give folders that 'fpquant eval --shard K/N --out' wrote");
+        if (!File.Exists(runPath)) throw new FpQuantException($"eval merge: '{dir}' has no {EvalRunner.RunFile}; give the output folders of a sharded eval");
         EvalRunInfo run;
         try { run = JsonSerializer.Deserialize<EvalRunInfo>(File.ReadAllText(runPath), EvalRunner.Json) ?? throw new JsonException("null"); }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
@@ -85,7 +85,7 @@ internal static class EvalMerge
         }
         var part = run.Shard == null ? new EvalShard(0, 1) : ParseShard(run.Shard, runPath);
         if (!File.Exists(reportPath))
-            throw new FpQuantException($"eval merge: '{dir}' has no report.json, so its shard {part} did not finish; finish it with the same command and --resume");
+            throw new FpQuantException($"eval merge: '{dir}' has no report.json, so its shard {part} did not finish; finish it by running that shard again with Resume");
         if (!File.Exists(resultsPath)) throw new FpQuantException($"eval merge: '{dir}' has no {EvalRunner.ResultsFile}; rerun its shard {part}");
         List<EvalRecord> records;
         try { records = EvalRunner.ReadResults(resultsPath, repair: false); }
@@ -116,7 +116,7 @@ internal static class EvalMerge
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"eval merge: '{path}' is not an eval report ({OneLine(e.Message)}); rerun that shard with --resume", e);
+            throw new FpQuantException($"eval merge: '{path}' is not an eval report ({OneLine(e.Message)}); rerun that shard with Resume", e);
         }
     }
 
@@ -128,11 +128,11 @@ internal static class EvalMerge
             if (b.Run.Settings != a.Run.Settings)
                 throw new FpQuantException($"eval merge: '{a.Dir}' and '{b.Dir}' were run with different settings ({a.Run.Settings} / {b.Run.Settings}); merge only the shards of one run");
             if (!b.Run.Variants.SequenceEqual(a.Run.Variants))
-                throw new FpQuantException($"eval merge: '{a.Dir}' and '{b.Dir}' ran different variants ({string.Join(",", a.Run.Variants.Select(v => v.Name))} / {string.Join(",", b.Run.Variants.Select(v => v.Name))}); give every shard the same --variants");
+                throw new FpQuantException($"eval merge: '{a.Dir}' and '{b.Dir}' ran different variants ({string.Join(",", a.Run.Variants.Select(v => v.Name))} / {string.Join(",", b.Run.Variants.Select(v => v.Name))}); give every shard the same Variants");
             if (!b.Run.Selected.SequenceEqual(a.Run.Selected))
-                throw new FpQuantException($"eval merge: '{a.Dir}' and '{b.Dir}' selected different instances ({a.Run.Selected.Count} / {b.Run.Selected.Count}); give every shard the same dataset, --scenes, --objects, --max-instances, --min-visible and --all-instances");
+                throw new FpQuantException($"eval merge: '{a.Dir}' and '{b.Dir}' selected different instances ({a.Run.Selected.Count} / {b.Run.Selected.Count}); give every shard the same dataset, Scenes, Objects, MaxInstances, MinVisible and UseTargets");
             if (b.Part.Count != a.Part.Count)
-                throw new FpQuantException($"eval merge: '{a.Dir}' is shard {a.Part} but '{b.Dir}' is shard {b.Part}; merge the shards of one --shard K/N split");
+                throw new FpQuantException($"eval merge: '{a.Dir}' is shard {a.Part} but '{b.Dir}' is shard {b.Part}; merge the shards of one Shard K/N split");
         }
         int n = a.Part.Count;
         var byIndex = new Dictionary<int, Shard>();
@@ -166,7 +166,7 @@ internal static class EvalMerge
                 if (s.Report.Errors.GetValueOrDefault(v.Name) != null) continue; // a failed variant has no results to require
                 var gap = mine.Where(k => !seen.Contains((v.Name, k))).ToList();
                 if (gap.Count > 0)
-                    throw new FpQuantException($"eval merge: '{s.Dir}' (shard {s.Part}) lacks {v.Name} on {gap.Count} of its {mine.Count} instance(s), first {gap[0]}; finish it with the same command and --resume");
+                    throw new FpQuantException($"eval merge: '{s.Dir}' (shard {s.Part}) lacks {v.Name} on {gap.Count} of its {mine.Count} instance(s), first {gap[0]}; finish it by running that shard again with Resume");
             }
         }
     }

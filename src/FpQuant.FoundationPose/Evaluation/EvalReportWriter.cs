@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -39,7 +40,8 @@ internal static class EvalReportWriter
     }
 
     private static string R(double v) => v.ToString("R", Ci);
-    private static string Csv(string s) => s.IndexOfAny(new[] { ',', '"', '\n', '\r' }) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+    private static readonly SearchValues<char> CsvQuoted = SearchValues.Create(",\"\n\r");
+    private static string Csv(string s) => s.AsSpan().IndexOfAny(CsvQuoted) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     /// <summary>BOP's METHOD_DATASET-SPLIT.csv; BOP splits the name at underscores, so the variant's become hyphens.</summary>
     public static string BopResultsFileName(string variant, string dataset, string split) =>
@@ -55,6 +57,12 @@ internal static class EvalReportWriter
             sb.Append(Ci, $"{x.SceneId},{x.ImId},{x.ObjId},{x.Score.ToString("R", Ci)},{string.Join(' ', x.R.Select(d => d.ToString("R", Ci)))},{string.Join(' ', x.TMm.Select(d => d.ToString("R", Ci)))},{perImage[(x.SceneId, x.ImId)].ToString("R", Ci)}\n");
         return sb.ToString();
     }
+
+    // Names are spelled out below (snake_case); a failed variant's infinities are written as named literals.
+    private static readonly JsonSerializerOptions ReportJsonOptions = new()
+    {
+        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     private static string JsonText(EvalReport r)
     {
@@ -83,10 +91,7 @@ internal static class EvalReportWriter
                 }),
             }),
         };
-        return JsonSerializer.Serialize(o, new JsonSerializerOptions
-        {
-            WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        }) + "\n";
+        return JsonSerializer.Serialize(o, ReportJsonOptions) + "\n";
     }
 
     private static string F(double v, string fmt = "F1") => v.ToString(fmt, Ci);

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using FpQuant.Geometry;
-using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Networks;
@@ -10,6 +9,7 @@ using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using Microsoft.ML.OnnxRuntime;
+using FpQuant.Variants;
 
 namespace FpQuant.Evaluation;
 
@@ -58,7 +58,7 @@ internal sealed class EvalRunner
         var dataset = BopDataset.Open(_s.Dataset, _s.Split);
         var selected = dataset.SelectInstances(_s.Selection);
         if (selected.Count == 0)
-            throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches --scenes/--objects/--min-visible {_s.Selection.MinVisible}; loosen the selection");
+            throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches Scenes/Objects/MinVisible {_s.Selection.MinVisible}; loosen the selection");
         // A shard runs its part of the selection; calibration still uses the selection's first instance, so every
         // shard quantizes exactly as the whole run would.
         var instances = _s.Shard?.Select(selected) ?? selected;
@@ -168,7 +168,7 @@ internal sealed class EvalRunner
         try { Directory.CreateDirectory(_s.OutDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"--out '{_s.OutDir}' cannot be created ({e.Message}); pass a writable folder", e);
+            throw new FpQuantException($"OutDir '{_s.OutDir}' cannot be created ({e.Message}); pass a writable folder", e);
         }
         string runPath = Path.Combine(_s.OutDir, RunFile), resultsPath = Path.Combine(_s.OutDir, ResultsFile);
         var records = new List<EvalRecord>();
@@ -183,12 +183,12 @@ internal sealed class EvalRunner
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                throw new FpQuantException($"'{runPath}' is not an eval run file ({e.Message}); use another --out or drop --resume", e);
+                throw new FpQuantException($"'{runPath}' is not an eval run file ({e.Message}); use another OutDir or drop Resume", e);
             }
             if (previous != _s.Fingerprint)
-                throw new FpQuantException($"--resume: '{runPath}' was written with other settings ({previous}); this run has {_s.Fingerprint}. Use another --out, or the same settings");
+                throw new FpQuantException($"Resume: '{runPath}' was written with other settings ({previous}); this run has {_s.Fingerprint}. Use another OutDir, or the same settings");
             if (previousShard != _s.Shard?.ToString())
-                throw new FpQuantException($"--resume: '{runPath}' holds shard {previousShard ?? "none (the whole run)"}, this run is shard {_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own --out");
+                throw new FpQuantException($"Resume: '{runPath}' holds shard {previousShard ?? "none (the whole run)"}, this run is shard {_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own OutDir");
             if (File.Exists(resultsPath)) records = ReadResults(resultsPath);
         }
         else if (File.Exists(resultsPath)) File.Delete(resultsPath);
@@ -219,7 +219,7 @@ internal sealed class EvalRunner
                     AtomicFile.WriteAllText(path, string.Concat(lines.Take(i).Select(l => l + "\n")));
                     break;
                 }
-                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({ErrorText.Quote(e.Message, 200)}); remove the line or drop --resume", e);
+                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({ErrorText.Quote(e.Message, 200)}); remove the line or drop Resume", e);
             }
         }
         return list;
@@ -227,8 +227,12 @@ internal sealed class EvalRunner
 
     private void Prepare(List<Live> pending, Scene first, CancellationToken cancel)
     {
-        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs);
-        string? fRefine = null, fScore = null;
+        var store = new BenchModelStore(_s.CacheDir, _s.Runtime, _s.CalibrationPairs)
+        {
+            // Static presets calibrate on the crops a float first frame of the first instance visits.
+            CalibrationFor = fRefine => new SceneInputSource(first, _s.CalibrationPairs, CalibrationDefaults.BatchSize,
+                _s.Registration.Crops, fRefine, Math.Max(1, _s.Registration.Iterations), _s.Runtime),
+        };
         int step = 0;
         foreach (var l in pending)
         {
@@ -236,23 +240,7 @@ internal sealed class EvalRunner
             _progress?.Report(new EvalProgress($"preparing {l.Spec.Name} ({++step}/{pending.Count})", 0, 0));
             Guarded(l.Summary, () =>
             {
-                var v = l.Spec;
-                if (v.RefinePath != null) { l.RefineModel = v.RefinePath; l.ScoreModel = v.ScorePath; }
-                else
-                {
-                    fRefine ??= store.Float(NetworkKind.Refine, _s.Weights);
-                    fScore ??= store.Float(NetworkKind.Score, _s.Weights);
-                    if (v.Options == null) { l.RefineModel = fRefine; l.ScoreModel = fScore; }
-                    else
-                    {
-                        // Static presets calibrate on the crops a float first frame of the first instance visits.
-                        if (store.Calibration is SyntheticInputSource)
-                            store.Calibration = new SceneInputSource(first, _s.CalibrationPairs, CalibrationDefaults.BatchSize, _s.Registration.Crops,
-                                fRefine, Math.Max(1, _s.Registration.Iterations), _s.Runtime);
-                        l.RefineModel = store.Quantized(fRefine, v).Path;
-                        l.ScoreModel = store.Quantized(fScore, v).Path;
-                    }
-                }
+                (l.RefineModel, l.ScoreModel, _) = store.ModelsFor(l.Spec, _s.Weights);
                 // Opened once here so a broken model fails before any frame; kept only when it is the one variant.
                 l.Models = Open(l);
             });
@@ -265,12 +253,7 @@ internal sealed class EvalRunner
 
     private static void Guarded(EvalVariantSummary v, Action a)
     {
-        try { a(); }
-        catch (OperationCanceledException) { throw; }
-        catch (Exception e) when (e is FpQuantException or OnnxRuntimeException or IOException or InvalidOperationException or ArgumentException or OutOfMemoryException)
-        {
-            v.Error = e.Message;
-        }
+        if (VariantFailure.Run(a) is string error) v.Error = error;
     }
 
     /// <summary>Per variant: the records of the selected instances, deviations from fp32's pose, recalls and times.</summary>

@@ -1,9 +1,9 @@
-using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
+using FpQuant.Variants;
 
 namespace FpQuant.Evaluation;
 
@@ -28,9 +28,9 @@ internal sealed record EvalSettings
 
     public void Validate()
     {
-        if (Variants.Count == 0) throw new FpQuantException("--variants: give at least one variant (fp32, a preset, a preset .json file or NAME=REFINE.onnx,SCORE.onnx)");
+        if (Variants.Count == 0) throw new FpQuantException("Variants: give at least one variant (fp32, a preset, a preset .json file or NAME=REFINE.onnx,SCORE.onnx)");
         var dup = Variants.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1);
-        if (dup != null) throw new FpQuantException($"--variants: '{dup.Key}' is given twice");
+        if (dup != null) throw new FpQuantException($"Variants: '{dup.Key}' is given twice");
         new FirstFrameSettings
         {
             Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch,
@@ -38,7 +38,7 @@ internal sealed record EvalSettings
         }.Validate();
         Registration.Crops.Validate();
         Selection.Validate();
-        if (CalibrationPairs < 1) throw new FpQuantException($"--calibration-count must be at least 1, got {CalibrationPairs}");
+        if (CalibrationPairs < 1) throw new FpQuantException($"CalibrationPairs must be at least 1, got {CalibrationPairs}");
     }
 
     /// <summary>The settings that make results comparable: a resumed run must match them.</summary>

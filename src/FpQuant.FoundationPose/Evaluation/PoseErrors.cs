@@ -72,8 +72,7 @@ internal static class PoseErrors
         for (int i = 0; i < n; i++)
         {
             var c = est.R * new Vec3(points[3 * i], points[3 * i + 1], points[3 * i + 2]) + est.T;
-            pe[2 * i] = k.Fx * c.X / c.Z + k.Cx;
-            pe[2 * i + 1] = k.Fy * c.Y / c.Z + k.Cy;
+            (pe[2 * i], pe[2 * i + 1]) = k.Project(c);
         }
         double best = double.MaxValue; // squared pixels until the end
         foreach (var s in symmetries)
@@ -83,7 +82,8 @@ internal static class PoseErrors
             for (int i = 0; i < n && worst < best; i++)
             {
                 var c = gs.R * new Vec3(points[3 * i], points[3 * i + 1], points[3 * i + 2]) + gs.T;
-                double du = k.Fx * c.X / c.Z + k.Cx - pe[2 * i], dv = k.Fy * c.Y / c.Z + k.Cy - pe[2 * i + 1];
+                var (u, v) = k.Project(c);
+                double du = u - pe[2 * i], dv = v - pe[2 * i + 1];
                 double e = du * du + dv * dv;
                 if (e > worst) worst = e;
             }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Datasets;
 using FpQuant.Geometry;
@@ -10,6 +9,7 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Quantization.Calibration;
 using ScottPlot;
+using FpQuant.Variants;
 
 namespace FpQuant.Evaluation;
 
@@ -40,8 +40,8 @@ internal static class TrackEval
             }
         }
         foreach (int sc in e.Selection.Scenes)
-            if (!dataset.SceneIds.Contains(sc)) throw new FpQuantException($"--scenes: scene {sc} is not in '{Path.Combine(dataset.Root, dataset.Split)}' (it has {string.Join(", ", dataset.SceneIds)})");
-        if (sequences.Count == 0) throw new FpQuantException($"no sequence of '{e.Dataset}' ({e.Split}) matches --scenes/--objects; loosen the selection");
+            if (!dataset.SceneIds.Contains(sc)) throw new FpQuantException($"Scenes: scene {sc} is not in '{Path.Combine(dataset.Root, dataset.Split)}' (it has {string.Join(", ", dataset.SceneIds)})");
+        if (sequences.Count == 0) throw new FpQuantException($"no sequence of '{e.Dataset}' ({e.Split}) matches Scenes/Objects; loosen the selection");
         var report = new TrackEvalReport
         {
             Dataset = dataset.Name, Split = dataset.Split, Command = command, Weights = WeightSource.Describe(e.Weights), TrackIterations = s.Track.Iterations,
@@ -50,17 +50,22 @@ internal static class TrackEval
         };
         Directory.CreateDirectory(e.OutDir);
         var models = sequences.Select(q => q.Bop.ObjId).Distinct().ToDictionary(o => o, o => new EvalObjectModel(dataset.Models[o], dataset.EvalPointsMm(o)));
-        var store = new BenchModelStore(e.CacheDir, e.Runtime, e.CalibrationPairs);
+        var firstFrame = sequences[0].Seq.First;
+        var store = new BenchModelStore(e.CacheDir, e.Runtime, e.CalibrationPairs)
+        {
+            CalibrationFor = fr => new SceneInputSource(firstFrame, e.CalibrationPairs, CalibrationDefaults.BatchSize,
+                e.Registration.Crops, fr, Math.Max(1, e.Registration.Iterations), e.Runtime),
+        };
         var records = new List<TrackEvalFrame>();
         using var jsonl = new StreamWriter(new FileStream(Path.Combine(e.OutDir, FramesFile), FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
         foreach (var v in e.Variants)
         {
             var summary = new TrackEvalVariant { Name = v.Name };
             report.Variants.Add(summary);
-            try
+            summary.Error = VariantFailure.Run(() =>
             {
                 progress?.Report($"preparing {v.Name}");
-                var (rp, sp) = ModelsOf(v, store, e, sequences[0].Seq.First);
+                var (rp, sp, _) = store.ModelsFor(v, e.Weights);
                 using var refine = new CropPairSession(rp, e.Runtime);
                 using var score = new CropPairSession(sp, e.Runtime);
                 using var refiner = new NetworkTrackRefiner(refine);
@@ -84,8 +89,7 @@ internal static class TrackEval
                     jsonl.Flush();
                     summary.Sequences++;
                 }
-            }
-            catch (FpQuantException ex) { summary.Error = ex.Message; }
+            });
             Summarize(summary, records.Where(r => r.Variant == v.Name).ToList(), models);
         }
         report.TotalSeconds = total.Elapsed.TotalSeconds;
@@ -93,16 +97,6 @@ internal static class TrackEval
         return report;
     }
 
-    private static (string Refine, string Score) ModelsOf(VariantSpec v, BenchModelStore store, EvalSettings e, Scene first)
-    {
-        if (v.RefinePath != null) return (v.RefinePath, v.ScorePath!);
-        string fr = store.Float(NetworkKind.Refine, e.Weights), fs = store.Float(NetworkKind.Score, e.Weights);
-        if (v.Options == null) return (fr, fs);
-        if (store.Calibration is SyntheticInputSource)
-            store.Calibration = new SceneInputSource(first, e.CalibrationPairs, CalibrationDefaults.BatchSize, e.Registration.Crops, fr,
-                Math.Max(1, e.Registration.Iterations), e.Runtime);
-        return (store.Quantized(fr, v).Path, store.Quantized(fs, v).Path);
-    }
 
     public static void Summarize(TrackEvalVariant v, List<TrackEvalFrame> frames, IReadOnlyDictionary<int, EvalObjectModel> models)
     {
@@ -144,8 +138,8 @@ internal static class TrackEval
     private static void Write(TrackEvalReport r, string dir)
     {
         var md = new StringBuilder("# Tracking eval\n\n");
-        md.AppendLine($"`{r.Command}`").AppendLine();
-        md.AppendLine($"{r.Dataset} ({r.Split}); weights {r.Weights}; start: {r.Start}; {r.TrackIterations} refine iteration(s) a tracked frame; {r.TotalSeconds:F0} s.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"`{r.Command}`").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"{r.Dataset} ({r.Split}); weights {r.Weights}; start: {r.Start}; {r.TrackIterations} refine iteration(s) a tracked frame; {r.TotalSeconds:F0} s.").AppendLine();
         md.AppendLine("| " + string.Join(" | ", Header) + " |").AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));
         foreach (var row in Rows(r)) md.AppendLine("| " + string.Join(" | ", row) + " |");
         md.AppendLine().AppendLine("AUCs (0-100 mm) and the recall are over every frame of every sequence, the first included; drift is the least-squares slope of ADD-S over the frame index; ms/frame is the tracking step alone.");

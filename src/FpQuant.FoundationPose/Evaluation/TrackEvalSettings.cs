@@ -22,7 +22,7 @@ internal sealed record TrackEvalSettings
     {
         Eval.Validate();
         Sequence.Validate();
-        if (Eval.Resume) throw new FpQuantException("--resume is for first-frame eval; a --mode track run tracks each sequence whole, so start it afresh");
-        if (MaxFrames is < 1) throw new FpQuantException($"--max-frames must be at least 1, got {MaxFrames}");
+        if (Eval.Resume) throw new FpQuantException("Resume is for first-frame eval; a tracking eval tracks each sequence whole, so start it afresh");
+        if (MaxFrames is < 1) throw new FpQuantException($"MaxFrames must be at least 1, got {MaxFrames}");
     }
 }

@@ -54,7 +54,7 @@ internal static class TrackOutput
             root["lost_frames"] = new JsonArray(frames.Where(f => f.Lost).Select(f => (JsonNode)JsonValue.Create(f.FrameId)).ToArray());
             root["registered_frames"] = new JsonArray(frames.Where(f => f.Registered).Select(f => (JsonNode)JsonValue.Create(f.FrameId)).ToArray());
         }
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return root.ToJsonString(ReportJson.Indented) + "\n";
     }
 
     /// <summary>ADD (left axis, when known) and the step's latency (right axis) against the frame.</summary>

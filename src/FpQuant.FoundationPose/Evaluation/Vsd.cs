@@ -65,12 +65,12 @@ internal static class Vsd
         var d = new float[depth.Length];
         for (int v = 0; v < height; v++)
         {
-            double y = (v - k.Cy) / k.Fy;
+            double y = k.RayY(v);
             for (int u = 0; u < width; u++)
             {
                 int i = v * width + u;
                 if (depth[i] <= 0) continue;
-                double x = (u - k.Cx) / k.Fx;
+                double x = k.RayX(u);
                 d[i] = (float)(depth[i] * Math.Sqrt(x * x + y * y + 1));
             }
         }

@@ -1,4 +1,4 @@
-using FpQuant.Benchmark;
+using FpQuant.Variants;
 using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Imaging;

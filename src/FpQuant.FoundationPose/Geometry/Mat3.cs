@@ -3,8 +3,24 @@ namespace FpQuant.Geometry;
 /// <summary>A 3x3 rotation (row-major, double) and the so(3) exponential.</summary>
 public readonly struct Mat3
 {
-    /// <summary>The entries, row by row: Mrc is row r, column c.</summary>
-    public readonly double M00, M01, M02, M10, M11, M12, M20, M21, M22;
+    /// <summary>Row 0, column 0.</summary>
+    public double M00 { get; }
+    /// <summary>Row 0, column 1.</summary>
+    public double M01 { get; }
+    /// <summary>Row 0, column 2.</summary>
+    public double M02 { get; }
+    /// <summary>Row 1, column 0.</summary>
+    public double M10 { get; }
+    /// <summary>Row 1, column 1.</summary>
+    public double M11 { get; }
+    /// <summary>Row 1, column 2.</summary>
+    public double M12 { get; }
+    /// <summary>Row 2, column 0.</summary>
+    public double M20 { get; }
+    /// <summary>Row 2, column 1.</summary>
+    public double M21 { get; }
+    /// <summary>Row 2, column 2.</summary>
+    public double M22 { get; }
 
     /// <summary>A matrix from its nine entries, row by row.</summary>
     /// <param name="m00">Row 0, column 0.</param>
@@ -49,6 +65,19 @@ public readonly struct Mat3
 
     /// <summary>The sum of the diagonal.</summary>
     public double Trace => M00 + M11 + M22;
+
+    /// <summary>A rotation drawn uniformly over all rotations from three uniforms in [0, 1): the unit quaternion of
+    /// Shoemake's method made into a matrix.</summary>
+    internal static Mat3 UniformRotation(double u1, double u2, double u3)
+    {
+        double a = Math.Sqrt(1 - u1), b = Math.Sqrt(u1);
+        double w = a * Math.Sin(2 * Math.PI * u2), x = a * Math.Cos(2 * Math.PI * u2);
+        double y = b * Math.Sin(2 * Math.PI * u3), z = b * Math.Cos(2 * Math.PI * u3);
+        return new Mat3(
+            1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
+            2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+            2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y));
+    }
 
     /// <summary>Rotation about z by <paramref name="radians"/>.</summary>
     public static Mat3 RotZ(double radians)

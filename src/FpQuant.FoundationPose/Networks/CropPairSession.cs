@@ -101,6 +101,6 @@ internal sealed class CropPairSession : IDisposable
         string kind = first.Signature.Kind.Id();
         first.Dispose();
         second.Dispose();
-        throw new FpQuantException($"--model: '{a}' and '{b}' are both {kind} models; give one refine and one score model");
+        throw new FpQuantException($"'{a}' and '{b}' are both {kind} models; give one refine and one score model");
     }
 }

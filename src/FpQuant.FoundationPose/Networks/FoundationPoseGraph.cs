@@ -144,20 +144,10 @@ internal sealed class FoundationPoseGraph
     private string Linear(string p, string x, string weightKey, string biasKey)
     {
         var w = _sd[weightKey];
-        string wt = _g.Initializer($"{p}.weight", Transpose2D(w));
+        string wt = _g.Initializer($"{p}.weight", Matrix2D.Transpose(w));
         string bias = _g.Initializer($"{p}.bias", _sd[biasKey]);
         string y = _g.Node("MatMul", p, new[] { x, wt });
         return _g.Node("Add", $"{p}/bias_add", new[] { y, bias });
-    }
-
-    public static FloatTensor Transpose2D(FloatTensor w)
-    {
-        int r = w.Shape[0], c = w.Shape[1];
-        var t = new FloatTensor(c, r);
-        for (int i = 0; i < r; i++)
-            for (int j = 0; j < c; j++)
-                t.Data[j * r + i] = w.Data[i * c + j];
-        return t;
     }
 
     /// <summary>nn.MultiheadAttention self-attention (q = k = v = x), batch_first, 4 heads of 128.</summary>

@@ -15,7 +15,7 @@ internal static class FoundationPosePresets
     /// quantize_dynamic: in_proj is a bare Parameter and out_proj a NonDynamicallyQuantizableLinear).</summary>
     public static readonly IReadOnlyList<string> TorchLinearModules = Array.AsReadOnly(new[] { "*.linear1", "*.linear2", "trans_head.1", "rot_head.1", "linear" });
 
-    /// <summary>Attention modules (the seed found them fragile).</summary>
+    /// <summary>Attention modules: with the heads, the layers int8 hurts most.</summary>
     public static readonly IReadOnlyList<string> AttentionModules = Array.AsReadOnly(new[] { "*self_attn*", "att.*", "att/*", "att_cross.*", "att_cross/*" });
 
     /// <summary>The encoders' module paths, where FoundationPose's convolutions are.</summary>
@@ -39,14 +39,14 @@ internal static class FoundationPosePresets
                 _ => (description, options),
             };
         }
-        all["autoquant"] = ("Mixed precision found by 'fpquant autoquant --net both' on synthetic:0 weights (default budget): onnx-static with the most sensitive attention and head layers float; rerun autoquant for a real checkpoint",
+        all["autoquant"] = ("Mixed precision found by AutoQuant on both networks with synthetic:0 weights (default budget): onnx-static with the most sensitive attention and head layers float; rerun autoquant for a real checkpoint",
             QuantizationPresets.LoadEmbedded(typeof(FoundationPosePresets).Assembly, "FpQuant.Presets.autoquant.json"));
         return all;
     }
 
     public static QuantizationOptions Get(string name) =>
         All.TryGetValue(name, out var p) ? p.Options
-            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or --preset-file FILE.json");
+            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or load a preset JSON file");
 
     /// <summary>The preset for a model: FoundationPose's recipe where the model is one of its networks, the generic
     /// one otherwise.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FpQuant.Onnx;
 using Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
@@ -15,7 +16,7 @@ internal static class ModelInspector
         {
             var t = v.Type?.TensorType;
             string type = t == null ? "?" : ((DataType)t.ElemType).ToString().ToLowerInvariant();
-            string dims = t?.Shape == null ? "?" : string.Join(" x ", t.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString()));
+            string dims = t?.Shape == null ? "?" : string.Join(" x ", t.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString(CultureInfo.InvariantCulture)));
             return $"{v.Name}: {type} [{dims}]";
         }
         string network;

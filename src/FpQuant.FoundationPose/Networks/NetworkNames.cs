@@ -11,14 +11,7 @@ internal static class NetworkNames
     {
         "refine" or "refinenet" => NetworkKind.Refine,
         "score" or "scorenet" or "scorenetmultipair" => NetworkKind.Score,
-        _ => throw new FpQuantException($"unknown network '{text}': use --net refine or --net score"),
-    };
-
-    public static ModelLayout ParseLayout(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "nchw" => ModelLayout.Nchw,
-        "isaac" or "nhwc" => ModelLayout.Isaac,
-        _ => throw new FpQuantException($"unknown layout '{text}': use --layout nchw or --layout isaac"),
+        _ => throw new FpQuantException($"unknown network '{text}': use refine or score"),
     };
 
     public static string Id(this NetworkKind k) => k == NetworkKind.Refine ? "refine" : "score";

@@ -40,7 +40,7 @@ internal static class ScoreNetSplit
         }
         if (cut == null)
             throw new FpQuantException($"{source}: cannot find where ScoreNet pools each pair to one vector (a ReduceMean over the tokens that every path to the output passes, followed by the cross attention); " +
-                "this model cannot be scored in chunks: pass --max-memory 0 to score all hypotheses as one group");
+                "this model cannot be scored in chunks: set MaxMemoryBytes to 0 to score all hypotheses as one group");
         var crossNodes = Upstream(output, cut, index);
         var pairNodes = Upstream(cut, null, index);
         var type = ElementType(cut, g, index);

@@ -24,13 +24,13 @@ internal static class WeightSource
         {
             int eq = part.IndexOf('=');
             if (eq <= 0 || eq == part.Length - 1)
-                throw new FpQuantException($"--weights '{spec}': '{part}' is not NET=SOURCE; use refine=REFINER.pth,score=SCORER.pth");
+                throw new FpQuantException($"weights '{spec}': '{part}' is not NET=SOURCE; use refine=REFINER.pth,score=SCORER.pth");
             var name = part[..eq].Trim();
             var kindOfPart = NetworkNames.ParseKind(name);
             if (kindOfPart == kind)
-                found = found == null ? part[(eq + 1)..].Trim() : throw new FpQuantException($"--weights '{spec}': {name} is given twice");
+                found = found == null ? part[(eq + 1)..].Trim() : throw new FpQuantException($"weights '{spec}': {name} is given twice");
         }
-        return found ?? throw new FpQuantException($"--weights '{spec}' names no weights for the {kind.Id()} network; add {kind.Id()}=FILE.pth (or {kind.Id()}=synthetic:0)");
+        return found ?? throw new FpQuantException($"weights '{spec}' names no weights for the {kind.Id()} network; add {kind.Id()}=FILE.pth (or {kind.Id()}=synthetic:0)");
     }
 
     public static StateDict Load(NetworkKind kind, string spec)
@@ -39,9 +39,9 @@ internal static class WeightSource
         if (TryParseSynthetic(spec, out ulong seed))
             return SyntheticWeights.Generate(kind, seed);
         if (spec.StartsWith("synthetic", StringComparison.OrdinalIgnoreCase))
-            throw new FpQuantException($"--weights '{spec}': the seed must be a non-negative integer, as in synthetic:0");
+            throw new FpQuantException($"weights '{spec}': the seed must be a non-negative integer, as in synthetic:0");
         if (spec.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new FpQuantException($"--weights '{spec}': an ONNX file is already a model; pass it with --model instead of --weights");
+            throw new FpQuantException($"weights '{spec}': an ONNX file is already a model; load it as a model, not as weights");
         var sd = TorchCheckpoint.LoadStateDict(spec);
         sd.Validate(kind, $"checkpoint '{spec}'");
         return sd;

@@ -2,7 +2,8 @@ using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;
 
-/// <summary>The networks' input normalisation of XYZ (spec section 7).</summary>
+/// <summary>The networks' input normalisation of XYZ (spec section 7): camera-frame points relative to the hypothesis
+/// translation in units of half the diameter, zero where the depth is invalid or a coordinate reaches 2.</summary>
 internal static class CropNormalization
 {
     public const float RefinerMinDepth = 0.001f, ScorerMinDepth = 0.1f, MaxAbsCoordinate = 2f;

@@ -19,12 +19,11 @@ internal readonly record struct CropWindow(int Left, int Top, int Right, int Bot
         // A hypothesis a bad refiner pushed behind the camera still gets a (tiny, empty) window, not a crash.
         if (t.Z < 0.01) t = t with { Z = 0.01 };
         double r = diameter * cropRatio / 2;
-        (double U, double V) Project(Vec3 p) => (k.Fx * p.X / p.Z + k.Cx, k.Fy * p.Y / p.Z + k.Cy);
-        var (uc, vc) = Project(t);
+        var (uc, vc) = k.Project(t);
         double half = 0;
         foreach (var d in new[] { new Vec3(r, 0, 0), new Vec3(-r, 0, 0), new Vec3(0, r, 0), new Vec3(0, -r, 0) })
         {
-            var (u, v) = Project(t + d);
+            var (u, v) = k.Project(t + d);
             half = Math.Max(half, Math.Max(Math.Abs(u - uc), Math.Abs(v - vc)));
         }
         // Rounded as numpy rounds (half to even), which is what FoundationPose's crop code calls.

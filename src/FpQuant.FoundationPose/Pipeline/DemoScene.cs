@@ -15,6 +15,9 @@ internal static class DemoScene
 {
     public const int Width = 640, Height = 480;
     public static readonly CameraIntrinsics K = new(600, 600, 319.5, 239.5);
+    // (u, v) of the plain texel each cap samples: the bottom cap's corner, then the top cap's.
+    private static readonly float[] CapTexels = [0.02f, 0.02f, 0.98f, 0.98f];
+    private static readonly float[] NoNormal = [0f, 0f, 0f];
 
     /// <summary>The bottle's pose in the camera: upright on the table, tilted towards the camera, turned 35 degrees.</summary>
     public static Pose TruePose => new(RotX(110 * Math.PI / 180) * Mat3.RotZ(35 * Math.PI / 180), new Vec3(0.02, 0.01, 0.6));
@@ -82,13 +85,13 @@ internal static class DemoScene
         var normals = TriMesh.VertexNormals(pos.ToArray(), sideTriangles).ToList();
         var nIdx = new List<int>(sideTriangles);
         int capUv = uv.Count / 2;
-        uv.AddRange(new[] { 0.02f, 0.02f, 0.98f, 0.98f });
+        uv.AddRange(CapTexels);
         foreach (var (ring, top) in new[] { (0, false), (rings, true) })
         {
             double z = -h / 2 + (double)ring / rings * h;
             int centre = pos.Count / 3;
             pos.AddRange(new[] { 0f, 0f, (float)z });
-            normals.AddRange(new[] { 0f, 0f, 0f }); // the centre's slot in the per-vertex normals (unused)
+            normals.AddRange(NoNormal); // the centre's slot in the per-vertex normals (unused)
             int capNormal = normals.Count / 3;
             normals.AddRange(new[] { 0f, 0f, top ? 1f : -1f });
             int uvi = capUv + (top ? 1 : 0);
@@ -160,7 +163,7 @@ internal static class DemoScene
             for (int u = x0; u < x1; u++)
             {
                 int i = v * Width + u;
-                var ray = new Vec3((u - K.Cx) / K.Fx, (v - K.Cy) / K.Fy, 1);
+                var ray = K.BackProject(u, v, 1);
                 double zPlane = d0 / Vec3.Dot(normal, ray);
                 var p = ray * zPlane;
                 bool obj = target.Triangle[i] >= 0 && target.Depth[i] < zPlane;

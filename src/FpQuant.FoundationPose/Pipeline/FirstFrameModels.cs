@@ -58,7 +58,7 @@ internal sealed class FirstFrameModels : IDisposable
         if (kb == NetworkKind.Score) return OpenWithParsedScore(a, b, mb, runtime);
         var ma = OnnxModelFile.Load(a);
         if (ModelSignature.Of(ma, $"model '{a}'").Kind == NetworkKind.Score) return OpenWithParsedScore(b, a, ma, runtime);
-        throw new FpQuantException($"--model: '{a}' and '{b}' are both refine models; give one refine and one score model");
+        throw new FpQuantException($"'{a}' and '{b}' are both refine models; give one refine and one score model");
     }
 
     private static FirstFrameModels OpenWithParsedScore(string refinePath, string scorePath, global::Onnx.ModelProto score, RuntimeSettings runtime)
@@ -67,7 +67,7 @@ internal sealed class FirstFrameModels : IDisposable
         try
         {
             if (refine.Signature.Kind != NetworkKind.Refine)
-                throw new FpQuantException($"--model: '{refinePath}' and '{scorePath}' are both score models; give one refine and one score model");
+                throw new FpQuantException($"'{refinePath}' and '{scorePath}' are both score models; give one refine and one score model");
             return new FirstFrameModels(refine, null, ChunkedScoreModel.Open(score, scorePath, new FileInfo(scorePath).Length, runtime));
         }
         catch { refine.Dispose(); throw; }

@@ -23,10 +23,10 @@ internal sealed record FirstFrameSettings
     public void Validate()
     {
         if (Hypotheses is < 1 or > PoseHypotheses.Views * PoseHypotheses.InPlane)
-            throw new FpQuantException($"--hypotheses must be between 1 and 252, got {Hypotheses}");
-        if (Iterations < 0) throw new FpQuantException($"--iterations must be 0 or more, got {Iterations}");
-        if (RefineBatch < 1) throw new FpQuantException($"--refine-batch must be positive, got {RefineBatch}");
-        if (ScoreChunk < 0) throw new FpQuantException($"--score-chunk must be 0 (from the memory budget) or positive, got {ScoreChunk}");
-        if (MaxMemoryBytes < 0) throw new FpQuantException($"--max-memory must be 0 (none) or positive, got {MaxMemoryBytes}");
+            throw new FpQuantException($"Hypotheses must be between 1 and 252, got {Hypotheses}");
+        if (Iterations < 0) throw new FpQuantException($"Iterations must be 0 or more, got {Iterations}");
+        if (RefineBatch < 1) throw new FpQuantException($"RefineBatch must be positive, got {RefineBatch}");
+        if (ScoreChunk < 0) throw new FpQuantException($"ScoreChunk must be 0 (from the memory budget) or positive, got {ScoreChunk}");
+        if (MaxMemoryBytes < 0) throw new FpQuantException($"MaxMemoryBytes must be 0 (none) or positive, got {MaxMemoryBytes}");
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FpQuant.Core;
 using FpQuant.Inputs;
 
@@ -17,7 +18,7 @@ internal static class FoundationPoseInputs
             if (parts.Length > 2 || !int.TryParse(parts[0], out int n) || n <= 0
                 || (parts.Length == 2 && !ulong.TryParse(parts[1], out _)))
                 throw new FpQuantException($"input spec '{spec}': use synthetic:COUNT[:SEED], COUNT a positive whole number");
-            return new SyntheticInputSource(n, parts.Length == 2 ? ulong.Parse(parts[1]) : 0, options.BatchSize);
+            return new SyntheticInputSource(n, parts.Length == 2 ? ulong.Parse(parts[1], CultureInfo.InvariantCulture) : 0, options.BatchSize);
         })
         .With("scene", "scene:demo|FOLDER[:COUNT] (FoundationPose crops of a scene)", (argument, spec, options) =>
         {

@@ -50,17 +50,4 @@ internal static class MemoryBudget
     private static int Fit(long left, long perPair, int cap) => (int)Math.Clamp(left / perPair, 1, Math.Max(1, cap));
 
     private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F0} MB");
-
-    /// <summary>"1GB", "1.5 GB", "800MB", "512MiB", a plain number of bytes, or "0"/"none" (no budget).</summary>
-    public static long Parse(string text, string option = "--max-memory")
-    {
-        string t = text.Trim().ToLowerInvariant().Replace(" ", "");
-        if (t is "0" or "none" or "unlimited") return 0;
-        long unit = 1;
-        foreach (var (suffix, u) in new[] { ("gib", 1L << 30), ("gb", 1L << 30), ("g", 1L << 30), ("mib", 1L << 20), ("mb", 1L << 20), ("m", 1L << 20), ("kib", 1L << 10), ("kb", 1L << 10), ("k", 1L << 10), ("b", 1L) })
-            if (t.EndsWith(suffix, StringComparison.Ordinal)) { unit = u; t = t[..^suffix.Length]; break; }
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0 || double.IsNaN(v) || v * unit > long.MaxValue / 2)
-            throw new FpQuantException($"{option} '{text}' is not a size: use e.g. 1GB, 800MB or 0 for no budget");
-        return (long)(v * unit);
-    }
 }

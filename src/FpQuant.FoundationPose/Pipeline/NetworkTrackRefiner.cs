@@ -1,4 +1,3 @@
-using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Networks;
 
@@ -9,14 +8,10 @@ internal sealed class NetworkTrackRefiner : ITrackRefiner, IDisposable
 {
     private readonly SinglePairRun _run;
 
-    public NetworkTrackRefiner(CropPairSession refine)
-    {
-        if (refine.Signature.Kind != NetworkKind.Refine)
-            throw new FpQuantException($"'{refine.Runner.ModelPath}' is not a refine model (it has {refine.Signature.Outputs.Length} output); tracking runs RefineNet");
-        _run = new SinglePairRun(refine);
-    }
+    public NetworkTrackRefiner(CropPairSession refine) =>
+        _run = new SinglePairRun(refine, NetworkKind.Refine, "RefineNet", "tracking runs RefineNet");
 
-    public string Description => $"RefineNet '{Path.GetFileName(_run.Model.Runner.ModelPath)}'";
+    public string Description => _run.Description;
 
     public (Vec3 Trans, Vec3 Rot) Refine(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose)
     {

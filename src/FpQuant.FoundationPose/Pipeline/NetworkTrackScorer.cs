@@ -1,4 +1,3 @@
-using FpQuant.Core;
 using FpQuant.Geometry;
 using FpQuant.Networks;
 
@@ -9,14 +8,10 @@ internal sealed class NetworkTrackScorer : ITrackScorer, IDisposable
 {
     private readonly SinglePairRun _run;
 
-    public NetworkTrackScorer(CropPairSession score)
-    {
-        if (score.Signature.Kind != NetworkKind.Score)
-            throw new FpQuantException($"'{score.Runner.ModelPath}' is not a score model (it has {score.Signature.Outputs.Length} outputs); the lost-track check runs ScoreNet");
-        _run = new SinglePairRun(score);
-    }
+    public NetworkTrackScorer(CropPairSession score) =>
+        _run = new SinglePairRun(score, NetworkKind.Score, "ScoreNet", "the lost-track check runs ScoreNet");
 
-    public string Description => $"ScoreNet '{Path.GetFileName(_run.Model.Runner.ModelPath)}'";
+    public string Description => _run.Description;
 
     public float Score(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose)
     {

@@ -17,13 +17,14 @@ internal static class ObservedCrop
     /// <summary>The same over the pixels [x0, x1) x [y0, y1) only, into a reused frame-sized buffer.</summary>
     public static void FrameXyz(RgbdFrame f, float[] xyz, int x0, int y0, int x1, int y1)
     {
+        var k = f.K;
         for (int v = y0; v < y1; v++)
             for (int u = x0; u < x1; u++)
             {
                 int i = v * f.Width + u;
                 float z = f.Depth[i];
-                xyz[3 * i] = (float)((u - f.K.Cx) / f.K.Fx) * z;
-                xyz[3 * i + 1] = (float)((v - f.K.Cy) / f.K.Fy) * z;
+                xyz[3 * i] = (float)k.RayX(u) * z;
+                xyz[3 * i + 1] = (float)k.RayY(v) * z;
                 xyz[3 * i + 2] = z;
             }
     }

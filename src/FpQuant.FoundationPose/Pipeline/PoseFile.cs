@@ -9,6 +9,7 @@ namespace FpQuant.Pipeline;
 internal static class PoseFile
 {
     public const string TruePoseFile = "true_pose.txt";
+    private static readonly char[] NumberSeparators = [' ', '\t', '\r', '\n', ','];
 
     public static IEnumerable<double[]> Rows(Pose p) => new[]
     {
@@ -24,7 +25,7 @@ internal static class PoseFile
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FpQuantException($"cannot read pose file '{path}': {e.Message}", e); }
-        var parts = text.Split(new[] { ' ', '\t', '\r', '\n', ',' }, StringSplitOptions.RemoveEmptyEntries);
+        var parts = text.Split(NumberSeparators, StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length is not (12 or 16))
             throw new FpQuantException($"pose file '{path}' has {parts.Length} numbers; give the 4x4 object-in-camera matrix (16 numbers, metres) row by row");
         var v = new double[parts.Length];

@@ -39,7 +39,7 @@ internal sealed class PoseTracker
         _s = settings ?? new TrackSettings();
         _s.Validate();
         if (_s.LostScoreThreshold != null && scorer == null)
-            throw new FpQuantException("the lost-track check (--lost-score) needs ScoreNet; give the tracker a scorer");
+            throw new FpQuantException("the lost-track check (LostScoreThreshold) needs ScoreNet; give the tracker a scorer");
         _refiner = refiner;
         _scorer = _s.LostScoreThreshold != null ? scorer : null;
         _mesh = objectScene.Mesh;

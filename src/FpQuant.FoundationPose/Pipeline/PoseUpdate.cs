@@ -3,7 +3,9 @@ using FpQuant.Geometry;
 
 namespace FpQuant.Pipeline;
 
-/// <summary>The refiner's pose update of spec section 7 (egocentric delta, tracknet translation).</summary>
+/// <summary>The refiner's pose update (spec section 7): FoundationPose's egocentric delta, the translation moved
+/// by trans times half the diameter and the rotation turned on the left by
+/// exp_so3(tanh(rot) * rot_normalizer)^T.</summary>
 internal static class PoseUpdate
 {
     public const double RotNormalizer = 0.3490658503988659;

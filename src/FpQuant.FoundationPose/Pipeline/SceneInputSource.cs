@@ -32,7 +32,7 @@ internal sealed class SceneInputSource : InputSource
         string? floatRefiner = null, int iterations = 1, RuntimeSettings? runtime = null)
     {
         if (pairs <= 0) throw new FpQuantException($"calibration pair count must be positive, got {pairs}");
-        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
         if (iterations < 1) throw new FpQuantException($"calibration needs at least one refine iteration, got {iterations}");
         _scene = scene; Pairs = pairs; BatchSize = batchSize; _crops = crops ?? new CropSettings();
         _floatRefiner = floatRefiner; _iterations = iterations; _runtime = runtime ?? new RuntimeSettings();
@@ -85,7 +85,7 @@ internal sealed class SceneInputSource : InputSource
         return _visited = visited;
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         var source = new SceneCropSource(_scene, _crops);

@@ -19,6 +19,6 @@ internal sealed record SequenceTrackingSettings
         new FirstFrameSettings { Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch }.Validate();
         Registration.Crops.Validate();
         if (ReregisterWhenLost && Track.LostScoreThreshold == null)
-            throw new FpQuantException("re-registering a lost track needs the lost-track check: give --lost-score too");
+            throw new FpQuantException("re-registering a lost track needs the lost-track check: give LostScoreThreshold too");
     }
 }

@@ -14,16 +14,16 @@ internal sealed class SyntheticInputSource : InputSource
     public ulong Seed { get; }
     public int BatchSize { get; }
 
-    public SyntheticInputSource(int pairs, ulong seed, int batchSize = 8)
+    public SyntheticInputSource(int pairs, ulong seed, int batchSize = CalibrationDefaults.BatchSize)
     {
-        if (pairs <= 0) throw new FpQuantException($"--calibration-count must be positive, got {pairs}");
-        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        if (pairs <= 0) throw new FpQuantException($"pairs must be positive, got {pairs}");
+        if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
         Pairs = pairs; Seed = seed; BatchSize = batchSize;
     }
 
     public override string Description => $"synthetic crops: {Pairs} pairs, seed {Seed}, batches of {BatchSize}";
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var sig = ModelSignature.Of(model, modelSource);
         for (int start = 0, b = 0; start < Pairs; start += BatchSize, b++)

@@ -5,7 +5,8 @@ using FpQuant.Images;
 
 namespace FpQuant.Pipeline;
 
-/// <summary>The translation guess of spec section 7, with what it was computed from.</summary>
+/// <summary>FoundationPose's translation guess t = K^-1 [u, v, 1]^T z: the mask's bounding-box centre (u, v) at the
+/// median mask depth z (spec section 7); with what it was computed from.</summary>
 internal sealed record TranslationGuess(Vec3 T, double CenterU, double CenterV, double MedianDepth, int MaskPixels, int ValidDepthPixels)
 {
     public const float MinValidDepth = 0.001f;
@@ -33,7 +34,7 @@ internal sealed record TranslationGuess(Vec3 T, double CenterU, double CenterV, 
         // numpy.median: the mean of the two middle values for an even count.
         double z = depths.Count % 2 == 1 ? depths[m] : (depths[m - 1] + (double)depths[m]) / 2;
         double cu = (minU + maxU) / 2.0, cv = (minV + maxV) / 2.0;
-        var t = new Vec3((cu - f.K.Cx) / f.K.Fx * z, (cv - f.K.Cy) / f.K.Fy * z, z);
+        var t = f.K.BackProject(cu, cv, z);
         return new TranslationGuess(t, cu, cv, z, count, depths.Count);
     }
 }

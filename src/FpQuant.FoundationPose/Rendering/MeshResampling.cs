@@ -11,6 +11,7 @@ internal static class MeshResampling
 {
     /// <summary>The default spacing as a fraction of the diameter: about 2,000-3,000 vertices for a compact object.</summary>
     public const double DefaultSpacingFraction = 1.0 / 40;
+    private static readonly double[] EmptyCellSums = [0.0, 0.0, 0.0];
 
     public static TriMesh Resample(TriMesh mesh, double spacing)
     {
@@ -29,7 +30,7 @@ internal static class MeshResampling
             {
                 id = cells.Count;
                 cells.Add(key, id);
-                sums.AddRange(new[] { 0.0, 0.0, 0.0 });
+                sums.AddRange(EmptyCellSums);
                 counts.Add(0);
             }
             return id;

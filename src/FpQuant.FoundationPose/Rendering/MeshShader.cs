@@ -39,7 +39,7 @@ internal static class MeshShader
             xyzPlanes[(c * n + begin)..(c * n + Math.Max(begin, end))].Clear();
         }
         float r20 = (float)pose.R.M20, r21 = (float)pose.R.M21, r22 = (float)pose.R.M22;
-        float fx = (float)k.Fx, fy = (float)k.Fy, cx = (float)k.Cx, cy = (float)k.Cy;
+        var ks = k.ToSingle();
         var src = mesh.ColorSource;
         var (ur, ug, ub) = mesh.UniformColor;
         float[] nrm = mesh.Normals;
@@ -53,8 +53,8 @@ internal static class MeshShader
             if (t < 0) continue;
             float z = depth[o], w1 = bw1[o], w2 = bw2[o], w0 = 1f - w1 - w2;
             int py = o / width, px = o - py * width;
-            xyzPlanes[o] = (px - cx) / fx * z;
-            xyzPlanes[n + o] = (py - cy) / fy * z;
+            xyzPlanes[o] = ks.BackProjectX(px, z);
+            xyzPlanes[n + o] = ks.BackProjectY(py, z);
             xyzPlanes[2 * n + o] = z;
             int na = 3 * ni[3 * t], nb = 3 * ni[3 * t + 1], nc = 3 * ni[3 * t + 2];
             float nx = w0 * nrm[na] + w1 * nrm[nb] + w2 * nrm[nc];

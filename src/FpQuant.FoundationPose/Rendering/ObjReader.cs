@@ -11,6 +11,7 @@ namespace FpQuant.Rendering;
 internal static class ObjReader
 {
     private static readonly char[] Space = { ' ', '\t' };
+    private static readonly float[] NoColour = [0f, 0f, 0f];
 
     public static TriMesh Read(string path)
     {
@@ -33,7 +34,7 @@ internal static class ObjReader
                     if (tok.Length != 4 && tok.Length != 7) throw new FpQuantException($"{Where()}: a vertex needs x y z (and optionally r g b), found {tok.Length - 1} numbers");
                     for (int i = 1; i < 4; i++) pos.Add(Num(tok[i], Where));
                     if (tok.Length == 7) { anyColour = true; for (int i = 4; i < 7; i++) cols.Add(Num(tok[i], Where)); }
-                    else { allColour = false; cols.AddRange(new[] { 0f, 0f, 0f }); }
+                    else { allColour = false; cols.AddRange(NoColour); }
                     break;
                 case "vt":
                     if (tok.Length < 3) throw new FpQuantException($"{Where()}: a texture coordinate needs u v");

@@ -28,7 +28,7 @@ internal static class Rasterizer
         var r = pose.R;
         float r00 = (float)r.M00, r01 = (float)r.M01, r02 = (float)r.M02, r10 = (float)r.M10, r11 = (float)r.M11, r12 = (float)r.M12,
               r20 = (float)r.M20, r21 = (float)r.M21, r22 = (float)r.M22, tx = (float)pose.T.X, ty = (float)pose.T.Y, tz = (float)pose.T.Z;
-        float fx = (float)k.Fx, fy = (float)k.Fy, cx = (float)k.Cx, cy = (float)k.Cy;
+        var ks = k.ToSingle();
         for (int i = 0; i < nv; i++)
         {
             float x = p[3 * i], y = p[3 * i + 1], z = p[3 * i + 2];
@@ -36,8 +36,8 @@ internal static class Rasterizer
             if (Z < NearPlane) { iz[i] = -1; continue; }
             float inv = 1f / Z;
             iz[i] = inv;
-            sx[i] = fx * X * inv + cx;
-            sy[i] = fy * Y * inv + cy;
+            sx[i] = ks.ProjectX(X, inv);
+            sy[i] = ks.ProjectY(Y, inv);
         }
         var tri = mesh.Triangles;
         float[] depth = target.Depth, b1 = target.B1, b2 = target.B2;

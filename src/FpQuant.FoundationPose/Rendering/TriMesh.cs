@@ -27,7 +27,7 @@ internal sealed class TriMesh
     /// True when every edge is shared by exactly two triangles that traverse it in opposite directions and the
     /// enclosed volume is positive: the surface is closed with outward-facing triangles, so back faces are always
     /// hidden and the rasterizer may skip them. Computed once, when the mesh is made: the rasterizer's threads only
-    /// read it (computed lazily, every thread did the work at once and could read a half-written value).
+    /// read it (computed lazily, every thread would do the work at once and could read a half-written value).
     /// </summary>
     public bool IsClosedAndOutward { get; }
 

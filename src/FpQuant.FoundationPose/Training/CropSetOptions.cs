@@ -35,41 +35,26 @@ internal sealed record CropSetOptions
 
     public void Validate()
     {
-        if (Count < 0) throw new FpQuantException($"--count must be 0 (stream until stopped) or more, got {Count}");
-        if (ShardSize < 0) throw new FpQuantException($"--shard-size must be positive, got {ShardSize}");
-        if (Group is < 1 or > 1024) throw new FpQuantException($"--group must be between 1 and 1024, got {Group}");
-        if (Threads < 0) throw new FpQuantException($"--threads must be 0 (one per core) or more, got {Threads}");
+        if (Count < 0) throw new FpQuantException($"Count must be 0 (stream until stopped) or more, got {Count}");
+        if (ShardSize < 0) throw new FpQuantException($"ShardSize must be positive, got {ShardSize}");
+        if (Group is < 1 or > 1024) throw new FpQuantException($"Group must be between 1 and 1024, got {Group}");
+        if (Threads < 0) throw new FpQuantException($"Threads must be 0 (one per core) or more, got {Threads}");
         if (CropType is not (NpyElementType.Float32 or NpyElementType.Float16))
-            throw new FpQuantException($"--dtype must be float32 or float16, got {CropType.ToString().ToLowerInvariant()}");
+            throw new FpQuantException($"CropType must be float32 or float16, got {CropType.ToString().ToLowerInvariant()}");
         if (!(MaxTranslationFraction >= 0 && MaxTranslationFraction <= 1))
-            throw new FpQuantException($"--max-trans-frac must be between 0 and 1 (a fraction of the diameter), got {MaxTranslationFraction}");
+            throw new FpQuantException($"MaxTranslationFraction must be between 0 and 1 (a fraction of the diameter), got {MaxTranslationFraction}");
         if (!(MaxRotationDeg >= 0 && MaxRotationDeg <= 180))
-            throw new FpQuantException($"--max-rot-deg must be between 0 and 180, got {MaxRotationDeg}");
+            throw new FpQuantException($"MaxRotationDeg must be between 0 and 180, got {MaxRotationDeg}");
         if (Kind != CropSetKind.Score && MaxRotationDeg > RefineTarget.NeverReachableDegrees)
             throw new FpQuantException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"--max-rot-deg {MaxRotationDeg} is beyond the refiner's reach: one update turns at most {RefineTarget.NeverReachableDegrees:F1} degrees (and up to {RefineTarget.AlwaysReachableDegrees:F1} about any axis); give at most {Math.Floor(RefineTarget.NeverReachableDegrees)}, or --kind score"));
+                $"MaxRotationDeg {MaxRotationDeg} is beyond the refiner's reach: one update turns at most {RefineTarget.NeverReachableDegrees:F1} degrees (and up to {RefineTarget.AlwaysReachableDegrees:F1} about any axis); give at most {Math.Floor(RefineTarget.NeverReachableDegrees)}, or Kind Score"));
         // A shard's crops are held in memory twice (one filling, one writing); keep a shard's crops under 2^31 elements.
         foreach (bool score in new[] { false, true })
         {
             long elements = (long)ShardSamples(score) * (score ? Group : 1) * CropPair.Floats;
             if (elements > Array.MaxLength)
-                throw new FpQuantException($"--shard-size {ShardSamples(score)} makes {(score ? "score" : "refine")} shards of {elements} values, more than one array holds; give a smaller --shard-size");
+                throw new FpQuantException($"ShardSize {ShardSamples(score)} makes {(score ? "score" : "refine")} shards of {elements} values, more than one array holds; give a smaller ShardSize");
         }
         Crops.Validate();
     }
-
-    public static CropSetKind ParseKind(string text) => text switch
-    {
-        "refine" => CropSetKind.Refine,
-        "score" => CropSetKind.Score,
-        "both" => CropSetKind.Both,
-        _ => throw new FpQuantException($"--kind must be refine, score or both, got '{text}'"),
-    };
-
-    public static NpyElementType ParseCropType(string text) => text switch
-    {
-        "float32" => NpyElementType.Float32,
-        "float16" => NpyElementType.Float16,
-        _ => throw new FpQuantException($"--dtype must be float32 or float16, got '{text}'"),
-    };
 }

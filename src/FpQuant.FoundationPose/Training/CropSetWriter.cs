@@ -122,7 +122,8 @@ internal sealed class CropSetWriter
                     // Each written file leaves a 1 MB stream buffer behind; collected per shard, a stream of shards
                     // holds a flat working set instead of one that climbs until the GC's own budget runs out.
                     GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
-                    sh.Writing = lastWrite = Task.Run(() => WriteShard(sh));
+                    // A filled shard is written whole even when the run is cancelled: it is counted below and listed.
+                    sh.Writing = lastWrite = Task.Run(() => WriteShard(sh), CancellationToken.None);
                     if (score) _scoreDone += n; else _refineDone += n;
                     shards++;
                     double secs = sw.Elapsed.TotalSeconds;
@@ -151,13 +152,13 @@ internal sealed class CropSetWriter
 
     private void PrepareFolder()
     {
-        if (File.Exists(_dir)) throw new FpQuantException($"--out '{_dir}' is a file; give a folder for the shards");
+        if (File.Exists(_dir)) throw new FpQuantException($"outDir '{_dir}' is a file; give a folder for the shards");
         if (Directory.Exists(_dir) && (File.Exists(Path.Combine(_dir, ManifestFile)) || Directory.EnumerateFiles(_dir, "*.npy").Any()))
-            throw new FpQuantException($"--out '{_dir}' already holds a crop set ({ManifestFile} or .npy files); give an empty or new folder");
+            throw new FpQuantException($"outDir '{_dir}' already holds a crop set ({ManifestFile} or .npy files); give an empty or new folder");
         try { Directory.CreateDirectory(_dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new FpQuantException($"--out '{_dir}': cannot create the folder: {e.Message}", e);
+            throw new FpQuantException($"outDir '{_dir}': cannot create the folder: {e.Message}", e);
         }
     }
 
@@ -208,7 +209,7 @@ internal sealed class CropSetWriter
         do
         {
             // Angles below AlwaysReachableDegrees are always accepted, so this ends quickly for any allowed --max-rot-deg.
-            if (++attempts > 10_000) throw new FpQuantException($"no hypothesis within the refiner's reach after {attempts - 1} draws; lower --max-rot-deg");
+            if (++attempts > 10_000) throw new FpQuantException($"no hypothesis within the refiner's reach after {attempts - 1} draws; lower MaxRotationDeg");
             hyp = PosePerturbation.Around(truth, _o.MaxRotationDeg * Math.PI / 180, _o.MaxTranslationFraction * diameter, ref rng);
         }
         while (!RefineTarget.TryCompute(hyp, truth, diameter, out trans, out rot));
@@ -349,7 +350,7 @@ internal sealed class CropSetWriter
                 shards = _written,
                 layout = Layout,
             };
-            AtomicFile.WriteAllText(Path.Combine(_dir, ManifestFile), JsonSerializer.Serialize(m, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(_dir, ManifestFile), JsonSerializer.Serialize(m, ReportJson.Indented) + "\n");
         }
     }
 }

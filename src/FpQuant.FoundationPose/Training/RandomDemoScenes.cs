@@ -20,7 +20,7 @@ internal static class RandomDemoScenes
         double z = rng.Range(MinDistance, MaxDistance);
         // The object's centre projects inside the middle of the image, so most of its window is in view.
         double u = rng.Range(0.2 * DemoScene.Width, 0.8 * DemoScene.Width), v = rng.Range(0.2 * DemoScene.Height, 0.8 * DemoScene.Height);
-        var t = new Vec3((u - k.Cx) / k.Fx * z, (v - k.Cy) / k.Fy * z, z);
+        var t = k.BackProject(u, v, z);
         // The plane's normal faces the camera for every pixel's ray (|x| <= 0.4, y in [-0.9, -0.1] against rays of
         // |x| <= 0.54, |y| <= 0.4), so the table fills the background.
         var normal = new Vec3(rng.Range(-0.4, 0.4), rng.Range(-0.9, -0.1), -1);

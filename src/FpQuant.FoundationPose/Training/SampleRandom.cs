@@ -36,15 +36,6 @@ internal struct SampleRandom
         return new Vec3(r * Math.Cos(phi), r * Math.Sin(phi), z);
     }
 
-    /// <summary>Uniform over all rotations (a uniform unit quaternion, after Shoemake).</summary>
-    public Mat3 Rotation()
-    {
-        double u1 = Next(), u2 = 2 * Math.PI * Next(), u3 = 2 * Math.PI * Next();
-        double a = Math.Sqrt(1 - u1), b = Math.Sqrt(u1);
-        double w = a * Math.Sin(u2), x = a * Math.Cos(u2), y = b * Math.Sin(u3), z = b * Math.Cos(u3);
-        return new Mat3(
-            1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-            2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-            2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y));
-    }
+    /// <summary>Uniform over all rotations (<see cref="Mat3.UniformRotation"/>).</summary>
+    public Mat3 Rotation() => Mat3.UniformRotation(Next(), Next(), Next());
 }

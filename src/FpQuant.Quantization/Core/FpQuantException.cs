@@ -7,6 +7,11 @@ namespace FpQuant.Core;
 /// </summary>
 public sealed class FpQuantException : Exception
 {
+    /// <summary>An error with this message (made one line).</summary>
+    /// <param name="message">What is wrong and what to do.</param>
     public FpQuantException(string message) : base(ErrorText.OneLine(message)) { }
+    /// <summary>An error with this message (made one line) and its cause.</summary>
+    /// <param name="message">What is wrong and what to do.</param>
+    /// <param name="inner">The exception that caused it.</param>
     public FpQuantException(string message, Exception inner) : base(ErrorText.OneLine(message), inner) { }
 }

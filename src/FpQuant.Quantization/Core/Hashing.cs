@@ -1,6 +1,7 @@
 namespace FpQuant.Core;
 
-/// <summary>The deterministic integer streams behind the synthetic recipe (spec section 8).</summary>
+/// <summary>FNV-1a 64 and SplitMix64: the deterministic integer streams behind the synthetic weights, each key's
+/// stream seeded by the FNV-1a hash of its name XOR the seed (spec section 8).</summary>
 internal static class Hashing
 {
     public const ulong FnvOffset = 0xcbf29ce484222325UL;

@@ -3,8 +3,36 @@ using System.Runtime.InteropServices;
 namespace FpQuant.Core;
 
 /// <summary>The element types of a tensor fed to or read from a model here: every numeric ONNX type ONNX Runtime
-/// takes as a model input (strings and complex numbers excepted). The first three keep their old values.</summary>
-public enum InputElementType { Float, Int64, Int32, Bool, Int8, Int16, UInt8, UInt16, UInt32, UInt64, Float16, BFloat16, Double }
+/// takes as a model input (strings and complex numbers excepted).</summary>
+public enum InputElementType
+{
+    /// <summary>float32 (<see cref="float"/>).</summary>
+    Float,
+    /// <summary>int64 (<see cref="long"/>).</summary>
+    Int64,
+    /// <summary>int32 (<see cref="int"/>).</summary>
+    Int32,
+    /// <summary>bool (<see cref="bool"/>).</summary>
+    Bool,
+    /// <summary>int8 (<see cref="sbyte"/>).</summary>
+    Int8,
+    /// <summary>int16 (<see cref="short"/>).</summary>
+    Int16,
+    /// <summary>uint8 (<see cref="byte"/>).</summary>
+    UInt8,
+    /// <summary>uint16 (<see cref="ushort"/>).</summary>
+    UInt16,
+    /// <summary>uint32 (<see cref="uint"/>).</summary>
+    UInt32,
+    /// <summary>uint64 (<see cref="ulong"/>).</summary>
+    UInt64,
+    /// <summary>float16 (<see cref="Half"/>).</summary>
+    Float16,
+    /// <summary>bfloat16 (held as <see cref="ushort"/> bit patterns).</summary>
+    BFloat16,
+    /// <summary>float64 (<see cref="double"/>).</summary>
+    Double,
+}
 
 internal static class InputElementTypes
 {
@@ -70,11 +98,19 @@ internal static class InputElementTypes
 /// </summary>
 public sealed class InputTensor
 {
+    /// <summary>The dimensions.</summary>
     public int[] Shape { get; }
+    /// <summary>The element type.</summary>
     public InputElementType ElementType { get; }
     /// <summary>An array of <see cref="InputElementTypes.ArrayElement"/> of <see cref="ElementType"/>: float[], long[], int[], ...</summary>
     public Array Data { get; }
 
+    /// <summary>A tensor of any element type over <paramref name="data"/> (not copied).</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <param name="type">The element type.</param>
+    /// <param name="data">The values, row-major, in the array type of <paramref name="type"/> (float[] for Float,
+    /// long[] for Int64, Half[] for Float16, ...).</param>
+    /// <exception cref="ArgumentException">The count or the array type does not fit.</exception>
     public InputTensor(int[] shape, InputElementType type, Array data)
     {
         long n = FloatTensor.ElementCount(shape);
@@ -86,20 +122,34 @@ public sealed class InputTensor
     }
 
     internal InputTensor(FloatTensor t) : this(t.Shape, InputElementType.Float, t.Data) { }
+    /// <summary>A float32 tensor.</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <param name="data">The values, row-major.</param>
     public InputTensor(int[] shape, float[] data) : this(shape, InputElementType.Float, data) { }
+    /// <summary>An int64 tensor (token ids, masks).</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <param name="data">The values, row-major.</param>
     public InputTensor(int[] shape, long[] data) : this(shape, InputElementType.Int64, data) { }
+    /// <summary>An int32 tensor.</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <param name="data">The values, row-major.</param>
     public InputTensor(int[] shape, int[] data) : this(shape, InputElementType.Int32, data) { }
 
+    /// <summary>A float32 input tensor over the float tensor's data.</summary>
+    /// <param name="t">The float tensor.</param>
     public static implicit operator InputTensor(FloatTensor t) => new(t);
 
     /// <summary>A batch of float tensors as input tensors.</summary>
     internal static Dictionary<string, InputTensor> Batch(IReadOnlyDictionary<string, FloatTensor> floats) =>
         floats.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal);
 
+    /// <summary>The number of elements.</summary>
     public long Length => Data.Length;
     /// <summary>Samples along axis 0 (1 for a scalar).</summary>
     public int Samples => Shape.Length == 0 ? 1 : Shape[0];
+    /// <summary>The shape as text, e.g. "[8x128]".</summary>
     public string ShapeText => "[" + string.Join("x", Shape) + "]";
+    /// <summary>The element type's NumPy name, e.g. "float32".</summary>
     public string TypeName => ElementType.Name();
 
     /// <summary>The values' bytes, little-endian as the machine holds them (what ONNX Runtime and .npy files take).</summary>

@@ -10,10 +10,10 @@ internal static class RawTensorFile
         if (!File.Exists(path))
             throw new FpQuantException($"input '{tensorName}': file '{path}' does not exist");
         if (expectedElements < 0 || expectedElements > Array.MaxLength)
-            throw new FpQuantException($"input '{tensorName}': its shape needs {expectedElements} float32 values, more than one array holds; check --batch and the shape");
+            throw new FpQuantException($"input '{tensorName}': its shape needs {expectedElements} float32 values, more than one array holds; check the batch size and the shape");
         long bytes = new FileInfo(path).Length;
         if (bytes != expectedElements * 4)
-            throw new FpQuantException($"input '{tensorName}': file '{path}' has {bytes} bytes, but its shape needs {expectedElements} float32 values = {expectedElements * 4} bytes; check --batch and the layout");
+            throw new FpQuantException($"input '{tensorName}': file '{path}' has {bytes} bytes, but its shape needs {expectedElements} float32 values = {expectedElements * 4} bytes; check the batch size and the layout");
         var data = new float[expectedElements];
         try
         {

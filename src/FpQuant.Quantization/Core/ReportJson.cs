@@ -14,4 +14,7 @@ internal static class ReportJson
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter() },
     };
+
+    /// <summary>Indented, member names exactly as declared (files whose names are spelled out, e.g. snake_case).</summary>
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }

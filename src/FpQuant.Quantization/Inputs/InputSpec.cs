@@ -7,14 +7,15 @@ namespace FpQuant.Inputs;
 /// <param name="argument">Everything after the first ':' of the spec (may be empty).</param>
 /// <param name="spec">The whole spec, for error messages.</param>
 /// <param name="options">Batch size and the image and text options.</param>
-internal delegate InputSource InputSourceFactory(string argument, string spec, DataOptions options);
+/// <returns>The source the spec names.</returns>
+public delegate InputSource InputSourceFactory(string argument, string spec, DataOptions options);
 
 /// <summary>
 /// The kinds of input spec a parser knows ("npy:DIR[:COUNT]", ...), each with its syntax for help text. Immutable:
 /// <see cref="With"/> returns a new set, so a layer above the quantizer adds its own kinds without touching the
 /// built-in ones.
 /// </summary>
-internal sealed class InputKinds
+public sealed class InputKinds
 {
     private readonly (string Kind, string Syntax, InputSourceFactory Factory)[] _kinds;
 
@@ -40,6 +41,10 @@ internal sealed class InputKinds
     ]);
 
     /// <summary>These kinds and one more; <paramref name="kind"/> replaces a kind of the same name.</summary>
+    /// <param name="kind">The prefix before the first ':' of a spec, e.g. "npy".</param>
+    /// <param name="syntax">The spec's syntax and meaning, for help text, e.g. "npy:DIR[:COUNT] (...)".</param>
+    /// <param name="factory">Makes the source from the rest of the spec.</param>
+    /// <returns>A new set; this one is unchanged.</returns>
     public InputKinds With(string kind, string syntax, InputSourceFactory factory)
     {
         if (string.IsNullOrEmpty(kind) || kind.Contains(':'))
@@ -54,9 +59,14 @@ internal sealed class InputKinds
 }
 
 /// <summary>Parses an input spec "KIND:ARGUMENT" (e.g. npy:DIR[:COUNT]) into an <see cref="InputSource"/>.</summary>
-internal static class InputSpec
+public static class InputSpec
 {
     /// <summary>The source <paramref name="spec"/> names, among <paramref name="kinds"/> (the built-in ones when null).</summary>
+    /// <param name="spec">"KIND:ARGUMENT", e.g. "npy:calib/" or "images:photos/:64".</param>
+    /// <param name="options">Batch size and the image and text options.</param>
+    /// <param name="kinds">The kinds to recognise; null for <see cref="InputKinds.Builtin"/>.</param>
+    /// <returns>The source.</returns>
+    /// <exception cref="FpQuantException">The kind is unknown or its argument is malformed.</exception>
     public static InputSource Parse(string spec, DataOptions options, InputKinds? kinds = null)
     {
         kinds ??= InputKinds.Builtin;
@@ -66,7 +76,11 @@ internal static class InputSpec
         return factory(spec[(colon + 1)..], spec, options);
     }
 
-    /// <summary>"PATH" or "PATH:COUNT" (the count a positive whole number after the last ':').</summary>
+    /// <summary>"PATH" or "PATH:COUNT" (the count a positive whole number after the last ':'), for a factory's
+    /// argument.</summary>
+    /// <param name="spec">The whole spec, for error messages.</param>
+    /// <param name="rest">The factory's argument (the spec after "KIND:").</param>
+    /// <returns>The path and the count (null when none is given).</returns>
     public static (string Path, int? Count) PathAndCount(string spec, string rest)
     {
         int colon = rest.LastIndexOf(':');

@@ -21,8 +21,8 @@ internal sealed class TextInputSource : InputSource
     public TextInputSource(string file, int? count, TextOptions options, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (count is <= 0) throw new FpQuantException($"text:{file}: the sentence count must be positive, got {count}");
-        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
-        if (options.MaxLength < 3) throw new FpQuantException($"--max-length must be at least 3 ([CLS], a token, [SEP]), got {options.MaxLength}");
+        if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
+        if (options.MaxLength < 3) throw new FpQuantException($"TextOptions.MaxLength must be at least 3 ([CLS], a token, [SEP]), got {options.MaxLength}");
         File = file; Count = count; Options = options; BatchSize = batchSize;
     }
 
@@ -42,11 +42,11 @@ internal sealed class TextInputSource : InputSource
     {
         string vocab = Options.Vocab ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelSource)) ?? ".", "vocab.txt");
         if (!System.IO.File.Exists(vocab))
-            throw new FpQuantException($"text:{File}: the WordPiece vocabulary '{vocab}' does not exist; give --vocab FILE (the model's vocab.txt)");
+            throw new FpQuantException($"text:{File}: the WordPiece vocabulary '{vocab}' does not exist; give TextOptions.Vocab (the model's vocab.txt)");
         return vocab;
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         ModelInput? ids = null, mask = null, types = null;

@@ -7,5 +7,6 @@ public sealed record TextOptions
     public string? Vocab { get; init; }
     /// <summary>Tokens per sentence at most, [CLS] and [SEP] included (longer sentences are cut).</summary>
     public int MaxLength { get; init; } = 128;
+    /// <summary>Lower-case text before tokenizing (uncased vocabularies).</summary>
     public bool Lowercase { get; init; } = true;
 }

@@ -22,7 +22,7 @@ internal static class CoarseSteps
             var reader = plan.Index.ConsumersOf(tensor).FirstOrDefault(n => ExpLike.Contains(n.OpType));
             if (reader == null || p.Scale.Length == 0 || !(p.Scale[0] > MaxExpInputStep)) continue;
             string node = reader.Name.Length > 0 ? $"{reader.OpType} '{reader.Name}'" : $"an unnamed {reader.OpType}";
-            string keep = reader.Name.Length > 0 ? $"--exclude '{reader.Name}'" : $"--op-types without {reader.OpType}";
+            string keep = reader.Name.Length > 0 ? $"Exclude '{reader.Name}'" : $"OpTypes without {reader.OpType}";
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"tensor '{tensor}' feeds {node} with an integer step of {p.Scale[0]:G3} (more than {MaxExpInputStep} of a logit): its outputs may move by a factor of up to {Math.Exp(p.Scale[0] / 2):G3}; keep it float with {keep} or calibrate on data with a narrower range");
         }

@@ -15,29 +15,20 @@ namespace FpQuant.Quantization;
 /// </summary>
 internal static class Fp16Converter
 {
-    public static ModelProto Convert(ModelProto model, QuantizationOptions o) => ConvertWithNodes(model, o).Model;
-
-    /// <summary>The converted model and the names of the nodes that now compute in float16. With
-    /// <paramref name="settings"/>, tensor types come from ONNX Runtime's inference (<see cref="RuntimeTypes"/>), and an
-    /// op the execution provider has no float16 kernel for is kept in float32 between Casts.</summary>
-    public static (ModelProto Model, List<string> ConvertedNodes) ConvertWithNodes(ModelProto model, QuantizationOptions o, RuntimeSettings? settings = null)
-    {
-        var (m, nodes) = ConvertWithDepths(model, o, settings);
-        return (m, nodes.Select(n => n.Name).ToList());
-    }
-
-    /// <summary>As <see cref="ConvertWithNodes"/>, with each converted node's depth (If/Loop/Scan bodies are
-    /// converted too, keeping float32 at their boundary).</summary>
-    public static (ModelProto Model, List<QuantizedNode> ConvertedNodes) ConvertWithDepths(ModelProto model, QuantizationOptions o, RuntimeSettings? settings = null)
+    /// <summary>The converted model and the nodes that now compute in float16, with their depth (If/Loop/Scan bodies
+    /// are converted too, keeping float32 at their boundary). With <paramref name="settings"/>, tensor types come
+    /// from ONNX Runtime's inference (<see cref="RuntimeTypes"/>), and an op the execution provider has no float16
+    /// kernel for is kept in float32 between Casts.</summary>
+    public static ModeResult Quantize(ModelProto model, QuantizationOptions o, RuntimeSettings? settings = null)
     {
         var types = settings == null ? null : RuntimeTypes.Infer(model, settings);
         var block = new HashSet<string>(o.Fp16BlockOps, StringComparer.Ordinal);
         // Each round keeps one more op type float32; a model has finitely many op types.
         while (true)
         {
-            var (result, converted) = ConvertOnce(model, o, types, block);
-            string? missing = settings == null || types == null ? null : MissingHalfKernel(result, settings);
-            if (missing == null || !block.Add(missing)) return (result, converted);
+            var result = ConvertOnce(model, o, types, block);
+            string? missing = settings == null || types == null ? null : MissingHalfKernel(result.Model, settings);
+            if (missing == null || !block.Add(missing)) return result;
         }
     }
 
@@ -46,7 +37,7 @@ internal static class Fp16Converter
     /// cast to float16 inside, like the body's own inputs), its outputs are cast back to float32, and the declared
     /// inputs are removed again afterwards.
     /// </summary>
-    private static (ModelProto Model, List<QuantizedNode> Nodes) ConvertBody(ModelProto body, QuantizationOptions o, HashSet<string> block,
+    private static ModeResult ConvertBody(ModelProto body, QuantizationOptions o, HashSet<string> block,
         IReadOnlySet<string> floatOuter, string nameSuffix)
     {
         var defined = Subgraphs.Defined(body.Graph);
@@ -59,10 +50,11 @@ internal static class Fp16Converter
             body.Graph.Input.Last().Type.TensorType.Shape = null;
             declared.Add(name);
         }
-        var (m, nodes) = ConvertOnce(body, o with { Fp16KeepIoTypes = true }, null, block, nameSuffix);
+        var converted = ConvertOnce(body, o with { Fp16KeepIoTypes = true }, null, block, nameSuffix);
         var declaredSet = declared.ToHashSet(StringComparer.Ordinal);
-        foreach (var i in m.Graph.Input.Where(i => declaredSet.Contains(i.Name)).ToList()) m.Graph.Input.Remove(i);
-        return (m, nodes);
+        var inputs = converted.Model.Graph.Input;
+        foreach (var i in inputs.Where(i => declaredSet.Contains(i.Name)).ToList()) inputs.Remove(i);
+        return converted;
     }
 
     private static string Note(HashSet<string> set, string name) { set.Add(name); return name; }
@@ -88,58 +80,85 @@ internal static class Fp16Converter
         }
     }
 
-    private static (ModelProto Model, List<QuantizedNode> ConvertedNodes) ConvertOnce(ModelProto model, QuantizationOptions o,
-        IReadOnlyDictionary<string, int>? types, HashSet<string> block, string nameSuffix = "")
+    private static ModeResult ConvertOnce(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, int>? types,
+        HashSet<string> block, string nameSuffix = "") =>
+        NodeRewriteLoop.Run(model, new Fp16Rewriter(model, o, types, block, nameSuffix));
+
+    /// <summary>Each node goes to its op's converter, or the kept-float one when it must stay float32.</summary>
+    private sealed class Fp16Rewriter : INodeRewriter
     {
-        var rw = new Fp16Rewrite(model, o, types, nameSuffix);
-        var selector = new NodeSelector(o.Include, o.Exclude);
-        var converted = new List<QuantizedNode>();
-        foreach (var node in model.Graph.Node)
+        private readonly ModelProto _model;
+        private readonly QuantizationOptions _options;
+        private readonly HashSet<string> _block;
+        private readonly string _nameSuffix;
+        private readonly Fp16Rewrite _rw;
+        private readonly NodeSelector _selector;
+
+        public Fp16Rewriter(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, int>? types, HashSet<string> block,
+            string nameSuffix)
         {
-            if (SubgraphBodies.Has(node))
-            {
-                // The control-flow node keeps float32 at its boundary: what its bodies read from this graph is read
-                // in float32, and each body converts inside, between Casts, like a model that keeps its I/O types.
-                var n = node.Clone();
-                var floatOuter = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var body in Subgraphs.Of(n))
-                    Subgraphs.RenameOuterReads(body, t => rw.IsFloat(t) ? Note(floatOuter, rw.Float32(t)) : t);
-                string owner = node.Output.FirstOrDefault(x => x.Length > 0) ?? node.Name;
-                // A body ONNX Runtime refused in float16 (block-listed after a failed check) stays float32 whole.
-                if (!block.Contains(node.OpType) && selector.Selects(node.Name))
-                    n = SubgraphBodies.Rewrite(n, model, body => ConvertBody(body, o, block, floatOuter, $"{nameSuffix}@{owner}/{body.Graph.Name}"), converted);
-                Fp16OpConverters.KeptFloat.Convert(n, rw);
-                continue;
-            }
-            var converter = block.Contains(node.OpType) || !selector.Selects(node.Name) || Fp16OpConverters.MustStayFloat32(node)
+            _model = model;
+            _options = o;
+            _block = block;
+            _nameSuffix = nameSuffix;
+            _rw = new Fp16Rewrite(model, o, types, nameSuffix);
+            _selector = new NodeSelector(o.Include, o.Exclude);
+        }
+
+        public bool RewritesBodiesOf(NodeProto node) => SubgraphBodies.Has(node);
+
+        public void EmitWithBodies(NodeProto node, List<QuantizedNode> rewritten)
+        {
+            // The control-flow node keeps float32 at its boundary: what its bodies read from this graph is read
+            // in float32, and each body converts inside, between Casts, like a model that keeps its I/O types.
+            var n = node.Clone();
+            var floatOuter = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var body in Subgraphs.Of(n))
+                Subgraphs.RenameOuterReads(body, t => _rw.IsFloat(t) ? Note(floatOuter, _rw.Float32(t)) : t);
+            string owner = node.Output.FirstOrDefault(x => x.Length > 0) ?? node.Name;
+            // A body ONNX Runtime refused in float16 (block-listed after a failed check) stays float32 whole.
+            if (!_block.Contains(node.OpType) && _selector.Selects(node.Name))
+                n = SubgraphBodies.Rewrite(n, _model,
+                    body => ConvertBody(body, _options, _block, floatOuter, $"{_nameSuffix}@{owner}/{body.Graph.Name}"), rewritten);
+            Fp16OpConverters.KeptFloat.Convert(n, _rw);
+        }
+
+        public bool Emit(NodeProto node)
+        {
+            var converter = _block.Contains(node.OpType) || !_selector.Selects(node.Name) || Fp16OpConverters.MustStayFloat32(node)
                 ? Fp16OpConverters.KeptFloat : Fp16OpConverters.For(node.OpType);
-            if (converter.Convert(node, rw)) converted.Add(new QuantizedNode(node.Name, 0));
+            return converter.Convert(node, _rw);
         }
-        foreach (var (orig, internalName) in rw.OutputRename)
+
+        public ModelProto Assemble()
         {
-            var c = new NodeProto { OpType = "Cast", Name = $"{orig}/Cast_to_float32" };
-            c.Input.Add(internalName); c.Output.Add(orig);
-            c.Attribute.Add(GraphBuilder.Attr("to", (long)DataType.Float));
-            rw.Nodes.Add(c);
+            var rw = _rw;
+            foreach (var (orig, internalName) in rw.OutputRename)
+            {
+                var c = new NodeProto { OpType = "Cast", Name = $"{orig}/Cast_to_float32" };
+                c.Input.Add(internalName); c.Output.Add(orig);
+                c.Attribute.Add(GraphBuilder.Attr("to", (long)DataType.Float));
+                rw.Nodes.Add(c);
+            }
+            var result = _model.Clone();
+            var g = result.Graph;
+            if (!_options.Fp16KeepIoTypes)
+            {
+                foreach (var i in g.Input.Where(i => i.Type?.TensorType?.ElemType == (int)DataType.Float && !rw.Index.IsInitializer(i.Name)))
+                    i.Type.TensorType.ElemType = (int)DataType.Float16;
+                foreach (var out_ in g.Output.Where(x => x.Type?.TensorType?.ElemType == (int)DataType.Float)) out_.Type.TensorType.ElemType = (int)DataType.Float16;
+            }
+            g.Node.Clear();
+            g.Node.AddRange(rw.Nodes);
+            g.Initializer.AddRange(rw.HalfInitializers);
+            // Float32 initializers that no node reads any more are dropped.
+            var graphOutputs = new HashSet<string>(g.Output.Select(x => x.Name), StringComparer.Ordinal);
+            var read = new HashSet<string>(rw.Nodes.SelectMany(n => n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads))), StringComparer.Ordinal);
+            var kept = g.Initializer.Where(i => read.Contains(i.Name) || graphOutputs.Contains(i.Name)).ToList();
+            g.Initializer.Clear();
+            g.Initializer.AddRange(kept);
+            g.ValueInfo.Clear();
+            return result;
         }
-        var result = model.Clone();
-        var g = result.Graph;
-        if (!o.Fp16KeepIoTypes)
-        {
-            foreach (var i in g.Input.Where(i => i.Type?.TensorType?.ElemType == (int)DataType.Float && !rw.Index.IsInitializer(i.Name)))
-                i.Type.TensorType.ElemType = (int)DataType.Float16;
-            foreach (var out_ in g.Output.Where(x => x.Type?.TensorType?.ElemType == (int)DataType.Float)) out_.Type.TensorType.ElemType = (int)DataType.Float16;
-        }
-        g.Node.Clear();
-        g.Node.AddRange(rw.Nodes);
-        g.Initializer.AddRange(rw.HalfInitializers);
-        // Float32 initializers that no node reads any more are dropped.
-        var graphOutputs = new HashSet<string>(g.Output.Select(x => x.Name), StringComparer.Ordinal);
-        var read = new HashSet<string>(rw.Nodes.SelectMany(n => n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads))), StringComparer.Ordinal);
-        var kept = g.Initializer.Where(i => read.Contains(i.Name) || graphOutputs.Contains(i.Name)).ToList();
-        g.Initializer.Clear();
-        g.Initializer.AddRange(kept);
-        g.ValueInfo.Clear();
-        return (result, converted);
     }
 }

@@ -23,85 +23,65 @@ internal static class ModelQuantizer
         FpQuantException? floatRefused = null;
         try { check = QuantizedModelCheck.ForFloat(original, modelSource, settings); }
         catch (FpQuantException e) { floatRefused = e; }
-        using var owned = new Owned { Item = check };
-        // An already quantized model is refused rather than quantized twice; weights merely stored as float16 are
-        // widened to float32 so that the quantizer sees them.
-        ExistingQuantization.Of(model).RefuseStacking(modelSource, options.Mode);
-        var widened = new List<string>();
-        model = ExistingQuantization.WidenFloat16StoredWeights(model, widened);
-        // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
-        // folded into the Conv before it. A model already in that form passes through unchanged.
-        Preprocessing.PreparedModel prepared;
-        try { prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings, Preprocessing.ModelPreprocessor.MinimumOpset(options)); }
-        catch (FpQuantException) when (floatRefused != null) { throw floatRefused; }
-        var warnings = widened.Concat(prepared.Notes).ToList();
-        if (check == null)
+        try
         {
-            if (ReferenceEquals(prepared.Model, model)) throw floatRefused!;
-            try { check = QuantizedModelCheck.ForFloat(prepared.Model, modelSource, settings); }
-            catch (FpQuantException) { throw floatRefused!; }
-            owned.Item = check;
-            warnings.Add($"ONNX Runtime does not run {modelSource} at its own opset; the result is checked against the pre-processed (opset-raised) model");
+            // An already quantized model is refused rather than quantized twice; weights merely stored as float16 are
+            // widened to float32 so that the quantizer sees them.
+            ExistingQuantization.Of(model).RefuseStacking(modelSource, options.Mode);
+            var widened = new List<string>();
+            model = ExistingQuantization.WidenFloat16StoredWeights(model, widened);
+            // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
+            // folded into the Conv before it. A model already in that form passes through unchanged.
+            Preprocessing.PreparedModel prepared;
+            try { prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings, Preprocessing.ModelPreprocessor.MinimumOpset(options)); }
+            catch (FpQuantException) when (floatRefused != null) { throw floatRefused; }
+            var warnings = widened.Concat(prepared.Notes).ToList();
+            if (check == null)
+            {
+                if (ReferenceEquals(prepared.Model, model)) throw floatRefused!;
+                try { check = QuantizedModelCheck.ForFloat(prepared.Model, modelSource, settings); }
+                catch (FpQuantException) { throw floatRefused!; }
+                warnings.Add($"ONNX Runtime does not run {modelSource} at its own opset; the result is checked against the pre-processed (opset-raised) model");
+            }
+            warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
+            model = prepared.Model;
+            (var smoothing, options) = Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
+            model = smoothing.Model;
+            bool mixed = options.Modes.Count > 0;
+            var result = mixed ? Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress)
+                : options.Mode switch
+                {
+                    QuantMode.Static => StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress),
+                    QuantMode.Dynamic => DynamicQuantizer.Quantize(model, options),
+                    QuantMode.WeightOnly => WeightOnlyQuantizer.Quantize(model, options),
+                    _ => Fp16Converter.Quantize(model, options, settings),
+                };
+            if (result.Plan != null) warnings.AddRange(CoarseSteps.Check(result.Plan, result.Params));
+            var nodes = result.NodeNames;
+            // Layers inside If/Loop/Scan bodies: say how many were reached at each depth.
+            if (model.Graph.Node.Any(SubgraphBodies.Has))
+                warnings.Add($"quantized nodes by depth: {(result.Nodes.Count == 0 ? "none" : SubgraphBodies.DepthSummary(result.Nodes))}");
+            string what = preset ?? (mixed ? "mixed" : options.Mode.ToString().ToLowerInvariant());
+            var output = result.Model;
+            bool asGiven = false;
+            if (nodes.Count == 0)
+            {
+                // Nothing to gain from the rewritten graph (pre-processing alone can make it larger): the model as given.
+                // A model ONNX Runtime runs only after pre-processing comes back pre-processed.
+                asGiven = floatRefused == null;
+                warnings.Add($"nothing was {(!mixed && options.Mode == QuantMode.Fp16 ? "converted to float16" : "quantized")}: no node of {modelSource} qualifies under {what}'s options; the output is the float model " +
+                    (asGiven ? "as given" : "after pre-processing (ONNX Runtime does not run it at its own opset)"));
+                output = asGiven ? original.Clone() : model.Clone();
+            }
+            else output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = what });
+            check.Check(output, what, (mixed || options.Mode == QuantMode.Fp16) && !options.Fp16KeepIoTypes);
+            return new QuantizationResult(output, options, preset, calibration?.Description, result.Ranges, result.Params, nodes, sw.Elapsed)
+                { Warnings = warnings, NodeModes = result.NodeModes, Smoothed = smoothing.Tensors, IsSourceModel = asGiven };
         }
-        warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
-        model = prepared.Model;
-        (var smoothing, options) = Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
-        model = smoothing.Model;
-        ModelProto output;
-        IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
-        IReadOnlyDictionary<string, QuantParams> parameters = new Dictionary<string, QuantParams>();
-        if (options.Modes.Count > 0)
+        finally
         {
-            var mixed = Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress);
-            mixed.Model.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = preset ?? "mixed" });
-            check!.Check(mixed.Model, preset ?? "mixed", !options.Fp16KeepIoTypes);
-            return new QuantizationResult(mixed.Model, options, preset, calibration?.Description, mixed.Ranges, mixed.Params,
-                mixed.NodeModes.Where(kv => kv.Value != Mixed.NodeMode.Float).Select(kv => kv.Key).ToList(), sw.Elapsed)
-                { Warnings = warnings, NodeModes = mixed.NodeModes, Smoothed = smoothing.Tensors };
+            check?.Dispose();
         }
-        List<QuantizedNode> depths;
-        switch (options.Mode)
-        {
-            case QuantMode.Static:
-                if (calibration == null) throw new FpQuantException("static quantization needs calibration data: give --calibration (see fpquant quantize --help)");
-                var s = StaticQuantizer.QuantizeWithDepths(model, modelSource, options, calibration, settings, progress);
-                output = s.Model; ranges = s.Ranges; parameters = s.Params;
-                warnings.AddRange(CoarseSteps.Check(s.Plan, s.Params));
-                depths = s.Nodes;
-                break;
-            case QuantMode.Dynamic:
-                (output, depths) = DynamicQuantizer.QuantizeWithDepths(model, options);
-                break;
-            case QuantMode.WeightOnly:
-                (output, depths) = WeightOnlyQuantizer.QuantizeWithDepths(model, options);
-                break;
-            default:
-                (output, depths) = Fp16Converter.ConvertWithDepths(model, options, settings);
-                break;
-        }
-        var nodes = depths.Select(n => n.Name).ToList();
-        // Layers inside If/Loop/Scan bodies: say how many were reached at each depth.
-        if (model.Graph.Node.Any(SubgraphBodies.Has))
-            warnings.Add($"quantized nodes by depth: {(depths.Count == 0 ? "none" : SubgraphBodies.DepthSummary(depths))}");
-        string what = preset ?? options.Mode.ToString().ToLowerInvariant();
-        if (nodes.Count == 0)
-        {
-            // Nothing to gain from the rewritten graph (pre-processing alone can make it larger): the model as given.
-            // A model ONNX Runtime runs only after pre-processing comes back pre-processed.
-            warnings.Add($"nothing was {(options.Mode == QuantMode.Fp16 ? "converted to float16" : "quantized")}: no node of {modelSource} qualifies under {what}'s options; the output is the float model " +
-                (floatRefused == null ? "as given" : "after pre-processing (ONNX Runtime does not run it at its own opset)"));
-            output = floatRefused == null ? original.Clone() : model.Clone();
-        }
-        else output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = what });
-        check!.Check(output, what, options.Mode == QuantMode.Fp16 && !options.Fp16KeepIoTypes);
-        return new QuantizationResult(output, options, preset, calibration?.Description, ranges, parameters, nodes, sw.Elapsed) { Warnings = warnings, Smoothed = smoothing.Tensors };
-    }
-
-    /// <summary>Disposes what it holds when it is set (the float check, made before or after pre-processing).</summary>
-    private sealed class Owned : IDisposable
-    {
-        public IDisposable? Item;
-        public void Dispose() => Item?.Dispose();
     }
 
     /// <summary>Writes the model and, beside it, FILE.json with preset, options, calibration source, tool version and every range.</summary>
@@ -134,8 +114,7 @@ internal static class ModelQuantizer
         };
         // The model and its sidecar are one group: a failure leaves neither (nor a model without its ranges).
         // Nothing quantized: the source file's own bytes where there is one (re-encoding may grow it by a few bytes).
-        byte[] model = r.QuantizedNodes.Count == 0 && File.Exists(sourceModel) && OnnxModelFile.Load(sourceModel).Equals(r.Model)
-            ? File.ReadAllBytes(sourceModel) : OnnxModelFile.Serialize(r.Model);
+        byte[] model = r.IsSourceModel && File.Exists(sourceModel) ? File.ReadAllBytes(sourceModel) : OnnxModelFile.Serialize(r.Model);
         byte[] json = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(sidecar, QuantizationPresets.Json));
         AtomicFile.WriteGroup((outPath, s => s.Write(model)), (SidecarPath(outPath), s => s.Write(json)));
     }

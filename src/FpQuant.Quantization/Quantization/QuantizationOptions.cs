@@ -7,12 +7,20 @@ namespace FpQuant.Quantization;
 /// <summary>Every knob of the quantizer. Presets are just named instances; a preset file is this as JSON.</summary>
 public sealed record QuantizationOptions
 {
+    /// <summary>What the quantization does; ignored when <see cref="Modes"/> is non-empty.</summary>
     public QuantMode Mode { get; init; } = QuantMode.Static;
+    /// <summary>How static int8 is written: QDQ pairs or integer operators.</summary>
     public QuantFormat Format { get; init; } = QuantFormat.Qdq;
+    /// <summary>The integer type of weights.</summary>
     public QuantType WeightType { get; init; } = QuantType.S8;
+    /// <summary>The integer type of activations.</summary>
     public QuantType ActivationType { get; init; } = QuantType.U8;
+    /// <summary>One scale per output channel of a weight (Conv axis 0, MatMul B axis 1, Gemm by transB) rather
+    /// than one per tensor.</summary>
     public bool PerChannel { get; init; } = true;
+    /// <summary>Weights with zero point 0 (range symmetric about 0).</summary>
     public bool SymmetricWeights { get; init; } = true;
+    /// <summary>Activations with a zero point in the middle of the type (range symmetric about 0).</summary>
     public bool SymmetricActivations { get; init; }
     /// <summary>7-bit weights (ONNX Runtime's reduce_range, for x64 without VNNI). Null means automatic: on exactly
     /// when the execution provider is this x64 CPU and it lacks VNNI (the resolved value is recorded in the sidecar).</summary>
@@ -32,9 +40,13 @@ public sealed record QuantizationOptions
     /// eager static quantization leaves them float; ONNX Runtime quantizes them.</summary>
     public bool ActivationMatMuls { get; init; } = true;
 
+    /// <summary>How calibration turns statistics into ranges.</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
+    /// <summary>The percentile of |x| for <see cref="CalibrationMethod.Percentile"/>, in (0, 100].</summary>
     public double Percentile { get; init; } = 99.999;
+    /// <summary>Histogram bins for the percentile, entropy and L2 methods (at least 16).</summary>
     public int HistogramBins { get; init; } = 2048;
+    /// <summary>Quantized bins the entropy method compares against (2 to <see cref="HistogramBins"/>).</summary>
     public int QuantizedBins { get; init; } = 128;
     /// <summary>Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.</summary>
     public double? MovingAverage { get; init; }
@@ -48,6 +60,7 @@ public sealed record QuantizationOptions
 
     /// <summary>FP16: ops kept in float32.</summary>
     public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
+    /// <summary>FP16: keep float32 model inputs and outputs (casts at the edges) rather than make them float16.</summary>
     public bool Fp16KeepIoTypes { get; init; } = true;
 
     // Lists are copied into read-only collections: `with` copies of a preset share them, so none may change.
@@ -60,7 +73,7 @@ public sealed record QuantizationOptions
     private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty : Array.AsReadOnly(values.ToArray());
 
     /// <summary>The op types the mode quantizes when <see cref="OpTypes"/> is null: its handler registry's.</summary>
-    public static IReadOnlyList<string> DefaultOpTypes(QuantMode mode) => mode switch
+    internal static IReadOnlyList<string> DefaultOpTypes(QuantMode mode) => mode switch
     {
         QuantMode.Static => Handlers.OpQuantizers.Supported,
         QuantMode.Dynamic => Dynamic.DynamicOpQuantizers.Supported,
@@ -74,7 +87,7 @@ public sealed record QuantizationOptions
     public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0 || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
 
     [JsonIgnore]
-    public IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
+    internal IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
 
     /// <summary>Resolves automatic reduce-range: 7-bit weights exactly when integer kernels with full-range s8
     /// weights would saturate on this execution provider (an x64 CPU without VNNI) and 7-bit activations do not
@@ -85,50 +98,21 @@ public sealed record QuantizationOptions
             && !ReduceRangeActivations && Runtime.CpuFeatures.NeedsReducedRangeWeights(provider)),
     };
 
+    /// <summary>Refuses options out of range, naming the option.</summary>
+    /// <exception cref="FpQuantException">An option is out of range or options contradict each other.</exception>
     public void Validate()
     {
         if (Percentile <= 0 || Percentile > 100)
-            throw new FpQuantException($"--percentile must be in (0, 100], got {Percentile}");
-        if (HistogramBins < 16) throw new FpQuantException($"--bins must be at least 16, got {HistogramBins}");
+            throw new FpQuantException($"Percentile must be in (0, 100], got {Percentile}");
+        if (HistogramBins < 16) throw new FpQuantException($"HistogramBins must be at least 16, got {HistogramBins}");
         if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
-            throw new FpQuantException($"--quantized-bins must be between 2 and --bins ({HistogramBins}), got {QuantizedBins}");
-        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"--moving-average must be in [0, 1], got {MovingAverage}");
-        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"--smooth alpha must be in [0, 1], got {sa}");
+            throw new FpQuantException($"QuantizedBins must be between 2 and HistogramBins ({HistogramBins}), got {QuantizedBins}");
+        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"MovingAverage must be in [0, 1], got {MovingAverage}");
+        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"SmoothingAlpha must be in [0, 1], got {sa}");
         if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
         Mixed.MixedQuantizer.Validate(Modes);
         if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)
-            throw new FpQuantException("dynamic quantization uses DynamicQuantizeLinear, which produces u8 activations: use --activation-type u8");
+            throw new FpQuantException("ActivationType must be U8 for dynamic quantization: DynamicQuantizeLinear produces u8 activations");
     }
 
-    internal static QuantType ParseType(string s, string option) => s.Trim().ToLowerInvariant() switch
-    {
-        "s8" or "int8" or "qint8" => QuantType.S8,
-        "u8" or "uint8" or "quint8" => QuantType.U8,
-        _ => throw new FpQuantException($"{option} '{s}': use s8 or u8"),
-    };
-
-    internal static QuantMode ParseMode(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "static" => QuantMode.Static,
-        "dynamic" => QuantMode.Dynamic,
-        "weights-only" or "weightsonly" or "weights" => QuantMode.WeightOnly,
-        "fp16" => QuantMode.Fp16,
-        _ => throw new FpQuantException($"--mode '{s}': use static, dynamic, weights-only or fp16"),
-    };
-
-    internal static QuantFormat ParseFormat(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "qdq" => QuantFormat.Qdq,
-        "qoperator" or "qop" => QuantFormat.QOperator,
-        _ => throw new FpQuantException($"--format '{s}': use qdq or qoperator"),
-    };
-
-    internal static CalibrationMethod ParseMethod(string s) => s.Trim().ToLowerInvariant() switch
-    {
-        "minmax" => CalibrationMethod.MinMax,
-        "percentile" => CalibrationMethod.Percentile,
-        "entropy" => CalibrationMethod.Entropy,
-        "histogram-l2" or "histogram" or "l2" => CalibrationMethod.HistogramL2,
-        _ => throw new FpQuantException($"--calibration-method '{s}': use minmax, percentile, entropy or histogram-l2"),
-    };
 }

@@ -23,4 +23,8 @@ internal sealed record QuantizationResult(
 
     /// <summary>The activations outlier smoothing rescaled before quantization (empty without --smooth).</summary>
     public IReadOnlyList<Smoothing.SmoothedTensor> Smoothed { get; init; } = Array.Empty<Smoothing.SmoothedTensor>();
+
+    /// <summary>Nothing qualified and <see cref="Model"/> is the source model as given (not pre-processed), so
+    /// <see cref="ModelQuantizer.Save"/> writes the source file's own bytes.</summary>
+    public bool IsSourceModel { get; init; }
 }

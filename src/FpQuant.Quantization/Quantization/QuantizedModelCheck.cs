@@ -62,7 +62,7 @@ internal sealed class QuantizedModelCheck : IDisposable
     public void Check(ModelProto quantized, string what, bool float16Outputs)
     {
         string name = $"the {what} result for '{_source}'";
-        string Refuse(string why) => $"{name} {why}; nothing was written (this is a quantizer defect: please report it with the model, or exclude the node with --exclude)";
+        string Refuse(string why) => $"{name} {why}; nothing was written (this is a quantizer defect: please report it with the model, or keep the node float: add it to Exclude)";
         try
         {
             ModelValidator.Validate(quantized, name);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FpQuant.Core;
 using FpQuant.Onnx;
 using FpQuant.Quantization.Calibration;
@@ -245,7 +246,7 @@ internal sealed class RewriteContext
         n.Output.AddRange(outputs);
         if (attributes != null) foreach (var (k, v) in attributes) n.Attribute.Add(GraphBuilder.Attr(k, v));
         if (domain == "com.microsoft") UsesMicrosoftDomain = true;
-        foreach (var i in n.Input) if (_floatUses.ContainsKey(i)) _floatUses[i]++; else _floatUses[i] = 1;
+        foreach (var i in n.Input) CountUse(i);
         Nodes.Add(n);
         return n;
     }
@@ -259,11 +260,13 @@ internal sealed class RewriteContext
         n.Attribute.AddRange(original.Attribute.Select(a => a.Clone()));
         // A body reads outer-scope values without listing them as inputs: they are uses too.
         foreach (var i in n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads)))
-            if (_floatUses.ContainsKey(i)) _floatUses[i]++; else _floatUses[i] = 1;
+            CountUse(i);
         Nodes.Add(n);
         foreach (var o in n.Output) if (outputs == null) _float.Add(o);
         return n;
     }
+
+    private void CountUse(string name) => CollectionsMarshal.GetValueRefOrAddDefault(_floatUses, name, out _)++;
 
     /// <summary>Whether any emitted node still reads this name (a replaced float initializer may still be needed).</summary>
     public bool IsRead(string name) => _floatUses.ContainsKey(name) || Index.GraphOutputs.Contains(name);

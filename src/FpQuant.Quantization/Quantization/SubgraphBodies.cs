@@ -15,13 +15,11 @@ internal readonly record struct QuantizedNode(string Name, int Depth);
 /// </summary>
 internal static class SubgraphBodies
 {
-    public delegate (ModelProto Model, List<QuantizedNode> Nodes) GraphRewrite(ModelProto body);
-
     public static bool Has(NodeProto node) => Subgraphs.Of(node).Any();
 
     /// <summary>A copy of <paramref name="node"/> with every body rewritten; the nodes quantized in them are added to
     /// <paramref name="quantized"/> one level deeper than the rewrite reports them.</summary>
-    public static NodeProto Rewrite(NodeProto node, ModelProto outer, GraphRewrite rewrite, List<QuantizedNode> quantized)
+    public static NodeProto Rewrite(NodeProto node, ModelProto outer, Func<ModelProto, ModeResult> rewrite, List<QuantizedNode> quantized)
     {
         var copy = node.Clone();
         foreach (var a in copy.Attribute)
@@ -52,12 +50,12 @@ internal static class SubgraphBodies
         return g;
     }
 
-    private static GraphProto RewriteBody(GraphProto body, ModelProto outer, GraphRewrite rewrite, List<QuantizedNode> quantized)
+    private static GraphProto RewriteBody(GraphProto body, ModelProto outer, Func<ModelProto, ModeResult> rewrite, List<QuantizedNode> quantized)
     {
         var (m, lent) = AsModel(body, outer);
-        var (rewritten, nodes) = rewrite(m);
-        quantized.AddRange(nodes.Select(n => n with { Depth = n.Depth + 1 }));
-        return Return(rewritten, lent);
+        var rewritten = rewrite(m);
+        quantized.AddRange(rewritten.Nodes.Select(n => n with { Depth = n.Depth + 1 }));
+        return Return(rewritten.Model, lent);
     }
 
     /// <summary>How many nodes were quantized at each depth, e.g. "3 in the main graph, 2 at depth 1".</summary>

@@ -10,8 +10,6 @@ internal sealed class ModelRunner : IDisposable
     private readonly InferenceSession _session;
     private readonly RuntimeSettings _settings;
     public string ModelPath { get; }
-    /// <summary>The session itself, for runs over buffers bound once (<see cref="BoundRun"/>).</summary>
-    internal InferenceSession Session => _session;
     public TimeSpan CreationTime { get; }
     public IReadOnlyList<string> InputNames { get; }
     public IReadOnlyList<string> OutputNames { get; }
@@ -114,6 +112,20 @@ internal sealed class ModelRunner : IDisposable
     {
         CheckNames(inputs.Select(i => i.Name));
         return new BatchBinding(_session, _settings, ModelPath, inputs, outputs ?? OutputNames, capacity);
+    }
+
+    /// <summary>As <see cref="Bind"/>, with the outputs bound to pinned buffers of the given per-item shapes too, so
+    /// a run allocates nothing (read them with <see cref="BatchBinding.Output"/>).</summary>
+    public BatchBinding BindWithOutputs(IReadOnlyList<(string Name, int[] ItemShape)> inputs,
+        IReadOnlyList<(string Name, int[] ItemShape)> outputs, int capacity)
+    {
+        CheckNames(inputs.Select(i => i.Name));
+        foreach (var (name, _) in outputs)
+            if (!OutputNames.Contains(name))
+                throw new FpQuantException(
+                    $"model '{ModelPath}' has no output '{name}'; its outputs are {string.Join(", ", OutputNames)}");
+        return new BatchBinding(_session, _settings, ModelPath, inputs, outputs.Select(o => o.Name).ToArray(), capacity,
+            outputs.Select(o => o.ItemShape).ToArray());
     }
 
     public string? EndProfiling() => _session.EndProfiling();

@@ -20,14 +20,6 @@ internal sealed record RuntimeSettings
     /// <summary>File prefix for ONNX Runtime's profiler, or null for no profiling.</summary>
     public string? ProfilePrefix { get; init; }
 
-    public static ExecutionProviderKind ParseProvider(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "cpu" => ExecutionProviderKind.Cpu,
-        "cuda" => ExecutionProviderKind.Cuda,
-        "tensorrt" or "trt" => ExecutionProviderKind.TensorRt,
-        _ => throw new FpQuantException($"unknown execution provider '{text}': use --provider cpu, cuda or tensorrt"),
-    };
-
     /// <summary>The TensorRT provider's options: the device, and its engine and timing caches when a folder is set.</summary>
     public Dictionary<string, string> TensorRtOptions()
     {
@@ -99,7 +91,7 @@ internal sealed record RuntimeSettings
         {
             o.Dispose();
             throw new FpQuantException($"execution provider '{Provider}' is not available in this ONNX Runtime build ({e.Message}); " +
-                "use --provider cpu; for a GPU, build with -p:OrtGpu=true (Microsoft.ML.OnnxRuntime.Gpu.Linux) on a machine with the CUDA 13 and cuDNN libraries", e);
+                "use the CPU provider; for a GPU, build with -p:OrtGpu=true (Microsoft.ML.OnnxRuntime.Gpu.Linux) on a machine with the CUDA 13 and cuDNN libraries", e);
         }
         return o;
     }

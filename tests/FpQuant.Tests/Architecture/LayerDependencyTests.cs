@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Architecture;
 /// src/FpQuant.Quantization and src/FpQuant.FoundationPose uses only the folders its own folder may use. The rule is
 /// read from the document, so the page and the test cannot drift apart.
 /// </summary>
+[Trait("Category", "Quick")]
 public class LayerDependencyTests
 {
     /// <summary>The two library packages, the generic one first: a folder of the generic package may use only folders of
@@ -172,8 +173,9 @@ public class LayerDependencyTests
         return set;
     }
 
-    /// <summary>Code with comments removed and the text of string and char literals blanked.</summary>
-    internal static string StripCommentsAndText(string s)
+    /// <summary>Code with comments removed and the text of string and char literals blanked; the text of each string
+    /// literal (holes of interpolated strings left out, strings inside them listed too) goes to <paramref name="texts"/>.</summary>
+    internal static string StripCommentsAndText(string s, List<string>? texts = null)
     {
         var sb = new StringBuilder(s.Length);
         int i = 0;
@@ -192,15 +194,17 @@ public class LayerDependencyTests
                 {
                     // Raw string: up to the next closing """ (no holes are expected in this code base).
                     int end = s.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal);
+                    texts?.Add(s[(i + 3)..(end < 0 ? s.Length : end)]);
                     i = end < 0 ? s.Length : end + 3; sb.Append("\"\""); continue;
                 }
                 i++;
                 sb.Append('"');
+                var text = new StringBuilder();
                 while (i < s.Length)
                 {
                     char d = s[i];
-                    if (!verbatim && d == '\\') { i += 2; continue; }
-                    if (verbatim && d == '"' && i + 1 < s.Length && s[i + 1] == '"') { i += 2; continue; }
+                    if (!verbatim && d == '\\') { text.Append(s, i, Math.Min(2, s.Length - i)); i += 2; continue; }
+                    if (verbatim && d == '"' && i + 1 < s.Length && s[i + 1] == '"') { text.Append('"'); i += 2; continue; }
                     if (d == '"') { i++; break; }
                     if (interpolated && d == '{')
                     {
@@ -214,11 +218,14 @@ public class LayerDependencyTests
                             else if (s[i] == '}') level--;
                             i++;
                         }
-                        sb.Append(' ').Append(StripCommentsAndText(s[start..Math.Max(start, i - 1)])).Append(' ');
+                        sb.Append(' ').Append(StripCommentsAndText(s[start..Math.Max(start, i - 1)], texts)).Append(' ');
+                        text.Append("{}");
                         continue;
                     }
+                    text.Append(d);
                     i++;
                 }
+                texts?.Add(text.ToString());
                 sb.Append('"');
                 continue;
             }

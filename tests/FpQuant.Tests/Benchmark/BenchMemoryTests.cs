@@ -3,11 +3,13 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 
 /// <summary>bench keeps one variant alive at a time and reports memory: per variant, for the process, over time.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class BenchMemoryTests
 {
     private readonly ExportedModels _models;

@@ -2,9 +2,11 @@ using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Quantization;
 using FpQuant.Runtime;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 
+[Trait("Category", "Quick")]
 public class BenchModelStoreTests
 {
     private static readonly QuantizationOptions Auto = QuantizationPresets.Get("onnx-static");

@@ -2,9 +2,11 @@ using FpQuant.Benchmark;
 using FpQuant.Pipeline;
 using FpQuant.Runtime;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 
+[Trait("Category", "Heavy")]
 public class BenchRunTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Benchmark;
 
+[Trait("Category", "Quick")]
 public class StatisticsTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Benchmark;
 
+[Trait("Category", "Quick")]
 public class TruthAccuracyTests
 {
     [Fact]

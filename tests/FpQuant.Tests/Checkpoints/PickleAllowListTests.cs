@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Checkpoints;
 /// the extension registry), forbidden names inside the allowed modules, and whether optimizer storages are read.
 /// Each refusal case has a twin that loads, so a refusal is known to come from the name, not from broken bytes.
 /// </summary>
+[Trait("Category", "Quick")]
 public class PickleAllowListTests
 {
     /// <summary>Writes pickle opcodes (names from Python's pickletools).</summary>

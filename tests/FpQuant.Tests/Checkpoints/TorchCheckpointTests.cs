@@ -8,6 +8,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Checkpoints;
 
+[Trait("Category", "Heavy")]
 public class TorchCheckpointTests
 {
     private static readonly JsonElement Manifest =

@@ -6,6 +6,7 @@ namespace FpQuant.Tests.Cli;
 /// <summary>The CLI in-process: exit codes and the one-line errors users see. Console redirection is global,
 /// so these tests do not run in parallel with each other.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class CliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
@@ -86,6 +87,11 @@ public class CliTests
         AssertOneLineError(Run("quantize", "--net", "score", "--preset", "int3", "--out", tmp.File("q.onnx")), "int3");
         AssertOneLineError(Run("quantize", "--net", "score", "--calibration", "random:4", "--out", tmp.File("q.onnx")), "--calibration");
         AssertOneLineError(Run("quantize", "--net", "score", "--weight-type", "s4", "--out", tmp.File("q.onnx")), "--weight-type");
+        // The library says HistogramBins and QuantizedBins; the CLI says the flags its user typed.
+        AssertOneLineError(Run("quantize", "--net", "score", "--bins", "8", "--out", tmp.File("q.onnx")), "--bins must be at least 16, got 8");
+        var r = Run("quantize", "--net", "score", "--quantized-bins", "4096", "--out", tmp.File("q.onnx"));
+        AssertOneLineError(r, "--quantized-bins must be between 2 and --bins (2048), got 4096");
+        Assert.DoesNotContain("HistogramBins", r.Err);
     }
 
     [Fact]

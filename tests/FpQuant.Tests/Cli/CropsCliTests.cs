@@ -3,6 +3,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Cli;
 
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class CropsCliTests
 {
     [Fact]

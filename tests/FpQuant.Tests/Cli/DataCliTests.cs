@@ -7,6 +7,7 @@ namespace FpQuant.Tests.Cli;
 
 /// <summary>sensitivity, autoquant and infer on models that are not FoundationPose's, with npy data.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class DataCliTests
 {
     private static void WriteX(string dir, int samples, ulong seed)

@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Cli;
 /// <summary>`infer` and `npy:` calibration feed every numeric and bool tensor type ONNX Runtime takes, write every
 /// output in its own type, run models without inputs, and refuse a file of the wrong kind or range in one line.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public sealed class EveryTensorTypeTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -7,6 +7,7 @@ namespace FpQuant.Tests.Cli;
 
 /// <summary>What a user sees with `fpquant ... > log.txt` or `| tee`: the built CLI as a child process, stdout piped.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class PipedOutputTests
 {
     private readonly ExportedModels _models;

@@ -5,6 +5,7 @@ namespace FpQuant.Tests.Cli;
 
 /// <summary>quantize writes the model and its sidecar together: both or neither.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class QuantizeOutputTests
 {
     [Fact]

@@ -26,6 +26,7 @@ public sealed class RegisterModels : IDisposable
 }
 
 [Collection(CliCollection.Name)]
+[Trait("Category", "Heavy")]
 public class RegisterCliTests : IClassFixture<RegisterModels>
 {
     private readonly RegisterModels _m;

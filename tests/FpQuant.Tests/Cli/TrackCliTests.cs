@@ -22,6 +22,7 @@ public sealed class VideoDataset : IDisposable
 }
 
 [Collection(CliCollection.Name)]
+[Trait("Category", "Heavy")]
 public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoDataset>
 {
     private readonly RegisterModels _m;

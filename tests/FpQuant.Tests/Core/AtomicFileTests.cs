@@ -3,6 +3,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Core;
 
+[Trait("Category", "Quick")]
 public class AtomicFileTests
 {
     private static Action<Stream> Text(string s) => st => st.Write(System.Text.Encoding.UTF8.GetBytes(s));

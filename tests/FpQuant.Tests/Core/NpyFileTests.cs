@@ -4,6 +4,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Core;
 
+[Trait("Category", "Quick")]
 public class NpyFileTests
 {
     /// <summary>A .npy file as NumPy 1.x writes it: magic, version 1.0, little-endian header length, the dict, spaces, newline.</summary>

@@ -31,6 +31,7 @@ public sealed class CorpusFactAttribute : FactAttribute
 /// FPQUANT_CORPUS_REPORT, a file, when set).
 /// </summary>
 [Trait("Category", "Corpus")]
+[Trait("Category", "Heavy")]
 public sealed class OnnxBackendCorpusTests
 {
     private readonly ITestOutputHelper _out;
@@ -337,7 +338,7 @@ public sealed class OnnxBackendCorpusTests
             sb.AppendLine($"  infer refused x{g.Count()}: {g.Key} (e.g. {string.Join(", ", g.Select(o => o.Case[(o.Case.IndexOf('/') + 1)..]).Order(StringComparer.Ordinal).Take(4))})");
         foreach (var o in infer.Where(o => o.Kind == "ort-deviation").OrderBy(o => o.Case, StringComparer.Ordinal))
             sb.AppendLine($"  ONNX Runtime deviation (listed): {o.Case}: {o.Detail}");
-        // A listed deviation that no longer shows (another ONNX Runtime, another CPU) is said, to keep the list honest.
+        // A listed deviation that does not show (another ONNX Runtime, another CPU) is said, to keep the list honest.
         var seen = infer.Where(o => o.Kind == "ort-deviation").Select(o => o.Case[(o.Case.IndexOf('/') + 1)..]).ToHashSet(StringComparer.Ordinal);
         var ran = all.Select(o => o.Case[(o.Case.IndexOf('/') + 1)..]).ToHashSet(StringComparer.Ordinal);
         foreach (var name in OrtDeviations.Keys.Where(n => ran.Contains(n) && !seen.Contains(n)).Order(StringComparer.Ordinal))

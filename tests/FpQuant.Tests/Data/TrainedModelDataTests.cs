@@ -6,6 +6,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Data;
 
 /// <summary>The data sources prepare inputs exactly as the trained models' own packages expect.</summary>
+[Trait("Category", "Heavy")]
 public class TrainedModelDataTests
 {
     /// <summary>ResNet18's options as its NuGet package's ML.NET pipeline feeds it: RGB 0..255 pixels through

@@ -8,6 +8,7 @@ namespace FpQuant.Tests.Datasets;
 
 /// <summary>Broken datasets: `fpquant eval` stops with one line naming the file (exit 2), before any model is made.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly SyntheticDatasetFixture _ds;
@@ -53,7 +54,7 @@ public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
         using var tmp = new TempDir();
         string root = _ds.CopyTo(tmp);
         string png = Path.Combine(root, "test", "000001", "rgb", "000001.png"), jpg = Path.ChangeExtension(png, ".jpg");
-        var f = BopDataset.Open(root).LoadFrame(BopDataset.Open(root).SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
+        var f = BopDataset.LoadFrame(BopDataset.Open(root).SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
         BopDatasetTests.WriteJpeg(f.Rgb, f.Width, f.Height, jpg);
         File.Delete(png);
         var bytes = File.ReadAllBytes(jpg);

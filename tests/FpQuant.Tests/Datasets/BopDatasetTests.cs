@@ -10,6 +10,7 @@ using SkiaSharp;
 namespace FpQuant.Tests.Datasets;
 
 /// <summary>make-dataset's output read back by the BOP reader, written again by the writer, and broken on purpose.</summary>
+[Trait("Category", "Heavy")]
 public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly SyntheticDatasetFixture _ds;
@@ -51,7 +52,7 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
         Assert.Contains(all, i => i.Gt.Info!.VisibFract < 0.95); // some are partly hidden
         foreach (var inst in all.Take(4))
         {
-            var f = d.LoadFrame(inst);
+            var f = BopDataset.LoadFrame(inst);
             Assert.Equal((640, 480), (f.Width, f.Height));
             Assert.Equal(inst.Gt.Info!.PxCountVisib, f.Mask.Count(m => m));
             // Depth inside the visible mask lies on the object's surface: within its radius of the true centre's depth.
@@ -92,7 +93,7 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
             foreach (var img in images)
             {
                 var first = d.SelectInstances(new InstanceSelection { Scenes = new[] { s }, MinVisible = 0, UseTargets = false }).First(i => i.ImId == img.ImId);
-                var f = d.LoadFrame(first);
+                var f = BopDataset.LoadFrame(first);
                 var masks = img.Objects.Select(o =>
                 {
                     var m = BopImages.ReadMask(Path.Combine(d.SceneDir(s), "mask_visib", BopDataset.MaskName(img.ImId, o.GtIndex)), f.Width, f.Height);
@@ -129,8 +130,8 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
             }
         }
         var i0 = d.SelectInstances(new InstanceSelection { MaxInstances = 1 })[0];
-        var f0 = d.LoadFrame(i0);
-        var g0 = again.LoadFrame(again.SelectInstances(new InstanceSelection { MaxInstances = 1, UseTargets = false })[0]);
+        var f0 = BopDataset.LoadFrame(i0);
+        var g0 = BopDataset.LoadFrame(again.SelectInstances(new InstanceSelection { MaxInstances = 1, UseTargets = false })[0]);
         Assert.Equal(f0.Rgb, g0.Rgb);
         Assert.Equal(f0.Depth, g0.Depth);
         Assert.Equal(f0.Mask, g0.Mask);
@@ -143,11 +144,11 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
         string root = _ds.CopyTo(tmp);
         var d = BopDataset.Open(root);
         var inst = d.SelectInstances(new InstanceSelection { MaxInstances = 1 })[0];
-        var png = d.LoadFrame(inst);
+        var png = BopDataset.LoadFrame(inst);
         string jpg = Path.ChangeExtension(inst.RgbPath, ".jpg");
         WriteJpeg(png.Rgb, png.Width, png.Height, jpg);
         File.Delete(inst.RgbPath);
-        var fromJpeg = d.LoadFrame(d.SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
+        var fromJpeg = BopDataset.LoadFrame(d.SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
         double mad = png.Rgb.Zip(fromJpeg.Rgb, (a, b) => Math.Abs(a - b)).Average();
         Assert.InRange(mad, 0, 4); // quality 95
         Assert.Equal(png.Depth, fromJpeg.Depth);

@@ -7,6 +7,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Datasets;
 
 /// <summary>make-dataset --video and reading a video scene in frame order.</summary>
+[Trait("Category", "Heavy")]
 public class VideoDatasetTests
 {
     [Fact]
@@ -60,8 +61,8 @@ public class VideoDatasetTests
         Assert.True(bottleVis.Min() < 0.8, $"the box never hides much of the bottle ({bottleVis.Min()})");
         // Fresh noise every frame: the dropouts (depth 0; the table fills the view, so only noise makes them) of two
         // frames fall on different pixels, about 0.5 % of the frame each.
-        var z1 = ds.LoadFrame(seq.Frames[0]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0).Select(x => x.i).ToHashSet();
-        var z2 = ds.LoadFrame(seq.Frames[1]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0).Select(x => x.i).ToHashSet();
+        var z1 = BopDataset.LoadFrame(seq.Frames[0]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0).Select(x => x.i).ToHashSet();
+        var z2 = BopDataset.LoadFrame(seq.Frames[1]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0).Select(x => x.i).ToHashSet();
         Assert.InRange(z1.Count, 640 * 480 / 400, 640 * 480 / 100);
         Assert.True(z1.Intersect(z2).Count() < z1.Count / 10, $"{z1.Intersect(z2).Count()} of {z1.Count} dropouts repeat");
     }

@@ -7,6 +7,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Evaluation;
 
 /// <summary>The summaries an eval report prints, recomputed from the per-instance errors the same report holds.</summary>
+[Trait("Category", "Quick")]
 public class EvalReportTests
 {
     private static BopInstance Instance(int imId) =>

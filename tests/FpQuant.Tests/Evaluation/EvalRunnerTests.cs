@@ -8,11 +8,13 @@ using FpQuant.Networks;
 using FpQuant.Pipeline;
 using FpQuant.Tests.Datasets;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Evaluation;
 
 /// <summary>End to end on make-dataset's output with the real networks: 2 instances, 16 hypotheses, 1 iteration.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class EvalRunnerTests : IClassFixture<SyntheticDatasetFixture>
 {
     private readonly ExportedModels _models;
@@ -117,7 +119,7 @@ public class EvalRunnerTests : IClassFixture<SyntheticDatasetFixture>
             OutDir = o, Resume = true, Registration = new RegistrationSettings { Hypotheses = 16, Iterations = 1 },
         };
         var ex = Assert.Throws<FpQuant.Core.FpQuantException>(() => new EvalRunner(s).Run("test"));
-        Assert.Contains("--resume", ex.Message);
+        Assert.Contains("Resume", ex.Message);
 
         string results = Path.Combine(o, EvalRunner.ResultsFile);
         var rec = new EvalRecord { Variant = "fp32", SceneId = 1, ImId = 1, GtIndex = 0, ObjId = 1, R = new double[9], TMm = new double[3] };

@@ -8,12 +8,13 @@ using FpQuant.Pipeline;
 namespace FpQuant.Tests.Evaluation;
 
 /// <summary>The pose errors against cases worked out by hand.</summary>
+[Trait("Category", "Quick")]
 public class PoseErrorsTests
 {
     /// <summary>The corners of a 100 mm cube centred at the origin.</summary>
     private static readonly float[] Cube = new[] { -50f, 50f }.SelectMany(x => new[] { -50f, 50f }.SelectMany(y => new[] { -50f, 50f }.SelectMany(z => new[] { x, y, z }))).ToArray();
     private static readonly CameraIntrinsics K = new(600, 600, 320, 240);
-    private static readonly Pose Gt = new(SyntheticBopDataset.RandomRotation(0.3, 0.6, 0.1), new Vec3(20, -10, 800));
+    private static readonly Pose Gt = new(Mat3.UniformRotation(0.3, 0.6, 0.1), new Vec3(20, -10, 800));
 
     private static BopModelInfo Info(IReadOnlyList<Pose>? discrete = null, IReadOnlyList<BopContinuousSymmetry>? continuous = null) =>
         new(1, 100, default, default, discrete ?? Array.Empty<Pose>(), continuous ?? Array.Empty<BopContinuousSymmetry>());

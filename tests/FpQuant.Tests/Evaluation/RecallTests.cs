@@ -3,6 +3,7 @@ using FpQuant.Evaluation;
 namespace FpQuant.Tests.Evaluation;
 
 /// <summary>Recall summaries against sums done by hand.</summary>
+[Trait("Category", "Quick")]
 public class RecallTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using FpQuant.Geometry;
 
 namespace FpQuant.Tests.Evaluation;
 
+[Trait("Category", "Quick")]
 public class TrackEvalTests
 {
     private static EvalObjectModel Model() => new(new BopModelInfo(1, 100, default, default, Array.Empty<Pose>(), Array.Empty<BopContinuousSymmetry>()),

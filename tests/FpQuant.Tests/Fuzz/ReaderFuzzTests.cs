@@ -17,6 +17,7 @@ namespace FpQuant.Tests.Fuzz;
 /// Every file reader against 2,000 deterministic mutations of its seeds (FPQUANT_FUZZ_SCALE=N runs N times as many):
 /// each input loads or is refused with an FpQuantException, in bounded time and allocation.
 /// </summary>
+[Trait("Category", "Heavy")]
 public sealed class ReaderFuzzTests : IDisposable
 {
     private readonly ITestOutputHelper _out;
@@ -188,8 +189,8 @@ public sealed class ReaderFuzzTests : IDisposable
 
     /// <summary>.npy files the two ways a user's file reaches a model: `infer --input x=FILE.npy` and `npy:DIR`
     /// calibration, on an Identity model whose input has the file's rank (axes dynamic) and kind (float or int64).
-    /// Among the seeds, a file of 0 elements with an axis over 2^31 (shape (1, 0, 3000000000)), once an
-    /// OverflowException in both.</summary>
+    /// Among the seeds, a file of 0 elements with an axis over 2^31 (shape (1, 0, 3000000000)), which must give
+    /// one line, not an OverflowException, in both.</summary>
     [Fact]
     public void NpyThroughInferAndCalibration()
     {
@@ -240,8 +241,8 @@ public sealed class ReaderFuzzTests : IDisposable
     }
 
     /// <summary>A BOP dataset's JSON files (models_info, scene_camera, scene_gt, scene_gt_info), one mutated at a
-    /// time, read as eval reads them; among the seeds, each file with invalid UTF-8 in a key (once an
-    /// InvalidOperationException).</summary>
+    /// time, read as eval reads them; among the seeds, each file with invalid UTF-8 in a key (one line,
+    /// not an InvalidOperationException).</summary>
     [Fact]
     public void BopJson()
     {

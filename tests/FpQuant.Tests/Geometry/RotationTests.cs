@@ -7,6 +7,7 @@ namespace FpQuant.Tests.Geometry;
 /// +y towards +z) and against the matrix exponential's power series. Orthonormality alone would pass a mirrored
 /// axis, the identity or a permutation; these pin every entry and every sign.
 /// </summary>
+[Trait("Category", "Quick")]
 public class RotationTests
 {
     private const double Tol = 1e-14;

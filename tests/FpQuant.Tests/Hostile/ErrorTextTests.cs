@@ -2,6 +2,7 @@ using FpQuant.Core;
 
 namespace FpQuant.Tests.Hostile;
 
+[Trait("Category", "Quick")]
 public class ErrorTextTests
 {
     [Fact]

@@ -9,8 +9,9 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Hostile;
 
-/// <summary>Each crash signature issue 13 lists for checkpoints, as a file that must now be refused (or loaded) cleanly:
+/// <summary>Each known crash signature for checkpoints, as a file that must be refused (or loaded) cleanly:
 /// one FpQuantException naming the file, one short line, bounded allocation.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileCheckpointTests : IDisposable
 {
     private readonly TempDir _tmp = new();
@@ -85,7 +86,7 @@ public sealed class HostileCheckpointTests : IDisposable
     [InlineData((byte)0x8b, 4, 0xFFFFFFFFUL)]  // LONG4
     [InlineData((byte)'B', 4, 0x80000000UL)]   // BINBYTES
     [InlineData((byte)'T', 4, 0xFFFFFFFFUL)]   // BINSTRING (signed: -1)
-    [InlineData((byte)'X', 4, 0x40000000UL)]   // 2^30: used to allocate 1 GiB before any check
+    [InlineData((byte)'X', 4, 0x40000000UL)]   // 2^30: 1 GiB if allocated before the check
     public void LengthsNear2Pow32_AreRefusedBeforeAllocating(byte opcode, int width, ulong length)
     {
         var p = new PickleBuilder().Proto().Op(opcode);

@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Hostile;
 
 /// <summary>Hostile files through the CLI: exit code 2 and one readable line naming the file, no stack trace.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public sealed class HostileCliTests : IDisposable
 {
     private readonly TempDir _tmp = new();

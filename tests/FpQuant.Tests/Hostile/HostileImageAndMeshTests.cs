@@ -11,7 +11,9 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Hostile;
 
-/// <summary>Issue 13's PNG, OBJ texture, PLY and frame signatures: refused with one line, before allocating.</summary>
+/// <summary>Known crash signatures of PNG, OBJ texture, PLY and frame files: refused with one line, before
+/// allocating.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileImageAndMeshTests : IDisposable
 {
     private readonly TempDir _tmp = new();

@@ -7,7 +7,9 @@ using Onnx;
 
 namespace FpQuant.Tests.Hostile;
 
-/// <summary>Issue 13's ONNX and preset-file signatures: every consumer gets one FpQuantException at load.</summary>
+/// <summary>Known crash signatures of ONNX and preset files: every consumer gets one FpQuantException at
+/// load.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileOnnxAndPresetTests : IDisposable
 {
     private readonly TempDir _tmp = new();
@@ -112,7 +114,7 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     [InlineData("{\"opTypes\": [null]}", "\"opTypes\" holds a null")]
     [InlineData("{\"exclude\": [\"a\", null]}", "\"exclude\" holds a null")]
     [InlineData("{\"mode\": 7}", "names none")]
-    [InlineData("{\"percentile\": -1}", "percentile")]
+    [InlineData("{\"percentile\": -1}", "Percentile must be in (0, 100], got -1")]
     public void PresetNullListsAndBadValues_AreRefused(string json, string expect)
     {
         var e = Assert.Throws<FpQuantException>(() => QuantizationPresets.LoadFile(Preset("nulls.json", json)));
@@ -125,6 +127,21 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     {
         var o = QuantizationPresets.LoadFile(Preset("default.json", "{\"options\": {\"mode\": \"dynamic\", \"opTypes\": null}}"));
         Assert.Equal(QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic).ToHashSet(), o.EffectiveOpTypes.ToHashSet());
+    }
+
+    /// <summary>Preset files spell the weight-only mode as the CLI does ("weights-only"), for the whole-model mode and
+    /// for a mixed rule, and a saved preset reads back the same.</summary>
+    [Fact]
+    public void PresetFile_SpellsWeightOnlyAsTheCliDoes()
+    {
+        var o = QuantizationPresets.LoadFile(Preset("wo.json",
+            "{\"options\": {\"mode\": \"weights-only\", \"modes\": [{\"opTypes\": [\"MatMul\"], \"mode\": \"weights-only\"}]}}"));
+        Assert.Equal(QuantMode.WeightOnly, o.Mode);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.WeightOnly, Assert.Single(o.Modes).Mode);
+        string saved = _tmp.File("saved.json");
+        QuantizationPresets.SaveFile(saved, o, "wo");
+        Assert.Contains("\"weights-only\"", File.ReadAllText(saved));
+        Assert.Equal(QuantMode.WeightOnly, QuantizationPresets.LoadFile(saved).Mode);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Hostile;
 
 /// <summary>A textured PLY's texture and texture coordinates: whatever is wrong is one line naming the file.</summary>
+[Trait("Category", "Quick")]
 public sealed class HostileTexturedPlyTests : IDisposable
 {
     private readonly TempDir _tmp = new();

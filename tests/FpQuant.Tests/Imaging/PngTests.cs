@@ -8,6 +8,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Imaging;
 
+[Trait("Category", "Quick")]
 public class PngTests
 {
     private static PngImage Pattern(int w, int h, int channels, int depth)
@@ -92,6 +93,7 @@ public class PngTests
     }
 }
 
+[Trait("Category", "Quick")]
 public class FrameLoaderTests
 {
     private static void WriteRgb(string path, int w, int h) =>

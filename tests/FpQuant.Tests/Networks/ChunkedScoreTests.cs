@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Networks;
 /// the whole model over one group, for our exports, a copy with every internal name changed (the cut is found by
 /// structure), the Isaac ROS layout and quantized copies.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class ChunkedScoreTests
 {
     private readonly ExportedModels _models;
@@ -127,7 +128,7 @@ public class ChunkedScoreTests
         mean.OpType = "ReduceMax";
         var e2 = Assert.Throws<FpQuantException>(() => ScoreNetSplit.Split(score, "model 'score.onnx'"));
         Assert.Contains("cannot find where ScoreNet pools each pair", e2.Message);
-        Assert.Contains("--max-memory 0", e2.Message);
+        Assert.Contains("MaxMemoryBytes to 0", e2.Message);
     }
 
     /// <summary>The 252 hypotheses of the demo frame, scored in chunks of 36 and as one group (3 GB): within 1e-5.</summary>

@@ -7,6 +7,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Networks;
 
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class FoundationPoseGraphTests
 {
     private readonly ExportedModels _models;

@@ -4,6 +4,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Networks;
 
+[Trait("Category", "Quick")]
 public class SyntheticWeightsTests
 {
     [Fact]

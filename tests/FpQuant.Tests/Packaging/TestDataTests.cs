@@ -4,6 +4,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Packaging;
 
 /// <summary>The suite is self-contained: its data is in tests/data, intact, and no test reaches outside the repository.</summary>
+[Trait("Category", "Quick")]
 public class TestDataTests
 {
     [Fact]

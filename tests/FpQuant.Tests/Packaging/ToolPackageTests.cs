@@ -119,7 +119,7 @@ public class ToolPackageTests
                 || name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
                 File.Copy(f, Path.Combine(dest, name));
         }
-        // src's own files too: the props every library project imports (FpQuant.Library.props, Directory.Build.props).
+        // src/'s own props (the analyzers, the library packages' shared settings) and every project under it.
         Directory.CreateDirectory(Path.Combine(dest, "src"));
         foreach (var f in Directory.GetFiles(Path.Combine(root, "src")))
             File.Copy(f, Path.Combine(dest, "src", Path.GetFileName(f)));

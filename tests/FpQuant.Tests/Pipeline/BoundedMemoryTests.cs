@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Pipeline;
 /// <summary>The first frame in bounded memory: ScoreNet scored in chunks gives the same frame as one group, the
 /// batch plan follows the budget.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class BoundedMemoryTests
 {
     private readonly ExportedModels _models;
@@ -72,7 +73,7 @@ public class BoundedMemoryTests
     [InlineData("0", 0L)]
     [InlineData("none", 0L)]
     [InlineData("1000000", 1000000L)]
-    public void BudgetSizes_Parse(string text, long bytes) => Assert.Equal(bytes, MemoryBudget.Parse(text));
+    public void BudgetSizes_Parse(string text, long bytes) => Assert.Equal(bytes, FpQuant.Cli.Commands.FlagValues.MemorySize(text));
 
     [Theory]
     [InlineData("lots")]
@@ -81,7 +82,7 @@ public class BoundedMemoryTests
     [InlineData("")]
     public void BadBudget_NamesTheOption(string text)
     {
-        var e = Assert.Throws<FpQuantException>(() => MemoryBudget.Parse(text));
+        var e = Assert.Throws<FpQuantException>(() => FpQuant.Cli.Commands.FlagValues.MemorySize(text));
         Assert.Contains("--max-memory", e.Message);
         Assert.DoesNotContain("\n", e.Message);
     }

@@ -4,6 +4,7 @@ using FpQuant.Tests.Geometry;
 
 namespace FpQuant.Tests.Pipeline;
 
+[Trait("Category", "Quick")]
 public class HypothesesAndUpdateTests
 {
     /// <summary>rot_normalizer of the checkpoint's config (spec section 4): pi/9, 20 degrees.</summary>

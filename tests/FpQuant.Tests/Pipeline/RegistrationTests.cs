@@ -6,11 +6,13 @@ using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 using FpQuant.Tests.Geometry;
 using FpQuant.Tests.Support;
+using FpQuant.Variants;
 
 namespace FpQuant.Tests.Pipeline;
 
 /// <summary>The demo scene and the registration pipeline with the real networks in ONNX Runtime.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class RegistrationTests
 {
     private readonly ExportedModels _models;
@@ -194,7 +196,7 @@ public class RegistrationTests
         // outputs PyTorch computed with those exact weights.
         using var tmp = new TempDir();
         string weights = $"refine={TestPaths.Golden("checkpoints", "refinenet_compact.pth")},score={TestPaths.Golden("checkpoints", "scorenet_compact.pth")}";
-        var (rp, sp, text) = FpQuant.Benchmark.BenchModelStore.ResolvePair(Array.Empty<string>(), weights, tmp.Path,
+        var (rp, sp, text) = FpQuant.Variants.BenchModelStore.ResolvePair(Array.Empty<string>(), weights, tmp.Path,
             new RuntimeSettings { IntraOpThreads = 2 }, fr => new SceneInputSource(Demo.Value, 2, 2, null, fr));
         Assert.Contains("refinenet_compact.pth", text);
         var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestPaths.Golden("checkpoints", "manifest.json"))).RootElement;

@@ -6,6 +6,7 @@ using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Pipeline;
 
+[Trait("Category", "Quick")]
 public class SceneCropTests
 {
     private static RgbdFrame Frame(int w, int h, Func<int, int, float> depth, Func<int, int, bool> mask, CameraIntrinsics k, Func<int, int, int, byte>? rgb = null)

@@ -3,6 +3,7 @@ using FpQuant.Pipeline;
 
 namespace FpQuant.Tests.Pipeline;
 
+[Trait("Category", "Quick")]
 public class SettingsDefaultsTests
 {
     [Fact]

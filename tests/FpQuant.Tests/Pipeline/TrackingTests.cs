@@ -73,6 +73,7 @@ public sealed class ScriptedScorer : ITrackScorer
     public float Score(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose) => _logits[_next++];
 }
 
+[Trait("Category", "Heavy")]
 public class TrackingTests
 {
     private static double RotationRad(Pose a, Pose b) => Mat3.AngleDegrees(a.R, b.R) * Math.PI / 180;
@@ -130,7 +131,7 @@ public class TrackingTests
         Assert.False(tracker.IsRegistered);
         Assert.Throws<InvalidOperationException>(() => tracker.Track(DemoVideo.FramesOf[1]));
         var e = Assert.Throws<FpQuantException>(() => new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 0 }));
-        Assert.Contains("--lost-score", e.Message);
+        Assert.Contains("LostScoreThreshold", e.Message);
         Assert.Throws<FpQuantException>(() => new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { Iterations = 0 }));
     }
 
@@ -177,6 +178,7 @@ public class TrackingTests
 
 /// <summary>The tracker with the real networks in ONNX Runtime.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class NetworkTrackingTests
 {
     private readonly ExportedModels _models;
@@ -247,6 +249,7 @@ public class NetworkTrackingTests
 
 /// <summary>A sequence tracked end to end: registration, tracking, the lost check and re-registration.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class SequenceTrackingTests
 {
     private readonly ExportedModels _models;

@@ -8,6 +8,7 @@ namespace FpQuant.Tests.Pipeline;
 /// <summary>A warm first frame allocates no crop buffers. It counts the allocations of every thread (the crops are
 /// rendered by parallel workers), so it runs with no other test beside it.</summary>
 [Collection(SerialModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class WarmFrameAllocationTests
 {
     private readonly ExportedModels _models;

@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>autoquant as a library call: every base tried, the answer is never slower than float, and a model int8
 /// cannot serve gets no model at all.</summary>
+[Trait("Category", "Heavy")]
 public class AutoQuantTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
@@ -69,7 +70,7 @@ public class AutoQuantTests
         var r = AutoQuant.Run(Cancelling(), "cancelling.onnx", Data(1, 32), request, Cpu);
         Assert.Equal(2, r.Trials);
         Assert.Equal(2, r.Candidates.Count);
-        Assert.Contains(r.Log, l => l.Contains("--max-trials 2"));
+        Assert.Contains(r.Log, l => l.Contains("MaxTrials 2"));
     }
 
     [Fact]

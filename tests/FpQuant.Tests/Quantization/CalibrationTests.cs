@@ -6,6 +6,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Quantization;
 
+[Trait("Category", "Quick")]
 public class CalibrationTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

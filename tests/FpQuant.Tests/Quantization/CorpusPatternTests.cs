@@ -29,6 +29,7 @@ public sealed class CorpusModelTheoryAttribute : TheoryAttribute
 /// quantized with the preset, run in ONNX Runtime on the test's own inputs, compared with its expected outputs.
 /// </summary>
 [Trait("Category", "Corpus")]
+[Trait("Category", "Quick")]
 public class CorpusPatternTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

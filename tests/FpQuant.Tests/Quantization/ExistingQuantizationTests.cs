@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>Models that are already quantized: `inspect` says how, `quantize` refuses to stack a second quantization
 /// in one line, and float16-stored weights behind a Cast are widened and quantized like float32 ones.</summary>
+[Trait("Category", "Quick")]
 public sealed class ExistingQuantizationTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -8,6 +8,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Quantization;
 
+[Trait("Category", "Heavy")]
 public class FidelityTests
 {
     private static List<(string, FloatTensor)> Out(string name, int[] shape, float[] data) => new() { (name, new FloatTensor(shape, data)) };
@@ -79,7 +80,7 @@ public class FidelityTests
     [Fact]
     public void FoundationPose_TranslationUsesTheScenesOwnDiameter()
     {
-        // The defect: fidelity measured translation against a fixed 0.2 m object whatever the scene. The metric now
+        // Translation fidelity is relative to the scene's own object, not to a fixed 0.2 m one: the metric
         // takes the diameter of the scene the data comes from; millimetres scale with it, % of the diameter does not.
         var scene = DemoScene.Create();
         var model = FpQuant.Networks.NetworkExport.Build(FpQuant.Networks.NetworkKind.Refine, "synthetic:0");
@@ -105,8 +106,8 @@ public class FidelityTests
     [Fact]
     public void Sensitivity_AModelOnnxRuntimeRefuses_IsOneReadableError()
     {
-        // The defect: sessions built from model bytes skipped ModelRunner's error wrapping, so ONNX Runtime's own
-        // exception escaped. A graph whose node type does not exist makes ONNX Runtime refuse the model.
+        // Sessions built from model bytes go through ModelRunner's error wrapping too: ONNX Runtime's own exception
+        // must not escape. A graph whose node type does not exist makes ONNX Runtime refuse the model.
         var model = TinyModels.FragileChain();
         model.Graph.Node[0].OpType = "NoSuchOp";
         var batch = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(1, 1f, 4, 16) };

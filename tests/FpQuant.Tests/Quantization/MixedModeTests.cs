@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>Mixed modes in one model: every node gets its own mode from rules by op type, role or glob; the model
 /// runs in ONNX Runtime and stays close to float; the sidecar says what each node became.</summary>
+[Trait("Category", "Quick")]
 public class MixedModeTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Quantization;
 /// derived from the scales: every rounding moves a value by at most half a step, so a dot product of K terms errs by
 /// at most sum(|w| sx/2 + |x| sw/2 + sx sw/4), plus half an output step when the output is requantized.
 /// </summary>
+[Trait("Category", "Quick")]
 public class OpRewriteTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

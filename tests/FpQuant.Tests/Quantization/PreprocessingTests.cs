@@ -13,6 +13,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>Pre-processing of old and unoptimised models: each rewrite must leave what ONNX Runtime computes unchanged.</summary>
+[Trait("Category", "Quick")]
 public class PreprocessingTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

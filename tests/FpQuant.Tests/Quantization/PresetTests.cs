@@ -24,6 +24,7 @@ namespace FpQuant.Tests.Quantization;
 /// Rank fidelity of the int8 presets needs trained weights.
 /// </summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public class PresetTests
 {
     private readonly ExportedModels _models;

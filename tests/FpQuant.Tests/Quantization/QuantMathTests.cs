@@ -3,6 +3,7 @@ using FpQuant.Quantization;
 
 namespace FpQuant.Tests.Quantization;
 
+[Trait("Category", "Quick")]
 public class QuantMathTests
 {
     [Fact]
@@ -118,6 +119,7 @@ public class QuantMathTests
     }
 }
 
+[Trait("Category", "Quick")]
 public class PresetCatalogTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using FpQuant.Tests.Support;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>Every quantization point is searchable: element-wise nodes too, in groups that mean something.</summary>
+[Trait("Category", "Quick")]
 public class QuantizationGroupTests
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Quantization;
 /// not load, fails to run where the float model runs, or changes an output's shape is refused in one line naming the
 /// node; a model with nothing to quantize comes back as given, with a note.</summary>
 [Collection(CliCollection.Name)]
+[Trait("Category", "Quick")]
 public sealed class QuantizedModelCheckTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };

@@ -12,6 +12,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>Defects the architecture review found in the quantizer, each pinned by a test that fails on the old code.</summary>
+[Trait("Category", "Quick")]
 public class QuantizerDefectTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
@@ -55,7 +56,7 @@ public class QuantizerDefectTests
             new QuantizationOptions { Mode = QuantMode.Dynamic, Include = ["encoder*"] }, null, null, Cpu));
         Assert.Contains("'encoder*' matches no node of tiny.onnx", e.Message);
         var r = ModelQuantizer.Quantize(model, "tiny.onnx", new QuantizationOptions { Mode = QuantMode.Dynamic, Exclude = ["att*", "fc"] }, null, null, Cpu);
-        Assert.Equal("--exclude 'att*' matches no node of tiny.onnx", r.Warnings[0]);
+        Assert.Equal("Exclude 'att*' matches no node of tiny.onnx", r.Warnings[0]);
         // Nothing left to quantize: said in one note, and the model comes back as given.
         Assert.StartsWith("nothing was quantized: no node of tiny.onnx qualifies", Assert.Single(r.Warnings.Skip(1)));
         Assert.Empty(r.QuantizedNodes);
@@ -84,7 +85,7 @@ public class QuantizerDefectTests
         g.Graph.Node.Add(c);
         g.NodeMulti("Add", "add", new[] { x, "c" }, new[] { "Y" });
         g.Output("Y", DataType.Float, "N", 4);
-        var fp16 = Fp16Converter.Convert(g.Build(), new QuantizationOptions { Mode = QuantMode.Fp16 });
+        var fp16 = Fp16Converter.Quantize(g.Build(), new QuantizationOptions { Mode = QuantMode.Fp16 }).Model;
         using var s = new Microsoft.ML.OnnxRuntime.InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(fp16));
         var y = SessionRun.Run(s, new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 1, 4 }, new[] { 1f, 2f, 3f, 4f }) }, new[] { "Y" })[0].Value;
         Assert.Equal(new[] { 1.5f, 2.5f, 3.5f, 4.5f }, y.Data);
@@ -112,7 +113,7 @@ public class QuantizerDefectTests
         string sum = g.Node("Add", "add", new[] { x, "c" });
         g.NodeMulti("Reshape", "reshape", new[] { sum, "shape" }, new[] { "Y" });
         g.Output("Y", DataType.Float, 4, 2);
-        var fp16 = Fp16Converter.Convert(g.Build(), new QuantizationOptions { Mode = QuantMode.Fp16 });
+        var fp16 = Fp16Converter.Quantize(g.Build(), new QuantizationOptions { Mode = QuantMode.Fp16 }).Model;
 
         TensorProto ValueOf(string node) => fp16.Graph.Node.Single(n => n.Name == node).Attribute.Single(a => a.Name == "value").T;
         Assert.Equal(DataType.Int64, (DataType)ValueOf("shape_const").DataType);

@@ -7,6 +7,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Quantization;
 
+[Trait("Category", "Quick")]
 public class SensitivityTests
 {
     private static SensitivityAnalysis Analysis()

@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Quantization;
 
 /// <summary>Outlier smoothing: exact in float wherever it is folded or inserted, and it lets a static int8 MatMul
 /// survive activation channels 30x larger than the rest.</summary>
+[Trait("Category", "Quick")]
 public class SmoothingTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
@@ -93,8 +94,8 @@ public class SmoothingTests
     [InlineData("strong")]
     public void BadAlpha_IsOneLine(string text)
     {
-        var e = Assert.Throws<FpQuantException>(() => SmoothingPass.ParseAlpha(text));
+        var e = Assert.Throws<FpQuantException>(() => FpQuant.Cli.Commands.FlagValues.SmoothingAlpha(text));
         Assert.Contains("--smooth", e.Message);
-        Assert.Equal(0.5, SmoothingPass.ParseAlpha("auto"));
+        Assert.Equal(0.5, FpQuant.Cli.Commands.FlagValues.SmoothingAlpha("auto"));
     }
 }

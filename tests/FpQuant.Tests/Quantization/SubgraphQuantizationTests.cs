@@ -16,6 +16,7 @@ namespace FpQuant.Tests.Quantization;
 /// it), the quantized model runs in ONNX Runtime and stays near float, and calibration sees tensors that exist only
 /// inside a body.
 /// </summary>
+[Trait("Category", "Quick")]
 public class SubgraphQuantizationTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
@@ -117,6 +118,18 @@ public class SubgraphQuantizationTests
             return (m, feed);
         }
         return (name == "loop" ? LoopModel() : ScanModel(), feed);
+    }
+
+    [Fact]
+    public void MixedRecipe_GetsTheDepthSummaryAndNothingQuantizedNote_LikeEverySingleMode()
+    {
+        // Mixed rules select main-graph nodes by name, so the Loop's body keeps its float MatMul.
+        var (m, feed) = Case("loop");
+        var o = new QuantizationOptions { Modes = [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Dynamic }] };
+        var r = ModelQuantizer.Quantize(m, "loop", o, null, new InMemoryInputSource(new[] { feed }), Cpu);
+        Assert.Contains("quantized nodes by depth: none", r.Warnings);
+        Assert.Contains(r.Warnings, w => w.StartsWith("nothing was quantized: no node of loop qualifies under mixed's options", StringComparison.Ordinal));
+        Assert.Equal(m, r.Model);
     }
 
     [Theory]

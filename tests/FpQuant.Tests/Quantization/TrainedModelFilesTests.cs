@@ -4,6 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace FpQuant.Tests.Quantization;
 
 /// <summary>The trained models restored from NuGet are there and are what the other tests take them for.</summary>
+[Trait("Category", "Heavy")]
 public class TrainedModelFilesTests
 {
     [Fact]

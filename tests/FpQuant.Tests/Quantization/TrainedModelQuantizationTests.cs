@@ -16,6 +16,7 @@ namespace FpQuant.Tests.Quantization;
 /// up word by word in the model's vocabulary (every word below is a whole vocabulary entry), which is all these
 /// tests need; real tokenization is the text calibration source's business.
 /// </summary>
+[Trait("Category", "Heavy")]
 public class TrainedModelQuantizationTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 2 };

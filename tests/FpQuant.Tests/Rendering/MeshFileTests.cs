@@ -8,6 +8,7 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Rendering;
 
+[Trait("Category", "Quick")]
 public class MeshFileTests
 {
     private static string Mustard => TestPaths.Meshes("mustard", "textured_simple.obj");

@@ -7,6 +7,7 @@ using FpQuant.Rendering;
 namespace FpQuant.Tests.Rendering;
 
 /// <summary>The rasterizer against analytic cases: silhouettes, depths, planes, lighting, culling.</summary>
+[Trait("Category", "Quick")]
 public class RasterizerTests
 {
     /// <summary>An axis-aligned cube of side s centred at the origin, outward triangles.</summary>

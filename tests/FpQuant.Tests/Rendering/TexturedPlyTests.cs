@@ -12,6 +12,7 @@ namespace FpQuant.Tests.Rendering;
 
 /// <summary>PLY models as BOP ships them: texture coordinates per vertex or per face corner, the texture named in a
 /// header comment, rendered textured; the writer's textured and coloured models; models_eval's resampling.</summary>
+[Trait("Category", "Heavy")]
 public sealed class TexturedPlyTests : IDisposable
 {
     private readonly TempDir _tmp = new();
@@ -116,7 +117,7 @@ public sealed class TexturedPlyTests : IDisposable
         Assert.Contains("comment TextureFile obj_000001.png", File.ReadAllText(path)[..400]);
         var read = MeshFiles.Load(path);
         Assert.Equal(MeshColorSource.Texture, read.ColorSource);
-        var pose = new Pose(SyntheticBopDataset.RandomRotation(0.3, 0.6, 0.2), new Vec3(0.01, -0.02, 0.6));
+        var pose = new Pose(Mat3.UniformRotation(0.3, 0.6, 0.2), new Vec3(0.01, -0.02, 0.6));
         // PLY normals are per vertex: the reference gets the same ones, so only the texture's path differs.
         var reference = new TriMesh(bottle.Positions, bottle.Triangles, TriMesh.VertexNormals(bottle.Positions, bottle.Triangles), bottle.Triangles,
             bottle.Uvs, bottle.UvIndex, null, bottle.Texture);
@@ -148,7 +149,7 @@ public sealed class TexturedPlyTests : IDisposable
         Assert.Equal(MeshColorSource.Texture, bottle.ColorSource);
         Assert.Equal(MeshColorSource.VertexColors, d.MeshMetres(SyntheticBopDataset.BoxId).ColorSource);
         // The dataset's bottle renders as the one its images were rendered from (in metres).
-        var pose = new Pose(SyntheticBopDataset.RandomRotation(0.7, 0.1, 0.9), new Vec3(0, 0, 0.55));
+        var pose = new Pose(Mat3.UniformRotation(0.7, 0.1, 0.9), new Vec3(0, 0, 0.55));
         var (_, a, _) = MeshShader.RenderImage(DemoScene.Bottle(), pose, DemoScene.K, 320, 240);
         var (_, b, _) = MeshShader.RenderImage(bottle, pose, DemoScene.K, 320, 240);
         double maxDiff = a.Zip(b, (x, y) => Math.Abs(x - y)).Max();

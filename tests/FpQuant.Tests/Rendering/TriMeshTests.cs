@@ -3,6 +3,7 @@ using FpQuant.Rendering;
 
 namespace FpQuant.Tests.Rendering;
 
+[Trait("Category", "Quick")]
 public class TriMeshTests
 {
     /// <summary>A unit tetrahedron with outward (counter-clockwise from outside) triangles.</summary>

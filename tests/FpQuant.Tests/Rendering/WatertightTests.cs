@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Rendering;
 /// meshes here (bodies of revolution, whose silhouettes are simply connected from every side) every such pixel is a
 /// crack.
 /// </summary>
+[Trait("Category", "Quick")]
 public class WatertightTests
 {
     private const int Size = 96;

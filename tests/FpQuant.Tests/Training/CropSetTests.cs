@@ -7,6 +7,7 @@ using FpQuant.Training;
 
 namespace FpQuant.Tests.Training;
 
+[Trait("Category", "Heavy")]
 public class CropSetTests
 {
     private static CropSetSummary Write(string dir, CropSetOptions o, CancellationToken cancel = default) => new CropSetWriter(o, dir).Run(cancel);

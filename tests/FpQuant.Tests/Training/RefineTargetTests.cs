@@ -6,6 +6,7 @@ using FpQuant.Training;
 
 namespace FpQuant.Tests.Training;
 
+[Trait("Category", "Quick")]
 public class RefineTargetTests
 {
     [Fact]
@@ -49,9 +50,9 @@ public class RefineTargetTests
     {
         foreach (var (o, name) in new (CropSetOptions, string)[]
         {
-            (new() { MaxRotationDeg = 40 }, "--max-rot-deg"), (new() { MaxRotationDeg = -1, Kind = CropSetKind.Score }, "--max-rot-deg"),
-            (new() { MaxTranslationFraction = 2 }, "--max-trans-frac"), (new() { Group = 0 }, "--group"), (new() { Count = -1 }, "--count"),
-            (new() { CropType = NpyElementType.Int64 }, "--dtype"), (new() { ShardSize = 100_000 }, "--shard-size"),
+            (new() { MaxRotationDeg = 40 }, "MaxRotationDeg"), (new() { MaxRotationDeg = -1, Kind = CropSetKind.Score }, "MaxRotationDeg"),
+            (new() { MaxTranslationFraction = 2 }, "MaxTranslationFraction"), (new() { Group = 0 }, "Group"), (new() { Count = -1 }, "Count"),
+            (new() { CropType = NpyElementType.Int64 }, "CropType"), (new() { ShardSize = 100_000 }, "ShardSize"),
         })
             Assert.Contains(name, Assert.Throws<FpQuantException>(() => o.Validate()).Message);
         new CropSetOptions { MaxRotationDeg = 90, Kind = CropSetKind.Score }.Validate();

@@ -16,13 +16,38 @@ namespace FpQuant.Quantization.Bench;
 /// held-out samples. Variants: fp32, a preset name, a preset file (.json, e.g. autoquant's recipe), or NAME=FILE.onnx
 /// for a model quantized elsewhere.
 /// </summary>
-internal static class ModelBench
+public static class ModelBench
 {
-    public static ModelBenchReport Run(string modelPath, IReadOnlyList<string> variants, InputSource calibration, InputSource evaluation,
+    /// <summary>
+    /// Quantizes <paramref name="modelPath"/> with every variant and measures them side by side in one process: size,
+    /// latency of one batch (every variant warmed up, then timed in alternating order round after round; medians) and
+    /// fidelity against float on the evaluation data. A variant that fails to build is reported, not thrown.
+    /// </summary>
+    /// <param name="modelPath">The float ONNX model.</param>
+    /// <param name="calibration">The data static variants are calibrated on.</param>
+    /// <param name="evaluation">The held-out data fidelity is measured on (its first batch is the timed one).</param>
+    /// <param name="options">Variants, rounds and execution; null for the defaults.</param>
+    /// <param name="progress">Receives a line per step, or null.</param>
+    /// <returns>One row per variant; <see cref="ModelBenchReport.Markdown"/> renders them as a table.</returns>
+    /// <exception cref="FpQuantException">Bad input: the model, the data, or the options.</exception>
+    public static ModelBenchReport Run(string modelPath, InputSource calibration, InputSource evaluation,
+        ModelBenchOptions? options = null, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(modelPath);
+        ArgumentNullException.ThrowIfNull(calibration);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        options ??= new ModelBenchOptions();
+        if (options.Rounds < 1) throw new FpQuantException($"{nameof(ModelBenchOptions.Rounds)} must be at least 1, got {options.Rounds}");
+        if (options.Variants.Count == 0) throw new FpQuantException($"{nameof(ModelBenchOptions.Variants)}: give at least one variant");
+        return Run(modelPath, options.Variants, calibration, evaluation, (options.Execution ?? new ExecutionOptions()).ToSettings(),
+            options.Rounds, progress);
+    }
+
+    internal static ModelBenchReport Run(string modelPath, IReadOnlyList<string> variants, InputSource calibration, InputSource evaluation,
         RuntimeSettings settings, int rounds = 10, IProgress<string>? progress = null)
     {
-        if (rounds < 1) throw new FpQuantException($"--rounds must be at least 1, got {rounds}");
-        if (variants.Count == 0) throw new FpQuantException("--variants: give at least one variant");
+        if (rounds < 1) throw new FpQuantException($"rounds must be at least 1, got {rounds}");
+        if (variants.Count == 0) throw new FpQuantException("variants: give at least one variant");
         var sw = Stopwatch.StartNew();
         var model = OnnxModelFile.Load(modelPath);
         var held = evaluation.Batches(model, modelPath).ToList();
@@ -85,7 +110,7 @@ internal static class ModelBench
         if (eq > 0)
         {
             string file = variant[(eq + 1)..];
-            if (!File.Exists(file)) throw new FpQuantException($"--variants {variant}: '{file}' does not exist");
+            if (!File.Exists(file)) throw new FpQuantException($"variant {variant}: '{file}' does not exist");
             return (variant[..eq], Path.GetFileName(file), File.ReadAllBytes(file), 0, null);
         }
         bool isFile = variant.EndsWith(".json", StringComparison.OrdinalIgnoreCase);

@@ -20,28 +20,14 @@ internal static class Calibrator
         var stats = tensors.Distinct().ToDictionary(t => t, _ => new TensorStatistics(), StringComparer.Ordinal);
         if (stats.Count == 0) return new();
         var augmented = model.Clone();
-        var existing = new HashSet<string>(augmented.Graph.Output.Select(o => o.Name));
-        var graphInputs = new HashSet<string>(augmented.Graph.Input.Select(i => i.Name));
-        // Session output name -> tensor name. A graph input cannot also be an output: expose it through an Identity.
+        // Session output name -> tensor name.
         var outputOf = new Dictionary<string, string>(StringComparer.Ordinal);
         // Tensors inside If/Loop/Scan bodies: their min and max, returned through the control-flow nodes.
         var mainScope = Subgraphs.Defined(augmented.Graph);
         var inBodies = stats.Keys.Where(t => !mainScope.Contains(t)).ToHashSet(StringComparer.Ordinal);
         foreach (var (output, tensor) in SubgraphExposure.Expose(augmented.Graph, inBodies)) outputOf[output] = tensor;
-        foreach (var t in stats.Keys.Where(mainScope.Contains))
-        {
-            string exposed = t;
-            if (graphInputs.Contains(t))
-            {
-                exposed = $"{t}/calibration_copy";
-                var id = new NodeProto { OpType = "Identity", Name = $"{t}/calibration_identity" };
-                id.Input.Add(t); id.Output.Add(exposed);
-                augmented.Graph.Node.Add(id);
-            }
-            outputOf[exposed] = t;
-            if (!existing.Contains(exposed))
-                augmented.Graph.Output.Add(new ValueInfoProto { Name = exposed, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        }
+        foreach (var (output, tensor) in ExtraOutputs.Add(augmented.Graph, stats.Keys.Where(mainScope.Contains), "calibration"))
+            outputOf[output] = tensor;
         augmented.Graph.ValueInfo.Clear();
         using var session = SessionFactory.FromBytes(augmented.ToByteArray(), settings, $"the calibration copy of {modelSource}");
         var outputNames = outputOf.Keys.ToArray();

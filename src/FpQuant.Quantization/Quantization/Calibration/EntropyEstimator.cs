@@ -13,7 +13,7 @@ internal sealed class EntropyEstimator : IRangeEstimator
     public bool NeedsHistogram => true;
     public bool HistogramOfAbs(QuantizationOptions options) => true;
 
-    public CalibrationRange Select(TensorStatistics s, QuantizationOptions o)
+    public CalibrationRange ChooseRange(TensorStatistics s, QuantizationOptions o)
     {
         float t = Threshold(s.Histogram!, s.HistHi, o.QuantizedBins);
         return RangeSelection.Clip(s, -t, t);

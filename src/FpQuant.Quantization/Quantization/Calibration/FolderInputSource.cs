@@ -14,7 +14,7 @@ internal sealed class FolderInputSource : InputSource
     public FolderInputSource(string folder) { Folder = folder; }
     public override string Description => $"folder {Folder}";
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         if (!Directory.Exists(Folder))
             throw new FpQuantException($"calibration folder '{Folder}' does not exist");

@@ -9,7 +9,7 @@ internal sealed class HistogramL2Estimator : IRangeEstimator
     public bool NeedsHistogram => true;
     public bool HistogramOfAbs(QuantizationOptions options) => false;
 
-    public CalibrationRange Select(TensorStatistics s, QuantizationOptions o)
+    public CalibrationRange ChooseRange(TensorStatistics s, QuantizationOptions o)
     {
         int dstBins = o.ReduceRangeActivations ? 128 : 256;
         var (lo, hi) = Search(s.Histogram!, dstBins);

@@ -18,7 +18,10 @@ internal sealed class InMemoryInputSource : InputSource
     public InMemoryInputSource(IReadOnlyList<Dictionary<string, FloatTensor>> batches, string? description = null)
         : this(batches.Select(InputTensor.Batch).ToList(), description) { }
 
+    public InMemoryInputSource(IEnumerable<InputBatch> batches, string? description = null)
+        : this(batches.Select(b => b.ToDictionary()).ToList(), description) { }
+
     public override string Description => _description;
     public IReadOnlyList<Dictionary<string, InputTensor>> Items => _batches;
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource) => _batches;
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource) => _batches;
 }

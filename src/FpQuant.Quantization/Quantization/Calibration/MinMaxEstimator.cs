@@ -7,7 +7,7 @@ internal sealed class MinMaxEstimator : IRangeEstimator
     public bool NeedsHistogram => false;
     public bool HistogramOfAbs(QuantizationOptions options) => false;
 
-    public CalibrationRange Select(TensorStatistics s, QuantizationOptions o) => o.MovingAverage != null
+    public CalibrationRange ChooseRange(TensorStatistics s, QuantizationOptions o) => o.MovingAverage != null
         ? new CalibrationRange((float)s.AvgMin, (float)s.AvgMax) { ObservedMin = s.Min, ObservedMax = s.Max }
         : new CalibrationRange(s.Min, s.Max);
 }

@@ -7,8 +7,13 @@ namespace FpQuant.Quantization.Calibration;
 /// One graph input of a model (initializers excluded): name, element type and dimensions, -1 where an axis is
 /// dynamic (a dim_param or no value). What every data source reads to shape its batches.
 /// </summary>
-internal sealed record ModelInput(string Name, InputElementType Element, long[] Dims, string[] DimNames)
+/// <param name="Name">The input's name in the graph.</param>
+/// <param name="Element">The tensor element type the input takes.</param>
+/// <param name="Dims">The dimensions, -1 where an axis is dynamic.</param>
+/// <param name="DimNames">The symbolic name of each axis (its dim_param), "" where it has none.</param>
+public sealed record ModelInput(string Name, InputElementType Element, long[] Dims, string[] DimNames)
 {
+    /// <summary>The number of axes.</summary>
     public int Rank => Dims.Length;
 
     /// <summary>The fixed batch size (axis 0) when the model fixes it, e.g. 1 for many exported image models.</summary>
@@ -17,6 +22,7 @@ internal sealed record ModelInput(string Name, InputElementType Element, long[] 
     /// <summary>Integer or bool: fed whole numbers (token ids, masks, indices).</summary>
     public bool IsInteger => !Element.IsFloat();
 
+    /// <summary>The element type's short name, e.g. "float32" or "int64".</summary>
     public string TypeName => Element.Name();
 
     /// <summary>E.g. "int64 [batch x sequence]" or "float32 [1 x 3 x 224 x 224]".</summary>
@@ -24,6 +30,9 @@ internal sealed record ModelInput(string Name, InputElementType Element, long[] 
         $"{TypeName} [{string.Join(" x ", Dims.Select((d, i) => d > 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : DimNames[i].Length > 0 ? DimNames[i] : "?"))}]";
 
     /// <summary>A tensor of this input's element type from whole numbers (token ids, masks).</summary>
+    /// <param name="shape">The tensor's shape.</param>
+    /// <param name="values">One value per element, row-major.</param>
+    /// <returns>The tensor, converted to <see cref="Element"/>.</returns>
     public InputTensor FromIntegers(int[] shape, long[] values) => Element switch
     {
         InputElementType.Int64 => new InputTensor(shape, values),
@@ -47,7 +56,7 @@ internal sealed record ModelInput(string Name, InputElementType Element, long[] 
         return a;
     }
 
-    public static IReadOnlyList<ModelInput> Of(ModelProto model, string source)
+    internal static IReadOnlyList<ModelInput> Of(ModelProto model, string source)
     {
         var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name), StringComparer.Ordinal);
         var list = new List<ModelInput>();
@@ -66,7 +75,7 @@ internal sealed record ModelInput(string Name, InputElementType Element, long[] 
     }
 
     /// <summary>The tensor element type of an ONNX data type, or null for one fpquant does not feed (strings, complex).</summary>
-    public static InputElementType? ElementOf(TensorProto.Types.DataType t) =>
+    internal static InputElementType? ElementOf(TensorProto.Types.DataType t) =>
         // ONNX Runtime numbers its element types as ONNX's TensorProto.DataType does.
         Runtime.OrtElementTypes.From((Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)(int)t);
 
@@ -74,7 +83,7 @@ internal sealed record ModelInput(string Name, InputElementType Element, long[] 
     /// Samples per batch for these inputs: the model's fixed batch where it has one (a fixed batch of 1 is fed one
     /// sample at a time), else <paramref name="requested"/>.
     /// </summary>
-    public static int BatchSize(IReadOnlyList<ModelInput> inputs, int requested, string source)
+    internal static int BatchSize(IReadOnlyList<ModelInput> inputs, int requested, string source)
     {
         if (requested <= 0) throw new FpQuantException($"the batch size must be positive, got {requested}");
         var fixedSizes = inputs.Where(i => i.FixedBatch != null).Select(i => i.FixedBatch!.Value).Distinct().ToList();

@@ -16,10 +16,10 @@ internal sealed class NpyInputSource : InputSource
     public int? Count { get; }
     public int BatchSize { get; }
 
-    public NpyInputSource(string folder, int? count = null, int batchSize = 8)
+    public NpyInputSource(string folder, int? count = null, int batchSize = CalibrationDefaults.BatchSize)
     {
         if (count is <= 0) throw new FpQuantException($"npy:{folder}: the sample count must be positive, got {count}");
-        if (batchSize <= 0) throw new FpQuantException($"--calibration-batch must be positive, got {batchSize}");
+        if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
         Folder = folder; Count = count; BatchSize = batchSize;
     }
 
@@ -71,7 +71,7 @@ internal sealed class NpyInputSource : InputSource
         return (files, Count is int c ? Math.Min(c, samples) : samples);
     }
 
-    public override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource)
     {
         var inputs = ModelInput.Of(model, modelSource);
         var (files, samples) = Check(inputs);

@@ -7,7 +7,7 @@ internal sealed class PercentileEstimator : IRangeEstimator
     public bool NeedsHistogram => true;
     public bool HistogramOfAbs(QuantizationOptions options) => options.SymmetricActivations;
 
-    public CalibrationRange Select(TensorStatistics s, QuantizationOptions o)
+    public CalibrationRange ChooseRange(TensorStatistics s, QuantizationOptions o)
     {
         var h = s.Histogram!;
         double total = h.Sum();

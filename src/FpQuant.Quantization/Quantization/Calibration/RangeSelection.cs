@@ -7,7 +7,7 @@ internal static class RangeSelection
     {
         if (s.Batches == 0) return new CalibrationRange(0, 0);
         if (!(s.Max > s.Min)) return new CalibrationRange(s.Min, s.Max);
-        return RangeEstimators.For(o.Calibration).Select(s, o);
+        return RangeEstimators.For(o.Calibration).ChooseRange(s, o);
     }
 
     /// <summary>A range clipped to what the data reached, remembering the observed min and max.</summary>

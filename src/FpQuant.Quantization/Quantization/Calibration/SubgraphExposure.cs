@@ -1,6 +1,5 @@
 using FpQuant.Onnx;
 using Onnx;
-using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace FpQuant.Quantization.Calibration;
 
@@ -21,12 +20,9 @@ internal static class SubgraphExposure
     public static List<(string Output, string Tensor)> Expose(GraphProto graph, IReadOnlySet<string> wanted)
     {
         var produced = ExposeNested(graph, wanted);
-        foreach (var (name, _) in produced) graph.Output.Add(FloatInfo(name));
+        foreach (var (name, _) in produced) graph.Output.Add(ExtraOutputs.FloatOutput(name));
         return produced;
     }
-
-    private static ValueInfoProto FloatInfo(string name) =>
-        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } } };
 
     private static List<(string Name, string Tensor)> ExposeNested(GraphProto g, IReadOnlySet<string> wanted)
     {
@@ -45,13 +41,13 @@ internal static class SubgraphExposure
                 for (int k = 0; k < perBody.Count; k++)
                     foreach (var (name, _) in perBody[k])
                     {
-                        if (k == b) { body.Output.Add(FloatInfo(name)); continue; }
+                        if (k == b) { body.Output.Add(ExtraOutputs.FloatOutput(name)); continue; }
                         string empty = $"{name}/not_run_in_{body.Name}";
                         var c = new NodeProto { OpType = "Constant", Name = $"{empty}/Constant" };
                         c.Output.Add(empty);
                         c.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = TensorProtos.FromFloats("", Array.Empty<float>(), 0) });
                         body.Node.Add(c);
-                        body.Output.Add(FloatInfo(empty));
+                        body.Output.Add(ExtraOutputs.FloatOutput(empty));
                     }
             }
             foreach (var (name, tensor) in all)

@@ -3,20 +3,28 @@ using FpQuant.Core;
 namespace FpQuant.Quantization.Calibration;
 
 /// <summary>Streams one tensor's values batch by batch and never keeps them: min/max and a fixed-range histogram.</summary>
-internal sealed class TensorStatistics
+public sealed class TensorStatistics
 {
+    /// <summary>The smallest value seen.</summary>
     public float Min { get; private set; } = float.PositiveInfinity;
+    /// <summary>The largest value seen.</summary>
     public float Max { get; private set; } = float.NegativeInfinity;
     /// <summary>Moving-average min and max (when enabled), as ONNX Runtime's MinMax calibrator can.</summary>
     public double AvgMin { get; private set; }
+    /// <summary>Moving-average max (when enabled).</summary>
     public double AvgMax { get; private set; }
+    /// <summary>Batches seen.</summary>
     public long Batches { get; private set; }
+    /// <summary>Counts per bin over [<see cref="HistLo"/>, <see cref="HistHi"/>], or null before the histogram pass.</summary>
     public double[]? Histogram { get; private set; }
+    /// <summary>The histogram's low edge.</summary>
     public float HistLo { get; private set; }
+    /// <summary>The histogram's high edge.</summary>
     public float HistHi { get; private set; }
+    /// <summary>Whether the histogram is of |x|.</summary>
     public bool HistOfAbs { get; private set; }
 
-    public void AddMinMax(ReadOnlySpan<float> x, double? movingAverage)
+    internal void AddMinMax(ReadOnlySpan<float> x, double? movingAverage)
     {
         var (mn, mx) = QuantMath.MinMax(x);
         if (x.Length == 0) return;
@@ -31,7 +39,7 @@ internal sealed class TensorStatistics
         Batches++;
     }
 
-    public void StartHistogram(int bins, bool ofAbs)
+    internal void StartHistogram(int bins, bool ofAbs)
     {
         HistOfAbs = ofAbs;
         Histogram = new double[bins];
@@ -39,7 +47,7 @@ internal sealed class TensorStatistics
         else { HistLo = Min; HistHi = Max; }
     }
 
-    public void AddHistogram(ReadOnlySpan<float> x)
+    internal void AddHistogram(ReadOnlySpan<float> x)
     {
         var h = Histogram!;
         int bins = h.Length;
@@ -55,5 +63,8 @@ internal sealed class TensorStatistics
         }
     }
 
+    /// <summary>The low edge of bin <paramref name="i"/> (<paramref name="i"/> = bins gives the high edge).</summary>
+    /// <param name="i">The bin.</param>
+    /// <returns>The edge value.</returns>
     public float BinEdge(int i) => HistLo + (HistHi - HistLo) * i / Histogram!.Length;
 }

@@ -1,3 +1,4 @@
+using FpQuant.Core;
 using FpQuant.Onnx;
 using Onnx;
 
@@ -19,7 +20,7 @@ internal sealed class DynamicGemmQuantizer : IDynamicOpQuantizer
             var wt = rw.Index.Initializers[wName];
             wName = $"{wName}/transposed";
             if (!rw.Index.Initializers.ContainsKey(wName))
-                rw.Index.Initializers[wName] = TensorProtos.FromFloats(wName, Transpose2D(TensorProtos.ToFloats(wt), (int)wt.Dims[0], (int)wt.Dims[1]), wt.Dims[1], wt.Dims[0]);
+                rw.Index.Initializers[wName] = TensorProtos.FromFloats(wName, Matrix2D.Transpose(TensorProtos.ToFloats(wt), (int)wt.Dims[0], (int)wt.Dims[1]), wt.Dims[1], wt.Dims[0]);
             ctx.ReplacedInitializers.Add(node.Input[1]); // dropped unless another node still reads it
         }
         // B is K x N now: its output channels lie on axis 1.
@@ -32,14 +33,5 @@ internal sealed class DynamicGemmQuantizer : IDynamicOpQuantizer
         rw.Rescale(node, acc, x.Scale, w.Scale, scaled);
         if (bias) ctx.Emit("Add", $"{node.Name}/bias_add", new[] { scaled, node.Input[2] }, new[] { node.Output[0] });
         return true;
-    }
-
-    /// <summary>The transpose of a rows x cols row-major matrix.</summary>
-    public static float[] Transpose2D(float[] m, int rows, int cols)
-    {
-        var t = new float[m.Length];
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
-        return t;
     }
 }

@@ -10,7 +10,7 @@ namespace FpQuant.Quantization.Fp16;
 /// </summary>
 internal sealed class HalfPrecisionConverter : IFp16OpConverter
 {
-    private readonly IReadOnlySet<int> _float32Inputs;
+    private readonly HashSet<int> _float32Inputs;
     private readonly bool _producesFloat;
 
     /// <param name="float32Inputs">Input positions that must stay float32.</param>

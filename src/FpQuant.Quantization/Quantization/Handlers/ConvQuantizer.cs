@@ -5,7 +5,11 @@ namespace FpQuant.Quantization.Handlers;
 /// <summary>Conv -> QLinearConv: u8/s8 input, weights per output channel (axis 0), int32 bias, quantized output.</summary>
 internal sealed class ConvQuantizer : IOpQuantizer
 {
-    public bool Plan(NodeProto node, QuantizationPlan plan)
+    public bool Plan(NodeProto node, QuantizationPlan plan) => PlanConvolution(node, plan);
+
+    /// <summary>The plan of a convolution (Conv, ConvTranspose): one with a constant weight and a computed input has
+    /// its input and output quantized.</summary>
+    public static bool PlanConvolution(NodeProto node, QuantizationPlan plan)
     {
         if (node.Input.Count < 2 || !plan.Index.IsInitializer(node.Input[1]) || plan.Index.IsInitializer(node.Input[0])) return false;
         plan.QuantizeActivation(node.Input[0]);

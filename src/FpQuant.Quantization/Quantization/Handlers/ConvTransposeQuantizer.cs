@@ -10,13 +10,7 @@ namespace FpQuant.Quantization.Handlers;
 /// </summary>
 internal sealed class ConvTransposeQuantizer : IOpQuantizer
 {
-    public bool Plan(NodeProto node, QuantizationPlan plan)
-    {
-        if (node.Input.Count < 2 || !plan.Index.IsInitializer(node.Input[1]) || plan.Index.IsInitializer(node.Input[0])) return false;
-        plan.QuantizeActivation(node.Input[0]);
-        plan.QuantizeActivation(node.Output[0]);
-        return true;
-    }
+    public bool Plan(NodeProto node, QuantizationPlan plan) => ConvQuantizer.PlanConvolution(node, plan);
 
     public void EmitQdq(NodeProto node, RewriteContext ctx)
     {

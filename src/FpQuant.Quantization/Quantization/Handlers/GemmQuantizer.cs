@@ -58,7 +58,7 @@ internal sealed class GemmQuantizer : IOpQuantizer
     }
 
     /// <summary>A computed C has no QGemm form: dequantize and run the float Gemm, then requantize the output.</summary>
-    private void EmitQdqFallback(NodeProto node, RewriteContext ctx)
+    private static void EmitQdqFallback(NodeProto node, RewriteContext ctx)
     {
         var inputs = new[] { ctx.Float(node.Input[0]), ctx.WeightDequantized(node.Input[1], Axis(node, ctx)), ctx.Float(node.Input[2]) };
         ctx.EmitCopy(node, inputs);

@@ -64,7 +64,7 @@ internal static class MixedQuantizer
     private static string Exact(string name) => NodeSelector.ForName(name);
 
     /// <summary>Calibrates the static part (when there is one) on <paramref name="model"/> and rewrites.</summary>
-    public static MixedResult Quantize(ModelProto model, string source, QuantizationOptions o, InputSource? calibration,
+    public static ModeResult Quantize(ModelProto model, string source, QuantizationOptions o, InputSource? calibration,
         RuntimeSettings settings, IProgress<string>? progress = null)
     {
         var assignment = Assign(model.Graph, o);
@@ -72,28 +72,34 @@ internal static class MixedQuantizer
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         if (staticPart != null)
         {
-            if (calibration == null) throw new FpQuantException("the recipe has static nodes, which need calibration data: give --calibration (see fpquant quantize --help)");
+            if (calibration == null) throw new FpQuantException("the recipe has static nodes, which need calibration data: give an InputSource of samples");
             var plan = QuantizationPlan.Make(model.Graph, staticPart);
             ranges = Calibrator.Collect(model, source, plan.TensorsToCalibrate(), calibration, staticPart, settings, progress);
         }
         return Rewrite(model, o, ranges, assignment);
     }
 
-    /// <summary>Rewrites with ranges already calibrated (sensitivity analysis and autoquant reuse theirs).</summary>
-    public static MixedResult Rewrite(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, CalibrationRange> ranges,
+    /// <summary>Rewrites with ranges already calibrated (sensitivity analysis and autoquant reuse theirs). The result's
+    /// nodes are every node rewritten by any pass, with its depth; its node modes are the mode each source node got
+    /// (a node whose mode's handler declined it is float); its parameters and ranges are the static part's.</summary>
+    public static ModeResult Rewrite(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, CalibrationRange> ranges,
         Dictionary<string, (NodeMode Mode, ModeRule? Rule)>? assignment = null)
     {
         assignment ??= Assign(model.Graph, o);
         var actual = model.Graph.Node.ToDictionary(n => n.Name, _ => NodeMode.Float, StringComparer.Ordinal);
         var parameters = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
+        var rewritten = new List<QuantizedNode>();
         var current = model;
+        QuantizationPlan? plan = null;
         var staticPart = StaticPart(o, assignment);
         if (staticPart != null)
         {
-            var plan = QuantizationPlan.Make(current.Graph, staticPart);
-            current = StaticQuantizer.Rewrite(current, plan, ranges);
+            plan = QuantizationPlan.Make(current.Graph, staticPart);
+            var pass = StaticQuantizer.Rewrite(current, plan, ranges);
+            current = pass.Model;
+            rewritten.AddRange(pass.Nodes);
             foreach (var n in plan.QuantizedNodes.Keys) actual[n] = NodeMode.Static;
-            foreach (var kv in RewriteContext.ComputeParams(plan, ranges)) parameters[kv.Key] = kv.Value;
+            foreach (var kv in pass.Params) parameters[kv.Key] = kv.Value;
         }
         // Dynamic and weights-only nodes in groups of the same per-channel setting.
         foreach (var mode in new[] { NodeMode.Dynamic, NodeMode.WeightOnly })
@@ -104,22 +110,23 @@ internal static class MixedQuantizer
                     Mode = mode == NodeMode.Dynamic ? QuantMode.Dynamic : QuantMode.WeightOnly, Modes = [], OpTypes = null,
                     PerChannel = group.Key, Include = group.Select(kv => Exact(kv.Key)).ToList(), Exclude = [],
                 };
-                List<string> done;
-                (current, done) = mode == NodeMode.Dynamic ? DynamicQuantizer.QuantizeWithNodes(current, part) : WeightOnlyQuantizer.QuantizeWithNodes(current, part);
-                foreach (var n in done) actual[n] = mode;
+                var pass = mode == NodeMode.Dynamic ? DynamicQuantizer.Quantize(current, part) : WeightOnlyQuantizer.Quantize(current, part);
+                current = pass.Model;
+                rewritten.AddRange(pass.Nodes);
+                foreach (var n in pass.Nodes) actual[n.Name] = mode;
             }
         var fp16 = assignment.Where(kv => kv.Value.Mode == NodeMode.Fp16).Select(kv => Exact(kv.Key)).ToList();
         if (fp16.Count > 0)
         {
-            List<string> done;
-            (current, done) = Fp16Converter.ConvertWithNodes(current, o with { Mode = QuantMode.Fp16, Modes = [], Include = fp16, Exclude = [] });
-            foreach (var n in done.Where(actual.ContainsKey)) actual[n] = NodeMode.Fp16;
+            var pass = Fp16Converter.Quantize(current, o with { Mode = QuantMode.Fp16, Modes = [], Include = fp16, Exclude = [] });
+            current = pass.Model;
+            rewritten.AddRange(pass.Nodes);
+            foreach (var n in pass.Nodes.Where(n => actual.ContainsKey(n.Name))) actual[n.Name] = NodeMode.Fp16;
         }
-        return new MixedResult(current, actual, parameters, ranges.Where(kv => parameters.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+        return new ModeResult(current, rewritten)
+        {
+            NodeModes = actual, Params = parameters, Plan = plan,
+            Ranges = ranges.Where(kv => parameters.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+        };
     }
 }
-
-/// <summary>A mixed-mode model, the mode each source node got (a node whose mode's handler declined it is float),
-/// and the static part's activation parameters.</summary>
-internal sealed record MixedResult(ModelProto Model, IReadOnlyDictionary<string, NodeMode> NodeModes, IReadOnlyDictionary<string, QuantParams> Params,
-    IReadOnlyDictionary<string, CalibrationRange> Ranges);

@@ -1,7 +1,20 @@
 namespace FpQuant.Quantization.Mixed;
 
 /// <summary>What one node becomes in a mixed-mode model.</summary>
-public enum NodeMode { Float, Static, Dynamic, WeightOnly, Fp16 }
+public enum NodeMode
+{
+    /// <summary>Left float32.</summary>
+    Float,
+    /// <summary>Static int8 (calibrated ranges).</summary>
+    Static,
+    /// <summary>Dynamic int8 (activations quantized per run).</summary>
+    Dynamic,
+    /// <summary>Int8 weight storage, float compute.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("weights-only")]
+    WeightOnly,
+    /// <summary>Float16.</summary>
+    Fp16,
+}
 
 /// <summary>
 /// One line of a mixed-mode recipe: the nodes it selects and the mode they get. A node is selected when it matches
@@ -10,6 +23,7 @@ public enum NodeMode { Float, Static, Dynamic, WeightOnly, Fp16 }
 /// </summary>
 public sealed record ModeRule
 {
+    /// <summary>The mode the selected nodes get.</summary>
     public NodeMode Mode { get; init; } = NodeMode.Float;
     /// <summary>Op types (e.g. "MatMul"); empty means any.</summary>
     public IReadOnlyList<string> OpTypes { get; init; } = Array.Empty<string>();
@@ -21,7 +35,7 @@ public sealed record ModeRule
     /// <summary>Per-channel weights for this rule's nodes; null keeps the recipe's setting.</summary>
     public bool? PerChannel { get; init; }
 
-    public static NodeMode ParseMode(string s) => s.Trim().ToLowerInvariant() switch
+    internal static NodeMode ParseMode(string s) => s.Trim().ToLowerInvariant() switch
     {
         "float" or "fp32" => NodeMode.Float,
         "static" => NodeMode.Static,
@@ -31,7 +45,7 @@ public sealed record ModeRule
         _ => throw new Core.FpQuantException($"mode '{s}': use float, static, dynamic, weights-only or fp16"),
     };
 
-    public static string Name(NodeMode m) => m switch
+    internal static string Name(NodeMode m) => m switch
     {
         NodeMode.WeightOnly => "weights-only",
         _ => m.ToString().ToLowerInvariant(),

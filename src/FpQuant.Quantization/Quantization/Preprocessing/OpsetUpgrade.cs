@@ -72,6 +72,7 @@ internal static class OpsetUpgrade
 
     private sealed class Rewriter
     {
+        private static readonly long[] FirstAxis = [0L];
         private readonly long _from;
         private readonly string _source;
         private readonly HashSet<string> _names;
@@ -297,7 +298,7 @@ internal static class OpsetUpgrade
         /// input of rank r > 2: reshaped once when it is constant, by a Reshape at run time otherwise. A slope
         /// already shaped for broadcasting, or an input of rank 2 (channels last anyway), needs nothing.
         /// </summary>
-        private IEnumerable<NodeProto> SlopePerChannel(NodeProto node)
+        private NodeProto[] SlopePerChannel(NodeProto node)
         {
             var n = node.Clone();
             Drop(n, "broadcast");
@@ -334,14 +335,14 @@ internal static class OpsetUpgrade
         /// lengths); Scan-9 has no batch axis. With a batch of 1 and no sequence lengths the two agree once the batch
         /// axis is squeezed away before and put back after; anything else has no opset 13 form here.
         /// </summary>
-        private IEnumerable<NodeProto> ScanWithoutBatch(NodeProto node)
+        private List<NodeProto> ScanWithoutBatch(NodeProto node)
         {
             if (node.Input.Count > 0 && node.Input[0].Length > 0) throw Unsupported(node, "Scan-8's sequence lengths have no opset 13 form");
             var rest = node.Input.Skip(1).ToList();
             if (!rest.All(i => (_firstDims.TryGetValue(i, out var b) && b == 1) || (_initializers.TryGetValue(i, out var t) && t.Dims.Count > 0 && t.Dims[0] == 1)))
                 throw Unsupported(node, "Scan-8's batch axis has no opset 13 form unless the model states a batch of 1");
             var nodes = new List<NodeProto>();
-            string axes = Ints(node, "batch_axis", new[] { 0L });
+            string axes = Ints(node, "batch_axis", FirstAxis);
             var scan = new NodeProto { OpType = "Scan", Name = node.Name };
             foreach (var i in rest)
             {
@@ -374,7 +375,7 @@ internal static class OpsetUpgrade
         /// broadcasting lines it up with the last k axes. B gets trailing ones to fill A's rank r: reshaped once when
         /// constant, by a Reshape that copies its k dimensions (0) and adds ones otherwise.
         /// </summary>
-        private IEnumerable<NodeProto> AxisBroadcast(NodeProto node)
+        private NodeProto[] AxisBroadcast(NodeProto node)
         {
             var n = node.Clone();
             long axis = GraphIndex.IntAttr(n, "axis", 0);
@@ -413,7 +414,7 @@ internal static class OpsetUpgrade
         /// second dimension; from 13 they work along one axis. Flatten, the op along the last axis, and a Reshape
         /// back to the input's shape reproduce the old meaning for any rank.
         /// </summary>
-        private IEnumerable<NodeProto> CoercedTo2D(NodeProto n)
+        private NodeProto[] CoercedTo2D(NodeProto n)
         {
             long axis = GraphIndex.IntAttr(n, "axis", 1);
             string x = n.Input[0], y = n.Output[0];

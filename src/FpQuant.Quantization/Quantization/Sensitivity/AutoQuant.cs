@@ -13,7 +13,9 @@ internal sealed record AutoQuantRequest
     /// <summary>The recipes to start from; null tries every base that applies (<see cref="AutoQuantBases"/>).</summary>
     public IReadOnlyList<(string Name, QuantizationOptions Options)>? Bases { get; init; }
     /// <summary>Smoothing strengths tried on every base with integer MatMul/Gemm nodes, besides no smoothing.</summary>
-    public IReadOnlyList<double> SmoothingAlphas { get; init; } = [0.5, 0.65, 0.8];
+    public IReadOnlyList<double> SmoothingAlphas { get; init; } = DefaultSmoothingAlphas;
+    /// <summary>The smoothing strengths tried unless the request names others.</summary>
+    public static readonly IReadOnlyList<double> DefaultSmoothingAlphas = [0.5, 0.65, 0.8];
     /// <summary>At most this many quantized models are built and evaluated (candidates and layer search together).</summary>
     public int MaxTrials { get; init; } = 200;
     /// <summary>Alternating latency rounds (after one warm-up run each); medians.</summary>
@@ -25,10 +27,18 @@ internal sealed record AutoQuantRequest
 /// <summary>One recipe tried: its fidelity on the search group and the held-out samples, how many nodes it makes
 /// integer, its measured latency (NaN when not measured: only candidates within the budget are timed), and the layers
 /// a search kept float.</summary>
-internal sealed record AutoQuantCandidate(string Name, QuantizationOptions Options, OutputFidelity Search, OutputFidelity? HeldOut,
+/// <param name="Name">The recipe's name, e.g. "static+smooth0.5" or "static, 2 layer(s) float".</param>
+/// <param name="Options">The recipe.</param>
+/// <param name="Search">Fidelity on the search group.</param>
+/// <param name="HeldOut">Fidelity on the held-out samples; null when there are none.</param>
+/// <param name="WithinBudget">Whether both hold the budget.</param>
+/// <param name="IntegerNodes">Nodes that quantize or compute in integers.</param>
+/// <param name="FloatLayers">The layers a layer search kept float (empty for a whole recipe).</param>
+public sealed record AutoQuantCandidate(string Name, QuantizationOptions Options, OutputFidelity Search, OutputFidelity? HeldOut,
     bool WithinBudget, int IntegerNodes, IReadOnlyList<string> FloatLayers)
 {
-    public double LatencySeconds { get; set; } = double.NaN;
+    /// <summary>Median seconds per batch; NaN when not timed (only candidates within the budget are).</summary>
+    public double LatencySeconds { get; internal set; } = double.NaN;
 }
 
 /// <summary>
@@ -50,12 +60,12 @@ internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candid
 /// within the budget and the float model are then timed together in alternating rounds, and the fastest that beats
 /// float is chosen. Fewer float layers is never assumed to be faster.
 /// </summary>
-internal static class AutoQuant
+public static partial class AutoQuant
 {
-    public static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request, RuntimeSettings settings,
+    internal static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request, RuntimeSettings settings,
         IFidelityMetric? metric = null, IProgress<string>? progress = null)
     {
-        if (request.MaxTrials < 1) throw new FpQuantException($"--max-trials must be at least 1, got {request.MaxTrials}");
+        if (request.MaxTrials < 1) throw new FpQuantException($"MaxTrials must be at least 1, got {request.MaxTrials}");
         var sw = Stopwatch.StartNew();
         var log = new List<string>();
         var prepared = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
@@ -84,7 +94,7 @@ internal static class AutoQuant
         double bestCloseness = double.NegativeInfinity;
         foreach (var (name, o) in plan)
         {
-            if (trials >= request.MaxTrials) { log.Add($"--max-trials {request.MaxTrials} reached: {name} and later candidates not tried"); break; }
+            if (trials >= request.MaxTrials) { log.Add($"MaxTrials {request.MaxTrials} reached: {name} and later candidates not tried"); break; }
             var sa = new SensitivityAnalysis(model, source, o, data, settings, metric);
             var q = sa.Build(sa.Options);
             var f = sa.Evaluate(q);
@@ -119,7 +129,7 @@ internal static class AutoQuant
             var sa = analyses[best.Name];
             int layers = sa.Layers().Count;
             if (trials + 2 * layers + 1 > request.MaxTrials)
-                log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, beyond --max-trials {request.MaxTrials}");
+                log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, beyond MaxTrials {request.MaxTrials}");
             else
             {
                 planned = trials + 2 * layers + Math.Min(layers, 8) + 1;
@@ -182,11 +192,11 @@ internal static class AutoQuant
         { "QuantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul" };
 
     /// <summary>Nodes that quantize or compute in integers (weights-only DequantizeLinear of constants does not count).</summary>
-    public static int IntegerNodes(ModelProto m) => m.Graph.Node.Count(n => IntegerOps.Contains(n.OpType));
+    internal static int IntegerNodes(ModelProto m) => m.Graph.Node.Count(n => IntegerOps.Contains(n.OpType));
 
     /// <summary>Median seconds per run of each model on one batch: one warm-up run each, then rounds that run every
     /// model once, starting from a different model each round.</summary>
-    public static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch, int rounds,
+    internal static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch, int rounds,
         RuntimeSettings settings, string source)
     {
         var runners = models.Select((m, i) => new ModelRunner(m.ToByteArray(), $"variant {i} of {Path.GetFileName(source)}", settings)).ToList();

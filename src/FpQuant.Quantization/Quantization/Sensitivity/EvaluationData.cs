@@ -32,7 +32,7 @@ internal sealed record EvaluationData(InputSource Calibration, IReadOnlyList<Dic
         if (all.Count == 0) throw new FpQuantException($"the calibration data ({calibration.Description}) gave no batches");
         if (all.Count < 2)
             return new EvaluationData(new InMemoryInputSource(all, calibration.Description), all.Take(searchBatches).ToList(),
-                Array.Empty<Dictionary<string, InputTensor>>(), "none: the calibration data gives one batch (give more samples, a smaller --calibration-batch, or --evaluation)");
+                Array.Empty<Dictionary<string, InputTensor>>(), "none: the calibration data gives one batch (give more samples, a smaller batch size, or evaluation data of its own)");
         int heldCount = Math.Max(1, all.Count / 4);
         var calib = all.Take(all.Count - heldCount).ToList();
         var heldOut = all.Skip(all.Count - heldCount).ToList();

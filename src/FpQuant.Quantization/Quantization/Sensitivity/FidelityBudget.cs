@@ -32,10 +32,10 @@ internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits
         {
             var kv = part.Split('=');
             if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                throw new FpQuantException($"--budget '{part}': use name=value, e.g. cosine=0.99");
+                throw new FpQuantException($"budget '{part}': use name=value, e.g. cosine=0.99");
             string key = kv[0].Trim().ToLowerInvariant();
             if (!keys.Contains(key))
-                throw new FpQuantException($"--budget '{kv[0]}': use {string.Join(", ", keys)}");
+                throw new FpQuantException($"budget '{kv[0]}': use {string.Join(", ", keys)}");
             limits[key] = v;
         }
         return new FidelityBudget(limits);
@@ -48,7 +48,7 @@ internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits
     public void CheckApplies(OutputFidelity f, string model)
     {
         if (Limits.Count > 0 && !Applicable(f).Any())
-            throw new FpQuantException($"--budget {this}: none of these is measured for {model} (it has {string.Join(", ", f.Metrics.Keys)})");
+            throw new FpQuantException($"budget {this}: none of these is measured for {model} (it has {string.Join(", ", f.Metrics.Keys)})");
     }
 
     public bool Holds(OutputFidelity f, IEnumerable<MetricKey> extraKeys)

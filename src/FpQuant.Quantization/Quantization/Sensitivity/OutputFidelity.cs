@@ -9,12 +9,17 @@ namespace FpQuant.Quantization.Sensitivity;
 /// text models), plus whatever a model-specific <see cref="IFidelityMetric"/> adds, all by budget key in
 /// <see cref="Metrics"/>.
 /// </summary>
-internal sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputComparison> Outputs, Dictionary<string, double> Metrics)
+/// <param name="SqnrDb">Signal-to-quantization-noise ratio of all outputs together, in dB.</param>
+/// <param name="Samples">The samples compared.</param>
+/// <param name="Outputs">Each output compared on its own.</param>
+/// <param name="Metrics">Every measured value by budget key ("sqnr", "cosine", "cosine_mean", "top1", "top5", and a
+/// metric's own).</param>
+public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputComparison> Outputs, Dictionary<string, double> Metrics)
 {
     /// <summary>The input name whose presence marks a text model's padding (BERT-style exports all use it).</summary>
-    public const string AttentionMaskInput = "attention_mask";
+    internal const string AttentionMaskInput = "attention_mask";
 
-    public static OutputFidelity Compare(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
+    internal static OutputFidelity Compare(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> reference, IReadOnlyList<List<(string Name, FloatTensor Value)>> test,
         IFidelityMetric? metric = null)
     {
@@ -101,7 +106,7 @@ internal sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCom
     }
 
     /// <summary>Mean of the hidden vectors of sample <paramref name="s"/> over the tokens whose mask is non-zero.</summary>
-    public static float[] MaskedMean(FloatTensor hidden, float[] mask, int s)
+    internal static float[] MaskedMean(FloatTensor hidden, float[] mask, int s)
     {
         int l = hidden.Shape[1], h = hidden.Shape[2];
         var sum = new float[h];
@@ -127,7 +132,7 @@ internal sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCom
     };
 
     /// <summary>Cosine similarity; two zero vectors are identical (1), one zero vector against another is 0.</summary>
-    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    internal static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double ab = 0, aa = 0, bb = 0;
         for (int i = 0; i < a.Length; i++) { ab += (double)a[i] * b[i]; aa += (double)a[i] * a[i]; bb += (double)b[i] * b[i]; }
@@ -153,13 +158,16 @@ internal sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCom
 
     private static readonly string[] Shown = { "sqnr", "cosine", "cosine_mean", "top1", "top5" };
 
+    /// <summary>The values in one line, e.g. "SQNR 31.2 dB, cosine min 0.9991 / mean 0.9998".</summary>
+    /// <returns>The line.</returns>
     public override string ToString()
     {
-        var parts = new List<string> { $"SQNR {SqnrDb:F1} dB" };
-        if (Metrics.TryGetValue("cosine", out double c)) parts.Add($"cosine min {c:F4} mean {Metrics["cosine_mean"]:F4}");
-        if (Metrics.TryGetValue("top1", out double t1) && Outputs.Any(o => o.Top1 != null)) parts.Add($"top-1 {100 * t1:F1} % top-5 {100 * Metrics["top5"]:F1} %");
+        var ci = CultureInfo.InvariantCulture;
+        var parts = new List<string> { string.Create(ci, $"SQNR {SqnrDb:F1} dB") };
+        if (Metrics.TryGetValue("cosine", out double c)) parts.Add(string.Create(ci, $"cosine min {c:F4} mean {Metrics["cosine_mean"]:F4}"));
+        if (Metrics.TryGetValue("top1", out double t1) && Outputs.Any(o => o.Top1 != null)) parts.Add(string.Create(ci, $"top-1 {100 * t1:F1} % top-5 {100 * Metrics["top5"]:F1} %"));
         foreach (var (k, v) in Metrics.Where(kv => !Shown.Contains(kv.Key) || (kv.Key == "top1" && !Outputs.Any(o => o.Top1 != null))))
-            parts.Add($"{k} {v.ToString("0.####", CultureInfo.InvariantCulture)}");
+            parts.Add($"{k} {v.ToString("0.####", ci)}");
         return string.Join(", ", parts);
     }
 }

@@ -83,8 +83,8 @@ internal sealed class SensitivityAnalysis
         o = o with { ReduceRange = _options.ReduceRange };
         if (o.Modes.Count > 0) return Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).Model;
         return o.Mode == QuantMode.Dynamic
-            ? DynamicQuantizer.Quantize(_model, o)
-            : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges);
+            ? DynamicQuantizer.Quantize(_model, o).Model
+            : StaticQuantizer.Rewrite(_model, QuantizationPlan.Make(_model.Graph, o), _ranges).Model;
     }
 
     private HashSet<string> AllPlannable(ModelProto model)
@@ -130,9 +130,9 @@ internal sealed class SensitivityAnalysis
 
     /// <summary>The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).</summary>
     private List<string> QuantizedNodes(QuantizationOptions o) => o.Modes.Count > 0
-        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
+        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes!.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
         : o.Mode == QuantMode.Dynamic
-            ? DynamicQuantizer.QuantizeWithNodes(_model, o).QuantizedNodes
+            ? DynamicQuantizer.Quantize(_model, o).NodeNames
             : QuantizationPlan.Make(_model.Graph, o).QuantizedNodes.Keys.ToList();
 
     public SensitivityReport Analyze(IProgress<string>? progress = null)
@@ -187,15 +187,12 @@ internal sealed class SensitivityAnalysis
 
     private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, InputTensor> batch, List<string> names)
     {
-        var aug = m.Clone();
-        var existing = aug.Graph.Output.Select(o => o.Name).ToHashSet();
-        var inputs = aug.Graph.Input.Select(i => i.Name).ToHashSet();
-        var wanted = names.Where(n => !inputs.Contains(n)).ToList();
-        foreach (var n in wanted.Where(n => !existing.Contains(n)))
-            aug.Graph.Output.Add(new ValueInfoProto { Name = n, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        var inputs = m.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var wanted = names.Where(n => !inputs.Contains(n)).Distinct().ToList();
         var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (wanted.Count > 0)
         {
+            var aug = ExtraOutputs.Copy(m, wanted, "sensitivity").Model;
             using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
             foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
         }

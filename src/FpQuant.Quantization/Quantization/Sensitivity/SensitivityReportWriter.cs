@@ -38,17 +38,17 @@ internal static class SensitivityReportWriter
     public static string Markdown(SensitivityReport r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# Sensitivity of {r.Model} ({r.Network})");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# Sensitivity of {r.Model} ({r.Network})");
         sb.AppendLine();
-        sb.AppendLine($"- calibration: {r.Calibration}; {r.Seconds:F0} s");
-        sb.AppendLine($"- fully quantized, search group ({r.SearchSamples} samples): {r.FullyQuantized}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- calibration: {r.Calibration}; {r.Seconds:F0} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- fully quantized, search group ({r.SearchSamples} samples): {r.FullyQuantized}");
         sb.AppendLine(r.FullyQuantizedHeldOut is OutputFidelity h
-            ? $"- fully quantized, held-out ({r.HeldOutSamples} samples: {r.HeldOut}): {h}"
+            ? string.Create(CultureInfo.InvariantCulture, $"- fully quantized, held-out ({r.HeldOutSamples} samples: {r.HeldOut}): {h}")
             : $"- held-out: {r.HeldOut}");
         foreach (var o in r.FullyQuantized.Outputs)
-            sb.AppendLine($"- output {o.Output}: SQNR {o.SqnrDb:F1} dB, cosine min {o.CosineMin:F4} mean {o.CosineMean:F4}"
-                + (o.PooledCosineMin is double pm ? $", pooled embedding cosine min {pm:F4} mean {o.PooledCosineMean:F4}" : "")
-                + (o.Top1 is double t1 ? $", top-1 {100 * t1:F1} % top-5 {100 * o.Top5:F1} %" : ""));
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- output {o.Output}: SQNR {o.SqnrDb:F1} dB, cosine min {o.CosineMin:F4} mean {o.CosineMean:F4}")
+                + (o.PooledCosineMin is double pm ? string.Create(CultureInfo.InvariantCulture, $", pooled embedding cosine min {pm:F4} mean {o.PooledCosineMean:F4}") : "")
+                + (o.Top1 is double t1 ? string.Create(CultureInfo.InvariantCulture, $", top-1 {100 * t1:F1} % top-5 {100 * o.Top5:F1} %") : ""));
         sb.AppendLine();
         sb.AppendLine("| group | quantized nodes | only this group quantized | all but this group quantized |");
         sb.AppendLine("|---|---|---|---|");
@@ -58,7 +58,7 @@ internal static class SensitivityReportWriter
         sb.AppendLine();
         sb.AppendLine("| tensor | SQNR dB |");
         sb.AppendLine("|---|---|");
-        foreach (var t in r.Tensors.Take(40)) sb.AppendLine($"| {t.Tensor} | {t.SqnrDb:F1} |");
+        foreach (var t in r.Tensors.Take(40)) sb.AppendLine(CultureInfo.InvariantCulture, $"| {t.Tensor} | {t.SqnrDb:F1} |");
         sb.AppendLine();
         sb.AppendLine("![sensitivity](sensitivity.png)");
         return sb.ToString();

@@ -16,7 +16,7 @@ internal sealed record SmoothingResult(ModelProto Model, IReadOnlyList<SmoothedT
 /// <summary>
 /// Outlier smoothing (SmoothQuant, Xiao et al. 2023): a MatMul or Gemm X W is rewritten as (X / s)(diag(s) W) with,
 /// per input channel j, s_j = max|X_j|^alpha / max|W_j|^(1 - alpha), so a few activation channels with large values
-/// no longer set one activation scale for all: part of their range moves into the weights, which are quantized per
+/// do not set one activation scale for all: part of their range moves into the weights, which are quantized per
 /// output channel. The float function is unchanged. 1/s is folded exactly into what produces X where that is
 /// possible (a LayerNorm's gamma and beta, written out or as LayerNormalization; the weight columns and bias of a
 /// preceding MatMul/Gemm, also through a Relu, which commutes with a positive scale), and otherwise applied by an

@@ -33,14 +33,10 @@ internal static class SmoothingPass
         InputSource? calibration, RuntimeSettings settings)
     {
         if (o.SmoothingAlpha is not double alpha) return (new SmoothingResult(model, Array.Empty<SmoothedTensor>()), o);
-        if (calibration == null) throw new FpQuantException("--smooth measures activation channels on calibration data: give --calibration");
+        if (calibration == null) throw new FpQuantException("smoothing (SmoothingAlpha) measures activation channels on calibration data: give an InputSource of samples");
         var r = OutlierSmoothing.Apply(model, source, IntegerNodes(model.Graph, o), _ => alpha, calibration, settings);
         var inserted = r.Tensors.Where(t => t.FoldedInto == OutlierSmoothing.InsertedMul).Select(t => NodeSelector.ForName(OutlierSmoothing.MulName(t.Tensor))).ToList();
         return (r, inserted.Count == 0 ? o : o with { Exclude = o.Exclude.Concat(inserted).Distinct().ToList() });
     }
 
-    public static double ParseAlpha(string text) =>
-        text.Trim().ToLowerInvariant() == "auto" ? DefaultAlpha
-        : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double a) && a >= 0 && a <= 1 ? a
-        : throw new FpQuantException($"--smooth '{text}': use auto or a migration strength alpha in [0, 1], e.g. 0.5");
 }

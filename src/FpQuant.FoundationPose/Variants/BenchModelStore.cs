@@ -9,11 +9,12 @@ using FpQuant.Quantization;
 using FpQuant.Quantization.Calibration;
 using FpQuant.Runtime;
 
-namespace FpQuant.Benchmark;
+namespace FpQuant.Variants;
 
 /// <summary>
-/// Makes the model files a bench run needs: the fp32 export and each preset's quantized copy. Quantized models are
-/// cached by the hash of their inputs (deterministic output makes this safe), so repeated runs skip calibration.
+/// Makes the model files a run's variants need (bench, eval, track): the fp32 export and each preset's quantized
+/// copy. Quantized models are cached by the hash of their inputs (deterministic output makes this safe), so repeated
+/// runs skip calibration.
 /// </summary>
 internal sealed class BenchModelStore
 {
@@ -22,16 +23,20 @@ internal sealed class BenchModelStore
     /// <summary>Data for static presets; part of each quantized model's cache key.</summary>
     public InputSource Calibration { get; set; }
 
+    /// <summary>Makes <see cref="Calibration"/> from the float refiner's path, once, when the first quantized variant
+    /// needs it (null: keep <see cref="Calibration"/>).</summary>
+    public Func<string, InputSource>? CalibrationFor { get; set; }
+
     /// <param name="calibration">Data for static presets (default: synthetic crops, calibrationPairs of them).</param>
     public BenchModelStore(string cacheDir, RuntimeSettings settings, int calibrationPairs, InputSource? calibration = null)
     {
         _cacheDir = cacheDir;
         _settings = settings;
-        Calibration = calibration ?? new SyntheticInputSource(calibrationPairs, 0, 8);
+        Calibration = calibration ?? new SyntheticInputSource(calibrationPairs, 0, CalibrationDefaults.BatchSize);
         try { Directory.CreateDirectory(cacheDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a writable folder with --cache", e);
+            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a writable folder as CacheDir", e);
         }
     }
 
@@ -61,6 +66,28 @@ internal sealed class BenchModelStore
         return (path, r.Elapsed.TotalSeconds);
     }
 
+    /// <summary>The model files of variant <paramref name="v"/>: its own two files (checked), the fp32 export of
+    /// <paramref name="weights"/>, or that export's quantized copies, with the seconds quantization took.</summary>
+    public (string Refine, string Score, double QuantizeSeconds) ModelsFor(VariantSpec v, string weights)
+    {
+        if (v.RefinePath != null)
+        {
+            foreach (var f in new[] { v.RefinePath, v.ScorePath! })
+                if (!File.Exists(f)) throw new FpQuantException($"variant {v.Name}: model file '{f}' does not exist");
+            return (v.RefinePath, v.ScorePath!, 0);
+        }
+        string fRefine = Float(NetworkKind.Refine, weights), fScore = Float(NetworkKind.Score, weights);
+        if (v.Options == null) return (fRefine, fScore, 0);
+        if (CalibrationFor != null)
+        {
+            Calibration = CalibrationFor(fRefine);
+            CalibrationFor = null;
+        }
+        var (refine, refineSeconds) = Quantized(fRefine, v);
+        var (score, scoreSeconds) = Quantized(fScore, v);
+        return (refine, score, refineSeconds + scoreSeconds);
+    }
+
     /// <summary>A variant name (exported and quantized into the cache; refine first) or two model files in the order
     /// given: <see cref="CropPairSession.OpenRefineAndScore"/> tells them apart from their sessions, so no file is parsed twice.</summary>
     /// <param name="calibration">Makes the calibration source for a static preset, given the float refiner's path.</param>
@@ -68,21 +95,20 @@ internal sealed class BenchModelStore
         RuntimeSettings runtime, Func<string, InputSource> calibration)
     {
         var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        if (list.Count > 2) throw new FpQuantException($"--model takes one variant name or two model files, got {list.Count} values");
+        if (list.Count > 2) throw new FpQuantException($"model list: give one variant name or two model files, got {list.Count} values");
         if (list.Count == 2 || (list.Count == 1 && list[0].EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
         {
-            if (list.Count != 2) throw new FpQuantException($"--model {list[0]}: give both networks' files (--model REFINE.onnx --model SCORE.onnx) or a variant name");
+            if (list.Count != 2) throw new FpQuantException($"model list {list[0]}: give both networks' files (REFINE.onnx and SCORE.onnx) or a variant name");
             foreach (var f in list)
-                if (!File.Exists(f)) throw new FpQuantException($"--model: model file '{f}' does not exist");
+                if (!File.Exists(f)) throw new FpQuantException($"model list: model file '{f}' does not exist");
             return (list[0], list[1], $"{Path.GetFileName(list[0])} + {Path.GetFileName(list[1])}");
         }
         var spec = VariantSpec.Parse(list.Count == 1 ? list[0] : "fp32");
         if (spec.RefinePath != null) return (spec.RefinePath, spec.ScorePath!, spec.Name);
-        var store = new BenchModelStore(cacheDir, runtime, 8);
-        string fr = store.Float(NetworkKind.Refine, weights), fs = store.Float(NetworkKind.Score, weights);
-        if (spec.Options == null) return (fr, fs, $"fp32 ({WeightSource.Describe(weights)})");
-        store.Calibration = calibration(fr);
-        return (store.Quantized(fr, spec).Path, store.Quantized(fs, spec).Path, $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {store.Calibration.Description})");
+        var store = new BenchModelStore(cacheDir, runtime, 8) { CalibrationFor = calibration };
+        var (refine, score, _) = store.ModelsFor(spec, weights);
+        return (refine, score, spec.Options == null ? $"fp32 ({WeightSource.Describe(weights)})"
+            : $"{spec.Name} ({WeightSource.Describe(weights)}, calibrated on {store.Calibration.Description})");
     }
 
     /// <summary>The cache key of a quantized model: everything its bytes depend on. <paramref name="options"/> must

@@ -1,7 +1,7 @@
 using FpQuant.Core;
 using FpQuant.Quantization;
 
-namespace FpQuant.Benchmark;
+namespace FpQuant.Variants;
 
 /// <summary>A variant to benchmark: fp32, a preset, a preset file, or model files the user passes.</summary>
 internal sealed record VariantSpec(string Name, string Description, QuantizationOptions? Options = null, string? RefinePath = null, string? ScorePath = null)
@@ -30,7 +30,7 @@ internal sealed record VariantSpec(string Name, string Description, Quantization
         {
             // NAME=REFINE.onnx,SCORE.onnx: the user's own files.
             var files = text[(eq + 1)..].Split(',');
-            if (files.Length != 2) throw new FpQuantException($"--variant '{text}': use NAME=REFINE.onnx,SCORE.onnx");
+            if (files.Length != 2) throw new FpQuantException($"variant '{text}': use NAME=REFINE.onnx,SCORE.onnx");
             return new VariantSpec(text[..eq], "user model files", null, files[0], files[1]);
         }
         if (text.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
