@@ -20,8 +20,8 @@ public sealed class FoundationPoseOptions
     /// </summary>
     public string Variant { get; init; } = "fp32";
 
-    /// <summary>ONNX Runtime's execution provider: <c>cpu</c> (the default), <c>cuda</c> or <c>tensorrt</c>.</summary>
-    public string ExecutionProvider { get; init; } = "cpu";
+    /// <summary>ONNX Runtime's execution provider: CPU (the default), CUDA or TensorRT.</summary>
+    public ExecutionProviderKind ExecutionProvider { get; init; } = ExecutionProviderKind.Cpu;
 
     /// <summary>The GPU the CUDA or TensorRT provider runs on. Default 0.</summary>
     public int DeviceId { get; init; }
@@ -59,6 +59,8 @@ public sealed class FoundationPoseOptions
             if (!ok) throw new FpQuantException(what);
         }
         Check(!string.IsNullOrWhiteSpace(Variant), "Variant is empty; use fp32 or a preset name");
+        Check(Enum.IsDefined(ExecutionProvider),
+            $"ExecutionProvider {(int)ExecutionProvider} is not a provider; use Cpu, Cuda or TensorRt");
         Check(Threads >= 0, $"Threads must be 0 (one per logical processor) or positive, got {Threads}");
         Check(DeviceId >= 0, $"DeviceId must be 0 or positive, got {DeviceId}");
         Check(Hypotheses is >= 1 and <= FoundationPoseHypotheses,
@@ -73,14 +75,7 @@ public sealed class FoundationPoseOptions
 
     internal RuntimeSettings Runtime()
     {
-        ExecutionProviderKind provider;
-        try { provider = RuntimeSettings.ParseProvider(ExecutionProvider); }
-        catch (FpQuantException e)
-        {
-            throw new FpQuantException(
-                $"ExecutionProvider '{ExecutionProvider}' is unknown; use cpu, cuda or tensorrt", e);
-        }
-        var s = new RuntimeSettings { Provider = provider, DeviceId = DeviceId };
+        var s = new RuntimeSettings { Provider = ExecutionProvider, DeviceId = DeviceId };
         return Threads > 0 ? s with { IntraOpThreads = Threads } : s;
     }
 

@@ -191,7 +191,7 @@ public sealed class FoundationPoseEstimatorTests : IDisposable
                 FoundationPoseEstimator.FromSyntheticWeights(0, options)).Message);
         Assert.Contains("ExecutionProvider", Assert.Throws<FpQuantException>(() =>
             FoundationPoseEstimator.FromSyntheticWeights(0,
-                new FoundationPoseOptions { ExecutionProvider = "gpu", ModelCacheFolder = _cache.Path })).Message);
+                new FoundationPoseOptions { ExecutionProvider = (FpQuant.Runtime.ExecutionProviderKind)7 })).Message);
         Assert.Contains("no-such-preset", Assert.Throws<FpQuantException>(() =>
             FoundationPoseEstimator.FromSyntheticWeights(0, Small(variant: "no-such-preset"))).Message);
         Assert.Contains("Threads", Assert.Throws<FpQuantException>(() =>
