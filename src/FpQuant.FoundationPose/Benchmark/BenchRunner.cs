@@ -166,6 +166,11 @@ internal sealed class BenchRunner
                     Guarded(l.Result, () => Turn(l, sampler, report, round < _s.Warmup ? "warm-up" : "repeat", () =>
                     {
                         l.Result.RecreateSeconds.Add(l.Models!.RefineCreateSeconds + l.Models.ScoreCreateSeconds);
+                        // The sessions are new: one untimed pass at the refine batch's shape first, so that the timed
+                        // frame runs on warm sessions (arena grown, kernels' first-run work done) as the cold turn's
+                        // counterpart; without it the repeats would time a second cold frame.
+                        int warmHypotheses = Math.Min(frame.Hypotheses, Math.Max(1, l.Result.RefineBatchUsed));
+                        l.Models.Runner.Run(frame with { Hypotheses = warmHypotheses, Iterations = 1 }, crops, cancel);
                         var res = l.Models.Runner.Run(frame, crops, cancel);
                         if (round >= _s.Warmup) { l.Result.WarmRuns.Add(res.Times); l.Last = res; }
                     }));

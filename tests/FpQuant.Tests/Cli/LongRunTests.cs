@@ -6,6 +6,7 @@ namespace FpQuant.Tests.Cli;
 /// <summary><see cref="LongRun"/>, the CLI's one host for long runs: the body gets a live token and its result comes
 /// back; with stdout redirected (as under the test host) progress goes to the plain-line reporter, never the
 /// bar.</summary>
+[Trait("Category", "Quick")]
 public class LongRunTests
 {
     [Fact]

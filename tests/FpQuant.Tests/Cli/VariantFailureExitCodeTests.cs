@@ -10,6 +10,7 @@ namespace FpQuant.Tests.Cli;
 /// variant on stderr and exit with the same code, 1, which is neither success nor bad input (2). And the rule itself:
 /// the variant's own errors fail it, a bug or a cancellation stops the run.
 /// </summary>
+[Trait("Category", "Heavy")]
 [Collection(CliCollection.Name)]
 public class VariantFailureExitCodeTests : IClassFixture<SyntheticDatasetFixture>
 {

@@ -6,6 +6,7 @@ namespace FpQuant.Tests.Geometry;
 /// <see cref="CameraIntrinsics.Project"/> and <see cref="CameraIntrinsics.BackProject"/> (the one home of the pinhole
 /// rule) against u = fx x / z + cx, v = fy y / z + cy written out here, and against each other.
 /// </summary>
+[Trait("Category", "Quick")]
 public class CameraIntrinsicsProjectionTests
 {
     private static readonly CameraIntrinsics K = new(572.4114, 573.57043, 325.2611, 242.04899);

@@ -9,6 +9,7 @@ namespace FpQuant.Tests.Geometry;
 /// With N = 20,000 draws the bounds below are five standard errors, so a correct sampler fails with probability
 /// below 1e-6, while Euler angles drawn uniformly (z-y-z, the middle one in [0, pi)) give E[t^2] = 1.25 and fail.
 /// </summary>
+[Trait("Category", "Quick")]
 public class UniformRotationTests
 {
     private const int N = 20_000;

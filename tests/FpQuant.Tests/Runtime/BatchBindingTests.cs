@@ -11,6 +11,7 @@ namespace FpQuant.Tests.Runtime;
 /// ordinary <see cref="ModelRunner.Run(IReadOnlyDictionary{string, FloatTensor}, IReadOnlyList{string})"/> gives,
 /// for a full batch and a remainder.
 /// </summary>
+[Trait("Category", "Quick")]
 public sealed class BatchBindingTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("fpq-binding-").FullName;
