@@ -16,9 +16,11 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
 
     private static readonly char[] NumberSeparators = [',', ' ', '\t', '\r', '\n', ';'];
 
-    /// <summary>Reads "fx,fy,cx,cy", or a text file holding those four numbers or a 3x3 matrix (FoundationPose's cam_K.txt).</summary>
+    /// <summary>Reads "fx,fy,cx,cy", or a text file holding those four numbers or a 3x3 matrix (FoundationPose's
+    /// cam_K.txt).</summary>
     /// <param name="text">"fx,fy,cx,cy" or the path of a file.</param>
-    /// <exception cref="FpQuantException">The text or file does not hold 4 or 9 numbers, or a focal length is not positive.</exception>
+    /// <exception cref="FpQuantException">The text or file does not hold 4 or 9 numbers, or a focal length is not
+    /// positive.</exception>
     public static CameraIntrinsics Parse(string text)
     {
         string source = $"--K '{text}'";

@@ -43,8 +43,10 @@ public sealed class RgbdFrame
     /// <param name="depthPath">Depth: a 16-bit PNG in millimetres, or raw little-endian float32 in metres (any other
     /// extension) with the colour image's width x height values.</param>
     /// <param name="maskPath">The object's mask (PNG, non-zero = object).</param>
-    /// <param name="k">The camera intrinsics (<see cref="CameraIntrinsics.Parse"/> reads FoundationPose's cam_K.txt).</param>
-    /// <exception cref="Core.FpQuantException">A file is missing or unreadable, or the images differ in size.</exception>
+    /// <param name="k">The camera intrinsics (<see cref="CameraIntrinsics.Parse"/> reads FoundationPose's
+    /// cam_K.txt).</param>
+    /// <exception cref="Core.FpQuantException">A file is missing or unreadable, or the images differ in size.
+    /// </exception>
     public static RgbdFrame Load(string rgbPath, string depthPath, string maskPath, CameraIntrinsics k) =>
         FrameLoader.Load(rgbPath, depthPath, maskPath, k);
 }

@@ -13,6 +13,7 @@ namespace FpQuant.Tests.Pipeline;
 /// <summary>The public FoundationPose API as a C# caller meets it: an estimator from weights or ONNX files, the demo
 /// scene registered, tracked, and bad inputs refused with a message naming what to fix.</summary>
 [Collection(ModelsCollection.Name)]
+[Trait("Category", "Heavy")]
 public sealed class FoundationPoseEstimatorTests : IDisposable
 {
     private readonly ExportedModels _models;
