@@ -8,7 +8,7 @@ namespace FpQuant.Pipeline;
 /// FoundationPose's input specs on top of the generic ones: synthetic:COUNT[:SEED] (structured synthetic crop pairs)
 /// and scene:demo|FOLDER[:COUNT] (crops rendered and observed in a scene).
 /// </summary>
-internal static class FoundationPoseInputs
+public static class FoundationPoseInputs
 {
     /// <summary>The built-in kinds (npy:, images:, text:) plus synthetic: and scene:.</summary>
     public static InputKinds Kinds { get; } = InputKinds.Builtin

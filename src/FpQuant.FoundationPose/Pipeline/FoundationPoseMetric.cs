@@ -15,14 +15,17 @@ namespace FpQuant.Pipeline;
 /// update scales translation by the diameter, as the pipeline does, so the % figure does not depend on it but the
 /// millimetres do: they must come from the scene's own object, not a fixed size.
 /// </summary>
-internal sealed class FoundationPoseMetric : IFidelityMetric
+public sealed class FoundationPoseMetric : IFidelityMetric
 {
     /// <summary>The diameter used when the data has no object (synthetic crops): the demo object's order of size.</summary>
     public const double DefaultDiameter = 0.2;
 
+    /// <summary>Which network the metric judges.</summary>
     public NetworkKind Kind { get; }
+    /// <summary>The object's diameter in metres, for the translation figures in millimetres.</summary>
     public double Diameter { get; }
 
+    /// <summary>The metric for <paramref name="kind"/> with an object of <paramref name="diameter"/> metres.</summary>
     public FoundationPoseMetric(NetworkKind kind, double diameter)
     {
         if (!(diameter > 0) || !double.IsFinite(diameter)) throw new FpQuantException($"the object's diameter must be positive, got {diameter}");
@@ -33,7 +36,7 @@ internal sealed class FoundationPoseMetric : IFidelityMetric
     /// The metric for a model recognised as one of the networks, or null for any other model. The diameter is the
     /// scene's own object when the data comes from a scene.
     /// </summary>
-    public static FoundationPoseMetric? For(ModelProto model, string source, InputSource? data)
+    internal static FoundationPoseMetric? For(ModelProto model, string source, InputSource? data)
     {
         NetworkKind kind;
         try { kind = ModelSignature.Of(model, source).Kind; }
@@ -41,8 +44,10 @@ internal sealed class FoundationPoseMetric : IFidelityMetric
         return new FoundationPoseMetric(kind, data is SceneInputSource scene ? scene.Scene.Diameter : DefaultDiameter);
     }
 
+    /// <inheritdoc/>
     public string ModelName => Kind.ClassName();
 
+    /// <inheritdoc/>
     public IReadOnlyList<MetricKey> Keys => new[]
     {
         new MetricKey("spearman", true, "ScoreNet: the lowest Spearman correlation of a group's scores with float"),
@@ -52,10 +57,12 @@ internal sealed class FoundationPoseMetric : IFidelityMetric
         new MetricKey("trans_mm", false, "RefineNet: the same in millimetres, for this object's diameter"),
     };
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, double> DefaultBudget => Kind == NetworkKind.Score
         ? new Dictionary<string, double> { ["spearman"] = 0.99, ["top1"] = 1 }
         : new Dictionary<string, double> { ["rot"] = 0.5, ["trans"] = 0.5 };
 
+    /// <inheritdoc/>
     public void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs, IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into)
     {
