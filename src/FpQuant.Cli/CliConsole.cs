@@ -41,8 +41,8 @@ internal static class CliConsole
         Console.Error.Flush();
     }
 
-    /// <summary>The text on one line: each line break (with the next line's indentation) becomes "; ", tabs become spaces, other control
-    /// characters are dropped; then capped at MaxErrorLength.</summary>
+    /// <summary>The text on one line: each line break (with the next line's indentation) becomes "; ", tabs become
+    /// spaces, other control characters are dropped; then capped at MaxErrorLength.</summary>
     public static string OneLine(string text)
     {
         var sb = new System.Text.StringBuilder(Math.Min(text.Length, MaxErrorLength) + 16);

@@ -19,7 +19,8 @@ internal static class Program
         // Numbers the tool prints or writes (reports, JSON, CSV, console lines) read the same in every locale.
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        var root = new RootCommand("fpquant: FoundationPose's networks as ONNX, quantized and benchmarked with ONNX Runtime");
+        var root =
+            new RootCommand("fpquant: FoundationPose's networks as ONNX, quantized and benchmarked with ONNX Runtime");
         root.Options.Add(Verbose);
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(InferCommand.Create());
@@ -38,7 +39,8 @@ internal static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            CliConsole.ErrorLine($"fpquant: error: {parse.Errors[0].Message} (see 'fpquant {string.Join(' ', CommandPath(parse))} --help')");
+            CliConsole.ErrorLine($"fpquant: error: {parse.Errors[0].Message} (see 'fpquant " +
+                $"{string.Join(' ', CommandPath(parse))} --help')");
             return 2;
         }
         return parse.Invoke();
@@ -73,7 +75,8 @@ internal static class Program
         }
         catch (Exception e)
         {
-            CliConsole.ErrorLine($"fpquant: internal error: {e.GetType().Name}: {e.Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            CliConsole.ErrorLine($"fpquant: internal error: {e.GetType().Name}: {e.Message}" + (verbose ? ""
+                : " (run with --verbose for the stack trace)"));
             if (verbose) Console.Error.WriteLine(e);
             return 1;
         }

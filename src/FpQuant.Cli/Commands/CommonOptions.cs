@@ -27,19 +27,22 @@ internal static class CommonOptions
 
     public static Option<string> MaxMemory() => new("--max-memory")
     {
-        Description = "Memory budget of the process (e.g. 1GB, 800MB): picks the refine batch and the score chunk; 0 = none (refine in --refine-batch, score all hypotheses in one call)",
+        Description = "Memory budget of the process (e.g. 1GB, 800MB): picks the refine batch and the score chunk; 0 " +
+            "= none (refine in --refine-batch, score all hypotheses in one call)",
         DefaultValueFactory = _ => "1GB",
     };
 
     public static Option<int> ScoreChunk() => new("--score-chunk")
     {
-        Description = "Pairs per call of ScoreNet's per-pair part (0 = from --max-memory); the cross attention always sees all hypotheses",
+        Description = "Pairs per call of ScoreNet's per-pair part (0 = from --max-memory); the cross attention " +
+            "always sees all hypotheses",
         DefaultValueFactory = _ => 0,
     };
 
     public static Option<string> Arena() => new("--arena")
     {
-        Description = "Where ONNX Runtime keeps activations between runs: shrinking (an arena per session, handed back after each run), kept (ONNX Runtime's default), shared (one for all sessions), none",
+        Description = "Where ONNX Runtime keeps activations between runs: shrinking (an arena per session, handed " +
+            "back after each run), kept (ONNX Runtime's default), shared (one for all sessions), none",
         DefaultValueFactory = _ => "shrinking",
     };
 
@@ -49,7 +52,9 @@ internal static class CommonOptions
         "kept" => MemoryArena.Kept,
         "shared" => MemoryArena.Shared,
         "none" => MemoryArena.None,
-        _ => throw new FpQuant.Core.FpQuantException($"--arena '{text}' is not known: use shrinking, kept, shared or none"),
+        _ =>
+            throw new FpQuant.Core.FpQuantException(
+                $"--arena '{text}' is not known: use shrinking, kept, shared or none"),
     };
 
     public static RuntimeSettings Settings(ParseResult p, Option<string> provider, Option<int> threads)

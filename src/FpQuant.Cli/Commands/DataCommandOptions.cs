@@ -9,19 +9,32 @@ namespace FpQuant.Cli.Commands;
 /// verbs that take --calibration or --evaluation.</summary>
 internal sealed class DataCommandOptions
 {
-    public Option<string> ImageSize { get; } = new("--image-size") { Description = "images: WxH (or one number for square); default the model's input size" };
-    public Option<string> ImageResize { get; } = new("--image-resize") { Description = "images: crop (scale to cover, centre-crop; default) or stretch", DefaultValueFactory = _ => "crop" };
-    public Option<string> ImageChannels { get; } = new("--image-channels") { Description = "images: rgb (default) or bgr channel order", DefaultValueFactory = _ => "rgb" };
-    public Option<double> ImageScale { get; } = new("--image-scale") { Description = "images: multiply 0..255 pixels by this first (default 1/255; 1 keeps 0..255)", DefaultValueFactory = _ => 1.0 / 255 };
-    public Option<string> ImageMean { get; } = new("--image-mean") { Description = "images: per-channel mean subtracted after scaling, e.g. 0.485,0.456,0.406", DefaultValueFactory = _ => "0,0,0" };
-    public Option<string> ImageStd { get; } = new("--image-std") { Description = "images: per-channel std divided by, e.g. 0.229,0.224,0.225", DefaultValueFactory = _ => "1,1,1" };
-    public Option<string> ImageMeanImage { get; } = new("--image-mean-image") { Description = "images: a mean image subtracted after scaling: a .npy of 3xHxW values in the model's layout, or an .onnx holding it as its one initializer of that size (e.g. ResNetPreprocess.onnx)" };
-    public Option<string> ImageLayout { get; } = new("--image-layout") { Description = "images: nchw or nhwc (default: the input's axis of 3 channels)" };
-    public Option<string> Vocab { get; } = new("--vocab") { Description = "text: the model's WordPiece vocab.txt (default: vocab.txt beside the model)" };
-    public Option<int> MaxLength { get; } = new("--max-length") { Description = "text: tokens per sentence at most, [CLS] and [SEP] included", DefaultValueFactory = _ => 128 };
-    public Option<bool> Cased { get; } = new("--cased") { Description = "text: keep case (default: lower-case, as uncased BERT vocabularies need)" };
+    public Option<string> ImageSize { get; } =
+        new("--image-size") { Description = "images: WxH (or one number for square); default the model's input size" };
+    public Option<string> ImageResize { get; } = new("--image-resize") { Description =
+        "images: crop (scale to cover, centre-crop; default) or stretch", DefaultValueFactory = _ => "crop" };
+    public Option<string> ImageChannels { get; } = new("--image-channels") { Description =
+        "images: rgb (default) or bgr channel order", DefaultValueFactory = _ => "rgb" };
+    public Option<double> ImageScale { get; } = new("--image-scale") { Description = "images: multiply 0..255 pixels " +
+        "by this first (default 1/255; 1 keeps 0..255)", DefaultValueFactory = _ => 1.0 / 255 };
+    public Option<string> ImageMean { get; } = new("--image-mean") { Description = "images: per-channel mean " +
+        "subtracted after scaling, e.g. 0.485,0.456,0.406", DefaultValueFactory = _ => "0,0,0" };
+    public Option<string> ImageStd { get; } = new("--image-std") { Description =
+        "images: per-channel std divided by, e.g. 0.229,0.224,0.225", DefaultValueFactory = _ => "1,1,1" };
+    public Option<string> ImageMeanImage { get; } = new("--image-mean-image") { Description = "images: a mean image " +
+        "subtracted after scaling: a .npy of 3xHxW values in the model's layout, or an .onnx holding it as its one " +
+        "initializer of that size (e.g. ResNetPreprocess.onnx)" };
+    public Option<string> ImageLayout { get; } =
+        new("--image-layout") { Description = "images: nchw or nhwc (default: the input's axis of 3 channels)" };
+    public Option<string> Vocab { get; } =
+        new("--vocab") { Description = "text: the model's WordPiece vocab.txt (default: vocab.txt beside the model)" };
+    public Option<int> MaxLength { get; } = new("--max-length") { Description =
+        "text: tokens per sentence at most, [CLS] and [SEP] included", DefaultValueFactory = _ => 128 };
+    public Option<bool> Cased { get; } =
+        new("--cased") { Description = "text: keep case (default: lower-case, as uncased BERT vocabularies need)" };
 
-    public IEnumerable<Option> All => new Option[] { ImageSize, ImageResize, ImageChannels, ImageScale, ImageMean, ImageStd, ImageMeanImage, ImageLayout, Vocab, MaxLength, Cased };
+    public IEnumerable<Option> All => new Option[] { ImageSize, ImageResize, ImageChannels, ImageScale, ImageMean,
+        ImageStd, ImageMeanImage, ImageLayout, Vocab, MaxLength, Cased };
 
     public void AddTo(Command cmd) { foreach (var o in All) cmd.Options.Add(o); }
 
@@ -68,7 +81,8 @@ internal sealed class DataCommandOptions
             },
         };
         image.Check();
-        var text = new TextOptions { Vocab = p.GetValue(Vocab), MaxLength = p.GetValue(MaxLength), Lowercase = !p.GetValue(Cased) };
+        var text = new TextOptions { Vocab = p.GetValue(Vocab), MaxLength = p.GetValue(MaxLength),
+            Lowercase = !p.GetValue(Cased) };
         return new DataOptions { BatchSize = batch, Image = image, Text = text };
     }
 
@@ -77,7 +91,8 @@ internal sealed class DataCommandOptions
         var parts = s.Split(',', StringSplitOptions.TrimEntries);
         var values = new float[parts.Length];
         for (int i = 0; i < parts.Length; i++)
-            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])
+                || !float.IsFinite(values[i]))
                 throw new FpQuantException($"{option} '{s}': use three numbers, e.g. 0.485,0.456,0.406");
         return values;
     }

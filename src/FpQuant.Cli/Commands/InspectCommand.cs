@@ -10,7 +10,8 @@ internal static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "A .pth checkpoint or an .onnx model" };
-        var measure = new Option<bool>("--measure-load") { Description = "For a checkpoint: time the state_dict load and its peak extra memory" };
+        var measure = new Option<bool>("--measure-load") { Description =
+            "For a checkpoint: time the state_dict load and its peak extra memory" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
         var cmd = new Command("inspect", "Describe a checkpoint (.pth) or an ONNX model") { file, measure, json };
         cmd.SetAction(p => Program.Guard(p, () =>
@@ -18,7 +19,8 @@ internal static class InspectCommand
             string path = p.GetValue(file)!;
             if (!File.Exists(path)) throw new FpQuantException($"'{path}' does not exist");
             bool isOnnx = path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || LooksLikeOnnx(path);
-            object report = isOnnx ? ModelInspector.Inspect(path) : CheckpointInspector.Inspect(path, p.GetValue(measure));
+            object report = isOnnx ? ModelInspector.Inspect(path)
+                : CheckpointInspector.Inspect(path, p.GetValue(measure));
             if (p.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(report, ReportJson.Indented));
             else

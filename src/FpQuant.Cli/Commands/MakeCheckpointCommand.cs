@@ -10,8 +10,10 @@ internal static class MakeCheckpointCommand
         var net = new Option<string>("--net") { Description = "refine or score", Required = true };
         var weights = CommonOptions.Weights();
         var output = new Option<string>("--out") { Description = "Output .pth", Required = true };
-        var optimizer = new Option<bool>("--with-optimizer") { Description = "Add Adam optimizer state, as FoundationPose's training checkpoints carry" };
-        var cmd = new Command("make-checkpoint", "Write a FoundationPose-style torch.save checkpoint ({'model': state_dict, ...}) from any weight source")
+        var optimizer = new Option<bool>("--with-optimizer") { Description =
+            "Add Adam optimizer state, as FoundationPose's training checkpoints carry" };
+        var cmd = new Command("make-checkpoint",
+            "Write a FoundationPose-style torch.save checkpoint ({'model': state_dict, ...}) from any weight source")
         { net, weights, output, optimizer };
         cmd.SetAction(p => Program.Guard(p, () =>
         {

@@ -1,6 +1,8 @@
 namespace FpQuant.Cli.Commands;
 
-/// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and can reorder lines).</summary>
+/// <summary>
+/// IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool and can reorder lines).
+/// </summary>
 internal sealed class SynchronousProgress<T> : IProgress<T>
 {
     private readonly Action<T> _a;

@@ -61,13 +61,15 @@ internal sealed class BenchRunner
             {
                 string dst = Path.Combine(outDir, "profiles");
                 Directory.CreateDirectory(dst);
-                foreach (var f in Directory.GetFiles(profiles)) File.Move(f, Path.Combine(dst, Path.GetFileName(f)), true);
+                foreach (var f in Directory.GetFiles(profiles))
+                    File.Move(f, Path.Combine(dst, Path.GetFileName(f)), true);
             }
             return report;
         }
         finally
         {
-            try { Directory.Delete(work, true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            try { Directory.Delete(work, true); } catch (Exception e) when (e is IOException
+                or UnauthorizedAccessException) { }
         }
     }
 
@@ -104,10 +106,12 @@ internal sealed class BenchRunner
         try
         {
             // 1. Model files.
-            string fRefine = store.Float(NetworkKind.Refine, _s.Weights), fScore = store.Float(NetworkKind.Score, _s.Weights);
+            string fRefine = store.Float(NetworkKind.Refine, _s.Weights),
+                fScore = store.Float(NetworkKind.Score, _s.Weights);
             // Static presets calibrate on the crops a float first frame of this scene visits.
             if (scene != null)
-                store.CalibrationFor = f => new SceneInputSource(scene, _s.CalibrationPairs, CalibrationDefaults.BatchSize,
+                store.CalibrationFor = f =>
+                    new SceneInputSource(scene, _s.CalibrationPairs, CalibrationDefaults.BatchSize,
                     null, f, Math.Max(1, frame.Iterations), _s.Runtime);
             int step = 0;
             foreach (var v in _s.Variants)
@@ -129,7 +133,8 @@ internal sealed class BenchRunner
             _progress?.Report(new BenchProgress("warming up the process", 0, 1));
             bool chunked = frame.MaxMemoryBytes > 0 || frame.ScoreChunk > 0;
             using (var warm = FirstFrameModels.Open(fRefine, fScore, _s.Runtime, chunked))
-                warm.Runner.Run(frame with { Hypotheses = 2, Iterations = Math.Min(1, frame.Iterations) }, crops, cancel);
+                warm.Runner.Run(frame with { Hypotheses = 2, Iterations = Math.Min(1, frame.Iterations) }, crops,
+                    cancel);
 
             // 3. Cold: create the sessions, then the first frame, one variant at a time; each variant's sessions are
             // disposed before the next variant's are created, so only one variant is ever alive.
@@ -162,7 +167,8 @@ internal sealed class BenchRunner
                 {
                     cancel.ThrowIfCancellationRequested();
                     var l = alive[i];
-                    _progress?.Report(new BenchProgress($"{(round < _s.Warmup ? "warm-up" : "repeat")} {Math.Max(1, round - _s.Warmup + 1)}: {l.Result.Name}", round, rounds));
+                    _progress?.Report(new BenchProgress($"{(round < _s.Warmup ? "warm-up" : "repeat")} " +
+                        $"{Math.Max(1, round - _s.Warmup + 1)}: {l.Result.Name}", round, rounds));
                     Guarded(l.Result, () => Turn(l, sampler, report, round < _s.Warmup ? "warm-up" : "repeat", () =>
                     {
                         l.Result.RecreateSeconds.Add(l.Models!.RefineCreateSeconds + l.Models.ScoreCreateSeconds);
@@ -184,8 +190,10 @@ internal sealed class BenchRunner
                     _progress?.Report(new BenchProgress($"cached start-up {l.Result.Name}", 0, 1));
                     Guarded(l.Result, () =>
                     {
-                        l.Result.RefineCreateCachedSeconds = CachedCreation(l.Result.RefineModel!, workDir, $"{l.Result.Name}-refine");
-                        l.Result.ScoreCreateCachedSeconds = CachedCreation(l.Result.ScoreModel!, workDir, $"{l.Result.Name}-score");
+                        l.Result.RefineCreateCachedSeconds =
+                            CachedCreation(l.Result.RefineModel!, workDir, $"{l.Result.Name}-refine");
+                        l.Result.ScoreCreateCachedSeconds =
+                            CachedCreation(l.Result.ScoreModel!, workDir, $"{l.Result.Name}-score");
                     }, failVariant: false);
                 }
 
@@ -198,7 +206,8 @@ internal sealed class BenchRunner
                 {
                     cancel.ThrowIfCancellationRequested();
                     _progress?.Report(new BenchProgress($"profiling {l.Result.Name}", 0, 1));
-                    Guarded(l.Result, () => l.Result.Profile = ProfileVariant(l.Result, crops, frame, workDir, cancel), failVariant: false);
+                    Guarded(l.Result, () => l.Result.Profile = ProfileVariant(l.Result, crops, frame, workDir, cancel),
+                        failVariant: false);
                 }
         }
         finally
@@ -256,19 +265,23 @@ internal sealed class BenchRunner
         Directory.CreateDirectory(dir);
         string opt = Path.Combine(dir, name + ".ort.onnx");
         using (new ModelRunner(model, _s.Runtime with { OptimizedModelPath = opt })) { }
-        using var cached = new ModelRunner(opt, _s.Runtime with { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL });
+        using var cached =
+            new ModelRunner(opt, _s.Runtime with { OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL });
         return cached.CreationTime.TotalSeconds;
     }
 
-    private ProfileBreakdown ProfileVariant(VariantResult r, ICropSource crops, FirstFrameSettings frame, string workDir, CancellationToken cancel)
+    private ProfileBreakdown ProfileVariant(VariantResult r, ICropSource crops, FirstFrameSettings frame,
+        string workDir, CancellationToken cancel)
     {
         string dir = Path.Combine(workDir, "profiles");
         Directory.CreateDirectory(dir);
         string? rf, sf, cf = null;
         int refineRuns, scoreRuns;
         bool chunked = frame.MaxMemoryBytes > 0 || frame.ScoreChunk > 0;
-        using (var models = FirstFrameModels.Open(r.RefineModel!, r.ScoreModel!, _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-refine") }, chunked,
-            _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score") }, _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score-cross") }))
+        using (var models = FirstFrameModels.Open(r.RefineModel!, r.ScoreModel!,
+            _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-refine") }, chunked,
+            _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score") },
+            _s.Runtime with { ProfilePrefix = Path.Combine(dir, $"{r.Name}-score-cross") }))
         {
             // Two frames: the first pays the sessions' one-time costs and is left out of the breakdown.
             var plan = models.Runner.Run(frame, crops, cancel).Plan!;
@@ -288,7 +301,8 @@ internal sealed class BenchRunner
             foreach (var kv in o) byOp[kv.Key] = byOp.GetValueOrDefault(kv.Key) + kv.Value;
             foreach (var kv in m) byModule[kv.Key] = byModule.GetValueOrDefault(kv.Key) + kv.Value;
         }
-        return new ProfileBreakdown(byOp, byModule, rf == null ? null : Path.GetFileName(rf), sf == null ? null : Path.GetFileName(sf));
+        return new ProfileBreakdown(byOp, byModule, rf == null ? null : Path.GetFileName(rf),
+            sf == null ? null : Path.GetFileName(sf));
     }
 
     private static void Summarize(BenchReport report, List<Live> live, FirstFrameSettings frame, Scene? scene)
@@ -338,10 +352,12 @@ internal sealed class BenchRunner
         var rot = reference.Poses.Zip(test.Poses, (a, b) => Mat3.AngleDegrees(a.R, b.R)).ToList();
         var trans = reference.Poses.Zip(test.Poses, (a, b) => 100 * (a.T - b.T).Norm / diameter).ToList();
         return new VariantFidelity(
-            Statistics.Spearman(reference.Scores.Select(x => (double)x).ToList(), test.Scores.Select(x => (double)x).ToList()),
+            Statistics.Spearman(reference.Scores.Select(x => (double)x).ToList(),
+                test.Scores.Select(x => (double)x).ToList()),
             reference.Best == test.Best,
             QuantMath.Sqnr(reference.Scores, test.Scores),
-            reference.RefineOutputs.Length > 0 ? QuantMath.Sqnr(reference.RefineOutputs, test.RefineOutputs) : double.PositiveInfinity,
+            reference.RefineOutputs.Length > 0 ? QuantMath.Sqnr(reference.RefineOutputs, test.RefineOutputs)
+                : double.PositiveInfinity,
             rot.Count > 0 ? rot.Average() : 0, rot.Count > 0 ? rot.Max() : 0,
             trans.Count > 0 ? trans.Average() : 0, trans.Count > 0 ? trans.Max() : 0);
     }

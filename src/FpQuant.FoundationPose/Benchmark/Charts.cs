@@ -13,7 +13,8 @@ internal static class Charts
         if (ok.Count == 0) return files;
         files.Add(Save(Latency(ok), Path.Combine(dir, "latency.png")));
         files.Add(Save(Size(r.Variants.Where(v => !v.Failed).ToList()), Path.Combine(dir, "size.png")));
-        if (ok.Any(v => v.Fidelity != null)) files.Add(Save(FidelityVsSpeed(ok), Path.Combine(dir, "fidelity-vs-speedup.png")));
+        if (ok.Any(v => v.Fidelity != null))
+            files.Add(Save(FidelityVsSpeed(ok), Path.Combine(dir, "fidelity-vs-speedup.png")));
         if (r.MemoryTimeline.Count > 1) files.Add(Save(MemoryOverTime(r), Path.Combine(dir, "memory.png")));
         return files;
     }
@@ -50,19 +51,22 @@ internal static class Charts
         p.Axes.Bottom.MinimumSize = 110; // room for the rotated variant names
         p.Title(title);
         p.YLabel(yLabel);
-        p.ShowLegend(segments.Select(seg => new LegendItem { LabelText = seg.Label, FillColor = seg.Color }).ToArray(), Alignment.UpperRight);
+        p.ShowLegend(segments.Select(seg => new LegendItem { LabelText = seg.Label, FillColor = seg.Color }).ToArray(),
+            Alignment.UpperRight);
         p.Axes.Margins(bottom: 0);
         return p;
     }
 
-    private static Plot Latency(IReadOnlyList<VariantResult> v) => StackedBars(v, "Warm first frame by stage (median)", "seconds", new (string, Color, Func<VariantResult, double>)[]
+    private static Plot Latency(IReadOnlyList<VariantResult> v) => StackedBars(v, "Warm first frame by stage (median)",
+        "seconds", new (string, Color, Func<VariantResult, double>)[]
     {
         ("RefineNet", Colors.SteelBlue, x => x.Refine!.Median),
         ("ScoreNet", Colors.DarkOrange, x => x.Score!.Median),
         ("crops, pose update", Colors.Gray, x => Math.Max(0, x.WarmFrame!.Median - x.Refine!.Median - x.Score!.Median)),
     });
 
-    private static Plot Size(IReadOnlyList<VariantResult> v) => StackedBars(v, "Model size on disk", "MB", new (string, Color, Func<VariantResult, double>)[]
+    private static Plot Size(IReadOnlyList<VariantResult> v) =>
+        StackedBars(v, "Model size on disk", "MB", new (string, Color, Func<VariantResult, double>)[]
     {
         ("refine model", Colors.SteelBlue, x => x.RefineBytes / 1e6),
         ("score model", Colors.DarkOrange, x => x.ScoreBytes / 1e6),
@@ -80,7 +84,8 @@ internal static class Charts
             span.FillColor = palette.GetColor(names.IndexOf(ph.Variant)).WithAlpha(0.18);
             span.LineColor = Colors.Transparent;
         }
-        var line = p.Add.Scatter(r.MemoryTimeline.Select(x => x.Seconds).ToArray(), r.MemoryTimeline.Select(x => x.Bytes / 1048576.0).ToArray());
+        var line = p.Add.Scatter(r.MemoryTimeline.Select(x => x.Seconds).ToArray(),
+            r.MemoryTimeline.Select(x => x.Bytes / 1048576.0).ToArray());
         line.MarkerSize = 0;
         line.Color = Colors.Black;
         if (r.MaxMemoryBytes > 0)
@@ -92,8 +97,10 @@ internal static class Charts
         p.Title("Working set of the process over the run (shaded: each variant's turns)");
         p.XLabel("seconds");
         p.YLabel("MB");
-        var legend = names.Select((n, i) => new LegendItem { LabelText = n, FillColor = palette.GetColor(i).WithAlpha(0.4) }).ToList();
-        if (r.MaxMemoryBytes > 0) legend.Add(new LegendItem { LabelText = "budget", LineColor = Colors.Red, LineWidth = 2 });
+        var legend = names.Select((n, i) =>
+            new LegendItem { LabelText = n, FillColor = palette.GetColor(i).WithAlpha(0.4) }).ToList();
+        if (r.MaxMemoryBytes > 0)
+            legend.Add(new LegendItem { LabelText = "budget", LineColor = Colors.Red, LineWidth = 2 });
         p.ShowLegend(legend.ToArray(), Alignment.UpperLeft);
         return p;
     }

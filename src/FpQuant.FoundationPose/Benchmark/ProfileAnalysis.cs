@@ -7,7 +7,8 @@ internal static class ProfileAnalysis
 {
     /// <param name="skipRuns">Session runs at the start of the profile to leave out (the first run of a session
     /// pays one-time allocation costs that no later frame sees).</param>
-    public static (Dictionary<string, double> ByOp, Dictionary<string, double> ByModule) Aggregate(string profileJson, int skipRuns = 0)
+    public static (Dictionary<string, double> ByOp, Dictionary<string, double> ByModule) Aggregate(string profileJson,
+        int skipRuns = 0)
     {
         var byOp = new Dictionary<string, double>(StringComparer.Ordinal);
         var byModule = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -23,7 +24,8 @@ internal static class ProfileAnalysis
             string name = e.GetProperty("name").GetString() ?? "";
             if (!name.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
             double ms = e.GetProperty("dur").GetDouble() / 1000.0;
-            string op = e.TryGetProperty("args", out var args) && args.TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
+            string op = e.TryGetProperty("args", out var args)
+                && args.TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
             string node = name[..^"_kernel_time".Length];
             Add(byOp, op, ms);
             Add(byModule, ModuleGroup(node, op), ms);
@@ -39,12 +41,19 @@ internal static class ProfileAnalysis
         if (op is "QuantizeLinear" or "DequantizeLinear" or "DynamicQuantizeLinear") return "Q/DQ overhead";
         if (node.StartsWith("encode", StringComparison.Ordinal)) return "conv blocks";
         if (node.Contains("self_attn", StringComparison.Ordinal) || node.StartsWith("att.", StringComparison.Ordinal)
-            || node.StartsWith("att/", StringComparison.Ordinal) || node.StartsWith("att_cross", StringComparison.Ordinal)) return "attention";
-        if (node.StartsWith("trans_head.0", StringComparison.Ordinal) || node.StartsWith("rot_head.0", StringComparison.Ordinal)) return "transformer (ffn, norms)";
-        if (node.StartsWith("trans_head", StringComparison.Ordinal) || node.StartsWith("rot_head", StringComparison.Ordinal)
-            || node.StartsWith("linear", StringComparison.Ordinal) || node.StartsWith("group", StringComparison.Ordinal)) return "heads";
-        if (node.StartsWith("tokens", StringComparison.Ordinal) || node.StartsWith("pos_embed", StringComparison.Ordinal) || node.StartsWith("input_layout", StringComparison.Ordinal)) return "tokens and layout";
-        if (op is "ReorderInput" or "ReorderOutput" || node.StartsWith("Reorder", StringComparison.Ordinal)) return "layout reorders";
+            || node.StartsWith("att/", StringComparison.Ordinal)
+            || node.StartsWith("att_cross", StringComparison.Ordinal)) return "attention";
+        if (node.StartsWith("trans_head.0", StringComparison.Ordinal)
+            || node.StartsWith("rot_head.0", StringComparison.Ordinal)) return "transformer (ffn, norms)";
+        if (node.StartsWith("trans_head", StringComparison.Ordinal)
+            || node.StartsWith("rot_head", StringComparison.Ordinal)
+            || node.StartsWith("linear", StringComparison.Ordinal)
+            || node.StartsWith("group", StringComparison.Ordinal)) return "heads";
+        if (node.StartsWith("tokens", StringComparison.Ordinal)
+            || node.StartsWith("pos_embed", StringComparison.Ordinal)
+            || node.StartsWith("input_layout", StringComparison.Ordinal)) return "tokens and layout";
+        if (op is "ReorderInput" or "ReorderOutput" || node.StartsWith("Reorder", StringComparison.Ordinal))
+            return "layout reorders";
         return "other";
     }
 }

@@ -35,17 +35,21 @@ internal static class TrackBench
         public void Dispose() { Refiner?.Dispose(); Model?.Dispose(); Refiner = null; Model = null; }
     }
 
-    public static TrackBenchReport Run(TrackBenchSettings s, TrackSequence seq, string command, IProgress<string>? progress = null, CancellationToken cancel = default)
+    public static TrackBenchReport Run(TrackBenchSettings s, TrackSequence seq, string command,
+        IProgress<string>? progress = null, CancellationToken cancel = default)
     {
         s.Validate();
-        if (!seq.HasTruth || seq.Count < 2) throw new FpQuantException($"{seq.Description}: the tracking bench needs at least 2 frames with their true poses");
+        if (!seq.HasTruth || seq.Count < 2)
+            throw new FpQuantException(
+                $"{seq.Description}: the tracking bench needs at least 2 frames with their true poses");
         var total = Stopwatch.StartNew();
         var report = new TrackBenchReport
         {
             Machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}", Cpu = CpuFeatures.Describe(),
-            OnnxRuntime = typeof(InferenceSession).Assembly.GetName().Version?.ToString() ?? "?", Command = command, Sequence = seq.Description,
-            Weights = WeightSource.Describe(s.Weights), Provider = s.Runtime.Provider.ToString(), Iterations = s.Iterations, Rounds = s.Rounds,
-            WarmupFrames = s.WarmupFrames,
+            OnnxRuntime = typeof(InferenceSession).Assembly.GetName().Version?.ToString() ?? "?", Command = command,
+            Sequence = seq.Description,
+            Weights = WeightSource.Describe(s.Weights), Provider = s.Runtime.Provider.ToString(),
+            Iterations = s.Iterations, Rounds = s.Rounds, WarmupFrames = s.WarmupFrames,
         };
         // Frames are made before anything is timed.
         for (int i = 0; i < seq.Count; i++) seq.Frame(i);
@@ -55,13 +59,15 @@ internal static class TrackBench
         try
         {
             progress?.Report("preparing models");
-            // The float model is exported only when a variant needs it; static presets calibrate on crops of the first frame.
+            // The float model is exported only when a variant needs it; static presets calibrate on crops of the first
+            // frame.
             string? fRefine = null;
             string Float()
             {
                 if (fRefine != null) return fRefine;
                 fRefine = store.Float(NetworkKind.Refine, s.Weights);
-                store.Calibration = new SceneInputSource(seq.First, s.CalibrationPairs, CalibrationDefaults.BatchSize, null, fRefine, 1, s.Runtime);
+                store.Calibration = new SceneInputSource(seq.First, s.CalibrationPairs, CalibrationDefaults.BatchSize,
+                    null, fRefine, 1, s.Runtime);
                 return fRefine;
             }
             var paths = new Dictionary<string, string>();
@@ -73,7 +79,8 @@ internal static class TrackBench
                 {
                     progress?.Report($"preparing {v.Name}");
                     path = v.RefinePath ?? (v.Options == null ? Float() : store.Quantized(Float(), v).Path);
-                    if (!File.Exists(path)) throw new FpQuantException($"variant {v.Name}: model file '{path}' does not exist");
+                    if (!File.Exists(path))
+                        throw new FpQuantException($"variant {v.Name}: model file '{path}' does not exist");
                 });
                 foreach (int t in s.Threads)
                 {
@@ -84,7 +91,8 @@ internal static class TrackBench
                     {
                         l.Model = new CropPairSession(path!, s.Runtime with { IntraOpThreads = t });
                         l.Refiner = new NetworkTrackRefiner(l.Model);
-                        l.Tracker = new PoseTracker(seq.First, l.Refiner, new TrackSettings { Iterations = s.Iterations });
+                        l.Tracker =
+                            new PoseTracker(seq.First, l.Refiner, new TrackSettings { Iterations = s.Iterations });
                     });
                 }
             }
@@ -128,7 +136,8 @@ internal static class TrackBench
             }
             foreach (var l in live.Where(l => l.Row.Error == null)) Summarize(l);
             foreach (var row in live.Select(l => l.Row).Where(r => r.StepMs != null))
-                if (live.FirstOrDefault(l => l.Row.Variant == "fp32" && l.Row.Threads == row.Threads && l.Row.StepMs != null) is Live f)
+                if (live.FirstOrDefault(l => l.Row.Variant == "fp32" && l.Row.Threads == row.Threads
+                    && l.Row.StepMs != null) is Live f)
                     row.SpeedupVsFp32 = f.Row.StepMs!.Median / row.StepMs!.Median;
         }
         finally
@@ -178,11 +187,13 @@ internal static class TrackBench
         r.MeanAddMm = l.Add.Average();
     }
 
-    private static string F(double v, string fmt) => double.IsFinite(v) ? v.ToString(fmt, CultureInfo.InvariantCulture) : "n/a";
+    private static string F(double v, string fmt) => double.IsFinite(v) ? v.ToString(fmt, CultureInfo.InvariantCulture)
+        : "n/a";
 
     public static readonly string[] Header =
     {
-        "variant", "threads", "ms/frame (median [min-max])", "frames/s", "render ms", "crop ms", "RefineNet ms", "update ms", "non-network ms",
+        "variant", "threads", "ms/frame (median [min-max])", "frames/s", "render ms", "crop ms", "RefineNet ms",
+        "update ms", "non-network ms",
         "speed-up vs fp32", "CPU ms/frame", "allocated KB/frame", "working set MB (first -> last round)", "frames",
     };
 
@@ -192,16 +203,21 @@ internal static class TrackBench
         {
             if (x.StepMs == null)
             {
-                yield return new[] { x.Variant, x.Threads.ToString(CultureInfo.InvariantCulture), "FAILED", x.Error ?? "", "", "", "", "", "", "", "", "", "", "" };
+                yield return new[] { x.Variant, x.Threads.ToString(CultureInfo.InvariantCulture), "FAILED",
+                    x.Error ?? "", "", "", "", "", "", "", "", "", "", "" };
                 continue;
             }
             yield return new[]
             {
                 x.Variant, x.Threads.ToString(CultureInfo.InvariantCulture),
-                $"{F(x.StepMs.Median, "F1")} [{F(x.StepMs.Min, "F1")}-{F(x.StepMs.Max, "F1")}]", F(x.FramesPerSecond, "F1"),
-                F(x.RenderMs, "F2"), F(x.CropMs, "F2"), F(x.RefineMs, "F1"), F(x.UpdateMs, "F3"), F(x.NonNetworkMs, "F2"),
-                x.SpeedupVsFp32 is double s ? F(s, "F2") + "x" : "", F(x.CpuMsPerFrame, "F1"), F(x.AllocatedBytesPerFrame / 1024, "F1"),
-                $"{F(x.WorkingSetFirstMb, "F0")} -> {F(x.WorkingSetLastMb, "F0")}", x.Frames.ToString(CultureInfo.InvariantCulture),
+                $"{F(x.StepMs.Median, "F1")} [{F(x.StepMs.Min, "F1")}-{F(x.StepMs.Max, "F1")}]",
+                F(x.FramesPerSecond, "F1"),
+                F(x.RenderMs, "F2"), F(x.CropMs, "F2"), F(x.RefineMs, "F1"), F(x.UpdateMs, "F3"),
+                F(x.NonNetworkMs, "F2"),
+                x.SpeedupVsFp32 is double s ? F(s, "F2") + "x" : "", F(x.CpuMsPerFrame, "F1"),
+                F(x.AllocatedBytesPerFrame / 1024, "F1"),
+                $"{F(x.WorkingSetFirstMb, "F0")} -> {F(x.WorkingSetLastMb, "F0")}",
+                x.Frames.ToString(CultureInfo.InvariantCulture),
             };
         }
     }
@@ -212,14 +228,19 @@ internal static class TrackBench
         var md = new StringBuilder();
         md.AppendLine("# Tracking benchmark").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"`{r.Command}`").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{r.Machine}; {r.Cpu}; ONNX Runtime {r.OnnxRuntime}, {r.Provider}; {r.Sequence}; weights {r.Weights}; " +
-            $"{r.Iterations} refine iteration(s) a frame, RefineNet on one pair; {r.WarmupFrames} warm-up frame(s), {r.Rounds} alternating round(s); {r.TotalSeconds:F0} s.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"{r.Machine}; {r.Cpu}; ONNX Runtime {r.OnnxRuntime}, {r.Provider}; {r.Sequence}; weights {r.Weights}; " +
+            $"{r.Iterations} refine iteration(s) a frame, RefineNet on one pair; {r.WarmupFrames} warm-up frame(s), " +
+            $"{r.Rounds} alternating round(s); {r.TotalSeconds:F0} s.").AppendLine();
         md.AppendLine("| " + string.Join(" | ", Header) + " |");
         md.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));
         foreach (var row in Rows(r)) md.AppendLine("| " + string.Join(" | ", row) + " |");
-        md.AppendLine().AppendLine("ms/frame is the tracking step alone (render + crop + RefineNet + pose update); frame loading is not in it.");
+        md.AppendLine()
+            .AppendLine("ms/frame is the tracking step alone (render + crop + RefineNet + pose update); frame " +
+                "loading is not in it.");
         AtomicFile.WriteGroup(
-            (Path.Combine(dir, JsonFile), st => st.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, ReportJson.Options)))),
+            (Path.Combine(dir, JsonFile),
+                st => st.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, ReportJson.Options)))),
             (Path.Combine(dir, MarkdownFile), st => st.Write(Encoding.UTF8.GetBytes(md.ToString()))));
     }
 }

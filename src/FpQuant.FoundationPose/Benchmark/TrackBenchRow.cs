@@ -18,14 +18,20 @@ internal sealed class TrackBenchRow
     public double NonNetworkMs { get; set; }
     public double FramesPerSecond { get; set; }
     public double? SpeedupVsFp32 { get; set; }
-    /// <summary>Managed bytes the tracking thread allocated per timed frame (GC.GetAllocatedBytesForCurrentThread).</summary>
+    /// <summary>
+    /// Managed bytes the tracking thread allocated per timed frame (GC.GetAllocatedBytesForCurrentThread).
+    /// </summary>
     public double AllocatedBytesPerFrame { get; set; }
-    /// <summary>Process CPU time per timed frame (ms), all threads: with one thread about what the frame takes on an idle
-    /// core, whatever else the machine runs; with more it includes the runtime's spinning threads.</summary>
+    /// <summary>Process CPU time per timed frame (ms), all threads: with one thread about what the frame takes on an
+    /// idle core, whatever else the machine runs; with more it includes the runtime's spinning threads.</summary>
     public double CpuMsPerFrame { get; set; }
-    /// <summary>The process's working set before this configuration's first timed round and after its last (MB).</summary>
+    /// <summary>
+    /// The process's working set before this configuration's first timed round and after its last (MB).
+    /// </summary>
     public double WorkingSetFirstMb { get; set; }
     public double WorkingSetLastMb { get; set; }
-    /// <summary>Mean ADD against the truth over the timed frames (mm): with synthetic weights a drift figure, not accuracy.</summary>
+    /// <summary>
+    /// Mean ADD against the truth over the timed frames (mm): with synthetic weights a drift figure, not accuracy.
+    /// </summary>
     public double MeanAddMm { get; set; }
 }

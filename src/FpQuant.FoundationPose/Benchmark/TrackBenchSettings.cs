@@ -15,7 +15,9 @@ internal sealed record TrackBenchSettings
     public int Iterations { get; init; } = TrackSettings.DefaultIterations;
     /// <summary>Untimed tracking frames per configuration before the timed rounds.</summary>
     public int WarmupFrames { get; init; } = 5;
-    /// <summary>Timed rounds; each tracks the whole sequence from its first frame's true pose, configurations alternating.</summary>
+    /// <summary>
+    /// Timed rounds; each tracks the whole sequence from its first frame's true pose, configurations alternating.
+    /// </summary>
     public int Rounds { get; init; } = 3;
     public string Weights { get; init; } = WeightSource.DefaultSpec;
     public RuntimeSettings Runtime { get; init; } = new();
@@ -25,7 +27,9 @@ internal sealed record TrackBenchSettings
     public void Validate()
     {
         if (Variants.Count == 0) throw new FpQuantException("no variants to benchmark");
-        if (Threads.Count == 0 || Threads.Any(t => t < 1)) throw new FpQuantException($"TrackBenchSettings.Threads must list positive thread counts, got {string.Join(",", Threads)}");
+        if (Threads.Count == 0 || Threads.Any(t => t < 1))
+            throw new FpQuantException($"TrackBenchSettings.Threads must list positive thread counts, got " +
+                $"{string.Join(",", Threads)}");
         if (Rounds < 1) throw new FpQuantException($"TrackBenchSettings.Rounds must be at least 1, got {Rounds}");
         if (WarmupFrames < 0) throw new FpQuantException($"WarmupFrames must be 0 or more, got {WarmupFrames}");
         new TrackSettings { Iterations = Iterations }.Validate();

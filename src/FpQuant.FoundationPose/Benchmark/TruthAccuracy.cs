@@ -5,7 +5,8 @@ namespace FpQuant.Benchmark;
 
 /// <summary>A first frame's poses against the scene's true pose (mesh-file frame): the chosen pose's error, and the
 /// mean error of all refined hypotheses (the refiner's accuracy, whatever the scorer picks).</summary>
-internal sealed record TruthAccuracy(PoseError Chosen, double MeanRotationDeg, double MeanTranslationMm, double MeanAddMm)
+internal sealed record TruthAccuracy(PoseError Chosen, double MeanRotationDeg, double MeanTranslationMm,
+    double MeanAddMm)
 {
     /// <summary>Null when the scene's true pose is unknown.</summary>
     public static TruthAccuracy? Of(Scene scene, FirstFrameResult frame)
@@ -13,6 +14,7 @@ internal sealed record TruthAccuracy(PoseError Chosen, double MeanRotationDeg, d
         if (scene.TruePose is not Pose truth || frame.Poses.Count == 0) return null;
         var points = PoseError.ModelPoints(scene.Mesh, scene.MeshCenter);
         var all = frame.Poses.Select(p => PoseError.Between(truth, scene.ToMeshFrame(p), points)).ToList();
-        return new TruthAccuracy(all[frame.Best], all.Average(e => e.RotationDeg), all.Average(e => e.TranslationMm), all.Average(e => e.AddMm));
+        return new TruthAccuracy(all[frame.Best], all.Average(e => e.RotationDeg), all.Average(e => e.TranslationMm),
+            all.Average(e => e.AddMm));
     }
 }

@@ -25,19 +25,27 @@ internal sealed class VariantResult
     public Summary? Refine { get; set; }
     public Summary? Score { get; set; }
     public Summary? Crops { get; set; }
-    /// <summary>Median seconds per first-frame stage (setup, render, crop, refine, pose update, score, select).</summary>
+    /// <summary>
+    /// Median seconds per first-frame stage (setup, render, crop, refine, pose update, score, select).
+    /// </summary>
     public Dictionary<string, double> StageMedians { get; set; } = new();
     public double ScoreShare { get; set; }
     public double RefineMsPerPair { get; set; }
     public double ScoreMsPerPair { get; set; }
     /// <summary>The process's peak working set during this variant's turns (its sessions alive, no other's).</summary>
     public long PeakWorkingSetBytes { get; set; }
-    /// <summary>The most a turn of this variant added over the working set just before its sessions were created.</summary>
+    /// <summary>
+    /// The most a turn of this variant added over the working set just before its sessions were created.
+    /// </summary>
     public long AddedWorkingSetBytes { get; set; }
-    /// <summary>Pairs per RefineNet call and per call of ScoreNet's per-pair part, as the memory budget chose them.</summary>
+    /// <summary>
+    /// Pairs per RefineNet call and per call of ScoreNet's per-pair part, as the memory budget chose them.
+    /// </summary>
     public int RefineBatchUsed { get; set; }
     public int ScoreChunk { get; set; }
-    /// <summary>Seconds to recreate both networks' sessions at each warm-up and repeat turn (one variant alive at a time).</summary>
+    /// <summary>
+    /// Seconds to recreate both networks' sessions at each warm-up and repeat turn (one variant alive at a time).
+    /// </summary>
     public List<double> RecreateSeconds { get; set; } = new();
     public double? SpeedupNetwork { get; set; }
     public double? SpeedupFrame { get; set; }
@@ -47,6 +55,8 @@ internal sealed class VariantResult
     public TruthAccuracy? Truth { get; set; }
     public ProfileBreakdown? Profile { get; set; }
     public List<StageTimes> WarmRuns { get; } = new();
-    /// <summary>Failures of optional measurements (cached start-up, profiling) that leave the variant's timings valid.</summary>
+    /// <summary>
+    /// Failures of optional measurements (cached start-up, profiling) that leave the variant's timings valid.
+    /// </summary>
     public List<string> Warnings { get; } = new();
 }

@@ -68,7 +68,8 @@ internal sealed class PickleReader
                 case 0x58: Push(Encoding.UTF8.GetString(ReadBytes(ReadUInt32()))); break; // BINUNICODE
                 case 0x8c: Push(Encoding.UTF8.GetString(ReadBytes(ReadByte()))); break; // SHORT_BINUNICODE
                 case 0x8d: Push(Encoding.UTF8.GetString(ReadBytes(ReadLength64()))); break; // BINUNICODE8
-                case 0x54: Push(Encoding.Latin1.GetString(ReadBytes(ReadInt32Length()))); break; // BINSTRING (signed length)
+                // BINSTRING (signed length)
+                case 0x54: Push(Encoding.Latin1.GetString(ReadBytes(ReadInt32Length()))); break;
                 case 0x55: Push(Encoding.Latin1.GetString(ReadBytes(ReadByte()))); break; // SHORT_BINSTRING
                 case 0x42: Push(ReadBytes(ReadUInt32())); break;                // BINBYTES
                 case 0x43: Push(ReadBytes(ReadByte())); break;                  // SHORT_BINBYTES
@@ -81,26 +82,31 @@ internal sealed class PickleReader
                 case 0x5d: Push(new List<object?>()); break;                    // EMPTY_LIST
                 case 0x6c: Push(PopMark()); break;                              // LIST
                 case 0x7d: Push(new PickleDict()); break;                       // EMPTY_DICT
-                case 0x64: { var items = PopMark(); var d = new PickleDict(); SetItems(d, items); Push(d); break; } // DICT
+                // DICT
+                case 0x64: { var items = PopMark(); var d = new PickleDict(); SetItems(d, items); Push(d); break; }
                 case 0x61: { var v = Pop(); AsList(Peek()).Add(v); break; }    // APPEND
                 case 0x65: { var items = PopMark(); AsList(Peek()).AddRange(items); break; } // APPENDS
                 case 0x73: { var v = Pop(); var k = Pop(); AsDict(Peek()).Set(k, v); break; } // SETITEM
                 case 0x75: { var items = PopMark(); SetItems(AsDict(Peek()), items); break; } // SETITEMS
                 case 0x8f: Push(new HashSet<object?>()); break;                 // EMPTY_SET (optimizer configs)
-                case 0x90: { var items = PopMark(); if (Peek() is HashSet<object?> hs) foreach (var x in items) hs.Add(x); else throw Bad("ADDITEMS on a non-set"); break; } // ADDITEMS
+                case 0x90: { var items = PopMark(); if (Peek() is HashSet<object?> hs) foreach (var x in items)
+                    hs.Add(x); else throw Bad("ADDITEMS on a non-set"); break; } // ADDITEMS
                 case 0x71: _memo[ReadByte()] = Peek(); break;                   // BINPUT
                 case 0x72: _memo[ReadUInt32()] = Peek(); break;                 // LONG_BINPUT
                 case 0x94: _memo[_memo.Count] = Peek(); break;                  // MEMOIZE
                 case 0x68: Push(Memo(ReadByte())); break;                       // BINGET
                 case 0x6a: Push(Memo(ReadUInt32())); break;                     // LONG_BINGET
                 case 0x63: Push(Global(ReadLine(), ReadLine())); break;         // GLOBAL
-                case 0x93: { var name = Pop() as string; var module = Pop() as string; Push(Global(module ?? "?", name ?? "?")); break; } // STACK_GLOBAL
+                case 0x93: { var name = Pop() as string; var module =
+                    Pop() as string; Push(Global(module ?? "?", name ?? "?")); break; } // STACK_GLOBAL
                 case 0x52: { var args = Pop(); var fn = Pop(); Push(Reduce(fn, args)); break; } // REDUCE
                 case 0x81: { var args = Pop(); var cls = Pop(); Push(Reduce(cls, args)); break; } // NEWOBJ
-                case 0x62: { Pop(); break; }                                    // BUILD: drop the state (OrderedDict's _metadata)
+                // BUILD: drop the state (OrderedDict's _metadata)
+                case 0x62: { Pop(); break; }
                 case 0x51: Push(_persistentLoad(Pop())); break;                 // BINPERSID
                 default:
-                    throw Bad($"pickle opcode 0x{op:x2} is not one a state_dict uses; the file is not a plain torch.save checkpoint");
+                    throw Bad($"pickle opcode 0x{op:x2} is not one a state_dict uses; the file is not a plain " +
+                        $"torch.save checkpoint");
             }
         }
     }
@@ -109,7 +115,9 @@ internal sealed class PickleReader
     {
         var g = new PickleGlobal(module, name);
         if (!AllowedGlobals.Contains(g.FullName))
-            throw Bad($"the pickle asks for the global '{ErrorText.Quote(g.FullName)}', which is not allowed in a checkpoint (fpquant only accepts {string.Join(", ", AllowedGlobals.Take(3))} and torch storage types); refusing to load it");
+            throw Bad($"the pickle asks for the global '{ErrorText.Quote(g.FullName)}', which is not allowed in a " +
+                $"checkpoint (fpquant only accepts {string.Join(", ", AllowedGlobals.Take(3))} and torch storage " +
+                $"types); refusing to load it");
         return g;
     }
 
@@ -144,14 +152,20 @@ internal sealed class PickleReader
         for (int d = 0; d < t.Size.Length; d++)
         {
             if (t.Size[d] < 0 || t.Size[d] > int.MaxValue) throw Bad($"a tensor has size {t.Size[d]} in dimension {d}");
-            if (t.Stride[d] < 0 || t.Stride[d] > TorchStorageRef.MaxNumel) throw Bad($"a tensor has stride {t.Stride[d]} in dimension {d}");
+            if (t.Stride[d] < 0 || t.Stride[d] > TorchStorageRef.MaxNumel)
+                throw Bad($"a tensor has stride {t.Stride[d]} in dimension {d}");
             numel *= t.Size[d];
-            if (numel > Array.MaxLength) throw Bad($"a tensor of sizes [{string.Join(", ", t.Size.Take(8))}] has more elements than an array can hold");
+            if (numel > Array.MaxLength)
+                throw Bad(
+                    $"a tensor of sizes [{string.Join(", ", t.Size.Take(8))}] has more elements than an array can " +
+                    $"hold");
             if (t.Size[d] > 0) reach += (Int128)(t.Size[d] - 1) * t.Stride[d];
         }
-        if (numel > 0 && reach >= TorchStorageRef.MaxNumel) throw Bad($"a tensor reaches element {reach} of its storage, beyond any plausible storage");
+        if (numel > 0 && reach >= TorchStorageRef.MaxNumel)
+            throw Bad($"a tensor reaches element {reach} of its storage, beyond any plausible storage");
         if (numel > 0 && reach >= t.Storage.Numel)
-            throw Bad($"a tensor reaches element {reach} of storage '{ErrorText.Quote(t.Storage.Key)}', which holds {t.Storage.Numel}");
+            throw Bad($"a tensor reaches element {reach} of storage '{ErrorText.Quote(t.Storage.Key)}', which holds " +
+                $"{t.Storage.Numel}");
         return t;
     }
 
@@ -160,13 +174,16 @@ internal sealed class PickleReader
         for (int i = 0; i + 1 < items.Count; i += 2) d.Set(items[i], items[i + 1]);
     }
 
-    private long ToLong(object? o) => o is long l ? l : throw Bad($"expected an integer, found {o?.GetType().Name ?? "None"}");
-    private long[] ToLongs(object? o) => o is object?[] t ? t.Select(ToLong).ToArray() : throw Bad("expected a tuple of integers");
+    private long ToLong(object? o) => o is long l ? l
+        : throw Bad($"expected an integer, found {o?.GetType().Name ?? "None"}");
+    private long[] ToLongs(object? o) => o is object?[] t ? t.Select(ToLong).ToArray()
+        : throw Bad("expected a tuple of integers");
 
     private List<object?> AsList(object? o) => o as List<object?> ?? throw Bad("APPEND on a non-list");
     private PickleDict AsDict(object? o) => o as PickleDict ?? throw Bad("SETITEM on a non-dict");
 
-    private object? Memo(long k) => _memo.TryGetValue(k, out var v) ? v : throw Bad($"memo key {k} used before it was set");
+    private object? Memo(long k) => _memo.TryGetValue(k, out var v) ? v
+        : throw Bad($"memo key {k} used before it was set");
     private void Push(object? o) => _stack.Add(o);
     private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw Bad("stack underflow");
 
@@ -223,7 +240,8 @@ internal sealed class PickleReader
                 if (!done) throw Bad("a container in the pickle contains itself; a torch.save state_dict never does");
                 continue;
             }
-            if (path.Count >= MaxDepth) throw Bad($"the pickle nests containers more than {MaxDepth} deep; a torch.save state_dict never does");
+            if (path.Count >= MaxDepth)
+                throw Bad($"the pickle nests containers more than {MaxDepth} deep; a torch.save state_dict never does");
             state[c!] = false;
             path.Push((c!, Children(c!).GetEnumerator()));
         }

@@ -13,10 +13,13 @@ namespace FpQuant.Checkpoints;
 /// </summary>
 internal static class TorchCheckpointWriter
 {
-    /// <summary>A value to pickle: a tensor (float32 data), dict, list, tuple, string, long, double, bool or null.</summary>
+    /// <summary>
+    /// A value to pickle: a tensor (float32 data), dict, list, tuple, string, long, double, bool or null.
+    /// </summary>
     public sealed record Tensor(FloatTensor Value);
 
-    public static void Write(string path, IReadOnlyList<KeyValuePair<string, object?>> root, bool rootIsOrderedDict = false)
+    public static void Write(string path, IReadOnlyList<KeyValuePair<string, object?>> root,
+        bool rootIsOrderedDict = false)
     {
         string archive = System.IO.Path.GetFileNameWithoutExtension(path);
         var storages = new List<float[]>();
@@ -43,7 +46,9 @@ internal static class TorchCheckpointWriter
         });
     }
 
-    /// <summary>A FoundationPose-style training checkpoint: {'model': state_dict, 'optimizer': Adam state, 'epoch': n}.</summary>
+    /// <summary>
+    /// A FoundationPose-style training checkpoint: {'model': state_dict, 'optimizer': Adam state, 'epoch': n}.
+    /// </summary>
     public static void WriteTrainingCheckpoint(string path, StateDict sd, bool withAdamState, int epoch = 1)
     {
         var model = sd.Keys.Select(k => new KeyValuePair<string, object?>(k, new Tensor(sd[k]))).ToList();
@@ -56,19 +61,25 @@ internal static class TorchCheckpointWriter
             foreach (var k in sd.Keys)
             {
                 var t = sd[k];
-                if (k.Contains("running_") || k.EndsWith("num_batches_tracked", StringComparison.Ordinal) || k == "pos_embed.pe") continue;
+                if (k.Contains("running_") || k.EndsWith("num_batches_tracked", StringComparison.Ordinal)
+                    || k == "pos_embed.pe") continue;
                 state.Add(new(id.ToString(CultureInfo.InvariantCulture), new List<KeyValuePair<string, object?>>
                 {
                     new("step", new Tensor(new FloatTensor(Array.Empty<int>(), new[] { (float)epoch }))),
-                    new("exp_avg", new Tensor(new FloatTensor((int[])t.Shape.Clone(), t.Data.Select(v => v * 1e-3f).ToArray()))),
-                    new("exp_avg_sq", new Tensor(new FloatTensor((int[])t.Shape.Clone(), t.Data.Select(v => v * v * 1e-6f).ToArray()))),
+                    new("exp_avg",
+                        new Tensor(new FloatTensor((int[])t.Shape.Clone(), t.Data.Select(v => v * 1e-3f).ToArray()))),
+                    new("exp_avg_sq",
+                        new Tensor(new FloatTensor((int[])t.Shape.Clone(),
+                            t.Data.Select(v => v * v * 1e-6f).ToArray()))),
                 }));
                 ids.Add((long)id++);
             }
             root.Add(new("optimizer", new List<KeyValuePair<string, object?>>
             {
                 new("state", state),
-                new("param_groups", new List<object?> { new List<KeyValuePair<string, object?>> { new("lr", 1e-4), new("params", ids) } }),
+                new("param_groups",
+                    new List<object?> { new List<KeyValuePair<string, object?>> { new("lr", 1e-4),
+                        new("params", ids) } }),
             }));
         }
         root.Add(new("epoch", (long)epoch));
@@ -92,13 +103,15 @@ internal static class TorchCheckpointWriter
                 case bool b: _s.WriteByte(b ? (byte)0x88 : (byte)0x89); break;
                 case long l: Int(l); break;
                 case int i: Int(i); break;
-                case double d: { _s.WriteByte((byte)'G'); Span<byte> b = stackalloc byte[8]; BinaryPrimitives.WriteDoubleBigEndian(b, d); _s.Write(b); break; }
+                case double d: { _s.WriteByte((byte)'G'); Span<byte> b =
+                    stackalloc byte[8]; BinaryPrimitives.WriteDoubleBigEndian(b, d); _s.Write(b); break; }
                 case string str: Str(str); break;
                 case Tensor t: TensorValue(t.Value); break;
                 case IReadOnlyList<KeyValuePair<string, object?>> dict: Dict(dict, false); break;
                 case List<object?> list:
                     _s.WriteByte((byte)']');
-                    if (list.Count > 0) { _s.WriteByte((byte)'('); foreach (var x in list) Value(x); _s.WriteByte((byte)'e'); }
+                    if (list.Count > 0) { _s.WriteByte((byte)'('); foreach (var x in list)
+                        Value(x); _s.WriteByte((byte)'e'); }
                     break;
                 case object?[] tuple: Tuple(tuple); break;
                 case PickleGlobal g: Global(g.Module, g.Name); break;
@@ -115,13 +128,16 @@ internal static class TorchCheckpointWriter
             _s.WriteByte((byte)'(');
             foreach (var kv in items)
             {
-                if (int.TryParse(kv.Key, out int ik) && ik.ToString(CultureInfo.InvariantCulture) == kv.Key && !ordered) Int(ik); else Str(kv.Key);
-                Value(kv.Value is IReadOnlyList<KeyValuePair<string, object?>> inner && IsTensorDict(inner) ? new OrderedMarker(inner) : kv.Value);
+                if (int.TryParse(kv.Key, out int ik) && ik.ToString(CultureInfo.InvariantCulture) == kv.Key && !ordered)
+                    Int(ik); else Str(kv.Key);
+                Value(kv.Value is IReadOnlyList<KeyValuePair<string, object?>> inner
+                    && IsTensorDict(inner) ? new OrderedMarker(inner) : kv.Value);
             }
             _s.WriteByte((byte)'u');
         }
 
-        private static bool IsTensorDict(IReadOnlyList<KeyValuePair<string, object?>> d) => d.Count > 0 && d.All(x => x.Value is Tensor);
+        private static bool IsTensorDict(IReadOnlyList<KeyValuePair<string, object?>> d) => d.Count > 0
+            && d.All(x => x.Value is Tensor);
 
         private sealed record OrderedMarker(IReadOnlyList<KeyValuePair<string, object?>> Items);
 
@@ -138,7 +154,8 @@ internal static class TorchCheckpointWriter
             _storages.Add(t.Data);
             Global("torch._utils", "_rebuild_tensor_v2");
             _s.WriteByte((byte)'(');
-            Tuple(new object?[] { "storage", new PickleGlobal("torch", "FloatStorage"), key.ToString(CultureInfo.InvariantCulture), "cpu", (long)t.Data.Length });
+            Tuple(new object?[] { "storage", new PickleGlobal("torch", "FloatStorage"),
+                key.ToString(CultureInfo.InvariantCulture), "cpu", (long)t.Data.Length });
             _s.WriteByte((byte)'Q');
             Int(0);
             Tuple(t.Shape.Select(d => (object?)(long)d).ToArray());
@@ -160,8 +177,11 @@ internal static class TorchCheckpointWriter
         private void Int(long v)
         {
             if (v >= 0 && v < 256) { _s.WriteByte((byte)'K'); _s.WriteByte((byte)v); }
-            else if (v >= int.MinValue && v <= int.MaxValue) { _s.WriteByte((byte)'J'); Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(b, (int)v); _s.Write(b); }
-            else { _s.WriteByte(0x8a); _s.WriteByte(8); Span<byte> b = stackalloc byte[8]; BinaryPrimitives.WriteInt64LittleEndian(b, v); _s.Write(b); }
+            else if (v >= int.MinValue
+                && v <= int.MaxValue) { _s.WriteByte((byte)'J'); Span<byte> b =
+                    stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(b, (int)v); _s.Write(b); }
+            else { _s.WriteByte(0x8a); _s.WriteByte(8); Span<byte> b =
+                stackalloc byte[8]; BinaryPrimitives.WriteInt64LittleEndian(b, v); _s.Write(b); }
         }
 
         private void Str(string str)

@@ -1,6 +1,8 @@
 namespace FpQuant.Checkpoints;
 
-/// <summary>A storage named by a pickle's persistent id: its key in the archive, element type and element count.</summary>
+/// <summary>
+/// A storage named by a pickle's persistent id: its key in the archive, element type and element count.
+/// </summary>
 internal sealed record TorchStorageRef(string Key, TorchDType DType, long Numel, string Location)
 {
     /// <summary>The most elements a storage may claim (2^40): far beyond any checkpoint, small enough that byte counts

@@ -4,5 +4,7 @@ using FpQuant.Images;
 
 namespace FpQuant.Datasets;
 
-/// <summary>An image's entry of scene_camera.json: intrinsics and the factor that turns depth PNG values into mm.</summary>
+/// <summary>
+/// An image's entry of scene_camera.json: intrinsics and the factor that turns depth PNG values into mm.
+/// </summary>
 internal sealed record BopCamera(CameraIntrinsics K, double DepthScale);

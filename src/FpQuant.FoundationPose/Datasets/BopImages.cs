@@ -12,7 +12,9 @@ namespace FpQuant.Datasets;
 /// </summary>
 internal static class BopImages
 {
-    /// <summary>Images larger than this are refused before decoding (BOP images are at most a few megapixels).</summary>
+    /// <summary>
+    /// Images larger than this are refused before decoding (BOP images are at most a few megapixels).
+    /// </summary>
     public const long MaxPixels = 64L << 20;
 
     /// <summary>8-bit RGB, row-major; the width and height.</summary>
@@ -32,21 +34,26 @@ internal static class BopImages
     {
         var (px, w, h) = Decode(path, "mask");
         if (w != width || h != height)
-            throw new FpQuantException($"mask '{path}' is {w}x{h} but the image is {width}x{height}; masks must match their image");
+            throw new FpQuantException($"mask '{path}' is {w}x{h} but the image is {width}x{height}; masks must " +
+                $"match their image");
         var m = new bool[(long)w * h];
         for (long i = 0; i < m.Length; i++) m[i] = px[4 * i] != 0 || px[4 * i + 1] != 0 || px[4 * i + 2] != 0;
         return m;
     }
 
-    /// <summary>Depth in metres from a 16-bit single-channel PNG whose values times <paramref name="depthScale"/> are mm.</summary>
+    /// <summary>
+    /// Depth in metres from a 16-bit single-channel PNG whose values times <paramref name="depthScale"/> are mm.
+    /// </summary>
     public static float[] ReadDepth(string path, double depthScale, int width, int height)
     {
         if (!File.Exists(path)) throw new FpQuantException($"depth image '{path}' does not exist");
         var img = Png.Read(path);
         if (img.Width != width || img.Height != height)
-            throw new FpQuantException($"depth '{path}' is {img.Width}x{img.Height} but the colour image is {width}x{height}; depth must be registered to the colour image");
+            throw new FpQuantException($"depth '{path}' is {img.Width}x{img.Height} but the colour image is " +
+                $"{width}x{height}; depth must be registered to the colour image");
         if (img.Channels != 1 || img.BitDepth != 16)
-            throw new FpQuantException($"depth '{path}' is a {img.BitDepth}-bit PNG with {img.Channels} channel(s); BOP depth is a 16-bit single-channel PNG");
+            throw new FpQuantException($"depth '{path}' is a {img.BitDepth}-bit PNG with {img.Channels} channel(s); " +
+                $"BOP depth is a 16-bit single-channel PNG");
         var d = new float[img.Samples.Length];
         double toMetres = depthScale / 1000.0;
         for (int i = 0; i < d.Length; i++) d[i] = (float)(img.Samples[i] * toMetres);

@@ -1,7 +1,10 @@
 namespace FpQuant.Datasets;
 
-/// <summary>One object instance to estimate: the image, the instance's ground truth, and the files it comes from.</summary>
-internal sealed record BopInstance(int SceneId, int ImId, BopCamera Camera, BopGroundTruth Gt, string RgbPath, string DepthPath, string MaskVisibPath)
+/// <summary>
+/// One object instance to estimate: the image, the instance's ground truth, and the files it comes from.
+/// </summary>
+internal sealed record BopInstance(int SceneId, int ImId, BopCamera Camera, BopGroundTruth Gt, string RgbPath,
+    string DepthPath, string MaskVisibPath)
 {
     public int ObjId => Gt.ObjId;
     public int GtIndex => Gt.GtIndex;

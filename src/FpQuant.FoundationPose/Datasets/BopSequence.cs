@@ -30,23 +30,30 @@ internal sealed class BopSequence
     {
         int scene = sceneId ?? dataset.SceneIds[0];
         if (!dataset.SceneIds.Contains(scene))
-            throw new FpQuantException($"scene {scene}: '{Path.Combine(dataset.Root, dataset.Split)}' has no scene {scene:D6} (it has {string.Join(", ", dataset.SceneIds)})");
+            throw new FpQuantException($"scene {scene}: '{Path.Combine(dataset.Root, dataset.Split)}' has no scene " +
+                $"{scene:D6} (it has {string.Join(", ", dataset.SceneIds)})");
         var images = dataset.LoadScene(scene);
         if (images.Count == 0) throw new FpQuantException($"scene {scene} of '{dataset.Root}' annotates no images");
         int obj = objId ?? (images[0].Objects.Count > 0 ? images[0].Objects[0].ObjId
-            : throw new FpQuantException($"scene {scene} of '{dataset.Root}': its first image (im_id {images[0].ImId}) annotates no object; give the object id"));
+            : throw new FpQuantException($"scene {scene} of '{dataset.Root}': its first image (im_id " +
+                $"{images[0].ImId}) annotates no object; give the object id"));
         var frames = new List<BopInstance>();
         foreach (var img in images)
             if (img.Objects.FirstOrDefault(o => o.ObjId == obj) is BopGroundTruth gt)
                 frames.Add(dataset.Instance(img, gt));
         if (frames.Count == 0)
-            throw new FpQuantException($"object {obj}: scene {scene} of '{dataset.Root}' never shows object {obj} (it shows {string.Join(", ", images.SelectMany(i => i.Objects).Select(o => o.ObjId).Distinct())})");
+            throw new FpQuantException($"object {obj}: scene {scene} of '{dataset.Root}' never shows object {obj} " +
+                $"(it shows {string.Join(", ", images.SelectMany(i => i.Objects).Select(o => o.ObjId).Distinct())})");
         if (!dataset.Models.ContainsKey(obj))
-            throw new FpQuantException($"object {obj} has no entry in '{Path.Combine(dataset.ModelsDir, BopDataset.ModelsInfoFile)}'; the dataset's models/ must describe every annotated object");
+            throw new FpQuantException($"object {obj} has no entry in " +
+                $"'{Path.Combine(dataset.ModelsDir, BopDataset.ModelsInfoFile)}'; the dataset's models/ must " +
+                $"describe every annotated object");
         return new BopSequence(dataset, scene, obj, frames);
     }
 
-    /// <summary>Frame <paramref name="i"/> as the pipeline's scene (mask, mesh in metres, true pose): what registration takes.</summary>
+    /// <summary>
+    /// Frame <paramref name="i"/> as the pipeline's scene (mask, mesh in metres, true pose): what registration takes.
+    /// </summary>
     public Scene SceneAt(int i) => Dataset.SceneOf(Frames[i]);
 
     /// <summary>Frame <paramref name="i"/>'s RGB-D frame (with the object's visible mask).</summary>
@@ -61,12 +68,14 @@ internal sealed class BopSequence
 
     public override string ToString() => $"{Dataset.Name} scene {SceneId} object {ObjId} ({Frames.Count} frames)";
 
-    /// <summary>The first <paramref name="maxFrames"/> frames (all by default) as the tracker's sequence, read frame by frame.</summary>
+    /// <summary>
+    /// The first <paramref name="maxFrames"/> frames (all by default) as the tracker's sequence, read frame by frame.
+    /// </summary>
     public TrackSequence ToTrackSequence(int? maxFrames = null)
     {
         if (maxFrames is < 1) throw new FpQuantException($"maxFrames must be at least 1, got {maxFrames}");
         int n = Math.Min(Frames.Count, maxFrames ?? int.MaxValue);
-        return new TrackSequence(ToString(), Frames.Take(n).Select(f => f.ImId).ToList(), Enumerable.Range(0, n).Select(i => (Pose?)TruePose(i)).ToList(),
-            FrameAt, SceneAt);
+        return new TrackSequence(ToString(), Frames.Take(n).Select(f => f.ImId).ToList(),
+            Enumerable.Range(0, n).Select(i => (Pose?)TruePose(i)).ToList(), FrameAt, SceneAt);
     }
 }

@@ -15,6 +15,7 @@ internal sealed record InstanceSelection
     public void Validate()
     {
         if (MaxInstances is < 1) throw new FpQuantException($"MaxInstances must be at least 1, got {MaxInstances}");
-        if (!(MinVisible >= 0 && MinVisible <= 1)) throw new FpQuantException($"MinVisible must be between 0 and 1, got {MinVisible}");
+        if (!(MinVisible >= 0 && MinVisible <= 1))
+            throw new FpQuantException($"MinVisible must be between 0 and 1, got {MinVisible}");
     }
 }

@@ -50,8 +50,11 @@ internal static class OccluderBox
                     for (int u = 0; u < cells; u++)
                     {
                         // e_b x e_c = e_a, so (u, v) -> (u+1, v) -> (u+1, v+1) turns counter-clockwise about +e_a.
-                        if (sign > 0) tri.AddRange(new[] { V(u, v), V(u + 1, v), V(u + 1, v + 1), V(u, v), V(u + 1, v + 1), V(u, v + 1) });
-                        else tri.AddRange(new[] { V(u, v), V(u + 1, v + 1), V(u + 1, v), V(u, v), V(u, v + 1), V(u + 1, v + 1) });
+                        if (sign > 0)
+                            tri.AddRange(new[] { V(u, v), V(u + 1, v), V(u + 1, v + 1), V(u, v), V(u + 1, v + 1),
+                                V(u, v + 1) });
+                        else tri.AddRange(new[] { V(u, v), V(u + 1, v + 1), V(u + 1, v), V(u, v), V(u, v + 1),
+                            V(u + 1, v + 1) });
                     }
             }
         return new TriMesh(pos.ToArray(), tri.ToArray(), vertexColors: col.ToArray()) { Source = "occluder box" };

@@ -27,14 +27,17 @@ internal static class PlyWriter
         string textureName = Path.GetFileNameWithoutExtension(path) + ".png";
         var header = new StringBuilder().Append("ply\nformat binary_little_endian 1.0\ncomment written by fpquant\n");
         if (textured) header.Append(CultureInfo.InvariantCulture, $"comment TextureFile {textureName}\n");
-        header.Append(CultureInfo.InvariantCulture, $"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n")
+        header.Append(CultureInfo.InvariantCulture,
+            $"element vertex {nv}\nproperty float x\nproperty float y\nproperty float z\n")
             .Append("property float nx\nproperty float ny\nproperty float nz\n");
         if (colours != null) header.Append("property uchar red\nproperty uchar green\nproperty uchar blue\n");
         if (vertexUv != null) header.Append("property float texture_u\nproperty float texture_v\n");
         header.Append(CultureInfo.InvariantCulture, $"element face {nf}\nproperty list uchar int vertex_indices\n");
         if (textured && !perVertexUv) header.Append("property list uchar float texcoord\n");
         header.Append("end_header\n");
-        if (textured) Png.Write(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, textureName), mesh.Texture!.ToPngImage());
+        if (textured)
+            Png.Write(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, textureName),
+                mesh.Texture!.ToPngImage());
         AtomicFile.Write(path, s =>
         {
             using var w = new BinaryWriter(s, Encoding.ASCII, leaveOpen: true);
@@ -44,7 +47,8 @@ internal static class PlyWriter
                 for (int c = 0; c < 3; c++) w.Write((float)(mesh.Positions[3 * i + c] * scale));
                 for (int c = 0; c < 3; c++) w.Write(normals[3 * i + c]);
                 if (colours != null)
-                    for (int c = 0; c < 3; c++) w.Write((byte)Math.Clamp(MathF.Round(colours[3 * i + c] * 255), 0, 255));
+                    for (int c = 0; c < 3; c++)
+                        w.Write((byte)Math.Clamp(MathF.Round(colours[3 * i + c] * 255), 0, 255));
                 if (vertexUv != null) { w.Write(vertexUv[2 * i]); w.Write(vertexUv[2 * i + 1]); }
             }
             for (int t = 0; t < nf; t++)

@@ -18,13 +18,16 @@ namespace FpQuant.Datasets;
 internal static class SyntheticBopDataset
 {
     public const int BottleId = 1, BoxId = 2, Width = 640, Height = 480;
-    /// <summary>Depth PNG values are tenths of a millimetre (as YCB-Video's), so the reader's scaling is exercised.</summary>
+    /// <summary>
+    /// Depth PNG values are tenths of a millimetre (as YCB-Video's), so the reader's scaling is exercised.
+    /// </summary>
     public const double DepthScale = 0.1;
     public static CameraIntrinsics K => DemoScene.K;
 
     public static SyntheticDatasetSummary Write(string root, int images, ulong seed, IProgress<int>? progress = null)
     {
-        if (images < 1 || images > 10_000) throw new FpQuantException($"images must be between 1 and 10000, got {images}");
+        if (images < 1 || images > 10_000)
+            throw new FpQuantException($"images must be between 1 and 10000, got {images}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
         var writer = new BopWriter(root);
@@ -58,7 +61,8 @@ internal static class SyntheticBopDataset
         return new SyntheticDatasetSummary(root, scenes, images, instances);
     }
 
-    private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) RenderImage(TriMesh bottle, TriMesh box, int sceneId, int imId, int index, ulong seed)
+    private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) RenderImage(TriMesh bottle,
+        TriMesh box, int sceneId, int imId, int index, ulong seed)
     {
         ulong key = Hashing.Fnv1a64("make-dataset") ^ seed;
         double U(int j) => 0.5 * (Hashing.Uniform(key, (ulong)index * 64 + (ulong)j + 1) + 1); // [0, 1)
@@ -66,7 +70,8 @@ internal static class SyntheticBopDataset
         var bottlePose = new Pose(Mat3.UniformRotation(U(1), U(2), U(3)),
             K.BackProject(Width / 2.0 + (U(4) - 0.5) * 0.4 * Width, Height / 2.0 + (U(5) - 0.5) * 0.4 * Height, z));
         bool occlude = index % 3 != 0;
-        // Draw the box's placement until it hides the intended share of the bottle (or none of it), keeping the last try.
+        // Draw the box's placement until it hides the intended share of the bottle (or none of it), keeping the last
+        // try.
         var (bt, brgb, _) = MeshShader.RenderImage(bottle, bottlePose, K, Width, Height);
         var bottleImg = (bt, brgb);
         int bottlePixels = bottleImg.Item1.Triangle.Count(t => t >= 0);
@@ -79,7 +84,8 @@ internal static class SyntheticBopDataset
             Vec3 t;
             if (occlude)
             {
-                double zb = z - 0.12 - 0.06 * U(j + 3), angle = 2 * Math.PI * U(j + 4), lateral = 0.03 + 0.05 * U(j + 3);
+                double zb = z - 0.12 - 0.06 * U(j + 3), angle = 2 * Math.PI * U(j + 4),
+                    lateral = 0.03 + 0.05 * U(j + 3);
                 t = bottlePose.T * (zb / z) + new Vec3(Math.Cos(angle), Math.Sin(angle), 0) * lateral;
             }
             else
@@ -93,17 +99,23 @@ internal static class SyntheticBopDataset
             boxImg = (xt, xrgb);
             int hidden = 0;
             for (int i = 0; i < Width * Height; i++)
-                if (bottleImg.Item1.Triangle[i] >= 0 && xt.Triangle[i] >= 0 && xt.Depth[i] < bottleImg.Item1.Depth[i]) hidden++;
+                if (bottleImg.Item1.Triangle[i] >= 0 && xt.Triangle[i] >= 0 && xt.Depth[i] < bottleImg.Item1.Depth[i])
+                    hidden++;
             double visib = 1 - (double)hidden / Math.Max(1, bottlePixels);
             bool inView = xt.Triangle.Count(tr => tr >= 0) > 1500;
             if (inView && (occlude ? visib is >= 0.35 and <= 0.9 : hidden == 0)) break;
         }
-        return Compose(sceneId, imId, index, seed, new[] { (BottleId, bottlePose, bottleImg.Item1, bottleImg.Item2), (BoxId, boxPose, boxImg.Item1!, boxImg.Item2!) });
+        return Compose(sceneId, imId, index, seed,
+            new[] { (BottleId, bottlePose, bottleImg.Item1, bottleImg.Item2),
+                (BoxId, boxPose, boxImg.Item1!, boxImg.Item2!) });
     }
 
-    /// <param name="tableNormal">With <paramref name="tablePoint"/>: the table plane in the camera (default: the still images' tilted table).</param>
-    internal static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Compose(int sceneId, int imId, int index, ulong seed,
-        (int ObjId, Pose Pose, RenderTarget Target, float[] Rgb)[] objects, Vec3? tableNormal = null, Vec3? tablePoint = null)
+    /// <param name="tableNormal">With <paramref name="tablePoint"/>: the table plane in the camera (default: the still
+    /// images' tilted table).</param>
+    internal static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Compose(int sceneId, int imId,
+        int index, ulong seed,
+        (int ObjId, Pose Pose, RenderTarget Target, float[] Rgb)[] objects, Vec3? tableNormal = null,
+        Vec3? tablePoint = null)
     {
         int n = Width * Height;
         var rgb = new byte[3 * n];
@@ -111,7 +123,8 @@ internal static class SyntheticBopDataset
         var owner = new int[n];
         var normal = (tableNormal ?? new Vec3(0, -0.5, -1)).Normalized;
         double d0 = Vec3.Dot(normal, tablePoint ?? new Vec3(0, 0, 1.15));
-        ulong depthKey = Hashing.Fnv1a64("make-dataset-depth") ^ seed ^ (ulong)index << 20, rgbKey = Hashing.Fnv1a64("make-dataset-rgb") ^ seed ^ (ulong)index << 20;
+        ulong depthKey = Hashing.Fnv1a64("make-dataset-depth") ^ seed ^ (ulong)index << 20,
+            rgbKey = Hashing.Fnv1a64("make-dataset-rgb") ^ seed ^ (ulong)index << 20;
         for (int v = 0; v < Height; v++)
             for (int u = 0; u < Width; u++)
             {
@@ -120,7 +133,8 @@ internal static class SyntheticBopDataset
                 double z = d0 / Vec3.Dot(normal, ray);
                 int who = -1;
                 for (int k = 0; k < objects.Length; k++)
-                    if (objects[k].Target.Triangle[i] >= 0 && objects[k].Target.Depth[i] < z) { z = objects[k].Target.Depth[i]; who = k; }
+                    if (objects[k].Target.Triangle[i] >= 0
+                        && objects[k].Target.Depth[i] < z) { z = objects[k].Target.Depth[i]; who = k; }
                 owner[i] = who;
                 float r, g, b;
                 if (who >= 0)
@@ -136,7 +150,8 @@ internal static class SyntheticBopDataset
                     r = 0.55f * grain * plank; g = 0.38f * grain * plank; b = 0.22f * grain * plank;
                 }
                 ulong ui = (ulong)i * 4;
-                double noise = 0.001 * (Hashing.Uniform(depthKey, ui + 1) + Hashing.Uniform(depthKey, ui + 2) + Hashing.Uniform(depthKey, ui + 3));
+                double noise = 0.001 * (Hashing.Uniform(depthKey, ui + 1) + Hashing.Uniform(depthKey,
+                    ui + 2) + Hashing.Uniform(depthKey, ui + 3));
                 bool dropout = Hashing.Uniform(depthKey, ui + 4) > 0.99f;
                 depth[i] = dropout ? 0 : (float)(Math.Round((z + noise) * 10000) / 10000);
                 float rn = 2f / 255 * Hashing.Uniform(rgbKey, (ulong)i + 1);

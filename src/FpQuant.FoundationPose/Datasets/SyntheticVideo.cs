@@ -17,11 +17,15 @@ namespace FpQuant.Datasets;
 internal static class SyntheticVideo
 {
     public const int SceneId = 1, FirstImId = 1;
-    /// <summary>Frames of one swing of the camera: the motion per frame does not depend on the sequence's length.</summary>
+    /// <summary>
+    /// Frames of one swing of the camera: the motion per frame does not depend on the sequence's length.
+    /// </summary>
     public const double SwingPeriodFrames = 90, SwingDegrees = 25;
     public const int MaxFrames = 10_000;
 
-    /// <summary>The bottle in the first frame's camera (the world frame): upright on the table, turned towards the camera.</summary>
+    /// <summary>
+    /// The bottle in the first frame's camera (the world frame): upright on the table, turned towards the camera.
+    /// </summary>
     private static readonly Pose BottleInWorld = DemoScene.TruePose;
     private static readonly Vec3 TableNormal = new(0, -0.5, -1), TablePoint = new(0, 0, 0.9);
 
@@ -29,10 +33,13 @@ internal static class SyntheticVideo
     public static Pose CameraInWorld(int f, ulong seed)
     {
         double phase = 2 * Math.PI * (seed % 97) / 97.0;
-        double a = SwingDegrees * Math.PI / 180 * Math.Sin(2 * Math.PI * f / SwingPeriodFrames + phase) - SwingDegrees * Math.PI / 180 * Math.Sin(phase);
+        double a =
+            SwingDegrees * Math.PI / 180 * Math.Sin(
+                2 * Math.PI * f / SwingPeriodFrames + phase) - SwingDegrees * Math.PI / 180 * Math.Sin(phase);
         double tilt = 0.08 * Math.Sin(2 * Math.PI * f / (1.7 * SwingPeriodFrames));
         double approach = 0.06 * Math.Sin(2 * Math.PI * f / (1.3 * SwingPeriodFrames));
-        double sideways = 0.04 * Math.Sin(2 * Math.PI * f / (1.1 * SwingPeriodFrames)), upwards = 0.02 * Math.Sin(2 * Math.PI * f / (0.9 * SwingPeriodFrames));
+        double sideways = 0.04 * Math.Sin(2 * Math.PI * f / (1.1 * SwingPeriodFrames)),
+            upwards = 0.02 * Math.Sin(2 * Math.PI * f / (0.9 * SwingPeriodFrames));
         // Swing about the camera's vertical axis through the bottle, a slight nod, a drift sideways and up, and a move
         // along the line of sight.
         var pivot = BottleInWorld.T;
@@ -41,8 +48,8 @@ internal static class SyntheticVideo
         return new Pose(r, t);
     }
 
-    /// <summary>The box's pose in the world at frame <paramref name="f"/> of <paramref name="frames"/>: crossing in front of
-    /// the bottle from left to right once over the sequence, turning slowly.</summary>
+    /// <summary>The box's pose in the world at frame <paramref name="f"/> of <paramref name="frames"/>: crossing in
+    /// front of the bottle from left to right once over the sequence, turning slowly.</summary>
     public static Pose BoxInWorld(int f, int frames)
     {
         double s = frames > 1 ? (double)f / (frames - 1) : 0.5;
@@ -53,7 +60,8 @@ internal static class SyntheticVideo
 
     public static SyntheticDatasetSummary Write(string root, int frames, ulong seed, IProgress<int>? progress = null)
     {
-        if (frames < 2 || frames > MaxFrames) throw new FpQuantException($"frames must be between 2 and {MaxFrames}, got {frames}");
+        if (frames < 2 || frames > MaxFrames)
+            throw new FpQuantException($"frames must be between 2 and {MaxFrames}, got {frames}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
         var writer = new BopWriter(root);
@@ -68,7 +76,8 @@ internal static class SyntheticVideo
         for (int f = 0; f < frames; f++)
         {
             var (ann, rgb, depth, masks) = Frame(bottle, box, f, frames, seed);
-            writer.WriteImage(SceneId, ann.ImId, rgb, depth, SyntheticBopDataset.DepthScale, SyntheticBopDataset.Width, SyntheticBopDataset.Height, masks);
+            writer.WriteImage(SceneId, ann.ImId, rgb, depth, SyntheticBopDataset.DepthScale, SyntheticBopDataset.Width,
+                SyntheticBopDataset.Height, masks);
             annotations.Add(ann);
             foreach (var o in ann.Objects)
             {
@@ -84,14 +93,17 @@ internal static class SyntheticVideo
 
     /// <summary>Frame <paramref name="f"/> as an RGB-D frame with the bottle's visible mask, and the bottle's true pose
     /// (metres): the same pixels make-dataset --video writes, for `track --demo` without files.</summary>
-    public static (RgbdFrame Frame, Pose BottlePose) DemoFrame(TriMesh bottle, TriMesh box, int f, int frames, ulong seed)
+    public static (RgbdFrame Frame, Pose BottlePose) DemoFrame(TriMesh bottle, TriMesh box, int f, int frames,
+        ulong seed)
     {
         var (ann, rgb, depth, masks) = Frame(bottle, box, f, frames, seed);
         var gt = ann.Objects[0].PoseMm;
         // The written depth is quantised to the PNG's 0.1 mm steps; do the same here so both give the same frame.
         double step = SyntheticBopDataset.DepthScale / 1000;
-        for (int i = 0; i < depth.Length; i++) depth[i] = (float)(Math.Clamp(Math.Round(depth[i] / step), 0, 65535) * step);
-        var frame = new RgbdFrame(SyntheticBopDataset.Width, SyntheticBopDataset.Height, rgb, depth, masks[0].Item2, SyntheticBopDataset.K)
+        for (int i = 0; i < depth.Length; i++)
+            depth[i] = (float)(Math.Clamp(Math.Round(depth[i] / step), 0, 65535) * step);
+        var frame = new RgbdFrame(SyntheticBopDataset.Width, SyntheticBopDataset.Height, rgb, depth, masks[0].Item2,
+            SyntheticBopDataset.K)
             { Source = $"demo video frame {f + 1}" };
         return (frame, new Pose(gt.R, gt.T / 1000));
     }
@@ -108,23 +120,29 @@ internal static class SyntheticVideo
         if (frames < 2 || frames > max) throw new FpQuantException($"frames must be between 2 and {max}, got {frames}");
         var bottle = DemoScene.Bottle();
         var box = OccluderBox.Create();
-        var truth = Enumerable.Range(0, frames).Select(i => (Pose?)(CameraInWorld(i, seed).Inverse * BottleInWorld)).ToList();
-        return new TrackSequence($"the demo video ({frames} frames)", Enumerable.Range(FirstImId, frames).ToList(), truth,
-            i => DemoFrame(bottle, box, i, frames, seed).Frame,
-            i => Scene.Create(DemoFrame(bottle, box, i, frames, seed).Frame, bottle, $"demo video frame {FirstImId + i}", truth[i]), preload: keepFrames);
+        var truth =
+            Enumerable.Range(0, frames).Select(i => (Pose?)(CameraInWorld(i, seed).Inverse * BottleInWorld)).ToList();
+        return new TrackSequence($"the demo video ({frames} frames)", Enumerable.Range(FirstImId, frames).ToList(),
+            truth, i => DemoFrame(bottle, box, i, frames, seed).Frame,
+            i => Scene.Create(DemoFrame(bottle, box, i, frames, seed).Frame, bottle,
+                $"demo video frame {FirstImId + i}", truth[i]), preload: keepFrames);
     }
 
-    private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Frame(TriMesh bottle, TriMesh box, int f, int frames, ulong seed)
+    private static (BopImageAnnotations, byte[], float[], List<(bool[], bool[])>) Frame(TriMesh bottle, TriMesh box,
+        int f, int frames, ulong seed)
     {
         var toCamera = CameraInWorld(f, seed).Inverse;
         var bottlePose = toCamera * BottleInWorld;
         var boxPose = toCamera * BoxInWorld(f, frames);
         var k = SyntheticBopDataset.K;
-        var (bt, brgb, _) = MeshShader.RenderImage(bottle, bottlePose, k, SyntheticBopDataset.Width, SyntheticBopDataset.Height);
-        var (xt, xrgb, _) = MeshShader.RenderImage(box, boxPose, k, SyntheticBopDataset.Width, SyntheticBopDataset.Height);
+        var (bt, brgb, _) =
+            MeshShader.RenderImage(bottle, bottlePose, k, SyntheticBopDataset.Width, SyntheticBopDataset.Height);
+        var (xt, xrgb, _) =
+            MeshShader.RenderImage(box, boxPose, k, SyntheticBopDataset.Width, SyntheticBopDataset.Height);
         // Noise streams apart from the still images' (index < 10000) for every frame.
         return SyntheticBopDataset.Compose(SceneId, FirstImId + f, 1_000_000 + f, seed,
-            new[] { (SyntheticBopDataset.BottleId, bottlePose, bt, brgb), (SyntheticBopDataset.BoxId, boxPose, xt, xrgb) },
+            new[] { (SyntheticBopDataset.BottleId, bottlePose, bt, brgb),
+                (SyntheticBopDataset.BoxId, boxPose, xt, xrgb) },
             toCamera.R * TableNormal, toCamera.R * TablePoint + toCamera.T);
     }
 

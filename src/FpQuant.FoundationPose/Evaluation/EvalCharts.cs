@@ -12,21 +12,23 @@ internal static class EvalCharts
         var files = new List<string>();
         var ok = r.Variants.Where(v => v.Records.Count > 0).ToList();
         if (ok.Count == 0) return files;
-        files.Add(Save(Curves(ok, r.Instances, "ADD-S recall (YCB-Video AUC curve)", "ADD-S threshold (mm)", Recall.AucMaxMm, v => v.AddsMm),
-            Path.Combine(dir, "recall-adds.png")));
-        files.Add(Save(Curves(ok, r.Instances, "MSSD recall (BOP range)", "MSSD threshold (fraction of the diameter)", 0.5, v => v.MssdMm / v.DiameterMm),
-            Path.Combine(dir, "recall-mssd.png")));
+        files.Add(Save(Curves(ok, r.Instances, "ADD-S recall (YCB-Video AUC curve)", "ADD-S threshold (mm)",
+            Recall.AucMaxMm, v => v.AddsMm), Path.Combine(dir, "recall-adds.png")));
+        files.Add(Save(Curves(ok, r.Instances, "MSSD recall (BOP range)", "MSSD threshold (fraction of the diameter)",
+            0.5, v => v.MssdMm / v.DiameterMm), Path.Combine(dir, "recall-mssd.png")));
         return files;
     }
 
-    private static Plot Curves(List<EvalVariantSummary> variants, int instances, string title, string xLabel, double max, Func<EvalRecord, double> error)
+    private static Plot Curves(List<EvalVariantSummary> variants, int instances, string title, string xLabel,
+        double max, Func<EvalRecord, double> error)
     {
         var p = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < variants.Count; i++)
         {
             var v = variants[i];
-            var errors = v.Records.Select(error).Concat(Enumerable.Repeat(double.PositiveInfinity, Math.Max(0, instances - v.Records.Count))).ToList();
+            var errors = v.Records.Select(error)
+                .Concat(Enumerable.Repeat(double.PositiveInfinity, Math.Max(0, instances - v.Records.Count))).ToList();
             var (t, rec) = Recall.Curve(errors, max);
             var s = p.Add.Scatter(t, rec.Select(x => 100 * x).ToArray());
             s.MarkerSize = 0;

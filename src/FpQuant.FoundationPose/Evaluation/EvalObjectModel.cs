@@ -16,13 +16,15 @@ internal sealed class EvalObjectModel
     /// <summary>The surface VSD renders (mm); null when only points are known.</summary>
     public TriMesh? MeshMm { get; }
 
-    public EvalObjectModel(BopModelInfo info, TriMesh meshMm, double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
+    public EvalObjectModel(BopModelInfo info, TriMesh meshMm,
+        double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
         : this(info, meshMm.Positions, maxSymmetryStep)
     {
         MeshMm = meshMm;
     }
 
-    public EvalObjectModel(BopModelInfo info, float[] pointsMm, double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
+    public EvalObjectModel(BopModelInfo info, float[] pointsMm,
+        double maxSymmetryStep = SymmetryTransforms.DefaultMaxStep)
     {
         Info = info;
         PointsMm = pointsMm;

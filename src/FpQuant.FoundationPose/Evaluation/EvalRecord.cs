@@ -22,12 +22,16 @@ internal sealed record EvalRecord
     public double AddsMm { get; init; }
     public double MssdMm { get; init; }
     public double MspdPx { get; init; }
-    /// <summary>VSD at each tau of <see cref="Vsd.TauFractions"/> (null in results written before VSD: wrong).</summary>
+    /// <summary>
+    /// VSD at each tau of <see cref="Vsd.TauFractions"/> (null in results written before VSD: wrong).
+    /// </summary>
     public double[]? VsdErrors { get; init; }
     public double DiameterMm { get; init; }
     public bool Symmetric { get; init; }
     public int ImageWidth { get; init; }
-    /// <summary>The process's peak working set during this first frame (its variant's sessions the only ones alive).</summary>
+    /// <summary>
+    /// The process's peak working set during this first frame (its variant's sessions the only ones alive).
+    /// </summary>
     public long PeakWorkingSetBytes { get; init; }
     /// <summary>Filled when the report is built: the angle and distance to fp32's pose for the same instance.</summary>
     public double? RotationDeviationDeg { get; set; }

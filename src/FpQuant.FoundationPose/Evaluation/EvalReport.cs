@@ -1,6 +1,8 @@
 namespace FpQuant.Evaluation;
 
-/// <summary>An eval run's results: settings, per-variant summaries with their per-instance records, and what scoring cost.</summary>
+/// <summary>
+/// An eval run's results: settings, per-variant summaries with their per-instance records, and what scoring cost.
+/// </summary>
 internal sealed class EvalReport
 {
     public required string Dataset { get; init; }
@@ -24,7 +26,8 @@ internal sealed class EvalReport
     public double MeanFirstFrameSeconds { get; set; }
     /// <summary>Mean seconds to compute every metric for one instance, all variants together.</summary>
     public double MeanScoringSecondsPerInstance { get; set; }
-    public double ScoringShareOfFirstFrame => MeanFirstFrameSeconds > 0 ? MeanScoringSecondsPerInstance / MeanFirstFrameSeconds : 0;
+    public double ScoringShareOfFirstFrame => MeanFirstFrameSeconds > 0
+        ? MeanScoringSecondsPerInstance / MeanFirstFrameSeconds : 0;
     public double TotalSeconds { get; set; }
     public List<EvalVariantSummary> Variants { get; } = new();
     public bool AnyFailed => Variants.Any(v => v.Failed);

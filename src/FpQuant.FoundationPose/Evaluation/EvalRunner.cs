@@ -58,14 +58,16 @@ internal sealed class EvalRunner
         var dataset = BopDataset.Open(_s.Dataset, _s.Split);
         var selected = dataset.SelectInstances(_s.Selection);
         if (selected.Count == 0)
-            throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches Scenes/Objects/MinVisible {_s.Selection.MinVisible}; loosen the selection");
+            throw new FpQuantException($"no instance of '{_s.Dataset}' ({_s.Split}) matches " +
+                $"Scenes/Objects/MinVisible {_s.Selection.MinVisible}; loosen the selection");
         // A shard runs its part of the selection; calibration still uses the selection's first instance, so every
         // shard quantizes exactly as the whole run would.
         var instances = _s.Shard?.Select(selected) ?? selected;
         var report = new EvalReport
         {
             Dataset = dataset.Name, Split = dataset.Split, Command = command, StartedUtc = DateTime.UtcNow,
-            Weights = WeightSource.Describe(_s.Weights), Hypotheses = _s.Registration.Hypotheses, Iterations = _s.Registration.Iterations,
+            Weights = WeightSource.Describe(_s.Weights), Hypotheses = _s.Registration.Hypotheses,
+            Iterations = _s.Registration.Iterations,
             Provider = _s.Runtime.Provider.ToString(), Threads = _s.Runtime.IntraOpThreads, Instances = instances.Count,
             Shard = _s.Shard?.ToString(),
         };
@@ -75,7 +77,8 @@ internal sealed class EvalRunner
         foreach (int obj in instances.Select(i => i.ObjId).Distinct())
             models[obj] = new EvalObjectModel(dataset.Models[obj], dataset.EvalMeshMm(obj));
 
-        var live = _s.Variants.Select(v => new Live { Spec = v, Summary = new EvalVariantSummary { Name = v.Name, Description = v.Description } }).ToList();
+        var live = _s.Variants.Select(v => new Live { Spec = v,
+            Summary = new EvalVariantSummary { Name = v.Name, Description = v.Description } }).ToList();
         var pending = live.Where(l => instances.Any(i => !done.Contains((l.Spec.Name, i.Key)))).ToList();
         int totalFrames = pending.Sum(l => instances.Count(i => !done.Contains((l.Spec.Name, i.Key))));
         report.FirstFramesResumed = live.Sum(l => instances.Count(i => done.Contains((l.Spec.Name, i.Key))));
@@ -88,7 +91,8 @@ internal sealed class EvalRunner
             Scene? firstScene = pending.Count > 0 ? dataset.SceneOf(selected[0]) : null;
             if (pending.Count > 0) Prepare(pending, firstScene!, cancel);
             int step = 0;
-            using var results = new StreamWriter(new FileStream(Path.Combine(_s.OutDir, ResultsFile), FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+            using var results = new StreamWriter(new FileStream(Path.Combine(_s.OutDir, ResultsFile), FileMode.Append,
+                FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
             for (int k = 0; k < instances.Count; k++)
             {
                 var inst = instances[k];
@@ -100,7 +104,8 @@ internal sealed class EvalRunner
                 bool freeAfterEach = pending.Count(x => !x.Summary.Failed) > 1;
                 foreach (var l in todo)
                 {
-                    _progress?.Report(new EvalProgress($"instance {k + 1}/{instances.Count} ({inst}): {l.Spec.Name}", step, totalFrames));
+                    _progress?.Report(new EvalProgress($"instance {k + 1}/{instances.Count} ({inst}): {l.Spec.Name}",
+                        step, totalFrames));
                     memory.ResetPeak();
                     Guarded(l.Summary, () =>
                     {
@@ -112,7 +117,8 @@ internal sealed class EvalRunner
                     if (l.Summary.Failed || freeAfterEach)
                     {
                         l.Dispose();
-                        // Sessions made and freed frame after frame would otherwise leave the C heap a little larger each time.
+                        // Sessions made and freed frame after frame would otherwise leave the C heap a little larger
+                        // each time.
                         ProcessMemory.Trim();
                     }
                     step++;
@@ -122,7 +128,8 @@ internal sealed class EvalRunner
                 var model = models[inst.ObjId];
                 var gt = inst.Gt.PoseMm;
                 var frame = scene.Frame;
-                var vsd = new VsdInstance(model.MeshMm!, inst.Camera.K, frame.Width, frame.Height, frame.Depth.Select(d => d * 1000f).ToArray(), gt, model.Info.DiameterMm);
+                var vsd = new VsdInstance(model.MeshMm!, inst.Camera.K, frame.Width, frame.Height,
+                    frame.Depth.Select(d => d * 1000f).ToArray(), gt, model.Info.DiameterMm);
                 var scored = estimates.Select(e =>
                 {
                     var p = e.Result.Best;
@@ -130,12 +137,13 @@ internal sealed class EvalRunner
                     var err = PoseErrors.All(model, inst.Camera.K, est, gt);
                     return new EvalRecord
                     {
-                        Variant = e.Variant.Spec.Name, SceneId = inst.SceneId, ImId = inst.ImId, GtIndex = inst.GtIndex, ObjId = inst.ObjId,
-                        R = BopWriter.RowMajor(est.R), TMm = new[] { est.T.X, est.T.Y, est.T.Z },
+                        Variant = e.Variant.Spec.Name, SceneId = inst.SceneId, ImId = inst.ImId, GtIndex = inst.GtIndex,
+                        ObjId = inst.ObjId, R = BopWriter.RowMajor(est.R), TMm = new[] { est.T.X, est.T.Y, est.T.Z },
                         Score = e.Result.Frame.Scores[e.Result.Frame.Best], FirstFrameSeconds = e.Result.Times.Total,
-                        AddMm = err.AddMm, AddsMm = err.AddsMm, MssdMm = err.MssdMm, MspdPx = err.MspdPx, VsdErrors = vsd.Errors(est),
-                        DiameterMm = model.Info.DiameterMm, Symmetric = model.Info.IsSymmetric, ImageWidth = scene.Frame.Width,
-                        PeakWorkingSetBytes = e.PeakBytes,
+                        AddMm = err.AddMm, AddsMm = err.AddsMm, MssdMm = err.MssdMm, MspdPx = err.MspdPx,
+                        VsdErrors = vsd.Errors(est),
+                        DiameterMm = model.Info.DiameterMm, Symmetric = model.Info.IsSymmetric,
+                        ImageWidth = scene.Frame.Width, PeakWorkingSetBytes = e.PeakBytes,
                     };
                 }).ToList();
                 scoringSeconds.Add(sw.Elapsed.TotalSeconds);
@@ -162,13 +170,15 @@ internal sealed class EvalRunner
     }
 
     /// <summary>The results so far: with --resume those of an earlier run with the same settings; else a fresh file.
-    /// run.json records what `eval merge` checks: the settings, the variants, the whole selection and the shard.</summary>
+    /// run.json records what `eval merge` checks: the settings, the variants, the whole selection and the
+    /// shard.</summary>
     private List<EvalRecord> OpenResults(IReadOnlyList<BopInstance> selected)
     {
         try { Directory.CreateDirectory(_s.OutDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"OutDir '{_s.OutDir}' cannot be created ({e.Message}); pass a writable folder", e);
+            throw new FpQuantException($"OutDir '{_s.OutDir}' cannot be created ({e.Message}); pass a writable folder",
+                e);
         }
         string runPath = Path.Combine(_s.OutDir, RunFile), resultsPath = Path.Combine(_s.OutDir, ResultsFile);
         var records = new List<EvalRecord>();
@@ -179,16 +189,21 @@ internal sealed class EvalRunner
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(runPath));
                 previous = doc.RootElement.GetProperty("settings").GetString();
-                if (doc.RootElement.TryGetProperty("shard", out var sh) && sh.ValueKind == JsonValueKind.String) previousShard = sh.GetString();
+                if (doc.RootElement.TryGetProperty("shard", out var sh) && sh.ValueKind == JsonValueKind.String)
+                    previousShard = sh.GetString();
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                throw new FpQuantException($"'{runPath}' is not an eval run file ({e.Message}); use another OutDir or drop Resume", e);
+                throw new FpQuantException(
+                    $"'{runPath}' is not an eval run file ({e.Message}); use another OutDir or drop Resume", e);
             }
             if (previous != _s.Fingerprint)
-                throw new FpQuantException($"Resume: '{runPath}' was written with other settings ({previous}); this run has {_s.Fingerprint}. Use another OutDir, or the same settings");
+                throw new FpQuantException($"Resume: '{runPath}' was written with other settings ({previous}); this " +
+                    $"run has {_s.Fingerprint}. Use another OutDir, or the same settings");
             if (previousShard != _s.Shard?.ToString())
-                throw new FpQuantException($"Resume: '{runPath}' holds shard {previousShard ?? "none (the whole run)"}, this run is shard {_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own OutDir");
+                throw new FpQuantException($"Resume: '{runPath}' holds shard " +
+                    $"{previousShard ?? "none (the whole run)"}, this run is shard " +
+                    $"{_s.Shard?.ToString() ?? "none (the whole run)"}; give each shard its own OutDir");
             if (File.Exists(resultsPath)) records = ReadResults(resultsPath);
         }
         else if (File.Exists(resultsPath)) File.Delete(resultsPath);
@@ -219,7 +234,8 @@ internal sealed class EvalRunner
                     AtomicFile.WriteAllText(path, string.Concat(lines.Take(i).Select(l => l + "\n")));
                     break;
                 }
-                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record ({ErrorText.Quote(e.Message, 200)}); remove the line or drop Resume", e);
+                throw new FpQuantException($"'{path}' line {i + 1} is not an eval record " +
+                    $"({ErrorText.Quote(e.Message, 200)}); remove the line or drop Resume", e);
             }
         }
         return list;
@@ -256,16 +272,21 @@ internal sealed class EvalRunner
         if (VariantFailure.Run(a) is string error) v.Error = error;
     }
 
-    /// <summary>Per variant: the records of the selected instances, deviations from fp32's pose, recalls and times.</summary>
-    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<BopInstance> instances) =>
+    /// <summary>
+    /// Per variant: the records of the selected instances, deviations from fp32's pose, recalls and times.
+    /// </summary>
+    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records,
+        IReadOnlyList<BopInstance> instances) =>
         Summarize(report, variants, records, instances.Select(i => i.Key).ToList());
 
     /// <param name="instances">The instances' keys (<see cref="BopInstance.Key"/>), in report order.</param>
-    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records, IReadOnlyList<string> instances)
+    public static void Summarize(EvalReport report, List<EvalVariantSummary> variants, List<EvalRecord> records,
+        IReadOnlyList<string> instances)
     {
         var keys = instances.ToHashSet();
         var byVariant = records.Where(r => keys.Contains(r.InstanceKey)).GroupBy(r => r.Variant)
-            .ToDictionary(g => g.Key, g => g.GroupBy(r => r.InstanceKey).Select(x => x.Last()).ToDictionary(r => r.InstanceKey));
+            .ToDictionary(g => g.Key,
+                g => g.GroupBy(r => r.InstanceKey).Select(x => x.Last()).ToDictionary(r => r.InstanceKey));
         byVariant.TryGetValue("fp32", out var reference);
         foreach (var v in variants)
         {
@@ -278,7 +299,8 @@ internal sealed class EvalRunner
                 {
                     var rf = BopJson.Rotation(f.R);
                     r.RotationDeviationDeg = Mat3.AngleDegrees(rf, BopJson.Rotation(r.R));
-                    r.TranslationDeviationMm = new Vec3(r.TMm[0] - f.TMm[0], r.TMm[1] - f.TMm[1], r.TMm[2] - f.TMm[2]).Norm;
+                    r.TranslationDeviationMm =
+                        new Vec3(r.TMm[0] - f.TMm[0], r.TMm[1] - f.TMm[1], r.TMm[2] - f.TMm[2]).Norm;
                 }
             // Instances without an estimate count as failures: infinite errors.
             int missing = instances.Count - v.Records.Count;
@@ -294,9 +316,12 @@ internal sealed class EvalRunner
             v.ArMssd = 100 * share * Recall.ArMssd(mssd);
             v.ArMspd = 100 * share * Recall.ArMspd(mspd);
             v.ArVsd = 100 * share * Vsd.AverageRecall(v.Records.Select(r => r.VsdErrors).ToList());
-            v.MedianSecondsPerInstance = v.Records.Count > 0 ? Summary.Of(v.Records.Select(r => r.FirstFrameSeconds).ToList()).Median : 0;
-            var rot = v.Records.Where(r => r.RotationDeviationDeg != null).Select(r => r.RotationDeviationDeg!.Value).ToList();
-            var tr = v.Records.Where(r => r.TranslationDeviationMm != null).Select(r => r.TranslationDeviationMm!.Value).ToList();
+            v.MedianSecondsPerInstance = v.Records.Count > 0
+                ? Summary.Of(v.Records.Select(r => r.FirstFrameSeconds).ToList()).Median : 0;
+            var rot = v.Records.Where(r => r.RotationDeviationDeg != null).Select(r => r.RotationDeviationDeg!.Value)
+                .ToList();
+            var tr = v.Records.Where(r => r.TranslationDeviationMm != null).Select(r => r.TranslationDeviationMm!.Value)
+                .ToList();
             if (rot.Count > 0)
             {
                 v.MeanRotationDeviationDeg = rot.Average(); v.MaxRotationDeviationDeg = rot.Max();

@@ -7,7 +7,9 @@ using FpQuant.Variants;
 
 namespace FpQuant.Evaluation;
 
-/// <summary>What `fpquant eval` runs: a dataset split, the variants, the first-frame settings, where results go.</summary>
+/// <summary>
+/// What `fpquant eval` runs: a dataset split, the variants, the first-frame settings, where results go.
+/// </summary>
 internal sealed record EvalSettings
 {
     public required string Dataset { get; init; }
@@ -19,7 +21,9 @@ internal sealed record EvalSettings
     public required string OutDir { get; init; }
     public string CacheDir { get; init; } = Path.Combine("bench-results", "model-cache");
     public RuntimeSettings Runtime { get; init; } = new();
-    /// <summary>Skip (variant, instance) pairs already in OUT/results.jsonl from a run with the same settings.</summary>
+    /// <summary>
+    /// Skip (variant, instance) pairs already in OUT/results.jsonl from a run with the same settings.
+    /// </summary>
     public bool Resume { get; init; }
     /// <summary>Run only this part of the selected instances (null: all of them).</summary>
     public EvalShard? Shard { get; init; }
@@ -28,23 +32,28 @@ internal sealed record EvalSettings
 
     public void Validate()
     {
-        if (Variants.Count == 0) throw new FpQuantException("Variants: give at least one variant (fp32, a preset, a preset .json file or NAME=REFINE.onnx,SCORE.onnx)");
+        if (Variants.Count == 0)
+            throw new FpQuantException("Variants: give at least one variant (fp32, a preset, a preset .json file or " +
+                "NAME=REFINE.onnx,SCORE.onnx)");
         var dup = Variants.GroupBy(v => v.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup != null) throw new FpQuantException($"Variants: '{dup.Key}' is given twice");
         new FirstFrameSettings
         {
-            Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch,
+            Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations,
+            RefineBatch = Registration.RefineBatch,
             ScoreChunk = Registration.ScoreChunk, MaxMemoryBytes = Registration.MaxMemoryBytes,
         }.Validate();
         Registration.Crops.Validate();
         Selection.Validate();
-        if (CalibrationPairs < 1) throw new FpQuantException($"CalibrationPairs must be at least 1, got {CalibrationPairs}");
+        if (CalibrationPairs < 1)
+            throw new FpQuantException($"CalibrationPairs must be at least 1, got {CalibrationPairs}");
     }
 
     /// <summary>The settings that make results comparable: a resumed run must match them.</summary>
     public string Fingerprint => string.Join("; ",
         $"dataset {Path.GetFullPath(Dataset)}", $"split {Split}", $"weights {WeightSource.Describe(Weights)}",
-        $"hypotheses {Registration.Hypotheses}", $"iterations {Registration.Iterations}", $"refine batch {Registration.RefineBatch}",
+        $"hypotheses {Registration.Hypotheses}", $"iterations {Registration.Iterations}",
+        $"refine batch {Registration.RefineBatch}",
         $"crop ratios {Registration.Crops.RefineCropRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}/{Registration.Crops.ScoreCropRatio.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
         $"calibration {CalibrationPairs}");
 }

@@ -19,7 +19,8 @@ internal sealed record EvalShard(int Index, int Count)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
             && n >= 1 && k < n)
             return new EvalShard(k, n);
-        throw new FpQuantException($"shard '{ErrorText.Quote(text)}' is not K/N with 0 <= K < N (e.g. 0/4 for the first of four shards; K counts from 0, as JOB_COMPLETION_INDEX does)");
+        throw new FpQuantException($"shard '{ErrorText.Quote(text)}' is not K/N with 0 <= K < N (e.g. 0/4 for the " +
+            $"first of four shards; K counts from 0, as JOB_COMPLETION_INDEX does)");
     }
 
     /// <summary>This shard's share of <paramref name="selected"/>, in their order.</summary>

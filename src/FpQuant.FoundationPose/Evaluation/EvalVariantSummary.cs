@@ -15,7 +15,9 @@ internal sealed class EvalVariantSummary
     public double AucAdd { get; set; }
     /// <summary>Percent of instances with ADD (ADD-S for symmetric objects) under 0.1 of the diameter.</summary>
     public double AddOrAdds01d { get; set; }
-    /// <summary>BOP's average recalls (percent), BOP's AR (the mean of the three) and the mean of MSSD's and MSPD's.</summary>
+    /// <summary>
+    /// BOP's average recalls (percent), BOP's AR (the mean of the three) and the mean of MSSD's and MSPD's.
+    /// </summary>
     public double ArVsd { get; set; }
     public double ArMssd { get; set; }
     public double ArMspd { get; set; }

@@ -65,7 +65,8 @@ internal static class PoseErrors
         return best;
     }
 
-    public static double Mspd(ReadOnlySpan<float> points, IReadOnlyList<Pose> symmetries, CameraIntrinsics k, Pose est, Pose gt)
+    public static double Mspd(ReadOnlySpan<float> points, IReadOnlyList<Pose> symmetries, CameraIntrinsics k, Pose est,
+        Pose gt)
     {
         int n = points.Length / 3;
         var pe = new double[2 * n];
@@ -101,5 +102,6 @@ internal static class PoseErrors
         Mssd(model.PointsMm, model.Symmetries, est, gt), Mspd(model.PointsMm, model.Symmetries, k, est, gt));
 
     public static bool IsFinite(Pose p) =>
-        new[] { p.R.M00, p.R.M01, p.R.M02, p.R.M10, p.R.M11, p.R.M12, p.R.M20, p.R.M21, p.R.M22, p.T.X, p.T.Y, p.T.Z }.All(double.IsFinite);
+        new[] { p.R.M00, p.R.M01, p.R.M02, p.R.M10, p.R.M11, p.R.M12, p.R.M20, p.R.M21, p.R.M22, p.T.X, p.T.Y,
+            p.T.Z }.All(double.IsFinite);
 }

@@ -20,36 +20,47 @@ namespace FpQuant.Evaluation;
 /// </summary>
 internal static class TrackEval
 {
-    public const string FramesFile = "track-frames.jsonl", JsonFile = "track-report.json", MarkdownFile = "track-report.md", DriftChart = "drift.png";
+    public const string FramesFile = "track-frames.jsonl", JsonFile = "track-report.json",
+        MarkdownFile = "track-report.md", DriftChart = "drift.png";
 
-    public static TrackEvalReport Run(TrackEvalSettings s, string command, IProgress<string>? progress = null, CancellationToken cancel = default)
+    public static TrackEvalReport Run(TrackEvalSettings s, string command, IProgress<string>? progress = null,
+        CancellationToken cancel = default)
     {
         s.Validate();
         var e = s.Eval;
         var total = Stopwatch.StartNew();
         var dataset = BopDataset.Open(e.Dataset, e.Split);
         var sequences = new List<(BopSequence Bop, TrackSequence Seq)>();
-        foreach (int scene in dataset.SceneIds.Where(id => e.Selection.Scenes.Count == 0 || e.Selection.Scenes.Contains(id)))
+        foreach (int scene in dataset.SceneIds.Where(id => e.Selection.Scenes.Count == 0
+            || e.Selection.Scenes.Contains(id)))
         {
             var first = dataset.LoadScene(scene).FirstOrDefault();
             if (first == null) continue;
-            foreach (int obj in first.Objects.Select(o => o.ObjId).Distinct().Where(o => e.Selection.Objects.Count == 0 || e.Selection.Objects.Contains(o)))
+            foreach (int obj in first.Objects.Select(o => o.ObjId).Distinct()
+                .Where(o => e.Selection.Objects.Count == 0 || e.Selection.Objects.Contains(o)))
             {
                 var b = BopSequence.Open(dataset, scene, obj);
                 sequences.Add((b, b.ToTrackSequence(s.MaxFrames)));
             }
         }
         foreach (int sc in e.Selection.Scenes)
-            if (!dataset.SceneIds.Contains(sc)) throw new FpQuantException($"Scenes: scene {sc} is not in '{Path.Combine(dataset.Root, dataset.Split)}' (it has {string.Join(", ", dataset.SceneIds)})");
-        if (sequences.Count == 0) throw new FpQuantException($"no sequence of '{e.Dataset}' ({e.Split}) matches Scenes/Objects; loosen the selection");
+            if (!dataset.SceneIds.Contains(sc))
+                throw new FpQuantException($"Scenes: scene {sc} is not in " +
+                    $"'{Path.Combine(dataset.Root, dataset.Split)}' (it has {string.Join(", ", dataset.SceneIds)})");
+        if (sequences.Count == 0)
+            throw new FpQuantException(
+                $"no sequence of '{e.Dataset}' ({e.Split}) matches Scenes/Objects; loosen the selection");
         var report = new TrackEvalReport
         {
-            Dataset = dataset.Name, Split = dataset.Split, Command = command, Weights = WeightSource.Describe(e.Weights), TrackIterations = s.Track.Iterations,
-            Start = s.StartFromTruth ? "the first frame's true pose" : $"registration ({e.Registration.Hypotheses} hypotheses, {e.Registration.Iterations} iteration(s))",
+            Dataset = dataset.Name, Split = dataset.Split, Command = command,
+            Weights = WeightSource.Describe(e.Weights), TrackIterations = s.Track.Iterations,
+            Start = s.StartFromTruth ? "the first frame's true pose"
+                : $"registration ({e.Registration.Hypotheses} hypotheses, {e.Registration.Iterations} iteration(s))",
             Sequences = sequences.Select(q => q.Seq.Description).ToList(),
         };
         Directory.CreateDirectory(e.OutDir);
-        var models = sequences.Select(q => q.Bop.ObjId).Distinct().ToDictionary(o => o, o => new EvalObjectModel(dataset.Models[o], dataset.EvalPointsMm(o)));
+        var models = sequences.Select(q => q.Bop.ObjId).Distinct()
+            .ToDictionary(o => o, o => new EvalObjectModel(dataset.Models[o], dataset.EvalPointsMm(o)));
         var firstFrame = sequences[0].Seq.First;
         var store = new BenchModelStore(e.CacheDir, e.Runtime, e.CalibrationPairs)
         {
@@ -57,7 +68,8 @@ internal static class TrackEval
                 e.Registration.Crops, fr, Math.Max(1, e.Registration.Iterations), e.Runtime),
         };
         var records = new List<TrackEvalFrame>();
-        using var jsonl = new StreamWriter(new FileStream(Path.Combine(e.OutDir, FramesFile), FileMode.Create, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        using var jsonl = new StreamWriter(new FileStream(Path.Combine(e.OutDir, FramesFile), FileMode.Create,
+            FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
         foreach (var v in e.Variants)
         {
             var summary = new TrackEvalVariant { Name = v.Name };
@@ -81,8 +93,10 @@ internal static class TrackEval
                     foreach (var f in frames)
                     {
                         var inst = bop.Frames[f.Index];
-                        var err = PoseErrors.All(model, inst.Camera.K, new Pose(f.Pose.R, f.Pose.T * 1000), inst.Gt.PoseMm);
-                        var rec = new TrackEvalFrame(v.Name, bop.SceneId, bop.ObjId, f.Index, f.FrameId, err.AddMm, err.AddsMm, 1000 * f.Seconds, f.Registered, f.Lost, f.Score);
+                        var err =
+                            PoseErrors.All(model, inst.Camera.K, new Pose(f.Pose.R, f.Pose.T * 1000), inst.Gt.PoseMm);
+                        var rec = new TrackEvalFrame(v.Name, bop.SceneId, bop.ObjId, f.Index, f.FrameId, err.AddMm,
+                            err.AddsMm, 1000 * f.Seconds, f.Registered, f.Lost, f.Score);
                         records.Add(rec);
                         jsonl.WriteLine(JsonSerializer.Serialize(rec, EvalRunner.Json));
                     }
@@ -98,15 +112,19 @@ internal static class TrackEval
     }
 
 
-    public static void Summarize(TrackEvalVariant v, List<TrackEvalFrame> frames, IReadOnlyDictionary<int, EvalObjectModel> models)
+    public static void Summarize(TrackEvalVariant v, List<TrackEvalFrame> frames,
+        IReadOnlyDictionary<int, EvalObjectModel> models)
     {
         v.Frames = frames.Count;
         if (frames.Count == 0) return;
         v.AucAdds = 100 * Recall.Auc(frames.Select(f => f.AddsMm).ToList());
         v.AucAdd = 100 * Recall.Auc(frames.Select(f => f.AddMm).ToList());
-        v.AddOrAdds01d = 100 * Recall.AddOrAddsBelow(frames.Select(f => (f.AddMm, f.AddsMm, models[f.ObjId].Info.IsSymmetric, models[f.ObjId].Info.DiameterMm)).ToList());
+        v.AddOrAdds01d = 100 * Recall.AddOrAddsBelow(frames.Select(f =>
+            (f.AddMm, f.AddsMm, models[f.ObjId].Info.IsSymmetric, models[f.ObjId].Info.DiameterMm)).ToList());
         int len = frames.Max(f => f.Index) + 1;
-        v.DriftAddsMm = Enumerable.Range(0, len).Select(i => frames.Where(f => f.Index == i).Select(f => f.AddsMm).DefaultIfEmpty(double.NaN).Average()).ToList();
+        v.DriftAddsMm = Enumerable.Range(0, len)
+            .Select(i => frames.Where(f => f.Index == i).Select(f => f.AddsMm).DefaultIfEmpty(double.NaN).Average())
+            .ToList();
         var pts = frames.Where(f => double.IsFinite(f.AddsMm)).Select(f => ((double)f.Index, f.AddsMm)).ToList();
         double mx = pts.Count > 0 ? pts.Average(p => p.Item1) : 0, my = pts.Count > 0 ? pts.Average(p => p.Item2) : 0;
         double sxx = pts.Sum(p => (p.Item1 - mx) * (p.Item1 - mx));
@@ -119,19 +137,24 @@ internal static class TrackEval
         v.MedianFirstFrameSeconds = reg.Count > 0 ? Summary.Of(reg).Median : double.NaN;
     }
 
-    private static string F(double x, string fmt = "F1") => double.IsFinite(x) ? x.ToString(fmt, CultureInfo.InvariantCulture) : "n/a";
+    private static string F(double x, string fmt = "F1") => double.IsFinite(x)
+        ? x.ToString(fmt, CultureInfo.InvariantCulture) : "n/a";
 
     public static readonly string[] Header =
     {
-        "variant", "sequences", "frames", "ADD-S AUC", "ADD AUC", "ADD(-S) < 0.1 d", "drift mm/frame", "lost frames", "re-registered", "ms/frame (median)", "first frame s",
+        "variant", "sequences", "frames", "ADD-S AUC", "ADD AUC", "ADD(-S) < 0.1 d", "drift mm/frame", "lost frames",
+        "re-registered", "ms/frame (median)", "first frame s",
     };
 
-    public static IEnumerable<string[]> Rows(TrackEvalReport r) => r.Variants.Select(v => v.Error != null && v.Frames == 0
+    public static IEnumerable<string[]> Rows(TrackEvalReport r) =>
+        r.Variants.Select(v => v.Error != null && v.Frames == 0
         ? new[] { v.Name, "FAILED", v.Error, "", "", "", "", "", "", "", "" }
         : new[]
         {
-            v.Name, v.Sequences.ToString(CultureInfo.InvariantCulture), v.Frames.ToString(CultureInfo.InvariantCulture), F(v.AucAdds), F(v.AucAdd), F(v.AddOrAdds01d),
-            F(v.DriftSlopeMmPerFrame, "F2"), v.LostFrames.ToString(CultureInfo.InvariantCulture), v.Reregistrations.ToString(CultureInfo.InvariantCulture),
+            v.Name, v.Sequences.ToString(CultureInfo.InvariantCulture), v.Frames.ToString(CultureInfo.InvariantCulture),
+            F(v.AucAdds), F(v.AucAdd), F(v.AddOrAdds01d),
+            F(v.DriftSlopeMmPerFrame, "F2"), v.LostFrames.ToString(CultureInfo.InvariantCulture),
+            v.Reregistrations.ToString(CultureInfo.InvariantCulture),
             F(v.MedianMsPerFrame), F(v.MedianFirstFrameSeconds, "F2"),
         });
 
@@ -139,18 +162,25 @@ internal static class TrackEval
     {
         var md = new StringBuilder("# Tracking eval\n\n");
         md.AppendLine(CultureInfo.InvariantCulture, $"`{r.Command}`").AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{r.Dataset} ({r.Split}); weights {r.Weights}; start: {r.Start}; {r.TrackIterations} refine iteration(s) a tracked frame; {r.TotalSeconds:F0} s.").AppendLine();
-        md.AppendLine("| " + string.Join(" | ", Header) + " |").AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"{r.Dataset} ({r.Split}); weights {r.Weights}; start: {r.Start}; {r.TrackIterations} refine " +
+            $"iteration(s) a tracked frame; {r.TotalSeconds:F0} s.").AppendLine();
+        md.AppendLine("| " + string.Join(" | ", Header) + " |")
+            .AppendLine("|" + string.Concat(Enumerable.Repeat("---|", Header.Length)));
         foreach (var row in Rows(r)) md.AppendLine("| " + string.Join(" | ", row) + " |");
-        md.AppendLine().AppendLine("AUCs (0-100 mm) and the recall are over every frame of every sequence, the first included; drift is the least-squares slope of ADD-S over the frame index; ms/frame is the tracking step alone.");
-        md.AppendLine().AppendLine("Sequences: " + string.Join("; ", r.Sequences)).AppendLine().AppendLine($"![drift]({DriftChart})");
+        md.AppendLine()
+            .AppendLine("AUCs (0-100 mm) and the recall are over every frame of every sequence, the first included; " +
+                "drift is the least-squares slope of ADD-S over the frame index; ms/frame is the tracking step alone.");
+        md.AppendLine().AppendLine("Sequences: " + string.Join("; ", r.Sequences)).AppendLine()
+            .AppendLine($"![drift]({DriftChart})");
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < r.Variants.Count; i++)
         {
             var v = r.Variants[i];
             if (v.DriftAddsMm.Count == 0) continue;
-            var sc = plot.Add.Scatter(Enumerable.Range(0, v.DriftAddsMm.Count).Select(x => (double)x).ToArray(), v.DriftAddsMm.ToArray());
+            var sc = plot.Add.Scatter(Enumerable.Range(0, v.DriftAddsMm.Count).Select(x => (double)x).ToArray(),
+                v.DriftAddsMm.ToArray());
             sc.LegendText = v.Name;
             sc.Color = palette.GetColor(i);
             sc.MarkerSize = 3;
@@ -161,7 +191,8 @@ internal static class TrackEval
         plot.ShowLegend(Alignment.UpperLeft);
         byte[] png = plot.GetImageBytes(900, 500, ImageFormat.Png);
         AtomicFile.WriteGroup(
-            (Path.Combine(dir, JsonFile), st => st.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, ReportJson.Options)))),
+            (Path.Combine(dir, JsonFile),
+                st => st.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(r, ReportJson.Options)))),
             (Path.Combine(dir, MarkdownFile), st => st.Write(Encoding.UTF8.GetBytes(md.ToString()))),
             (Path.Combine(dir, DriftChart), st => st.Write(png)));
     }

@@ -3,7 +3,9 @@ using FpQuant.Pipeline;
 
 namespace FpQuant.Evaluation;
 
-/// <summary>`eval --mode track`: the eval settings plus tracking's (iterations, lost check, frames per sequence).</summary>
+/// <summary>
+/// `eval --mode track`: the eval settings plus tracking's (iterations, lost check, frames per sequence).
+/// </summary>
 internal sealed record TrackEvalSettings
 {
     public required EvalSettings Eval { get; init; }
@@ -15,14 +17,17 @@ internal sealed record TrackEvalSettings
 
     public SequenceTrackingSettings Sequence => new()
     {
-        Registration = Eval.Registration, Track = Track, StartFromTruth = StartFromTruth, ReregisterWhenLost = ReregisterWhenLost,
+        Registration = Eval.Registration, Track = Track, StartFromTruth = StartFromTruth,
+        ReregisterWhenLost = ReregisterWhenLost,
     };
 
     public void Validate()
     {
         Eval.Validate();
         Sequence.Validate();
-        if (Eval.Resume) throw new FpQuantException("Resume is for first-frame eval; a tracking eval tracks each sequence whole, so start it afresh");
+        if (Eval.Resume)
+            throw new FpQuantException("Resume is for first-frame eval; a tracking eval tracks each sequence whole, " +
+                "so start it afresh");
         if (MaxFrames is < 1) throw new FpQuantException($"MaxFrames must be at least 1, got {MaxFrames}");
     }
 }

@@ -24,10 +24,14 @@ internal static class Vsd
     /// <summary>The error thresholds an estimate must stay under: 0.05 to 0.5 in steps of 0.05.</summary>
     public static readonly double[] Thresholds = Enumerable.Range(1, 10).Select(i => 0.05 * i).ToArray();
 
-    /// <summary>The error at each tau of <see cref="TauFractions"/> from three distance images (0 = no surface).</summary>
-    public static double[] Errors(ReadOnlySpan<float> distEst, ReadOnlySpan<float> distGt, ReadOnlySpan<float> distTest, double deltaMm, double diameterMm)
+    /// <summary>
+    /// The error at each tau of <see cref="TauFractions"/> from three distance images (0 = no surface).
+    /// </summary>
+    public static double[] Errors(ReadOnlySpan<float> distEst, ReadOnlySpan<float> distGt, ReadOnlySpan<float> distTest,
+        double deltaMm, double diameterMm)
     {
-        if (distEst.Length != distGt.Length || distGt.Length != distTest.Length) throw new ArgumentException("distance images differ in size");
+        if (distEst.Length != distGt.Length || distGt.Length != distTest.Length)
+            throw new ArgumentException("distance images differ in size");
         var wrong = new long[TauFractions.Length];
         long union = 0, inter = 0;
         for (int i = 0; i < distGt.Length; i++)
@@ -59,7 +63,9 @@ internal static class Vsd
         return sum / (TauFractions.Length * Thresholds.Length);
     }
 
-    /// <summary>Distances from the camera centre of a depth image (same units): depth x |(x', y', 1)| per pixel.</summary>
+    /// <summary>
+    /// Distances from the camera centre of a depth image (same units): depth x |(x', y', 1)| per pixel.
+    /// </summary>
     public static float[] DistanceImage(ReadOnlySpan<float> depth, CameraIntrinsics k, int width, int height)
     {
         var d = new float[depth.Length];
@@ -97,16 +103,19 @@ internal sealed class VsdInstance
     private readonly double _deltaMm, _diameterMm;
 
     /// <param name="testDepthMm">The test image's depth in mm, row-major, 0 where missing.</param>
-    public VsdInstance(TriMesh meshMm, CameraIntrinsics k, int width, int height, ReadOnlySpan<float> testDepthMm, Pose gtMm, double diameterMm,
-        double deltaMm = Vsd.DefaultDeltaMm)
+    public VsdInstance(TriMesh meshMm, CameraIntrinsics k, int width, int height, ReadOnlySpan<float> testDepthMm,
+        Pose gtMm, double diameterMm, double deltaMm = Vsd.DefaultDeltaMm)
     {
-        if (testDepthMm.Length != width * height) throw new ArgumentException("the test depth does not match the image size");
+        if (testDepthMm.Length != width * height)
+            throw new ArgumentException("the test depth does not match the image size");
         _meshMm = meshMm; _k = k; _w = width; _h = height; _deltaMm = deltaMm; _diameterMm = diameterMm;
         _distTest = Vsd.DistanceImage(testDepthMm, k, width, height);
         _distGt = Vsd.RenderDistance(meshMm, gtMm, k, width, height);
     }
 
-    /// <summary>The errors at each tau; an estimate with a NaN or infinity in it is wrong at every tau (error 1).</summary>
+    /// <summary>
+    /// The errors at each tau; an estimate with a NaN or infinity in it is wrong at every tau (error 1).
+    /// </summary>
     public double[] Errors(Pose estMm) => !PoseErrors.IsFinite(estMm)
         ? Vsd.TauFractions.Select(_ => 1.0).ToArray()
         : Vsd.Errors(Vsd.RenderDistance(_meshMm, estMm, _k, _w, _h), _distGt, _distTest, _deltaMm, _diameterMm);

@@ -44,15 +44,20 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
         var parts = body.Split(NumberSeparators, StringSplitOptions.RemoveEmptyEntries);
         var v = new double[parts.Length];
         for (int i = 0; i < parts.Length; i++)
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i]) || !double.IsFinite(v[i]))
-                throw new FpQuantException($"{source}: '{ErrorText.Quote(parts[i])}' is not a number; give fx,fy,cx,cy or a file with a 3x3 matrix");
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out v[i])
+                || !double.IsFinite(v[i]))
+                throw new FpQuantException($"{source}: '{ErrorText.Quote(parts[i])}' is not a number; give " +
+                    $"fx,fy,cx,cy or a file with a 3x3 matrix");
         CameraIntrinsics k = v.Length switch
         {
             4 => new(v[0], v[1], v[2], v[3]),
             9 => new(v[0], v[4], v[2], v[5]),
-            _ => throw new FpQuantException($"{source}: expected 4 numbers (fx,fy,cx,cy) or 9 (a 3x3 matrix), found {v.Length}"),
+            _ =>
+                throw new FpQuantException(
+                    $"{source}: expected 4 numbers (fx,fy,cx,cy) or 9 (a 3x3 matrix), found {v.Length}"),
         };
-        if (k.Fx <= 0 || k.Fy <= 0) throw new FpQuantException($"{source}: focal lengths must be positive, got fx={k.Fx}, fy={k.Fy}");
+        if (k.Fx <= 0 || k.Fy <= 0)
+            throw new FpQuantException($"{source}: focal lengths must be positive, got fx={k.Fx}, fy={k.Fy}");
         return k;
     }
 
@@ -77,7 +82,8 @@ public readonly record struct CameraIntrinsics(double Fx, double Fy, double Cx, 
     internal SingleIntrinsics ToSingle() => new((float)Fx, (float)Fy, (float)Cx, (float)Cy);
 
     /// <summary>The 3 x 3 matrix K as text, one row a line (FoundationPose's cam_K.txt).</summary>
-    public string ToMatrixText() => string.Create(CultureInfo.InvariantCulture, $"{Fx:R} 0 {Cx:R}\n0 {Fy:R} {Cy:R}\n0 0 1\n");
+    public string ToMatrixText() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Fx:R} 0 {Cx:R}\n0 {Fy:R} {Cy:R}\n0 0 1\n");
 }
 
 /// <summary><see cref="CameraIntrinsics"/> in single precision: the projection rule for float loops (rasterizing,

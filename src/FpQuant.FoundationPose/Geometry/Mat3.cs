@@ -32,7 +32,8 @@ public readonly struct Mat3
     /// <param name="m20">Row 2, column 0.</param>
     /// <param name="m21">Row 2, column 1.</param>
     /// <param name="m22">Row 2, column 2.</param>
-    public Mat3(double m00, double m01, double m02, double m10, double m11, double m12, double m20, double m21, double m22)
+    public Mat3(double m00, double m01, double m02, double m10, double m11, double m12, double m20, double m21,
+        double m22)
     {
         M00 = m00; M01 = m01; M02 = m02; M10 = m10; M11 = m11; M12 = m12; M20 = m20; M21 = m21; M22 = m22;
     }
@@ -53,15 +54,19 @@ public readonly struct Mat3
     /// <param name="a">The left factor.</param>
     /// <param name="b">The right factor.</param>
     public static Mat3 operator *(Mat3 a, Mat3 b) => new(
-        a.M00 * b.M00 + a.M01 * b.M10 + a.M02 * b.M20, a.M00 * b.M01 + a.M01 * b.M11 + a.M02 * b.M21, a.M00 * b.M02 + a.M01 * b.M12 + a.M02 * b.M22,
-        a.M10 * b.M00 + a.M11 * b.M10 + a.M12 * b.M20, a.M10 * b.M01 + a.M11 * b.M11 + a.M12 * b.M21, a.M10 * b.M02 + a.M11 * b.M12 + a.M12 * b.M22,
-        a.M20 * b.M00 + a.M21 * b.M10 + a.M22 * b.M20, a.M20 * b.M01 + a.M21 * b.M11 + a.M22 * b.M21, a.M20 * b.M02 + a.M21 * b.M12 + a.M22 * b.M22);
+        a.M00 * b.M00 + a.M01 * b.M10 + a.M02 * b.M20, a.M00 * b.M01 + a.M01 * b.M11 + a.M02 * b.M21,
+        a.M00 * b.M02 + a.M01 * b.M12 + a.M02 * b.M22,
+        a.M10 * b.M00 + a.M11 * b.M10 + a.M12 * b.M20, a.M10 * b.M01 + a.M11 * b.M11 + a.M12 * b.M21,
+        a.M10 * b.M02 + a.M11 * b.M12 + a.M12 * b.M22,
+        a.M20 * b.M00 + a.M21 * b.M10 + a.M22 * b.M20, a.M20 * b.M01 + a.M21 * b.M11 + a.M22 * b.M21,
+        a.M20 * b.M02 + a.M21 * b.M12 + a.M22 * b.M22);
 
     /// <summary>The matrix applied to a vector.</summary>
     /// <param name="a">The matrix.</param>
     /// <param name="v">The vector.</param>
     public static Vec3 operator *(Mat3 a, Vec3 v) => new(
-        a.M00 * v.X + a.M01 * v.Y + a.M02 * v.Z, a.M10 * v.X + a.M11 * v.Y + a.M12 * v.Z, a.M20 * v.X + a.M21 * v.Y + a.M22 * v.Z);
+        a.M00 * v.X + a.M01 * v.Y + a.M02 * v.Z, a.M10 * v.X + a.M11 * v.Y + a.M12 * v.Z,
+        a.M20 * v.X + a.M21 * v.Y + a.M22 * v.Z);
 
     /// <summary>The sum of the diagonal.</summary>
     public double Trace => M00 + M11 + M22;
@@ -86,7 +91,9 @@ public readonly struct Mat3
         return new Mat3(c, -s, 0, s, c, 0, 0, 0, 1);
     }
 
-    /// <summary>Rodrigues: exp of the skew matrix of w (axis-angle), R = I + sin(t)/t K + (1 - cos(t))/t^2 K^2.</summary>
+    /// <summary>
+    /// Rodrigues: exp of the skew matrix of w (axis-angle), R = I + sin(t)/t K + (1 - cos(t))/t^2 K^2.
+    /// </summary>
     public static Mat3 ExpSo3(Vec3 w)
     {
         double t = w.Norm;

@@ -10,7 +10,8 @@ public readonly record struct Vec3(double X, double Y, double Z)
     public double Norm => Math.Sqrt(X * X + Y * Y + Z * Z);
     // Written out: the record's generated ToString would print Normalized, itself a Vec3, forever.
     /// <summary>"(x, y, z)" with six significant digits, culture-invariant.</summary>
-    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({X:G6}, {Y:G6}, {Z:G6})");
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({X:G6}, {Y:G6}, {Z:G6})");
     /// <summary>This vector divided by its length.</summary>
     public Vec3 Normalized => this / Norm;
     /// <summary>The sum.</summary>
@@ -39,5 +40,6 @@ public readonly record struct Vec3(double X, double Y, double Z)
     /// <summary>The cross product a x b.</summary>
     /// <param name="a">The first vector.</param>
     /// <param name="b">The second vector.</param>
-    public static Vec3 Cross(Vec3 a, Vec3 b) => new(a.Y * b.Z - a.Z * b.Y, a.Z * b.X - a.X * b.Z, a.X * b.Y - a.Y * b.X);
+    public static Vec3 Cross(Vec3 a, Vec3 b) =>
+        new(a.Y * b.Z - a.Z * b.Y, a.Z * b.X - a.X * b.Z, a.X * b.Y - a.Y * b.X);
 }

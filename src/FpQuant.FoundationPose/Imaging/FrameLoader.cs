@@ -5,7 +5,9 @@ using FpQuant.Images;
 
 namespace FpQuant.Imaging;
 
-/// <summary>Reads a frame from files, checking that the images agree in size and the mask and depth are usable.</summary>
+/// <summary>
+/// Reads a frame from files, checking that the images agree in size and the mask and depth are usable.
+/// </summary>
 internal static class FrameLoader
 {
     /// <param name="depthPath">16-bit PNG in millimetres, or raw little-endian float32 in metres (any other extension)
@@ -18,7 +20,8 @@ internal static class FrameLoader
         var depth = LoadDepth(depthPath, w, h);
         var maskImg = Png.Read(maskPath);
         if (maskImg.Width != w || maskImg.Height != h)
-            throw new FpQuantException($"mask '{maskPath}' is {maskImg.Width}x{maskImg.Height} but the RGB image '{rgbPath}' is {w}x{h}; the images must be the same size");
+            throw new FpQuantException($"mask '{maskPath}' is {maskImg.Width}x{maskImg.Height} but the RGB image " +
+                $"'{rgbPath}' is {w}x{h}; the images must be the same size");
         var mask = new bool[(long)w * h];
         int colourChannels = maskImg.Channels is 2 or 4 ? maskImg.Channels - 1 : maskImg.Channels;
         for (long i = 0; i < mask.Length; i++)
@@ -49,9 +52,11 @@ internal static class FrameLoader
         {
             var img = Png.Read(path);
             if (img.Width != width || img.Height != height)
-                throw new FpQuantException($"depth '{path}' is {img.Width}x{img.Height} but the RGB image is {width}x{height}; the images must be the same size");
+                throw new FpQuantException($"depth '{path}' is {img.Width}x{img.Height} but the RGB image is " +
+                    $"{width}x{height}; the images must be the same size");
             if (img.BitDepth != 16 || img.Channels != 1)
-                throw new FpQuantException($"depth '{path}' is a {img.BitDepth}-bit PNG with {img.Channels} channel(s); depth PNGs must be 16-bit single-channel millimetres (or pass raw float32 metres)");
+                throw new FpQuantException($"depth '{path}' is a {img.BitDepth}-bit PNG with {img.Channels} " +
+                    $"channel(s); depth PNGs must be 16-bit single-channel millimetres (or pass raw float32 metres)");
             var d = new float[n];
             for (long i = 0; i < n; i++) d[i] = img.Samples[i] / 1000f;
             return d;
@@ -59,23 +64,29 @@ internal static class FrameLoader
         if (!File.Exists(path)) throw new FpQuantException($"depth file '{path}' does not exist");
         long bytes = new FileInfo(path).Length;
         if (bytes != 4 * n)
-            throw new FpQuantException($"depth '{path}' has {bytes} bytes; raw float32 depth for the {width}x{height} RGB image needs {4 * n} bytes (or pass a 16-bit PNG in millimetres)");
+            throw new FpQuantException($"depth '{path}' has {bytes} bytes; raw float32 depth for the " +
+                $"{width}x{height} RGB image needs {4 * n} bytes (or pass a 16-bit PNG in millimetres)");
         var raw = RawTensorFile.Read(path, n, "depth");
         for (long i = 0; i < n; i++)
-            if (!float.IsFinite(raw[i]) || raw[i] < 0) raw[i] = 0; // NaN/negative = no measurement, as sensors write them
+            // NaN/negative = no measurement, as sensors write them
+            if (!float.IsFinite(raw[i]) || raw[i] < 0) raw[i] = 0;
         return raw;
     }
 
-    /// <summary>Writes the frame the way <see cref="Load"/> reads it (rgb.png, depth.png in mm, mask.png, cam_K.txt).</summary>
+    /// <summary>
+    /// Writes the frame the way <see cref="Load"/> reads it (rgb.png, depth.png in mm, mask.png, cam_K.txt).
+    /// </summary>
     public static void Save(RgbdFrame f, string folder)
     {
         Directory.CreateDirectory(folder);
         long n = (long)f.Width * f.Height;
-        Png.Write(Path.Combine(folder, "rgb.png"), new PngImage(f.Width, f.Height, 3, 8, f.Rgb.Select(b => (ushort)b).ToArray()));
+        Png.Write(Path.Combine(folder, "rgb.png"),
+            new PngImage(f.Width, f.Height, 3, 8, f.Rgb.Select(b => (ushort)b).ToArray()));
         var mm = new ushort[n];
         for (long i = 0; i < n; i++) mm[i] = (ushort)Math.Clamp(Math.Round(f.Depth[i] * 1000.0), 0, 65535);
         Png.Write(Path.Combine(folder, "depth.png"), new PngImage(f.Width, f.Height, 1, 16, mm));
-        Png.Write(Path.Combine(folder, "mask.png"), new PngImage(f.Width, f.Height, 1, 8, f.Mask.Select(m => m ? (ushort)255 : (ushort)0).ToArray()));
+        Png.Write(Path.Combine(folder, "mask.png"),
+            new PngImage(f.Width, f.Height, 1, 8, f.Mask.Select(m => m ? (ushort)255 : (ushort)0).ToArray()));
         AtomicFile.WriteAllText(Path.Combine(folder, "cam_K.txt"), f.K.ToMatrixText());
     }
 }

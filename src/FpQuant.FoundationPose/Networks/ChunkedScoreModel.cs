@@ -23,21 +23,25 @@ internal sealed class ChunkedScoreModel : IDisposable
     public TimeSpan CreationTime { get; }
     public long ModelBytes { get; }
 
-    private ChunkedScoreModel(string path, ModelSignature signature, string cut, CropPairSession perPair, ModelRunner cross, TimeSpan created, long bytes)
+    private ChunkedScoreModel(string path, ModelSignature signature, string cut, CropPairSession perPair,
+        ModelRunner cross, TimeSpan created, long bytes)
     {
-        ModelPath = path; Signature = signature; CutTensor = cut; PerPair = perPair; Cross = cross; CreationTime = created; ModelBytes = bytes;
+        ModelPath = path; Signature = signature; CutTensor = cut; PerPair = perPair; Cross = cross; CreationTime =
+            created; ModelBytes = bytes;
     }
 
-    /// <param name="crossSettings">Settings of the cross part's session (a profile prefix of its own), or the same.</param>
-    public static ChunkedScoreModel Open(string modelPath, RuntimeSettings settings, RuntimeSettings? crossSettings = null)
+    /// <param name="crossSettings">Settings of the cross part's session (a profile prefix of its own), or the
+    /// same.</param>
+    public static ChunkedScoreModel Open(string modelPath, RuntimeSettings settings,
+        RuntimeSettings? crossSettings = null)
     {
         var sw = Stopwatch.StartNew();
         var model = OnnxModelFile.Load(modelPath);
         return Open(model, modelPath, new FileInfo(modelPath).Length, settings, crossSettings, sw);
     }
 
-    public static ChunkedScoreModel Open(ModelProto model, string description, long modelBytes, RuntimeSettings settings,
-        RuntimeSettings? crossSettings = null, Stopwatch? started = null)
+    public static ChunkedScoreModel Open(ModelProto model, string description, long modelBytes,
+        RuntimeSettings settings, RuntimeSettings? crossSettings = null, Stopwatch? started = null)
     {
         var sw = started ?? Stopwatch.StartNew();
         string source = $"model '{description}'";
@@ -51,7 +55,8 @@ internal sealed class ChunkedScoreModel : IDisposable
         try
         {
             var cross = new ModelRunner(crossBytes, $"{description} (cross part)", crossSettings ?? settings);
-            return new ChunkedScoreModel(description, signature, parts.CutTensor, perPair, cross, sw.Elapsed, modelBytes);
+            return new ChunkedScoreModel(description, signature, parts.CutTensor, perPair, cross, sw.Elapsed,
+                modelBytes);
         }
         catch { perPair.Dispose(); throw; }
     }
@@ -60,8 +65,9 @@ internal sealed class ChunkedScoreModel : IDisposable
     /// <summary>All pairs' per-pair results, kept for the next frame of the same size.</summary>
     private float[] _pooled = Array.Empty<float>();
 
-    /// <summary>Runs the per-pair part on the <paramref name="count"/> pairs written into <see cref="CropPairSession.PooledInputs"/>
-    /// of <see cref="PerPair"/>, which are pairs [first, first + count) of <paramref name="total"/>.</summary>
+    /// <summary>Runs the per-pair part on the <paramref name="count"/> pairs written into
+    /// <see cref="CropPairSession.PooledInputs"/> of <see cref="PerPair"/>, which are pairs [first, first + count) of
+    /// <paramref name="total"/>.</summary>
     public void Pool(int count, int first, int total)
     {
         PerPair.RunPooled(count, (_, data, shape) =>
@@ -73,12 +79,15 @@ internal sealed class ChunkedScoreModel : IDisposable
         });
     }
 
-    /// <summary>Scores all <paramref name="total"/> pairs from their pooled results (every pair pooled first): 1 x N logits.</summary>
+    /// <summary>
+    /// Scores all <paramref name="total"/> pairs from their pooled results (every pair pooled first): 1 x N logits.
+    /// </summary>
     public float[] Logits(int total)
     {
         if (_itemShape == null) throw new InvalidOperationException("Pool before Logits");
         var shape = new[] { total }.Concat(_itemShape).ToArray();
-        var outs = Cross.Run(new Dictionary<string, FloatTensor> { [Cross.InputNames[0]] = new FloatTensor(shape, _pooled) });
+        var outs =
+            Cross.Run(new Dictionary<string, FloatTensor> { [Cross.InputNames[0]] = new FloatTensor(shape, _pooled) });
         return outs[0].Value.Data;
     }
 

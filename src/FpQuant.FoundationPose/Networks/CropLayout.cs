@@ -7,7 +7,9 @@ internal static class CropLayout
     /// <summary>Floats in one crop: 6 planes of 160 x 160.</summary>
     public const int PairFloats = NetworkNames.Channels * NetworkNames.CropSize * NetworkNames.CropSize;
 
-    /// <summary>Crops of 6 x 160 x 160 (NCHW) into 160 x 160 x 6 (NHWC), <paramref name="count"/> of them, into a given buffer.</summary>
+    /// <summary>
+    /// Crops of 6 x 160 x 160 (NCHW) into 160 x 160 x 6 (NHWC), <paramref name="count"/> of them, into a given buffer.
+    /// </summary>
     public static void NchwToNhwc(ReadOnlySpan<float> src, Span<float> dst, int count)
     {
         const int c = NetworkNames.Channels, hw = NetworkNames.CropSize * NetworkNames.CropSize;

@@ -3,7 +3,9 @@ using FpQuant.Runtime;
 
 namespace FpQuant.Networks;
 
-/// <summary>A refine or score model whose inputs are recognised from the file, fed with NCHW pairs whatever its layout.</summary>
+/// <summary>
+/// A refine or score model whose inputs are recognised from the file, fed with NCHW pairs whatever its layout.
+/// </summary>
 internal sealed class CropPairSession : IDisposable
 {
     public ModelRunner Runner { get; }
@@ -73,7 +75,8 @@ internal sealed class CropPairSession : IDisposable
         if (_bound != null && _bound.Capacity >= count) return _bound;
         _bound?.Dispose();
         var item = Signature.InputShape(1)[1..];
-        _bound = Runner.Bind(new[] { (Signature.RenderedInput, item), (Signature.ObservedInput, item) }, count, Signature.Outputs);
+        _bound = Runner.Bind(new[] { (Signature.RenderedInput, item), (Signature.ObservedInput, item) }, count,
+            Signature.Outputs);
         if (Signature.Layout != ModelLayout.Nchw)
         {
             _nchwRendered = new float[(long)count * CropLayout.PairFloats];
@@ -90,7 +93,8 @@ internal sealed class CropPairSession : IDisposable
     }
 
     /// <summary>Creates both sessions and orders them by what each model is (its outputs), refine first.</summary>
-    public static (CropPairSession Refine, CropPairSession Score) OpenRefineAndScore(string a, string b, RuntimeSettings runtime)
+    public static (CropPairSession Refine, CropPairSession Score) OpenRefineAndScore(string a, string b,
+        RuntimeSettings runtime)
     {
         var first = new CropPairSession(a, runtime);
         CropPairSession second;

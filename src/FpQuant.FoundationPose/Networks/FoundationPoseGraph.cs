@@ -31,15 +31,20 @@ internal sealed class FoundationPoseGraph
         string a, bIn;
         if (layout == ModelLayout.Nchw)
         {
-            a = g.Input(rendered, DataType.Float, "N", NetworkNames.Channels, NetworkNames.CropSize, NetworkNames.CropSize);
-            bIn = g.Input(observed, DataType.Float, "N", NetworkNames.Channels, NetworkNames.CropSize, NetworkNames.CropSize);
+            a = g.Input(rendered, DataType.Float, "N", NetworkNames.Channels, NetworkNames.CropSize,
+                NetworkNames.CropSize);
+            bIn = g.Input(observed, DataType.Float, "N", NetworkNames.Channels, NetworkNames.CropSize,
+                NetworkNames.CropSize);
         }
         else
         {
-            var ra = g.Input(rendered, DataType.Float, "N", NetworkNames.CropSize, NetworkNames.CropSize, NetworkNames.Channels);
-            var ob = g.Input(observed, DataType.Float, "N", NetworkNames.CropSize, NetworkNames.CropSize, NetworkNames.Channels);
+            var ra = g.Input(rendered, DataType.Float, "N", NetworkNames.CropSize, NetworkNames.CropSize,
+                NetworkNames.Channels);
+            var ob = g.Input(observed, DataType.Float, "N", NetworkNames.CropSize, NetworkNames.CropSize,
+                NetworkNames.Channels);
             a = g.Node("Transpose", "input_layout/rendered_to_nchw", new[] { ra }, ("perm", new long[] { 0, 3, 1, 2 }));
-            bIn = g.Node("Transpose", "input_layout/observed_to_nchw", new[] { ob }, ("perm", new long[] { 0, 3, 1, 2 }));
+            bIn =
+                g.Node("Transpose", "input_layout/observed_to_nchw", new[] { ob }, ("perm", new long[] { 0, 3, 1, 2 }));
         }
         string tokens = b.Encoder(kind, a, bIn);
         var outs = NetworkNames.OutputNames(kind, layout);
@@ -140,7 +145,9 @@ internal sealed class FoundationPoseGraph
 
     // ---- attention and transformer (section 2) ----
 
-    /// <summary>y = x W^T + b with W stored (out, in): the initializer holds W^T so MatMul's B is constant (K x N).</summary>
+    /// <summary>
+    /// y = x W^T + b with W stored (out, in): the initializer holds W^T so MatMul's B is constant (K x N).
+    /// </summary>
     private string Linear(string p, string x, string weightKey, string biasKey)
     {
         var w = _sd[weightKey];

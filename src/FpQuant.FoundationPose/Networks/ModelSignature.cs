@@ -8,7 +8,8 @@ namespace FpQuant.Networks;
 /// What a model file of these networks looks like from outside: which input is rendered and which observed,
 /// the layout, and the outputs. Read from the file (ours or Isaac ROS's), never assumed from the name.
 /// </summary>
-internal sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, string RenderedInput, string ObservedInput, string[] Outputs)
+internal sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, string RenderedInput, string ObservedInput,
+    string[] Outputs)
 {
     public int[] InputShape(int batch) => Layout == ModelLayout.Nchw
         ? new[] { batch, NetworkNames.Channels, NetworkNames.CropSize, NetworkNames.CropSize }
@@ -33,14 +34,17 @@ internal sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, stri
     /// <summary>From a created session: no second parse of the file, which for a 68 MB model costs more than the
     /// session itself.</summary>
     public static ModelSignature Of(ModelRunner runner, string source) =>
-        Of(runner.InputNames.Select(n => (n, (long[]?)runner.InputMetadata[n].Dimensions.Select(d => (long)d).ToArray())).ToList(),
+        Of(runner.InputNames.Select(n =>
+            (n, (long[]?)runner.InputMetadata[n].Dimensions.Select(d => (long)d).ToArray())).ToList(),
             runner.OutputNames.ToArray(), source);
 
     /// <param name="inputs">Graph inputs in order, with their dimensions (null when the rank is unknown).</param>
     public static ModelSignature Of(IReadOnlyList<(string Name, long[]? Dims)> inputs, string[] outputs, string source)
     {
         if (inputs.Count != 2)
-            throw new FpQuantException($"{source}: expected 2 inputs (rendered and observed crops), found {inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}); is this a FoundationPose refine or score model?");
+            throw new FpQuantException($"{source}: expected 2 inputs (rendered and observed crops), found " +
+                $"{inputs.Count} ({string.Join(", ", inputs.Select(i => i.Name))}); is this a FoundationPose refine " +
+                $"or score model?");
         ModelLayout? layout = null;
         foreach (var (name, dims) in inputs)
         {
@@ -48,7 +52,8 @@ internal sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, stri
                 throw new FpQuantException($"{source}: input '{name}' is not a rank-4 tensor");
             ModelLayout l = dims[1] == NetworkNames.Channels ? ModelLayout.Nchw
                 : dims[3] == NetworkNames.Channels ? ModelLayout.Isaac
-                : throw new FpQuantException($"{source}: input '{name}' has no axis of 6 channels at position 1 (NCHW) or 3 (NHWC)");
+                : throw new FpQuantException($"{source}: input '{name}' has no axis of 6 channels at position 1 " +
+                    $"(NCHW) or 3 (NHWC)");
             if (layout != null && layout != l) throw new FpQuantException($"{source}: inputs disagree on layout");
             layout = l;
         }
@@ -60,7 +65,8 @@ internal sealed record ModelSignature(NetworkKind Kind, ModelLayout Layout, stri
         {
             2 => NetworkKind.Refine,
             1 => NetworkKind.Score,
-            _ => throw new FpQuantException($"{source}: expected 1 output (score) or 2 (trans, rot), found {outputs.Length}"),
+            _ => throw new FpQuantException($"{source}: expected 1 output (score) or 2 (trans, rot), found " +
+                $"{outputs.Length}"),
         };
         return new ModelSignature(kind, layout!.Value, rendered, observed, outputs);
     }

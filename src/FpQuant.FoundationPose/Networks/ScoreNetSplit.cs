@@ -13,7 +13,8 @@ namespace FpQuant.Networks;
 /// <para>The cut is found by structure, never by name: the output of the last ReduceMean over axis 1 (the token
 /// mean) that every path from the inputs to the output passes through and that has a Softmax (the cross attention)
 /// after it. That holds for our exports, for every quantized copy of them (Q/DQ pairs, dynamic quantization and fp16
-/// casts keep the token mean) and for Isaac ROS's score_model.onnx, whose torch export spells the mean the same way.</para>
+/// casts keep the token mean) and for Isaac ROS's score_model.onnx, whose torch export spells the mean the same
+/// way.</para>
 /// </summary>
 internal static class ScoreNetSplit
 {
@@ -25,7 +26,8 @@ internal static class ScoreNetSplit
         var g = model.Graph;
         var index = new GraphIndex(g);
         if (g.Output.Count != 1)
-            throw new FpQuantException($"{source}: a score model has one output, this has {g.Output.Count}; pass a ScoreNet model");
+            throw new FpQuantException(
+                $"{source}: a score model has one output, this has {g.Output.Count}; pass a ScoreNet model");
         string output = g.Output[0].Name;
         var dynamic = DynamicTensors(g, index);
         string? cut = null;
@@ -33,13 +35,15 @@ internal static class ScoreNetSplit
         for (int i = nodes.Count - 1; i >= 0 && cut == null; i--)
         {
             var n = nodes[i];
-            if (n.OpType != "ReduceMean" || !IsDefaultDomain(n) || n.Output.Count != 1 || !dynamic.Contains(n.Output[0])) continue;
+            if (n.OpType != "ReduceMean" || !IsDefaultDomain(n) || n.Output.Count != 1
+                || !dynamic.Contains(n.Output[0])) continue;
             if (!ReducesTokenAxis(n, index)) continue;
             string x = n.Output[0];
             if (Dominates(x, output, index, dynamic) && SoftmaxBetween(x, output, index)) cut = x;
         }
         if (cut == null)
-            throw new FpQuantException($"{source}: cannot find where ScoreNet pools each pair to one vector (a ReduceMean over the tokens that every path to the output passes, followed by the cross attention); " +
+            throw new FpQuantException($"{source}: cannot find where ScoreNet pools each pair to one vector (a " +
+                $"ReduceMean over the tokens that every path to the output passes, followed by the cross attention); " +
                 "this model cannot be scored in chunks: set MaxMemoryBytes to 0 to score all hypotheses as one group");
         var crossNodes = Upstream(output, cut, index);
         var pairNodes = Upstream(cut, null, index);
@@ -53,7 +57,8 @@ internal static class ScoreNetSplit
             pairNodes.Add(CastNode(cut, joint, DataType.Float));
             crossNodes.Insert(0, CastNode(joint, cut, type));
         }
-        var perPair = Subgraph(model, pairNodes, g.Input.Where(vi => index.GraphInputs.Contains(vi.Name)), new[] { Value(joint, DataType.Float) }, "per-pair");
+        var perPair = Subgraph(model, pairNodes, g.Input.Where(vi => index.GraphInputs.Contains(vi.Name)),
+            new[] { Value(joint, DataType.Float) }, "per-pair");
         var cross = Subgraph(model, crossNodes, new[] { Value(joint, DataType.Float) }, g.Output, "cross");
         return new Parts(perPair, cross, cut);
     }
@@ -71,7 +76,9 @@ internal static class ScoreNetSplit
         return dyn;
     }
 
-    /// <summary>A mean over axis 1 only (of N x tokens x channels), from the attribute (opset &lt; 18) or a constant input.</summary>
+    /// <summary>
+    /// A mean over axis 1 only (of N x tokens x channels), from the attribute (opset &lt; 18) or a constant input.
+    /// </summary>
     private static bool ReducesTokenAxis(NodeProto n, GraphIndex index)
     {
         long[]? axes = n.Attribute.FirstOrDefault(a => a.Name == "axes")?.Ints.ToArray();
@@ -92,7 +99,9 @@ internal static class ScoreNetSplit
         return null;
     }
 
-    /// <summary>Every dynamic path from a graph input to <paramref name="output"/> passes through <paramref name="x"/>.</summary>
+    /// <summary>
+    /// Every dynamic path from a graph input to <paramref name="output"/> passes through <paramref name="x"/>.
+    /// </summary>
     private static bool Dominates(string x, string output, GraphIndex index, HashSet<string> dynamic)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -113,7 +122,9 @@ internal static class ScoreNetSplit
     private static bool SoftmaxBetween(string x, string output, GraphIndex index) =>
         Upstream(output, x, index).Any(n => n.OpType == "Softmax");
 
-    /// <summary>The nodes that <paramref name="target"/> needs, not looking past <paramref name="stop"/>, in graph order.</summary>
+    /// <summary>
+    /// The nodes that <paramref name="target"/> needs, not looking past <paramref name="stop"/>, in graph order.
+    /// </summary>
     private static List<NodeProto> Upstream(string target, string? stop, GraphIndex index)
     {
         var need = new HashSet<NodeProto>();
@@ -135,7 +146,9 @@ internal static class ScoreNetSplit
         return index.Graph.Node.Where(need.Contains).ToList();
     }
 
-    /// <summary>The cut's element type: declared in value_info, or followed back through the ops that keep it.</summary>
+    /// <summary>
+    /// The cut's element type: declared in value_info, or followed back through the ops that keep it.
+    /// </summary>
     private static DataType ElementType(string t, GraphProto g, GraphIndex index)
     {
         for (int guard = 0; guard < 10000; guard++)
@@ -163,14 +176,17 @@ internal static class ScoreNetSplit
         var n = new NodeProto { OpType = "Cast", Name = output + "/cast" };
         n.Input.Add(input);
         n.Output.Add(output);
-        n.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)to });
+        n.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int,
+            I = (long)to });
         return n;
     }
 
     private static ValueInfoProto Value(string name, DataType type) =>
-        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+        new() { Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
 
-    private static ModelProto Subgraph(ModelProto model, List<NodeProto> nodes, IEnumerable<ValueInfoProto> inputs, IEnumerable<ValueInfoProto> outputs, string part)
+    private static ModelProto Subgraph(ModelProto model, List<NodeProto> nodes, IEnumerable<ValueInfoProto> inputs,
+        IEnumerable<ValueInfoProto> outputs, string part)
     {
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var n in nodes)
@@ -187,7 +203,8 @@ internal static class ScoreNetSplit
         graph.Output.AddRange(outputs.Select(v => v.Clone()));
         graph.Initializer.AddRange(g.Initializer.Where(i => used.Contains(i.Name)).Select(i => i.Clone()));
         var produced = new HashSet<string>(nodes.SelectMany(n => n.Output), StringComparer.Ordinal);
-        graph.ValueInfo.AddRange(g.ValueInfo.Where(v => produced.Contains(v.Name) && !graph.Output.Any(o => o.Name == v.Name)).Select(v => v.Clone()));
+        graph.ValueInfo.AddRange(g.ValueInfo.Where(v => produced.Contains(v.Name)
+            && !graph.Output.Any(o => o.Name == v.Name)).Select(v => v.Clone()));
         var m = new ModelProto
         {
             IrVersion = model.IrVersion, ProducerName = model.ProducerName, ProducerVersion = model.ProducerVersion,

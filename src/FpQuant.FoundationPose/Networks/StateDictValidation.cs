@@ -32,6 +32,7 @@ internal static class StateDictValidation
         if (missing.Count > 0) parts.Add($"missing {missing.Count} key(s): {string.Join(", ", missing)}");
         if (unexpected.Count > 0) parts.Add($"unexpected {unexpected.Count} key(s): {string.Join(", ", unexpected)}");
         if (misShaped.Count > 0) parts.Add($"mis-shaped {misShaped.Count} key(s): {string.Join(", ", misShaped)}");
-        throw new FpQuantException($"{source} does not match {kind.ClassName()}'s state_dict: {string.Join("; ", parts)}");
+        throw new FpQuantException($"{source} does not match {kind.ClassName()}'s state_dict: " +
+            $"{string.Join("; ", parts)}");
     }
 }

@@ -9,10 +9,11 @@ namespace FpQuant.Networks;
 /// </summary>
 internal static class SyntheticCrops
 {
-    public static (FloatTensor Rendered, FloatTensor Observed) Generate(int pairs, ulong seed) => Generate(pairs, seed, 0);
+    public static (FloatTensor Rendered, FloatTensor Observed) Generate(int pairs, ulong seed) =>
+        Generate(pairs, seed, 0);
 
-    /// <summary>Pairs firstIndex .. firstIndex + pairs - 1 of the stream for <paramref name="seed"/>: pair k is the same
-    /// whichever batch it is generated in.</summary>
+    /// <summary>Pairs firstIndex .. firstIndex + pairs - 1 of the stream for <paramref name="seed"/>: pair k is the
+    /// same whichever batch it is generated in.</summary>
     public static (FloatTensor Rendered, FloatTensor Observed) Generate(int pairs, ulong seed, int firstIndex)
     {
         if (pairs <= 0) throw new FpQuantException($"the number of crop pairs must be positive, got {pairs}");
@@ -37,7 +38,8 @@ internal static class SyntheticCrops
         Draw(observed, slot, cx, cy, radius, r, g, b, background: true, noiseKey);
     }
 
-    private static void Draw(FloatTensor t, int p, float cx, float cy, float radius, float r, float g, float b, bool background, ulong noiseKey)
+    private static void Draw(FloatTensor t, int p, float cx, float cy, float radius, float r, float g, float b,
+        bool background, ulong noiseKey)
     {
         int s = NetworkNames.CropSize;
         long plane = (long)s * s, baseIdx = (long)p * NetworkNames.Channels * plane;

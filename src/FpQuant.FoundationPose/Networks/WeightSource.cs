@@ -14,7 +14,8 @@ internal static class WeightSource
 
     /// <summary>
     /// The spec for one network. FoundationPose ships one checkpoint per network, so a spec may name both:
-    /// <c>refine=REFINER.pth,score=SCORER.pth</c> (either part may also be synthetic[:SEED]); a plain spec applies to both.
+    /// <c>refine=REFINER.pth,score=SCORER.pth</c> (either part may also be synthetic[:SEED]); a plain spec applies to
+    /// both.
     /// </summary>
     public static string ForNetwork(NetworkKind kind, string spec)
     {
@@ -24,13 +25,17 @@ internal static class WeightSource
         {
             int eq = part.IndexOf('=');
             if (eq <= 0 || eq == part.Length - 1)
-                throw new FpQuantException($"weights '{spec}': '{part}' is not NET=SOURCE; use refine=REFINER.pth,score=SCORER.pth");
+                throw new FpQuantException($"weights '{spec}': '{part}' is not NET=SOURCE; use " +
+                    $"refine=REFINER.pth,score=SCORER.pth");
             var name = part[..eq].Trim();
             var kindOfPart = NetworkNames.ParseKind(name);
             if (kindOfPart == kind)
-                found = found == null ? part[(eq + 1)..].Trim() : throw new FpQuantException($"weights '{spec}': {name} is given twice");
+                found = found == null ? part[(eq + 1)..].Trim()
+                    : throw new FpQuantException($"weights '{spec}': {name} is given twice");
         }
-        return found ?? throw new FpQuantException($"weights '{spec}' names no weights for the {kind.Id()} network; add {kind.Id()}=FILE.pth (or {kind.Id()}=synthetic:0)");
+        return found
+            ?? throw new FpQuantException($"weights '{spec}' names no weights for the {kind.Id()} network; add " +
+                $"{kind.Id()}=FILE.pth (or {kind.Id()}=synthetic:0)");
     }
 
     public static StateDict Load(NetworkKind kind, string spec)
@@ -41,7 +46,8 @@ internal static class WeightSource
         if (spec.StartsWith("synthetic", StringComparison.OrdinalIgnoreCase))
             throw new FpQuantException($"weights '{spec}': the seed must be a non-negative integer, as in synthetic:0");
         if (spec.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-            throw new FpQuantException($"weights '{spec}': an ONNX file is already a model; load it as a model, not as weights");
+            throw new FpQuantException(
+                $"weights '{spec}': an ONNX file is already a model; load it as a model, not as weights");
         var sd = TorchCheckpoint.LoadStateDict(spec);
         sd.Validate(kind, $"checkpoint '{spec}'");
         return sd;
@@ -56,7 +62,9 @@ internal static class WeightSource
             && ulong.TryParse(spec.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out seed);
     }
 
-    /// <summary>A normalised description of the source for model metadata (no absolute paths, so files stay reproducible).</summary>
+    /// <summary>
+    /// A normalised description of the source for model metadata (no absolute paths, so files stay reproducible).
+    /// </summary>
     public static string Describe(string spec) =>
         spec.Contains('=') ? $"refine={Describe(NetworkKind.Refine, spec)},score={Describe(NetworkKind.Score, spec)}"
         : TryParseSynthetic(spec, out ulong s) ? $"synthetic:{s}" : $"checkpoint:{Path.GetFileName(spec)}";

@@ -17,14 +17,17 @@ internal static class CropPair
     /// <summary>Floats in one crop: 6 planes of 160 x 160.</summary>
     public const int Floats = NetworkNames.Channels * Size * Size;
 
-    /// <summary>The window ratio and minimum depth of the refiner (<paramref name="scoring"/> false) or the scorer.</summary>
+    /// <summary>
+    /// The window ratio and minimum depth of the refiner (<paramref name="scoring"/> false) or the scorer.
+    /// </summary>
     public static (double Ratio, float MinDepth) Thresholds(CropSettings s, bool scoring) =>
-        scoring ? (s.ScoreCropRatio, CropNormalization.ScorerMinDepth) : (s.RefineCropRatio, CropNormalization.RefinerMinDepth);
+        scoring ? (s.ScoreCropRatio, CropNormalization.ScorerMinDepth)
+            : (s.RefineCropRatio, CropNormalization.RefinerMinDepth);
 
     /// <param name="target">A 160 x 160 visibility buffer, reused between calls.</param>
     /// <param name="slot">The 6 x 160 x 160 output.</param>
-    public static void Render(TriMesh centredMesh, Pose pose, CameraIntrinsics k, double diameter, double ratio, float minDepth,
-        RenderTarget target, Span<float> slot)
+    public static void Render(TriMesh centredMesh, Pose pose, CameraIntrinsics k, double diameter, double ratio,
+        float minDepth, RenderTarget target, Span<float> slot)
     {
         int n = Size * Size;
         var kc = CropWindow.For(pose.T, k, diameter, ratio, Size).Intrinsics(k);
@@ -35,7 +38,8 @@ internal static class CropPair
 
     /// <param name="frameXyz">The frame's XYZ (<see cref="ObservedCrop.FrameXyz(RgbdFrame)"/>), at least over the
     /// pixels the window reads (<see cref="CropWindow.FramePixels"/>).</param>
-    public static void Observe(RgbdFrame frame, float[] frameXyz, Pose pose, double diameter, double ratio, float minDepth, Span<float> slot)
+    public static void Observe(RgbdFrame frame, float[] frameXyz, Pose pose, double diameter, double ratio,
+        float minDepth, Span<float> slot)
     {
         int n = Size * Size;
         var w = CropWindow.For(pose.T, frame.K, diameter, ratio, Size);

@@ -37,7 +37,8 @@ internal readonly record struct CropWindow(int Left, int Top, int Right, int Bot
     /// <summary>The frame pixels [X0, X1) x [Y0, Y1) that warping into this window reads (bilinear neighbours and the
     /// nearest pixel of every crop pixel), clipped to a width x height frame.</summary>
     public (int X0, int Y0, int X1, int Y1) FramePixels(int width, int height) =>
-        (Math.Clamp(Left - 1, 0, width), Math.Clamp(Top - 1, 0, height), Math.Clamp(Right + 2, 0, width), Math.Clamp(Bottom + 2, 0, height));
+        (Math.Clamp(Left - 1, 0, width), Math.Clamp(Top - 1, 0, height), Math.Clamp(Right + 2, 0, width),
+            Math.Clamp(Bottom + 2, 0, height));
 
     /// <summary>The intrinsics that render straight into this window.</summary>
     public CameraIntrinsics Intrinsics(CameraIntrinsics k) =>

@@ -19,8 +19,11 @@ internal static class DemoScene
     private static readonly float[] CapTexels = [0.02f, 0.02f, 0.98f, 0.98f];
     private static readonly float[] NoNormal = [0f, 0f, 0f];
 
-    /// <summary>The bottle's pose in the camera: upright on the table, tilted towards the camera, turned 35 degrees.</summary>
-    public static Pose TruePose => new(RotX(110 * Math.PI / 180) * Mat3.RotZ(35 * Math.PI / 180), new Vec3(0.02, 0.01, 0.6));
+    /// <summary>
+    /// The bottle's pose in the camera: upright on the table, tilted towards the camera, turned 35 degrees.
+    /// </summary>
+    public static Pose TruePose =>
+        new(RotX(110 * Math.PI / 180) * Mat3.RotZ(35 * Math.PI / 180), new Vec3(0.02, 0.01, 0.6));
 
     public static Scene Create(ulong seed = 0)
     {
@@ -76,8 +79,10 @@ internal static class DemoScene
             for (int m = 0; m < segments; m++)
             {
                 // Outward-facing (counter-clockwise seen from outside).
-                tri.AddRange(new[] { V(k, m), V(k, m + 1), V(k + 1, m + 1) }); tuv.AddRange(new[] { T(k, m), T(k, m + 1), T(k + 1, m + 1) });
-                tri.AddRange(new[] { V(k, m), V(k + 1, m + 1), V(k + 1, m) }); tuv.AddRange(new[] { T(k, m), T(k + 1, m + 1), T(k + 1, m) });
+                tri.AddRange(new[] { V(k, m), V(k, m + 1), V(k + 1, m + 1) }); tuv.AddRange(new[] { T(k, m),
+                    T(k, m + 1), T(k + 1, m + 1) });
+                tri.AddRange(new[] { V(k, m), V(k + 1, m + 1), V(k + 1, m) }); tuv.AddRange(new[] { T(k, m),
+                    T(k + 1, m + 1), T(k + 1, m) });
             }
         // Caps share the rim vertices (the surface stays closed, so back faces can be culled) but have their own
         // flat normals; they sample a plain patch of the texture.
@@ -103,7 +108,8 @@ internal static class DemoScene
                 nIdx.AddRange(new[] { capNormal, capNormal, capNormal });
             }
         }
-        return new TriMesh(pos.ToArray(), tri.ToArray(), normals.ToArray(), nIdx.ToArray(), uv.ToArray(), tuv.ToArray(), null, Texture(), (0.9f, 0.75f, 0.1f)) { Source = "demo bottle" };
+        return new TriMesh(pos.ToArray(), tri.ToArray(), normals.ToArray(), nIdx.ToArray(), uv.ToArray(), tuv.ToArray(),
+            null, Texture(), (0.9f, 0.75f, 0.1f)) { Source = "demo bottle" };
     }
 
     /// <summary>256 x 256: yellow body, a white label with a red band and dark blocks on one side only, a green
@@ -122,7 +128,8 @@ internal static class DemoScene
                 {
                     c = (0.95f, 0.94f, 0.88f);
                     if (v > 0.33f && v < 0.38f) c = (0.8f, 0.12f, 0.1f);
-                    else if (v > 0.41f && v < 0.51f && (((int)(u * 40) + (int)(v * 30)) % 3 == 0)) c = (0.1f, 0.12f, 0.35f);
+                    else if (v > 0.41f && v < 0.51f && (((int)(u * 40) + (int)(v * 30)) % 3 == 0))
+                        c = (0.1f, 0.12f, 0.35f);
                 }
                 else if (u > 0.68f && u < 0.74f) c = (0.1f, 0.45f, 0.15f);
                 int i = 3 * (y * size + x);
@@ -132,7 +139,8 @@ internal static class DemoScene
     }
 
     /// <summary>Renders the object over a tilted, wood-textured table plane, then adds sensor-like noise.</summary>
-    public static RgbdFrame Render(TriMesh mesh, Pose pose, ulong seed) => Render(mesh, new DemoSceneLook { ObjectPose = pose, NoiseSeed = seed });
+    public static RgbdFrame Render(TriMesh mesh, Pose pose, ulong seed) =>
+        Render(mesh, new DemoSceneLook { ObjectPose = pose, NoiseSeed = seed });
 
     public static RgbdFrame Render(TriMesh mesh, DemoSceneLook look)
     {
@@ -142,7 +150,8 @@ internal static class DemoScene
     }
 
     /// <summary>Renders the frame's pixels [x0, x1) x [y0, y1) into <paramref name="b"/>'s frame, leaving the rest as
-    /// it was. The object is rasterized over the whole frame, so every pixel is what a whole-frame render gives.</summary>
+    /// it was. The object is rasterized over the whole frame, so every pixel is what a whole-frame render
+    /// gives.</summary>
     public static void Render(TriMesh mesh, DemoSceneLook look, DemoFrameBuffers b, int x0, int y0, int x1, int y1)
     {
         int n = Width * Height;
@@ -158,7 +167,8 @@ internal static class DemoScene
         double d0 = Vec3.Dot(normal, look.TablePoint);
         var (wr, wg, wb) = look.Wood;
         var (lr, lg, lb) = look.Light;
-        ulong depthKey = Hashing.Fnv1a64("demo-depth-noise") ^ look.NoiseSeed, rgbKey = Hashing.Fnv1a64("demo-rgb-noise") ^ look.NoiseSeed;
+        ulong depthKey = Hashing.Fnv1a64("demo-depth-noise") ^ look.NoiseSeed,
+            rgbKey = Hashing.Fnv1a64("demo-rgb-noise") ^ look.NoiseSeed;
         for (int v = y0; v < y1; v++)
             for (int u = x0; u < x1; u++)
             {
@@ -179,13 +189,17 @@ internal static class DemoScene
                 {
                     z = zPlane;
                     // Wood-like grain along the table's x direction, darker planks.
-                    float grain = 0.85f + 0.15f * MathF.Sin((float)(p.X * look.GrainFrequency + look.GrainWobble * Math.Sin(p.Z * look.GrainWobbleFrequency)));
+                    float grain =
+                        0.85f + 0.15f * MathF.Sin(
+                            (float)(p.X * look.GrainFrequency + look.GrainWobble * Math.Sin(
+                                p.Z * look.GrainWobbleFrequency)));
                     float plank = ((int)Math.Floor(p.X * look.PlanksPerMetre) & 1) == 0 ? 1f : look.PlankShade;
                     r = wr * grain * plank; g = wg * grain * plank; bl = wb * grain * plank;
                 }
                 r *= lr; g *= lg; bl *= lb;
                 ulong ui = (ulong)i * 4;
-                double noise = look.DepthNoise * (Hashing.Uniform(depthKey, ui + 1) + Hashing.Uniform(depthKey, ui + 2) + Hashing.Uniform(depthKey, ui + 3));
+                double noise = look.DepthNoise * (Hashing.Uniform(depthKey, ui + 1) + Hashing.Uniform(depthKey,
+                    ui + 2) + Hashing.Uniform(depthKey, ui + 3));
                 bool dropout = Hashing.Uniform(depthKey, ui + 4) > look.DropoutThreshold;
                 depth[i] = dropout ? 0 : (float)(Math.Round((z + noise) * 1000) / 1000);
                 float rn = look.RgbNoise * Hashing.Uniform(rgbKey, (ulong)i + 1);

@@ -23,7 +23,9 @@ internal sealed record DemoSceneLook
     public float PlankShade { get; init; } = 0.85f;
     /// <summary>The light's gain per colour channel on everything in view.</summary>
     public (float R, float G, float B) Light { get; init; } = (1f, 1f, 1f);
-    /// <summary>Depth noise: the sum of three uniforms in [-1, 1) times this (metres), before millimetre rounding.</summary>
+    /// <summary>
+    /// Depth noise: the sum of three uniforms in [-1, 1) times this (metres), before millimetre rounding.
+    /// </summary>
     public double DepthNoise { get; init; } = 0.001;
     /// <summary>A pixel loses its depth when its uniform in [-1, 1) exceeds this (0.99: 0.5 % of pixels).</summary>
     public float DropoutThreshold { get; init; } = 0.99f;

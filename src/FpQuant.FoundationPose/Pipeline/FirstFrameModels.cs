@@ -17,7 +17,8 @@ internal sealed class FirstFrameModels : IDisposable
     public FirstFrameRunner Runner { get; }
     public double RefineCreateSeconds => Refine.Runner.CreationTime.TotalSeconds;
     /// <summary>The score sessions' creation; for the cut model with reading and cutting the file.</summary>
-    public double ScoreCreateSeconds => ChunkedScore?.CreationTime.TotalSeconds ?? Score!.Runner.CreationTime.TotalSeconds;
+    public double ScoreCreateSeconds => ChunkedScore?.CreationTime.TotalSeconds
+        ?? Score!.Runner.CreationTime.TotalSeconds;
 
     private FirstFrameModels(CropPairSession refine, CropPairSession? score, ChunkedScoreModel? chunked)
     {
@@ -36,9 +37,11 @@ internal sealed class FirstFrameModels : IDisposable
         try
         {
             if (refine.Signature.Kind != NetworkKind.Refine)
-                throw new FpQuantException($"'{refinePath}' is not a refine model (it has {refine.Signature.Outputs.Length} output)");
+                throw new FpQuantException($"'{refinePath}' is not a refine model (it has " +
+                    $"{refine.Signature.Outputs.Length} output)");
             return chunkedScore
-                ? new FirstFrameModels(refine, null, ChunkedScoreModel.Open(scorePath, scoreSettings ?? runtime, crossSettings))
+                ? new FirstFrameModels(refine, null,
+                    ChunkedScoreModel.Open(scorePath, scoreSettings ?? runtime, crossSettings))
                 : new FirstFrameModels(refine, new CropPairSession(scorePath, scoreSettings ?? runtime), null);
         }
         catch { refine.Dispose(); throw; }
@@ -57,18 +60,22 @@ internal sealed class FirstFrameModels : IDisposable
         var kb = ModelSignature.Of(mb, $"model '{b}'").Kind;
         if (kb == NetworkKind.Score) return OpenWithParsedScore(a, b, mb, runtime);
         var ma = OnnxModelFile.Load(a);
-        if (ModelSignature.Of(ma, $"model '{a}'").Kind == NetworkKind.Score) return OpenWithParsedScore(b, a, ma, runtime);
+        if (ModelSignature.Of(ma, $"model '{a}'").Kind == NetworkKind.Score)
+            return OpenWithParsedScore(b, a, ma, runtime);
         throw new FpQuantException($"'{a}' and '{b}' are both refine models; give one refine and one score model");
     }
 
-    private static FirstFrameModels OpenWithParsedScore(string refinePath, string scorePath, global::Onnx.ModelProto score, RuntimeSettings runtime)
+    private static FirstFrameModels OpenWithParsedScore(string refinePath, string scorePath,
+        global::Onnx.ModelProto score, RuntimeSettings runtime)
     {
         var refine = new CropPairSession(refinePath, runtime);
         try
         {
             if (refine.Signature.Kind != NetworkKind.Refine)
-                throw new FpQuantException($"'{refinePath}' and '{scorePath}' are both score models; give one refine and one score model");
-            return new FirstFrameModels(refine, null, ChunkedScoreModel.Open(score, scorePath, new FileInfo(scorePath).Length, runtime));
+                throw new FpQuantException($"'{refinePath}' and '{scorePath}' are both score models; give one refine " +
+                    $"and one score model");
+            return new FirstFrameModels(refine, null,
+                ChunkedScoreModel.Open(score, scorePath, new FileInfo(scorePath).Length, runtime));
         }
         catch { refine.Dispose(); throw; }
     }

@@ -20,7 +20,8 @@ internal sealed class FirstFrameRunner
     {
         CheckRefine(refine);
         if (score.Signature.Kind != NetworkKind.Score)
-            throw new FpQuantException($"'{score.Runner.ModelPath}' is not a score model (it has {score.Signature.Outputs.Length} outputs)");
+            throw new FpQuantException($"'{score.Runner.ModelPath}' is not a score model (it has " +
+                $"{score.Signature.Outputs.Length} outputs)");
         _refine = refine;
         _score = score;
     }
@@ -35,7 +36,8 @@ internal sealed class FirstFrameRunner
     private static void CheckRefine(CropPairSession refine)
     {
         if (refine.Signature.Kind != NetworkKind.Refine)
-            throw new FpQuantException($"'{refine.Runner.ModelPath}' is not a refine model (it has {refine.Signature.Outputs.Length} output)");
+            throw new FpQuantException($"'{refine.Runner.ModelPath}' is not a refine model (it has " +
+                $"{refine.Signature.Outputs.Length} output)");
     }
 
     /// <summary>The refine batch and score chunk this runner uses for <paramref name="s"/>.</summary>
@@ -111,10 +113,13 @@ internal sealed class FirstFrameRunner
         int best = 0;
         for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
         double tSelect = sw.Elapsed.TotalSeconds;
-        return new FirstFrameResult(poses, logits, best, new StageTimes(tSetup, tRender, tCrop, tRefine, tUpdate, tScore, tSelect), refineOut) { Plan = plan };
+        return new FirstFrameResult(poses, logits, best,
+            new StageTimes(tSetup, tRender, tCrop, tRefine, tUpdate, tScore, tSelect), refineOut) { Plan = plan };
     }
 
-    /// <summary>[start, count) steps of <paramref name="max"/> and a last, smaller one: a loop meets at most two batch sizes.</summary>
+    /// <summary>
+    /// [start, count) steps of <paramref name="max"/> and a last, smaller one: a loop meets at most two batch sizes.
+    /// </summary>
     public static IEnumerable<(int Start, int Count)> Steps(int total, int max)
     {
         for (int start = 0; start < total; start += max) yield return (start, Math.Min(max, total - start));

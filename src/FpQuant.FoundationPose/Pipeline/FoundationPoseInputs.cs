@@ -17,8 +17,10 @@ public static class FoundationPoseInputs
             var parts = argument.Split(':');
             if (parts.Length > 2 || !int.TryParse(parts[0], out int n) || n <= 0
                 || (parts.Length == 2 && !ulong.TryParse(parts[1], out _)))
-                throw new FpQuantException($"input spec '{spec}': use synthetic:COUNT[:SEED], COUNT a positive whole number");
-            return new SyntheticInputSource(n, parts.Length == 2 ? ulong.Parse(parts[1], CultureInfo.InvariantCulture) : 0, options.BatchSize);
+                throw new FpQuantException(
+                    $"input spec '{spec}': use synthetic:COUNT[:SEED], COUNT a positive whole number");
+            return new SyntheticInputSource(n,
+                parts.Length == 2 ? ulong.Parse(parts[1], CultureInfo.InvariantCulture) : 0, options.BatchSize);
         })
         .With("scene", "scene:demo|FOLDER[:COUNT] (FoundationPose crops of a scene)", (argument, spec, options) =>
         {

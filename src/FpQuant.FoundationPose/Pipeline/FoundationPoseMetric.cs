@@ -17,7 +17,9 @@ namespace FpQuant.Pipeline;
 /// </summary>
 public sealed class FoundationPoseMetric : IFidelityMetric
 {
-    /// <summary>The diameter used when the data has no object (synthetic crops): the demo object's order of size.</summary>
+    /// <summary>
+    /// The diameter used when the data has no object (synthetic crops): the demo object's order of size.
+    /// </summary>
     public const double DefaultDiameter = 0.2;
 
     /// <summary>Which network the metric judges.</summary>
@@ -28,7 +30,8 @@ public sealed class FoundationPoseMetric : IFidelityMetric
     /// <summary>The metric for <paramref name="kind"/> with an object of <paramref name="diameter"/> metres.</summary>
     public FoundationPoseMetric(NetworkKind kind, double diameter)
     {
-        if (!(diameter > 0) || !double.IsFinite(diameter)) throw new FpQuantException($"the object's diameter must be positive, got {diameter}");
+        if (!(diameter > 0) || !double.IsFinite(diameter))
+            throw new FpQuantException($"the object's diameter must be positive, got {diameter}");
         Kind = kind; Diameter = diameter;
     }
 
@@ -53,7 +56,8 @@ public sealed class FoundationPoseMetric : IFidelityMetric
         new MetricKey("spearman", true, "ScoreNet: the lowest Spearman correlation of a group's scores with float"),
         new MetricKey("top1", true, "ScoreNet: 1 when every group's best hypothesis stays best"),
         new MetricKey("rot", false, "RefineNet: the largest rotation difference after one refine step, degrees"),
-        new MetricKey("trans", false, "RefineNet: the largest translation difference after one refine step, % of the object's diameter"),
+        new MetricKey("trans", false,
+            "RefineNet: the largest translation difference after one refine step, % of the object's diameter"),
         new MetricKey("trans_mm", false, "RefineNet: the same in millimetres, for this object's diameter"),
     };
 
@@ -63,7 +67,8 @@ public sealed class FoundationPoseMetric : IFidelityMetric
         : new Dictionary<string, double> { ["rot"] = 0.5, ["trans"] = 0.5 };
 
     /// <inheritdoc/>
-    public void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs, IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
+    public void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into)
     {
         if (Kind == NetworkKind.Score)

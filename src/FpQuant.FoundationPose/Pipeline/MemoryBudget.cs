@@ -18,9 +18,13 @@ internal sealed record BatchPlan(int RefineBatch, int ScoreChunk, long BudgetByt
 /// </summary>
 internal static class MemoryBudget
 {
-    /// <summary>The .NET process with ONNX Runtime loaded and the demo scene, before any session (measured 77 MB).</summary>
+    /// <summary>
+    /// The .NET process with ONNX Runtime loaded and the demo scene, before any session (measured 77 MB).
+    /// </summary>
     public const long ProcessBytes = 96L << 20;
-    /// <summary>Resident bytes per byte of model file: the weights, and the packed copies the kernels make of them.</summary>
+    /// <summary>
+    /// Resident bytes per byte of model file: the weights, and the packed copies the kernels make of them.
+    /// </summary>
     public const double WeightsPerModelByte = 3.0;
     /// <summary>Arena bytes per pair of a RefineNet pass (encoders of both crops, the transformer layers).</summary>
     public const long RefineBytesPerPair = 15L << 20;
@@ -40,14 +44,18 @@ internal static class MemoryBudget
         long fixedBytes = ProcessBytes + (long)(WeightsPerModelByte * modelBytes);
         long left = s.MaxMemoryBytes - fixedBytes;
         int refine = Fit(left, RefineBytesPerPair + CropBytesPerPair, s.RefineBatch);
-        int score = chunkedScore ? Fit(left, ScoreBytesPerPair + CropBytesPerPair, s.ScoreChunk > 0 ? Math.Min(s.ScoreChunk, h) : h) : h;
+        int score = chunkedScore
+            ? Fit(left, ScoreBytesPerPair + CropBytesPerPair, s.ScoreChunk > 0 ? Math.Min(s.ScoreChunk, h) : h) : h;
         string reason = string.Create(CultureInfo.InvariantCulture,
-            $"budget {Mb(s.MaxMemoryBytes)}: {Mb(fixedBytes)} for the process and weights, {Mb(left)} left for {Mb(RefineBytesPerPair + CropBytesPerPair)} per refine pair and {Mb(ScoreBytesPerPair + CropBytesPerPair)} per score pair");
+            $"budget {Mb(s.MaxMemoryBytes)}: {Mb(fixedBytes)} for the process and weights, {Mb(left)} left for " +
+            $"{Mb(RefineBytesPerPair + CropBytesPerPair)} per refine pair and " +
+            $"{Mb(ScoreBytesPerPair + CropBytesPerPair)} per score pair");
         if (left < RefineBytesPerPair + CropBytesPerPair) reason += " (below one pair: running one pair at a time)";
         return new BatchPlan(refine, score, s.MaxMemoryBytes, reason);
     }
 
     private static int Fit(long left, long perPair, int cap) => (int)Math.Clamp(left / perPair, 1, Math.Max(1, cap));
 
-    private static string Mb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F0} MB");
+    private static string Mb(long bytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):F0} MB");
 }

@@ -6,7 +6,9 @@ namespace FpQuant.Pipeline;
 /// <summary>The camera frame warped into a crop window: bilinear RGB (scaled to 0..1), nearest depth and XYZ.</summary>
 internal static class ObservedCrop
 {
-    /// <summary>Camera-frame XYZ of every frame pixel from depth and K (interleaved), computed once per frame.</summary>
+    /// <summary>
+    /// Camera-frame XYZ of every frame pixel from depth and K (interleaved), computed once per frame.
+    /// </summary>
     public static float[] FrameXyz(RgbdFrame f)
     {
         var xyz = new float[3L * f.Width * f.Height];
@@ -30,7 +32,8 @@ internal static class ObservedCrop
     }
 
     // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Warp(RgbdFrame f, float[] frameXyz, CropWindow w, Span<float> rgbPlanes, Span<float> xyzPlanes)
     {
         int s = w.Size, n = s * s, fw = f.Width, fh = f.Height;
@@ -63,21 +66,27 @@ internal static class ObservedCrop
                 float r = 0, g = 0, b = 0;
                 if (wy0 != 0)
                 {
-                    if (wx0 != 0) { int p = base0 + 3 * x0; float q = wy0 * wx0; r += q * rgb[p]; g += q * rgb[p + 1]; b += q * rgb[p + 2]; }
-                    if (wx1 != 0) { int p = base0 + 3 * x0 + 3; float q = wy0 * wx1; r += q * rgb[p]; g += q * rgb[p + 1]; b += q * rgb[p + 2]; }
+                    if (wx0 != 0) { int p = base0 + 3 * x0; float q = wy0 * wx0; r += q * rgb[p]; g +=
+                        q * rgb[p + 1]; b += q * rgb[p + 2]; }
+                    if (wx1 != 0) { int p = base0 + 3 * x0 + 3; float q = wy0 * wx1; r += q * rgb[p]; g +=
+                        q * rgb[p + 1]; b += q * rgb[p + 2]; }
                 }
                 if (wy1 != 0)
                 {
-                    if (wx0 != 0) { int p = base1 + 3 * x0; float q = wy1 * wx0; r += q * rgb[p]; g += q * rgb[p + 1]; b += q * rgb[p + 2]; }
-                    if (wx1 != 0) { int p = base1 + 3 * x0 + 3; float q = wy1 * wx1; r += q * rgb[p]; g += q * rgb[p + 1]; b += q * rgb[p + 2]; }
+                    if (wx0 != 0) { int p = base1 + 3 * x0; float q = wy1 * wx0; r += q * rgb[p]; g +=
+                        q * rgb[p + 1]; b += q * rgb[p + 2]; }
+                    if (wx1 != 0) { int p = base1 + 3 * x0 + 3; float q = wy1 * wx1; r += q * rgb[p]; g +=
+                        q * rgb[p + 1]; b += q * rgb[p + 2]; }
                 }
                 // Bilinear weights sum to 1 only up to rounding: keep the result inside 0..1.
-                rgbPlanes[o] = MathF.Min(1f, r / 255f); rgbPlanes[n + o] = MathF.Min(1f, g / 255f); rgbPlanes[2 * n + o] = MathF.Min(1f, b / 255f);
+                rgbPlanes[o] = MathF.Min(1f, r / 255f); rgbPlanes[n + o] =
+                    MathF.Min(1f, g / 255f); rgbPlanes[2 * n + o] = MathF.Min(1f, b / 255f);
                 int xn = colXn[i];
                 if (rowN && (uint)xn < (uint)fw)
                 {
                     int p = baseN + 3 * xn;
-                    xyzPlanes[o] = frameXyz[p]; xyzPlanes[n + o] = frameXyz[p + 1]; xyzPlanes[2 * n + o] = frameXyz[p + 2];
+                    xyzPlanes[o] = frameXyz[p]; xyzPlanes[n + o] = frameXyz[p + 1]; xyzPlanes[2 * n + o] =
+                        frameXyz[p + 2];
                 }
                 else { xyzPlanes[o] = 0; xyzPlanes[n + o] = 0; xyzPlanes[2 * n + o] = 0; }
             }

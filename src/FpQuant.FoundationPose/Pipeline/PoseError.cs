@@ -7,7 +7,9 @@ namespace FpQuant.Pipeline;
 /// translations, and ADD (the mean distance between the model's points under the two poses).</summary>
 internal readonly record struct PoseError(double RotationDeg, double TranslationMm, double AddMm)
 {
-    /// <summary>At most this many model points enter ADD: evenly spaced vertices, so large scanned meshes stay cheap.</summary>
+    /// <summary>
+    /// At most this many model points enter ADD: evenly spaced vertices, so large scanned meshes stay cheap.
+    /// </summary>
     public const int DefaultMaxPoints = 2000;
 
     /// <param name="points">Model points (x, y, z triples, metres) in the frame the poses map from.</param>
@@ -20,7 +22,8 @@ internal readonly record struct PoseError(double RotationDeg, double Translation
             var p = new Vec3(points[3 * i], points[3 * i + 1], points[3 * i + 2]);
             add += ((truth.R * p + truth.T) - (estimate.R * p + estimate.T)).Norm;
         }
-        return new PoseError(Mat3.AngleDegrees(truth.R, estimate.R), 1000 * (truth.T - estimate.T).Norm, n > 0 ? 1000 * add / n : 0);
+        return new PoseError(Mat3.AngleDegrees(truth.R, estimate.R), 1000 * (truth.T - estimate.T).Norm,
+            n > 0 ? 1000 * add / n : 0);
     }
 
     /// <summary>Up to <paramref name="maxPoints"/> of the mesh's vertices, evenly spaced in vertex order, plus

@@ -71,7 +71,8 @@ internal static class PoseHypotheses
     public static List<Pose> Generate(Vec3 translation, int count = Views * InPlane)
     {
         var rots = Rotations();
-        if (count > rots.Count) throw new Core.FpQuantException($"at most {rots.Count} hypotheses exist, asked for {count}");
+        if (count > rots.Count)
+            throw new Core.FpQuantException($"at most {rots.Count} hypotheses exist, asked for {count}");
         return rots.Take(count).Select(r => new Pose(r, translation)).ToList();
     }
 }

@@ -27,19 +27,24 @@ internal sealed class PoseTracker
     private Pose? _pose;
 
     public double Diameter { get; }
-    /// <summary>Frames tracked since the last registration or reset, and how many of them the check flagged lost.</summary>
+    /// <summary>
+    /// Frames tracked since the last registration or reset, and how many of them the check flagged lost.
+    /// </summary>
     public int FramesTracked { get; private set; }
     public int LostFrames { get; private set; }
 
-    /// <param name="objectScene">The object: its centred mesh, its centre and its diameter are taken from this scene (any frame
-    /// of the object, usually the first).</param>
-    /// <param name="scorer">The lost-track check's scorer; required when <see cref="TrackSettings.LostScoreThreshold"/> is set.</param>
-    public PoseTracker(Scene objectScene, ITrackRefiner refiner, TrackSettings? settings = null, ITrackScorer? scorer = null)
+    /// <param name="objectScene">The object: its centred mesh, its centre and its diameter are taken from this scene
+    /// (any frame of the object, usually the first).</param>
+    /// <param name="scorer">The lost-track check's scorer; required when <see cref="TrackSettings.LostScoreThreshold"/>
+    /// is set.</param>
+    public PoseTracker(Scene objectScene, ITrackRefiner refiner, TrackSettings? settings = null,
+        ITrackScorer? scorer = null)
     {
         _s = settings ?? new TrackSettings();
         _s.Validate();
         if (_s.LostScoreThreshold != null && scorer == null)
-            throw new FpQuantException("the lost-track check (LostScoreThreshold) needs ScoreNet; give the tracker a scorer");
+            throw new FpQuantException(
+                "the lost-track check (LostScoreThreshold) needs ScoreNet; give the tracker a scorer");
         _refiner = refiner;
         _scorer = _s.LostScoreThreshold != null ? scorer : null;
         _mesh = objectScene.Mesh;
@@ -50,11 +55,13 @@ internal sealed class PoseTracker
     public TrackSettings Settings => _s;
     public bool IsRegistered => _pose != null;
     /// <summary>The current pose of the original mesh in the camera.</summary>
-    public Pose Pose => _objectScene.ToMeshFrame(_pose ?? throw new InvalidOperationException("register the first frame (or reset to a pose) before tracking"));
+    public Pose Pose => _objectScene.ToMeshFrame(_pose
+        ?? throw new InvalidOperationException("register the first frame (or reset to a pose) before tracking"));
 
-    /// <summary>FoundationPose's first frame on <paramref name="scene"/> (a frame of this object with its mask); the chosen
-    /// pose becomes the pose tracking starts from. Also how a lost track is re-registered.</summary>
-    public RegistrationResult Register(Scene scene, FirstFrameRunner runner, RegistrationSettings settings, CancellationToken cancel = default)
+    /// <summary>FoundationPose's first frame on <paramref name="scene"/> (a frame of this object with its mask); the
+    /// chosen pose becomes the pose tracking starts from. Also how a lost track is re-registered.</summary>
+    public RegistrationResult Register(Scene scene, FirstFrameRunner runner, RegistrationSettings settings,
+        CancellationToken cancel = default)
     {
         var r = Registration.Run(scene, runner, settings, cancel);
         Reset(r.Best);
@@ -70,10 +77,12 @@ internal sealed class PoseTracker
     }
 
     /// <summary>Tracks the object into <paramref name="frame"/> from the previous pose.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public TrackFrameResult Track(RgbdFrame frame)
     {
-        var pose = _pose ?? throw new InvalidOperationException("register the first frame (or reset to a pose) before tracking");
+        var pose = _pose
+            ?? throw new InvalidOperationException("register the first frame (or reset to a pose) before tracking");
         long need = 3L * frame.Width * frame.Height;
         if (_frameXyz.Length != need) _frameXyz = new float[need];
         var (ratio, minDepth) = CropPair.Thresholds(_s.Crops, scoring: false);
@@ -110,7 +119,8 @@ internal sealed class PoseTracker
             if (lost) LostFrames++;
         }
         static double S(long ticks) => (double)ticks / Stopwatch.Frequency;
-        return new TrackFrameResult(_objectScene.ToMeshFrame(pose), pose, S(render), S(crop), S(refine), S(update), S(score), logit, lost);
+        return new TrackFrameResult(_objectScene.ToMeshFrame(pose), pose, S(render), S(crop), S(refine), S(update),
+            S(score), logit, lost);
     }
 
     /// <summary>The frame's XYZ over the pixels the window reads only, then the frame warped into the window.</summary>

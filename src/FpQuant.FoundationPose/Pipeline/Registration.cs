@@ -8,7 +8,8 @@ namespace FpQuant.Pipeline;
 /// <summary>FoundationPose's registration of one object in one RGB-D frame, every stage timed.</summary>
 internal static class Registration
 {
-    public static RegistrationResult Run(Scene scene, FirstFrameRunner runner, RegistrationSettings s, CancellationToken cancel = default)
+    public static RegistrationResult Run(Scene scene, FirstFrameRunner runner, RegistrationSettings s,
+        CancellationToken cancel = default)
     {
         var frame = new FirstFrameSettings
         {
@@ -24,9 +25,14 @@ internal static class Registration
     /// <summary>The frame with the mesh drawn at <paramref name="centredPose"/>: shaded green, half transparent,
     /// with a bright outline, written atomically as PNG.</summary>
     public static void WriteOverlay(Scene scene, Pose centredPose, string path) =>
-        Png.Write(path, new PngImage(scene.Frame.Width, scene.Frame.Height, 3, 8, OverlayPixels(scene.Frame, scene.Mesh, centredPose)));
+        Png.Write(path,
+            new PngImage(scene.Frame.Width, scene.Frame.Height, 3, 8,
+                OverlayPixels(scene.Frame, scene.Mesh, centredPose)));
 
-    /// <summary>The overlay's 8-bit RGB pixels: <paramref name="f"/> with <paramref name="centredMesh"/> drawn at <paramref name="centredPose"/>.</summary>
+    /// <summary>
+    /// The overlay's 8-bit RGB pixels: <paramref name="f"/> with <paramref name="centredMesh"/> drawn at
+    /// <paramref name="centredPose"/>.
+    /// </summary>
     public static ushort[] OverlayPixels(RgbdFrame f, TriMesh centredMesh, Pose centredPose)
     {
         int n = f.Width * f.Height;
@@ -37,7 +43,8 @@ internal static class Registration
             int x = i % f.Width, y = i / f.Width;
             bool inside = target.Triangle[i] >= 0;
             bool edge = inside && (x == 0 || y == 0 || x == f.Width - 1 || y == f.Height - 1
-                || target.Triangle[i - 1] < 0 || target.Triangle[i + 1] < 0 || target.Triangle[i - f.Width] < 0 || target.Triangle[i + f.Width] < 0);
+                || target.Triangle[i - 1] < 0 || target.Triangle[i + 1] < 0 || target.Triangle[i - f.Width] < 0
+                || target.Triangle[i + f.Width] < 0);
             for (int c = 0; c < 3; c++)
             {
                 double v = f.Rgb[3 * i + c];

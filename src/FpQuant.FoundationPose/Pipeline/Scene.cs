@@ -21,9 +21,13 @@ internal sealed class Scene
     public required float[] FrameXyz { get; init; }
     public required TranslationGuess Guess { get; init; }
     public required string Description { get; init; }
-    /// <summary>The object's pose in the original mesh frame when known (the demo scene, a folder with its true pose).</summary>
+    /// <summary>
+    /// The object's pose in the original mesh frame when known (the demo scene, a folder with its true pose).
+    /// </summary>
     public Pose? TruePose { get; init; }
-    /// <summary>Seconds the translation guess took (a per-frame stage; the mesh's centre and diameter are per object).</summary>
+    /// <summary>
+    /// Seconds the translation guess took (a per-frame stage; the mesh's centre and diameter are per object).
+    /// </summary>
     public double GuessSeconds { get; init; }
 
     public static Scene Create(RgbdFrame frame, TriMesh mesh, string description, Pose? truePose = null,
@@ -34,9 +38,11 @@ internal sealed class Scene
         double guessSeconds = sw.Elapsed.TotalSeconds;
         var center = mesh.BoundsCenter;
         double diameter = mesh.Diameter();
-        if (!(diameter > 0)) throw new FpQuantException($"mesh '{mesh.Source}' has zero size; it needs at least two distinct vertices");
+        if (!(diameter > 0))
+            throw new FpQuantException($"mesh '{mesh.Source}' has zero size; it needs at least two distinct vertices");
         if (!double.IsFinite(diameter) || diameter > 1e6)
-            throw new FpQuantException($"mesh '{mesh.Source}' spans {diameter} (in the depth's units, metres); check the mesh's units and vertices");
+            throw new FpQuantException($"mesh '{mesh.Source}' spans {diameter} (in the depth's units, metres); check " +
+                $"the mesh's units and vertices");
         return new Scene
         {
             Frame = frame, Mesh = mesh.Translated(center), MeshCenter = center, Diameter = diameter,
@@ -51,21 +57,27 @@ internal sealed class Scene
     /// <summary>A pose of the original mesh expressed for the centred one.</summary>
     public Pose FromMeshFrame(Pose original) => new(original.R, original.T + original.R * MeshCenter);
 
-    public const string RgbFile = "rgb.png", DepthFile = "depth.png", MaskFile = "mask.png", IntrinsicsFile = "cam_K.txt", MeshFile = "mesh.obj";
+    public const string RgbFile = "rgb.png", DepthFile = "depth.png", MaskFile = "mask.png",
+        IntrinsicsFile = "cam_K.txt", MeshFile = "mesh.obj";
 
-    /// <summary>A folder as <see cref="DemoScene.Save"/> writes it: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj (or mesh.ply),
-    /// and optionally the object's true pose (<see cref="PoseFile.TruePoseFile"/>).</summary>
+    /// <summary>A folder as <see cref="DemoScene.Save"/> writes it: rgb.png, depth.png, mask.png, cam_K.txt, mesh.obj
+    /// (or mesh.ply), and optionally the object's true pose (<see cref="PoseFile.TruePoseFile"/>).</summary>
     public static Scene LoadFolder(string dir)
     {
-        if (!Directory.Exists(dir)) throw new FpQuantException($"scene folder '{dir}' does not exist; give 'demo' or a folder with {RgbFile}, {DepthFile}, {MaskFile}, {IntrinsicsFile} and {MeshFile}");
+        if (!Directory.Exists(dir))
+            throw new FpQuantException($"scene folder '{dir}' does not exist; give 'demo' or a folder with " +
+                $"{RgbFile}, {DepthFile}, {MaskFile}, {IntrinsicsFile} and {MeshFile}");
         string P(string f) => Path.Combine(dir, f);
         foreach (var f in new[] { RgbFile, DepthFile, MaskFile, IntrinsicsFile })
-            if (!File.Exists(P(f))) throw new FpQuantException($"scene folder '{dir}' has no {f}; it needs {RgbFile}, {DepthFile}, {MaskFile}, {IntrinsicsFile} and {MeshFile}");
+            if (!File.Exists(P(f)))
+                throw new FpQuantException($"scene folder '{dir}' has no {f}; it needs {RgbFile}, {DepthFile}, " +
+                    $"{MaskFile}, {IntrinsicsFile} and {MeshFile}");
         string mesh = File.Exists(P(MeshFile)) ? P(MeshFile) : File.Exists(P("mesh.ply")) ? P("mesh.ply")
             : throw new FpQuantException($"scene folder '{dir}' has no {MeshFile} or mesh.ply");
         var frame = FrameLoader.Load(P(RgbFile), P(DepthFile), P(MaskFile), CameraIntrinsics.Parse(P(IntrinsicsFile)));
         Pose? truth = File.Exists(P(PoseFile.TruePoseFile)) ? PoseFile.Read(P(PoseFile.TruePoseFile)) : null;
-        return Create(frame, MeshFiles.Load(mesh), $"scene folder {dir}", truth, $"mask '{P(MaskFile)}'", $"depth '{P(DepthFile)}'");
+        return Create(frame, MeshFiles.Load(mesh), $"scene folder {dir}", truth, $"mask '{P(MaskFile)}'",
+            $"depth '{P(DepthFile)}'");
     }
 
     /// <summary>"demo" (the built-in scene) or a scene folder.</summary>

@@ -50,8 +50,8 @@ internal sealed class SceneCropSource : ICropSource
         return new CropBatch(rendered, observed, render, crop);
     }
 
-    public (double RenderSeconds, double CropSeconds) Fill(IReadOnlyList<Pose> poses, int start, int count, int iteration,
-        Memory<float> rendered, Memory<float> observed)
+    public (double RenderSeconds, double CropSeconds) Fill(IReadOnlyList<Pose> poses, int start, int count,
+        int iteration, Memory<float> rendered, Memory<float> observed)
     {
         var (ratio, minDepth) = CropPair.Thresholds(_settings, scoring: iteration < 0);
         const int floats = CropPair.Floats;
@@ -59,13 +59,15 @@ internal sealed class SceneCropSource : ICropSource
         var sw = Stopwatch.StartNew();
         Parallel.For(0, count, () => new RenderTarget(CropPair.Size, CropPair.Size), (i, _, target) =>
         {
-            CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target, rendered.Span.Slice(i * floats, floats));
+            CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target,
+                rendered.Span.Slice(i * floats, floats));
             return target;
         }, _ => { });
         double render = sw.Elapsed.TotalSeconds;
         sw.Restart();
         Parallel.For(0, count, i =>
-            CropPair.Observe(_scene.Frame, _scene.FrameXyz, poses[start + i], _scene.Diameter, ratio, minDepth, observed.Span.Slice(i * floats, floats)));
+            CropPair.Observe(_scene.Frame, _scene.FrameXyz, poses[start + i], _scene.Diameter, ratio, minDepth,
+                observed.Span.Slice(i * floats, floats)));
         return (render, sw.Elapsed.TotalSeconds);
     }
 }

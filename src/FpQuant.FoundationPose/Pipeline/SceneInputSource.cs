@@ -26,23 +26,28 @@ internal sealed class SceneInputSource : InputSource
     public int Pairs { get; }
     public int BatchSize { get; }
 
-    /// <param name="floatRefiner">The float RefineNet whose first frame supplies the poses, or null for jittered poses.</param>
+    /// <param name="floatRefiner">The float RefineNet whose first frame supplies the poses, or null for jittered
+    /// poses.</param>
     /// <param name="iterations">Refine iterations of that first frame.</param>
-    public SceneInputSource(Scene scene, int pairs, int batchSize = CalibrationDefaults.BatchSize, CropSettings? crops = null,
-        string? floatRefiner = null, int iterations = 1, RuntimeSettings? runtime = null)
+    public SceneInputSource(Scene scene, int pairs, int batchSize = CalibrationDefaults.BatchSize,
+        CropSettings? crops = null, string? floatRefiner = null, int iterations = 1, RuntimeSettings? runtime = null)
     {
         if (pairs <= 0) throw new FpQuantException($"calibration pair count must be positive, got {pairs}");
         if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
-        if (iterations < 1) throw new FpQuantException($"calibration needs at least one refine iteration, got {iterations}");
+        if (iterations < 1)
+            throw new FpQuantException($"calibration needs at least one refine iteration, got {iterations}");
         _scene = scene; Pairs = pairs; BatchSize = batchSize; _crops = crops ?? new CropSettings();
         _floatRefiner = floatRefiner; _iterations = iterations; _runtime = runtime ?? new RuntimeSettings();
     }
 
     public override string Description => _floatRefiner == null
         ? $"crops of {_scene.Description}: {Pairs} pairs at jittered poses, batches of {BatchSize}"
-        : $"crops of {_scene.Description}: {Pairs} pairs at the poses of a float first frame ({_iterations} refine iteration(s) by {Path.GetFileName(_floatRefiner)}), batches of {BatchSize}";
+        : $"crops of {_scene.Description}: {Pairs} pairs at the poses of a float first frame ({_iterations} refine " +
+            $"iteration(s) by {Path.GetFileName(_floatRefiner)}), batches of {BatchSize}";
 
-    /// <summary>The hypotheses' starting poses: rotations spread over the 252, translation jittered unless refined.</summary>
+    /// <summary>
+    /// The hypotheses' starting poses: rotations spread over the 252, translation jittered unless refined.
+    /// </summary>
     public List<Pose> Poses()
     {
         var rotations = PoseHypotheses.Rotations();
@@ -52,13 +57,16 @@ internal sealed class SceneInputSource : InputSource
         for (int i = 0; i < Pairs; i++)
         {
             var r = rotations[(int)((long)i * rotations.Count / Pairs) % rotations.Count];
-            var dt = new Vec3(Hashing.Uniform(key, (ulong)(3 * i + 1)), Hashing.Uniform(key, (ulong)(3 * i + 2)), Hashing.Uniform(key, (ulong)(3 * i + 3))) * j;
+            var dt = new Vec3(Hashing.Uniform(key, (ulong)(3 * i + 1)), Hashing.Uniform(key, (ulong)(3 * i + 2)),
+                Hashing.Uniform(key, (ulong)(3 * i + 3))) * j;
             poses.Add(new Pose(r, _scene.Guess.T + dt));
         }
         return poses;
     }
 
-    /// <summary>Poses per refine iteration and, last, the poses the scorer sees: from the float refiner when given.</summary>
+    /// <summary>
+    /// Poses per refine iteration and, last, the poses the scorer sees: from the float refiner when given.
+    /// </summary>
     private List<List<Pose>> Visited()
     {
         if (_visited != null) return _visited;
@@ -69,7 +77,8 @@ internal sealed class SceneInputSource : InputSource
             var source = new SceneCropSource(_scene, _crops);
             using var refiner = new CropPairSession(_floatRefiner, _runtime);
             if (refiner.Signature.Kind != Networks.NetworkKind.Refine)
-                throw new FpQuantException($"calibration: '{_floatRefiner}' is not a refine model; the scene's first frame needs the float RefineNet");
+                throw new FpQuantException($"calibration: '{_floatRefiner}' is not a refine model; the scene's first " +
+                    $"frame needs the float RefineNet");
             for (int it = 0; it < _iterations; it++)
             {
                 for (int start = 0; start < poses.Count; start += BatchSize)
@@ -92,7 +101,8 @@ internal sealed class SceneInputSource : InputSource
         var visited = Visited();
         bool refine = sig.Kind == Networks.NetworkKind.Refine;
         // RefineNet sees the poses before each of its iterations (spread across them); ScoreNet the final ones.
-        var stages = refine ? visited.Take(Math.Max(1, visited.Count - 1)).ToList() : new List<List<Pose>> { visited[^1] };
+        var stages = refine ? visited.Take(Math.Max(1, visited.Count - 1)).ToList()
+            : new List<List<Pose>> { visited[^1] };
         var poses = Enumerable.Range(0, Pairs).Select(i => stages[i % stages.Count][i]).ToList();
         int iteration = refine ? 0 : -1;
         for (int start = 0; start < Pairs; start += BatchSize)

@@ -8,8 +8,8 @@ internal static class SequenceTracking
 {
     /// <param name="registrar">The first frame's networks; needed unless the run starts from the true pose.</param>
     /// <param name="onFrame">Called after each frame (progress, streaming output).</param>
-    public static List<TrackedFrame> Run(TrackSequence seq, PoseTracker tracker, FirstFrameRunner? registrar, SequenceTrackingSettings s,
-        Action<TrackedFrame>? onFrame = null, CancellationToken cancel = default)
+    public static List<TrackedFrame> Run(TrackSequence seq, PoseTracker tracker, FirstFrameRunner? registrar,
+        SequenceTrackingSettings s, Action<TrackedFrame>? onFrame = null, CancellationToken cancel = default)
     {
         s.Validate();
         var points = PoseError.ModelPoints(seq.First.Mesh, seq.First.MeshCenter);
@@ -19,15 +19,21 @@ internal static class SequenceTracking
 
         TrackedFrame Register(int i)
         {
-            var r = tracker.Register(seq.SceneAt(i), registrar ?? throw new FpQuantException("registering a frame needs the first frame's networks (RefineNet and ScoreNet)"),
+            var r = tracker.Register(seq.SceneAt(i),
+                registrar
+                    ?? throw new FpQuantException(
+                        "registering a frame needs the first frame's networks (RefineNet and ScoreNet)"),
                 s.Registration, cancel);
-            return new TrackedFrame(i, seq.FrameIds[i], r.Best, r.Times.Total, ErrorAt(i, r.Best), true, false, null, null);
+            return new TrackedFrame(i, seq.FrameIds[i], r.Best, r.Times.Total, ErrorAt(i, r.Best), true, false, null,
+                null);
         }
 
         cancel.ThrowIfCancellationRequested();
         if (s.StartFromTruth)
         {
-            var t = seq.Truth[0] ?? throw new FpQuantException($"{seq.Description}: the first frame's true pose is unknown, so tracking cannot start from it; register it instead");
+            var t = seq.Truth[0]
+                ?? throw new FpQuantException($"{seq.Description}: the first frame's true pose is unknown, so " +
+                    $"tracking cannot start from it; register it instead");
             tracker.Reset(t);
             Add(new TrackedFrame(0, seq.FrameIds[0], t, 0, ErrorAt(0, t), false, false, null, null));
         }
@@ -44,7 +50,8 @@ internal static class SequenceTracking
             }
             var frame = seq.Frame(i);
             var r = tracker.Track(frame);
-            Add(new TrackedFrame(i, seq.FrameIds[i], r.Pose, r.StepSeconds, ErrorAt(i, r.Pose), false, r.Lost, r.Score, r));
+            Add(new TrackedFrame(i, seq.FrameIds[i], r.Pose, r.StepSeconds, ErrorAt(i, r.Pose), false, r.Lost, r.Score,
+                r));
             reregister = r.Lost && s.ReregisterWhenLost;
         }
         return frames;

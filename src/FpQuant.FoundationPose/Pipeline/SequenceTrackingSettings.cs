@@ -16,9 +16,11 @@ internal sealed record SequenceTrackingSettings
     public void Validate()
     {
         Track.Validate();
-        new FirstFrameSettings { Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations, RefineBatch = Registration.RefineBatch }.Validate();
+        new FirstFrameSettings { Hypotheses = Registration.Hypotheses, Iterations = Registration.Iterations,
+            RefineBatch = Registration.RefineBatch }.Validate();
         Registration.Crops.Validate();
         if (ReregisterWhenLost && Track.LostScoreThreshold == null)
-            throw new FpQuantException("re-registering a lost track needs the lost-track check: give LostScoreThreshold too");
+            throw new FpQuantException("re-registering a lost track needs the lost-track check: give " +
+                "LostScoreThreshold too");
     }
 }

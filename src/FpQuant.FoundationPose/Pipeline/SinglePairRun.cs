@@ -52,7 +52,9 @@ internal sealed class SinglePairRun : IDisposable
         _run.Run(1);
     }
 
-    /// <summary>Output <paramref name="i"/> of the last run, in the signature's output order (refine: trans, rot).</summary>
+    /// <summary>
+    /// Output <paramref name="i"/> of the last run, in the signature's output order (refine: trans, rot).
+    /// </summary>
     public ReadOnlySpan<float> Output(int i) => _run.Output(i, 1);
 
     private void Fill(ReadOnlySpan<float> nchw, Span<float> input)

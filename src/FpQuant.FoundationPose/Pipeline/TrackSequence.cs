@@ -25,8 +25,8 @@ internal sealed class TrackSequence
 
     /// <param name="frame">Frame i (0-based).</param>
     /// <param name="scene">Frame i as a scene with the object's mask and mesh: registration's input.</param>
-    public TrackSequence(string description, IReadOnlyList<int> frameIds, IReadOnlyList<Pose?> truth, Func<int, RgbdFrame> frame, Func<int, Scene> scene,
-        bool preload = false)
+    public TrackSequence(string description, IReadOnlyList<int> frameIds, IReadOnlyList<Pose?> truth,
+        Func<int, RgbdFrame> frame, Func<int, Scene> scene, bool preload = false)
     {
         if (frameIds.Count == 0) throw new FpQuantException($"{description} has no frames");
         if (truth.Count != frameIds.Count) throw new ArgumentException("one true pose (or null) per frame");

@@ -17,8 +17,10 @@ internal sealed record TrackSettings
 
     public void Validate()
     {
-        if (Iterations is < 1 or > 100) throw new FpQuantException($"TrackSettings.Iterations must be between 1 and 100, got {Iterations}");
+        if (Iterations is < 1 or > 100)
+            throw new FpQuantException($"TrackSettings.Iterations must be between 1 and 100, got {Iterations}");
         Crops.Validate();
-        if (LostScoreThreshold is double t && !double.IsFinite(t)) throw new FpQuantException($"LostScoreThreshold must be a finite number, got {t}");
+        if (LostScoreThreshold is double t && !double.IsFinite(t))
+            throw new FpQuantException($"LostScoreThreshold must be a finite number, got {t}");
     }
 }

@@ -15,7 +15,8 @@ internal static class MeshFiles
             ".ply" => PlyReader.Read(path),
             _ => throw new FpQuantException($"mesh '{path}': unsupported format '{ext}'; give an .obj or .ply file"),
         };
-        if (mesh.TriangleCount == 0) throw new FpQuantException($"mesh '{path}' has no faces; the renderer needs triangles");
+        if (mesh.TriangleCount == 0)
+            throw new FpQuantException($"mesh '{path}' has no faces; the renderer needs triangles");
         return mesh;
     }
 }

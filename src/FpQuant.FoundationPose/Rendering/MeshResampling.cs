@@ -9,13 +9,16 @@ namespace FpQuant.Rendering;
 /// </summary>
 internal static class MeshResampling
 {
-    /// <summary>The default spacing as a fraction of the diameter: about 2,000-3,000 vertices for a compact object.</summary>
+    /// <summary>
+    /// The default spacing as a fraction of the diameter: about 2,000-3,000 vertices for a compact object.
+    /// </summary>
     public const double DefaultSpacingFraction = 1.0 / 40;
     private static readonly double[] EmptyCellSums = [0.0, 0.0, 0.0];
 
     public static TriMesh Resample(TriMesh mesh, double spacing)
     {
-        if (!(spacing > 0) || !double.IsFinite(spacing)) throw new ArgumentOutOfRangeException(nameof(spacing), spacing, "spacing must be positive");
+        if (!(spacing > 0) || !double.IsFinite(spacing))
+            throw new ArgumentOutOfRangeException(nameof(spacing), spacing, "spacing must be positive");
         var cells = new Dictionary<(long, long, long), int>();
         var sums = new List<double>();
         var counts = new List<int>();
@@ -49,7 +52,8 @@ internal static class MeshResampling
                 for (int i = 0; i + j <= n; i++)
                 {
                     double u = (double)i / n, v = (double)j / n, w = 1 - u - v;
-                    double x = w * p[a] + u * p[b] + v * p[c], y = w * p[a + 1] + u * p[b + 1] + v * p[c + 1], z = w * p[a + 2] + u * p[b + 2] + v * p[c + 2];
+                    double x = w * p[a] + u * p[b] + v * p[c], y = w * p[a + 1] + u * p[b + 1] + v * p[c + 1],
+                        z = w * p[a + 2] + u * p[b + 2] + v * p[c + 2];
                     int id = Cell(x, y, z);
                     sums[3 * id] += x; sums[3 * id + 1] += y; sums[3 * id + 2] += z;
                     counts[id]++;

@@ -14,8 +14,10 @@ internal static class MeshShader
     /// <summary>Rasterizes and shades a whole width x height image (the demo frame, overlays): the visibility buffer
     /// and new planar RGB and XYZ.</summary>
     // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static (RenderTarget Target, float[] Rgb, float[] Xyz) RenderImage(TriMesh mesh, Pose pose, CameraIntrinsics k, int width, int height)
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static (RenderTarget Target, float[] Rgb, float[] Xyz) RenderImage(TriMesh mesh, Pose pose,
+        CameraIntrinsics k, int width, int height)
     {
         var target = new RenderTarget(width, height);
         Rasterizer.Rasterize(mesh, pose, k, target);
@@ -27,12 +29,14 @@ internal static class MeshShader
 
     /// <param name="firstRow">With <paramref name="endRow"/>: shade rows [firstRow, endRow) only and leave the rest of
     /// the planes as they were (a frame needed only around a window).</param>
-    public static void Shade(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, Span<float> rgbPlanes, Span<float> xyzPlanes,
-        int firstRow = 0, int endRow = int.MaxValue)
+    public static void Shade(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, Span<float> rgbPlanes,
+        Span<float> xyzPlanes, int firstRow = 0, int endRow = int.MaxValue)
     {
         int n = target.Width * target.Height;
-        if (rgbPlanes.Length < 3 * n || xyzPlanes.Length < 3 * n) throw new ArgumentException("output planes too small");
-        int begin = Math.Clamp(firstRow, 0, target.Height) * target.Width, end = Math.Clamp(endRow, 0, target.Height) * target.Width;
+        if (rgbPlanes.Length < 3 * n || xyzPlanes.Length < 3 * n)
+            throw new ArgumentException("output planes too small");
+        int begin = Math.Clamp(firstRow, 0, target.Height) * target.Width,
+            end = Math.Clamp(endRow, 0, target.Height) * target.Width;
         for (int c = 0; c < 3; c++)
         {
             rgbPlanes[(c * n + begin)..(c * n + Math.Max(begin, end))].Clear();
@@ -67,9 +71,11 @@ internal static class MeshShader
             {
                 case MeshColorSource.Texture:
                 {
-                    int ta = 2 * mesh.UvIndex![3 * t], tb = 2 * mesh.UvIndex[3 * t + 1], tc = 2 * mesh.UvIndex[3 * t + 2];
+                    int ta = 2 * mesh.UvIndex![3 * t], tb = 2 * mesh.UvIndex[3 * t + 1],
+                        tc = 2 * mesh.UvIndex[3 * t + 2];
                     var uv = mesh.Uvs!;
-                    mesh.Texture!.Sample(w0 * uv[ta] + w1 * uv[tb] + w2 * uv[tc], w0 * uv[ta + 1] + w1 * uv[tb + 1] + w2 * uv[tc + 1], out cr, out cg, out cb);
+                    mesh.Texture!.Sample(w0 * uv[ta] + w1 * uv[tb] + w2 * uv[tc],
+                        w0 * uv[ta + 1] + w1 * uv[tb + 1] + w2 * uv[tc + 1], out cr, out cg, out cb);
                     break;
                 }
                 case MeshColorSource.VertexColors:

@@ -15,7 +15,8 @@ internal static class ObjReader
 
     public static TriMesh Read(string path)
     {
-        var pos = new List<float>(); var cols = new List<float>(); var nrm = new List<float>(); var uv = new List<float>();
+        var pos = new List<float>(); var cols = new List<float>(); var nrm = new List<float>(); var uv =
+            new List<float>();
         var tri = new List<int>(); var tn = new List<int>(); var tuv = new List<int>();
         bool anyColour = false, allColour = true, cornersHaveNormals = true, cornersHaveUvs = true;
         string? mtllib = null, usemtl = null;
@@ -31,7 +32,9 @@ internal static class ObjReader
             switch (tok[0])
             {
                 case "v":
-                    if (tok.Length != 4 && tok.Length != 7) throw new FpQuantException($"{Where()}: a vertex needs x y z (and optionally r g b), found {tok.Length - 1} numbers");
+                    if (tok.Length != 4 && tok.Length != 7)
+                        throw new FpQuantException($"{Where()}: a vertex needs x y z (and optionally r g b), found " +
+                            $"{tok.Length - 1} numbers");
                     for (int i = 1; i < 4; i++) pos.Add(Num(tok[i], Where));
                     if (tok.Length == 7) { anyColour = true; for (int i = 4; i < 7; i++) cols.Add(Num(tok[i], Where)); }
                     else { allColour = false; cols.AddRange(NoColour); }
@@ -44,14 +47,16 @@ internal static class ObjReader
                     if (tok.Length != 4) throw new FpQuantException($"{Where()}: a normal needs x y z");
                     float nx = Num(tok[1], Where), ny = Num(tok[2], Where), nz = Num(tok[3], Where);
                     float len = MathF.Sqrt(nx * nx + ny * ny + nz * nz);
-                    if (len > 0) { nx /= len; ny /= len; nz /= len; } // files store unnormalised normals (the mustard's do)
+                    // files store unnormalised normals (the mustard's do)
+                    if (len > 0) { nx /= len; ny /= len; nz /= len; }
                     nrm.Add(nx); nrm.Add(ny); nrm.Add(nz);
                     break;
                 case "f":
                     int k = tok.Length - 1;
                     if (k < 3) throw new FpQuantException($"{Where()}: a face needs at least 3 vertices, found {k}");
                     if (k > idx.Length) idx = new (int, int, int)[k];
-                    for (int i = 0; i < k; i++) idx[i] = Corner(tok[i + 1], pos.Count / 3, uv.Count / 2, nrm.Count / 3, Where);
+                    for (int i = 0; i < k; i++)
+                        idx[i] = Corner(tok[i + 1], pos.Count / 3, uv.Count / 2, nrm.Count / 3, Where);
                     for (int i = 1; i + 1 < k; i++)
                         foreach (var c in new[] { idx[0], idx[i], idx[i + 1] })
                         {
@@ -64,16 +69,20 @@ internal static class ObjReader
                 case "usemtl": usemtl ??= tok.Length > 1 ? tok[1] : null; break;
             }
         }
-        if (pos.Count == 0) throw new FpQuantException($"mesh '{path}' has no vertices ('v x y z' lines); is it an OBJ file?");
+        if (pos.Count == 0)
+            throw new FpQuantException($"mesh '{path}' has no vertices ('v x y z' lines); is it an OBJ file?");
         var warnings = new List<string>();
         var (kd, texture) = Material(path, mtllib, usemtl, warnings);
         bool useUv = cornersHaveUvs && uv.Count > 0 && tri.Count > 0;
         var mesh = new TriMesh(pos.ToArray(), tri.ToArray(),
-            cornersHaveNormals && nrm.Count > 0 ? nrm.ToArray() : null, cornersHaveNormals && nrm.Count > 0 ? tn.ToArray() : null,
+            cornersHaveNormals && nrm.Count > 0 ? nrm.ToArray() : null,
+            cornersHaveNormals && nrm.Count > 0 ? tn.ToArray() : null,
             useUv ? uv.ToArray() : null, useUv ? tuv.ToArray() : null,
             anyColour && allColour && kd == null && texture == null ? cols.ToArray() : null,
             useUv ? texture : null, kd ?? (anyColour ? null : (0.5f, 0.5f, 0.5f))) { Source = path };
-        if (texture != null && !useUv) warnings.Add($"mesh '{path}' has a texture but its faces carry no texture coordinates; rendering with the material colour");
+        if (texture != null && !useUv)
+            warnings.Add($"mesh '{path}' has a texture but its faces carry no texture coordinates; rendering with " +
+                $"the material colour");
         mesh.Warnings.AddRange(warnings);
         return mesh;
     }
@@ -113,10 +122,12 @@ internal static class ObjReader
         {
             if (i >= parts.Length || parts[i].Length == 0) return -1;
             if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out int r) || r == 0)
-                throw new FpQuantException($"{where()}: '{s}' is not a face corner (v, v/vt, v//vn or v/vt/vn with 1-based indices)");
+                throw new FpQuantException($"{where()}: '{s}' is not a face corner (v, v/vt, v//vn or v/vt/vn with " +
+                    $"1-based indices)");
             int z = r > 0 ? r - 1 : count + r;
             if (z < 0 || z >= count)
-                throw new FpQuantException($"{where()}: face corner '{s}' refers to {what} {r}, but only {count} are defined before it");
+                throw new FpQuantException($"{where()}: face corner '{s}' refers to {what} {r}, but only {count} are " +
+                    $"defined before it");
             return z;
         }
         int v = Resolve(0, nv, "vertex");
@@ -126,14 +137,16 @@ internal static class ObjReader
 
     /// <summary>The material's Kd and its map_Kd texture. A missing or unreadable texture is a warning, not an error:
     /// the mesh still renders with Kd (the shared mustard ships without its texture_map.png).</summary>
-    private static ((float, float, float)? Kd, RgbTexture? Texture) Material(string objPath, string? mtllib, string? usemtl, List<string> warnings)
+    private static ((float, float, float)? Kd, RgbTexture? Texture) Material(string objPath, string? mtllib,
+        string? usemtl, List<string> warnings)
     {
         if (mtllib == null) return (null, null);
         string dir = Path.GetDirectoryName(Path.GetFullPath(objPath))!;
         string mtlPath = Path.Combine(dir, mtllib);
         if (!File.Exists(mtlPath))
         {
-            warnings.Add($"material file '{mtllib}' named by '{objPath}' is missing; rendering with vertex colours or grey");
+            warnings.Add(
+                $"material file '{mtllib}' named by '{objPath}' is missing; rendering with vertex colours or grey");
             return (null, null);
         }
         (float, float, float)? kd = null;
@@ -160,15 +173,19 @@ internal static class ObjReader
         }
         if (map == null) return (kd, null);
         string texPath = Path.Combine(Path.GetDirectoryName(mtlPath)!, map);
-        var kdText = kd is { } c ? string.Create(CultureInfo.InvariantCulture, $"({c.Item1:0.###}, {c.Item2:0.###}, {c.Item3:0.###})") : "(grey)";
+        var kdText = kd is { } c
+            ? string.Create(CultureInfo.InvariantCulture, $"({c.Item1:0.###}, {c.Item2:0.###}, {c.Item3:0.###})")
+            : "(grey)";
         if (!File.Exists(texPath))
         {
-            warnings.Add($"texture '{map}' named by '{mtlPath}' is missing; rendering with the material's Kd colour {kdText}");
+            warnings.Add(
+                $"texture '{map}' named by '{mtlPath}' is missing; rendering with the material's Kd colour {kdText}");
             return (kd, null);
         }
         if (!texPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
         {
-            warnings.Add($"texture '{map}' is not a PNG (fpquant reads PNG textures only); rendering with the material's Kd colour {kdText}");
+            warnings.Add($"texture '{map}' is not a PNG (fpquant reads PNG textures only); rendering with the " +
+                $"material's Kd colour {kdText}");
             return (kd, null);
         }
         try
@@ -181,7 +198,8 @@ internal static class ObjReader
         }
         catch (FpQuantException e)
         {
-            warnings.Add($"texture '{map}' could not be read ({e.Message}); rendering with the material's Kd colour {kdText}");
+            warnings.Add(
+                $"texture '{map}' could not be read ({e.Message}); rendering with the material's Kd colour {kdText}");
             return (kd, null);
         }
     }

@@ -22,7 +22,9 @@ internal static class PlyReader
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FpQuantException($"cannot read mesh '{path}': {e.Message}", e); }
+        catch (Exception e) when (e is IOException
+            or UnauthorizedAccessException) { throw new FpQuantException($"cannot read mesh '{path}': {e.Message}",
+                e); }
         int headerEnd = IndexOf(bytes, "end_header");
         if (bytes.Length < 3 || Encoding.ASCII.GetString(bytes, 0, 3) != "ply" || headerEnd < 0)
             throw new FpQuantException($"mesh '{path}' is not a PLY file (no 'ply' magic or no end_header)");
@@ -37,9 +39,12 @@ internal static class PlyReader
             var t = raw.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (t.Length == 0) continue;
             if (t[0] == "format") format = t.Length > 1 ? t[1] : "";
-            else if (t[0] == "comment" && t.Length >= 3 && t[1] == "TextureFile") textureName ??= raw.Trim()["comment".Length..].Trim()["TextureFile".Length..].Trim();
-            else if (t[0] == "element" && t.Length == 3 && int.TryParse(t[2], out int n) && n >= 0) elements.Add(new Element(t[1], n, new()));
-            else if (t[0] == "element") throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
+            else if (t[0] == "comment" && t.Length >= 3 && t[1] == "TextureFile")
+                textureName ??= raw.Trim()["comment".Length..].Trim()["TextureFile".Length..].Trim();
+            else if (t[0] == "element" && t.Length == 3 && int.TryParse(t[2], out int n) && n >= 0)
+                elements.Add(new Element(t[1], n, new()));
+            else if (t[0] == "element")
+                throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
             else if (t[0] == "property" && elements.Count > 0)
             {
                 Property prop = t.Length == 5 && t[1] == "list" ? new Property(t[4], t[3], t[2])
@@ -47,7 +52,8 @@ internal static class PlyReader
                     : throw new FpQuantException($"mesh '{path}': malformed header line '{raw.Trim()}'");
                 foreach (var type in new[] { prop.Type, prop.ListCountType })
                     if (type != null && ValueReader.SizeOf(type) == 0)
-                        throw new FpQuantException($"mesh '{path}': unknown PLY property type '{type}' in header line '{raw.Trim()}'");
+                        throw new FpQuantException($"mesh '{path}': unknown PLY property type '{type}' in header " +
+                            $"line '{raw.Trim()}'");
                 elements[^1].Props.Add(prop);
             }
         }
@@ -66,18 +72,22 @@ internal static class PlyReader
             bool isVertex = el.Name == "vertex", isFace = el.Name == "face";
             // Every count is checked against the bytes left before anything is allocated or looped over for it.
             if (el.Count > 0 && el.Props.Count == 0)
-                throw new FpQuantException($"mesh '{path}': element '{el.Name}' has {el.Count} records but no properties");
+                throw new FpQuantException(
+                    $"mesh '{path}': element '{el.Name}' has {el.Count} records but no properties");
             long minBytes = reader.MinRecordBytes(el.Props.Select(p => p.ListCountType ?? p.Type));
             if ((long)el.Count * minBytes > reader.Remaining + 1)
-                throw new FpQuantException($"mesh '{path}': element '{el.Name}' claims {el.Count} records, but only {reader.Remaining} bytes of data remain (the file is truncated or its header is wrong)");
+                throw new FpQuantException($"mesh '{path}': element '{el.Name}' claims {el.Count} records, but only " +
+                    $"{reader.Remaining} bytes of data remain (the file is truncated or its header is wrong)");
             if (isVertex)
             {
                 foreach (var need in new[] { "x", "y", "z" })
-                    if (!names.Contains(need)) throw new FpQuantException($"mesh '{path}': the vertex element has no '{need}' property");
+                    if (!names.Contains(need))
+                        throw new FpQuantException($"mesh '{path}': the vertex element has no '{need}' property");
                 pos = new float[3 * el.Count];
                 if (names.Contains("nx")) nrm = new float[3 * el.Count];
                 if (names.Contains("red")) col = new float[3 * el.Count];
-                if (names.Contains("s") || names.Contains("u") || names.Contains("texture_u")) uv = new float[2 * el.Count];
+                if (names.Contains("s") || names.Contains("u") || names.Contains("texture_u"))
+                    uv = new float[2 * el.Count];
             }
             bool faceTexcoords = isFace && el.Props.Any(p => p.ListCountType != null && p.Name == "texcoord");
             if (faceTexcoords) cornerUv ??= new List<float>();
@@ -95,8 +105,11 @@ internal static class PlyReader
                         for (int j = 0; j < k; j++) list[j] = reader.Next(p.Type);
                         if (isFace && p.Name is "vertex_indices" or "vertex_index")
                         {
-                            if (k < 3) throw new FpQuantException($"mesh '{path}': face {i} has {k} vertices; faces need at least 3");
-                            corners = list.Select(x => x is >= int.MinValue and <= int.MaxValue ? (int)x : -1).ToArray();
+                            if (k < 3)
+                                throw new FpQuantException(
+                                    $"mesh '{path}': face {i} has {k} vertices; faces need at least 3");
+                            corners =
+                                list.Select(x => x is >= int.MinValue and <= int.MaxValue ? (int)x : -1).ToArray();
                         }
                         else if (isFace && p.Name == "texcoord") texcoord = list;
                         continue;
@@ -104,7 +117,8 @@ internal static class PlyReader
                     double v = reader.Next(p.Type);
                     if (!isVertex) continue;
                     if (!double.IsFinite(v) || Math.Abs(v) > float.MaxValue)
-                        throw new FpQuantException($"mesh '{path}': vertex {i} has {p.Name} = {v}; vertex values must be finite float32 numbers");
+                        throw new FpQuantException($"mesh '{path}': vertex {i} has {p.Name} = {v}; vertex values " +
+                            $"must be finite float32 numbers");
                     double colour = p.Type is "uchar" or "uint8" ? v / 255.0 : v;
                     switch (p.Name)
                     {
@@ -122,21 +136,28 @@ internal static class PlyReader
                     }
                 }
                 if (corners == null) continue;
-                for (int j = 1; j + 1 < corners.Length; j++) { tri.Add(corners[0]); tri.Add(corners[j]); tri.Add(corners[j + 1]); }
+                for (int j =
+                    1; j + 1 < corners.Length; j++) { tri.Add(corners[0]); tri.Add(corners[j]); tri.Add(
+                        corners[j + 1]); }
                 if (!faceTexcoords) continue;
                 if (texcoord == null || texcoord.Length != 2 * corners.Length)
-                    throw new FpQuantException($"mesh '{path}': face {i} has {corners.Length} vertices but a texcoord list of {texcoord?.Length ?? 0} values; it needs u v for each vertex ({2 * corners.Length} values)");
+                    throw new FpQuantException($"mesh '{path}': face {i} has {corners.Length} vertices but a " +
+                        $"texcoord list of {texcoord?.Length ?? 0} values; it needs u v for each vertex " +
+                        $"({2 * corners.Length} values)");
                 foreach (double c in texcoord)
                     if (!double.IsFinite(c) || Math.Abs(c) > float.MaxValue)
-                        throw new FpQuantException($"mesh '{path}': face {i} has texture coordinate {c}; texture coordinates must be finite float32 numbers");
+                        throw new FpQuantException($"mesh '{path}': face {i} has texture coordinate {c}; texture " +
+                            $"coordinates must be finite float32 numbers");
                 for (int j = 1; j + 1 < corners.Length; j++)
-                    foreach (int c in new[] { 0, j, j + 1 }) { cornerUv!.Add((float)texcoord[2 * c]); cornerUv.Add((float)texcoord[2 * c + 1]); }
+                    foreach (int c in new[] { 0, j,
+                        j + 1 }) { cornerUv!.Add((float)texcoord[2 * c]); cornerUv.Add((float)texcoord[2 * c + 1]); }
             }
         }
         if (pos == null) throw new FpQuantException($"mesh '{path}' has no vertex element");
         int nv = pos.Length / 3;
         foreach (int i in tri)
-            if ((uint)i >= (uint)nv) throw new FpQuantException($"mesh '{path}': a face refers to vertex {i}, but there are {nv}");
+            if ((uint)i >= (uint)nv)
+                throw new FpQuantException($"mesh '{path}': a face refers to vertex {i}, but there are {nv}");
         var triangles = tri.ToArray();
         if (nrm != null)
             for (int i = 0; i < nrm.Length; i += 3)
@@ -146,15 +167,19 @@ internal static class PlyReader
             }
         // Texture coordinates: per corner when the faces carry them, else per vertex.
         float[]? uvs = cornerUv != null ? cornerUv.ToArray() : uv;
-        int[]? uvIndex = cornerUv != null ? Enumerable.Range(0, triangles.Length).ToArray() : uv != null ? triangles : null;
+        int[]? uvIndex = cornerUv != null ? Enumerable.Range(0, triangles.Length).ToArray() : uv != null ? triangles
+            : null;
         var warnings = new List<string>();
         RgbTexture? texture = null;
         if (textureName != null)
         {
-            if (uvs == null) warnings.Add($"mesh '{path}' names texture '{textureName}' but has no texture coordinates; rendering with {(col != null ? "its vertex colours" : "grey")}");
+            if (uvs == null)
+                warnings.Add($"mesh '{path}' names texture '{textureName}' but has no texture coordinates; rendering " +
+                    $"with {(col != null ? "its vertex colours" : "grey")}");
             else texture = ReadTexture(path, textureName);
         }
-        var mesh = new TriMesh(pos, triangles, nrm, nrm != null ? triangles : null, texture != null ? uvs : null, texture != null ? uvIndex : null, col, texture) { Source = path };
+        var mesh = new TriMesh(pos, triangles, nrm, nrm != null ? triangles : null, texture != null ? uvs : null,
+            texture != null ? uvIndex : null, col, texture) { Source = path };
         mesh.Warnings.AddRange(warnings);
         return mesh;
     }
@@ -166,11 +191,14 @@ internal static class PlyReader
     /// <summary>The texture a PLY's header names, read from beside the model (PNG or JPEG).</summary>
     public static RgbTexture ReadTexture(string meshPath, string name)
     {
-        if (name.Length == 0 || name.Any(char.IsControl) || Path.IsPathRooted(name) || name.Split('/', '\\').Contains(".."))
-            throw new FpQuantException($"mesh '{meshPath}' names texture '{ErrorText.Quote(name)}' in its header; give a file name beside the model (PNG or JPEG)");
+        if (name.Length == 0 || name.Any(char.IsControl) || Path.IsPathRooted(name)
+            || name.Split('/', '\\').Contains(".."))
+            throw new FpQuantException($"mesh '{meshPath}' names texture '{ErrorText.Quote(name)}' in its header; " +
+                $"give a file name beside the model (PNG or JPEG)");
         string texPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(meshPath))!, name);
         if (!File.Exists(texPath))
-            throw new FpQuantException($"mesh '{meshPath}' names texture '{ErrorText.Quote(name)}' in its header, but '{texPath}' does not exist; put the texture beside the model");
+            throw new FpQuantException($"mesh '{meshPath}' names texture '{ErrorText.Quote(name)}' in its header, " +
+                $"but '{texPath}' does not exist; put the texture beside the model");
         var (px, w, h) = ImageFile.DecodeRgba(texPath, $"texture of mesh '{meshPath}'", MaxTexturePixels);
         var rgb = new float[3L * w * h];
         for (long i = 0, n = (long)w * h; i < n; i++)
@@ -225,7 +253,8 @@ internal static class PlyReader
 
         /// <summary>The fewest bytes one record of these property types can take: binary sizes (a list at least its
         /// count), or in ASCII one character and a separator per value.</summary>
-        public long MinRecordBytes(IEnumerable<string> types) => _ascii ? 2L * types.Count() : types.Sum(t => (long)SizeOf(t));
+        public long MinRecordBytes(IEnumerable<string> types) => _ascii ? 2L * types.Count()
+            : types.Sum(t => (long)SizeOf(t));
 
         public static int SizeOf(string type) => type switch
         {
@@ -242,11 +271,13 @@ internal static class PlyReader
             double k = Next(countType);
             long left = _ascii ? _tokens.Length - _tok : Remaining / SizeOf(itemType);
             if (!(k >= 0) || k != Math.Floor(k) || k > left)
-                throw new FpQuantException($"mesh '{_path}': a list in record {_record} claims {k} items, but only {left} values follow (the file is truncated or damaged)");
+                throw new FpQuantException($"mesh '{_path}': a list in record {_record} claims {k} items, but only " +
+                    $"{left} values follow (the file is truncated or damaged)");
             return (int)k;
         }
 
-        private FpQuantException Truncated() => new($"mesh '{_path}' is truncated or malformed (data ends in record {_record})");
+        private FpQuantException Truncated() =>
+            new($"mesh '{_path}' is truncated or malformed (data ends in record {_record})");
 
         public double Next(string type)
         {
@@ -266,11 +297,21 @@ internal static class PlyReader
             {
                 "char" or "int8" => (sbyte)s2[0],
                 "uchar" or "uint8" => s2[0],
-                "short" or "int16" => _big ? BinaryPrimitives.ReadInt16BigEndian(s2) : BinaryPrimitives.ReadInt16LittleEndian(s2),
-                "ushort" or "uint16" => _big ? BinaryPrimitives.ReadUInt16BigEndian(s2) : BinaryPrimitives.ReadUInt16LittleEndian(s2),
-                "int" or "int32" => _big ? BinaryPrimitives.ReadInt32BigEndian(s2) : BinaryPrimitives.ReadInt32LittleEndian(s2),
-                "uint" or "uint32" => _big ? BinaryPrimitives.ReadUInt32BigEndian(s2) : BinaryPrimitives.ReadUInt32LittleEndian(s2),
-                "float" or "float32" => _big ? BinaryPrimitives.ReadSingleBigEndian(s2) : BinaryPrimitives.ReadSingleLittleEndian(s2),
+                "short"
+                    or "int16" => _big ? BinaryPrimitives.ReadInt16BigEndian(s2)
+                        : BinaryPrimitives.ReadInt16LittleEndian(s2),
+                "ushort"
+                    or "uint16" => _big ? BinaryPrimitives.ReadUInt16BigEndian(s2)
+                        : BinaryPrimitives.ReadUInt16LittleEndian(s2),
+                "int"
+                    or "int32" => _big ? BinaryPrimitives.ReadInt32BigEndian(s2)
+                        : BinaryPrimitives.ReadInt32LittleEndian(s2),
+                "uint"
+                    or "uint32" => _big ? BinaryPrimitives.ReadUInt32BigEndian(s2)
+                        : BinaryPrimitives.ReadUInt32LittleEndian(s2),
+                "float"
+                    or "float32" => _big ? BinaryPrimitives.ReadSingleBigEndian(s2)
+                        : BinaryPrimitives.ReadSingleLittleEndian(s2),
                 _ => _big ? BinaryPrimitives.ReadDoubleBigEndian(s2) : BinaryPrimitives.ReadDoubleLittleEndian(s2),
             };
         }

@@ -15,8 +15,10 @@ internal static class Rasterizer
     /// <param name="cullBackFaces">Skip triangles facing away from the camera; exact (the same image) for meshes
     /// whose <see cref="TriMesh.IsClosedAndOutward"/> holds, and ignored for the others.</param>
     // Optimised from the first call: the first frame is what this project measures, and tiered JIT would run it slow.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Rasterize(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target, bool cullBackFaces = true)
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Rasterize(TriMesh mesh, Pose pose, CameraIntrinsics k, RenderTarget target,
+        bool cullBackFaces = true)
     {
         bool cull = cullBackFaces && mesh.IsClosedAndOutward;
         int w = target.Width, h = target.Height;
@@ -26,13 +28,16 @@ internal static class Rasterizer
         target.EnsureVertices(nv);
         float[] sx = target.ScreenX, sy = target.ScreenY, iz = target.InvZ, p = mesh.Positions;
         var r = pose.R;
-        float r00 = (float)r.M00, r01 = (float)r.M01, r02 = (float)r.M02, r10 = (float)r.M10, r11 = (float)r.M11, r12 = (float)r.M12,
-              r20 = (float)r.M20, r21 = (float)r.M21, r22 = (float)r.M22, tx = (float)pose.T.X, ty = (float)pose.T.Y, tz = (float)pose.T.Z;
+        float r00 = (float)r.M00, r01 = (float)r.M01, r02 = (float)r.M02, r10 = (float)r.M10, r11 = (float)r.M11,
+            r12 = (float)r.M12,
+              r20 = (float)r.M20, r21 = (float)r.M21, r22 = (float)r.M22, tx = (float)pose.T.X, ty = (float)pose.T.Y,
+              tz = (float)pose.T.Z;
         var ks = k.ToSingle();
         for (int i = 0; i < nv; i++)
         {
             float x = p[3 * i], y = p[3 * i + 1], z = p[3 * i + 2];
-            float X = r00 * x + r01 * y + r02 * z + tx, Y = r10 * x + r11 * y + r12 * z + ty, Z = r20 * x + r21 * y + r22 * z + tz;
+            float X = r00 * x + r01 * y + r02 * z + tx, Y = r10 * x + r11 * y + r12 * z + ty,
+                Z = r20 * x + r21 * y + r22 * z + tz;
             if (Z < NearPlane) { iz[i] = -1; continue; }
             float inv = 1f / Z;
             iz[i] = inv;
@@ -74,7 +79,8 @@ internal static class Rasterizer
                     float l0 = e0x * dx + e0y * dy + e0c;
                     float l1 = e1x * dx + e1y * dy + e1c;
                     float l2 = 1f - l0 - l1;
-                    // A small tolerance closes cracks where float rounding puts a shared edge's pixel outside both triangles.
+                    // A small tolerance closes cracks where float rounding puts a shared edge's pixel outside both
+                    // triangles.
                     if (l0 < -EdgeEpsilon || l1 < -EdgeEpsilon || l2 < -EdgeEpsilon) continue;
                     float invz = l0 * iza + l1 * izb + l2 * izc;
                     float z = 1f / invz;

@@ -16,8 +16,11 @@ internal sealed class RgbTexture
         Width = width; Height = height; Rgb = rgb;
     }
 
-    /// <summary>Bilinear lookup at OBJ texture coordinates (v = 0 is the image's bottom row), wrapping around.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// Bilinear lookup at OBJ texture coordinates (v = 0 is the image's bottom row), wrapping around.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(
+        System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Sample(float u, float v, out float r, out float g, out float b)
     {
         float x = (u - MathF.Floor(u)) * Width - 0.5f;
@@ -25,8 +28,10 @@ internal sealed class RgbTexture
         int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
         float fx = x - x0, fy = y - y0;
         // x0 and y0 lie in -1 .. size-1 here, so wrapping needs no division.
-        int xa = x0 < 0 ? Width - 1 : x0, xb = x0 + 1 >= Width ? 0 : x0 + 1, ya = y0 < 0 ? Height - 1 : y0, yb = y0 + 1 >= Height ? 0 : y0 + 1;
-        int i00 = 3 * (ya * Width + xa), i01 = 3 * (ya * Width + xb), i10 = 3 * (yb * Width + xa), i11 = 3 * (yb * Width + xb);
+        int xa = x0 < 0 ? Width - 1 : x0, xb = x0 + 1 >= Width ? 0 : x0 + 1, ya = y0 < 0 ? Height - 1 : y0,
+            yb = y0 + 1 >= Height ? 0 : y0 + 1;
+        int i00 = 3 * (ya * Width + xa), i01 = 3 * (ya * Width + xb), i10 = 3 * (yb * Width + xa),
+            i11 = 3 * (yb * Width + xb);
         float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
         r = w00 * Rgb[i00] + w01 * Rgb[i01] + w10 * Rgb[i10] + w11 * Rgb[i11];
         g = w00 * Rgb[i00 + 1] + w01 * Rgb[i01 + 1] + w10 * Rgb[i10 + 1] + w11 * Rgb[i11 + 1];

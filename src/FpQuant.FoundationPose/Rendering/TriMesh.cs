@@ -63,25 +63,32 @@ internal sealed class TriMesh
     }
 
     public MeshColorSource ColorSource =>
-        Texture != null && Uvs != null ? MeshColorSource.Texture : VertexColors != null ? MeshColorSource.VertexColors : MeshColorSource.Uniform;
+        Texture != null
+            && Uvs != null ? MeshColorSource.Texture : VertexColors != null ? MeshColorSource.VertexColors
+                : MeshColorSource.Uniform;
 
     public TriMesh(float[] positions, int[] triangles, float[]? normals = null, int[]? normalIndex = null,
         float[]? uvs = null, int[]? uvIndex = null, float[]? vertexColors = null, RgbTexture? texture = null,
         (float, float, float)? uniformColor = null)
-        : this(positions, triangles, normals, normalIndex, uvs, uvIndex, vertexColors, texture, uniformColor, closedOutward: null)
+        : this(positions, triangles, normals, normalIndex, uvs, uvIndex, vertexColors, texture, uniformColor,
+            closedOutward: null)
     {
     }
 
     /// <param name="closedOutward">Known from the mesh this one is a rigid copy of, or null to compute.</param>
-    private TriMesh(float[] positions, int[] triangles, float[]? normals, int[]? normalIndex, float[]? uvs, int[]? uvIndex,
+    private TriMesh(float[] positions, int[] triangles, float[]? normals, int[]? normalIndex, float[]? uvs,
+        int[]? uvIndex,
         float[]? vertexColors, RgbTexture? texture, (float, float, float)? uniformColor, bool? closedOutward)
     {
-        if (positions.Length % 3 != 0 || triangles.Length % 3 != 0) throw new ArgumentException("positions and triangles come in threes");
+        if (positions.Length % 3 != 0 || triangles.Length % 3 != 0)
+            throw new ArgumentException("positions and triangles come in threes");
         int v = positions.Length / 3;
-        foreach (int i in triangles) if ((uint)i >= (uint)v) throw new ArgumentException($"triangle index {i} outside 0..{v - 1}");
+        foreach (int i in triangles) if ((uint)i >= (uint)v)
+            throw new ArgumentException($"triangle index {i} outside 0..{v - 1}");
         Positions = positions;
         Triangles = triangles;
-        if (normals == null || normalIndex == null) (normals, normalIndex) = (VertexNormals(positions, triangles), triangles);
+        if (normals == null || normalIndex == null)
+            (normals, normalIndex) = (VertexNormals(positions, triangles), triangles);
         Normals = normals;
         NormalIndex = normalIndex;
         Uvs = uvs;
@@ -114,7 +121,8 @@ internal sealed class TriMesh
 
     public (Vec3 Min, Vec3 Max) Bounds()
     {
-        double[] lo = { double.MaxValue, double.MaxValue, double.MaxValue }, hi = { double.MinValue, double.MinValue, double.MinValue };
+        double[] lo = { double.MaxValue, double.MaxValue, double.MaxValue },
+            hi = { double.MinValue, double.MinValue, double.MinValue };
         for (int i = 0; i < Positions.Length; i++)
         {
             lo[i % 3] = Math.Min(lo[i % 3], Positions[i]);
@@ -126,7 +134,9 @@ internal sealed class TriMesh
     /// <summary>The centre of the bounding box: FoundationPose rotates hypotheses about it.</summary>
     public Vec3 BoundsCenter { get { var (a, b) = Bounds(); return (a + b) / 2; } }
 
-    /// <summary>Largest distance between two vertices: exact up to 20,000 vertices, else over an even subsample.</summary>
+    /// <summary>
+    /// Largest distance between two vertices: exact up to 20,000 vertices, else over an even subsample.
+    /// </summary>
     public double Diameter()
     {
         int v = VertexCount;
@@ -140,7 +150,8 @@ internal sealed class TriMesh
             for (int b = a + 1; b < idx.Length; b++)
             {
                 int ib = 3 * idx[b];
-                double dx = Positions[ia] - Positions[ib], dy = Positions[ia + 1] - Positions[ib + 1], dz = Positions[ia + 2] - Positions[ib + 2];
+                double dx = Positions[ia] - Positions[ib], dy = Positions[ia + 1] - Positions[ib + 1],
+                    dz = Positions[ia + 2] - Positions[ib + 2];
                 double d = dx * dx + dy * dy + dz * dz;
                 if (d > m) m = d;
             }
@@ -158,7 +169,8 @@ internal sealed class TriMesh
             p[i] -= (float)offset.X; p[i + 1] -= (float)offset.Y; p[i + 2] -= (float)offset.Z;
         }
         // A translation keeps the surface closed and its volume's sign.
-        var m = new TriMesh(p, Triangles, Normals, NormalIndex, Uvs, UvIndex, VertexColors, Texture, UniformColor, IsClosedAndOutward) { Source = Source };
+        var m = new TriMesh(p, Triangles, Normals, NormalIndex, Uvs, UvIndex, VertexColors, Texture, UniformColor,
+            IsClosedAndOutward) { Source = Source };
         m.Warnings.AddRange(Warnings);
         return m;
     }

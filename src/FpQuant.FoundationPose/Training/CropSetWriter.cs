@@ -46,18 +46,24 @@ internal sealed class CropSetWriter
     /// <summary>What each file holds, written into the manifest.</summary>
     public static readonly IReadOnlyDictionary<string, string> Layout = new Dictionary<string, string>
     {
-        ["refine-NNNNN.A.npy"] = "[S,6,160,160] the mesh rendered at the hypothesis into its window (RefineNet input A: RGB 0..1, then XYZ minus the hypothesis translation over diameter/2)",
-        ["refine-NNNNN.B.npy"] = "[S,6,160,160] the camera frame warped into the same window (RefineNet input B, same normalisation)",
-        ["refine-NNNNN.target.npy"] = "[S,6] float32: trans (3) then rot (3), the RefineNet outputs that move .hyp exactly onto .true under the pose update",
+        ["refine-NNNNN.A.npy"] = "[S,6,160,160] the mesh rendered at the hypothesis into its window (RefineNet input " +
+            "A: RGB 0..1, then XYZ minus the hypothesis translation over diameter/2)",
+        ["refine-NNNNN.B.npy"] =
+            "[S,6,160,160] the camera frame warped into the same window (RefineNet input B, same normalisation)",
+        ["refine-NNNNN.target.npy"] = "[S,6] float32: trans (3) then rot (3), the RefineNet outputs that move .hyp " +
+            "exactly onto .true under the pose update",
         ["refine-NNNNN.hyp.npy"] = "[S,4,4] float64 hypothesis, object in camera",
         ["refine-NNNNN.true.npy"] = "[S,4,4] float64 true pose, object in camera",
-        ["score-NNNNN.A.npy"] = "[S,G,6,160,160] each hypothesis rendered into its window (ScoreNet input A; a group is one ScoreNet batch)",
+        ["score-NNNNN.A.npy"] = "[S,G,6,160,160] each hypothesis rendered into its window (ScoreNet input A; a group " +
+            "is one ScoreNet batch)",
         ["score-NNNNN.B.npy"] = "[S,G,6,160,160] the camera frame warped into each window (ScoreNet input B)",
         ["score-NNNNN.hyp.npy"] = "[S,G,4,4] float64 hypotheses, object in camera",
         ["score-NNNNN.true.npy"] = "[S,4,4] float64 true pose, object in camera",
-        ["score-NNNNN.error.npy"] = "[S,G,3] float32: rotation error (degrees), translation error (mm), ADD (mm) of each hypothesis",
+        ["score-NNNNN.error.npy"] =
+            "[S,G,3] float32: rotation error (degrees), translation error (mm), ADD (mm) of each hypothesis",
         ["score-NNNNN.best.npy"] = "[S] int64: the hypothesis with the smallest ADD",
-        ["poses"] = "object-in-camera of the mesh centred at its bounding-box centre (mesh_center, in the mesh file's frame), metres",
+        ["poses"] = "object-in-camera of the mesh centred at its bounding-box centre (mesh_center, in the mesh " +
+            "file's frame), metres",
         ["pose_update"] = "t' = t + trans * diameter/2; R' = exp_so3(tanh(rot) * 0.3490658503988659)^T R",
     };
 
@@ -110,14 +116,16 @@ internal sealed class CropSetWriter
                 {
                     if (score ? !doScore : !doRefine) continue;
                     long done = score ? _scoreDone : _refineDone;
-                    int n = _o.Count == 0 ? (score ? scoreShard : refineShard) : (int)Math.Min(score ? scoreShard : refineShard, _o.Count - done);
+                    int n = _o.Count == 0 ? (score ? scoreShard : refineShard)
+                        : (int)Math.Min(score ? scoreShard : refineShard, _o.Count - done);
                     if (n <= 0) continue;
                     any = true;
                     var sh = FreeShard(score, score ? scoreShard : refineShard);
                     sh.Name = $"{(score ? "score" : "refine")}-{k:D5}";
                     sh.Count = n;
                     Fill(sh, done, cancel);
-                    // One write at a time: the previous shard's write overlapped this fill; wait for it, then hand this one over.
+                    // One write at a time: the previous shard's write overlapped this fill; wait for it, then hand this
+                    // one over.
                     lastWrite?.Wait(CancellationToken.None);
                     // Each written file leaves a 1 MB stream buffer behind; collected per shard, a stream of shards
                     // holds a flat working set instead of one that climbs until the GC's own budget runs out.
@@ -127,7 +135,8 @@ internal sealed class CropSetWriter
                     if (score) _scoreDone += n; else _refineDone += n;
                     shards++;
                     double secs = sw.Elapsed.TotalSeconds;
-                    _progress?.Report(new CropSetProgress(sh.Name, _refineDone, _scoreDone, Pairs() / Math.Max(secs, 1e-9), secs, Environment.WorkingSet));
+                    _progress?.Report(new CropSetProgress(sh.Name, _refineDone, _scoreDone,
+                        Pairs() / Math.Max(secs, 1e-9), secs, Environment.WorkingSet));
                 }
                 if (!any) break;
             }
@@ -142,7 +151,8 @@ internal sealed class CropSetWriter
         catch (AggregateException e) { throw Unwrap(e); }
         WriteManifest(complete: !stopped);
         double total = sw.Elapsed.TotalSeconds;
-        return new CropSetSummary(Path.Combine(_dir, ManifestFile), _refineDone, _scoreDone, shards, total, Pairs() / Math.Max(total, 1e-9), stopped);
+        return new CropSetSummary(Path.Combine(_dir, ManifestFile), _refineDone, _scoreDone, shards, total,
+            Pairs() / Math.Max(total, 1e-9), stopped);
     }
 
     private double Pairs() => _refineDone + (double)_scoreDone * _o.Group;
@@ -153,10 +163,13 @@ internal sealed class CropSetWriter
     private void PrepareFolder()
     {
         if (File.Exists(_dir)) throw new FpQuantException($"outDir '{_dir}' is a file; give a folder for the shards");
-        if (Directory.Exists(_dir) && (File.Exists(Path.Combine(_dir, ManifestFile)) || Directory.EnumerateFiles(_dir, "*.npy").Any()))
-            throw new FpQuantException($"outDir '{_dir}' already holds a crop set ({ManifestFile} or .npy files); give an empty or new folder");
+        if (Directory.Exists(_dir)
+            && (File.Exists(Path.Combine(_dir, ManifestFile)) || Directory.EnumerateFiles(_dir, "*.npy").Any()))
+            throw new FpQuantException($"outDir '{_dir}' already holds a crop set ({ManifestFile} or .npy files); " +
+                $"give an empty or new folder");
         try { Directory.CreateDirectory(_dir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException
+            or ArgumentException)
         {
             throw new FpQuantException($"outDir '{_dir}': cannot create the folder: {e.Message}", e);
         }
@@ -175,7 +188,8 @@ internal sealed class CropSetWriter
             A32 = half ? null : new float[crops], B32 = half ? null : new float[crops],
             A16 = half ? new Half[crops] : null, B16 = half ? new Half[crops] : null,
             Hyp = new double[capacity * g * 16], True = new double[capacity * 16],
-            Target = new float[score ? 0 : capacity * 6], Error = new float[score ? capacity * g * 3 : 0], Best = new long[score ? capacity : 0],
+            Target = new float[score ? 0 : capacity * 6], Error = new float[score ? capacity * g * 3 : 0],
+            Best = new long[score ? capacity : 0],
         };
         _buffers.Add(sh);
         return sh;
@@ -208,13 +222,18 @@ internal sealed class CropSetWriter
         int attempts = 0;
         do
         {
-            // Angles below AlwaysReachableDegrees are always accepted, so this ends quickly for any allowed --max-rot-deg.
-            if (++attempts > 10_000) throw new FpQuantException($"no hypothesis within the refiner's reach after {attempts - 1} draws; lower MaxRotationDeg");
-            hyp = PosePerturbation.Around(truth, _o.MaxRotationDeg * Math.PI / 180, _o.MaxTranslationFraction * diameter, ref rng);
+            // Angles below AlwaysReachableDegrees are always accepted, so this ends quickly for any allowed
+            // --max-rot-deg.
+            if (++attempts > 10_000)
+                throw new FpQuantException($"no hypothesis within the refiner's reach after {attempts - 1} draws; " +
+                    $"lower MaxRotationDeg");
+            hyp = PosePerturbation.Around(truth, _o.MaxRotationDeg * Math.PI / 180,
+                _o.MaxTranslationFraction * diameter, ref rng);
         }
         while (!RefineTarget.TryCompute(hyp, truth, diameter, out trans, out rot));
         var (ratio, minDepth) = CropPair.Thresholds(_o.Crops, scoring: false);
-        var region = CropWindow.For(hyp.T, _scenes.K, diameter, ratio, CropPair.Size).FramePixels(_scenes.Width, _scenes.Height);
+        var region =
+            CropWindow.For(hyp.T, _scenes.K, diameter, ratio, CropPair.Size).FramePixels(_scenes.Width, _scenes.Height);
         if (_scenes.IsRandom) w.Frame ??= new DemoFrameBuffers();
         var (frame, xyz) = _scenes.Observe(look, region, w.Frame);
         Crops(sh, slot, hyp, frame, xyz, ratio, minDepth, w);
@@ -238,8 +257,10 @@ internal sealed class CropSetWriter
         double bestAdd = double.PositiveInfinity;
         for (int h = 0; h < g; h++)
         {
-            var hyp = w.Hyps[h] = PosePerturbation.Around(truth, _o.MaxRotationDeg * Math.PI / 180, _o.MaxTranslationFraction * diameter, ref rng);
-            var r = CropWindow.For(hyp.T, _scenes.K, diameter, ratio, CropPair.Size).FramePixels(_scenes.Width, _scenes.Height);
+            var hyp = w.Hyps[h] = PosePerturbation.Around(truth, _o.MaxRotationDeg * Math.PI / 180,
+                _o.MaxTranslationFraction * diameter, ref rng);
+            var r = CropWindow.For(hyp.T, _scenes.K, diameter, ratio, CropPair.Size)
+                .FramePixels(_scenes.Width, _scenes.Height);
             x0 = Math.Min(x0, r.X0); y0 = Math.Min(y0, r.Y0); x1 = Math.Max(x1, r.X1); y1 = Math.Max(y1, r.Y1);
             var e = PoseError.Between(truth, hyp, _points);
             var es = sh.Error.AsSpan(3 * (slot * g + h), 3);
@@ -254,8 +275,11 @@ internal sealed class CropSetWriter
         PutPose(truth, sh.True.AsSpan(16 * slot, 16));
     }
 
-    /// <summary>The pair for one pose, straight into the shard (float32) or through the worker's slot (float16).</summary>
-    private void Crops(Shard sh, int pair, Pose pose, RgbdFrame frame, float[] xyz, double ratio, float minDepth, Worker w)
+    /// <summary>
+    /// The pair for one pose, straight into the shard (float32) or through the worker's slot (float16).
+    /// </summary>
+    private void Crops(Shard sh, int pair, Pose pose, RgbdFrame frame, float[] xyz, double ratio, float minDepth,
+        Worker w)
     {
         long at = (long)pair * CropPair.Floats;
         var a = sh.A32 != null ? sh.A32.AsSpan((int)at, CropPair.Floats) : w.Slot;
@@ -267,7 +291,8 @@ internal sealed class CropSetWriter
     }
 
     // Vectorised (round to nearest even, as the (Half) cast): the per-element cast costs as much as warping the crop.
-    private static void ToHalf(ReadOnlySpan<float> src, Span<Half> dst) => System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(src, dst);
+    private static void ToHalf(ReadOnlySpan<float> src, Span<Half> dst) =>
+        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(src, dst);
 
     private static void PutPose(Pose p, Span<double> m)
     {
@@ -312,7 +337,8 @@ internal sealed class CropSetWriter
     }
 
     /// <summary>A header and the first <paramref name="count"/> elements, without copying the array.</summary>
-    private static void WriteNpy<T>(string path, NpyElementType type, T[] data, long count, long[] shape) where T : unmanaged
+    private static void WriteNpy<T>(string path, NpyElementType type, T[] data, long count,
+        long[] shape) where T : unmanaged
     {
         byte[] header = NpyHeader.Format(type, shape);
         AtomicFile.Write(path, s =>
@@ -332,25 +358,29 @@ internal sealed class CropSetWriter
             var m = new
             {
                 format = Format,
-                scene = new { spec = _scenes.Spec, description = _scenes.Description, width = _scenes.Width, height = _scenes.Height },
+                scene = new { spec = _scenes.Spec, description = _scenes.Description, width = _scenes.Width,
+                    height = _scenes.Height },
                 diameter = _scenes.Diameter,
                 mesh_center = new[] { _scenes.MeshCenter.X, _scenes.MeshCenter.Y, _scenes.MeshCenter.Z },
                 K = new[] { k.Fx, k.Fy, k.Cx, k.Cy },
                 seed = _o.Seed,
                 options = new
                 {
-                    kind = _o.Kind.ToString().ToLowerInvariant(), count = _o.Count, refine_shard_size = _o.ShardSamples(false), score_shard_size = _o.ShardSamples(true),
+                    kind = _o.Kind.ToString().ToLowerInvariant(), count = _o.Count,
+                    refine_shard_size = _o.ShardSamples(false), score_shard_size = _o.ShardSamples(true),
                     max_rot_deg = _o.MaxRotationDeg, max_trans_frac = _o.MaxTranslationFraction, group = _o.Group,
                     dtype = _o.CropType == NpyElementType.Float16 ? "float16" : "float32",
                     refine_crop_ratio = _o.Crops.RefineCropRatio, score_crop_ratio = _o.Crops.ScoreCropRatio,
                     max_tanh = RefineTarget.MaxTanh,
                 },
-                counts = new { refine = _written.Where(x => x.kind == "refine").Sum(x => (long)x.samples), score = _written.Where(x => x.kind == "score").Sum(x => (long)x.samples) },
+                counts = new { refine = _written.Where(x => x.kind == "refine").Sum(x => (long)x.samples),
+                    score = _written.Where(x => x.kind == "score").Sum(x => (long)x.samples) },
                 complete,
                 shards = _written,
                 layout = Layout,
             };
-            AtomicFile.WriteAllText(Path.Combine(_dir, ManifestFile), JsonSerializer.Serialize(m, ReportJson.Indented) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(_dir, ManifestFile),
+                JsonSerializer.Serialize(m, ReportJson.Indented) + "\n");
         }
     }
 }

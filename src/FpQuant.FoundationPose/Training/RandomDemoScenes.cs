@@ -12,14 +12,16 @@ internal static class RandomDemoScenes
 {
     public const double MinDistance = 0.45, MaxDistance = 1.0;
 
-    /// <param name="objectRadius">Half the object's diameter: the table stays at least this far behind its centre.</param>
+    /// <param name="objectRadius">Half the object's diameter: the table stays at least this far behind its
+    /// centre.</param>
     public static DemoSceneLook Draw(ref SampleRandom rng, double objectRadius)
     {
         var k = DemoScene.K;
         var r = rng.Rotation();
         double z = rng.Range(MinDistance, MaxDistance);
         // The object's centre projects inside the middle of the image, so most of its window is in view.
-        double u = rng.Range(0.2 * DemoScene.Width, 0.8 * DemoScene.Width), v = rng.Range(0.2 * DemoScene.Height, 0.8 * DemoScene.Height);
+        double u = rng.Range(0.2 * DemoScene.Width, 0.8 * DemoScene.Width),
+            v = rng.Range(0.2 * DemoScene.Height, 0.8 * DemoScene.Height);
         var t = k.BackProject(u, v, z);
         // The plane's normal faces the camera for every pixel's ray (|x| <= 0.4, y in [-0.9, -0.1] against rays of
         // |x| <= 0.54, |y| <= 0.4), so the table fills the background.
@@ -37,7 +39,8 @@ internal static class RandomDemoScenes
             GrainWobbleFrequency = rng.Range(10, 60),
             PlanksPerMetre = rng.Range(4, 20),
             PlankShade = (float)rng.Range(0.65, 1),
-            Light = ((float)(gain * rng.Range(0.9, 1.1)), (float)(gain * rng.Range(0.9, 1.1)), (float)(gain * rng.Range(0.9, 1.1))),
+            Light = ((float)(gain * rng.Range(0.9, 1.1)), (float)(gain * rng.Range(0.9, 1.1)),
+                (float)(gain * rng.Range(0.9, 1.1))),
             DepthNoise = rng.Range(0, 0.003),
             // A uniform in [-1, 1) exceeds 1 - 2p with probability p: 0-5 % of pixels lose their depth.
             DropoutThreshold = (float)(1 - 2 * rng.Range(0, 0.05)),

@@ -9,13 +9,17 @@ namespace FpQuant.Training;
 /// </summary>
 internal static class RefineTarget
 {
-    /// <summary>Largest |tanh(rot)| a target may need: beyond it the network would have to output more than 3.</summary>
+    /// <summary>
+    /// Largest |tanh(rot)| a target may need: beyond it the network would have to output more than 3.
+    /// </summary>
     public const double MaxTanh = 0.995;
 
     /// <summary>Rotations up to this angle are always in reach, whatever the axis.</summary>
     public static double AlwaysReachableDegrees => PoseUpdate.RotNormalizer * MaxTanh * 180 / Math.PI;
 
-    /// <summary>No rotation beyond this angle is in reach (the update's per-axis limit along the cube's diagonal).</summary>
+    /// <summary>
+    /// No rotation beyond this angle is in reach (the update's per-axis limit along the cube's diagonal).
+    /// </summary>
     public static double NeverReachableDegrees => AlwaysReachableDegrees * Math.Sqrt(3);
 
     /// <returns>False when the rotation needs |tanh| above <see cref="MaxTanh"/> on some axis (out of reach).</returns>

@@ -28,7 +28,8 @@ internal sealed class BenchModelStore
     public Func<string, InputSource>? CalibrationFor { get; set; }
 
     /// <param name="calibration">Data for static presets (default: synthetic crops, calibrationPairs of them).</param>
-    public BenchModelStore(string cacheDir, RuntimeSettings settings, int calibrationPairs, InputSource? calibration = null)
+    public BenchModelStore(string cacheDir, RuntimeSettings settings, int calibrationPairs,
+        InputSource? calibration = null)
     {
         _cacheDir = cacheDir;
         _settings = settings;
@@ -36,25 +37,31 @@ internal sealed class BenchModelStore
         try { Directory.CreateDirectory(cacheDir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a writable folder as CacheDir", e);
+            throw new FpQuantException($"model cache folder '{cacheDir}' cannot be created ({e.Message}); pass a " +
+                $"writable folder as CacheDir", e);
         }
     }
 
     public string Float(NetworkKind kind, string weights)
     {
         weights = WeightSource.ForNetwork(kind, weights);
-        string path = Path.Combine(_cacheDir, $"fp32-{kind.Id()}-{Hash(weights + ToolInfo.Version + FingerprintOf(weights))[..12]}.onnx");
+        string path = Path.Combine(_cacheDir,
+            $"fp32-{kind.Id()}-{Hash(weights + ToolInfo.Version + FingerprintOf(weights))[..12]}.onnx");
         if (!File.Exists(path)) NetworkExport.Export(kind, weights, ModelLayout.Nchw, path);
         return path;
     }
 
-    /// <summary>Returns the quantized model's path and the seconds quantization took (0 when cached... as recorded).</summary>
+    /// <summary>
+    /// Returns the quantized model's path and the seconds quantization took (0 when cached... as recorded).
+    /// </summary>
     public (string Path, double Seconds) Quantized(string floatPath, VariantSpec v)
     {
-        // Resolved first: with reduce-range on auto, the same recipe quantizes differently on another machine or provider.
+        // Resolved first: with reduce-range on auto, the same recipe quantizes differently on another machine or
+        // provider.
         var o = v.Options!.WithResolvedReduceRange(_settings.Provider);
         var calib = Calibration;
-        string key = QuantizedKey(Hash(File.ReadAllBytes(floatPath)), o, calib.Description, _settings.Provider, CpuFeatures.HasVnni);
+        string key = QuantizedKey(Hash(File.ReadAllBytes(floatPath)), o, calib.Description, _settings.Provider,
+            CpuFeatures.HasVnni);
         string path = Path.Combine(_cacheDir, $"{v.Name}-{Path.GetFileNameWithoutExtension(floatPath)}-{key}.onnx");
         string meta = path + ".seconds";
         if (File.Exists(path) && File.Exists(meta))
@@ -62,7 +69,8 @@ internal sealed class BenchModelStore
         var model = OnnxModelFile.Load(floatPath);
         var r = ModelQuantizer.Quantize(model, floatPath, o, v.Name, o.NeedsCalibration ? calib : null, _settings);
         ModelQuantizer.Save(r, path, floatPath);
-        AtomicFile.WriteAllText(meta, r.Elapsed.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        AtomicFile.WriteAllText(meta,
+            r.Elapsed.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         return (path, r.Elapsed.TotalSeconds);
     }
 
@@ -89,16 +97,23 @@ internal sealed class BenchModelStore
     }
 
     /// <summary>A variant name (exported and quantized into the cache; refine first) or two model files in the order
-    /// given: <see cref="CropPairSession.OpenRefineAndScore"/> tells them apart from their sessions, so no file is parsed twice.</summary>
-    /// <param name="calibration">Makes the calibration source for a static preset, given the float refiner's path.</param>
-    public static (string A, string B, string Text) ResolvePair(IReadOnlyList<string> values, string weights, string cacheDir,
-        RuntimeSettings runtime, Func<string, InputSource> calibration)
+    /// given: <see cref="CropPairSession.OpenRefineAndScore"/> tells them apart from their sessions, so no file is
+    /// parsed twice.</summary>
+    /// <param name="calibration">Makes the calibration source for a static preset, given the float refiner's
+    /// path.</param>
+    public static (string A, string B, string Text) ResolvePair(IReadOnlyList<string> values, string weights,
+        string cacheDir, RuntimeSettings runtime, Func<string, InputSource> calibration)
     {
-        var list = values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-        if (list.Count > 2) throw new FpQuantException($"model list: give one variant name or two model files, got {list.Count} values");
+        var list = values.SelectMany(v =>
+            v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (list.Count > 2)
+            throw new FpQuantException(
+                $"model list: give one variant name or two model files, got {list.Count} values");
         if (list.Count == 2 || (list.Count == 1 && list[0].EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)))
         {
-            if (list.Count != 2) throw new FpQuantException($"model list {list[0]}: give both networks' files (REFINE.onnx and SCORE.onnx) or a variant name");
+            if (list.Count != 2)
+                throw new FpQuantException($"model list {list[0]}: give both networks' files (REFINE.onnx and " +
+                    $"SCORE.onnx) or a variant name");
             foreach (var f in list)
                 if (!File.Exists(f)) throw new FpQuantException($"model list: model file '{f}' does not exist");
             return (list[0], list[1], $"{Path.GetFileName(list[0])} + {Path.GetFileName(list[1])}");
@@ -114,16 +129,20 @@ internal sealed class BenchModelStore
     /// <summary>The cache key of a quantized model: everything its bytes depend on. <paramref name="options"/> must
     /// have reduce-range resolved; the provider and the CPU's VNNI are in the key as well, so a cache folder shared
     /// between machines or providers never hands one the model quantized for the other.</summary>
-    public static string QuantizedKey(string floatModelHash, QuantizationOptions options, string calibration, ExecutionProviderKind provider, bool vnni)
+    public static string QuantizedKey(string floatModelHash, QuantizationOptions options, string calibration,
+        ExecutionProviderKind provider, bool vnni)
     {
         if (options.ReduceRange == null)
-            throw new ArgumentException("resolve reduce-range (WithResolvedReduceRange) before hashing the options", nameof(options));
-        return Hash(floatModelHash + JsonSerializer.Serialize(options, QuantizationPresets.Json) + calibration + ToolInfo.Version
+            throw new ArgumentException("resolve reduce-range (WithResolvedReduceRange) before hashing the options",
+                nameof(options));
+        return Hash(floatModelHash + JsonSerializer.Serialize(options,
+            QuantizationPresets.Json) + calibration + ToolInfo.Version
             + $"|provider={provider}|vnni={vnni}")[..16];
     }
 
     private static string FingerprintOf(string weights) =>
-        WeightSource.TryParseSynthetic(weights, out _) ? "" : File.Exists(weights) ? $"{new FileInfo(weights).Length}:{File.GetLastWriteTimeUtc(weights).Ticks}" : "";
+        WeightSource.TryParseSynthetic(weights, out _) ? "" : File.Exists(weights)
+            ? $"{new FileInfo(weights).Length}:{File.GetLastWriteTimeUtc(weights).Ticks}" : "";
 
     public static string Hash(string s) => Hash(Encoding.UTF8.GetBytes(s));
     public static string Hash(byte[] b) => Convert.ToHexString(SHA256.HashData(b)).ToLowerInvariant();

@@ -59,7 +59,8 @@ internal static class AtomicFile
         {
             RollBack(targets, temps, backups, committed);
             if (e is IOException or UnauthorizedAccessException)
-                throw new FpQuantException($"cannot write '{current}': {e.Message}; check that the folder exists and is writable", e);
+                throw new FpQuantException(
+                    $"cannot write '{current}': {e.Message}; check that the folder exists and is writable", e);
             throw;
         }
         foreach (var b in backups) TryDelete(b);
@@ -81,12 +82,14 @@ internal static class AtomicFile
             throw new FpQuantException($"cannot create folder '{dir}' for '{path}': {e.Message}", e);
         }
         if (Directory.Exists(full))
-            throw new FpQuantException($"cannot write '{path}': a folder of that name exists; give a file name or remove the folder");
+            throw new FpQuantException($"cannot write '{path}': a folder of that name exists; give a file name or " +
+                $"remove the folder");
         return full;
     }
 
     private static string TempBeside(string full, string kind) =>
-        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.{kind}");
+        Path.Combine(Path.GetDirectoryName(full)!,
+            $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.{kind}");
 
     private static void RollBack(string[] targets, string?[] temps, string?[] backups, int committed)
     {
@@ -97,13 +100,15 @@ internal static class AtomicFile
             if (i < committed) TryDelete(targets[i]);
             if (backups[i] is string b)
             {
-                try { File.Move(b, targets[i], overwrite: true); } catch { /* best effort: the original error matters more */ }
+                try { File.Move(b, targets[i],
+                    overwrite: true); } catch { /* best effort: the original error matters more */ }
             }
         }
     }
 
     private static void TryDelete(string? p)
     {
-        try { if (p != null && File.Exists(p)) File.Delete(p); } catch { /* best effort: the original error matters more */ }
+        try { if (p != null && File.Exists(p))
+            File.Delete(p); } catch { /* best effort: the original error matters more */ }
     }
 }

@@ -52,7 +52,8 @@ internal static class ErrorText
             if (c == '\n') sb.Append("\\n");
             else if (c == '\r') sb.Append("\\r");
             else if (c == '\t') sb.Append("\\t");
-            else if (char.IsControl(c) || char.IsSurrogate(c) || (char.IsWhiteSpace(c) && c != ' ')) sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else if (char.IsControl(c) || char.IsSurrogate(c) || (char.IsWhiteSpace(c) && c != ' '))
+                sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
             else sb.Append(c);
         }
         return i < text.Length ? $"{sb}... ({text.Length - i} more characters)" : sb.ToString();

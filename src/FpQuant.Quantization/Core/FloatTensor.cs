@@ -1,6 +1,8 @@
 namespace FpQuant.Core;
 
-/// <summary>A dense row-major float32 tensor: the currency between weight sources, graph builders and the runtime.</summary>
+/// <summary>
+/// A dense row-major float32 tensor: the currency between weight sources, graph builders and the runtime.
+/// </summary>
 public sealed class FloatTensor
 {
     /// <summary>The dimensions.</summary>

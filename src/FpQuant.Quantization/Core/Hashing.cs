@@ -34,7 +34,9 @@ internal static class Hashing
         return (float)((2.0 * k - 16777216.0) / 16777216.0);
     }
 
-    /// <summary>Fills <paramref name="dst"/> with u_1..u_n of the stream for <paramref name="key"/> and <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Fills <paramref name="dst"/> with u_1..u_n of the stream for <paramref name="key"/> and <paramref name="seed"/>.
+    /// </summary>
     public static void FillUniform(string key, ulong seed, Span<float> dst)
     {
         ulong s = Fnv1a64(key) ^ seed;

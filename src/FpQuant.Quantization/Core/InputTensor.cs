@@ -77,7 +77,8 @@ internal static class InputElementTypes
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
-    public static int ItemSize(this InputElementType t) => Marshal.SizeOf(t == InputElementType.Bool ? typeof(byte) : t.ArrayElement());
+    public static int ItemSize(this InputElementType t) =>
+        Marshal.SizeOf(t == InputElementType.Bool ? typeof(byte) : t.ArrayElement());
 
     /// <summary>bfloat16 bits from a float, rounded to nearest even (NaN stays a quiet NaN).</summary>
     public static ushort ToBFloat16(float f)
@@ -102,7 +103,10 @@ public sealed class InputTensor
     public int[] Shape { get; }
     /// <summary>The element type.</summary>
     public InputElementType ElementType { get; }
-    /// <summary>An array of <see cref="InputElementTypes.ArrayElement"/> of <see cref="ElementType"/>: float[], long[], int[], ...</summary>
+    /// <summary>
+    /// An array of <see cref="InputElementTypes.ArrayElement"/> of <see cref="ElementType"/>: float[], long[], int[],
+    /// ...
+    /// </summary>
     public Array Data { get; }
 
     /// <summary>A tensor of any element type over <paramref name="data"/> (not copied).</summary>
@@ -117,7 +121,8 @@ public sealed class InputTensor
         if (n != data.Length)
             throw new ArgumentException($"shape [{string.Join(",", shape)}] needs {n} elements, got {data.Length}");
         if (data.GetType().GetElementType() != type.ArrayElement())
-            throw new ArgumentException($"a {type.Name()} tensor is held in {type.ArrayElement().Name}[], not {data.GetType().Name}");
+            throw new ArgumentException($"a {type.Name()} tensor is held in {type.ArrayElement().Name}[], not " +
+                $"{data.GetType().Name}");
         Shape = shape; ElementType = type; Data = data;
     }
 
@@ -152,8 +157,11 @@ public sealed class InputTensor
     /// <summary>The element type's NumPy name, e.g. "float32".</summary>
     public string TypeName => ElementType.Name();
 
-    /// <summary>The values' bytes, little-endian as the machine holds them (what ONNX Runtime and .npy files take).</summary>
-    public ReadOnlySpan<byte> Bytes => MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(Data), checked((int)(Length * ElementType.ItemSize())));
+    /// <summary>
+    /// The values' bytes, little-endian as the machine holds them (what ONNX Runtime and .npy files take).
+    /// </summary>
+    public ReadOnlySpan<byte> Bytes => MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(Data),
+        checked((int)(Length * ElementType.ItemSize())));
 
     /// <summary>The float view, for float inputs only.</summary>
     internal FloatTensor AsFloat() => ElementType == InputElementType.Float ? new FloatTensor(Shape, (float[])Data)

@@ -43,11 +43,14 @@ internal static class NpyFile
     /// bfloat16, float32, float64; rounded to the target), integer and bool files feed integer and bool types (a value
     /// the target cannot hold is refused; bool is "not zero"). <paramref name="what"/> names the use in errors.
     /// </summary>
-    public static InputTensor ReadTensor(string path, InputElementType target, string what, long first = 0, long count = -1)
+    public static InputTensor ReadTensor(string path, InputElementType target, string what, long first = 0,
+        long count = -1)
     {
         var h = ReadHeader(path);
         if (h.IsFloat != target.IsFloat())
-            throw NpyHeader.Bad(path, $"it holds {h.DescrText} values but {what} is {target.Name()}: write {(target.IsFloat() ? "floating-point" : "integer or bool")} values");
+            throw NpyHeader.Bad(path,
+                $"it holds {h.DescrText} values but {what} is {target.Name()}: write " +
+                $"{(target.IsFloat() ? "floating-point" : "integer or bool")} values");
         if (count < 0) count = h.SampleCount - first;
         int[] shape = h.TensorShape(path, count);
         if (h.Shape.Length == 0 && (first != 0 || count != 1))
@@ -56,25 +59,30 @@ internal static class NpyFile
         Array data = target switch
         {
             InputElementType.Float => ReadSamples<float>(path, first, count, want, Numbers<float>(path, want), out _),
-            InputElementType.Double => ReadSamples<double>(path, first, count, want, Numbers<double>(path, want), out _),
+            InputElementType.Double =>
+                ReadSamples<double>(path, first, count, want, Numbers<double>(path, want), out _),
             InputElementType.Float16 => ReadSamples<Half>(path, first, count, want, Numbers<Half>(path, want), out _),
-            InputElementType.BFloat16 => Array.ConvertAll(ReadSamples<float>(path, first, count, want, Numbers<float>(path, want), out _), InputElementTypes.ToBFloat16),
+            InputElementType.BFloat16 => Array.ConvertAll(ReadSamples<float>(path, first, count, want,
+                Numbers<float>(path, want), out _), InputElementTypes.ToBFloat16),
             InputElementType.Int64 => ReadSamples<long>(path, first, count, want, Numbers<long>(path, want), out _),
             InputElementType.Int32 => ReadSamples<int>(path, first, count, want, Numbers<int>(path, want), out _),
             InputElementType.Int16 => ReadSamples<short>(path, first, count, want, Numbers<short>(path, want), out _),
             InputElementType.Int8 => ReadSamples<sbyte>(path, first, count, want, Numbers<sbyte>(path, want), out _),
             InputElementType.UInt64 => ReadSamples<ulong>(path, first, count, want, Numbers<ulong>(path, want), out _),
             InputElementType.UInt32 => ReadSamples<uint>(path, first, count, want, Numbers<uint>(path, want), out _),
-            InputElementType.UInt16 => ReadSamples<ushort>(path, first, count, want, Numbers<ushort>(path, want), out _),
+            InputElementType.UInt16 =>
+                ReadSamples<ushort>(path, first, count, want, Numbers<ushort>(path, want), out _),
             InputElementType.UInt8 => ReadSamples<byte>(path, first, count, want, Numbers<byte>(path, want), out _),
-            InputElementType.Bool => Array.ConvertAll(ReadSamples<long>(path, first, count, want, Numbers<long>(path, want), out _), v => v != 0),
+            InputElementType.Bool => Array.ConvertAll(ReadSamples<long>(path, first, count, want,
+                Numbers<long>(path, want), out _), v => v != 0),
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };
         return new InputTensor(shape, target, data);
     }
 
     /// <summary>Any file's values as <typeparamref name="T"/>: floats rounded, integers range-checked.</summary>
-    private static Converter<T> Numbers<T>(string path, string want) where T : struct, System.Numerics.INumberBase<T> => (h, src, dst) =>
+    private static Converter<T> Numbers<T>(string path, string want) where T : struct,
+        System.Numerics.INumberBase<T> => (h, src, dst) =>
     {
         if (NpyHeader.ToTensorType(h.ElementType).ArrayElement() == typeof(T) && h.ElementType != NpyElementType.Bool)
         {
@@ -110,7 +118,9 @@ internal static class NpyFile
         }
     };
 
-    /// <summary>Writes a tensor of any type in its own NumPy type (bfloat16, which NumPy lacks, widened exactly to float32).</summary>
+    /// <summary>
+    /// Writes a tensor of any type in its own NumPy type (bfloat16, which NumPy lacks, widened exactly to float32).
+    /// </summary>
     public static void Write(string path, InputTensor t)
     {
         var shape = t.Shape.Select(d => (long)d).ToArray();
@@ -140,10 +150,14 @@ internal static class NpyFile
     public static void Write(string path, ReadOnlySpan<byte> data, IReadOnlyList<long> shape) =>
         WriteRaw(path, NpyElementType.UInt8, data, data.Length, shape);
 
-    /// <summary>Writes a header and little-endian data (x64 and Arm64 are little-endian, as NumPy's '&lt;' says).</summary>
-    private static void WriteRaw(string path, NpyElementType type, ReadOnlySpan<byte> bytes, long elements, IReadOnlyList<long> shape)
+    /// <summary>
+    /// Writes a header and little-endian data (x64 and Arm64 are little-endian, as NumPy's '&lt;' says).
+    /// </summary>
+    private static void WriteRaw(string path, NpyElementType type, ReadOnlySpan<byte> bytes, long elements,
+        IReadOnlyList<long> shape)
     {
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("writing .npy needs a little-endian machine");
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("writing .npy needs a little-endian machine");
         long n = 1;
         foreach (long d in shape)
         {
@@ -153,7 +167,8 @@ internal static class NpyFile
         if (n != elements)
             throw new ArgumentException($"shape [{string.Join(",", shape)}] needs {n} elements, got {elements}");
         byte[] header = NpyHeader.Format(type, shape);
-        // Written from the caller's memory, not a copy: a crop shard is hundreds of MB, and a copy per file held it twice.
+        // Written from the caller's memory, not a copy: a crop shard is hundreds of MB, and a copy per file held it
+        // twice.
         unsafe
         {
             fixed (byte* pinned = bytes)
@@ -167,17 +182,22 @@ internal static class NpyFile
 
     private delegate void Converter<T>(NpyHeader h, ReadOnlySpan<byte> src, Span<T> dst);
 
-    private static T[] ReadSamples<T>(string path, long first, long count, string want, Converter<T> convert, out NpyHeader header)
+    private static T[] ReadSamples<T>(string path, long first, long count, string want, Converter<T> convert,
+        out NpyHeader header)
         where T : struct
     {
         using var s = Open(path);
         header = NpyHeader.Read(s, path);
-        if (typeof(T) == typeof(long) && header.ElementType is NpyElementType.Float32 or NpyElementType.Float16 or NpyElementType.Float64)
-            throw NpyHeader.Bad(path, $"it holds {header.DescrText} values where integers are needed; save it as int64 or int32");
+        if (typeof(T) == typeof(long) && header.ElementType is NpyElementType.Float32 or NpyElementType.Float16
+            or NpyElementType.Float64)
+            throw NpyHeader.Bad(path,
+                $"it holds {header.DescrText} values where integers are needed; save it as int64 or int32");
         long samples = header.SampleCount;
         if (count < 0) count = samples - first;
         if (first < 0 || count < 0 || first + count > samples)
-            throw NpyHeader.Bad(path, $"samples {first}..{first + count - 1} were asked for, but axis 0 of shape {header.ShapeText} has {samples}");
+            throw NpyHeader.Bad(path,
+                $"samples {first}..{first + count - 1} were asked for, but axis 0 of shape {header.ShapeText} has " +
+                $"{samples}");
         long perSample = header.ElementsPerSample;
         long elements = checked(count * perSample);
         if (elements > Array.MaxLength)
@@ -204,9 +224,12 @@ internal static class NpyFile
     {
         switch (item)
         {
-            case 2: { var v = MemoryMarshal.Cast<byte, ushort>(raw); for (int i = 0; i < v.Length; i++) v[i] = BinaryPrimitives.ReverseEndianness(v[i]); break; }
-            case 4: { var v = MemoryMarshal.Cast<byte, uint>(raw); for (int i = 0; i < v.Length; i++) v[i] = BinaryPrimitives.ReverseEndianness(v[i]); break; }
-            case 8: { var v = MemoryMarshal.Cast<byte, ulong>(raw); for (int i = 0; i < v.Length; i++) v[i] = BinaryPrimitives.ReverseEndianness(v[i]); break; }
+            case 2: { var v = MemoryMarshal.Cast<byte, ushort>(raw); for (int i = 0; i < v.Length; i++)
+                v[i] = BinaryPrimitives.ReverseEndianness(v[i]); break; }
+            case 4: { var v = MemoryMarshal.Cast<byte, uint>(raw); for (int i = 0; i < v.Length; i++)
+                v[i] = BinaryPrimitives.ReverseEndianness(v[i]); break; }
+            case 8: { var v = MemoryMarshal.Cast<byte, ulong>(raw); for (int i = 0; i < v.Length; i++)
+                v[i] = BinaryPrimitives.ReverseEndianness(v[i]); break; }
         }
     }
 

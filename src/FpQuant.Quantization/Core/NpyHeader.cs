@@ -4,7 +4,8 @@ using System.Text;
 namespace FpQuant.Core;
 
 /// <summary>The element types fpquant reads and writes in NumPy files.</summary>
-internal enum NpyElementType { Float32, Float16, Float64, Int64, Int32, UInt8, Bool, Int8, Int16, UInt16, UInt32, UInt64 }
+internal enum NpyElementType { Float32, Float16, Float64, Int64, Int32, UInt8, Bool, Int8, Int16, UInt16, UInt32,
+    UInt64 }
 
 /// <summary>
 /// The header of a NumPy .npy file (format versions 1, 2 and 3): element type, byte order, C-order shape and where
@@ -16,7 +17,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
     /// <summary>NumPy's magic string, "\x93NUMPY".</summary>
     public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Headers longer than this are refused before they are read (NumPy itself caps them near 10 kB).</summary>
+    /// <summary>
+    /// Headers longer than this are refused before they are read (NumPy itself caps them near 10 kB).
+    /// </summary>
     public const int MaxHeaderBytes = 65536;
 
     public int ItemSize => ItemSizeOf(ElementType);
@@ -65,7 +68,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
         _ => throw new ArgumentOutOfRangeException(nameof(t)),
     };
 
-    /// <summary>The .npy type a tensor of <paramref name="t"/> is written as (bfloat16, which NumPy lacks, as float32).</summary>
+    /// <summary>
+    /// The .npy type a tensor of <paramref name="t"/> is written as (bfloat16, which NumPy lacks, as float32).
+    /// </summary>
     public static NpyElementType FromTensorType(InputElementType t) => t switch
     {
         InputElementType.Float or InputElementType.BFloat16 => NpyElementType.Float32,
@@ -92,7 +97,8 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
         for (int i = 0; i < dims.Length; i++)
         {
             if (dims[i] > int.MaxValue)
-                throw Bad(path, $"axis {i} of shape {ShapeText} is {dims[i]}, more than a tensor axis may hold here (2147483647)");
+                throw Bad(path,
+                    $"axis {i} of shape {ShapeText} is {dims[i]}, more than a tensor axis may hold here (2147483647)");
             r[i] = (int)dims[i];
         }
         return r;
@@ -134,7 +140,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
         };
     }
 
-    /// <summary>Reads and checks the header of <paramref name="path"/>: the data it announces must fit the file exactly.</summary>
+    /// <summary>
+    /// Reads and checks the header of <paramref name="path"/>: the data it announces must fit the file exactly.
+    /// </summary>
     public static NpyHeader Read(Stream s, string path)
     {
         long fileLength = s.Length;
@@ -157,7 +165,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
         }
         else throw Bad(path, $"format version {major}.{pre[7]} is not one of 1.0, 2.0, 3.0");
         if (headerLength > MaxHeaderBytes || prefix + headerLength > fileLength)
-            throw Bad(path, $"its header claims {headerLength} bytes, more than the file or the {MaxHeaderBytes}-byte limit allows");
+            throw Bad(path,
+                $"its header claims {headerLength} bytes, more than the file or the {MaxHeaderBytes}-byte limit " +
+                $"allows");
         var headerBytes = new byte[headerLength];
         if (!TryRead(s, headerBytes)) throw Bad(path, "the file ends inside its header");
         string text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
@@ -166,7 +176,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
         try { need = header.DataBytes; }
         catch (OverflowException) { throw Bad(path, $"shape {header.ShapeText} is too large"); }
         if (need != fileLength - header.DataOffset)
-            throw Bad(path, $"shape {header.ShapeText} of {header.DescrText} needs {need} data bytes, but the file holds {fileLength - header.DataOffset}; the file is truncated or not what its header says");
+            throw Bad(path,
+                $"shape {header.ShapeText} of {header.DescrText} needs {need} data bytes, but the file holds " +
+                $"{fileLength - header.DataOffset}; the file is truncated or not what its header says");
         return header;
     }
 
@@ -201,7 +213,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
             ">u4" => (NpyElementType.UInt32, true),
             "<u8" or "=u8" => (NpyElementType.UInt64, false),
             ">u8" => (NpyElementType.UInt64, true),
-            _ => throw Bad(path, $"element type '{Short(descr)}' is not supported; use float32, float16, float64, int8/16/32/64, uint8/16/32/64 or bool"),
+            _ => throw Bad(path,
+                $"element type '{Short(descr)}' is not supported; use float32, float16, float64, int8/16/32/64, " +
+                $"uint8/16/32/64 or bool"),
         };
         return new NpyHeader(type, big, ParseShape(shapeText, path), dataOffset);
     }
@@ -260,7 +274,9 @@ internal sealed record NpyHeader(NpyElementType ElementType, bool BigEndian, lon
 
     internal static FpQuantException Bad(string path, string what) => new($"NumPy file '{path}': {what}");
 
-    /// <summary>The header bytes NumPy 1.0 writes for this type and shape (padded so the data is 64-byte aligned).</summary>
+    /// <summary>
+    /// The header bytes NumPy 1.0 writes for this type and shape (padded so the data is 64-byte aligned).
+    /// </summary>
     public static byte[] Format(NpyElementType type, IReadOnlyList<long> shape)
     {
         string shapeText = "(" + string.Join(", ", shape) + (shape.Count == 1 ? ",)" : ")");

@@ -10,10 +10,13 @@ internal static class RawTensorFile
         if (!File.Exists(path))
             throw new FpQuantException($"input '{tensorName}': file '{path}' does not exist");
         if (expectedElements < 0 || expectedElements > Array.MaxLength)
-            throw new FpQuantException($"input '{tensorName}': its shape needs {expectedElements} float32 values, more than one array holds; check the batch size and the shape");
+            throw new FpQuantException($"input '{tensorName}': its shape needs {expectedElements} float32 values, " +
+                $"more than one array holds; check the batch size and the shape");
         long bytes = new FileInfo(path).Length;
         if (bytes != expectedElements * 4)
-            throw new FpQuantException($"input '{tensorName}': file '{path}' has {bytes} bytes, but its shape needs {expectedElements} float32 values = {expectedElements * 4} bytes; check the batch size and the layout");
+            throw new FpQuantException($"input '{tensorName}': file '{path}' has {bytes} bytes, but its shape needs " +
+                $"{expectedElements} float32 values = {expectedElements * 4} bytes; check the batch size and the " +
+                $"layout");
         var data = new float[expectedElements];
         try
         {
@@ -31,8 +34,10 @@ internal static class RawTensorFile
     {
         if (!File.Exists(path)) throw new FpQuantException($"file '{path}' does not exist");
         long length = new FileInfo(path).Length;
-        if (length % 4 != 0) throw new FpQuantException($"file '{path}' has {length} bytes, not a whole number of float32 values");
-        if (length / 4 > Array.MaxLength) throw new FpQuantException($"file '{path}' has {length} bytes, more float32 values than one array holds");
+        if (length % 4 != 0)
+            throw new FpQuantException($"file '{path}' has {length} bytes, not a whole number of float32 values");
+        if (length / 4 > Array.MaxLength)
+            throw new FpQuantException($"file '{path}' has {length} bytes, more float32 values than one array holds");
         var data = new float[length / 4];
         try
         {

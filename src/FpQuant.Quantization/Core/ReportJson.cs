@@ -15,6 +15,8 @@ internal static class ReportJson
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Indented, member names exactly as declared (files whose names are spelled out, e.g. snake_case).</summary>
+    /// <summary>
+    /// Indented, member names exactly as declared (files whose names are spelled out, e.g. snake_case).
+    /// </summary>
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }

@@ -56,10 +56,13 @@ internal static class ImageFile
         if (!File.Exists(path)) throw new FpQuantException($"{what} '{path}' does not exist");
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new FpQuantException($"cannot read {what} '{path}': {e.Message}", e); }
+        catch (Exception e) when (e is IOException
+            or UnauthorizedAccessException) { throw new FpQuantException($"cannot read {what} '{path}': {e.Message}",
+                e); }
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
-            ?? throw new FpQuantException($"{what} '{path}' is not a readable PNG or JPEG image (unknown or corrupt header)");
+            ?? throw new FpQuantException(
+                $"{what} '{path}' is not a readable PNG or JPEG image (unknown or corrupt header)");
         int w = codec.Info.Width, h = codec.Info.Height;
         if (w <= 0 || h <= 0 || (long)w * h > maxPixels)
             throw new FpQuantException($"{what} '{path}' claims {w}x{h} pixels; at most {maxPixels} pixels are read");
@@ -75,19 +78,25 @@ internal static class ImageFile
         return (px, w, h);
     }
 
-    /// <summary>Writes 8-bit RGB pixels as PNG, or JPEG at <paramref name="jpegQuality"/> when the name ends in .jpg/.jpeg.</summary>
+    /// <summary>
+    /// Writes 8-bit RGB pixels as PNG, or JPEG at <paramref name="jpegQuality"/> when the name ends in .jpg/.jpeg.
+    /// </summary>
     public static void Save(string path, byte[] rgb, int width, int height, int jpegQuality = 90)
     {
-        if (rgb.Length != width * height * 3) throw new ArgumentException($"{width}x{height} RGB needs {width * height * 3} bytes, got {rgb.Length}");
-        bool jpeg = path.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase);
+        if (rgb.Length != width * height * 3)
+            throw new ArgumentException($"{width}x{height} RGB needs {width * height * 3} bytes, got {rgb.Length}");
+        bool jpeg = path.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase)
+            || path.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase);
         using var bmp = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         var rgba = new byte[width * height * 4];
         for (int i = 0; i < width * height; i++)
         {
-            rgba[4 * i] = rgb[3 * i]; rgba[4 * i + 1] = rgb[3 * i + 1]; rgba[4 * i + 2] = rgb[3 * i + 2]; rgba[4 * i + 3] = 255;
+            rgba[4 * i] = rgb[3 * i]; rgba[4 * i + 1] = rgb[3 * i + 1]; rgba[4 * i + 2] =
+                rgb[3 * i + 2]; rgba[4 * i + 3] = 255;
         }
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bmp.GetPixels(), rgba.Length);
-        using var data = bmp.Encode(jpeg ? SKEncodedImageFormat.Jpeg : SKEncodedImageFormat.Png, jpeg ? jpegQuality : 100);
+        using var data =
+            bmp.Encode(jpeg ? SKEncodedImageFormat.Jpeg : SKEncodedImageFormat.Png, jpeg ? jpegQuality : 100);
         AtomicFile.WriteAllBytes(path, data.ToArray());
     }
 }

@@ -36,11 +36,13 @@ internal static class Png
         bool end = false;
         while (!end)
         {
-            if (pos + 12 > bytes.Length) throw new FpQuantException($"PNG '{what}' is truncated (chunk header at byte {pos} runs past the end)");
+            if (pos + 12 > bytes.Length)
+                throw new FpQuantException($"PNG '{what}' is truncated (chunk header at byte {pos} runs past the end)");
             uint len = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos));
             string type = ChunkType(bytes.AsSpan(pos + 4, 4));
             if (len > int.MaxValue || pos + 12 + (long)len > bytes.Length)
-                throw new FpQuantException($"PNG '{what}' is truncated (chunk {type} of {len} bytes runs past the end)");
+                throw new FpQuantException(
+                    $"PNG '{what}' is truncated (chunk {type} of {len} bytes runs past the end)");
             var data = bytes.AsSpan(pos + 8, (int)len);
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos + 8 + (int)len));
             if (Crc32(bytes.AsSpan(pos + 4, 4 + (int)len)) != crc)
@@ -50,9 +52,11 @@ internal static class Png
                 case "IHDR":
                     if (len != 13) throw new FpQuantException($"PNG '{what}' has a malformed IHDR chunk");
                     if (colorType >= 0) throw new FpQuantException($"PNG '{what}' has two IHDR chunks");
-                    uint w = BinaryPrimitives.ReadUInt32BigEndian(data), h = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+                    uint w = BinaryPrimitives.ReadUInt32BigEndian(data),
+                        h = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
                     if (w == 0 || h == 0 || (ulong)w * h > (ulong)limits.MaxPixels)
-                        throw new FpQuantException($"PNG '{what}' claims {w}x{h} pixels; fpquant reads images of at most {limits.MaxPixels} pixels");
+                        throw new FpQuantException($"PNG '{what}' claims {w}x{h} pixels; fpquant reads images of at " +
+                            $"most {limits.MaxPixels} pixels");
                     width = (int)w;
                     height = (int)h;
                     depth = data[8]; colorType = data[9]; interlace = data[12];
@@ -66,17 +70,23 @@ internal static class Png
         if (colorType < 0) throw new FpQuantException($"PNG '{what}' has no IHDR chunk");
 
         if (interlace != 0)
-            throw new FpQuantException($"PNG '{what}' is interlaced (Adam7), which fpquant does not read; save it without interlacing");
-        int fileChannels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw new FpQuantException($"PNG '{what}' has an invalid colour type {colorType}") };
-        bool depthOk = colorType switch { 0 => depth is 1 or 2 or 4 or 8 or 16, 3 => depth is 1 or 2 or 4 or 8, _ => depth is 8 or 16 };
-        if (!depthOk) throw new FpQuantException($"PNG '{what}' has an invalid bit depth {depth} for colour type {colorType}");
-        if (colorType == 3 && palette == null) throw new FpQuantException($"PNG '{what}' is palette-based but has no PLTE chunk");
+            throw new FpQuantException($"PNG '{what}' is interlaced (Adam7), which fpquant does not read; save it " +
+                $"without interlacing");
+        int fileChannels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4,
+            _ => throw new FpQuantException($"PNG '{what}' has an invalid colour type {colorType}") };
+        bool depthOk = colorType switch { 0 => depth is 1 or 2 or 4 or 8 or 16, 3 => depth is 1 or 2 or 4 or 8,
+            _ => depth is 8 or 16 };
+        if (!depthOk)
+            throw new FpQuantException($"PNG '{what}' has an invalid bit depth {depth} for colour type {colorType}");
+        if (colorType == 3 && palette == null)
+            throw new FpQuantException($"PNG '{what}' is palette-based but has no PLTE chunk");
 
         int bitsPerPixel = fileChannels * depth;
         long strideLong = ((long)width * bitsPerPixel + 7) / 8;
         long rawLength = (strideLong + 1) * height;
         if (rawLength > idat.Length * PngLimits.MaxInflateRatio + 1024 || rawLength > Array.MaxLength)
-            throw new FpQuantException($"PNG '{what}' claims {width}x{height} pixels ({rawLength} bytes of scanlines) but holds only {idat.Length} bytes of image data; the file is damaged");
+            throw new FpQuantException($"PNG '{what}' claims {width}x{height} pixels ({rawLength} bytes of " +
+                $"scanlines) but holds only {idat.Length} bytes of image data; the file is damaged");
         int stride = (int)strideLong;
         int bpp = Math.Max(1, bitsPerPixel / 8);
         var raw = new byte[rawLength];
@@ -91,7 +101,9 @@ internal static class Png
                 if (n == 0) break;
                 read += n;
             }
-            if (read < raw.Length) throw new FpQuantException($"PNG '{what}' is truncated (image data holds {read} of {raw.Length} bytes)");
+            if (read < raw.Length)
+                throw new FpQuantException(
+                    $"PNG '{what}' is truncated (image data holds {read} of {raw.Length} bytes)");
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
@@ -115,7 +127,9 @@ internal static class Png
                     int v = SampleAt(cur, x * fileChannels + c, depth);
                     if (colorType == 3)
                     {
-                        if (3 * v + 2 >= palette!.Length) throw new FpQuantException($"PNG '{what}' uses palette entry {v}, beyond its {palette.Length / 3} entries");
+                        if (3 * v + 2 >= palette!.Length)
+                            throw new FpQuantException($"PNG '{what}' uses palette entry {v}, beyond its " +
+                                $"{palette.Length / 3} entries");
                         for (int k = 0; k < 3; k++) samples[o + x * 3 + k] = palette[3 * v + k];
                     }
                     else
@@ -172,7 +186,8 @@ internal static class Png
     {
         if (img.BitDepth is not (8 or 16)) throw new ArgumentException("only 8- and 16-bit images are written");
         if (filter is < 0 or > 4) throw new ArgumentOutOfRangeException(nameof(filter));
-        int colorType = img.Channels switch { 1 => 0, 2 => 4, 3 => 2, 4 => 6, _ => throw new ArgumentException("1-4 channels") };
+        int colorType =
+            img.Channels switch { 1 => 0, 2 => 4, 3 => 2, 4 => 6, _ => throw new ArgumentException("1-4 channels") };
         int bytesPerSample = img.BitDepth / 8, bpp = img.Channels * bytesPerSample, stride = img.Width * bpp;
         var raw = new byte[(long)(stride + 1) * img.Height];
         var prev = new byte[stride];

@@ -18,17 +18,21 @@ internal sealed class ImageInputSource : InputSource
     public ImageOptions Options { get; }
     public int BatchSize { get; }
 
-    public ImageInputSource(string folder, int? count, ImageOptions options, int batchSize = CalibrationDefaults.BatchSize)
+    public ImageInputSource(string folder, int? count, ImageOptions options,
+        int batchSize = CalibrationDefaults.BatchSize)
     {
-        if (count is <= 0) throw new FpQuantException($"images:{folder}: the image count must be positive, got {count}");
+        if (count is <= 0)
+            throw new FpQuantException($"images:{folder}: the image count must be positive, got {count}");
         if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
         options.Check();
         Folder = folder; Count = count; Options = options; BatchSize = batchSize;
     }
 
     public override string Description =>
-        $"images:{Folder}" + (Count is int c ? $" (first {c})" : "") + $", {(Options.Crop ? "centre-cropped" : "stretched")}, {(Options.Bgr ? "BGR" : "RGB")}, "
-        + string.Create(CultureInfo.InvariantCulture, $"scale {Options.Scale:G4}, mean {Floats(Options.Mean)}, std {Floats(Options.Std)}")
+        $"images:{Folder}" + (Count is int c ? $" (first {c})" : "") + $", " +
+            $"{(Options.Crop ? "centre-cropped" : "stretched")}, {(Options.Bgr ? "BGR" : "RGB")}, "
+        + string.Create(CultureInfo.InvariantCulture,
+            $"scale {Options.Scale:G4}, mean {Floats(Options.Mean)}, std {Floats(Options.Std)}")
         + (Options.MeanImage != null ? $", mean image {Path.GetFileName(Options.MeanImage)}" : "");
 
     private static string Floats(IEnumerable<float> values) =>
@@ -48,21 +52,32 @@ internal sealed class ImageInputSource : InputSource
     {
         var inputs = ModelInput.Of(model, modelSource);
         if (inputs.Count != 1 || inputs[0].Element != InputElementType.Float || inputs[0].Rank != 4)
-            throw new FpQuantException($"images:{Folder}: {modelSource} needs {string.Join(", ", inputs.Select(i => $"'{i.Name}' {i.Describe()}"))}; images feed a model with one float [N x 3 x H x W] or [N x H x W x 3] input (use npy:DIR for others)");
+            throw new FpQuantException($"images:{Folder}: {modelSource} needs " +
+                $"{string.Join(", ", inputs.Select(i => $"'{i.Name}' {i.Describe()}"))}; images feed a model with " +
+                $"one float [N x 3 x H x W] or [N x H x W x 3] input (use npy:DIR for others)");
         var input = inputs[0];
         var layout = Options.Layout ?? (input.Dims[1] == 3 ? ImageLayout.Nchw : input.Dims[3] == 3 ? ImageLayout.Nhwc
-            : throw new FpQuantException($"images:{Folder}: input '{input.Name}' is {input.Describe()}, with no axis of 3 channels at 1 (NCHW) or 3 (NHWC); give ImageOptions.Layout"));
+            : throw new FpQuantException($"images:{Folder}: input '{input.Name}' is {input.Describe()}, with no axis " +
+                $"of 3 channels at 1 (NCHW) or 3 (NHWC); give ImageOptions.Layout"));
         int hAxis = layout == ImageLayout.Nchw ? 2 : 1, wAxis = hAxis + 1, cAxis = layout == ImageLayout.Nchw ? 1 : 3;
         if (input.Dims[cAxis] > 0 && input.Dims[cAxis] != 3)
-            throw new FpQuantException($"images:{Folder}: input '{input.Name}' is {input.Describe()}: not 3 channels in {layout} layout");
-        int height = Options.Height ?? (input.Dims[hAxis] > 0 ? (int)input.Dims[hAxis] : throw new FpQuantException($"images:{Folder}: input '{input.Name}' is {input.Describe()} with no fixed size; give ImageOptions.Width/Height"));
+            throw new FpQuantException($"images:{Folder}: input '{input.Name}' is {input.Describe()}: not 3 channels " +
+                $"in {layout} layout");
+        int height = Options.Height
+            ?? (input.Dims[hAxis] > 0 ? (int)input.Dims[hAxis]
+                : throw new FpQuantException($"images:{Folder}: input '{input.Name}' is {input.Describe()} with no " +
+                    $"fixed size; give ImageOptions.Width/Height"));
         int width = Options.Width ?? (input.Dims[wAxis] > 0 ? (int)input.Dims[wAxis] : height);
-        if ((input.Dims[hAxis] > 0 && input.Dims[hAxis] != height) || (input.Dims[wAxis] > 0 && input.Dims[wAxis] != width))
-            throw new FpQuantException($"images:{Folder}: ImageOptions.Width/Height {width}x{height} does not fit input '{input.Name}' {input.Describe()}");
+        if ((input.Dims[hAxis] > 0 && input.Dims[hAxis] != height)
+            || (input.Dims[wAxis] > 0 && input.Dims[wAxis] != width))
+            throw new FpQuantException($"images:{Folder}: ImageOptions.Width/Height {width}x{height} does not fit " +
+                $"input '{input.Name}' {input.Describe()}");
         var files = Files();
         if (files.Count == 0)
-            throw new FpQuantException($"images:{Folder}: no .png, .jpg or .jpeg files for input '{input.Name}' ({input.Describe()})");
-        float[]? meanImage = Options.MeanImage == null ? null : LoadMeanImage(Options.MeanImage, 3 * height * width, input);
+            throw new FpQuantException($"images:{Folder}: no .png, .jpg or .jpeg files for input '{input.Name}' " +
+                $"({input.Describe()})");
+        float[]? meanImage = Options.MeanImage == null ? null
+            : LoadMeanImage(Options.MeanImage, 3 * height * width, input);
         int batch = ModelInput.BatchSize(inputs, BatchSize, modelSource);
         for (int start = 0; start + (input.FixedBatch != null ? batch : 1) <= files.Count; start += batch)
         {
@@ -86,7 +101,10 @@ internal sealed class ImageInputSource : InputSource
         }
     }
 
-    /// <summary>The mean image: a .npy of <paramref name="count"/> values, or the one float initializer of that size in an .onnx.</summary>
+    /// <summary>
+    /// The mean image: a .npy of <paramref name="count"/> values, or the one float initializer of that size in an
+    /// .onnx.
+    /// </summary>
     public static float[] LoadMeanImage(string path, int count, ModelInput input)
     {
         if (!File.Exists(path)) throw new FpQuantException($"ImageOptions.MeanImage '{path}' does not exist");
@@ -94,16 +112,19 @@ internal sealed class ImageInputSource : InputSource
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
         {
             var m = OnnxModelFile.Load(path);
-            var found = m.Graph.Initializer.Where(i => i.DataType == (int)TensorProto.Types.DataType.Float && i.Dims.Aggregate(1L, (a, d) => a * d) == count).ToList();
+            var found = m.Graph.Initializer.Where(i => i.DataType == (int)TensorProto.Types.DataType.Float
+                && i.Dims.Aggregate(1L, (a, d) => a * d) == count).ToList();
             if (found.Count != 1)
-                throw new FpQuantException($"ImageOptions.MeanImage '{path}' has {found.Count} float initializers of {count} values; expected exactly one (the mean image for input '{input.Name}')");
+                throw new FpQuantException($"ImageOptions.MeanImage '{path}' has {found.Count} float initializers of " +
+                    $"{count} values; expected exactly one (the mean image for input '{input.Name}')");
             values = TensorProtos.ToFloats(found[0]);
         }
         else
         {
             values = NpyFile.ReadFloat32(path);
             if (values.Length != count)
-                throw new FpQuantException($"ImageOptions.MeanImage '{path}' holds {values.Length} values; input '{input.Name}' ({input.Describe()}) needs {count} (3 x H x W in the model's layout)");
+                throw new FpQuantException($"ImageOptions.MeanImage '{path}' holds {values.Length} values; input " +
+                    $"'{input.Name}' ({input.Describe()}) needs {count} (3 x H x W in the model's layout)");
         }
         return values;
     }

@@ -24,17 +24,24 @@ public sealed record ImageOptions
     public IReadOnlyList<float> Mean { get; init; } = new float[] { 0, 0, 0 };
     /// <summary>Per-channel divisor applied last.</summary>
     public IReadOnlyList<float> Std { get; init; } = new float[] { 1, 1, 1 };
-    /// <summary>A .npy of C*H*W values in the model's layout, or an .onnx whose one float initializer of that size is it.</summary>
+    /// <summary>
+    /// A .npy of C*H*W values in the model's layout, or an .onnx whose one float initializer of that size is it.
+    /// </summary>
     public string? MeanImage { get; init; }
     /// <summary>The layout; null for the one the model's input shape implies.</summary>
     public ImageLayout? Layout { get; init; }
 
     internal void Check()
     {
-        if (Mean.Count != 3) throw new FpQuantException($"ImageOptions.Mean needs 3 values (one per channel), got {Mean.Count}");
-        if (Std.Count != 3) throw new FpQuantException($"ImageOptions.Std needs 3 values (one per channel), got {Std.Count}");
-        if (Std.Any(s => !(s > 0) || !float.IsFinite(s))) throw new FpQuantException($"ImageOptions.Std values must be positive, got {string.Join(",", Std)}");
-        if (!(Scale > 0) || !float.IsFinite(Scale)) throw new FpQuantException($"ImageOptions.Scale must be positive, got {Scale}");
-        if (Width is <= 0 || Height is <= 0) throw new FpQuantException($"ImageOptions.Width/Height must be positive, got {Width}x{Height}");
+        if (Mean.Count != 3)
+            throw new FpQuantException($"ImageOptions.Mean needs 3 values (one per channel), got {Mean.Count}");
+        if (Std.Count != 3)
+            throw new FpQuantException($"ImageOptions.Std needs 3 values (one per channel), got {Std.Count}");
+        if (Std.Any(s => !(s > 0) || !float.IsFinite(s)))
+            throw new FpQuantException($"ImageOptions.Std values must be positive, got {string.Join(",", Std)}");
+        if (!(Scale > 0) || !float.IsFinite(Scale))
+            throw new FpQuantException($"ImageOptions.Scale must be positive, got {Scale}");
+        if (Width is <= 0 || Height is <= 0)
+            throw new FpQuantException($"ImageOptions.Width/Height must be positive, got {Width}x{Height}");
     }
 }

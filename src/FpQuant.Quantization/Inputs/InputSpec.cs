@@ -61,7 +61,9 @@ public sealed class InputKinds
 /// <summary>Parses an input spec "KIND:ARGUMENT" (e.g. npy:DIR[:COUNT]) into an <see cref="InputSource"/>.</summary>
 public static class InputSpec
 {
-    /// <summary>The source <paramref name="spec"/> names, among <paramref name="kinds"/> (the built-in ones when null).</summary>
+    /// <summary>
+    /// The source <paramref name="spec"/> names, among <paramref name="kinds"/> (the built-in ones when null).
+    /// </summary>
     /// <param name="spec">"KIND:ARGUMENT", e.g. "npy:calib/" or "images:photos/:64".</param>
     /// <param name="options">Batch size and the image and text options.</param>
     /// <param name="kinds">The kinds to recognise; null for <see cref="InputKinds.Builtin"/>.</param>
@@ -91,7 +93,8 @@ public static class InputSpec
             count = c;
             rest = rest[..colon];
         }
-        if (rest.Length == 0) throw new FpQuantException($"input spec '{spec}': the path is missing; use KIND:PATH[:COUNT]");
+        if (rest.Length == 0)
+            throw new FpQuantException($"input spec '{spec}': the path is missing; use KIND:PATH[:COUNT]");
         return (rest, count);
     }
 }

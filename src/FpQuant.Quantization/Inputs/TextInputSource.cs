@@ -22,11 +22,14 @@ internal sealed class TextInputSource : InputSource
     {
         if (count is <= 0) throw new FpQuantException($"text:{file}: the sentence count must be positive, got {count}");
         if (batchSize <= 0) throw new FpQuantException($"batchSize must be positive, got {batchSize}");
-        if (options.MaxLength < 3) throw new FpQuantException($"TextOptions.MaxLength must be at least 3 ([CLS], a token, [SEP]), got {options.MaxLength}");
+        if (options.MaxLength < 3)
+            throw new FpQuantException($"TextOptions.MaxLength must be at least 3 ([CLS], a token, [SEP]), got " +
+                $"{options.MaxLength}");
         File = file; Count = count; Options = options; BatchSize = batchSize;
     }
 
-    public override string Description => $"text:{File}" + (Count is int c ? $" (first {c} sentences)" : "") + $", WordPiece {(Options.Lowercase ? "uncased" : "cased")}, at most {Options.MaxLength} tokens";
+    public override string Description => $"text:{File}" + (Count is int c ? $" (first {c} sentences)" : "") + $", " +
+        $"WordPiece {(Options.Lowercase ? "uncased" : "cased")}, at most {Options.MaxLength} tokens";
 
     public List<string> Sentences()
     {
@@ -40,9 +43,11 @@ internal sealed class TextInputSource : InputSource
     /// <summary>The vocabulary: the option, or vocab.txt beside the model.</summary>
     public string VocabFor(string modelSource)
     {
-        string vocab = Options.Vocab ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelSource)) ?? ".", "vocab.txt");
+        string vocab = Options.Vocab
+            ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelSource)) ?? ".", "vocab.txt");
         if (!System.IO.File.Exists(vocab))
-            throw new FpQuantException($"text:{File}: the WordPiece vocabulary '{vocab}' does not exist; give TextOptions.Vocab (the model's vocab.txt)");
+            throw new FpQuantException($"text:{File}: the WordPiece vocabulary '{vocab}' does not exist; give " +
+                $"TextOptions.Vocab (the model's vocab.txt)");
         return vocab;
     }
 
@@ -53,18 +58,26 @@ internal sealed class TextInputSource : InputSource
         foreach (var i in inputs)
         {
             if (i.Rank != 2)
-                throw new FpQuantException($"text:{File}: input '{i.Name}' is {i.Describe()}; text feeds [batch x sequence] inputs");
+                throw new FpQuantException($"text:{File}: input '{i.Name}' is {i.Describe()}; text feeds [batch x " +
+                    $"sequence] inputs");
             if (i.Name.Contains("input_ids", StringComparison.Ordinal)) ids = i;
             else if (i.Name.Contains("attention_mask", StringComparison.Ordinal)) mask = i;
-            else if (i.Name.Contains("token_type_ids", StringComparison.Ordinal) || i.Name.Contains("segment_ids", StringComparison.Ordinal)) types = i;
-            else throw new FpQuantException($"text:{File}: input '{i.Name}' ({i.Describe()}) is none of input_ids, attention_mask, token_type_ids; use npy:DIR for this model");
+            else if (i.Name.Contains("token_type_ids", StringComparison.Ordinal)
+                || i.Name.Contains("segment_ids", StringComparison.Ordinal)) types = i;
+            else throw new FpQuantException($"text:{File}: input '{i.Name}' ({i.Describe()}) is none of input_ids, " +
+                $"attention_mask, token_type_ids; use npy:DIR for this model");
         }
-        if (ids == null) throw new FpQuantException($"text:{File}: {modelSource} has no input_ids input (its inputs: {string.Join(", ", inputs.Select(i => i.Name))})");
+        if (ids == null)
+            throw new FpQuantException($"text:{File}: {modelSource} has no input_ids input (its inputs: " +
+                $"{string.Join(", ", inputs.Select(i => i.Name))})");
         long fixedLength = ids.Dims[1];
-        if (fixedLength > 0 && fixedLength < 3) throw new FpQuantException($"text:{File}: input '{ids.Name}' is {ids.Describe()}: too short for [CLS] and [SEP]");
+        if (fixedLength > 0 && fixedLength < 3)
+            throw new FpQuantException(
+                $"text:{File}: input '{ids.Name}' is {ids.Describe()}: too short for [CLS] and [SEP]");
         int maxLength = fixedLength > 0 ? (int)Math.Min(fixedLength, Options.MaxLength) : Options.MaxLength;
         string vocab = VocabFor(modelSource);
-        var tokenizer = BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = Options.Lowercase });
+        var tokenizer =
+            BertTokenizer.Create(vocab, new BertOptions { LowerCaseBeforeTokenization = Options.Lowercase });
         var sentences = Sentences();
         int batch = ModelInput.BatchSize(inputs, BatchSize, modelSource);
         for (int start = 0; start + (ids.FixedBatch != null ? batch : 1) <= sentences.Count; start += batch)
@@ -73,7 +86,8 @@ internal sealed class TextInputSource : InputSource
             var encoded = new List<int[]>(n);
             for (int k = 0; k < n; k++)
             {
-                var body = tokenizer.EncodeToIds(sentences[start + k], addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true);
+                var body = tokenizer.EncodeToIds(sentences[start + k], addSpecialTokens: false,
+                    considerPreTokenization: true, considerNormalization: true);
                 var tokens = new List<int>(maxLength) { tokenizer.ClassificationTokenId };
                 tokens.AddRange(body.Take(maxLength - 2));
                 tokens.Add(tokenizer.SeparatorTokenId);
@@ -90,7 +104,8 @@ internal sealed class TextInputSource : InputSource
                     maskData[k * length + t] = real ? 1 : 0;
                 }
             var shape = new[] { n, length };
-            var feeds = new Dictionary<string, InputTensor>(StringComparer.Ordinal) { [ids.Name] = ids.FromIntegers(shape, idData) };
+            var feeds = new Dictionary<string,
+                InputTensor>(StringComparer.Ordinal) { [ids.Name] = ids.FromIntegers(shape, idData) };
             if (mask != null) feeds[mask.Name] = mask.FromIntegers(shape, maskData);
             if (types != null) feeds[types.Name] = types.FromIntegers(shape, new long[n * length]);
             yield return feeds;

@@ -13,8 +13,8 @@ internal static class ExtraOutputs
     /// <summary>A copy of <paramref name="model"/> whose main graph also outputs <paramref name="tensors"/> (float
     /// tensors of the main graph), without value_info (stale types would contradict the outputs); see
     /// <see cref="Add"/> for the output names.</summary>
-    public static (ModelProto Model, Dictionary<string, string> TensorOf) Copy(ModelProto model, IEnumerable<string> tensors,
-        string purpose)
+    public static (ModelProto Model, Dictionary<string, string> TensorOf) Copy(ModelProto model,
+        IEnumerable<string> tensors, string purpose)
     {
         var copy = model.Clone();
         var tensorOf = Add(copy.Graph, tensors, purpose);

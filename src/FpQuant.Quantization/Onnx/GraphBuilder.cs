@@ -60,7 +60,8 @@ internal sealed class GraphBuilder
         Initializer(TensorProtos.FromInt64(name, values, values.Length));
 
     /// <summary>Adds a node with one output named after the node, and returns that output's name.</summary>
-    public string Node(string opType, string name, IEnumerable<string> inputs, params (string Key, object Value)[] attributes) =>
+    public string Node(string opType, string name, IEnumerable<string> inputs,
+        params (string Key, object Value)[] attributes) =>
         NodeMulti(opType, name, inputs, new[] { name }, attributes)[0];
 
     public string[] NodeMulti(string opType, string name, IEnumerable<string> inputs, IReadOnlyList<string> outputs,
@@ -85,8 +86,11 @@ internal sealed class GraphBuilder
             case float f: a.Type = AttributeProto.Types.AttributeType.Float; a.F = f; break;
             case string s: a.Type = AttributeProto.Types.AttributeType.String; a.S = ByteString.CopyFromUtf8(s); break;
             case long[] ls: a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ls); break;
-            case int[] ints: a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ints.Select(x => (long)x)); break;
-            case string[] ss: a.Type = AttributeProto.Types.AttributeType.Strings; a.Strings.AddRange(ss.Select(ByteString.CopyFromUtf8)); break;
+            case int[] ints: a.Type =
+                AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ints.Select(x => (long)x)); break;
+            case string[] ss: a.Type =
+                AttributeProto.Types.AttributeType.Strings; a.Strings.AddRange(
+                    ss.Select(ByteString.CopyFromUtf8)); break;
             default: throw new ArgumentException($"unsupported attribute type {value.GetType()} for '{key}'");
         }
         return a;

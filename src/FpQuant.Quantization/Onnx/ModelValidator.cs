@@ -14,7 +14,8 @@ internal static class ModelValidator
 {
     public static void Validate(ModelProto model, string path)
     {
-        FpQuantException Bad(string why) => new($"ONNX model '{path}': {why}; the file is damaged or was edited into an invalid graph");
+        FpQuantException Bad(string why) =>
+            new($"ONNX model '{path}': {why}; the file is damaged or was edited into an invalid graph");
 
         var domains = new HashSet<string>(StringComparer.Ordinal);
         foreach (var o in model.OpsetImport)
@@ -46,14 +47,16 @@ internal static class ModelValidator
             {
                 if (o.Length == 0) continue; // an omitted optional output
                 if (defined.Contains(o) || !produced.Add(o))
-                    throw Bad($"'{ErrorText.Quote(o)}' is produced by node '{ErrorText.Quote(n.Name)}' ({ErrorText.Quote(n.OpType)}) but is already defined");
+                    throw Bad($"'{ErrorText.Quote(o)}' is produced by node '{ErrorText.Quote(n.Name)}' " +
+                        $"({ErrorText.Quote(n.OpType)}) but is already defined");
             }
         foreach (var n in g.Node)
         {
             if (string.IsNullOrEmpty(n.OpType)) throw Bad($"node '{ErrorText.Quote(n.Name)}' has no op type");
             foreach (var i in n.Input)
                 if (i.Length > 0 && !defined.Contains(i) && !produced.Contains(i))
-                    throw Bad($"node '{ErrorText.Quote(n.Name)}' ({ErrorText.Quote(n.OpType)}) reads '{ErrorText.Quote(i)}', which no graph input, initializer or node defines");
+                    throw Bad($"node '{ErrorText.Quote(n.Name)}' ({ErrorText.Quote(n.OpType)}) reads " +
+                        $"'{ErrorText.Quote(i)}', which no graph input, initializer or node defines");
         }
         foreach (var o in g.Output)
         {
@@ -99,9 +102,12 @@ internal static class ModelValidator
         if (!t.RawData.IsEmpty)
         {
             if (size > 0 && t.RawData.Length != count * size)
-                throw bad($"initializer '{name}' holds {t.RawData.Length} bytes but its shape [{string.Join("x", t.Dims.Take(8))}] needs {count * size}");
+                throw bad($"initializer '{name}' holds {t.RawData.Length} bytes but its shape " +
+                    $"[{string.Join("x", t.Dims.Take(8))}] needs {count * size}");
         }
         else if (typed != count && (size > 0 || (DataType)t.DataType == DataType.String))
-            throw bad($"initializer '{name}' holds {typed} values but its shape [{string.Join("x", t.Dims.Take(8))}] needs {count}");
+            throw bad(
+                $"initializer '{name}' holds {typed} values but its shape [{string.Join("x", t.Dims.Take(8))}] needs " +
+                $"{count}");
     }
 }

@@ -10,7 +10,8 @@ internal static class OnnxModelFile
     public static ModelProto Load(string path)
     {
         if (!File.Exists(path))
-            throw new FpQuantException($"model file '{path}' does not exist; pass an existing .onnx file (make one with 'fpquant export')");
+            throw new FpQuantException($"model file '{path}' does not exist; pass an existing .onnx file (make one " +
+                $"with 'fpquant export')");
         try
         {
             using var fs = File.OpenRead(path);
@@ -21,9 +22,11 @@ internal static class OnnxModelFile
             ModelValidator.Validate(model, path);
             return model;
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or IOException or UnauthorizedAccessException
+            or ArgumentException or OverflowException)
         {
-            throw new FpQuantException($"'{path}' is not a readable ONNX model ({e.Message}); is the file complete?", e);
+            throw new FpQuantException($"'{path}' is not a readable ONNX model ({e.Message}); is the file complete?",
+                e);
         }
     }
 

@@ -44,7 +44,8 @@ internal static class Subgraphs
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var result = new List<string>();
-        Visit(body, new HashSet<string>(StringComparer.Ordinal), name => { if (seen.Add(name)) result.Add(name); return name; });
+        Visit(body, new HashSet<string>(StringComparer.Ordinal),
+            name => { if (seen.Add(name)) result.Add(name); return name; });
         return result;
     }
 

@@ -53,7 +53,8 @@ internal static class TensorProtos
         long n = ElementCount(t);
         var type = (DataType)t.DataType;
         if (t.DataLocation == TensorProto.Types.DataLocation.External)
-            throw new FpQuantException($"initializer '{t.Name}' uses external data, which fpquant does not read; re-save the model with all tensors inside the file");
+            throw new FpQuantException($"initializer '{t.Name}' uses external data, which fpquant does not read; " +
+                $"re-save the model with all tensors inside the file");
         switch (type)
         {
             case DataType.Float:
@@ -61,11 +62,13 @@ internal static class TensorProtos
                 return t.FloatData.ToArray();
             case DataType.Float16:
             {
-                Half[] h = t.RawData.IsEmpty ? t.Int32Data.Select(v => BitConverter.UInt16BitsToHalf((ushort)v)).ToArray() : CastRaw<Half>(t, n);
+                Half[] h = t.RawData.IsEmpty
+                    ? t.Int32Data.Select(v => BitConverter.UInt16BitsToHalf((ushort)v)).ToArray() : CastRaw<Half>(t, n);
                 return h.Select(v => (float)v).ToArray();
             }
             case DataType.Double:
-                return (t.RawData.IsEmpty ? t.DoubleData.ToArray() : CastRaw<double>(t, n)).Select(v => (float)v).ToArray();
+                return (t.RawData.IsEmpty ? t.DoubleData.ToArray() : CastRaw<double>(t, n)).Select(v => (float)v)
+                    .ToArray();
             default:
                 throw new FpQuantException($"tensor '{t.Name}' has element type {type}, expected a float type");
         }
@@ -89,28 +92,35 @@ internal static class TensorProtos
         };
         if (element is not InputElementType e) return null;
         if (t.DataLocation == TensorProto.Types.DataLocation.External)
-            throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' uses external data, which fpquant does not read; re-save the model with all tensors inside the file");
+            throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' uses external data, which fpquant does " +
+                $"not read; re-save the model with all tensors inside the file");
         if (t.Dims.Any(d => d < 0 || d > int.MaxValue))
-            throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' has shape {FloatTensor.ShapeString(t.Dims)}, which no tensor here may have");
+            throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' has shape " +
+                $"{FloatTensor.ShapeString(t.Dims)}, which no tensor here may have");
         int[] shape = t.Dims.Select(d => (int)d).ToArray();
         long n;
         try { n = t.Dims.Aggregate(1L, (a, d) => checked(a * d)); }
-        catch (OverflowException) { throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' has shape {FloatTensor.ShapeString(t.Dims)}, more elements than any tensor holds"); }
+        catch (OverflowException) { throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' has shape " +
+            $"{FloatTensor.ShapeString(t.Dims)}, more elements than any tensor holds"); }
         // The stored values must match the shape before anything of the shape's size is allocated.
         long stored = !t.RawData.IsEmpty ? t.RawData.Length / e.ItemSize() : e switch
         {
             InputElementType.Float => t.FloatData.Count, InputElementType.Double => t.DoubleData.Count,
-            InputElementType.Int64 => t.Int64Data.Count, InputElementType.UInt64 or InputElementType.UInt32 => t.Uint64Data.Count,
-            _ => t.Int32Data.Count,
+            InputElementType.Int64 => t.Int64Data.Count,
+            InputElementType.UInt64 or InputElementType.UInt32 => t.Uint64Data.Count, _ => t.Int32Data.Count,
         };
         if (stored != n || (!t.RawData.IsEmpty && t.RawData.Length % e.ItemSize() != 0))
-            throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' holds {(t.RawData.IsEmpty ? $"{stored} values" : $"{t.RawData.Length} bytes")}, but its shape {FloatTensor.ShapeString(t.Dims)} needs {n} {e.Name()} values");
+            throw new FpQuantException($"tensor '{ErrorText.Quote(t.Name)}' holds " +
+                $"{(t.RawData.IsEmpty ? $"{stored} values" : $"{t.RawData.Length} bytes")}, but its shape " +
+                $"{FloatTensor.ShapeString(t.Dims)} needs {n} {e.Name()} values");
         var data = Array.CreateInstance(e.ArrayElement(), n);
         if (!t.RawData.IsEmpty)
         {
-            var bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(data), checked((int)(n * e.ItemSize())));
+            var bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(data),
+                checked((int)(n * e.ItemSize())));
             t.RawData.Span.CopyTo(bytes);
-            if (e == InputElementType.Bool) for (int i = 0; i < bytes.Length; i++) bytes[i] = bytes[i] != 0 ? (byte)1 : (byte)0;
+            if (e == InputElementType.Bool) for (int i = 0; i < bytes.Length; i++)
+                bytes[i] = bytes[i] != 0 ? (byte)1 : (byte)0;
             return new InputTensor(shape, e, data);
         }
         // By element type, not by array: the runtime lets a ulong[] pass as a long[] (and byte[] as sbyte[]).
@@ -120,15 +130,23 @@ internal static class TensorProtos
             case InputElementType.Double: t.DoubleData.CopyTo((double[])data, 0); break;
             case InputElementType.Int64: t.Int64Data.CopyTo((long[])data, 0); break;
             case InputElementType.UInt64: t.Uint64Data.CopyTo((ulong[])data, 0); break;
-            case InputElementType.UInt32: { var a = (uint[])data; for (int i = 0; i < n; i++) a[i] = (uint)t.Uint64Data[i]; break; }
+            case InputElementType.UInt32: { var a = (uint[])data; for (int i = 0; i < n; i++)
+                a[i] = (uint)t.Uint64Data[i]; break; }
             case InputElementType.Int32: t.Int32Data.CopyTo((int[])data, 0); break;
-            case InputElementType.Bool: { var a = (bool[])data; for (int i = 0; i < n; i++) a[i] = t.Int32Data[i] != 0; break; }
-            case InputElementType.Float16: { var a = (Half[])data; for (int i = 0; i < n; i++) a[i] = BitConverter.UInt16BitsToHalf((ushort)t.Int32Data[i]); break; }
+            case InputElementType.Bool: { var a = (bool[])data; for (int i = 0; i < n; i++)
+                a[i] = t.Int32Data[i] != 0; break; }
+            case InputElementType.Float16: { var a = (Half[])data; for (int i = 0; i < n; i++)
+                a[i] = BitConverter.UInt16BitsToHalf((ushort)t.Int32Data[i]); break; }
             // int16, int8, uint16, uint8 and bfloat16 (its bits) sit in int32_data, one value each.
-            case InputElementType.Int16: { var a = (short[])data; for (int i = 0; i < n; i++) a[i] = (short)t.Int32Data[i]; break; }
-            case InputElementType.Int8: { var a = (sbyte[])data; for (int i = 0; i < n; i++) a[i] = (sbyte)t.Int32Data[i]; break; }
-            case InputElementType.UInt16 or InputElementType.BFloat16: { var a = (ushort[])data; for (int i = 0; i < n; i++) a[i] = (ushort)t.Int32Data[i]; break; }
-            case InputElementType.UInt8: { var a = (byte[])data; for (int i = 0; i < n; i++) a[i] = (byte)t.Int32Data[i]; break; }
+            case InputElementType.Int16: { var a = (short[])data; for (int i = 0; i < n; i++)
+                a[i] = (short)t.Int32Data[i]; break; }
+            case InputElementType.Int8: { var a = (sbyte[])data; for (int i = 0; i < n; i++)
+                a[i] = (sbyte)t.Int32Data[i]; break; }
+            case InputElementType.UInt16
+                or InputElementType.BFloat16: { var a = (ushort[])data; for (int i = 0; i < n; i++)
+                    a[i] = (ushort)t.Int32Data[i]; break; }
+            case InputElementType.UInt8: { var a = (byte[])data; for (int i = 0; i < n; i++)
+                a[i] = (byte)t.Int32Data[i]; break; }
         }
         return new InputTensor(shape, e, data);
     }
@@ -140,7 +158,8 @@ internal static class TensorProtos
         return type switch
         {
             DataType.Int64 => t.RawData.IsEmpty ? t.Int64Data.ToArray() : CastRaw<long>(t, n),
-            DataType.Int32 => (t.RawData.IsEmpty ? t.Int32Data.ToArray() : CastRaw<int>(t, n)).Select(v => (long)v).ToArray(),
+            DataType.Int32 =>
+                (t.RawData.IsEmpty ? t.Int32Data.ToArray() : CastRaw<int>(t, n)).Select(v => (long)v).ToArray(),
             _ => throw new FpQuantException($"tensor '{t.Name}' has element type {type}, expected an integer type"),
         };
     }
@@ -149,7 +168,8 @@ internal static class TensorProtos
     {
         var span = t.RawData.Span;
         if (span.Length != n * Marshal.SizeOf<T>())
-            throw new FpQuantException($"tensor '{t.Name}' holds {span.Length} bytes, but its shape {FloatTensor.ShapeString(t.Dims)} needs {n * Marshal.SizeOf<T>()}");
+            throw new FpQuantException($"tensor '{t.Name}' holds {span.Length} bytes, but its shape " +
+                $"{FloatTensor.ShapeString(t.Dims)} needs {n * Marshal.SizeOf<T>()}");
         return MemoryMarshal.Cast<byte, T>(span).ToArray();
     }
 

@@ -24,7 +24,9 @@ internal static class CoarseSteps
             string node = reader.Name.Length > 0 ? $"{reader.OpType} '{reader.Name}'" : $"an unnamed {reader.OpType}";
             string keep = reader.Name.Length > 0 ? $"Exclude '{reader.Name}'" : $"OpTypes without {reader.OpType}";
             yield return string.Create(CultureInfo.InvariantCulture,
-                $"tensor '{tensor}' feeds {node} with an integer step of {p.Scale[0]:G3} (more than {MaxExpInputStep} of a logit): its outputs may move by a factor of up to {Math.Exp(p.Scale[0] / 2):G3}; keep it float with {keep} or calibrate on data with a narrower range");
+                $"tensor '{tensor}' feeds {node} with an integer step of {p.Scale[0]:G3} (more than " +
+                $"{MaxExpInputStep} of a logit): its outputs may move by a factor of up to " +
+                $"{Math.Exp(p.Scale[0] / 2):G3}; keep it float with {keep} or calibrate on data with a narrower range");
         }
     }
 }

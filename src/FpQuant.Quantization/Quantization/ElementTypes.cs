@@ -11,7 +11,8 @@ namespace FpQuant.Quantization;
 /// </summary>
 internal sealed class ElementTypes
 {
-    private static readonly HashSet<string> Int64Outputs = new(StringComparer.Ordinal) { "Shape", "Size", "ArgMax", "ArgMin", "NonZero", "TopK" };
+    private static readonly HashSet<string> Int64Outputs =
+        new(StringComparer.Ordinal) { "Shape", "Size", "ArgMax", "ArgMin", "NonZero", "TopK" };
     private static readonly HashSet<string> BoolOutputs = new(StringComparer.Ordinal)
         { "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor", "IsNaN", "IsInf" };
     /// <summary>Ops whose output type follows input 1, not input 0 (Where's condition is boolean).</summary>
@@ -31,8 +32,10 @@ internal sealed class ElementTypes
             {
                 "Cast" => (int)GraphIndex.IntAttr(n, "to", 0),
                 "Constant" => n.Attribute.FirstOrDefault(a => a.Name == "value")?.T.DataType
-                    ?? (n.Attribute.Any(a => a.Name is "value_float" or "value_floats") ? (int)DataType.Float : (int)DataType.Int64),
-                "ConstantOfShape" => n.Attribute.FirstOrDefault(a => a.Name == "value")?.T.DataType ?? (int)DataType.Float,
+                    ?? (n.Attribute.Any(a => a.Name is "value_float" or "value_floats") ? (int)DataType.Float
+                        : (int)DataType.Int64),
+                "ConstantOfShape" => n.Attribute.FirstOrDefault(a => a.Name == "value")?.T.DataType
+                    ?? (int)DataType.Float,
                 var op when Int64Outputs.Contains(op) => (int)DataType.Int64,
                 var op when BoolOutputs.Contains(op) => (int)DataType.Bool,
                 var op when TypeFromSecondInput.Contains(op) => n.Input.Count > 1 ? Of(n.Input[1]) : null,

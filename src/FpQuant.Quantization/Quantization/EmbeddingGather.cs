@@ -11,7 +11,8 @@ internal static class EmbeddingGather
 {
     public static bool Applies(NodeProto node, GraphIndex index) =>
         node.OpType == "Gather" && node.Input.Count == 2 && index.Initializers.TryGetValue(node.Input[0], out var table)
-        && table.DataType == (int)TensorProto.Types.DataType.Float && table.Dims.Count >= 1 && !index.IsInitializer(node.Input[1]);
+        && table.DataType == (int)TensorProto.Types.DataType.Float && table.Dims.Count >= 1
+        && !index.IsInitializer(node.Input[1]);
 
     public static bool TryEmit(NodeProto node, RewriteContext ctx)
     {
@@ -20,7 +21,8 @@ internal static class EmbeddingGather
         string rows = $"{node.Output[0]}/quantized_rows";
         ctx.EmitCopy(node, new[] { table.Name, node.Input[1] }, new[] { rows });
         // Named after the rows, not the node: the activation QDQ of the output may take "{output}/DequantizeLinear".
-        ctx.Emit("DequantizeLinear", $"{rows}/DequantizeLinear", new[] { rows, table.Scale, table.ZeroPoint }, new[] { node.Output[0] });
+        ctx.Emit("DequantizeLinear", $"{rows}/DequantizeLinear", new[] { rows, table.Scale, table.ZeroPoint },
+            new[] { node.Output[0] });
         ctx.MarkFloat(node.Output[0]);
         return true;
     }

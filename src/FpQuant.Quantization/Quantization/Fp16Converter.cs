@@ -59,29 +59,35 @@ internal static class Fp16Converter
 
     private static string Note(HashSet<string> set, string name) { set.Add(name); return name; }
 
-    /// <summary>The op type ONNX Runtime names when it has no kernel for a node of the converted model, or null.</summary>
+    /// <summary>
+    /// The op type ONNX Runtime names when it has no kernel for a node of the converted model, or null.
+    /// </summary>
     private static string? MissingHalfKernel(ModelProto converted, RuntimeSettings settings)
     {
         try
         {
             using var s = SessionFactory.FromBytes(OnnxModelFile.Serialize(converted),
-                settings with { OptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1, ProfilePrefix = null, OptimizedModelPath = null }, "the float16 model");
+                settings with { OptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL,
+                    IntraOpThreads = 1, ProfilePrefix = null, OptimizedModelPath = null }, "the float16 model");
             return null;
         }
         catch (FpQuantException e)
         {
-            // A missing kernel, or an op whose type constraints exclude float16 (NonMaxSuppression, Celu, sequence ops).
-            foreach (var pattern in new[] { @"(?:Could not find an implementation|Failed to find kernel) for (\w+)\(", @"of operator \((\w+)\)", @"Op \((\w+)\) \[Type" })
+            // A missing kernel, or an op whose type constraints exclude float16 (NonMaxSuppression, Celu, sequence
+            // ops).
+            foreach (var pattern in new[] { @"(?:Could not find an implementation|Failed to find kernel) for (\w+)\(",
+                @"of operator \((\w+)\)", @"Op \((\w+)\) \[Type" })
             {
                 var m = System.Text.RegularExpressions.Regex.Match(e.Message, pattern);
-                if (m.Success && Subgraphs.AllNodes(converted.Graph).Any(n => n.Node.OpType == m.Groups[1].Value)) return m.Groups[1].Value;
+                if (m.Success && Subgraphs.AllNodes(converted.Graph).Any(n => n.Node.OpType == m.Groups[1].Value))
+                    return m.Groups[1].Value;
             }
             return null;
         }
     }
 
-    private static ModeResult ConvertOnce(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, int>? types,
-        HashSet<string> block, string nameSuffix = "") =>
+    private static ModeResult ConvertOnce(ModelProto model, QuantizationOptions o,
+        IReadOnlyDictionary<string, int>? types, HashSet<string> block, string nameSuffix = "") =>
         NodeRewriteLoop.Run(model, new Fp16Rewriter(model, o, types, block, nameSuffix));
 
     /// <summary>Each node goes to its op's converter, or the kept-float one when it must stay float32.</summary>
@@ -94,8 +100,8 @@ internal static class Fp16Converter
         private readonly Fp16Rewrite _rw;
         private readonly NodeSelector _selector;
 
-        public Fp16Rewriter(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, int>? types, HashSet<string> block,
-            string nameSuffix)
+        public Fp16Rewriter(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, int>? types,
+            HashSet<string> block, string nameSuffix)
         {
             _model = model;
             _options = o;
@@ -119,13 +125,15 @@ internal static class Fp16Converter
             // A body ONNX Runtime refused in float16 (block-listed after a failed check) stays float32 whole.
             if (!_block.Contains(node.OpType) && _selector.Selects(node.Name))
                 n = SubgraphBodies.Rewrite(n, _model,
-                    body => ConvertBody(body, _options, _block, floatOuter, $"{_nameSuffix}@{owner}/{body.Graph.Name}"), rewritten);
+                    body => ConvertBody(body, _options, _block, floatOuter, $"{_nameSuffix}@{owner}/{body.Graph.Name}"),
+                    rewritten);
             Fp16OpConverters.KeptFloat.Convert(n, _rw);
         }
 
         public bool Emit(NodeProto node)
         {
-            var converter = _block.Contains(node.OpType) || !_selector.Selects(node.Name) || Fp16OpConverters.MustStayFloat32(node)
+            var converter = _block.Contains(node.OpType) || !_selector.Selects(node.Name)
+                || Fp16OpConverters.MustStayFloat32(node)
                 ? Fp16OpConverters.KeptFloat : Fp16OpConverters.For(node.OpType);
             return converter.Convert(node, _rw);
         }
@@ -144,16 +152,19 @@ internal static class Fp16Converter
             var g = result.Graph;
             if (!_options.Fp16KeepIoTypes)
             {
-                foreach (var i in g.Input.Where(i => i.Type?.TensorType?.ElemType == (int)DataType.Float && !rw.Index.IsInitializer(i.Name)))
+                foreach (var i in g.Input.Where(i => i.Type?.TensorType?.ElemType == (int)DataType.Float
+                    && !rw.Index.IsInitializer(i.Name)))
                     i.Type.TensorType.ElemType = (int)DataType.Float16;
-                foreach (var out_ in g.Output.Where(x => x.Type?.TensorType?.ElemType == (int)DataType.Float)) out_.Type.TensorType.ElemType = (int)DataType.Float16;
+                foreach (var out_ in g.Output.Where(x => x.Type?.TensorType?.ElemType == (int)DataType.Float))
+                    out_.Type.TensorType.ElemType = (int)DataType.Float16;
             }
             g.Node.Clear();
             g.Node.AddRange(rw.Nodes);
             g.Initializer.AddRange(rw.HalfInitializers);
             // Float32 initializers that no node reads any more are dropped.
             var graphOutputs = new HashSet<string>(g.Output.Select(x => x.Name), StringComparer.Ordinal);
-            var read = new HashSet<string>(rw.Nodes.SelectMany(n => n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads))), StringComparer.Ordinal);
+            var read = new HashSet<string>(rw.Nodes.SelectMany(n =>
+                n.Input.Concat(Subgraphs.Of(n).SelectMany(Subgraphs.OuterReads))), StringComparer.Ordinal);
             var kept = g.Initializer.Where(i => read.Contains(i.Name) || graphOutputs.Contains(i.Name)).ToList();
             g.Initializer.Clear();
             g.Initializer.AddRange(kept);

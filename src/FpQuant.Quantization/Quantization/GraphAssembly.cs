@@ -25,7 +25,8 @@ internal static class GraphAssembly
         g.Input.AddRange(inputs);
         var onnx = model.OpsetImport.FirstOrDefault(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx");
         if (onnx != null && onnx.Version < 13 && needsAxisOpset)
-            throw new FpQuantException($"the model's opset {onnx.Version} predates per-axis DequantizeLinear (opset 13); re-export the model at opset 13 or later, or use the QOperator format with per-tensor weights");
+            throw new FpQuantException($"the model's opset {onnx.Version} predates per-axis DequantizeLinear (opset " +
+                $"13); re-export the model at opset 13 or later, or use the QOperator format with per-tensor weights");
         if (usesMicrosoft && !model.OpsetImport.Any(o => o.Domain == "com.microsoft"))
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "com.microsoft", Version = 1 });
         return model;

@@ -2,7 +2,9 @@ using Onnx;
 
 namespace FpQuant.Quantization;
 
-/// <summary>Who produces and who consumes each tensor of a graph; which names are initializers, inputs, outputs.</summary>
+/// <summary>
+/// Who produces and who consumes each tensor of a graph; which names are initializers, inputs, outputs.
+/// </summary>
 internal sealed class GraphIndex
 {
     public GraphProto Graph { get; }
@@ -16,7 +18,8 @@ internal sealed class GraphIndex
     {
         Graph = graph;
         Initializers = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
-        GraphInputs = graph.Input.Select(i => i.Name).Where(n => !Initializers.ContainsKey(n)).ToHashSet(StringComparer.Ordinal);
+        GraphInputs =
+            graph.Input.Select(i => i.Name).Where(n => !Initializers.ContainsKey(n)).ToHashSet(StringComparer.Ordinal);
         GraphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var n in graph.Node)
         {
@@ -31,7 +34,8 @@ internal sealed class GraphIndex
     }
 
     public bool IsInitializer(string name) => Initializers.ContainsKey(name);
-    public IReadOnlyList<NodeProto> ConsumersOf(string t) => Consumers.TryGetValue(t, out var l) ? l : Array.Empty<NodeProto>();
+    public IReadOnlyList<NodeProto> ConsumersOf(string t) => Consumers.TryGetValue(t, out var l) ? l
+        : Array.Empty<NodeProto>();
 
     public static long IntAttr(NodeProto n, string name, long fallback)
     {

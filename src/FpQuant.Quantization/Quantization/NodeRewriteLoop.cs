@@ -82,7 +82,8 @@ internal sealed class SelectedNodeRewriter : INodeRewriter
     /// through its op's handler; false when there is none or it declines.</param>
     /// <param name="rewriteBody">The same mode on an If/Loop/Scan body.</param>
     public SelectedNodeRewriter(ModelProto model, QuantizationOptions o,
-        Func<RewriteContext, Func<NodeProto, bool>> handlers, Func<ModelProto, ModeResult> rewriteBody, bool needsAxisOpset)
+        Func<RewriteContext, Func<NodeProto, bool>> handlers, Func<ModelProto, ModeResult> rewriteBody,
+        bool needsAxisOpset)
     {
         _model = model;
         _rewriteBody = rewriteBody;

@@ -22,7 +22,9 @@ internal sealed class NodeSelector
 
     public static bool Matches(string glob, string name) => Compile(glob).IsMatch(name);
 
-    /// <summary>A glob that selects the node of this name (a '*' in the name becomes '?', which still matches it).</summary>
+    /// <summary>
+    /// A glob that selects the node of this name (a '*' in the name becomes '?', which still matches it).
+    /// </summary>
     public static string ForName(string name) => name.Replace("*", "?");
 
     public bool Selects(string nodeName)

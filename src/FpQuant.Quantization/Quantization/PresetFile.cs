@@ -14,7 +14,8 @@ internal static class PresetFile
     public const long MaxBytes = 4L << 20;
 
     /// <summary>Lists that must be lists when given; "opTypes": null is allowed and means the mode's default.</summary>
-    private static readonly HashSet<string> NonNullLists = new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps", "modes" };
+    private static readonly HashSet<string> NonNullLists =
+        new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps", "modes" };
 
     public static QuantizationOptions Load(string path)
     {
@@ -23,7 +24,8 @@ internal static class PresetFile
         try
         {
             long length = new FileInfo(path).Length;
-            if (length > MaxBytes) throw new FpQuantException($"preset file '{path}' has {length} bytes; a preset is a small JSON object");
+            if (length > MaxBytes)
+                throw new FpQuantException($"preset file '{path}' has {length} bytes; a preset is a small JSON object");
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -36,18 +38,21 @@ internal static class PresetFile
     public static QuantizationOptions Parse(string json, string path)
     {
         FpQuantException Bad(string why, Exception? inner = null) =>
-            inner == null ? new($"preset file '{path}' is not a valid preset ({why})") : new($"preset file '{path}' is not a valid preset ({why})", inner);
+            inner == null ? new($"preset file '{path}' is not a valid preset ({why})")
+                : new($"preset file '{path}' is not a valid preset ({why})", inner);
         QuantizationOptions? options;
         try
         {
             using var doc = JsonDocument.Parse(json);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw Bad($"its root is {Article(root.ValueKind)}; expected a JSON object of options, or one with an \"options\" object");
+                throw Bad($"its root is {Article(root.ValueKind)}; expected a JSON object of options, or one with an " +
+                    $"\"options\" object");
             var el = root;
             if (root.TryGetProperty("options", out var inner))
             {
-                if (inner.ValueKind != JsonValueKind.Object) throw Bad($"\"options\" is {Article(inner.ValueKind)}, not an object");
+                if (inner.ValueKind != JsonValueKind.Object)
+                    throw Bad($"\"options\" is {Article(inner.ValueKind)}, not an object");
                 el = inner;
             }
             // Checked on the JSON itself: the options turn a null list into an empty one, which would hide the mistake.
@@ -60,16 +65,20 @@ internal static class PresetFile
         {
             throw Bad(e.Message, e);
         }
-        catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        catch (Exception e) when (e is NotSupportedException or ArgumentException or InvalidOperationException
+            or FormatException or OverflowException)
         {
             throw Bad(e.Message, e);
         }
         if (options == null) throw Bad("it holds no options");
-        foreach (var (name, list) in new[] { ("include", options.Include), ("exclude", options.Exclude), ("fp16BlockOps", options.Fp16BlockOps), ("opTypes", options.OpTypes) })
-            if (list != null && list.Any(x => x == null)) throw Bad($"\"{name}\" holds a null entry; give strings"); // a null opTypes means the mode's default
+        foreach (var (name, list) in new[] { ("include", options.Include), ("exclude", options.Exclude),
+            ("fp16BlockOps", options.Fp16BlockOps), ("opTypes", options.OpTypes) })
+            // a null opTypes means the mode's default
+            if (list != null && list.Any(x => x == null)) throw Bad($"\"{name}\" holds a null entry; give strings");
         if (!Enum.IsDefined(options.Mode) || !Enum.IsDefined(options.Format) || !Enum.IsDefined(options.WeightType)
             || !Enum.IsDefined(options.ActivationType) || !Enum.IsDefined(options.Calibration))
-            throw Bad("a mode, format, type or calibration method is a number that names none; use the names (e.g. \"static\", \"qdq\", \"s8\", \"min-max\")");
+            throw Bad("a mode, format, type or calibration method is a number that names none; use the names (e.g. " +
+                "\"static\", \"qdq\", \"s8\", \"min-max\")");
         try { options.Validate(); }
         catch (FpQuantException e) { throw Bad(e.Message, e); }
         return options;

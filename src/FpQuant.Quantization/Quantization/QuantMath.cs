@@ -81,7 +81,8 @@ internal static class QuantMath
                     if (v < mn) mn = v;
                     if (v > mx) mx = v;
                 }
-            (scales[c], zps[c]) = fullSymmetric && symmetric ? TorchSymmetric(mn, mx, q) : ScaleZeroPoint(mn, mx, q, symmetric);
+            (scales[c], zps[c]) = fullSymmetric
+                && symmetric ? TorchSymmetric(mn, mx, q) : ScaleZeroPoint(mn, mx, q, symmetric);
             for (long o = 0; o < outer; o++)
                 for (long i = 0; i < inner; i++)
                 {
@@ -92,7 +93,9 @@ internal static class QuantMath
         return (values, new QuantParams(scales, zps, type, ax));
     }
 
-    /// <summary>PyTorch's symmetric observer rule: scale = absmax / ((qmax - qmin) / 2), zero point 0 (s8) or 128 (u8).</summary>
+    /// <summary>
+    /// PyTorch's symmetric observer rule: scale = absmax / ((qmax - qmin) / 2), zero point 0 (s8) or 128 (u8).
+    /// </summary>
     public static (float Scale, int ZeroPoint) TorchSymmetric(double rmin, double rmax, QRange q)
     {
         double absmax = Math.Max(Math.Abs(Math.Min(rmin, 0)), Math.Abs(Math.Max(rmax, 0)));
@@ -101,7 +104,9 @@ internal static class QuantMath
         return (scale, q.Min < 0 ? 0 : (q.Min + q.Max + 1) / 2);
     }
 
-    /// <summary>Bias as int32 with scale input_scale * weight_scale (per channel when the weight is) and zero point 0.</summary>
+    /// <summary>
+    /// Bias as int32 with scale input_scale * weight_scale (per channel when the weight is) and zero point 0.
+    /// </summary>
     public static (int[] Values, float[] Scales) QuantizeBias(float[] bias, float inputScale, float[] weightScales)
     {
         var scales = new float[weightScales.Length];
@@ -124,7 +129,9 @@ internal static class QuantMath
         return (mn, mx);
     }
 
-    /// <summary>Signal-to-quantization-noise ratio in dB: 20 log10(||x|| / ||x - y||), both norms floored at epsilon.</summary>
+    /// <summary>
+    /// Signal-to-quantization-noise ratio in dB: 20 log10(||x|| / ||x - y||), both norms floored at epsilon.
+    /// </summary>
     public static double Sqnr(ReadOnlySpan<float> reference, ReadOnlySpan<float> test)
     {
         if (reference.Length != test.Length) throw new ArgumentException("SQNR needs tensors of the same size");

@@ -1,6 +1,9 @@
 namespace FpQuant.Quantization;
 
-/// <summary>What a quantization does: calibrated int8, int8 with activations quantized per run, int8 weight storage only, or float16.</summary>
+/// <summary>
+/// What a quantization does: calibrated int8, int8 with activations quantized per run, int8 weight storage only, or
+/// float16.
+/// </summary>
 public enum QuantMode
 {
     /// <summary>Int8 weights and activations, activation ranges calibrated on sample data.</summary>

@@ -4,5 +4,6 @@ namespace FpQuant.Quantization;
 internal sealed record QuantParams(float[] Scale, int[] ZeroPoint, QuantType Type, int? Axis)
 {
     public bool PerChannel => Axis != null;
-    public static QuantParams PerTensor(float scale, int zp, QuantType type) => new(new[] { scale }, new[] { zp }, type, null);
+    public static QuantParams PerTensor(float scale, int zp, QuantType type) =>
+        new(new[] { scale }, new[] { zp }, type, null);
 }

@@ -23,14 +23,19 @@ public sealed record QuantizationOptions
     /// <summary>Activations with a zero point in the middle of the type (range symmetric about 0).</summary>
     public bool SymmetricActivations { get; init; }
     /// <summary>7-bit weights (ONNX Runtime's reduce_range, for x64 without VNNI). Null means automatic: on exactly
-    /// when the execution provider is this x64 CPU and it lacks VNNI (the resolved value is recorded in the sidecar).</summary>
+    /// when the execution provider is this x64 CPU and it lacks VNNI (the resolved value is recorded in the
+    /// sidecar).</summary>
     public bool? ReduceRange { get; init; }
     /// <summary>7-bit activations (PyTorch's reduce_range in its x86/fbgemm qconfig).</summary>
     public bool ReduceRangeActivations { get; init; }
-    /// <summary>PyTorch's symmetric rule (s8 [-128,127], scale absmax/127.5) rather than ONNX Runtime's [-127,127].</summary>
+    /// <summary>
+    /// PyTorch's symmetric rule (s8 [-128,127], scale absmax/127.5) rather than ONNX Runtime's [-127,127].
+    /// </summary>
     public bool TorchSymmetricRule { get; init; }
 
-    /// <summary>Op types to quantize; null means the default set of the mode (its handler registry's op types).</summary>
+    /// <summary>
+    /// Op types to quantize; null means the default set of the mode (its handler registry's op types).
+    /// </summary>
     public IReadOnlyList<string>? OpTypes { get => _opTypes; init => _opTypes = value == null ? null : Frozen(value); }
     /// <summary>Node names or globs on the module path; when non-empty, only matching nodes are quantized.</summary>
     public IReadOnlyList<string> Include { get => _include; init => _include = Frozen(value); }
@@ -48,19 +53,24 @@ public sealed record QuantizationOptions
     public int HistogramBins { get; init; } = 2048;
     /// <summary>Quantized bins the entropy method compares against (2 to <see cref="HistogramBins"/>).</summary>
     public int QuantizedBins { get; init; } = 128;
-    /// <summary>Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.</summary>
+    /// <summary>
+    /// Moving-average factor for MinMax across batches, or null for the plain min of minima / max of maxima.
+    /// </summary>
     public double? MovingAverage { get; init; }
 
     /// <summary>Mixed modes: per node, the mode of the first rule that selects it (float when none does); when
     /// non-empty, these decide every node's mode and <see cref="Mode"/> and <see cref="OpTypes"/> do not.</summary>
-    public IReadOnlyList<Mixed.ModeRule> Modes { get => _modes; init => _modes = value == null ? null! : Array.AsReadOnly(value.ToArray()); }
+    public IReadOnlyList<Mixed.ModeRule> Modes { get => _modes; init => _modes = value == null ? null!
+        : Array.AsReadOnly(value.ToArray()); }
 
     /// <summary>Outlier smoothing before quantization (SmoothQuant's alpha, 0..1), or null for none.</summary>
     public double? SmoothingAlpha { get; init; }
 
     /// <summary>FP16: ops kept in float32.</summary>
     public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
-    /// <summary>FP16: keep float32 model inputs and outputs (casts at the edges) rather than make them float16.</summary>
+    /// <summary>
+    /// FP16: keep float32 model inputs and outputs (casts at the edges) rather than make them float16.
+    /// </summary>
     public bool Fp16KeepIoTypes { get; init; } = true;
 
     // Lists are copied into read-only collections: `with` copies of a preset share them, so none may change.
@@ -70,7 +80,8 @@ public sealed record QuantizationOptions
     private IReadOnlyList<string> _fp16Block = Empty;
     private IReadOnlyList<Mixed.ModeRule> _modes = Array.Empty<Mixed.ModeRule>();
     private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());
-    private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty : Array.AsReadOnly(values.ToArray());
+    private static IReadOnlyList<string> Frozen(IEnumerable<string>? values) => values == null ? Empty
+        : Array.AsReadOnly(values.ToArray());
 
     /// <summary>The op types the mode quantizes when <see cref="OpTypes"/> is null: its handler registry's.</summary>
     internal static IReadOnlyList<string> DefaultOpTypes(QuantMode mode) => mode switch
@@ -84,17 +95,22 @@ public sealed record QuantizationOptions
     /// <summary>Whether quantizing with these options reads calibration data: static nodes need ranges, smoothing
     /// needs activation channels.</summary>
     [JsonIgnore]
-    public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0 || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
+    public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0
+        || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
 
     [JsonIgnore]
-    internal IReadOnlySet<string> EffectiveOpTypes => new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
+    internal IReadOnlySet<string> EffectiveOpTypes =>
+        new HashSet<string>(OpTypes ?? DefaultOpTypes(Mode), StringComparer.Ordinal);
 
     /// <summary>Resolves automatic reduce-range: 7-bit weights exactly when integer kernels with full-range s8
     /// weights would saturate on this execution provider (an x64 CPU without VNNI) and 7-bit activations do not
     /// already prevent it.</summary>
     internal QuantizationOptions WithResolvedReduceRange(Runtime.ExecutionProviderKind provider) => this with
     {
-        ReduceRange = ReduceRange ?? ((Mode is QuantMode.Static or QuantMode.Dynamic || Modes.Any(r => r.Mode is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic)) && WeightType == QuantType.S8
+        ReduceRange = ReduceRange
+            ?? ((Mode is QuantMode.Static or QuantMode.Dynamic
+                || Modes.Any(r => r.Mode is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic))
+                    && WeightType == QuantType.S8
             && !ReduceRangeActivations && Runtime.CpuFeatures.NeedsReducedRangeWeights(provider)),
     };
 
@@ -106,13 +122,18 @@ public sealed record QuantizationOptions
             throw new FpQuantException($"Percentile must be in (0, 100], got {Percentile}");
         if (HistogramBins < 16) throw new FpQuantException($"HistogramBins must be at least 16, got {HistogramBins}");
         if (QuantizedBins < 2 || QuantizedBins > HistogramBins)
-            throw new FpQuantException($"QuantizedBins must be between 2 and HistogramBins ({HistogramBins}), got {QuantizedBins}");
-        if (MovingAverage is < 0 or > 1) throw new FpQuantException($"MovingAverage must be in [0, 1], got {MovingAverage}");
-        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1)) throw new FpQuantException($"SmoothingAlpha must be in [0, 1], got {sa}");
+            throw new FpQuantException($"QuantizedBins must be between 2 and HistogramBins ({HistogramBins}), got " +
+                $"{QuantizedBins}");
+        if (MovingAverage is < 0 or > 1)
+            throw new FpQuantException($"MovingAverage must be in [0, 1], got {MovingAverage}");
+        if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1))
+            throw new FpQuantException($"SmoothingAlpha must be in [0, 1], got {sa}");
         if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
         Mixed.MixedQuantizer.Validate(Modes);
-        if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic)) && ActivationType != QuantType.U8)
-            throw new FpQuantException("ActivationType must be U8 for dynamic quantization: DynamicQuantizeLinear produces u8 activations");
+        if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic))
+            && ActivationType != QuantType.U8)
+            throw new FpQuantException("ActivationType must be U8 for dynamic quantization: DynamicQuantizeLinear " +
+                "produces u8 activations");
     }
 
 }

@@ -28,7 +28,9 @@ internal sealed class QuantizationPlan
         _ops = options.EffectiveOpTypes;
     }
 
-    /// <summary>Whether the options select this node (its op type and name); handlers may still leave it float.</summary>
+    /// <summary>
+    /// Whether the options select this node (its op type and name); handlers may still leave it float.
+    /// </summary>
     public bool Selected(NodeProto node) => _ops.Contains(node.OpType) && _selector.Selects(node.Name);
 
     /// <summary>
@@ -39,8 +41,10 @@ internal sealed class QuantizationPlan
     public bool IsFloatComputeWithWeight(NodeProto node) =>
         OpTraits.HasConstantWeight(node, Index) && !QuantizedNodes.ContainsKey(node.Name);
 
-    /// <param name="outerTypes">For an If/Loop/Scan body, the types of the values it reads from the graphs around it.</param>
-    public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options, IReadOnlyDictionary<string, int>? outerTypes = null)
+    /// <param name="outerTypes">For an If/Loop/Scan body, the types of the values it reads from the graphs around
+    /// it.</param>
+    public static QuantizationPlan Make(GraphProto graph, QuantizationOptions options,
+        IReadOnlyDictionary<string, int>? outerTypes = null)
     {
         var plan = new QuantizationPlan(new GraphIndex(graph), options);
         var types = new ElementTypes(graph, outerTypes);

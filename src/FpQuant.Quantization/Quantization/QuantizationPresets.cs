@@ -23,25 +23,32 @@ public static class QuantizationPresets
     internal static readonly IReadOnlyDictionary<string, (string Description, QuantizationOptions Options)> All =
         new Dictionary<string, (string, QuantizationOptions)>(StringComparer.Ordinal)
         {
-            ["torch-dynamic"] = ("PyTorch quantize_dynamic({nn.Linear}, qint8): every Linear (MatMul or Gemm with a constant weight), s8 per-tensor symmetric weights, u8 activations per run",
+            ["torch-dynamic"] = ("PyTorch quantize_dynamic({nn.Linear}, qint8): every Linear (MatMul or Gemm with a " +
+                "constant weight), s8 per-tensor symmetric weights, u8 activations per run",
                 new QuantizationOptions
                 {
                     Mode = QuantMode.Dynamic, OpTypes = ["MatMul", "Gemm"],
                     PerChannel = false, SymmetricWeights = true, TorchSymmetricRule = true,
                 }),
-            ["torch-static"] = ("PyTorch x86/fbgemm static qconfig: per-channel s8 weights, u8 activations with reduce_range, HistogramObserver (L2); convs, Linears, adds; attention's activation-by-activation MatMuls float",
+            ["torch-static"] = ("PyTorch x86/fbgemm static qconfig: per-channel s8 weights, u8 activations with " +
+                "reduce_range, HistogramObserver (L2); convs, Linears, adds; attention's activation-by-activation " +
+                "MatMuls float",
                 new QuantizationOptions
                 {
-                    Mode = QuantMode.Static, Format = QuantFormat.Qdq, PerChannel = true, SymmetricWeights = true, TorchSymmetricRule = true,
+                    Mode = QuantMode.Static, Format = QuantFormat.Qdq, PerChannel = true, SymmetricWeights = true,
+                    TorchSymmetricRule = true,
                     ReduceRangeActivations = true, Calibration = CalibrationMethod.HistogramL2,
                     OpTypes = ["Conv", "MatMul", "Gemm", "Add", "Relu", "Concat", "Split", "Reshape", "Transpose"],
                     ActivationMatMuls = false,
                 }),
-            ["onnx-dynamic"] = ("ONNX Runtime quantize_dynamic defaults: Conv (ConvInteger), MatMul and Gemm (MatMulInteger), s8 per-tensor weights; embedding Gathers when OpTypes names them",
+            ["onnx-dynamic"] = ("ONNX Runtime quantize_dynamic defaults: Conv (ConvInteger), MatMul and Gemm " +
+                "(MatMulInteger), s8 per-tensor weights; embedding Gathers when OpTypes names them",
                 new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = false, SymmetricWeights = true }),
-            ["onnx-static"] = ("ONNX Runtime quantize_static: QDQ, s8 per-channel weights, u8 activations, MinMax, every quantizable op",
+            ["onnx-static"] = ("ONNX Runtime quantize_static: QDQ, s8 per-channel weights, u8 activations, MinMax, " +
+                "every quantizable op",
                 new QuantizationOptions { Mode = QuantMode.Static, Format = QuantFormat.Qdq, PerChannel = true }),
-            ["convs-int8"] = ("Every convolution static int8 with the residual adds, ReLUs, concats and splits between them; everything else float",
+            ["convs-int8"] = ("Every convolution static int8 with the residual adds, ReLUs, concats and splits " +
+                "between them; everything else float",
                 new QuantizationOptions
                 {
                     Mode = QuantMode.Static, Format = QuantFormat.Qdq, PerChannel = true,
@@ -98,7 +105,8 @@ public static class QuantizationPresets
     /// <exception cref="FpQuantException">No preset has that name; the message lists them.</exception>
     public static QuantizationOptions Get(string name) =>
         All.TryGetValue(name, out var p) ? p.Options
-            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or load a preset JSON file");
+            : throw new FpQuantException($"unknown preset '{name}': use one of {string.Join(", ", All.Keys)}, or " +
+                $"load a preset JSON file");
 
     /// <summary>Options stored as a preset document ({"options": ...} or the bare options) in an embedded resource
     /// of <paramref name="assembly"/>; automatic reduce-range, so a stored recipe does not pin the machine it was
@@ -108,7 +116,8 @@ public static class QuantizationPresets
         using var s = assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"embedded preset {name} is missing from the build");
         using var doc = JsonDocument.Parse(s);
-        return doc.RootElement.GetProperty("options").Deserialize<QuantizationOptions>(Json)! with { ReduceRange = null };
+        return doc.RootElement.GetProperty("options")
+            .Deserialize<QuantizationOptions>(Json)! with { ReduceRange = null };
     }
 
     /// <summary>Options from a preset file: JSON with the options under "options" (as autoquant writes it) or the
@@ -123,6 +132,7 @@ public static class QuantizationPresets
         All.FirstOrDefault(kv => ReferenceEquals(kv.Value.Options, options)).Key
         ?? All.FirstOrDefault(kv => kv.Value.Options.Equals(options)).Key;
 
-    internal static void SaveFile(string path, QuantizationOptions options, string? name = null, object? extra = null) =>
+    internal static void SaveFile(string path, QuantizationOptions options, string? name = null,
+        object? extra = null) =>
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { name, options, extra }, Json));
 }

@@ -24,12 +24,15 @@ internal sealed class QuantizedModelCheck : IDisposable
     private readonly Dictionary<string, InputTensor>? _probe;
     private readonly List<(string Name, InputTensor Value)>? _floatOutputs;
 
-    private QuantizedModelCheck(string source, RuntimeSettings settings, ModelRunner runner, Dictionary<string, InputTensor>? probe, List<(string, InputTensor)>? outputs)
+    private QuantizedModelCheck(string source, RuntimeSettings settings, ModelRunner runner,
+        Dictionary<string, InputTensor>? probe, List<(string, InputTensor)>? outputs)
     {
         _source = source; _settings = settings; _float = runner; _probe = probe; _floatOutputs = outputs;
     }
 
-    /// <summary>Loads the float model and runs it on the probe; a model ONNX Runtime cannot load is refused here.</summary>
+    /// <summary>
+    /// Loads the float model and runs it on the probe; a model ONNX Runtime cannot load is refused here.
+    /// </summary>
     public static QuantizedModelCheck ForFloat(ModelProto model, string source, RuntimeSettings settings)
     {
         ModelRunner runner;
@@ -39,7 +42,8 @@ internal sealed class QuantizedModelCheck : IDisposable
         }
         catch (FpQuantException e)
         {
-            throw new FpQuantException($"ONNX Runtime cannot load the float model '{source}' itself, so fpquant does not quantize it: {ErrorText.OneLine(Inner(e), 600)}", e);
+            throw new FpQuantException($"ONNX Runtime cannot load the float model '{source}' itself, so fpquant does " +
+                $"not quantize it: {ErrorText.OneLine(Inner(e), 600)}", e);
         }
         Dictionary<string, InputTensor>? probe = null;
         List<(string, InputTensor)>? outputs = null;
@@ -62,7 +66,8 @@ internal sealed class QuantizedModelCheck : IDisposable
     public void Check(ModelProto quantized, string what, bool float16Outputs)
     {
         string name = $"the {what} result for '{_source}'";
-        string Refuse(string why) => $"{name} {why}; nothing was written (this is a quantizer defect: please report it with the model, or keep the node float: add it to Exclude)";
+        string Refuse(string why) => $"{name} {why}; nothing was written (this is a quantizer defect: please report " +
+            $"it with the model, or keep the node float: add it to Exclude)";
         try
         {
             ModelValidator.Validate(quantized, name);
@@ -79,7 +84,8 @@ internal sealed class QuantizedModelCheck : IDisposable
         }
         catch (FpQuantException e)
         {
-            throw new FpQuantException(Refuse($"does not load in ONNX Runtime{NodeOf(Inner(e), quantized)}: {ErrorText.OneLine(Inner(e), 600)}"), e);
+            throw new FpQuantException(Refuse($"does not load in ONNX Runtime{NodeOf(Inner(e), quantized)}: " +
+                $"{ErrorText.OneLine(Inner(e), 600)}"), e);
         }
         using (runner)
         {
@@ -91,7 +97,8 @@ internal sealed class QuantizedModelCheck : IDisposable
             }
             catch (FpQuantException e)
             {
-                throw new FpQuantException(Refuse($"loads but fails to run where the float model runs{NodeOf(Inner(e), quantized)}: {ErrorText.OneLine(Inner(e), 600)}"), e);
+                throw new FpQuantException(Refuse($"loads but fails to run where the float model " +
+                    $"runs{NodeOf(Inner(e), quantized)}: {ErrorText.OneLine(Inner(e), 600)}"), e);
             }
             foreach (var (output, want) in _floatOutputs)
             {
@@ -100,25 +107,32 @@ internal sealed class QuantizedModelCheck : IDisposable
                 if (have == null)
                     throw new FpQuantException(Refuse($"has no output '{ErrorText.Quote(output)}'"));
                 if (!have.Shape.SequenceEqual(want.Shape))
-                    throw new FpQuantException(Refuse($"gives output '{ErrorText.Quote(output)}'{producer} shape {have.ShapeText} where the float model gives {want.ShapeText}"));
+                    throw new FpQuantException(Refuse($"gives output '{ErrorText.Quote(output)}'{producer} shape " +
+                        $"{have.ShapeText} where the float model gives {want.ShapeText}"));
                 bool typeOk = have.ElementType == want.ElementType
-                    || (float16Outputs && want.ElementType == InputElementType.Float && have.ElementType == InputElementType.Float16);
+                    || (float16Outputs && want.ElementType == InputElementType.Float
+                        && have.ElementType == InputElementType.Float16);
                 if (!typeOk)
-                    throw new FpQuantException(Refuse($"gives output '{ErrorText.Quote(output)}'{producer} as {have.TypeName} where the float model gives {want.TypeName}"));
+                    throw new FpQuantException(Refuse($"gives output '{ErrorText.Quote(output)}'{producer} as " +
+                        $"{have.TypeName} where the float model gives {want.TypeName}"));
             }
         }
     }
 
     public void Dispose() => _float.Dispose();
 
-    /// <summary>The probe in the result's input types: fp16 with float16 inputs takes the same values as float16.</summary>
+    /// <summary>
+    /// The probe in the result's input types: fp16 with float16 inputs takes the same values as float16.
+    /// </summary>
     private Dictionary<string, InputTensor> AsInputsOf(ModelRunner runner)
     {
         var feeds = new Dictionary<string, InputTensor>(StringComparer.Ordinal);
         foreach (var (name, t) in _probe!)
         {
-            var want = runner.InputMetadata.TryGetValue(name, out var meta) ? OrtElementTypes.From(meta.ElementDataType) : null;
-            if (want is not InputElementType type || type == t.ElementType || !type.IsFloat() || !t.ElementType.IsFloat()) { feeds[name] = t; continue; }
+            var want = runner.InputMetadata.TryGetValue(name, out var meta) ? OrtElementTypes.From(meta.ElementDataType)
+                : null;
+            if (want is not InputElementType type || type == t.ElementType || !type.IsFloat()
+                || !t.ElementType.IsFloat()) { feeds[name] = t; continue; }
             var data = Array.CreateInstance(type.ArrayElement(), t.Length);
             for (long i = 0; i < t.Length; i++)
             {
@@ -136,12 +150,14 @@ internal sealed class QuantizedModelCheck : IDisposable
         return feeds;
     }
 
-    private static string Inner(FpQuantException e) => e.InnerException is OnnxRuntimeException o ? o.Message : e.Message;
+    private static string Inner(FpQuantException e) => e.InnerException is OnnxRuntimeException o ? o.Message
+        : e.Message;
 
     /// <summary>" at node 'N' (Op)" when ONNX Runtime's message names a node of the model.</summary>
     private static string NodeOf(string message, ModelProto model)
     {
-        foreach (var pattern in new[] { @"Node \(([^)]*)\)", @"Name:'([^']*)'", @"(?:of|in) node \(([^)]*)\)", @"node ([^\s:]+)" })
+        foreach (var pattern in new[] { @"Node \(([^)]*)\)", @"Name:'([^']*)'", @"(?:of|in) node \(([^)]*)\)",
+            @"node ([^\s:]+)" })
         {
             var m = Regex.Match(message, pattern);
             if (!m.Success) continue;

@@ -42,10 +42,12 @@ internal sealed class RewriteContext
         foreach (var i in Index.Initializers.Keys) { _float.Add(i); _initNames.Add(i); }
     }
 
-    public static Dictionary<string, QuantParams> ComputeParams(QuantizationPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges)
+    public static Dictionary<string, QuantParams> ComputeParams(QuantizationPlan plan,
+        IReadOnlyDictionary<string, CalibrationRange> ranges)
     {
         var o = plan.Options;
-        var q = QuantMath.Range(o.ActivationType, o.SymmetricActivations, o.ReduceRangeActivations, o.TorchSymmetricRule);
+        var q =
+            QuantMath.Range(o.ActivationType, o.SymmetricActivations, o.ReduceRangeActivations, o.TorchSymmetricRule);
         var result = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
         foreach (var t in plan.Tensors.Keys)
         {
@@ -57,7 +59,9 @@ internal sealed class RewriteContext
                 ConstantSource k => QuantMath.MinMax(TensorProtos.ToFloats(plan.Index.Initializers[k.Initializer])),
                 var other => throw new InvalidOperationException($"unresolved source {other}"),
             };
-            var (s, zp) = o.TorchSymmetricRule && o.SymmetricActivations ? QuantMath.TorchSymmetric(lo, hi, q) : QuantMath.ScaleZeroPoint(lo, hi, q, o.SymmetricActivations);
+            var (s, zp) = o.TorchSymmetricRule
+                && o.SymmetricActivations ? QuantMath.TorchSymmetric(lo, hi, q)
+                    : QuantMath.ScaleZeroPoint(lo, hi, q, o.SymmetricActivations);
             result[t] = QuantParams.PerTensor(s, zp, o.ActivationType);
         }
         return result;
@@ -81,22 +85,27 @@ internal sealed class RewriteContext
     }
 
     /// <summary>What a node left float reads: a float layer with a constant weight reads the unquantized tensor when
-    /// one exists (see <see cref="QuantizationPlan.IsFloatComputeWithWeight"/>); anything else reads <see cref="Input"/>.</summary>
+    /// one exists (see <see cref="QuantizationPlan.IsFloatComputeWithWeight"/>); anything else reads
+    /// <see cref="Input"/>.</summary>
     public string InputOfFloatNode(NodeProto node, string tensor)
     {
-        if (tensor.Length > 0 && Plan.IsFloatComputeWithWeight(node) && _float.Contains(tensor) && Resolve(tensor) == tensor)
+        if (tensor.Length > 0 && Plan.IsFloatComputeWithWeight(node) && _float.Contains(tensor)
+            && Resolve(tensor) == tensor)
             return tensor;
         return Input(tensor);
     }
 
-    /// <summary>The float form of a tensor; in QOperator form, a DequantizeLinear of its integer form if needed.</summary>
+    /// <summary>
+    /// The float form of a tensor; in QOperator form, a DequantizeLinear of its integer form if needed.
+    /// </summary>
     public string Float(string tensor)
     {
         if (_float.Contains(tensor)) return tensor;
         string t = Resolve(tensor);
         if (_float.Contains(t) && t == tensor) return t;
         var q = Int(t);
-        Emit("DequantizeLinear", $"{tensor}/DequantizeLinear", new[] { q.Name, q.Scale, q.ZeroPoint }, new[] { tensor });
+        Emit("DequantizeLinear", $"{tensor}/DequantizeLinear", new[] { q.Name, q.Scale, q.ZeroPoint },
+            new[] { tensor });
         _float.Add(tensor);
         return tensor;
     }
@@ -113,18 +122,22 @@ internal sealed class RewriteContext
         return name;
     }
 
-    /// <summary>The integer form of a quantized tensor: a constant, an integer op's output, or a QuantizeLinear.</summary>
+    /// <summary>
+    /// The integer form of a quantized tensor: a constant, an integer op's output, or a QuantizeLinear.
+    /// </summary>
     public QTensorRef Int(string tensor)
     {
         string t = Resolve(tensor);
         if (_int.TryGetValue(t, out var r)) return r;
-        if (!Params.TryGetValue(t, out var p)) throw new InvalidOperationException($"tensor '{t}' is not planned for quantization");
+        if (!Params.TryGetValue(t, out var p))
+            throw new InvalidOperationException($"tensor '{t}' is not planned for quantization");
         var (scale, zp) = ParamInitializers(t, p);
         if (Index.Initializers.TryGetValue(t, out var init))
         {
             // A constant operand: store it as integers directly, no QuantizeLinear at run time.
             var values = TensorProtos.ToFloats(init);
-            var qr = QuantMath.Range(p.Type, Options.SymmetricActivations, Options.ReduceRangeActivations, Options.TorchSymmetricRule);
+            var qr = QuantMath.Range(p.Type, Options.SymmetricActivations, Options.ReduceRangeActivations,
+                Options.TorchSymmetricRule);
             var ints = values.Select(v => QuantMath.Quantize(v, p.Scale[0], p.ZeroPoint[0], qr)).ToArray();
             string qn = AddInitializer(IntegerTensor($"{t}/quantized", ints, p.Type, init.Dims.ToArray()));
             r = new QTensorRef(qn, scale, zp, p);
@@ -132,7 +145,8 @@ internal sealed class RewriteContext
         }
         else
         {
-            string src = _float.Contains(t) ? t : throw new InvalidOperationException($"tensor '{t}' has no float form to quantize");
+            string src = _float.Contains(t) ? t
+                : throw new InvalidOperationException($"tensor '{t}' has no float form to quantize");
             string qn = $"{t}/q";
             Emit("QuantizeLinear", $"{t}/QuantizeLinear", new[] { src, scale, zp }, new[] { qn });
             r = new QTensorRef(qn, scale, zp, p);
@@ -169,14 +183,17 @@ internal sealed class RewriteContext
 
     // ---- weights and biases ----
 
-    /// <summary>An integer copy of a weight initializer (per channel along <paramref name="axis"/> when given).</summary>
+    /// <summary>
+    /// An integer copy of a weight initializer (per channel along <paramref name="axis"/> when given).
+    /// </summary>
     public QTensorRef Weight(string init, int? axis)
     {
         string key = $"{init}|{axis}";
         if (_weights.TryGetValue(key, out var r)) return r;
         var w = Index.Initializers[init];
         var ft = new FloatTensor(w.Dims.Select(d => (int)d).ToArray(), TensorProtos.ToFloats(w));
-        var (values, p) = QuantMath.QuantizeWeight(ft, Options.WeightType, Options.SymmetricWeights, Options.ReduceRange ?? false, axis, Options.TorchSymmetricRule);
+        var (values, p) = QuantMath.QuantizeWeight(ft, Options.WeightType, Options.SymmetricWeights,
+            Options.ReduceRange ?? false, axis, Options.TorchSymmetricRule);
         string suffix = axis == null ? "" : $"_axis{axis}";
         string qn = AddInitializer(IntegerTensor($"{init}/quantized{suffix}", values, p.Type, w.Dims.ToArray()));
         long[] pdims = p.PerChannel ? new long[] { p.Scale.Length } : Array.Empty<long>();
@@ -194,8 +211,10 @@ internal sealed class RewriteContext
         var w = Weight(init, axis);
         string name = $"{w.Name}/dq";
         if (_float.Contains(name)) return name;
-        var attrs = w.Params.Axis is int ax ? new (string, object)[] { ("axis", (long)ax) } : Array.Empty<(string, object)>();
-        Emit("DequantizeLinear", $"{w.Name}/DequantizeLinear", new[] { w.Name, w.Scale, w.ZeroPoint }, new[] { name }, attrs);
+        var attrs = w.Params.Axis is int ax ? new (string, object)[] { ("axis", (long)ax) }
+            : Array.Empty<(string, object)>();
+        Emit("DequantizeLinear", $"{w.Name}/DequantizeLinear", new[] { w.Name, w.Scale, w.ZeroPoint }, new[] { name },
+            attrs);
         _float.Add(name);
         return name;
     }
@@ -210,7 +229,8 @@ internal sealed class RewriteContext
         string sn = AddInitializer(TensorProtos.FromFloats($"{init}/scale", scales, pdims));
         string zn = AddInitializer(TensorProtos.FromInt32($"{init}/zero_point", new int[scales.Length], pdims));
         NoteInitializerReplaced(init);
-        return new QTensorRef(qn, sn, zn, new QuantParams(scales, new int[scales.Length], QuantType.S8, scales.Length > 1 ? 0 : null));
+        return new QTensorRef(qn, sn, zn,
+            new QuantParams(scales, new int[scales.Length], QuantType.S8, scales.Length > 1 ? 0 : null));
     }
 
     public string BiasDequantized(string init, float inputScale, QuantParams weight)
@@ -218,14 +238,16 @@ internal sealed class RewriteContext
         var b = Bias(init, inputScale, weight);
         string name = $"{b.Name}/dq";
         var attrs = b.Params.Axis != null ? new (string, object)[] { ("axis", 0L) } : Array.Empty<(string, object)>();
-        Emit("DequantizeLinear", $"{b.Name}/DequantizeLinear", new[] { b.Name, b.Scale, b.ZeroPoint }, new[] { name }, attrs);
+        Emit("DequantizeLinear", $"{b.Name}/DequantizeLinear", new[] { b.Name, b.Scale, b.ZeroPoint }, new[] { name },
+            attrs);
         _float.Add(name);
         return name;
     }
 
     private void NoteInitializerReplaced(string init) => ReplacedInitializers.Add(init);
 
-    public static TensorProto IntegerTensor(string name, int[] values, QuantType type, params long[] dims) => type == QuantType.S8
+    public static TensorProto IntegerTensor(string name, int[] values, QuantType type, params long[] dims) =>
+        type == QuantType.S8
         ? TensorProtos.FromInt8(name, values.Select(v => (sbyte)v).ToArray(), dims)
         : TensorProtos.FromUInt8(name, values.Select(v => (byte)v).ToArray(), dims);
 
@@ -268,6 +290,8 @@ internal sealed class RewriteContext
 
     private void CountUse(string name) => CollectionsMarshal.GetValueRefOrAddDefault(_floatUses, name, out _)++;
 
-    /// <summary>Whether any emitted node still reads this name (a replaced float initializer may still be needed).</summary>
+    /// <summary>
+    /// Whether any emitted node still reads this name (a replaced float initializer may still be needed).
+    /// </summary>
     public bool IsRead(string name) => _floatUses.ContainsKey(name) || Index.GraphOutputs.Contains(name);
 }

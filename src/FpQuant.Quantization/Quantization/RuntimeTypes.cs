@@ -26,7 +26,9 @@ internal static class RuntimeTypes
         {
             using var s = SessionFactory.FromBytes(OnnxModelFile.Serialize(m),
                 // Types do not depend on the provider; the CPU one loads fastest (TensorRT would build engines).
-                settings with { Provider = ExecutionProviderKind.Cpu, OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1, ProfilePrefix = null, OptimizedModelPath = null },
+                settings with { Provider = ExecutionProviderKind.Cpu,
+                    OptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpThreads = 1,
+                    ProfilePrefix = null, OptimizedModelPath = null },
                 "the model");
             var types = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (var (name, meta) in s.OutputMetadata.Concat(s.InputMetadata))

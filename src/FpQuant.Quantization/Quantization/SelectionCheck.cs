@@ -17,7 +17,9 @@ internal static class SelectionCheck
         var warnings = new List<string>();
         bool Matched(string glob) { var r = NodeSelector.Compile(glob); return names.Any(r.IsMatch); }
         if (options.Include.Count > 0 && !options.Include.Any(Matched))
-            throw new FpQuantException($"Include {string.Join(", ", options.Include.Select(g => $"'{g}'"))} matches no node of {modelSource}; node names look like {string.Join(", ", names.Take(3).Select(n => $"'{n}'"))}");
+            throw new FpQuantException($"Include {string.Join(", ", options.Include.Select(g => $"'{g}'"))} matches " +
+                $"no node of {modelSource}; node names look like " +
+                $"{string.Join(", ", names.Take(3).Select(n => $"'{n}'"))}");
         foreach (var (option, globs) in new[] { ("Include", options.Include), ("Exclude", options.Exclude) })
             foreach (var g in globs)
                 if (!Matched(g))

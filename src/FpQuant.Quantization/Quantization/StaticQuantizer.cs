@@ -16,15 +16,16 @@ internal static class StaticQuantizer
 
     /// <summary>The quantized model with every quantized node and its depth (bodies included), its calibrated
     /// ranges and the parameters of its activations (body tensors' too).</summary>
-    public static ModeResult Quantize(ModelProto model, string source, QuantizationOptions options, InputSource? calibration,
-        RuntimeSettings settings, IProgress<string>? progress)
+    public static ModeResult Quantize(ModelProto model, string source, QuantizationOptions options,
+        InputSource? calibration, RuntimeSettings settings, IProgress<string>? progress)
     {
         if (calibration == null)
             throw new FpQuantException("static quantization needs calibration data: give an InputSource of samples");
         var plan = QuantizationPlan.Make(model.Graph, options);
         var bodyPlans = new List<QuantizationPlan>();
         CollectBodyPlans(model, options, bodyPlans, null);
-        var tensors = plan.TensorsToCalibrate().Concat(bodyPlans.SelectMany(p => p.TensorsToCalibrate())).Distinct().ToList();
+        var tensors =
+            plan.TensorsToCalibrate().Concat(bodyPlans.SelectMany(p => p.TensorsToCalibrate())).Distinct().ToList();
         var ranges = Calibrator.Collect(model, source, tensors, calibration, options, settings, progress);
         var parameters = RewriteContext.ComputeParams(plan, ranges);
         foreach (var p in bodyPlans)
@@ -32,8 +33,11 @@ internal static class StaticQuantizer
         return Rewrite(model, plan, ranges) with { Ranges = ranges, Params = parameters };
     }
 
-    /// <summary>The plans of every If/Loop/Scan body, nested ones included (each body planned as a model of its own).</summary>
-    private static void CollectBodyPlans(ModelProto model, QuantizationOptions options, List<QuantizationPlan> plans, IReadOnlyDictionary<string, int>? outerTypes)
+    /// <summary>
+    /// The plans of every If/Loop/Scan body, nested ones included (each body planned as a model of its own).
+    /// </summary>
+    private static void CollectBodyPlans(ModelProto model, QuantizationOptions options, List<QuantizationPlan> plans,
+        IReadOnlyDictionary<string, int>? outerTypes)
     {
         var types = new ElementTypes(model.Graph, outerTypes).Known;
         foreach (var node in model.Graph.Node.Where(n => ControlFlow.Contains(n.OpType)))
@@ -47,17 +51,20 @@ internal static class StaticQuantizer
 
     /// <summary>Rewrites the graph given a plan and calibrated ranges (also used by sensitivity analysis to reuse
     /// ranges); the result's parameters are the plan's own.</summary>
-    public static ModeResult Rewrite(ModelProto model, QuantizationPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges) =>
+    public static ModeResult Rewrite(ModelProto model, QuantizationPlan plan,
+        IReadOnlyDictionary<string, CalibrationRange> ranges) =>
         Rewrite(model, plan, ranges, null);
 
-    private static ModeResult Rewrite(ModelProto model, QuantizationPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges,
-        IReadOnlyDictionary<string, int>? outerTypes)
+    private static ModeResult Rewrite(ModelProto model, QuantizationPlan plan,
+        IReadOnlyDictionary<string, CalibrationRange> ranges, IReadOnlyDictionary<string, int>? outerTypes)
     {
         var rewriter = new StaticRewriter(model, plan, ranges, outerTypes);
         return NodeRewriteLoop.Run(model, rewriter) with { Plan = plan, Params = rewriter.Context.Params };
     }
 
-    /// <summary>Each planned node goes to its op's handler in the options' format; the rest read float inputs.</summary>
+    /// <summary>
+    /// Each planned node goes to its op's handler in the options' format; the rest read float inputs.
+    /// </summary>
     private sealed class StaticRewriter : INodeRewriter
     {
         private readonly ModelProto _model;
@@ -66,8 +73,8 @@ internal static class StaticQuantizer
         private readonly IReadOnlyDictionary<string, int> _types;
         private readonly HashSet<string> _defined;
 
-        public StaticRewriter(ModelProto model, QuantizationPlan plan, IReadOnlyDictionary<string, CalibrationRange> ranges,
-            IReadOnlyDictionary<string, int>? outerTypes)
+        public StaticRewriter(ModelProto model, QuantizationPlan plan,
+            IReadOnlyDictionary<string, CalibrationRange> ranges, IReadOnlyDictionary<string, int>? outerTypes)
         {
             _model = model;
             _plan = plan;
@@ -84,12 +91,14 @@ internal static class StaticQuantizer
         public RewriteContext Context { get; }
 
         public bool RewritesBodiesOf(NodeProto node) =>
-            !_plan.QuantizedNodes.ContainsKey(node.Name) && ControlFlow.Contains(node.OpType) && SubgraphBodies.Has(node);
+            !_plan.QuantizedNodes.ContainsKey(node.Name) && ControlFlow.Contains(node.OpType)
+                && SubgraphBodies.Has(node);
 
         public void EmitWithBodies(NodeProto node, List<QuantizedNode> rewritten)
         {
             var copy = SubgraphBodies.Rewrite(node, _model,
-                body => Rewrite(body, QuantizationPlan.Make(body.Graph, _plan.Options, _types), _ranges, _types), rewritten);
+                body => Rewrite(body, QuantizationPlan.Make(body.Graph, _plan.Options, _types), _ranges, _types),
+                rewritten);
             // What the bodies read from this graph must exist here in float.
             foreach (var t in Subgraphs.Of(copy).SelectMany(Subgraphs.OuterReads).Distinct().ToList())
                 if (_defined.Contains(t) && !_plan.Index.IsInitializer(t)) Context.Float(t);
@@ -111,8 +120,10 @@ internal static class StaticQuantizer
         public ModelProto Assemble()
         {
             foreach (var o in _model.Graph.Output) Context.Float(o.Name);
-            return GraphAssembly.Assemble(_model, Context.Nodes, Context.NewInitializers, Context.ReplacedInitializers, Context.IsRead,
-                needsAxisOpset: _plan.Options.PerChannel || _plan.Options.Format == QuantFormat.Qdq, Context.UsesMicrosoftDomain);
+            return GraphAssembly.Assemble(_model, Context.Nodes, Context.NewInitializers, Context.ReplacedInitializers,
+                Context.IsRead,
+                needsAxisOpset: _plan.Options.PerChannel || _plan.Options.Format == QuantFormat.Qdq,
+                Context.UsesMicrosoftDomain);
         }
     }
 }

@@ -19,7 +19,8 @@ internal static class SubgraphBodies
 
     /// <summary>A copy of <paramref name="node"/> with every body rewritten; the nodes quantized in them are added to
     /// <paramref name="quantized"/> one level deeper than the rewrite reports them.</summary>
-    public static NodeProto Rewrite(NodeProto node, ModelProto outer, Func<ModelProto, ModeResult> rewrite, List<QuantizedNode> quantized)
+    public static NodeProto Rewrite(NodeProto node, ModelProto outer, Func<ModelProto, ModeResult> rewrite,
+        List<QuantizedNode> quantized)
     {
         var copy = node.Clone();
         foreach (var a in copy.Attribute)
@@ -50,7 +51,8 @@ internal static class SubgraphBodies
         return g;
     }
 
-    private static GraphProto RewriteBody(GraphProto body, ModelProto outer, Func<ModelProto, ModeResult> rewrite, List<QuantizedNode> quantized)
+    private static GraphProto RewriteBody(GraphProto body, ModelProto outer, Func<ModelProto, ModeResult> rewrite,
+        List<QuantizedNode> quantized)
     {
         var (m, lent) = AsModel(body, outer);
         var rewritten = rewrite(m);

@@ -37,10 +37,12 @@ internal sealed class BatchBinding : IDisposable
     /// <param name="outputItemShapes">Null: outputs go to ONNX Runtime's allocator and
     /// <see cref="Run(int, Action{int, ReadOnlySpan{float}, long[]})"/>'s sink. Else each output's per-item shape:
     /// outputs land in pinned buffers.</param>
-    internal BatchBinding(InferenceSession session, RuntimeSettings settings, string description, IReadOnlyList<(string Name, int[] ItemShape)> inputs,
+    internal BatchBinding(InferenceSession session, RuntimeSettings settings, string description,
+        IReadOnlyList<(string Name, int[] ItemShape)> inputs,
         IReadOnlyList<string> outputs, int capacity, IReadOnlyList<int[]>? outputItemShapes = null)
     {
-        if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be positive");
+        if (capacity < 1)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "capacity must be positive");
         if (outputItemShapes != null && outputItemShapes.Count != outputs.Count)
             throw new ArgumentException($"{outputs.Count} outputs but {outputItemShapes.Count} output shapes",
                 nameof(outputItemShapes));

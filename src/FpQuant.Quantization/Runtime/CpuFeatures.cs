@@ -11,16 +11,21 @@ internal static class CpuFeatures
 {
     private static readonly Lazy<HashSet<string>> Flags = new(ReadFlags);
 
-    public static bool HasVnni => Flags.Value.Contains("avx512_vnni") || Flags.Value.Contains("avx_vnni") || AvxVnni.IsSupported;
+    public static bool HasVnni => Flags.Value.Contains("avx512_vnni") || Flags.Value.Contains("avx_vnni")
+        || AvxVnni.IsSupported;
     public static bool HasAvx512 => Flags.Value.Contains("avx512f") || Avx512F.IsSupported;
     public static bool HasAvx2 => Avx2.IsSupported;
 
     public static string Describe() =>
         $"{(HasAvx512 ? "AVX-512" : HasAvx2 ? "AVX2" : "no AVX2")}, {(HasVnni ? "VNNI" : "no VNNI")}";
 
-    /// <summary>Whether u8 x s8 integer kernels on this execution provider need 7-bit weights to avoid saturation.</summary>
+    /// <summary>
+    /// Whether u8 x s8 integer kernels on this execution provider need 7-bit weights to avoid saturation.
+    /// </summary>
     public static bool NeedsReducedRangeWeights(ExecutionProviderKind provider) =>
-        provider == ExecutionProviderKind.Cpu && (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64) && !HasVnni;
+        provider == ExecutionProviderKind.Cpu
+            && (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
+                == System.Runtime.InteropServices.Architecture.X64) && !HasVnni;
 
     private static HashSet<string> ReadFlags()
     {
@@ -31,7 +36,8 @@ internal static class CpuFeatures
             foreach (var line in File.ReadLines("/proc/cpuinfo"))
                 if (line.StartsWith("flags", StringComparison.Ordinal))
                 {
-                    foreach (var f in line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries)) set.Add(f);
+                    foreach (var f in line[(line.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                        set.Add(f);
                     break;
                 }
         }

@@ -14,23 +14,26 @@ internal static class ModelInference
     /// dynamic axes take the batch size). A model without inputs runs on nothing. Every output goes to NAME.bin (raw
     /// little-endian, in the type outputs.json names) or NAME.npy with <paramref name="npyOutputs"/>, in its own type.
     /// </summary>
-    public static List<(string Name, int[] Shape)> Run(string modelPath, IReadOnlyList<string> inputSpecs, int batch, string outDir, RuntimeSettings settings,
-        bool npyOutputs = false)
+    public static List<(string Name, int[] Shape)> Run(string modelPath, IReadOnlyList<string> inputSpecs, int batch,
+        string outDir, RuntimeSettings settings, bool npyOutputs = false)
     {
         var files = ParseInputs(inputSpecs);
-        if (batch <= 0 && files.Any(f => !IsNpy(f.File))) throw new FpQuantException($"batch must be positive, got {batch}");
+        if (batch <= 0 && files.Any(f => !IsNpy(f.File)))
+            throw new FpQuantException($"batch must be positive, got {batch}");
         EnsureWritableFolder(outDir);
         using var runner = new ModelRunner(modelPath, settings);
         var feeds = new Dictionary<string, InputTensor>();
         foreach (var (name, file) in files)
         {
             if (!runner.InputMetadata.TryGetValue(name, out var meta))
-                throw new FpQuantException($"input file for '{name}': model '{modelPath}' has no input '{name}'; its inputs are {string.Join(", ", runner.InputNames)}");
+                throw new FpQuantException($"input file for '{name}': model '{modelPath}' has no input '{name}'; its " +
+                    $"inputs are {string.Join(", ", runner.InputNames)}");
             feeds[name] = IsNpy(file) ? ReadNpy(name, file, meta) : ReadBin(name, file, meta, batch);
         }
         foreach (var name in runner.InputNames)
             if (!feeds.ContainsKey(name))
-                throw new FpQuantException($"model '{modelPath}' needs input '{name}': give it as {name}=FILE.npy or {name}=FILE.bin");
+                throw new FpQuantException($"model '{modelPath}' needs input '{name}': give it as {name}=FILE.npy or " +
+                    $"{name}=FILE.bin");
         var outputs = runner.RunAll(feeds);
         var listing = new List<object>();
         var fileNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -47,7 +50,8 @@ internal static class ModelInference
         }
         int samples = feeds.Values.Select(t => t.Samples).DefaultIfEmpty(batch).First();
         AtomicFile.WriteAllText(Path.Combine(outDir, "outputs.json"),
-            JsonSerializer.Serialize(new { model = Path.GetFileName(modelPath), batch = samples, outputs = listing }, ReportJson.Indented));
+            JsonSerializer.Serialize(new { model = Path.GetFileName(modelPath), batch = samples, outputs = listing },
+                ReportJson.Indented));
         return outputs.Select(o => (o.Name, o.Value.Shape)).ToList();
     }
 
@@ -59,7 +63,8 @@ internal static class ModelInference
     private static InputTensor ReadBin(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta, int batch)
     {
         if (meta.ElementDataType != TensorElementType.Float)
-            throw new FpQuantException($"{name}={file}: input '{name}' is {Describe(meta)}; raw .bin files are float32 only: give a .npy file");
+            throw new FpQuantException($"{name}={file}: input '{name}' is {Describe(meta)}; raw .bin files are " +
+                $"float32 only: give a .npy file");
         // Dynamic dimensions (-1) take the batch size; the networks have exactly one, N.
         int[] shape = meta.Dimensions.Select(d => d < 0 ? batch : d).ToArray();
         return new InputTensor(shape, RawTensorFile.Read(file, FloatTensor.ElementCount(shape), name));
@@ -68,14 +73,17 @@ internal static class ModelInference
     private static InputTensor ReadNpy(string name, string file, Microsoft.ML.OnnxRuntime.NodeMetadata meta)
     {
         if (!meta.IsTensor)
-            throw new FpQuantException($"input file for '{name}': input '{name}' is {OrtElementTypes.KindOf(meta.OnnxValueType)}, not a tensor; fpquant feeds tensor inputs only");
+            throw new FpQuantException($"input file for '{name}': input '{name}' is " +
+                $"{OrtElementTypes.KindOf(meta.OnnxValueType)}, not a tensor; fpquant feeds tensor inputs only");
         if (OrtElementTypes.From(meta.ElementDataType) is not InputElementType type)
-            throw new FpQuantException($"input file for '{name}': input '{name}' is {Describe(meta)}; fpquant feeds numeric and bool inputs (bool, int8-64, uint8-64, float16, bfloat16, float32, float64)");
+            throw new FpQuantException($"input file for '{name}': input '{name}' is {Describe(meta)}; fpquant feeds " +
+                $"numeric and bool inputs (bool, int8-64, uint8-64, float16, bfloat16, float32, float64)");
         var h = NpyFile.ReadHeader(file);
         var dims = meta.Dimensions;
         bool fits = h.Shape.Length == dims.Length && dims.Select((d, i) => d < 0 || d == h.Shape[i]).All(x => x);
         if (!fits)
-            throw new FpQuantException($"{name}={file}: the file has shape {h.ShapeText} but input '{name}' is {Describe(meta)}");
+            throw new FpQuantException($"{name}={file}: the file has shape {h.ShapeText} but input '{name}' is " +
+                $"{Describe(meta)}");
         return NpyFile.ReadTensor(file, type, $"input '{name}' ({Describe(meta)})");
     }
 
@@ -105,7 +113,8 @@ internal static class ModelInference
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw new FpQuantException($"output folder '{dir}' is not writable ({e.Message}); pass a folder you can write", e);
+            throw new FpQuantException(
+                $"output folder '{dir}' is not writable ({e.Message}); pass a folder you can write", e);
         }
     }
 

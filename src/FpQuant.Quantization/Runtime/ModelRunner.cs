@@ -52,7 +52,8 @@ internal sealed class ModelRunner : IDisposable
     public IReadOnlyDictionary<string, NodeMetadata> OutputMetadata => _session.OutputMetadata;
 
     /// <summary>Runs the model; outputs come back in the model's output order.</summary>
-    public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string>? outputs = null)
+    public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, FloatTensor> inputs,
+        IReadOnlyList<string>? outputs = null)
     {
         CheckNames(inputs.Keys);
         try
@@ -67,7 +68,8 @@ internal sealed class ModelRunner : IDisposable
     }
 
     /// <summary>Runs the model on inputs of any supported element type (float32, int64, int32).</summary>
-    public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string>? outputs = null)
+    public List<(string Name, FloatTensor Value)> Run(IReadOnlyDictionary<string, InputTensor> inputs,
+        IReadOnlyList<string>? outputs = null)
     {
         CheckNames(inputs.Keys);
         try
@@ -100,15 +102,18 @@ internal sealed class ModelRunner : IDisposable
         var names = given.ToList();
         foreach (var name in InputNames)
             if (!names.Contains(name))
-                throw new FpQuantException($"model '{ModelPath}' needs input '{name}'; pass it (inputs given: {string.Join(", ", names)})");
+                throw new FpQuantException($"model '{ModelPath}' needs input '{name}'; pass it (inputs given: " +
+                    $"{string.Join(", ", names)})");
         foreach (var name in names)
             if (!InputNames.Contains(name))
-                throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are {string.Join(", ", InputNames)}");
+                throw new FpQuantException($"model '{ModelPath}' has no input '{name}'; its inputs are " +
+                    $"{string.Join(", ", InputNames)}");
     }
 
     /// <summary>Pinned input buffers for up to <paramref name="capacity"/> items of the given per-item shapes,
     /// bound to this session (see <see cref="BatchBinding"/>); dispose it before the runner.</summary>
-    public BatchBinding Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity, IReadOnlyList<string>? outputs = null)
+    public BatchBinding Bind(IReadOnlyList<(string Name, int[] ItemShape)> inputs, int capacity,
+        IReadOnlyList<string>? outputs = null)
     {
         CheckNames(inputs.Select(i => i.Name));
         return new BatchBinding(_session, _settings, ModelPath, inputs, outputs ?? OutputNames, capacity);

@@ -8,7 +8,9 @@ namespace FpQuant.Runtime;
 /// of them made into and read out of OrtValues.</summary>
 internal static class OrtElementTypes
 {
-    /// <summary>The type, or null for one fpquant does not feed (strings, complex numbers, 4- and 8-bit floats).</summary>
+    /// <summary>
+    /// The type, or null for one fpquant does not feed (strings, complex numbers, 4- and 8-bit floats).
+    /// </summary>
     public static InputElementType? From(TensorElementType t) => t switch
     {
         TensorElementType.Float => InputElementType.Float,
@@ -55,7 +57,9 @@ internal static class OrtElementTypes
         return ("aeiou".Contains(kind[0]) ? "an " : "a ") + kind;
     }
 
-    /// <summary>An OrtValue holding <paramref name="t"/>: float, int64 and int32 arrays are pinned, not copied.</summary>
+    /// <summary>
+    /// An OrtValue holding <paramref name="t"/>: float, int64 and int32 arrays are pinned, not copied.
+    /// </summary>
     public static OrtValue ToOrtValue(InputTensor t)
     {
         var shape = t.Shape.Select(d => (long)d).ToArray();
@@ -71,7 +75,9 @@ internal static class OrtElementTypes
         return value;
     }
 
-    /// <summary>A copy of a tensor OrtValue of any numeric type; null for strings and other types fpquant does not read.</summary>
+    /// <summary>
+    /// A copy of a tensor OrtValue of any numeric type; null for strings and other types fpquant does not read.
+    /// </summary>
     public static InputTensor? FromOrtValue(OrtValue value)
     {
         var info = value.GetTensorTypeAndShape();
@@ -80,7 +86,8 @@ internal static class OrtElementTypes
         var data = Array.CreateInstance(type.ArrayElement(), info.ElementCount);
         var tensor = new InputTensor(shape, type, data);
         value.GetTensorMutableRawData().CopyTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(
-            ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data), checked((int)(info.ElementCount * type.ItemSize()))));
+            ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(data),
+            checked((int)(info.ElementCount * type.ItemSize()))));
         return tensor;
     }
 }

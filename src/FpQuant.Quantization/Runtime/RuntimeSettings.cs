@@ -20,10 +20,13 @@ internal sealed record RuntimeSettings
     /// <summary>File prefix for ONNX Runtime's profiler, or null for no profiling.</summary>
     public string? ProfilePrefix { get; init; }
 
-    /// <summary>The TensorRT provider's options: the device, and its engine and timing caches when a folder is set.</summary>
+    /// <summary>
+    /// The TensorRT provider's options: the device, and its engine and timing caches when a folder is set.
+    /// </summary>
     public Dictionary<string, string> TensorRtOptions()
     {
-        var opts = new Dictionary<string, string> { ["device_id"] = DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var opts = new Dictionary<string,
+            string> { ["device_id"] = DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (TensorRtCacheDir != null)
         {
             opts["trt_engine_cache_enable"] = "1";
@@ -90,8 +93,10 @@ internal sealed record RuntimeSettings
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             o.Dispose();
-            throw new FpQuantException($"execution provider '{Provider}' is not available in this ONNX Runtime build ({e.Message}); " +
-                "use the CPU provider; for a GPU, build with -p:OrtGpu=true (Microsoft.ML.OnnxRuntime.Gpu.Linux) on a machine with the CUDA 13 and cuDNN libraries", e);
+            throw new FpQuantException($"execution provider '{Provider}' is not available in this ONNX Runtime build " +
+                $"({e.Message}); " +
+                "use the CPU provider; for a GPU, build with -p:OrtGpu=true (Microsoft.ML.OnnxRuntime.Gpu.Linux) on " +
+                "a machine with the CUDA 13 and cuDNN libraries", e);
         }
         return o;
     }

@@ -4,7 +4,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace FpQuant.Runtime;
 
 /// <summary>Sessions over models built in memory (calibration copies, sensitivity variants), with the same error
-/// wrapping a model file gets in <see cref="ModelRunner"/>: a model ONNX Runtime refuses becomes one readable line.</summary>
+/// wrapping a model file gets in <see cref="ModelRunner"/>: a model ONNX Runtime refuses becomes one readable
+/// line.</summary>
 internal static class SessionFactory
 {
     /// <param name="what">What the model is, for the message (e.g. "the calibration copy of model.onnx").</param>

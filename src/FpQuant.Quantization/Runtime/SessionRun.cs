@@ -6,14 +6,18 @@ namespace FpQuant.Runtime;
 /// <summary>One run of an InferenceSession on named tensors: input OrtValues made and always released.</summary>
 internal static class SessionRun
 {
-    /// <summary>Runs and hands each float output to <paramref name="sink"/> while its buffer is alive (no copy).</summary>
-    public static void Run(InferenceSession session, IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string> outputs,
-        Action<int, string, ReadOnlySpan<float>, long[]> sink) =>
-        Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal), outputs, sink);
+    /// <summary>
+    /// Runs and hands each float output to <paramref name="sink"/> while its buffer is alive (no copy).
+    /// </summary>
+    public static void Run(InferenceSession session, IReadOnlyDictionary<string, FloatTensor> inputs,
+        IReadOnlyList<string> outputs, Action<int, string, ReadOnlySpan<float>, long[]> sink) =>
+        Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal),
+            outputs, sink);
 
     /// <summary>Runs on named inputs of any element type and copies every output in its own type, in the order asked;
     /// an output that is not a numeric tensor (a sequence, a map, strings) is refused with its name.</summary>
-    public static List<(string Name, InputTensor Value)> RunAll(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs)
+    public static List<(string Name, InputTensor Value)> RunAll(InferenceSession session,
+        IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs)
     {
         var list = new List<(string, InputTensor)>(outputs.Count);
         WithResults(session, inputs, outputs, null, results =>
@@ -21,9 +25,13 @@ internal static class SessionRun
             for (int i = 0; i < outputs.Count; i++)
             {
                 if (results[i].OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
-                    throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' is {OrtElementTypes.KindOf(results[i].OnnxType)}, not a tensor; fpquant reads tensor outputs only");
+                    throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' is " +
+                        $"{OrtElementTypes.KindOf(results[i].OnnxType)}, not a tensor; fpquant reads tensor outputs " +
+                        $"only");
                 var t = OrtElementTypes.FromOrtValue(results[i])
-                    ?? throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' holds {OrtElementTypes.Name(results[i].GetTensorTypeAndShape().ElementDataType)} values; fpquant reads numeric and bool tensors only");
+                    ?? throw new FpQuantException($"output '{ErrorText.Quote(outputs[i])}' holds " +
+                        $"{OrtElementTypes.Name(results[i].GetTensorTypeAndShape().ElementDataType)} values; fpquant " +
+                        $"reads numeric and bool tensors only");
                 list.Add((outputs[i], t));
             }
         });
@@ -33,7 +41,8 @@ internal static class SessionRun
     /// <summary>Runs on named inputs of any element type and hands each float output to <paramref name="sink"/>
     /// while its buffer is alive (no copy).</summary>
     /// <param name="runOptions">Options for this run (an arena to shrink afterwards), or null for the defaults.</param>
-    public static void Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
+    public static void Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs,
+        IReadOnlyList<string> outputs,
         Action<int, string, ReadOnlySpan<float>, long[]> sink, RunOptions? runOptions = null) =>
         WithResults(session, inputs, outputs, runOptions, results =>
         {
@@ -45,9 +54,11 @@ internal static class SessionRun
             }
         });
 
-    /// <summary>One run: the input OrtValues made, the results handed to <paramref name="use"/> while alive, all released.</summary>
-    private static void WithResults(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
-        RunOptions? runOptions, Action<IDisposableReadOnlyCollection<OrtValue>> use)
+    /// <summary>
+    /// One run: the input OrtValues made, the results handed to <paramref name="use"/> while alive, all released.
+    /// </summary>
+    private static void WithResults(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs,
+        IReadOnlyList<string> outputs, RunOptions? runOptions, Action<IDisposableReadOnlyCollection<OrtValue>> use)
     {
         var names = inputs.Keys.ToArray();
         var values = new OrtValue[names.Length];
@@ -65,16 +76,22 @@ internal static class SessionRun
     }
 
     /// <summary>Runs and copies the float outputs, in the order asked.</summary>
-    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session, IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string> outputs,
+    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session,
+        IReadOnlyDictionary<string, FloatTensor> inputs, IReadOnlyList<string> outputs,
         RunOptions? runOptions = null) =>
-        Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal), outputs, runOptions);
+        Run(session, inputs.ToDictionary(kv => kv.Key, kv => new InputTensor(kv.Value), StringComparer.Ordinal),
+            outputs, runOptions);
 
-    /// <summary>Runs on named inputs of any supported element type and copies the float outputs, in the order asked.</summary>
-    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session, IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs,
-        RunOptions? runOptions = null)
+    /// <summary>
+    /// Runs on named inputs of any supported element type and copies the float outputs, in the order asked.
+    /// </summary>
+    public static List<(string Name, FloatTensor Value)> Run(InferenceSession session,
+        IReadOnlyDictionary<string, InputTensor> inputs, IReadOnlyList<string> outputs, RunOptions? runOptions = null)
     {
         var list = new List<(string, FloatTensor)>(outputs.Count);
-        Run(session, inputs, outputs, (_, name, data, shape) => list.Add((name, new FloatTensor(shape.Select(d => (int)d).ToArray(), data.ToArray()))), runOptions);
+        Run(session, inputs, outputs,
+            (_, name, data, shape) =>
+                list.Add((name, new FloatTensor(shape.Select(d => (int)d).ToArray(), data.ToArray()))), runOptions);
         return list;
     }
 }

@@ -17,7 +17,8 @@ internal sealed class WorkingSetSampler : IDisposable
     private readonly List<(double Seconds, long Bytes)> _timeline = new();
     private double _lastRecorded = double.NegativeInfinity;
 
-    /// <param name="timelineMs">Keep one sample every this many milliseconds for <see cref="Timeline"/> (0: none).</param>
+    /// <param name="timelineMs">Keep one sample every this many milliseconds for <see cref="Timeline"/> (0:
+    /// none).</param>
     public WorkingSetSampler(int intervalMs = 10, int timelineMs = 0)
     {
         _intervalMs = intervalMs;

@@ -12,8 +12,8 @@ namespace FpQuant.Tests.Architecture;
 [Trait("Category", "Quick")]
 public class LayerDependencyTests
 {
-    /// <summary>The two library packages, the generic one first: a folder of the generic package may use only folders of
-    /// its own package (the project references enforce it too; the table must say the same).</summary>
+    /// <summary>The two library packages, the generic one first: a folder of the generic package may use only folders
+    /// of its own package (the project references enforce it too; the table must say the same).</summary>
     private static readonly string[] Packages = { "FpQuant.Quantization", "FpQuant.FoundationPose" };
 
     private static string PackageRoot(string package) => Path.Combine(TestPaths.RepoRoot, "src", package);
@@ -26,8 +26,10 @@ public class LayerDependencyTests
             foreach (var d in Directory.GetDirectories(PackageRoot(package)).Select(Path.GetFileName))
             {
                 if (d is null or "bin" or "obj") continue;
-                if (!Directory.EnumerateFiles(Path.Combine(PackageRoot(package), d), "*.cs", SearchOption.AllDirectories).Any()) continue;
-                Assert.False(map.ContainsKey(d), $"folder '{d}' exists in both packages; a folder name is a namespace and must be unique");
+                if (!Directory.EnumerateFiles(Path.Combine(PackageRoot(package), d), "*.cs",
+                    SearchOption.AllDirectories).Any()) continue;
+                Assert.False(map.ContainsKey(d),
+                    $"folder '{d}' exists in both packages; a folder name is a namespace and must be unique");
                 map[d] = package;
             }
         return map;
@@ -42,14 +44,16 @@ public class LayerDependencyTests
         {
             if (!layers.TryGetValue(folder, out var allowed))
             {
-                violations.Add($"{file}: folder '{folder}' is not in docs/ARCHITECTURE.md's layer table; add it there with what it may use");
+                violations.Add($"{file}: folder '{folder}' is not in docs/ARCHITECTURE.md's layer table; add it " +
+                    $"there with what it may use");
                 continue;
             }
             foreach (var u in uses)
                 if (u != folder && !allowed.Contains(u))
                     violations.Add($"{file} uses {u}, which {folder} may not use");
         }
-        Assert.True(violations.Count == 0, "forbidden dependencies (docs/ARCHITECTURE.md, Layers):\n" + string.Join("\n", violations));
+        Assert.True(violations.Count == 0,
+            "forbidden dependencies (docs/ARCHITECTURE.md, Layers):\n" + string.Join("\n", violations));
     }
 
     [Fact]
@@ -57,7 +61,8 @@ public class LayerDependencyTests
     {
         var layers = ReadLayerTable(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "ARCHITECTURE.md")));
         var folders = FolderPackages();
-        Assert.Equal(folders.Keys.OrderBy(f => f, StringComparer.Ordinal), layers.Keys.OrderBy(f => f, StringComparer.Ordinal));
+        Assert.Equal(folders.Keys.OrderBy(f => f, StringComparer.Ordinal),
+            layers.Keys.OrderBy(f => f, StringComparer.Ordinal));
         foreach (var (folder, uses) in layers)
             foreach (var u in uses) Assert.True(layers.ContainsKey(u), $"{folder} may use '{u}', which is not a layer");
         // Depth-first search; a back edge is a cycle.
@@ -74,7 +79,8 @@ public class LayerDependencyTests
         // The generic package is below everything FoundationPose-specific.
         foreach (var (folder, uses) in layers.Where(l => folders[l.Key] == Packages[0]))
             foreach (var u in uses)
-                Assert.True(folders[u] == Packages[0], $"{folder} ({Packages[0]}) may use {u}, which is in {folders[u]}");
+                Assert.True(folders[u] == Packages[0],
+                    $"{folder} ({Packages[0]}) may use {u}, which is in {folders[u]}");
     }
 
     /// <summary>The generic package knows nothing of FoundationPose: no code or text of its own names the networks or
@@ -87,17 +93,22 @@ public class LayerDependencyTests
         foreach (var path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
         {
             var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
-            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+            if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal))
+                continue;
             var code = StripComments(File.ReadAllText(path));
-            foreach (Match m in Regex.Matches(code, @"FoundationPose|RefineNet|ScoreNet|\bsynthetic:|\bscene:", RegexOptions.IgnoreCase))
+            foreach (Match m in Regex.Matches(code, @"FoundationPose|RefineNet|ScoreNet|\bsynthetic:|\bscene:",
+                RegexOptions.IgnoreCase))
                 found.Add($"{rel}: '{m.Value}'");
         }
         Assert.True(found.Count == 0, "FoundationPose named in the generic package:\n" + string.Join("\n", found));
     }
 
-    /// <summary>Source text with // and /* */ comments removed; string literals kept (a message naming a network counts).</summary>
+    /// <summary>
+    /// Source text with // and /* */ comments removed; string literals kept (a message naming a network counts).
+    /// </summary>
     private static string StripComments(string s) =>
-        Regex.Replace(s, @"""(?:[^""\\\n]|\\.)*""|//[^\n]*|/\*.*?\*/", m => m.Value.StartsWith('"') ? m.Value : " ", RegexOptions.Singleline);
+        Regex.Replace(s, @"""(?:[^""\\\n]|\\.)*""|//[^\n]*|/\*.*?\*/", m => m.Value.StartsWith('"') ? m.Value : " ",
+            RegexOptions.Singleline);
 
     [Fact]
     public void Scanner_sees_usings_and_qualified_names_but_not_comments_or_text()
@@ -130,14 +141,16 @@ public class LayerDependencyTests
             if (!line.StartsWith('|')) break;
             var cells = line.Split('|');
             if (cells[1].Trim().StartsWith("---", StringComparison.Ordinal)) continue;
-            layers[cells[1].Trim()] = cells[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            layers[cells[1].Trim()] =
+                cells[2].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .ToHashSet(StringComparer.Ordinal);
         }
         Assert.True(layers.Count > 0, "docs/ARCHITECTURE.md has no '| Folder | May use | Owns |' table");
         return layers;
     }
 
-    private static IEnumerable<(string File, string Folder, HashSet<string> Uses)> Scan(IEnumerable<string> knownFolders)
+    private static IEnumerable<(string File, string Folder,
+        HashSet<string> Uses)> Scan(IEnumerable<string> knownFolders)
     {
         var known = knownFolders.Concat(FolderPackages().Keys).Distinct().ToArray();
         foreach (var package in Packages)
@@ -146,9 +159,11 @@ public class LayerDependencyTests
             foreach (var path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
             {
                 var rel = Path.GetRelativePath(root, path).Replace('\\', '/');
-                if (rel.StartsWith("bin/", StringComparison.Ordinal) || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
+                if (rel.StartsWith("bin/", StringComparison.Ordinal)
+                    || rel.StartsWith("obj/", StringComparison.Ordinal)) continue;
                 int slash = rel.IndexOf('/');
-                yield return ($"{package}/{rel}", slash < 0 ? "(root)" : rel[..slash], References(File.ReadAllText(path), known));
+                yield return ($"{package}/{rel}", slash < 0 ? "(root)" : rel[..slash],
+                    References(File.ReadAllText(path), known));
             }
         }
     }
@@ -174,7 +189,8 @@ public class LayerDependencyTests
     }
 
     /// <summary>Code with comments removed and the text of string and char literals blanked; the text of each string
-    /// literal (holes of interpolated strings left out, strings inside them listed too) goes to <paramref name="texts"/>.</summary>
+    /// literal (holes of interpolated strings left out, strings inside them listed too) goes to
+    /// <paramref name="texts"/>.</summary>
     internal static string StripCommentsAndText(string s, List<string>? texts = null)
     {
         var sb = new StringBuilder(s.Length);
@@ -184,9 +200,14 @@ public class LayerDependencyTests
             char c = s[i];
             char next = i + 1 < s.Length ? s[i + 1] : '\0';
             if (c == '/' && next == '/') { while (i < s.Length && s[i] != '\n') i++; continue; }
-            if (c == '/' && next == '*') { int end = s.IndexOf("*/", i + 2, StringComparison.Ordinal); i = end < 0 ? s.Length : end + 2; sb.Append(' '); continue; }
-            if (c == '\'') { i++; while (i < s.Length && s[i] != '\'') i += s[i] == '\\' ? 2 : 1; i++; sb.Append("' '"); continue; }
-            if (c == '"' || ((c == '$' || c == '@') && (next == '"' || ((next == '$' || next == '@') && i + 2 < s.Length && s[i + 2] == '"'))))
+            if (c == '/'
+                && next == '*') { int end = s.IndexOf("*/", i + 2, StringComparison.Ordinal); i = end < 0 ? s.Length
+                    : end + 2; sb.Append(' '); continue; }
+            if (c == '\'') { i++; while (i < s.Length && s[i] != '\'')
+                i += s[i] == '\\' ? 2 : 1; i++; sb.Append("' '"); continue; }
+            if (c == '"'
+                || ((c == '$' || c == '@')
+                    && (next == '"' || ((next == '$' || next == '@') && i + 2 < s.Length && s[i + 2] == '"'))))
             {
                 bool interpolated = false, verbatim = false;
                 while (s[i] != '"') { interpolated |= s[i] == '$'; verbatim |= s[i] == '@'; i++; }
@@ -204,12 +225,14 @@ public class LayerDependencyTests
                 {
                     char d = s[i];
                     if (!verbatim && d == '\\') { text.Append(s, i, Math.Min(2, s.Length - i)); i += 2; continue; }
-                    if (verbatim && d == '"' && i + 1 < s.Length && s[i + 1] == '"') { text.Append('"'); i += 2; continue; }
+                    if (verbatim && d == '"' && i + 1 < s.Length
+                        && s[i + 1] == '"') { text.Append('"'); i += 2; continue; }
                     if (d == '"') { i++; break; }
                     if (interpolated && d == '{')
                     {
                         if (i + 1 < s.Length && s[i + 1] == '{') { i += 2; continue; }
-                        // A hole: its code is kept up to the matching '}' (recursively: a hole may hold strings of its own).
+                        // A hole: its code is kept up to the matching '}' (recursively: a hole may hold strings of its
+                        // own).
                         int level = 1; int start = ++i;
                         while (i < s.Length && level > 0)
                         {
@@ -218,7 +241,8 @@ public class LayerDependencyTests
                             else if (s[i] == '}') level--;
                             i++;
                         }
-                        sb.Append(' ').Append(StripCommentsAndText(s[start..Math.Max(start, i - 1)], texts)).Append(' ');
+                        sb.Append(' ').Append(StripCommentsAndText(s[start..Math.Max(start, i - 1)], texts))
+                            .Append(' ');
                         text.Append("{}");
                         continue;
                     }

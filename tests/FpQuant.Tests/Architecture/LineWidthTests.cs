@@ -25,7 +25,6 @@ public class LineWidthTests
         "src/FpQuant.Cli/Commands/SensitivityCommands.cs: $\"{(shown.Search is var f && b.Holds(",
         "src/FpQuant.Cli/Commands/SensitivityCommands.cs: $\"budget); {(r.Model != null ?",
         "src/FpQuant.FoundationPose/Checkpoints/TorchCheckpoint.cs: $\"checkpoint '{Path}' has no state_dict: its {",
-        "src/FpQuant.FoundationPose/Datasets/BopDataset.cs: $\"--split with one of: {string.Join(",
         "src/FpQuant.FoundationPose/Datasets/BopWriter.cs: $\"{{\\\"axis\\\": {List(",
         "src/FpQuant.FoundationPose/Datasets/BopWriter.cs: $\"{{\\\"cam_R_m2c\\\": {List(",
         "src/FpQuant.FoundationPose/Datasets/BopWriter.cs: $\"  {{\\\"im_id\\\": {t.ImId}",

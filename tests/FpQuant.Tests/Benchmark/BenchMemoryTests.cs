@@ -7,7 +7,9 @@ using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
 
-/// <summary>bench keeps one variant alive at a time and reports memory: per variant, for the process, over time.</summary>
+/// <summary>
+/// bench keeps one variant alive at a time and reports memory: per variant, for the process, over time.
+/// </summary>
 [Collection(ModelsCollection.Name)]
 [Trait("Category", "Heavy")]
 public class BenchMemoryTests
@@ -22,8 +24,10 @@ public class BenchMemoryTests
         string r = _models.Path(NetworkKind.Refine), s = _models.Path(NetworkKind.Score);
         var settings = new BenchSettings
         {
-            Frame = new FirstFrameSettings { Hypotheses = 3, Iterations = 1, MaxMemoryBytes = 1L << 30, ScoreChunk = 2 },
-            Variants = new() { new VariantSpec("a", "exported", null, r, s), new VariantSpec("b", "the same files", null, r, s) },
+            Frame =
+                new FirstFrameSettings { Hypotheses = 3, Iterations = 1, MaxMemoryBytes = 1L << 30, ScoreChunk = 2 },
+            Variants = new() { new VariantSpec("a", "exported", null, r, s),
+                new VariantSpec("b", "the same files", null, r, s) },
             Repeats = 2,
             Runtime = new RuntimeSettings { IntraOpThreads = 2 },
             CacheDir = tmp.File("cache"),
@@ -35,7 +39,8 @@ public class BenchMemoryTests
         Assert.Equal(6, report.MemoryPhases.Count);
         Assert.Equal(new[] { "a", "b" }, report.MemoryPhases.Take(2).Select(p => p.Variant));
         for (int i = 1; i < report.MemoryPhases.Count; i++)
-            Assert.True(report.MemoryPhases[i].StartSeconds >= report.MemoryPhases[i - 1].EndSeconds, $"turn {i} starts before turn {i - 1} ends");
+            Assert.True(report.MemoryPhases[i].StartSeconds >= report.MemoryPhases[i - 1].EndSeconds,
+                $"turn {i} starts before turn {i - 1} ends");
         foreach (var v in report.Variants)
         {
             Assert.Equal(2, v.RecreateSeconds.Count);
@@ -47,7 +52,8 @@ public class BenchMemoryTests
         // The same models on the same crops: the same scores, chunked or not, turn after turn.
         Assert.Equal(1.0, report.Variants[1].Fidelity!.ScoreSpearman, 9);
         Assert.True(report.MemoryTimeline.Count > 2);
-        Assert.True(report.MemoryTimeline.Zip(report.MemoryTimeline.Skip(1)).All(p => p.Second.Seconds > p.First.Seconds));
+        Assert.True(report.MemoryTimeline.Zip(report.MemoryTimeline.Skip(1))
+            .All(p => p.Second.Seconds > p.First.Seconds));
 
         string outDir = tmp.File("report");
         ReportWriter.WriteAll(report, outDir);

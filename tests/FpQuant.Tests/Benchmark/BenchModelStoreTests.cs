@@ -16,10 +16,12 @@ public class BenchModelStoreTests
     {
         Assert.Null(Auto.ReduceRange); // the preset leaves reduce-range on auto
         // Hashed before resolving, "auto" looked the same whether it became 7-bit or 8-bit weights.
-        Assert.Throws<ArgumentException>(() => BenchModelStore.QuantizedKey("f", Auto, "c", ExecutionProviderKind.Cpu, vnni: true));
+        Assert.Throws<ArgumentException>(() =>
+            BenchModelStore.QuantizedKey("f", Auto, "c", ExecutionProviderKind.Cpu, vnni: true));
         var on = Auto with { ReduceRange = true };
         var off = Auto with { ReduceRange = false };
-        string Key(QuantizationOptions o, ExecutionProviderKind p, bool vnni) => BenchModelStore.QuantizedKey("f", o, "c", p, vnni);
+        string Key(QuantizationOptions o, ExecutionProviderKind p, bool vnni) =>
+            BenchModelStore.QuantizedKey("f", o, "c", p, vnni);
         Assert.NotEqual(Key(on, ExecutionProviderKind.Cpu, false), Key(off, ExecutionProviderKind.Cpu, false));
         Assert.NotEqual(Key(off, ExecutionProviderKind.Cpu, true), Key(off, ExecutionProviderKind.Cpu, false));
         Assert.NotEqual(Key(off, ExecutionProviderKind.Cpu, true), Key(off, ExecutionProviderKind.Cuda, true));
@@ -43,7 +45,8 @@ public class BenchModelStoreTests
         Assert.Equal(new[] { "no cached start-up" }, w.Warnings);
 
         // A bug is not a measurement: it stops the run instead of becoming a FAILED row.
-        foreach (var bug in new Exception[] { new InvalidOperationException("bug"), new ArgumentException("bug"), new IOException("disk") })
+        foreach (var bug in new Exception[] { new InvalidOperationException("bug"), new ArgumentException("bug"),
+            new IOException("disk") })
         {
             var b = new VariantResult { Name = "b", Description = "d" };
             Assert.Same(bug, Assert.ThrowsAny<Exception>(() => BenchRunner.Guarded(b, () => throw bug)));
@@ -55,8 +58,10 @@ public class BenchModelStoreTests
     public void VariantList_DefaultsAndDistinctNames()
     {
         Assert.Equal(VariantSpec.DefaultNames, VariantSpec.ParseList(null, null).Select(v => v.Name));
-        Assert.Equal(new[] { "fp32", "mine" }, VariantSpec.ParseList(null, new[] { "mine=a.onnx,b.onnx" }).Select(v => v.Name));
-        Assert.Equal(new[] { "fp32", "fp16", "onnx-static" }, VariantSpec.ParseList(new[] { "fp32,fp16", "onnx-static" }, null).Select(v => v.Name));
+        Assert.Equal(new[] { "fp32", "mine" },
+            VariantSpec.ParseList(null, new[] { "mine=a.onnx,b.onnx" }).Select(v => v.Name));
+        Assert.Equal(new[] { "fp32", "fp16", "onnx-static" },
+            VariantSpec.ParseList(new[] { "fp32,fp16", "onnx-static" }, null).Select(v => v.Name));
         Assert.Throws<FpQuantException>(() => VariantSpec.ParseList(new[] { "fp32", "fp32" }, null));
         Assert.Throws<NotSupportedException>(() => ((IList<string>)VariantSpec.DefaultNames)[0] = "changed");
     }

@@ -16,7 +16,8 @@ public class BenchRunTests
         var settings = new BenchSettings
         {
             Frame = new FirstFrameSettings { Hypotheses = 2, Iterations = 1 },
-            Variants = new() { VariantSpec.Parse("fp32"), VariantSpec.Parse("convs-int8"), new VariantSpec("broken", "a missing file", null, tmp.File("nope.onnx"), tmp.File("nope2.onnx")) },
+            Variants = new() { VariantSpec.Parse("fp32"), VariantSpec.Parse("convs-int8"),
+                new VariantSpec("broken", "a missing file", null, tmp.File("nope.onnx"), tmp.File("nope2.onnx")) },
             Warmup = 0,
             Repeats = 2,
             Runtime = new RuntimeSettings { IntraOpThreads = 2 },
@@ -38,7 +39,8 @@ public class BenchRunTests
         Assert.Equal("fp32", report.Reference);
         // The speed-up is fp32's median network time over the variant's, from the runs the report recorded (the
         // median of two runs is their mean).
-        double Median2(VariantResult v) => (v.WarmRuns[0].Refine + v.WarmRuns[0].Score + v.WarmRuns[1].Refine + v.WarmRuns[1].Score) / 2;
+        double Median2(VariantResult v) =>
+            (v.WarmRuns[0].Refine + v.WarmRuns[0].Score + v.WarmRuns[1].Refine + v.WarmRuns[1].Score) / 2;
         Assert.Equal(Median2(fp32) / Median2(int8), int8.SpeedupNetwork!.Value, 9);
         Assert.True(int8.SizeRatio < 0.5);
         // Fidelity that synthetic weights can show: the refiner's outputs (0.1-1.5, no common offset) through a
@@ -66,7 +68,8 @@ public class BenchRunTests
         Assert.Contains("FAILED", md);
         Assert.Contains("## Accuracy against the true pose", md);
         Assert.Equal(fp32.Truth, back.Variants[0].Truth);
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outDir, "latency.png")).Take(4).ToArray());
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' },
+            File.ReadAllBytes(Path.Combine(outDir, "latency.png")).Take(4).ToArray());
     }
 
     [Fact]
@@ -81,6 +84,7 @@ public class BenchRunTests
             Variants = new() { VariantSpec.Parse("fp32") },
             CacheDir = tmp.File("cache"),
         };
-        Assert.ThrowsAny<OperationCanceledException>(() => new BenchRunner(settings).Run("test", tmp.File("work"), cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+            new BenchRunner(settings).Run("test", tmp.File("work"), cts.Token));
     }
 }

@@ -51,9 +51,11 @@ public class StatisticsTests
     public void Fidelity_OfIdenticalAndShiftedResults()
     {
         var poses = PoseHypotheses.Generate(new Vec3(0, 0, 0.5), 3);
-        var a = new FirstFrameResult(poses, new[] { 1f, 3f, 2f }, 1, new StageTimes(0, 0, 0, 0, 0, 0, 0), new[] { 1f, 2f });
+        var a =
+            new FirstFrameResult(poses, new[] { 1f, 3f, 2f }, 1, new StageTimes(0, 0, 0, 0, 0, 0, 0), new[] { 1f, 2f });
         var shifted = poses.Select(p => p with { T = p.T + new Vec3(0.002, 0, 0) }).ToList();
-        var b = new FirstFrameResult(shifted, new[] { 1f, 2f, 3f }, 2, new StageTimes(0, 0, 0, 0, 0, 0, 0), new[] { 1f, 2f });
+        var b = new FirstFrameResult(shifted, new[] { 1f, 2f, 3f }, 2, new StageTimes(0, 0, 0, 0, 0, 0, 0),
+            new[] { 1f, 2f });
         var same = BenchRunner.FidelityOf(a, a, 0.2);
         Assert.Equal(1.0, same.ScoreSpearman, 12);
         Assert.True(same.Top1Agrees);

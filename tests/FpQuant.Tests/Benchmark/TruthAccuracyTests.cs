@@ -19,7 +19,8 @@ public class TruthAccuracyTests
         Assert.True((scene.MeshCenter - o).Norm < 1e-6);
         var truthCentred = scene.FromMeshFrame(truth);
         var off = new Pose(Mat3.ExpSo3(new Vec3(0, 0.1, 0)) * truthCentred.R, truthCentred.T + new Vec3(0.01, 0, 0));
-        var frame = new FirstFrameResult(new[] { off, truthCentred }, new[] { 0f, 1f }, 1, new StageTimes(0, 0, 0, 0, 0, 0, 0), Array.Empty<float>());
+        var frame = new FirstFrameResult(new[] { off, truthCentred }, new[] { 0f, 1f }, 1,
+            new StageTimes(0, 0, 0, 0, 0, 0, 0), Array.Empty<float>());
         var a = TruthAccuracy.Of(scene, frame)!;
         Assert.True(a.Chosen.RotationDeg < 1e-6 && a.Chosen.TranslationMm < 1e-6 && a.Chosen.AddMm < 1e-3);
         // Worked out on the mesh file's own points and poses.

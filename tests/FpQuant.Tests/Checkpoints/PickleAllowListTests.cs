@@ -27,7 +27,8 @@ public class PickleAllowListTests
         {
             _protocol = protocol;
             Op(0x80).Byte(protocol);                                   // PROTO
-            if (protocol >= 4) { Op(0x95); _frameStart = _b.Count; _b.AddRange(new byte[8]); } // FRAME, length patched in Bytes()
+            // FRAME, length patched in Bytes()
+            if (protocol >= 4) { Op(0x95); _frameStart = _b.Count; _b.AddRange(new byte[8]); }
         }
 
         public Pickle Op(int op) { _b.Add((byte)op); return this; }
@@ -50,7 +51,8 @@ public class PickleAllowListTests
         /// <summary>STACK_GLOBAL: module and name strings on the stack, the protocol 4+ way.</summary>
         public Pickle StackGlobal(string module, string name) => Str(module).Str(name).Op(0x93);
         /// <summary>The way a pickle of this protocol names a callable (as Python's pickler chooses).</summary>
-        public Pickle Callable(string module, string name) => _protocol >= 4 ? StackGlobal(module, name).Op(0x94) : Global(module, name); // MEMOIZE
+        public Pickle Callable(string module, string name) => _protocol >= 4 ? StackGlobal(module, name).Op(0x94)
+            : Global(module, name); // MEMOIZE
         public Pickle EmptyTuple() => Op(0x29);
         public Pickle Tuple1() => Op(0x85);
         public Pickle Tuple() => Op(0x74);
@@ -58,10 +60,14 @@ public class PickleAllowListTests
         public Pickle EmptyDict() => Op(0x7d);
         public Pickle SetItem() => Op(0x73);
 
-        /// <summary>OrderedDict() as torch.save writes a state_dict: REDUCE of collections.OrderedDict with ().</summary>
+        /// <summary>
+        /// OrderedDict() as torch.save writes a state_dict: REDUCE of collections.OrderedDict with ().
+        /// </summary>
         public Pickle OrderedDict() => Callable("collections", "OrderedDict").EmptyTuple().Reduce();
 
-        /// <summary>_rebuild_tensor_v2(storage pid, 0, (n,), (1,), False, OrderedDict()) of a float32 storage.</summary>
+        /// <summary>
+        /// _rebuild_tensor_v2(storage pid, 0, (n,), (1,), False, OrderedDict()) of a float32 storage.
+        /// </summary>
         public Pickle Tensor(string storageKey, int numel)
         {
             Callable("torch._utils", "_rebuild_tensor_v2");
@@ -77,13 +83,15 @@ public class PickleAllowListTests
         {
             var b = new List<byte>(_b) { 0x2e };                       // STOP
             if (_frameStart >= 0)
-                BinaryPrimitives.WriteUInt64LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(b).Slice(_frameStart, 8), (ulong)(b.Count - _frameStart - 8));
+                BinaryPrimitives.WriteUInt64LittleEndian(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(b)
+                    .Slice(_frameStart, 8), (ulong)(b.Count - _frameStart - 8));
             return b.ToArray();
         }
     }
 
     private static object? Unpickle(byte[] bytes) =>
-        new PickleReader(new MemoryStream(bytes), "crafted.pth", pid => new TorchStorageRef("pid", TorchDType.Float32, 3, "cpu")).Load();
+        new PickleReader(new MemoryStream(bytes), "crafted.pth",
+            pid => new TorchStorageRef("pid", TorchDType.Float32, 3, "cpu")).Load();
 
     private static void AssertRefusedByName(byte[] bytes, string fullName)
     {
@@ -93,7 +101,9 @@ public class PickleAllowListTests
         Assert.Contains("crafted.pth", e.Message);
     }
 
-    /// <summary>A torch.save-style archive: &lt;name&gt;/data.pkl, one stored entry per storage, version, byteorder.</summary>
+    /// <summary>
+    /// A torch.save-style archive: &lt;name&gt;/data.pkl, one stored entry per storage, version, byteorder.
+    /// </summary>
     private static void WriteArchive(string path, byte[] pickle, IEnumerable<(string Key, byte[] Data)> storages)
     {
         using var fs = File.Create(path);
@@ -116,7 +126,9 @@ public class PickleAllowListTests
         return b;
     }
 
-    /// <summary>{'w': tensor(storage '0', 3 floats)} as an OrderedDict, through this protocol's way of naming callables.</summary>
+    /// <summary>
+    /// {'w': tensor(storage '0', 3 floats)} as an OrderedDict, through this protocol's way of naming callables.
+    /// </summary>
     private static byte[] StateDictPickle(int protocol) =>
         new Pickle(protocol).OrderedDict().Str("w").Tensor("0", 3).SetItem().Bytes();
 
@@ -145,7 +157,8 @@ public class PickleAllowListTests
     [InlineData(2, "__builtin__", "getattr")]
     public void ForbiddenCallable_CalledThroughReduce_IsRefusedByName(int protocol, string module, string name)
     {
-        // os.system('echo pwned') as Python's pickler writes it: GLOBAL (protocol 2) or STACK_GLOBAL (4, 5), then REDUCE.
+        // os.system('echo pwned') as Python's pickler writes it: GLOBAL (protocol 2) or STACK_GLOBAL (4, 5), then
+        // REDUCE.
         var bytes = new Pickle(protocol).EmptyDict().Str("model")
             .Callable(module, name).Str("echo pwned").Tuple1().Reduce().SetItem().Bytes();
         AssertRefusedByName(bytes, $"{module}.{name}");
@@ -199,9 +212,11 @@ public class PickleAllowListTests
     public void AllowedNames_AreExactlyTheStateDictOnes()
     {
         // The allow-list itself, spelled out here: a name added to it must be added to this test on purpose.
-        var storages = new[] { "Float", "Half", "BFloat16", "Double", "Long", "Int", "Short", "Char", "Byte", "Bool" }.Select(s => $"torch.{s}Storage");
+        var storages = new[] { "Float", "Half", "BFloat16", "Double", "Long", "Int", "Short", "Char", "Byte",
+            "Bool" }.Select(s => $"torch.{s}Storage");
         Assert.Equal(
-            new[] { "collections.OrderedDict", "torch._utils._rebuild_parameter", "torch._utils._rebuild_tensor_v2" }.Concat(storages).OrderBy(s => s, StringComparer.Ordinal),
+            new[] { "collections.OrderedDict", "torch._utils._rebuild_parameter",
+                "torch._utils._rebuild_tensor_v2" }.Concat(storages).OrderBy(s => s, StringComparer.Ordinal),
             PickleReader.AllowedGlobals.OrderBy(s => s, StringComparer.Ordinal));
     }
 
@@ -238,11 +253,13 @@ public class PickleAllowListTests
             // INST: MARK args 'i' module\nname\n; imports and calls in one opcode.
             ("INST os.system", Concat(new Pickle(2).Mark().Str("echo pwned").Op(0x69), "os\nsystem\n"), "0x69"),
             // INST of an allowed name is refused all the same: the reader does not interpret INST.
-            ("INST collections.OrderedDict", Concat(new Pickle(2).Mark().Op(0x69), "collections\nOrderedDict\n"), "0x69"),
+            ("INST collections.OrderedDict", Concat(new Pickle(2).Mark().Op(0x69), "collections\nOrderedDict\n"),
+                "0x69"),
             // OBJ: MARK class args 'o'.
             ("OBJ OrderedDict", new Pickle(2).Mark().Callable("collections", "OrderedDict").Op(0x6f).Bytes(), "0x6f"),
             // NEWOBJ_EX: cls args kwargs.
-            ("NEWOBJ_EX OrderedDict", new Pickle(4).Callable("collections", "OrderedDict").EmptyTuple().EmptyDict().Op(0x92).Bytes(), "0x92"),
+            ("NEWOBJ_EX OrderedDict",
+                new Pickle(4).Callable("collections", "OrderedDict").EmptyTuple().EmptyDict().Op(0x92).Bytes(), "0x92"),
             // EXT1/EXT2/EXT4: a global named by a copyreg extension code.
             ("EXT1", Concat(new Pickle(2).Op(0x82), new byte[] { 1 }), "0x82"),
             ("EXT2", Concat(new Pickle(2).Op(0x83), new byte[] { 1, 0 }), "0x83"),
@@ -253,7 +270,8 @@ public class PickleAllowListTests
         foreach (var (what, bytes, opcode) in cases)
         {
             var e = Assert.Throws<FpQuantException>(() => Unpickle(bytes));
-            Assert.True(e.Message.Contains(opcode, StringComparison.Ordinal) || e.Message.Contains("not allowed", StringComparison.Ordinal), $"{what}: {e.Message}");
+            Assert.True(e.Message.Contains(opcode, StringComparison.Ordinal)
+                || e.Message.Contains("not allowed", StringComparison.Ordinal), $"{what}: {e.Message}");
         }
         // The OBJ case's class alone, and INST's name as a GLOBAL, are fine: the refusal is the opcode's.
         Assert.IsType<PickleGlobal>(Unpickle(new Pickle(2).Callable("collections", "OrderedDict").Bytes()));
@@ -270,7 +288,10 @@ public class PickleAllowListTests
 
     // ---- optimizer state is never read ----
 
-    /// <summary>{'model': {'w': storage 0}, 'optimizer': {'state': {0: {'exp_avg': storage 1, 'exp_avg_sq': storage 2}}}, 'epoch': 7}.</summary>
+    /// <summary>
+    /// {'model': {'w': storage 0}, 'optimizer': {'state': {0: {'exp_avg': storage 1, 'exp_avg_sq': storage 2}}},
+    /// 'epoch': 7}.
+    /// </summary>
     private static byte[] TrainingCheckpointPickle(int protocol)
     {
         var p = new Pickle(protocol).EmptyDict();
@@ -293,7 +314,8 @@ public class PickleAllowListTests
         using var tmp = new TempDir();
         var w = Floats(0.25f, 0.5f, -1f);
         // Storage 1 absent from the archive, storage 2 one byte long instead of 12.
-        WriteArchive(tmp.File("train.pth"), TrainingCheckpointPickle(protocol), new[] { ("0", w), ("2", new byte[] { 7 }) });
+        WriteArchive(tmp.File("train.pth"), TrainingCheckpointPickle(protocol),
+            new[] { ("0", w), ("2", new byte[] { 7 }) });
         using (var ck = TorchCheckpoint.Open(tmp.File("train.pth")))
         {
             // The optimizer tensors are there in the pickle, so skipping them is a choice, not an accident of parsing.
@@ -302,8 +324,12 @@ public class PickleAllowListTests
             Assert.Contains("optimizer.state.0.exp_avg_sq", paths);
             // Asked for directly, the damage shows: these storages really are missing and corrupt.
             var all = ck.AllTensors().ToDictionary(t => t.Path, t => t.Tensor);
-            Assert.Contains("lacks", Assert.Throws<FpQuantException>(() => ck.ReadStorage(all["optimizer.state.0.exp_avg"].Storage, "exp_avg")).Message);
-            Assert.Contains("has 1 bytes", Assert.Throws<FpQuantException>(() => ck.ReadStorage(all["optimizer.state.0.exp_avg_sq"].Storage, "exp_avg_sq")).Message);
+            Assert.Contains("lacks",
+                Assert.Throws<FpQuantException>(() =>
+                    ck.ReadStorage(all["optimizer.state.0.exp_avg"].Storage, "exp_avg")).Message);
+            Assert.Contains("has 1 bytes",
+                Assert.Throws<FpQuantException>(() =>
+                    ck.ReadStorage(all["optimizer.state.0.exp_avg_sq"].Storage, "exp_avg_sq")).Message);
         }
         var sd = TorchCheckpoint.LoadStateDict(tmp.File("train.pth"));
         Assert.Equal(new[] { "w" }, sd.Keys);
@@ -335,7 +361,8 @@ public class PickleAllowListTests
         Assert.True(optimizerOnly.Count >= 4, $"only {optimizerOnly.Count} optimizer storages");
         using (var zip = ZipFile.Open(copy, ZipArchiveMode.Update))
         {
-            var doomed = zip.Entries.Where(e => e.FullName.Contains("/data/", StringComparison.Ordinal) && optimizerOnly.Contains(e.Name)).ToList();
+            var doomed = zip.Entries.Where(e => e.FullName.Contains("/data/", StringComparison.Ordinal)
+                && optimizerOnly.Contains(e.Name)).ToList();
             Assert.Equal(optimizerOnly.Count, doomed.Count);
             foreach (var entry in doomed) entry.Delete();
         }

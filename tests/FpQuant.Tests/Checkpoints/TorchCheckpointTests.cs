@@ -23,7 +23,8 @@ public class TorchCheckpointTests
         { "tiny_fp16.pth", "tiny_fp16.pth" },
         { "tiny_strided.pth", "tiny_strided.pth" },
         // The manifest says the legacy file holds tiny_state_dict.pth's tensors, but its bytes are (bit for bit) the
-        // model tensors of tiny_checkpoint_with_optimizer.pth (tiny_state_dict.pth's conv.weight and conv.bias are those plus 1e-4).
+        // model tensors of tiny_checkpoint_with_optimizer.pth (tiny_state_dict.pth's conv.weight and conv.bias are
+        // those plus 1e-4).
         { "tiny_legacy_format.pth", "tiny_checkpoint_with_optimizer.pth" },
     };
 
@@ -103,7 +104,8 @@ public class TorchCheckpointTests
     {
         using var tmp = new TempDir();
         // A pickle that would call os.system in Python.
-        var evil = new List<KeyValuePair<string, object?>> { new("model", new object?[] { new PickleGlobal("os", "system"), "echo pwned" }) };
+        var evil = new List<KeyValuePair<string, object?>> { new("model",
+            new object?[] { new PickleGlobal("os", "system"), "echo pwned" }) };
         TorchCheckpointWriter.Write(tmp.File("evil.pth"), evil);
         var e = Assert.Throws<FpQuantException>(() => TorchCheckpoint.LoadStateDict(tmp.File("evil.pth")));
         Assert.Contains("'os.system'", e.Message);
@@ -144,7 +146,8 @@ public class TorchCheckpointTests
     [Fact]
     public void ScoreCheckpoint_IsNotARefineNet()
     {
-        var e = Assert.Throws<FpQuantException>(() => WeightSource.Load(NetworkKind.Refine, File_("scorenet_compact.pth")));
+        var e =
+            Assert.Throws<FpQuantException>(() => WeightSource.Load(NetworkKind.Refine, File_("scorenet_compact.pth")));
         Assert.Contains("RefineNet", e.Message);
         Assert.Contains("missing", e.Message);
     }

@@ -14,9 +14,10 @@ public class BenchCliTests
         // One failed variant is enough for a non-zero exit: a script must not see success beside a FAILED row.
         using var tmp = new TempDir();
         string outDir = tmp.File("report");
-        var r = CliHarness.Run("bench", "--scene", "synthetic", "--hypotheses", "2", "--iterations", "0", "--repeats", "1",
-            "--no-startup-cache", "--threads", "2", "--variants", "fp32", "--variant", $"broken={tmp.File("nope.onnx")},{tmp.File("nope2.onnx")}",
-            "--cache", tmp.File("cache"), "--out", outDir);
+        var r =
+            CliHarness.Run("bench", "--scene", "synthetic", "--hypotheses", "2", "--iterations", "0", "--repeats", "1",
+            "--no-startup-cache", "--threads", "2", "--variants", "fp32", "--variant",
+            $"broken={tmp.File("nope.onnx")},{tmp.File("nope2.onnx")}", "--cache", tmp.File("cache"), "--out", outDir);
         Assert.Equal(VariantFailure.ExitCode, r.Code);
         var report = ReportWriter.Read(Path.Combine(outDir, "report.json"));
         Assert.False(report.Variants.Single(v => v.Name == "fp32").Failed);

@@ -10,7 +10,8 @@ public class CropsCliTests
     public void Crops_WritesShards_AndSaysWhatItWrote()
     {
         using var t = new TempDir();
-        var r = CliHarness.Run("crops", "--out", t.File("set"), "--count", "2", "--shard-size", "1", "--dtype", "float16", "--threads", "2");
+        var r = CliHarness.Run("crops", "--out", t.File("set"), "--count", "2", "--shard-size", "1", "--dtype",
+            "float16", "--threads", "2");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("2 refine pairs and 0 score groups in 2 shard(s)", r.Out);
         Assert.Contains("pairs/s", r.Err);
@@ -27,7 +28,8 @@ public class CropsCliTests
     public void BadOptions_GiveOneLine(string option, string value, string named)
     {
         using var t = new TempDir();
-        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", t.File("set"), "--count", "1", option, value), named);
+        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", t.File("set"), "--count", "1", option, value),
+            named);
     }
 
     [Fact]
@@ -35,9 +37,12 @@ public class CropsCliTests
     {
         using var t = new TempDir();
         File.WriteAllText(t.File("file"), "x");
-        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", Path.Combine(t.File("file"), "set"), "--count", "1"), "--out");
-        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", t.File("file"), "--count", "1"), "--out", "is a file");
+        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", Path.Combine(t.File("file"), "set"), "--count",
+            "1"), "--out");
+        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", t.File("file"), "--count", "1"), "--out",
+            "is a file");
         Assert.Equal(0, CliHarness.Run("crops", "--out", t.File("set"), "--count", "1").Code);
-        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", t.File("set"), "--count", "1"), "already holds a crop set");
+        CliHarness.AssertOneLineError(CliHarness.Run("crops", "--out", t.File("set"), "--count", "1"),
+            "already holds a crop set");
     }
 }

@@ -25,9 +25,10 @@ public class DataCliTests
         OnnxModelFile.Save(TinyModels.FragileChain(), tmp.File("m.onnx"));
         WriteX(tmp.File("calib"), 48, 1);
         WriteX(tmp.File("eval"), 16, 2);
-        var r = CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--preset", "onnx-static", "--calibration", $"npy:{tmp.File("calib")}",
-            "--evaluation", $"npy:{tmp.File("eval")}", "--calibration-batch", "16", "--budget", "sqnr=25,cosine=0.99", "--threads", "1", "--best-effort",
-            "--out", tmp.File("q.onnx"));
+        var r = CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--preset", "onnx-static", "--calibration",
+            $"npy:{tmp.File("calib")}",
+            "--evaluation", $"npy:{tmp.File("eval")}", "--calibration-batch", "16", "--budget", "sqnr=25,cosine=0.99",
+            "--threads", "1", "--best-effort", "--out", tmp.File("q.onnx"));
         // A 16-wide toy gains nothing from int8, so whether it beats float is the measurement's call: 0 when it does,
         // 3 (with the model written, as --best-effort asks) when it does not.
         Assert.True(r.Code is 0 or 3, r.Err);
@@ -47,10 +48,12 @@ public class DataCliTests
         Directory.CreateDirectory(tmp.File("calib"));
         var x = TinyModels.Random(5, 2f, 48, 32);
         NpyFile.Write(tmp.File("calib/X.npy"), x.Data, new long[] { 48, 32 });
-        var r = CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--calibration", $"npy:{tmp.File("calib")}", "--calibration-batch", "16",
+        var r = CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--calibration", $"npy:{tmp.File("calib")}",
+            "--calibration-batch", "16",
             "--budget", "cosine=0.99", "--threads", "1", "--latency-rounds", "2", "--out", tmp.File("q.onnx"));
         Assert.Equal(3, r.Code);
-        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("[autoquant", StringComparison.Ordinal)).ToList();
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith("[autoquant", StringComparison.Ordinal)).ToList();
         Assert.Single(lines);
         Assert.Contains("no recipe is within the budget cosine=0.99 and faster than float", lines[0]);
         Assert.Contains("[autoquant model] trial 1/", r.Err);
@@ -72,15 +75,19 @@ public class DataCliTests
               {"mode": "static", "roles": ["weighted", "activation-matmul"]},
               {"mode": "float", "roles": ["residual", "norm"]}]}}
             """);
-        var r = CliHarness.Run("quantize", "--model", tmp.File("m.onnx"), "--preset-file", tmp.File("hybrid.json"), "--smooth", "0.5",
+        var r = CliHarness.Run("quantize", "--model", tmp.File("m.onnx"), "--preset-file", tmp.File("hybrid.json"),
+            "--smooth", "0.5",
             "--calibration", $"npy:{tmp.File("calib")}", "--threads", "1", "--out", tmp.File("q.onnx"));
         Assert.True(r.Code == 0, r.Err);
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(tmp.File("q.json")));
         Assert.Equal("static", doc.RootElement.GetProperty("nodeModes").GetProperty("attn/q").GetString());
         Assert.Equal("float", doc.RootElement.GetProperty("nodeModes").GetProperty("residual").GetString());
         var smoothed = doc.RootElement.GetProperty("smoothing").EnumerateArray().ToList();
-        Assert.Contains(smoothed, t => t.GetProperty("tensor").GetString() == "ln/beta" && t.GetProperty("foldedInto").GetString()!.Contains("ln/gamma"));
-        CliHarness.AssertOneLineError(CliHarness.Run("quantize", "--model", tmp.File("m.onnx"), "--preset-file", tmp.File("hybrid.json"), "--smooth", "2",
+        Assert.Contains(smoothed,
+            t => t.GetProperty("tensor").GetString() == "ln/beta"
+                && t.GetProperty("foldedInto").GetString()!.Contains("ln/gamma"));
+        CliHarness.AssertOneLineError(CliHarness.Run("quantize", "--model", tmp.File("m.onnx"), "--preset-file",
+            tmp.File("hybrid.json"), "--smooth", "2",
             "--calibration", $"npy:{tmp.File("calib")}", "--out", tmp.File("q2.onnx")), "--smooth");
     }
 
@@ -91,13 +98,13 @@ public class DataCliTests
         OnnxModelFile.Save(TinyModels.FragileChain(), tmp.File("m.onnx"));
         Directory.CreateDirectory(tmp.File("bad"));
         NpyFile.Write(tmp.File("bad/X.npy"), new float[30], new long[] { 2, 15 });
-        CliHarness.AssertOneLineError(CliHarness.Run("sensitivity", "--model", tmp.File("m.onnx"), "--calibration", $"npy:{tmp.File("bad")}", "--out", tmp.File("s")),
-            "X.npy", "'X'", "float32 [N x 16]");
+        CliHarness.AssertOneLineError(CliHarness.Run("sensitivity", "--model", tmp.File("m.onnx"), "--calibration",
+            $"npy:{tmp.File("bad")}", "--out", tmp.File("s")), "X.npy", "'X'", "float32 [N x 16]");
         Directory.CreateDirectory(tmp.File("empty"));
-        CliHarness.AssertOneLineError(CliHarness.Run("sensitivity", "--model", tmp.File("m.onnx"), "--calibration", $"npy:{tmp.File("empty")}", "--out", tmp.File("s")),
-            "empty", "X.npy", "float32 [N x 16]");
-        CliHarness.AssertOneLineError(CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--calibration", $"npy:{tmp.File("bad")}", "--budget", "cosine=0.99,foo=1", "--out", tmp.File("q.onnx")),
-            "foo");
+        CliHarness.AssertOneLineError(CliHarness.Run("sensitivity", "--model", tmp.File("m.onnx"), "--calibration",
+            $"npy:{tmp.File("empty")}", "--out", tmp.File("s")), "empty", "X.npy", "float32 [N x 16]");
+        CliHarness.AssertOneLineError(CliHarness.Run("autoquant", "--model", tmp.File("m.onnx"), "--calibration",
+            $"npy:{tmp.File("bad")}", "--budget", "cosine=0.99,foo=1", "--out", tmp.File("q.onnx")), "foo");
     }
 
     [Fact]
@@ -107,11 +114,13 @@ public class DataCliTests
         OnnxModelFile.Save(DataSourceTests.IdsPlusX(), tmp.File("m.onnx"));
         NpyFile.Write(tmp.File("ids.npy"), new long[] { 1, 2, 3, 4, 5, 6, 7, 8 }, new long[] { 2, 4 });
         NpyFile.Write(tmp.File("x.npy"), new float[] { 0.5f, 0.5f, 0.5f, 0.5f, 1, 1, 1, 1 }, new long[] { 2, 4 });
-        var r = CliHarness.Run("infer", "--model", tmp.File("m.onnx"), "--input", $"ids={tmp.File("ids.npy")}", "--input", $"x={tmp.File("x.npy")}", "--npy", "--out", tmp.File("o"));
+        var r = CliHarness.Run("infer", "--model", tmp.File("m.onnx"), "--input", $"ids={tmp.File("ids.npy")}",
+            "--input", $"x={tmp.File("x.npy")}", "--npy", "--out", tmp.File("o"));
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal(new[] { 1.5f, 2.5f, 3.5f, 4.5f, 6, 7, 8, 9 }, NpyFile.ReadFloat32(tmp.File("o/y.npy")));
         NpyFile.Write(tmp.File("ids.npy"), new float[8], new long[] { 2, 4 });
-        CliHarness.AssertOneLineError(CliHarness.Run("infer", "--model", tmp.File("m.onnx"), "--input", $"ids={tmp.File("ids.npy")}", "--input", $"x={tmp.File("x.npy")}", "--out", tmp.File("o")),
+        CliHarness.AssertOneLineError(CliHarness.Run("infer", "--model", tmp.File("m.onnx"), "--input",
+            $"ids={tmp.File("ids.npy")}", "--input", $"x={tmp.File("x.npy")}", "--out", tmp.File("o")),
             "ids.npy", "'ids'", "int64");
     }
 }

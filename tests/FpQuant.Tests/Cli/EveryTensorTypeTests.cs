@@ -9,7 +9,8 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace FpQuant.Tests.Cli;
 
 /// <summary>`infer` and `npy:` calibration feed every numeric and bool tensor type ONNX Runtime takes, write every
-/// output in its own type, run models without inputs, and refuse a file of the wrong kind or range in one line.</summary>
+/// output in its own type, run models without inputs, and refuse a file of the wrong kind or range in one
+/// line.</summary>
 [Collection(CliCollection.Name)]
 [Trait("Category", "Quick")]
 public sealed class EveryTensorTypeTests
@@ -18,14 +19,19 @@ public sealed class EveryTensorTypeTests
 
     public static readonly TheoryData<InputElementType, DataType> Types = new()
     {
-        { InputElementType.Bool, DataType.Bool }, { InputElementType.Int8, DataType.Int8 }, { InputElementType.Int16, DataType.Int16 },
-        { InputElementType.Int32, DataType.Int32 }, { InputElementType.Int64, DataType.Int64 }, { InputElementType.UInt8, DataType.Uint8 },
-        { InputElementType.UInt16, DataType.Uint16 }, { InputElementType.UInt32, DataType.Uint32 }, { InputElementType.UInt64, DataType.Uint64 },
-        { InputElementType.Float16, DataType.Float16 }, { InputElementType.BFloat16, DataType.Bfloat16 }, { InputElementType.Float, DataType.Float },
-        { InputElementType.Double, DataType.Double },
+        { InputElementType.Bool, DataType.Bool }, { InputElementType.Int8, DataType.Int8 },
+        { InputElementType.Int16, DataType.Int16 },
+        { InputElementType.Int32, DataType.Int32 }, { InputElementType.Int64, DataType.Int64 },
+        { InputElementType.UInt8, DataType.Uint8 },
+        { InputElementType.UInt16, DataType.Uint16 }, { InputElementType.UInt32, DataType.Uint32 },
+        { InputElementType.UInt64, DataType.Uint64 },
+        { InputElementType.Float16, DataType.Float16 }, { InputElementType.BFloat16, DataType.Bfloat16 },
+        { InputElementType.Float, DataType.Float }, { InputElementType.Double, DataType.Double },
     };
 
-    /// <summary>Values 0, 1, 2, ... (bool: alternating) as a tensor of <paramref name="t"/>, exact in every type.</summary>
+    /// <summary>
+    /// Values 0, 1, 2, ... (bool: alternating) as a tensor of <paramref name="t"/>, exact in every type.
+    /// </summary>
     private static InputTensor Ramp(InputElementType t, params int[] shape)
     {
         long n = FloatTensor.ElementCount(shape);
@@ -69,7 +75,8 @@ public sealed class EveryTensorTypeTests
         Assert.Equal(file.ElementType, h.TensorType);
         Assert.Equal(new long[] { 2, 3 }, h.Shape);
         var y = NpyFile.ReadTensor(tmp.File("npy/y.npy"), h.TensorType, "y");
-        Assert.Equal(Enumerable.Range(0, 6).Select(i => file.ValueAt(i)), Enumerable.Range(0, 6).Select(i => y.ValueAt(i)));
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => file.ValueAt(i)),
+            Enumerable.Range(0, 6).Select(i => y.ValueAt(i)));
         using var doc = JsonDocument.Parse(File.ReadAllText(tmp.File("npy/outputs.json")));
         var entry = Assert.Single(doc.RootElement.GetProperty("outputs").EnumerateArray());
         Assert.Equal(type.Name(), entry.GetProperty("modelType").GetString());
@@ -89,24 +96,31 @@ public sealed class EveryTensorTypeTests
         // int64 values that fit uint8 are converted.
         NpyFile.Write(tmp.File("x.npy"), new long[] { 0, 1, 2, 250, 251, 255 }, new long[] { 2, 3 });
         ModelInference.Run(u8, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("o"), Cpu, npyOutputs: true);
-        Assert.Equal(new byte[] { 0, 1, 2, 250, 251, 255 }, (byte[])NpyFile.ReadTensor(tmp.File("o/y.npy"), InputElementType.UInt8, "y").Data);
+        Assert.Equal(new byte[] { 0, 1, 2, 250, 251, 255 },
+            (byte[])NpyFile.ReadTensor(tmp.File("o/y.npy"), InputElementType.UInt8, "y").Data);
         // 300 does not fit.
         NpyFile.Write(tmp.File("x.npy"), new long[] { 0, 1, 2, 3, 4, 300 }, new long[] { 2, 3 });
-        var e = Assert.Throws<FpQuantException>(() => ModelInference.Run(u8, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("o"), Cpu));
-        Assert.Contains(tmp.File("x.npy"), e.Message); Assert.Contains("uint8", e.Message); Assert.DoesNotContain('\n', e.Message);
+        var e = Assert.Throws<FpQuantException>(() =>
+            ModelInference.Run(u8, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("o"), Cpu));
+        Assert.Contains(tmp.File("x.npy"), e.Message); Assert.Contains("uint8", e.Message); Assert.DoesNotContain('\n',
+            e.Message);
         // Floats do not feed an integer input.
         NpyFile.Write(tmp.File("x.npy"), new float[6], new long[] { 2, 3 });
-        e = Assert.Throws<FpQuantException>(() => ModelInference.Run(u8, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("o"), Cpu));
+        e = Assert.Throws<FpQuantException>(() =>
+            ModelInference.Run(u8, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("o"), Cpu));
         Assert.Contains("input 'x'", e.Message); Assert.Contains("<f4", e.Message);
         // float32 values feed float16 inputs, rounded.
         string f16 = IdentityModel(tmp, DataType.Float16);
         NpyFile.Write(tmp.File("x.npy"), new[] { 0.1f, 1, 2, 3, 4, 65504 }, new long[] { 2, 3 });
         ModelInference.Run(f16, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("h"), Cpu, npyOutputs: true);
-        Assert.Equal((Half)0.1f, ((Half[])NpyFile.ReadTensor(tmp.File("h/y.npy"), InputElementType.Float16, "y").Data)[0]);
+        Assert.Equal((Half)0.1f,
+            ((Half[])NpyFile.ReadTensor(tmp.File("h/y.npy"), InputElementType.Float16, "y").Data)[0]);
         // A wrong shape names the input and both shapes.
         NpyFile.Write(tmp.File("x.npy"), new float[8], new long[] { 2, 4 });
-        e = Assert.Throws<FpQuantException>(() => ModelInference.Run(f16, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("h"), Cpu));
-        Assert.Contains("input 'x'", e.Message); Assert.Contains("(2, 4)", e.Message); Assert.Contains("float16 [N x 3]", e.Message);
+        e = Assert.Throws<FpQuantException>(() =>
+            ModelInference.Run(f16, new[] { "x=" + tmp.File("x.npy") }, 1, tmp.File("h"), Cpu));
+        Assert.Contains("input 'x'", e.Message); Assert.Contains("(2, 4)",
+            e.Message); Assert.Contains("float16 [N x 3]", e.Message);
     }
 
     [Fact]
@@ -128,7 +142,8 @@ public sealed class EveryTensorTypeTests
         Assert.Equal(new[] { 5f, 4 }, NpyFile.ReadFloat32(tmp.File("o/values.npy")));
         Assert.Equal(new long[] { 4, 2 }, NpyFile.ReadInt64(tmp.File("o/indices.npy")));
         using var doc = JsonDocument.Parse(File.ReadAllText(tmp.File("o/outputs.json")));
-        Assert.Equal(new[] { "float32", "int64" }, doc.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("dtype").GetString()));
+        Assert.Equal(new[] { "float32", "int64" },
+            doc.RootElement.GetProperty("outputs").EnumerateArray().Select(o => o.GetProperty("dtype").GetString()));
         Assert.Contains("indices [1x2]", r.Out);
     }
 
@@ -145,7 +160,8 @@ public sealed class EveryTensorTypeTests
         g.NodeMulti("Add", "add", new[] { f, s }, new[] { "y" });
         g.Output("y", DataType.Float16, "N", 4);
         var model = g.Build(opset: 11);
-        NpyFile.Write(tmp.File("ids.npy"), Enumerable.Range(0, 40).Select(i => (byte)i).ToArray(), new long[] { 10, 4 });
+        NpyFile.Write(tmp.File("ids.npy"), Enumerable.Range(0, 40).Select(i => (byte)i).ToArray(),
+            new long[] { 10, 4 });
         NpyFile.Write(tmp.File("w.npy"), Enumerable.Range(0, 12).Select(i => (Half)i).ToArray(), new long[] { 3, 4 });
         var batches = new NpyInputSource(tmp.Path, null, 4).Batches(model, "mixed").ToList();
         Assert.Equal(new[] { 4, 4, 2 }, batches.Select(b => b["ids"].Samples));

@@ -5,7 +5,9 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Cli;
 
-/// <summary>What a user sees with `fpquant ... > log.txt` or `| tee`: the built CLI as a child process, stdout piped.</summary>
+/// <summary>
+/// What a user sees with `fpquant ... > log.txt` or `| tee`: the built CLI as a child process, stdout piped.
+/// </summary>
 [Collection(ModelsCollection.Name)]
 [Trait("Category", "Heavy")]
 public class PipedOutputTests
@@ -17,8 +19,10 @@ public class PipedOutputTests
     public void PipedTable_IsPrintedAtFullWidth_WithoutColourCodes()
     {
         using var tmp = new TempDir();
-        var r = ProcessRunner.RunBuiltCli(tmp.Path, "register", "--demo", "--hypotheses", "3", "--iterations", "1", "--refine-batch", "2",
-            "--model", _models.Path(NetworkKind.Refine), "--model", _models.Path(NetworkKind.Score, ModelLayout.Isaac), "--threads", "2");
+        var r = ProcessRunner.RunBuiltCli(tmp.Path, "register", "--demo", "--hypotheses", "3", "--iterations", "1",
+            "--refine-batch", "2",
+            "--model", _models.Path(NetworkKind.Refine), "--model", _models.Path(NetworkKind.Score, ModelLayout.Isaac),
+            "--threads", "2");
         Assert.True(r.Code == 0, r.ToString());
         var lines = r.Out.Split('\n');
         // The stage table's widest row, whole on one line with its border, wider than the 80 columns once assumed.
@@ -28,7 +32,8 @@ public class PipedOutputTests
         Assert.StartsWith("│", row.TrimStart());
         Assert.EndsWith("│", row.TrimEnd());
         // Every table line is as wide as the table, not padded to a console width.
-        var table = lines.Where(l => l.TrimStart().StartsWith("│") || l.TrimStart().StartsWith("╭") || l.TrimStart().StartsWith("╰")).ToList();
+        var table = lines.Where(l => l.TrimStart().StartsWith("│") || l.TrimStart().StartsWith("╭")
+            || l.TrimStart().StartsWith("╰")).ToList();
         Assert.True(table.Count >= 13, r.Out);
         Assert.Single(table.Select(l => l.TrimEnd().Length).Distinct());
         Assert.DoesNotContain("\u001b[", r.Out);
@@ -38,7 +43,8 @@ public class PipedOutputTests
     public void Errors_AreOneLineEndingInANewline()
     {
         using var tmp = new TempDir();
-        foreach (var args in new[] { new[] { "inspect", "missing.pth" }, new[] { "export", "--net", "nope", "--out", "x.onnx" }, new[] { "--no-such-option" } })
+        foreach (var args in new[] { new[] { "inspect", "missing.pth" },
+            new[] { "export", "--net", "nope", "--out", "x.onnx" }, new[] { "--no-such-option" } })
         {
             var r = ProcessRunner.RunBuiltCli(tmp.Path, args);
             Assert.True(r.Code == 2, r.ToString());

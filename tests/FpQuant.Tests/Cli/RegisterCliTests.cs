@@ -38,21 +38,25 @@ public class RegisterCliTests : IClassFixture<RegisterModels>
         CliHarness.AssertOneLineError(r, mustContain);
 
     private string[] Small(params string[] extra) =>
-        new[] { "--hypotheses", "3", "--iterations", "1", "--refine-batch", "2", "--model", _m.Refine, "--model", _m.Score, "--threads", "2" }.Concat(extra).ToArray();
+        new[] { "--hypotheses", "3", "--iterations", "1", "--refine-batch", "2", "--model", _m.Refine, "--model",
+            _m.Score, "--threads", "2" }.Concat(extra).ToArray();
 
     [Fact]
     public void WriteDemo_ThenTheSameFilesByName_GiveTheSamePose_AndAnOverlay()
     {
         using var tmp = new TempDir();
         string dir = tmp.File("scene");
-        var a = Run(new[] { "register", "--write-demo", dir }.Concat(Small("--json", tmp.File("a.json"), "--overlay", tmp.File("o.png"))).ToArray());
+        var a = Run(new[] { "register", "--write-demo",
+            dir }.Concat(Small("--json", tmp.File("a.json"), "--overlay", tmp.File("o.png"))).ToArray());
         Assert.True(a.Code == 0, a.Err);
         Assert.Contains("pose (object in camera", a.Out);
         Assert.Contains("render", a.Out);
         foreach (var f in new[] { "rgb.png", "depth.png", "mask.png", "cam_K.txt", "mesh.obj", "mesh.mtl", "mesh.png" })
             Assert.True(File.Exists(Path.Combine(dir, f)), f);
-        var b = Run(new[] { "register", "--rgb", Path.Combine(dir, "rgb.png"), "--depth", Path.Combine(dir, "depth.png"), "--mask", Path.Combine(dir, "mask.png"),
-            "--K", Path.Combine(dir, "cam_K.txt"), "--mesh", Path.Combine(dir, "mesh.obj") }.Concat(Small("--json", tmp.File("b.json"))).ToArray());
+        var b = Run(new[] { "register", "--rgb", Path.Combine(dir, "rgb.png"), "--depth",
+            Path.Combine(dir, "depth.png"), "--mask", Path.Combine(dir, "mask.png"),
+            "--K", Path.Combine(dir, "cam_K.txt"), "--mesh",
+            Path.Combine(dir, "mesh.obj") }.Concat(Small("--json", tmp.File("b.json"))).ToArray());
         Assert.True(b.Code == 0, b.Err);
         var ja = JsonDocument.Parse(File.ReadAllText(tmp.File("a.json"))).RootElement;
         var jb = JsonDocument.Parse(File.ReadAllText(tmp.File("b.json"))).RootElement;
@@ -78,34 +82,42 @@ public class RegisterCliTests : IClassFixture<RegisterModels>
         string dir = tmp.File("scene");
         DemoScene.Save(dir);
         string[] Frame(string rgb, string depth, string mask, string mesh) =>
-            new[] { "register", "--rgb", rgb, "--depth", depth, "--mask", mask, "--K", Path.Combine(dir, "cam_K.txt"), "--mesh", mesh }.Concat(Small()).ToArray();
+            new[] { "register", "--rgb", rgb, "--depth", depth, "--mask", mask, "--K", Path.Combine(dir, "cam_K.txt"),
+                "--mesh", mesh }.Concat(Small()).ToArray();
         string P(string f) => Path.Combine(dir, f);
         // A mask with no pixels.
         Png.Write(tmp.File("empty.png"), new PngImage(640, 480, 1, 8, new ushort[640 * 480]));
-        AssertOneLineError(Run(Frame(P("rgb.png"), P("depth.png"), tmp.File("empty.png"), P("mesh.obj"))), "empty.png", "no pixels");
+        AssertOneLineError(Run(Frame(P("rgb.png"), P("depth.png"), tmp.File("empty.png"), P("mesh.obj"))), "empty.png",
+            "no pixels");
         // Depth with no valid pixel inside the mask.
         Png.Write(tmp.File("zero-depth.png"), new PngImage(640, 480, 1, 16, new ushort[640 * 480]));
-        AssertOneLineError(Run(Frame(P("rgb.png"), tmp.File("zero-depth.png"), P("mask.png"), P("mesh.obj"))), "zero-depth.png", "no valid pixel");
+        AssertOneLineError(Run(Frame(P("rgb.png"), tmp.File("zero-depth.png"), P("mask.png"), P("mesh.obj"))),
+            "zero-depth.png", "no valid pixel");
         // A mesh that does not parse.
         File.WriteAllText(tmp.File("broken.obj"), "v 0 0 0\nf 1 2 3\n");
-        AssertOneLineError(Run(Frame(P("rgb.png"), P("depth.png"), P("mask.png"), tmp.File("broken.obj"))), "broken.obj", "line 2");
+        AssertOneLineError(Run(Frame(P("rgb.png"), P("depth.png"), P("mask.png"), tmp.File("broken.obj"))),
+            "broken.obj", "line 2");
         // Images of mismatched sizes.
         Png.Write(tmp.File("small.png"), new PngImage(320, 240, 1, 8, new ushort[320 * 240]));
-        AssertOneLineError(Run(Frame(P("rgb.png"), P("depth.png"), tmp.File("small.png"), P("mesh.obj"))), "small.png", "320x240", "640x480");
+        AssertOneLineError(Run(Frame(P("rgb.png"), P("depth.png"), tmp.File("small.png"), P("mesh.obj"))), "small.png",
+            "320x240", "640x480");
         // Inputs given twice or half.
         AssertOneLineError(Run("register", "--demo", "--scene", dir), "--demo");
         AssertOneLineError(Run("register", "--rgb", P("rgb.png")), "--depth", "--mask");
-        AssertOneLineError(Run(new[] { "register", "--demo", "--model", _m.Refine, "--model", _m.Refine }), "both refine models");
+        AssertOneLineError(Run(new[] { "register", "--demo", "--model", _m.Refine, "--model", _m.Refine }),
+            "both refine models");
     }
 
     [Fact]
     public void Quantize_CalibratesOnSceneCrops()
     {
         using var tmp = new TempDir();
-        var r = Run("quantize", "--model", _m.Score, "--preset", "onnx-static", "--calibration", "scene:demo:4", "--out", tmp.File("q.onnx"));
+        var r = Run("quantize", "--model", _m.Score, "--preset", "onnx-static", "--calibration", "scene:demo:4",
+            "--out", tmp.File("q.onnx"));
         Assert.True(r.Code == 0, r.Err);
         var sidecar = File.ReadAllText(tmp.File("q.json"));
         Assert.Contains("crops of the built-in demo scene: 4 pairs", sidecar);
-        AssertOneLineError(Run("quantize", "--model", _m.Score, "--preset", "onnx-static", "--calibration", "scene:" + tmp.File("nowhere"), "--out", tmp.File("x.onnx")), "nowhere", "does not exist");
+        AssertOneLineError(Run("quantize", "--model", _m.Score, "--preset", "onnx-static", "--calibration",
+            "scene:" + tmp.File("nowhere"), "--out", tmp.File("x.onnx")), "nowhere", "does not exist");
     }
 }

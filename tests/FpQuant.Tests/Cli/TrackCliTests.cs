@@ -55,7 +55,8 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     public void MakeDatasetVideo_RefusesOneFrame()
     {
         using var dir = new TempDir();
-        CliHarness.AssertOneLineError(Run("make-dataset", "--out", dir.File("v"), "--video", "--frames", "1"), "--frames", "2");
+        CliHarness.AssertOneLineError(Run("make-dataset", "--out", dir.File("v"), "--video", "--frames", "1"),
+            "--frames", "2");
         Assert.False(Directory.Exists(dir.File("v")));
     }
 
@@ -66,21 +67,24 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     public void EvalTrackOptions_OutsideTrackMode_AreRefused(string option, string value, string mention)
     {
         using var dir = new TempDir();
-        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), option, value), mention);
+        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), option, value),
+            mention);
     }
 
     [Fact]
     public void EvalTrack_WithShard_IsRefused()
     {
         using var dir = new TempDir();
-        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), "--mode", "track", "--shard", "0/2"), "--shard");
+        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), "--mode", "track",
+            "--shard", "0/2"), "--shard");
     }
 
     [Fact]
     public void EvalTrack_WithResume_IsRefused()
     {
         using var dir = new TempDir();
-        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), "--mode", "track", "--resume"), "--resume");
+        CliHarness.AssertOneLineError(Run("eval", "--dataset", _video.Root, "--out", dir.File("o"), "--mode", "track",
+            "--resume"), "--resume");
     }
 
     [Fact]
@@ -88,7 +92,8 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     {
         using var dir = new TempDir();
         string outDir = dir.File("out");
-        var r = Run(new[] { "track", "--sequence", _video.Root, "--object", "1", "--start-from-truth", "--track-iterations", "1", "--overlay", "--out", outDir }.Concat(Models).ToArray());
+        var r = Run(new[] { "track", "--sequence", _video.Root, "--object", "1", "--start-from-truth",
+            "--track-iterations", "1", "--overlay", "--out", outDir }.Concat(Models).ToArray());
         Assert.True(r.Code == 0, r.Err + r.Out);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "track.json")));
         var root = doc.RootElement;
@@ -125,7 +130,8 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
         tracked.Sort();
         Assert.Equal((tracked[0] + tracked[1]) / 2, root.GetProperty("median_ms").GetDouble(), 9);
         foreach (var png in new[] { "track.png", "overlay-strip.png" })
-            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(outDir, png))[..4]);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' },
+                File.ReadAllBytes(Path.Combine(outDir, png))[..4]);
         var strip = FpQuant.Images.Png.Read(Path.Combine(outDir, "overlay-strip.png"));
         Assert.Equal((3 * 320, 240), (strip.Width, strip.Height));
         Assert.Contains("tracked frames", r.Out);
@@ -136,13 +142,17 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     {
         using var dir = new TempDir();
         string outDir = dir.File("out");
-        // Every logit is below 1e9: both tracked frames are flagged, each with a warning line, and listed in track.json.
-        var r = Run(new[] { "track", "--sequence", _video.Root, "--start-from-truth", "--track-iterations", "1", "--lost-score", "1e9", "--out", outDir }.Concat(Models).ToArray());
+        // Every logit is below 1e9: both tracked frames are flagged, each with a warning line, and listed in
+        // track.json.
+        var r = Run(new[] { "track", "--sequence", _video.Root, "--start-from-truth", "--track-iterations", "1",
+            "--lost-score", "1e9", "--out", outDir }.Concat(Models).ToArray());
         Assert.True(r.Code == 0, r.Err + r.Out);
-        Assert.Equal(2, r.Err.Split('\n').Count(l => l.StartsWith("fpquant: warning: frame ") && l.Contains("track lost")));
+        Assert.Equal(2,
+            r.Err.Split('\n').Count(l => l.StartsWith("fpquant: warning: frame ") && l.Contains("track lost")));
         Assert.Contains("2 of 2 tracked frame(s) flagged lost", r.Out);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "track.json")));
-        Assert.Equal(new[] { 2, 3 }, doc.RootElement.GetProperty("lost_frames").EnumerateArray().Select(x => x.GetInt32()));
+        Assert.Equal(new[] { 2, 3 },
+            doc.RootElement.GetProperty("lost_frames").EnumerateArray().Select(x => x.GetInt32()));
     }
 
     [Fact]
@@ -150,7 +160,8 @@ public class TrackCliTests : IClassFixture<RegisterModels>, IClassFixture<VideoD
     {
         using var dir = new TempDir();
         string outDir = dir.File("eval");
-        var r = Run("eval", "--mode", "track", "--dataset", _video.Root, "--objects", "1", "--variants", $"mine={_m.Refine},{_m.Score}",
+        var r = Run("eval", "--mode", "track", "--dataset", _video.Root, "--objects", "1", "--variants",
+            $"mine={_m.Refine},{_m.Score}",
             "--start-from-truth", "--track-iterations", "1", "--out", outDir, "--threads", "2");
         Assert.True(r.Code == 0, r.Err + r.Out);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "track-report.json")));

@@ -9,7 +9,8 @@ public class AtomicFileTests
     private static Action<Stream> Text(string s) => st => st.Write(System.Text.Encoding.UTF8.GetBytes(s));
 
     private static string[] Entries(TempDir d) =>
-        Directory.GetFileSystemEntries(d.Path, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(d.Path, p)).Order(StringComparer.Ordinal).ToArray();
+        Directory.GetFileSystemEntries(d.Path, "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(d.Path, p)).Order(StringComparer.Ordinal).ToArray();
 
     [Fact]
     public void Group_WritesEveryFile()
@@ -27,7 +28,8 @@ public class AtomicFileTests
     {
         using var tmp = new TempDir();
         Directory.CreateDirectory(tmp.File("a.json"));
-        var e = Assert.Throws<FpQuantException>(() => AtomicFile.WriteGroup((tmp.File("a.onnx"), Text("a")), (tmp.File("a.json"), Text("j"))));
+        var e = Assert.Throws<FpQuantException>(() =>
+            AtomicFile.WriteGroup((tmp.File("a.onnx"), Text("a")), (tmp.File("a.json"), Text("j"))));
         Assert.Contains("a.json", e.Message);
         Assert.Equal(new[] { "a.json" }, Entries(tmp));
     }
@@ -70,7 +72,8 @@ public class AtomicFileTests
         AtomicFile.WriteAllText(tmp.File("x.txt"), "two");
         Assert.Equal("two", File.ReadAllText(tmp.File("x.txt")));
         Assert.Equal(new[] { "x.txt" }, Entries(tmp));
-        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(tmp.File("x.txt"), _ => throw new InvalidOperationException("boom")));
+        Assert.Throws<InvalidOperationException>(() =>
+            AtomicFile.Write(tmp.File("x.txt"), _ => throw new InvalidOperationException("boom")));
         Assert.Equal("two", File.ReadAllText(tmp.File("x.txt")));
         Assert.Equal(new[] { "x.txt" }, Entries(tmp));
     }

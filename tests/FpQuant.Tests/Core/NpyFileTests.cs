@@ -7,7 +7,9 @@ namespace FpQuant.Tests.Core;
 [Trait("Category", "Quick")]
 public class NpyFileTests
 {
-    /// <summary>A .npy file as NumPy 1.x writes it: magic, version 1.0, little-endian header length, the dict, spaces, newline.</summary>
+    /// <summary>
+    /// A .npy file as NumPy 1.x writes it: magic, version 1.0, little-endian header length, the dict, spaces, newline.
+    /// </summary>
     private static byte[] HandMade(string dict, byte[] data, int align = 64, byte major = 1)
     {
         int prefix = major == 1 ? 10 : 12;
@@ -30,7 +32,9 @@ public class NpyFileTests
     {
         using var dir = new TempDir();
         string p = dir.File("x.npy");
-        File.WriteAllBytes(p, HandMade("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", Floats(1, 2, 3, 4, 5, 6), align: 16));
+        File.WriteAllBytes(p,
+            HandMade("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }", Floats(1, 2, 3, 4, 5, 6),
+                align: 16));
         var h = NpyFile.ReadHeader(p);
         Assert.Equal(NpyElementType.Float32, h.ElementType);
         Assert.Equal(new long[] { 3, 2 }, h.Shape);
@@ -44,7 +48,8 @@ public class NpyFileTests
     {
         using var dir = new TempDir();
         string p = dir.File("be.npy");
-        byte[] data = [0, 0, 0, 0, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE]; // 7, -2 big-endian int64
+        // 7, -2 big-endian int64
+        byte[] data = [0, 0, 0, 0, 0, 0, 0, 7, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE];
         File.WriteAllBytes(p, HandMade("{'descr': '>i8', 'fortran_order': False, 'shape': (2,), }", data, major: 2));
         Assert.Equal(new long[] { 7, -2 }, NpyFile.ReadInt64(p));
         Assert.Equal(new[] { 7, -2 }, NpyFile.ReadInt32(p));
@@ -125,8 +130,10 @@ public class NpyFileTests
         Assert.Contains("magic", Assert.Throws<FpQuantException>(() => NpyFile.ReadHeader(dir.File("t.npy"))).Message);
         byte[] lying = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 2, 0, 0xFF, 0xFF, 0xFF, 0x7F];
         File.WriteAllBytes(dir.File("l.npy"), lying);
-        Assert.Contains("header claims", Assert.Throws<FpQuantException>(() => NpyFile.ReadHeader(dir.File("l.npy"))).Message);
-        Assert.Contains("does not exist", Assert.Throws<FpQuantException>(() => NpyFile.ReadHeader(dir.File("none.npy"))).Message);
+        Assert.Contains("header claims",
+            Assert.Throws<FpQuantException>(() => NpyFile.ReadHeader(dir.File("l.npy"))).Message);
+        Assert.Contains("does not exist",
+            Assert.Throws<FpQuantException>(() => NpyFile.ReadHeader(dir.File("none.npy"))).Message);
     }
 
     [Fact]
@@ -134,9 +141,12 @@ public class NpyFileTests
     {
         using var dir = new TempDir();
         NpyFile.Write(dir.File("f.npy"), new float[] { 1 }, [1]);
-        Assert.Contains("integers are needed", Assert.Throws<FpQuantException>(() => NpyFile.ReadInt64(dir.File("f.npy"))).Message);
+        Assert.Contains("integers are needed",
+            Assert.Throws<FpQuantException>(() => NpyFile.ReadInt64(dir.File("f.npy"))).Message);
         NpyFile.Write(dir.File("big.npy"), new long[] { 1L << 40 }, [1]);
-        Assert.Contains("does not fit int32", Assert.Throws<FpQuantException>(() => NpyFile.ReadInt32(dir.File("big.npy"))).Message);
-        Assert.Contains("axis 0", Assert.Throws<FpQuantException>(() => NpyFile.ReadFloat32(dir.File("f.npy"), 1, 1)).Message);
+        Assert.Contains("does not fit int32",
+            Assert.Throws<FpQuantException>(() => NpyFile.ReadInt32(dir.File("big.npy"))).Message);
+        Assert.Contains("axis 0",
+            Assert.Throws<FpQuantException>(() => NpyFile.ReadFloat32(dir.File("f.npy"), 1, 1)).Message);
     }
 }

@@ -5,7 +5,9 @@ using FpQuant.Quantization.Sensitivity;
 
 namespace FpQuant.Tests.Core;
 
-/// <summary>Reports are data: under a locale whose decimal separator is a comma they still write a decimal point.</summary>
+/// <summary>
+/// Reports are data: under a locale whose decimal separator is a comma they still write a decimal point.
+/// </summary>
 [Trait("Category", "Quick")]
 public class ReportCultureTests
 {
@@ -26,7 +28,8 @@ public class ReportCultureTests
 
     private static OutputFidelity Fidelity() => new(41.26, 8, new(), new()
     {
-        ["sqnr"] = 41.26, ["cosine"] = 0.99512, ["cosine_mean"] = 0.99876, ["top1"] = 0.875, ["top5"] = 1, ["rot"] = 0.125,
+        ["sqnr"] = 41.26, ["cosine"] = 0.99512, ["cosine_mean"] = 0.99876, ["top1"] = 0.875, ["top5"] = 1,
+        ["rot"] = 0.125,
     });
 
     [Fact]
@@ -48,7 +51,8 @@ public class ReportCultureTests
             new("float", "none", 86.75, 0, 12.25, 11.5, 13.75, 1, Fidelity(), null),
             new("int8", "onnx-static", 22.5, 40, 6.125, 5.5, 7.26, 2.0, Fidelity(), null),
         };
-        var report = new ModelBenchReport("model.onnx", "npy:calib", "npy:eval", 8, "1 x 19", 5, "cpu", true, 2, rows, 12.5);
+        var report =
+            new ModelBenchReport("model.onnx", "npy:calib", "npy:eval", 8, "1 x 19", 5, "cpu", true, 2, rows, 12.5);
         string md = InGerman(report.Markdown);
         Assert.Contains("| int8 | 22.5 | 40 | 6.1 [5.5-7.3] | 2.00x | 41.3 | 0.9951 / 0.9988 | 87.5 % / 100.0 % |", md);
         Assert.DoesNotMatch(new Regex(@"\d,\d"), md);

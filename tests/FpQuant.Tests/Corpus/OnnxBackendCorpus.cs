@@ -13,7 +13,8 @@ public static class OnnxBackendCorpus
 {
     public const string AptCommand = "sudo apt-get install libonnx-testdata";
 
-    public static string Root => Environment.GetEnvironmentVariable("FPQUANT_ONNX_TESTDATA") is { Length: > 0 } r ? r : "/usr/share/libonnx-testdata/data";
+    public static string Root => Environment.GetEnvironmentVariable("FPQUANT_ONNX_TESTDATA") is { Length: > 0 } r ? r
+        : "/usr/share/libonnx-testdata/data";
 
     public static readonly string[] Folders = ["node", "pytorch-converted", "pytorch-operator", "simple"];
 
@@ -23,7 +24,8 @@ public static class OnnxBackendCorpus
     {
         public string ModelPath => Path.Combine(Dir, "model.onnx");
         public string Id => $"{Folder}/{Name}";
-        public IReadOnlyList<string> DataSets => Directory.GetDirectories(Dir, "test_data_set_*").Order(StringComparer.Ordinal).ToList();
+        public IReadOnlyList<string> DataSets =>
+            Directory.GetDirectories(Dir, "test_data_set_*").Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Every test with a model and at least one data set, in a fixed order; FPQUANT_CORPUS_FILTER (a
@@ -41,10 +43,13 @@ public static class OnnxBackendCorpus
     /// <summary>One data set's tensors (input_K.pb or output_K.pb, in K order) by the model's value names: the name
     /// the file carries when the model has it, else the K-th name. A file that is not a numeric tensor (a sequence,
     /// strings) gives null.</summary>
-    public static List<(string Name, InputTensor? Value)> Read(string dataSet, string prefix, IReadOnlyList<string> names)
+    public static List<(string Name, InputTensor? Value)> Read(string dataSet, string prefix,
+        IReadOnlyList<string> names)
     {
         var files = Directory.GetFiles(dataSet, prefix + "_*.pb")
-            .Select(f => (File: f, K: int.Parse(Path.GetFileNameWithoutExtension(f)[(prefix.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(f => (File: f,
+                K: int.Parse(Path.GetFileNameWithoutExtension(f)[(prefix.Length + 1)..],
+                    System.Globalization.CultureInfo.InvariantCulture)))
             .OrderBy(x => x.K).ToList();
         var list = new List<(string, InputTensor?)>();
         foreach (var (file, k) in files)
@@ -69,18 +74,24 @@ public static class OnnxBackendCorpus
     {
         var m = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
         var init = m.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        return (m.Graph.Input.Select(i => i.Name).Where(n => !init.Contains(n)).ToList(), m.Graph.Output.Select(o => o.Name).ToList());
+        return (m.Graph.Input.Select(i => i.Name).Where(n => !init.Contains(n)).ToList(),
+            m.Graph.Output.Select(o => o.Name).ToList());
     }
 
     /// <summary>The names of the graph's bfloat16 inputs and outputs.</summary>
     public static HashSet<string> BFloat16Values(string modelPath)
     {
         var g = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath)).Graph;
-        return g.Input.Concat(g.Output).Where(v => v.Type?.TensorType?.ElemType == (int)TensorProto.Types.DataType.Bfloat16)
+        return g.Input.Concat(g.Output)
+            .Where(v => v.Type?.TensorType?.ElemType == (int)TensorProto.Types.DataType.Bfloat16)
             .Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>The corpus (ONNX 1.12) stores bfloat16 tensors as uint16 holding the bits; read them as bfloat16.</summary>
+    /// <summary>
+    /// The corpus (ONNX 1.12) stores bfloat16 tensors as uint16 holding the bits; read them as bfloat16.
+    /// </summary>
     public static InputTensor? AsStored(InputTensor? t, bool bfloat16) =>
-        t != null && bfloat16 && t.ElementType == InputElementType.UInt16 ? new InputTensor(t.Shape, InputElementType.BFloat16, t.Data) : t;
+        t != null && bfloat16
+            && t.ElementType == InputElementType.UInt16 ? new InputTensor(t.Shape, InputElementType.BFloat16, t.Data)
+                : t;
 }

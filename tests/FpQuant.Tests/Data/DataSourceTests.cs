@@ -30,8 +30,10 @@ public class DataSourceTests
     private static void WriteIdsAndX(string dir, int samples)
     {
         Directory.CreateDirectory(dir);
-        NpyFile.Write(Path.Combine(dir, "ids.npy"), Enumerable.Range(0, samples * 4).Select(i => (long)i).ToArray(), new long[] { samples, 4 });
-        NpyFile.Write(Path.Combine(dir, "x.npy"), Enumerable.Range(0, samples * 4).Select(i => i * 0.5f).ToArray(), new long[] { samples, 4 });
+        NpyFile.Write(Path.Combine(dir, "ids.npy"), Enumerable.Range(0, samples * 4).Select(i => (long)i).ToArray(),
+            new long[] { samples, 4 });
+        NpyFile.Write(Path.Combine(dir, "x.npy"), Enumerable.Range(0, samples * 4).Select(i => i * 0.5f).ToArray(),
+            new long[] { samples, 4 });
     }
 
     [Fact]
@@ -45,9 +47,11 @@ public class DataSourceTests
         Assert.Equal(InputElementType.Float, batches[0]["x"].ElementType);
         Assert.Equal(new long[] { 32, 33, 34, 35 }, ((long[])batches[2]["ids"].Data)[..4]);
         Assert.Equal(16f, ((float[])batches[2]["x"].Data)[0]);
-        Assert.Equal(new[] { 4, 2 }, new NpyInputSource(tmp.Path, 6, 4).Batches(IdsPlusX(), "m").Select(b => b["x"].Samples));
+        Assert.Equal(new[] { 4, 2 },
+            new NpyInputSource(tmp.Path, 6, 4).Batches(IdsPlusX(), "m").Select(b => b["x"].Samples));
         // A model that fixes its batch at 1 is fed one sample at a time.
-        Assert.Equal(Enumerable.Repeat(1, 10), new NpyInputSource(tmp.Path, null, 4).Batches(IdsPlusX(batch: 1), "m").Select(b => b["x"].Samples));
+        Assert.Equal(Enumerable.Repeat(1, 10),
+            new NpyInputSource(tmp.Path, null, 4).Batches(IdsPlusX(batch: 1), "m").Select(b => b["x"].Samples));
     }
 
     [Fact]
@@ -59,7 +63,8 @@ public class DataSourceTests
         var batch = Assert.Single(new NpyInputSource(tmp.Path).Batches(IdsPlusX(), "m"));
         var modelPath = tmp.File("m.onnx");
         OnnxModelFile.Save(IdsPlusX(), modelPath);
-        using var runner = new FpQuant.Runtime.ModelRunner(modelPath, new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 1 });
+        using var runner =
+            new FpQuant.Runtime.ModelRunner(modelPath, new FpQuant.Runtime.RuntimeSettings { IntraOpThreads = 1 });
         Assert.Equal(new[] { 1.5f, 2.5f, 3.5f, 4.5f }, runner.Run(batch)[0].Value.Data);
     }
 
@@ -74,7 +79,8 @@ public class DataSourceTests
         WriteIdsAndX(tmp.Path, 3);
         NpyFile.Write(tmp.File("x.npy"), new float[15], new long[] { 3, 5 });
         var e = Error(() => new NpyInputSource(tmp.Path).Batches(model, "m").ToList());
-        Assert.Contains("x.npy", e); Assert.Contains("'x'", e); Assert.Contains("float32 [N x 4]", e); Assert.Contains("(3, 5)", e);
+        Assert.Contains("x.npy", e); Assert.Contains("'x'", e); Assert.Contains("float32 [N x 4]",
+            e); Assert.Contains("(3, 5)", e);
 
         // Wrong type: float ids.
         WriteIdsAndX(tmp.Path, 3);
@@ -96,7 +102,8 @@ public class DataSourceTests
         // Empty folder.
         using var empty = new TempDir();
         e = Error(() => new NpyInputSource(empty.Path).Batches(model, "m").ToList());
-        Assert.Contains(empty.Path, e); Assert.Contains("ids.npy (int64 [N x 4]", e); Assert.Contains("x.npy (float32 [N x 4]", e);
+        Assert.Contains(empty.Path, e); Assert.Contains("ids.npy (int64 [N x 4]",
+            e); Assert.Contains("x.npy (float32 [N x 4]", e);
 
         Assert.DoesNotContain('\n', e);
     }
@@ -105,7 +112,8 @@ public class DataSourceTests
     private static ModelProto ImageModel(bool nhwc = false)
     {
         var g = new GraphBuilder("image");
-        string x = nhwc ? g.Input("image", DataType.Float, 1, 16, 16, 3) : g.Input("image", DataType.Float, 1, 3, 16, 16);
+        string x = nhwc ? g.Input("image", DataType.Float, 1, 16, 16, 3)
+            : g.Input("image", DataType.Float, 1, 3, 16, 16);
         g.NodeMulti("Identity", "id", new[] { x }, new[] { "out" });
         if (nhwc) g.Output("out", DataType.Float, 1, 16, 16, 3); else g.Output("out", DataType.Float, 1, 3, 16, 16);
         return g.Build();
@@ -124,16 +132,19 @@ public class DataSourceTests
         using var tmp = new TempDir();
         Solid(tmp.File("a.png"), 40, 30, 200, 100, 50);
         SyntheticPhotos.WriteFolder(tmp.Path, 2, firstSeed: 7); // a PNG and a JPEG of other sizes
-        var options = new ImageOptions { Scale = 1, Bgr = true, Mean = new float[] { 10, 20, 30 }, Std = new float[] { 2, 2, 2 } };
+        var options = new ImageOptions { Scale = 1, Bgr = true, Mean = new float[] { 10, 20, 30 },
+            Std = new float[] { 2, 2, 2 } };
         var batches = new ImageInputSource(tmp.Path, null, options, 8).Batches(ImageModel(), "m").ToList();
         Assert.Equal(3, batches.Count); // fixed batch of 1
         var first = batches[0]["image"];
         Assert.Equal(new[] { 1, 3, 16, 16 }, first.Shape);
         var d = (float[])first.Data;
         // a.png sorts first: B, G, R planes of (pixel - mean) / std.
-        Assert.Equal((50 - 10) / 2f, d[0]); Assert.Equal((100 - 20) / 2f, d[256]); Assert.Equal((200 - 30) / 2f, d[512 + 255]);
+        Assert.Equal((50 - 10) / 2f, d[0]); Assert.Equal((100 - 20) / 2f, d[256]); Assert.Equal((200 - 30) / 2f,
+            d[512 + 255]);
 
-        var nhwc = new ImageInputSource(tmp.Path, 1, new ImageOptions(), 8).Batches(ImageModel(nhwc: true), "m").Single()["image"];
+        var nhwc = new ImageInputSource(tmp.Path, 1, new ImageOptions(), 8).Batches(ImageModel(nhwc: true), "m")
+            .Single()["image"];
         Assert.Equal(new[] { 1, 16, 16, 3 }, nhwc.Shape);
         var n = (float[])nhwc.Data;
         Assert.Equal(200 / 255f, n[0], 5); Assert.Equal(100 / 255f, n[1], 5); Assert.Equal(50 / 255f, n[2], 5);
@@ -147,13 +158,15 @@ public class DataSourceTests
         Solid(tmp.File("img/a.png"), 16, 16, 100, 100, 100);
         var g = new GraphBuilder("prep");
         string x = g.Input("x", DataType.Float, 1, 3, 16, 16);
-        var mean = new FloatTensor(new[] { 1, 3, 16, 16 }, Enumerable.Range(0, 768).Select(i => (float)(i % 7)).ToArray());
+        var mean =
+            new FloatTensor(new[] { 1, 3, 16, 16 }, Enumerable.Range(0, 768).Select(i => (float)(i % 7)).ToArray());
         string m = g.Initializer("MeanImage", mean);
         g.NodeMulti("Sub", "sub", new[] { x, m }, new[] { "y" });
         g.Output("y", DataType.Float, 1, 3, 16, 16);
         OnnxModelFile.Save(g.Build(), tmp.File("prep.onnx"));
         var options = new ImageOptions { Scale = 1, MeanImage = tmp.File("prep.onnx") };
-        var d = (float[])new ImageInputSource(tmp.File("img"), null, options).Batches(ImageModel(), "m").Single()["image"].Data;
+        var d = (float[])new ImageInputSource(tmp.File("img"), null, options).Batches(ImageModel(), "m")
+            .Single()["image"].Data;
         for (int i = 0; i < 768; i++) Assert.Equal(100f - i % 7, d[i]);
     }
 
@@ -161,12 +174,15 @@ public class DataSourceTests
     public void Images_BadData_OneLineNamingTheFolderOrFile()
     {
         using var tmp = new TempDir();
-        var e = Assert.Throws<FpQuantException>(() => new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
+        var e = Assert.Throws<FpQuantException>(() =>
+            new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
         Assert.Contains(tmp.Path, e); Assert.Contains("'image'", e); Assert.Contains("float32 [1 x 3 x 16 x 16]", e);
         File.WriteAllText(tmp.File("broken.png"), "not a png");
-        e = Assert.Throws<FpQuantException>(() => new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() =>
+            new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(ImageModel(), "m").ToList()).Message;
         Assert.Contains("broken.png", e);
-        e = Assert.Throws<FpQuantException>(() => new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(IdsPlusX(), "m").ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() =>
+            new ImageInputSource(tmp.Path, null, new ImageOptions()).Batches(IdsPlusX(), "m").ToList()).Message;
         Assert.Contains("'ids'", e); Assert.Contains("npy:DIR", e);
     }
 
@@ -175,7 +191,8 @@ public class DataSourceTests
     {
         var g = new GraphBuilder("bert_inputs");
         var names = new[] { "input_ids", "attention_mask", "token_type_ids" };
-        var casts = names.Select(n => g.Node("Cast", n + "/cast", new[] { g.Input(n, DataType.Int64, "batch", "sequence") }, ("to", (long)DataType.Float))).ToList();
+        var casts = names.Select(n => g.Node("Cast", n + "/cast",
+            new[] { g.Input(n, DataType.Int64, "batch", "sequence") }, ("to", (long)DataType.Float))).ToList();
         string s = g.Node("Add", "add0", new[] { casts[0], casts[1] });
         g.NodeMulti("Add", "add1", new[] { s, casts[2] }, new[] { "sum" });
         g.Output("sum", DataType.Float, "batch", "sequence");
@@ -187,7 +204,8 @@ public class DataSourceTests
     {
         using var tmp = new TempDir();
         File.WriteAllLines(tmp.File("s.txt"), new[] { "Hello world", "", "the the the the the the the the the the" });
-        var src = new TextInputSource(tmp.File("s.txt"), null, new TextOptions { Vocab = TrainedModels.MiniLmVocab, MaxLength = 8 }, 8);
+        var src = new TextInputSource(tmp.File("s.txt"), null,
+            new TextOptions { Vocab = TrainedModels.MiniLmVocab, MaxLength = 8 }, 8);
         var b = Assert.Single(src.Batches(BertInputs(), "m"));
         Assert.Equal(new[] { 2, 8 }, b["input_ids"].Shape);
         var ids = (long[])b["input_ids"].Data;
@@ -205,12 +223,15 @@ public class DataSourceTests
         using var tmp = new TempDir();
         File.WriteAllText(tmp.File("empty.txt"), "\n\n");
         var opts = new TextOptions { Vocab = TrainedModels.MiniLmVocab };
-        var e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("empty.txt"), null, opts).Batches(BertInputs(), "m").ToList()).Message;
+        var e = Assert.Throws<FpQuantException>(() =>
+            new TextInputSource(tmp.File("empty.txt"), null, opts).Batches(BertInputs(), "m").ToList()).Message;
         Assert.Contains("empty.txt", e);
         File.WriteAllText(tmp.File("s.txt"), "a sentence\n");
-        e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("s.txt"), null, new TextOptions()).Batches(BertInputs(), tmp.File("model.onnx")).ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("s.txt"), null, new TextOptions())
+            .Batches(BertInputs(), tmp.File("model.onnx")).ToList()).Message;
         Assert.Contains("vocab.txt", e); Assert.Contains("TextOptions.Vocab", e);
-        e = Assert.Throws<FpQuantException>(() => new TextInputSource(tmp.File("s.txt"), null, opts).Batches(IdsPlusX(), "m").ToList()).Message;
+        e = Assert.Throws<FpQuantException>(() =>
+            new TextInputSource(tmp.File("s.txt"), null, opts).Batches(IdsPlusX(), "m").ToList()).Message;
         Assert.Contains("'ids'", e);
     }
 
@@ -219,10 +240,12 @@ public class DataSourceTests
     {
         var o = new DataOptions { BatchSize = 4 };
         Assert.Equal(5, ((NpyInputSource)InputSpec.Parse("npy:/some/dir:5", o, FoundationPoseInputs.Kinds)).Count);
-        Assert.Equal("/some/dir", ((NpyInputSource)InputSpec.Parse("npy:/some/dir", o, FoundationPoseInputs.Kinds)).Folder);
+        Assert.Equal("/some/dir",
+            ((NpyInputSource)InputSpec.Parse("npy:/some/dir", o, FoundationPoseInputs.Kinds)).Folder);
         Assert.IsType<ImageInputSource>(InputSpec.Parse("images:/x", o, FoundationPoseInputs.Kinds));
         Assert.Equal(3, ((TextInputSource)InputSpec.Parse("text:/x/s.txt:3", o, FoundationPoseInputs.Kinds)).Count);
-        Assert.IsType<FpQuant.Pipeline.SyntheticInputSource>(InputSpec.Parse("synthetic:8:1", o, FoundationPoseInputs.Kinds));
+        Assert.IsType<FpQuant.Pipeline.SyntheticInputSource>(InputSpec.Parse("synthetic:8:1", o,
+            FoundationPoseInputs.Kinds));
         Assert.Throws<FpQuantException>(() => InputSpec.Parse("npy:", o, FoundationPoseInputs.Kinds));
         Assert.Throws<FpQuantException>(() => InputSpec.Parse("npy:/d:0", o, FoundationPoseInputs.Kinds));
         Assert.Throws<FpQuantException>(() => InputSpec.Parse("csv:/d", o, FoundationPoseInputs.Kinds));

@@ -37,7 +37,8 @@ public class TrainedModelHeldOutTests
             SyntheticPhotos.WriteFolder(Path.Combine(_tmp.Path, "eval"), 6, firstSeed: 500);
             var options = TrainedModelDataTests.ResNet18Options();
             Calibration = new ImageInputSource(Path.Combine(_tmp.Path, "calib"), null, options);
-            HeldOut = new ImageInputSource(Path.Combine(_tmp.Path, "eval"), null, options).Batches(Model, "ResNet18.onnx").ToList();
+            HeldOut = new ImageInputSource(Path.Combine(_tmp.Path, "eval"), null, options)
+                .Batches(Model, "ResNet18.onnx").ToList();
             Reference = Run(Model, HeldOut);
         }
 
@@ -53,7 +54,8 @@ public class TrainedModelHeldOutTests
 
         public MiniLmData(TempDir tmp)
         {
-            var lines = File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "tests", "FpQuant.Tests", "Data", "sentences.txt"));
+            var lines =
+                File.ReadAllLines(Path.Combine(TestPaths.RepoRoot, "tests", "FpQuant.Tests", "Data", "sentences.txt"));
             File.WriteAllLines(tmp.File("calib.txt"), lines.Take(48));
             File.WriteAllLines(tmp.File("eval.txt"), lines.Skip(48));
             var text = new TextOptions { Vocab = TrainedModels.MiniLmVocab };
@@ -63,13 +65,15 @@ public class TrainedModelHeldOutTests
         }
     }
 
-    private static List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches)
+    private static List<List<(string, FloatTensor)>> Run(ModelProto m,
+        IReadOnlyList<Dictionary<string, InputTensor>> batches)
     {
         using var r = new ModelRunner(m.ToByteArray(), "test model", Cpu);
         return batches.Select(b => r.Run(b)).ToList();
     }
 
-    private static OutputFidelity HeldOutFidelity(ModelProto quantized, IReadOnlyList<Dictionary<string, InputTensor>> heldOut, List<List<(string, FloatTensor)>> reference) =>
+    private static OutputFidelity HeldOutFidelity(ModelProto quantized,
+        IReadOnlyList<Dictionary<string, InputTensor>> heldOut, List<List<(string, FloatTensor)>> reference) =>
         OutputFidelity.Compare(heldOut, reference, Run(quantized, heldOut));
 
     // Floors: measured minimum held-out cosine (see /work/notes/h-data.md and the README study) less a margin.
@@ -82,7 +86,8 @@ public class TrainedModelHeldOutTests
     {
         using var d = new ResNetData();
         var o = QuantizationPresets.Get(preset);
-        var r = ModelQuantizer.Quantize(d.Model, "ResNet18.onnx", o, preset, o.Mode == QuantMode.Static ? d.Calibration : null, Cpu);
+        var r = ModelQuantizer.Quantize(d.Model, "ResNet18.onnx", o, preset,
+            o.Mode == QuantMode.Static ? d.Calibration : null, Cpu);
         var f = HeldOutFidelity(r.Model, d.HeldOut, d.Reference);
         Assert.True(f.Metrics["cosine"] >= floor, $"{preset}: {f}");
         Assert.NotEmpty(r.QuantizedNodes);
@@ -92,7 +97,8 @@ public class TrainedModelHeldOutTests
     public void ResNet18_AutoQuant_MeetsCosine099_OnHeldOutImages()
     {
         using var d = new ResNetData();
-        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "ResNet18.onnx").Take(4).ToList(), d.HeldOut, "held-out photos");
+        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "ResNet18.onnx").Take(4).ToList(),
+            d.HeldOut, "held-out photos");
         var sa = new SensitivityAnalysis(d.Model, "ResNet18.onnx", QuantizationPresets.Get("onnx-static"), split, Cpu);
         var report = sa.Analyze();
         var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
@@ -110,7 +116,8 @@ public class TrainedModelHeldOutTests
         using var tmp = new TempDir();
         var d = new MiniLmData(tmp);
         var o = QuantizationPresets.Get(preset);
-        var r = ModelQuantizer.Quantize(d.Model, "model.onnx", o, preset, o.Mode == QuantMode.Static ? d.Calibration : null, Cpu);
+        var r = ModelQuantizer.Quantize(d.Model, "model.onnx", o, preset,
+            o.Mode == QuantMode.Static ? d.Calibration : null, Cpu);
         var f = HeldOutFidelity(r.Model, d.HeldOut, d.Reference);
         var hidden = f.Outputs.Single(x => x.Output == "last_hidden_state");
         Assert.NotNull(hidden.PooledCosineMin);
@@ -119,16 +126,17 @@ public class TrainedModelHeldOutTests
     }
 
     /// <summary>
-    /// The transformer's mixed-precision answer: a search over per-channel dynamic int8 (onnx-static's quantized residual
-    /// adds and LayerNorm arithmetic collapse MiniLM, pooled cosine 0.21, which no search over compute layers gives
-    /// back). The budget must hold on sentences the search never saw, and the layers it keeps float must be few.
+    /// The transformer's mixed-precision answer: a search over per-channel dynamic int8 (onnx-static's quantized
+    /// residual adds and LayerNorm arithmetic collapse MiniLM, pooled cosine 0.21, which no search over compute layers
+    /// gives back). The budget must hold on sentences the search never saw, and the layers it keeps float must be few.
     /// </summary>
     [Fact]
     public void MiniLm_AutoQuant_OnPerChannelDynamic_MeetsCosine099_OnHeldOutSentences()
     {
         using var tmp = new TempDir();
         var d = new MiniLmData(tmp);
-        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "model.onnx").Take(2).ToList(), d.HeldOut, "held-out sentences");
+        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "model.onnx").Take(2).ToList(),
+            d.HeldOut, "held-out sentences");
         var options = QuantizationPresets.Get("onnx-dynamic") with { PerChannel = true };
         var sa = new SensitivityAnalysis(d.Model, "model.onnx", options, split, Cpu);
         var report = sa.Analyze();
@@ -136,7 +144,8 @@ public class TrainedModelHeldOutTests
         // 12 feed-forward MatMuls and the pooler's Gemm.
         Assert.Equal(19, report.Layers.Count);
         Assert.Equal(37, report.Layers.Sum(l => l.Nodes.Count));
-        Assert.Equal(6, report.Layers.Count(l => l.Layer.StartsWith("attention", StringComparison.Ordinal) && l.Nodes.Count == 4));
+        Assert.Equal(6,
+            report.Layers.Count(l => l.Layer.StartsWith("attention", StringComparison.Ordinal) && l.Nodes.Count == 4));
         var r = AutoQuantizer.Search(sa, report, FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()));
         Assert.True(r.WithinBudget, string.Join("\n", r.Log));
         Assert.True(r.HeldOutWithinBudget == true, string.Join("\n", r.Log));
@@ -157,11 +166,14 @@ public class TrainedModelHeldOutTests
     {
         using var tmp = new TempDir();
         var d = new MiniLmData(tmp);
-        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "model.onnx").Take(1).ToList(), d.HeldOut, "held-out sentences");
-        var request = new AutoQuantRequest { Budget = FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()), SmoothingAlphas = [0.65], LatencyRounds = 3 };
+        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "model.onnx").Take(1).ToList(),
+            d.HeldOut, "held-out sentences");
+        var request = new AutoQuantRequest { Budget = FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()),
+            SmoothingAlphas = [0.65], LatencyRounds = 3 };
         var r = AutoQuant.Run(d.Model, "model.onnx", split, request, Cpu);
         Assert.Contains(r.Candidates, c => c.Name == "static-compute+smooth0.65" && c.WithinBudget);
-        Assert.Contains(r.Candidates, c => c.Name == "static" && !c.WithinBudget); // the quantized residual stream collapses it
+        // the quantized residual stream collapses it
+        Assert.Contains(r.Candidates, c => c.Name == "static" && !c.WithinBudget);
         if (r.Chosen is { } chosen)
         {
             var f = HeldOutFidelity(r.Model!.Model, d.HeldOut, d.Reference);
@@ -180,7 +192,8 @@ public class TrainedModelHeldOutTests
         var o = new QuantizationOptions
         {
             SmoothingAlpha = 0.65,
-            Modes = [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Static, OpTypes = ["MatMul", "Gemm"] }],
+            Modes = [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Static,
+                OpTypes = ["MatMul", "Gemm"] }],
         };
         var r = ModelQuantizer.Quantize(d.Model, "model.onnx", o, null, d.Calibration, Cpu);
         Assert.Equal(49, r.QuantizedNodes.Count); // 36 weighted MatMuls, 12 attention products, the pooler
@@ -193,8 +206,10 @@ public class TrainedModelHeldOutTests
     public void ResNet18_AutoQuant_NoPreset_SomeRecipeHoldsOnHeldOut_AndTheChoiceDoes()
     {
         using var d = new ResNetData();
-        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "ResNet18.onnx").Take(4).ToList(), d.HeldOut, "held-out photos");
-        var request = new AutoQuantRequest { Budget = FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()), SmoothingAlphas = [], LatencyRounds = 3 };
+        var split = new EvaluationData(d.Calibration, d.Calibration.Batches(d.Model, "ResNet18.onnx").Take(4).ToList(),
+            d.HeldOut, "held-out photos");
+        var request = new AutoQuantRequest { Budget = FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()),
+            SmoothingAlphas = [], LatencyRounds = 3 };
         var r = AutoQuant.Run(d.Model, "ResNet18.onnx", split, request, Cpu);
         Assert.Contains(r.Candidates, c => c.Name == "static" && c.WithinBudget);
         if (r.Chosen != null)

@@ -6,7 +6,9 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Datasets;
 
-/// <summary>Broken datasets: `fpquant eval` stops with one line naming the file (exit 2), before any model is made.</summary>
+/// <summary>
+/// Broken datasets: `fpquant eval` stops with one line naming the file (exit 2), before any model is made.
+/// </summary>
 [Collection(CliCollection.Name)]
 [Trait("Category", "Quick")]
 public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
@@ -15,8 +17,8 @@ public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
     public BadDatasetTests(SyntheticDatasetFixture ds) { _ds = ds; }
 
     private static (int, string, string) Eval(string root, TempDir tmp, params string[] extra) =>
-        CliHarness.Run(new[] { "eval", "--dataset", root, "--out", Path.Combine(tmp.Path, "out"), "--cache", Path.Combine(tmp.Path, "cache"),
-            "--hypotheses", "16", "--iterations", "1" }.Concat(extra).ToArray());
+        CliHarness.Run(new[] { "eval", "--dataset", root, "--out", Path.Combine(tmp.Path, "out"), "--cache",
+            Path.Combine(tmp.Path, "cache"), "--hypotheses", "16", "--iterations", "1" }.Concat(extra).ToArray());
 
     [Fact]
     public void MissingSceneGt_NamesTheFile()
@@ -35,7 +37,8 @@ public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
         string root = _ds.CopyTo(tmp);
         string gt = Path.Combine(root, "test", "000001", "scene_gt.json");
         File.WriteAllText(gt, File.ReadAllText(gt).Replace("\"obj_id\": 2", "\"obj_id\": 7"));
-        CliHarness.AssertOneLineError(Eval(root, tmp, "--all-instances"), "object 7", Path.Combine(root, "models", "models_info.json"));
+        CliHarness.AssertOneLineError(Eval(root, tmp, "--all-instances"), "object 7",
+            Path.Combine(root, "models", "models_info.json"));
     }
 
     [Fact]
@@ -54,7 +57,8 @@ public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
         using var tmp = new TempDir();
         string root = _ds.CopyTo(tmp);
         string png = Path.Combine(root, "test", "000001", "rgb", "000001.png"), jpg = Path.ChangeExtension(png, ".jpg");
-        var f = BopDataset.LoadFrame(BopDataset.Open(root).SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
+        var f =
+            BopDataset.LoadFrame(BopDataset.Open(root).SelectInstances(new InstanceSelection { MaxInstances = 1 })[0]);
         BopDatasetTests.WriteJpeg(f.Rgb, f.Width, f.Height, jpg);
         File.Delete(png);
         var bytes = File.ReadAllBytes(jpg);
@@ -68,7 +72,8 @@ public class BadDatasetTests : IClassFixture<SyntheticDatasetFixture>
     public void MakeDataset_AndEval_RejectBadOptions()
     {
         using var tmp = new TempDir();
-        CliHarness.AssertOneLineError(CliHarness.Run("make-dataset", "--out", tmp.File("d"), "--images", "0"), "--images");
+        CliHarness.AssertOneLineError(CliHarness.Run("make-dataset", "--out", tmp.File("d"), "--images", "0"),
+            "--images");
         CliHarness.AssertOneLineError(Eval(tmp.File("nowhere"), tmp), "nowhere");
         CliHarness.AssertOneLineError(Eval(_ds.Root, tmp, "--scenes", "1,x"), "--scenes");
         CliHarness.AssertOneLineError(Eval(_ds.Root, tmp, "--min-visible", "1.5"), "--min-visible");

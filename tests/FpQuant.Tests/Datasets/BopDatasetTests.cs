@@ -9,7 +9,9 @@ using SkiaSharp;
 
 namespace FpQuant.Tests.Datasets;
 
-/// <summary>make-dataset's output read back by the BOP reader, written again by the writer, and broken on purpose.</summary>
+/// <summary>
+/// make-dataset's output read back by the BOP reader, written again by the writer, and broken on purpose.
+/// </summary>
 [Trait("Category", "Heavy")]
 public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
 {
@@ -19,9 +21,11 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
     [Fact]
     public void MakeDataset_WritesEveryBopFile_AndTheReaderSeesItsObjects()
     {
-        foreach (var f in new[] { "models/models_info.json", "models/obj_000001.ply", "models/obj_000002.ply", "test_targets_bop19.json",
+        foreach (var f in new[] { "models/models_info.json", "models/obj_000001.ply", "models/obj_000002.ply",
+            "test_targets_bop19.json",
                      "test/000001/scene_camera.json", "test/000001/scene_gt.json", "test/000001/scene_gt_info.json",
-                     "test/000001/rgb/000001.png", "test/000001/depth/000001.png", "test/000001/mask_visib/000001_000001.png", "test/000001/mask/000001_000000.png",
+                     "test/000001/rgb/000001.png", "test/000001/depth/000001.png",
+                     "test/000001/mask_visib/000001_000001.png", "test/000001/mask/000001_000000.png",
                      "test/000002/scene_gt.json" })
             Assert.True(File.Exists(Path.Combine(_ds.Root, f)), f);
         var d = BopDataset.Open(_ds.Root);
@@ -56,7 +60,8 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
             Assert.Equal((640, 480), (f.Width, f.Height));
             Assert.Equal(inst.Gt.Info!.PxCountVisib, f.Mask.Count(m => m));
             // Depth inside the visible mask lies on the object's surface: within its radius of the true centre's depth.
-            var depths = Enumerable.Range(0, f.Mask.Length).Where(i => f.Mask[i] && f.Depth[i] > 0).Select(i => (double)f.Depth[i]).Order().ToList();
+            var depths = Enumerable.Range(0, f.Mask.Length).Where(i => f.Mask[i] && f.Depth[i] > 0)
+                .Select(i => (double)f.Depth[i]).Order().ToList();
             double median = depths[depths.Count / 2], radius = d.Models[inst.ObjId].DiameterMm / 2000;
             Assert.InRange(median, inst.Gt.PoseMm.T.Z / 1000 - radius, inst.Gt.PoseMm.T.Z / 1000 + radius);
             // The true centre projects inside the instance's box.
@@ -75,8 +80,10 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
         Assert.All(d.SelectInstances(new InstanceSelection { Scenes = new[] { 2 } }), i => Assert.Equal(2, i.SceneId));
         Assert.All(d.SelectInstances(new InstanceSelection { Objects = new[] { 2 } }), i => Assert.Equal(2, i.ObjId));
         Assert.Equal(3, d.SelectInstances(new InstanceSelection { MaxInstances = 3 }).Count);
-        Assert.All(d.SelectInstances(new InstanceSelection { MinVisible = 0.9 }), i => Assert.True(i.Gt.Info!.VisibFract >= 0.9));
-        var ex = Assert.Throws<FpQuantException>(() => d.SelectInstances(new InstanceSelection { Scenes = new[] { 9 } }));
+        Assert.All(d.SelectInstances(new InstanceSelection { MinVisible = 0.9 }),
+            i => Assert.True(i.Gt.Info!.VisibFract >= 0.9));
+        var ex =
+            Assert.Throws<FpQuantException>(() => d.SelectInstances(new InstanceSelection { Scenes = new[] { 9 } }));
         Assert.Contains("scene 9", ex.Message);
     }
 
@@ -92,17 +99,20 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
             w.WriteSceneJson(s, images);
             foreach (var img in images)
             {
-                var first = d.SelectInstances(new InstanceSelection { Scenes = new[] { s }, MinVisible = 0, UseTargets = false }).First(i => i.ImId == img.ImId);
+                var first = d.SelectInstances(new InstanceSelection { Scenes = new[] { s }, MinVisible = 0,
+                    UseTargets = false }).First(i => i.ImId == img.ImId);
                 var f = BopDataset.LoadFrame(first);
                 var masks = img.Objects.Select(o =>
                 {
-                    var m = BopImages.ReadMask(Path.Combine(d.SceneDir(s), "mask_visib", BopDataset.MaskName(img.ImId, o.GtIndex)), f.Width, f.Height);
+                    var m = BopImages.ReadMask(Path.Combine(d.SceneDir(s), "mask_visib",
+                        BopDataset.MaskName(img.ImId, o.GtIndex)), f.Width, f.Height);
                     return (m, m);
                 }).ToList();
                 w.WriteImage(s, img.ImId, f.Rgb, f.Depth, img.Camera.DepthScale, f.Width, f.Height, masks);
             }
         }
-        w.WriteModels(d.Models.Values.Select(m => (m.ObjId, d.MeshMetres(m.ObjId), m.DiscreteSymmetries, m.ContinuousSymmetries)).ToList());
+        w.WriteModels(d.Models.Values.Select(m =>
+            (m.ObjId, d.MeshMetres(m.ObjId), m.DiscreteSymmetries, m.ContinuousSymmetries)).ToList());
         var again = BopDataset.Open(tmp.Path);
         foreach (var m in d.Models.Values)
         {
@@ -131,7 +141,8 @@ public class BopDatasetTests : IClassFixture<SyntheticDatasetFixture>
         }
         var i0 = d.SelectInstances(new InstanceSelection { MaxInstances = 1 })[0];
         var f0 = BopDataset.LoadFrame(i0);
-        var g0 = BopDataset.LoadFrame(again.SelectInstances(new InstanceSelection { MaxInstances = 1, UseTargets = false })[0]);
+        var g0 = BopDataset.LoadFrame(again.SelectInstances(new InstanceSelection { MaxInstances = 1,
+            UseTargets = false })[0]);
         Assert.Equal(f0.Rgb, g0.Rgb);
         Assert.Equal(f0.Depth, g0.Depth);
         Assert.Equal(f0.Mask, g0.Mask);

@@ -3,7 +3,9 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Datasets;
 
-/// <summary>One make-dataset output (4 images, 2 scenes) shared by a test class; tests that damage a dataset copy it.</summary>
+/// <summary>
+/// One make-dataset output (4 images, 2 scenes) shared by a test class; tests that damage a dataset copy it.
+/// </summary>
 public sealed class SyntheticDatasetFixture : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -56,15 +56,19 @@ public class VideoDatasetTests
         // Smooth: moving every frame, but by a few millimetres and under two degrees.
         Assert.InRange(maxStepMm, 0.5, 10);
         Assert.InRange(maxStepDeg, 0.2, 2);
-        var bottleVis = summary.Instances.Where(x => x.ObjId == SyntheticBopDataset.BottleId).Select(x => x.VisibFract).ToList();
+        var bottleVis =
+            summary.Instances.Where(x => x.ObjId == SyntheticBopDataset.BottleId).Select(x => x.VisibFract).ToList();
         Assert.Equal(1.0, bottleVis[0], 6);
         Assert.True(bottleVis.Min() < 0.8, $"the box never hides much of the bottle ({bottleVis.Min()})");
         // Fresh noise every frame: the dropouts (depth 0; the table fills the view, so only noise makes them) of two
         // frames fall on different pixels, about 0.5 % of the frame each.
-        var z1 = BopDataset.LoadFrame(seq.Frames[0]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0).Select(x => x.i).ToHashSet();
-        var z2 = BopDataset.LoadFrame(seq.Frames[1]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0).Select(x => x.i).ToHashSet();
+        var z1 = BopDataset.LoadFrame(seq.Frames[0]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0)
+            .Select(x => x.i).ToHashSet();
+        var z2 = BopDataset.LoadFrame(seq.Frames[1]).Depth.Select((d, i) => (d, i)).Where(x => x.d == 0)
+            .Select(x => x.i).ToHashSet();
         Assert.InRange(z1.Count, 640 * 480 / 400, 640 * 480 / 100);
-        Assert.True(z1.Intersect(z2).Count() < z1.Count / 10, $"{z1.Intersect(z2).Count()} of {z1.Count} dropouts repeat");
+        Assert.True(z1.Intersect(z2).Count() < z1.Count / 10,
+            $"{z1.Intersect(z2).Count()} of {z1.Count} dropouts repeat");
     }
 
     [Fact]
@@ -82,7 +86,8 @@ public class VideoDatasetTests
             var b = demo.Frame(i);
             Assert.Equal(a.Rgb, b.Rgb);
             Assert.Equal(a.Mask, b.Mask);
-            for (int p = 0; p < a.Depth.Length; p++) Assert.True(Math.Abs(a.Depth[p] - b.Depth[p]) < 1e-6, $"frame {i + 1} pixel {p}");
+            for (int p = 0; p < a.Depth.Length; p++)
+                Assert.True(Math.Abs(a.Depth[p] - b.Depth[p]) < 1e-6, $"frame {i + 1} pixel {p}");
             Assert.True((written.TruePose(i).T - demo.Truth[i]!.Value.T).Norm < 1e-12);
         }
         Assert.Throws<FpQuantException>(() => SyntheticVideo.DemoSequence(1));

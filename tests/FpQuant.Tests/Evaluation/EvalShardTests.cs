@@ -54,8 +54,10 @@ public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
         Dataset = _ds.Root,
         Variants = new[]
         {
-            new VariantSpec("fp32", "float32 reference", null, _models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Score)),
-            new VariantSpec("again", "the same models under another name", null, _models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Score)),
+            new VariantSpec("fp32", "float32 reference", null, _models.Path(NetworkKind.Refine),
+                _models.Path(NetworkKind.Score)),
+            new VariantSpec("again", "the same models under another name", null, _models.Path(NetworkKind.Refine),
+                _models.Path(NetworkKind.Score)),
         },
         Registration = new RegistrationSettings { Hypotheses = 4, Iterations = 1 },
         Selection = new InstanceSelection { MaxInstances = 4 },
@@ -67,7 +69,8 @@ public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
     {
         var o = node.AsObject();
         // Measurements of the run, not results: times and the working set.
-        foreach (var k in new[] { "first_frame_seconds", "seconds", "median_seconds_per_instance", "peak_working_set_bytes" }) o.Remove(k);
+        foreach (var k in new[] { "first_frame_seconds", "seconds", "median_seconds_per_instance",
+            "peak_working_set_bytes" }) o.Remove(k);
         return o.ToJsonString();
     }
 
@@ -93,25 +96,33 @@ public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
         Assert.Equal(2, vb.GetArrayLength());
         for (int v = 0; v < 2; v++)
         {
-            foreach (var key in new[] { "name", "error", "instances_estimated", "auc_adds", "auc_add", "add_or_adds_recall_01d", "ar_vsd", "ar_mssd", "ar_mspd", "ar_bop",
-                         "mean_rotation_deviation_deg", "max_rotation_deviation_deg", "mean_translation_deviation_mm", "max_translation_deviation_mm" })
+            foreach (var key in new[] { "name", "error", "instances_estimated", "auc_adds", "auc_add",
+                "add_or_adds_recall_01d", "ar_vsd", "ar_mssd", "ar_mspd", "ar_bop",
+                         "mean_rotation_deviation_deg", "max_rotation_deviation_deg", "mean_translation_deviation_mm",
+                         "max_translation_deviation_mm" })
                 Assert.Equal(va[v].GetProperty(key).GetRawText(), vb[v].GetProperty(key).GetRawText());
-            var ia = va[v].GetProperty("per_instance").EnumerateArray().Select(e => WithoutTimes(JsonNode.Parse(e.GetRawText())!)).ToList();
-            var ib = vb[v].GetProperty("per_instance").EnumerateArray().Select(e => WithoutTimes(JsonNode.Parse(e.GetRawText())!)).ToList();
+            var ia = va[v].GetProperty("per_instance").EnumerateArray()
+                .Select(e => WithoutTimes(JsonNode.Parse(e.GetRawText())!)).ToList();
+            var ib = vb[v].GetProperty("per_instance").EnumerateArray()
+                .Select(e => WithoutTimes(JsonNode.Parse(e.GetRawText())!)).ToList();
             Assert.Equal(4, ia.Count);
             Assert.Equal(ia, ib);
         }
         Assert.Contains("\"vsd\"", File.ReadAllText(tmp.File("merged/report.json")));
         // The accuracy summary holds no times: the same bytes.
-        Assert.Equal(File.ReadAllBytes(tmp.File("whole/summary.csv")), File.ReadAllBytes(tmp.File("merged/summary.csv")));
+        Assert.Equal(File.ReadAllBytes(tmp.File("whole/summary.csv")),
+            File.ReadAllBytes(tmp.File("merged/summary.csv")));
         Assert.Equal(3, File.ReadAllLines(tmp.File("merged/summary.csv")).Length);
         // The same results lines (the order of a single run: instance by instance, variants in order).
-        var la = File.ReadAllLines(tmp.File("whole/results.jsonl")).Select(l => WithoutTimes(JsonNode.Parse(l)!)).ToList();
-        var lb = File.ReadAllLines(tmp.File("merged/results.jsonl")).Select(l => WithoutTimes(JsonNode.Parse(l)!)).ToList();
+        var la =
+            File.ReadAllLines(tmp.File("whole/results.jsonl")).Select(l => WithoutTimes(JsonNode.Parse(l)!)).ToList();
+        var lb =
+            File.ReadAllLines(tmp.File("merged/results.jsonl")).Select(l => WithoutTimes(JsonNode.Parse(l)!)).ToList();
         Assert.Equal(8, la.Count);
         Assert.Equal(la, lb);
         // The files a single run writes.
-        foreach (var f in new[] { "report.md", "run.json", "recall-adds.png", "recall-mssd.png", "fp32_synth-test.csv", "again_synth-test.csv" })
+        foreach (var f in new[] { "report.md", "run.json", "recall-adds.png", "recall-mssd.png", "fp32_synth-test.csv",
+            "again_synth-test.csv" })
             Assert.True(File.Exists(tmp.File(Path.Combine("merged", f))), f);
         Assert.Contains("AR VSD", File.ReadAllText(tmp.File("merged/report.md")));
         // Two variants with the same models: no deviation, and AR (BOP) the mean of the three recalls.
@@ -123,12 +134,15 @@ public class EvalShardTests : IClassFixture<SyntheticDatasetFixture>
         Assert.Equal(merged.Variants[0].AucAdds, remerged.Variants[0].AucAdds);
 
         // --resume refuses another shard's folder.
-        var e = Assert.Throws<FpQuantException>(() => new EvalRunner(Settings(dirs[0], new EvalShard(1, 3)) with { Resume = true }).Run("x"));
+        var e = Assert.Throws<FpQuantException>(() =>
+            new EvalRunner(Settings(dirs[0], new EvalShard(1, 3)) with { Resume = true }).Run("x"));
         Assert.Contains("shard 0/3", e.Message);
     }
 }
 
-/// <summary>Bad shard folders for `eval merge`, made by hand (no network runs): each refused with one line naming it.</summary>
+/// <summary>
+/// Bad shard folders for `eval merge`, made by hand (no network runs): each refused with one line naming it.
+/// </summary>
 [Collection(CliCollection.Name)]
 [Trait("Category", "Quick")]
 public class EvalMergeBadFolderTests : IDisposable
@@ -136,7 +150,8 @@ public class EvalMergeBadFolderTests : IDisposable
     private readonly TempDir _tmp = new();
     public void Dispose() => _tmp.Dispose();
 
-    private static readonly List<string> Selected = Enumerable.Range(1, 5).Select(i => $"000001/{i:D6}/000000").ToList();
+    private static readonly List<string> Selected =
+        Enumerable.Range(1, 5).Select(i => $"000001/{i:D6}/000000").ToList();
     private static readonly List<EvalRunVariant> Variants = new() { new("fp32", "float"), new("int8", "quantized") };
 
     private static EvalRecord Record(string variant, string key)
@@ -144,9 +159,12 @@ public class EvalMergeBadFolderTests : IDisposable
         var p = key.Split('/').Select(int.Parse).ToArray();
         return new EvalRecord
         {
-            Variant = variant, SceneId = p[0], ImId = p[1], GtIndex = p[2], ObjId = 1, R = new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 },
-            TMm = new double[] { p[1], 0, 500 }, AddMm = 10 * p[1], AddsMm = 5 * p[1], MssdMm = 12 * p[1], MspdPx = p[1],
-            DiameterMm = 100, ImageWidth = 640, VsdErrors = Enumerable.Repeat(0.1 * p[1], 10).ToArray(), FirstFrameSeconds = 1,
+            Variant = variant, SceneId = p[0], ImId = p[1], GtIndex = p[2], ObjId = 1,
+            R = new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 },
+            TMm = new double[] { p[1], 0, 500 }, AddMm = 10 * p[1], AddsMm = 5 * p[1], MssdMm = 12 * p[1],
+            MspdPx = p[1],
+            DiameterMm = 100, ImageWidth = 640, VsdErrors = Enumerable.Repeat(0.1 * p[1], 10).ToArray(),
+            FirstFrameSeconds = 1,
         };
     }
 
@@ -158,10 +176,16 @@ public class EvalMergeBadFolderTests : IDisposable
         var shard = new EvalShard(k, n);
         var mine = shard.Select(Selected);
         var records = mine.SelectMany(key => Variants.Select(v => Record(v.Name, key))).ToList();
-        File.WriteAllText(Path.Combine(dir, EvalRunner.RunFile), JsonSerializer.Serialize(new EvalRunInfo { Settings = settings, Shard = shard.ToString(), Variants = Variants, Selected = Selected }, EvalRunner.Json));
-        File.WriteAllText(Path.Combine(dir, EvalRunner.ResultsFile), string.Concat(records.Select(r => JsonSerializer.Serialize(r, EvalRunner.Json) + "\n")));
-        var report = new EvalReport { Dataset = "synth", Split = "test", Instances = mine.Count, Shard = shard.ToString(), Provider = "Cpu" };
-        EvalRunner.Summarize(report, Variants.Select(v => new EvalVariantSummary { Name = v.Name, Description = v.Description }).ToList(), records, mine);
+        File.WriteAllText(Path.Combine(dir, EvalRunner.RunFile),
+            JsonSerializer.Serialize(new EvalRunInfo { Settings = settings, Shard = shard.ToString(),
+                Variants = Variants, Selected = Selected }, EvalRunner.Json));
+        File.WriteAllText(Path.Combine(dir, EvalRunner.ResultsFile),
+            string.Concat(records.Select(r => JsonSerializer.Serialize(r, EvalRunner.Json) + "\n")));
+        var report = new EvalReport { Dataset = "synth", Split = "test", Instances = mine.Count,
+            Shard = shard.ToString(), Provider = "Cpu" };
+        EvalRunner.Summarize(report,
+            Variants.Select(v => new EvalVariantSummary { Name = v.Name, Description = v.Description }).ToList(),
+            records, mine);
         EvalReportWriter.WriteAll(report, dir);
         return dir;
     }
@@ -188,7 +212,8 @@ public class EvalMergeBadFolderTests : IDisposable
 
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], s[0] }, M("o1"), "m"), "s0", "both shard 0/3");
         Refused(() => EvalMerge.Run(new[] { s[0], s[1] }, M("o2"), "m"), "shard 2/3 is missing");
-        Refused(() => EvalMerge.Run(new[] { s[0], s[1], Shard("other", 2, 3, "settings B") }, M("o3"), "m"), "other", "different settings");
+        Refused(() => EvalMerge.Run(new[] { s[0], s[1], Shard("other", 2, 3, "settings B") }, M("o3"), "m"), "other",
+            "different settings");
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], Shard("four", 2, 4) }, M("o4"), "m"), "four", "2/4");
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], s[2] }, s[1], "m"), "is one of the shard folders");
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], M("nothing") }, M("o5"), "m"), "nothing", "does not exist");
@@ -207,7 +232,8 @@ public class EvalMergeBadFolderTests : IDisposable
         Refused(() => EvalMerge.Run(new[] { s[0], gap, s[2] }, M("o8"), "m"), "gap", "not an eval record");
         Assert.EndsWith("\"fp", File.ReadAllText(Path.Combine(gap, EvalRunner.ResultsFile)));
         // A result of another shard's instance.
-        File.WriteAllLines(Path.Combine(gap, EvalRunner.ResultsFile), lines.Append(JsonSerializer.Serialize(Record("fp32", Selected[0]), EvalRunner.Json)));
+        File.WriteAllLines(Path.Combine(gap, EvalRunner.ResultsFile),
+            lines.Append(JsonSerializer.Serialize(Record("fp32", Selected[0]), EvalRunner.Json)));
         Refused(() => EvalMerge.Run(new[] { s[0], gap, s[2] }, M("o9"), "m"), "gap", "not in its shard 1/3");
 
         // Unfinished (no report.json), not an eval folder (no run.json), a run.json of another kind.
@@ -222,9 +248,13 @@ public class EvalMergeBadFolderTests : IDisposable
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], old }, M("o12"), "m"), "old", "run.json");
         // Different variants or selections.
         var vars = Shard("vars", 2, 3);
-        File.WriteAllText(Path.Combine(vars, EvalRunner.RunFile), JsonSerializer.Serialize(new EvalRunInfo { Settings = "settings A", Shard = "2/3", Variants = Variants.Take(1).ToList(), Selected = Selected }, EvalRunner.Json));
+        File.WriteAllText(Path.Combine(vars, EvalRunner.RunFile),
+            JsonSerializer.Serialize(new EvalRunInfo { Settings = "settings A", Shard = "2/3",
+                Variants = Variants.Take(1).ToList(), Selected = Selected }, EvalRunner.Json));
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], vars }, M("o13"), "m"), "vars", "different variants");
-        File.WriteAllText(Path.Combine(vars, EvalRunner.RunFile), JsonSerializer.Serialize(new EvalRunInfo { Settings = "settings A", Shard = "2/3", Variants = Variants, Selected = Selected.Take(4).ToList() }, EvalRunner.Json));
+        File.WriteAllText(Path.Combine(vars, EvalRunner.RunFile),
+            JsonSerializer.Serialize(new EvalRunInfo { Settings = "settings A", Shard = "2/3", Variants = Variants,
+                Selected = Selected.Take(4).ToList() }, EvalRunner.Json));
         Refused(() => EvalMerge.Run(new[] { s[0], s[1], vars }, M("o14"), "m"), "vars", "different instances");
     }
 
@@ -237,6 +267,7 @@ public class EvalMergeBadFolderTests : IDisposable
         var ok = CliHarness.Run("eval", "merge", s0, Shard("c1", 1, 2), "--out", _tmp.File("out"));
         Assert.Equal(0, ok.Code);
         Assert.True(File.Exists(_tmp.File("out/report.md")));
-        CliHarness.AssertOneLineError(CliHarness.Run("eval", "--dataset", _tmp.File("nowhere"), "--out", _tmp.File("o2"), "--shard", "3/3"), "--shard '3/3'");
+        CliHarness.AssertOneLineError(CliHarness.Run("eval", "--dataset", _tmp.File("nowhere"), "--out",
+            _tmp.File("o2"), "--shard", "3/3"), "--shard '3/3'");
     }
 }

@@ -12,12 +12,16 @@ namespace FpQuant.Tests.Evaluation;
 public class PoseErrorsTests
 {
     /// <summary>The corners of a 100 mm cube centred at the origin.</summary>
-    private static readonly float[] Cube = new[] { -50f, 50f }.SelectMany(x => new[] { -50f, 50f }.SelectMany(y => new[] { -50f, 50f }.SelectMany(z => new[] { x, y, z }))).ToArray();
+    private static readonly float[] Cube = new[] { -50f,
+        50f }.SelectMany(x =>
+            new[] { -50f, 50f }.SelectMany(y => new[] { -50f, 50f }.SelectMany(z => new[] { x, y, z }))).ToArray();
     private static readonly CameraIntrinsics K = new(600, 600, 320, 240);
     private static readonly Pose Gt = new(Mat3.UniformRotation(0.3, 0.6, 0.1), new Vec3(20, -10, 800));
 
-    private static BopModelInfo Info(IReadOnlyList<Pose>? discrete = null, IReadOnlyList<BopContinuousSymmetry>? continuous = null) =>
-        new(1, 100, default, default, discrete ?? Array.Empty<Pose>(), continuous ?? Array.Empty<BopContinuousSymmetry>());
+    private static BopModelInfo Info(IReadOnlyList<Pose>? discrete = null,
+        IReadOnlyList<BopContinuousSymmetry>? continuous = null) =>
+        new(1, 100, default, default, discrete ?? Array.Empty<Pose>(),
+            continuous ?? Array.Empty<BopContinuousSymmetry>());
 
     [Fact]
     public void AtTheTruePose_EveryErrorIsZero()
@@ -79,9 +83,12 @@ public class PoseErrorsTests
         var square = new[] { -40f, -40f, 0f, 40f, -40f, 0f, 40f, 40f, 0f, -40f, 40f, 0f };
         var m = new EvalObjectModel(Info(), square);
         var gt = new Pose(Mat3.Identity, new Vec3(0, 0, 1000));
-        Assert.Equal(3.6, PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(6, 0, 1000)), gt), 9);
-        Assert.Equal(2.4, PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(0, 8, 1000)), gt), 9);
-        Assert.Equal(Math.Sqrt(3.6 * 3.6 + 2.4 * 2.4), PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(6, 8, 1000)), gt), 9);
+        Assert.Equal(3.6,
+            PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(6, 0, 1000)), gt), 9);
+        Assert.Equal(2.4,
+            PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(0, 8, 1000)), gt), 9);
+        Assert.Equal(Math.Sqrt(3.6 * 3.6 + 2.4 * 2.4),
+            PoseErrors.Mspd(m.PointsMm, m.Symmetries, k, new Pose(Mat3.Identity, new Vec3(6, 8, 1000)), gt), 9);
     }
 
     [Fact]
@@ -106,7 +113,9 @@ public class PoseErrorsTests
     public void AContinuousSymmetry_AboutAnOffsetAxis_IsSampledFinely()
     {
         // A ring of radius 30 mm about the z axis through (10, 0, 0); any turn about that axis is a symmetry.
-        var ring = Enumerable.Range(0, 360).SelectMany(i => new[] { (float)(10 + 30 * Math.Cos(i * Math.PI / 180)), (float)(30 * Math.Sin(i * Math.PI / 180)), 0f }).ToArray();
+        var ring = Enumerable.Range(0, 360)
+            .SelectMany(i => new[] { (float)(10 + 30 * Math.Cos(i * Math.PI / 180)),
+                (float)(30 * Math.Sin(i * Math.PI / 180)), 0f }).ToArray();
         var info = Info(continuous: new[] { new BopContinuousSymmetry(new Vec3(0, 0, 1), new Vec3(10, 0, 0)) });
         var m = new EvalObjectModel(info, ring);
         Assert.Equal((int)Math.Ceiling(Math.PI / 0.01), m.Symmetries.Count);
@@ -122,7 +131,8 @@ public class PoseErrorsTests
     {
         var m = new EvalObjectModel(Info(), Cube);
         var e = PoseErrors.All(m, K, new Pose(Gt.R, new Vec3(double.NaN, 0, 800)), Gt);
-        Assert.True(double.IsPositiveInfinity(e.MssdMm) && double.IsPositiveInfinity(e.AddsMm) && double.IsPositiveInfinity(e.MspdPx));
+        Assert.True(double.IsPositiveInfinity(e.MssdMm) && double.IsPositiveInfinity(e.AddsMm)
+            && double.IsPositiveInfinity(e.MspdPx));
         Assert.Equal(0, Recall.ArMssd(new[] { (e.MssdMm, 100.0) }));
     }
 

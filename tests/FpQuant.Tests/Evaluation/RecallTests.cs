@@ -24,7 +24,8 @@ public class RecallTests
     [Fact]
     public void AddOrAdds_UsesAddsForSymmetricObjectsOnly()
     {
-        var e = new[] { (AddMm: 30.0, AddsMm: 5.0, Symmetric: true, DiameterMm: 100.0), (AddMm: 30.0, AddsMm: 5.0, Symmetric: false, DiameterMm: 100.0) };
+        var e = new[] { (AddMm: 30.0, AddsMm: 5.0, Symmetric: true, DiameterMm: 100.0),
+            (AddMm: 30.0, AddsMm: 5.0, Symmetric: false, DiameterMm: 100.0) };
         Assert.Equal(0.5, Recall.AddOrAddsBelow(e), 12);
         Assert.Equal(1.0, Recall.AddOrAddsBelow(e, 0.31), 12);
     }

@@ -7,7 +7,8 @@ namespace FpQuant.Tests.Evaluation;
 [Trait("Category", "Quick")]
 public class TrackEvalTests
 {
-    private static EvalObjectModel Model() => new(new BopModelInfo(1, 100, default, default, Array.Empty<Pose>(), Array.Empty<BopContinuousSymmetry>()),
+    private static EvalObjectModel Model() =>
+        new(new BopModelInfo(1, 100, default, default, Array.Empty<Pose>(), Array.Empty<BopContinuousSymmetry>()),
         new float[] { 0, 0, 0, 10, 0, 0, 0, 10, 0 });
 
     [Fact]
@@ -17,7 +18,8 @@ public class TrackEvalTests
         var frames = new List<TrackEvalFrame>();
         foreach (int k in new[] { 2, 4 })
             for (int i = 0; i < 4; i++)
-                frames.Add(new TrackEvalFrame("v", k, 1, i, i + 1, 2.0 * k * i, k * i, i == 0 ? 500 : 10 + i, i == 0, i == 2 && k == 4, null));
+                frames.Add(new TrackEvalFrame("v", k, 1, i, i + 1, 2.0 * k * i, k * i, i == 0 ? 500 : 10 + i, i == 0,
+                    i == 2 && k == 4, null));
         var v = new TrackEvalVariant { Name = "v" };
         TrackEval.Summarize(v, frames, new Dictionary<int, EvalObjectModel> { [1] = Model() });
         Assert.Equal(8, v.Frames);

@@ -23,9 +23,11 @@ public class VsdTests
         var e = Vsd.Errors(est, gt, test, 15, 100);
         Assert.Equal(new[] { 0.75, 0.75, 0.75, 0.75, 0.75, 0.5, 0.5, 0.5, 0.5, 0.5 }, e);
         // Missing test depth (0) hides nothing; an estimate 25 mm in front of the test surface is visible.
-        Assert.Equal(Enumerable.Repeat(0.0, 10), Vsd.Errors(new float[] { 990 }, new float[] { 990 }, new float[] { 0 }, 15, 100));
+        Assert.Equal(Enumerable.Repeat(0.0, 10),
+            Vsd.Errors(new float[] { 990 }, new float[] { 990 }, new float[] { 0 }, 15, 100));
         // Nothing rendered anywhere: error 1 (BOP's convention).
-        Assert.Equal(Enumerable.Repeat(1.0, 10), Vsd.Errors(new float[] { 0 }, new float[] { 0 }, new float[] { 500 }, 15, 100));
+        Assert.Equal(Enumerable.Repeat(1.0, 10),
+            Vsd.Errors(new float[] { 0 }, new float[] { 0 }, new float[] { 500 }, 15, 100));
     }
 
     [Fact]
@@ -40,7 +42,8 @@ public class VsdTests
     }
 
     /// <summary>A 100 x 100 mm plate facing the camera at 1 m: it covers pixels 25..75 in both directions.</summary>
-    private static TriMesh Plate() => new(new float[] { -50, -50, 0, 50, -50, 0, 50, 50, 0, -50, 50, 0 }, new[] { 0, 3, 2, 0, 2, 1 });
+    private static TriMesh Plate() =>
+        new(new float[] { -50, -50, 0, 50, -50, 0, 50, 50, 0, -50, 50, 0 }, new[] { 0, 3, 2, 0, 2, 1 });
 
     private static float[] RenderDepth(TriMesh m, Pose p)
     {
@@ -111,7 +114,8 @@ public class VsdTests
     [Fact]
     public void DistanceImage_IsTheDistanceFromTheCameraCentre()
     {
-        var d = Vsd.DistanceImage(new float[] { 0, 1000, 1000 }, new CameraIntrinsics(10, 10, 0, 0), 3, 1); // pixel u at x' = u / 10
+        // pixel u at x' = u / 10
+        var d = Vsd.DistanceImage(new float[] { 0, 1000, 1000 }, new CameraIntrinsics(10, 10, 0, 0), 3, 1);
         Assert.Equal(0, d[0]);
         Assert.Equal(1000 * Math.Sqrt(1 + 0.01), d[1], 2);
         Assert.Equal(1000 * Math.Sqrt(1 + 0.04), d[2], 2);

@@ -24,7 +24,8 @@ public static class FuzzRunner
     /// <summary>Runs <see cref="Count"/> inputs: input i is seed i mod seeds mutated with index i (the unmutated seeds
     /// come first, and must load). <paramref name="load"/> gets the seed and the bytes of one input and reads them the
     /// way a user's file would be read; the bounds apply to that call alone.</summary>
-    public static void Run(ITestOutputHelper output, string reader, IReadOnlyList<FuzzSeed> seeds, Action<FuzzSeed, byte[]> load,
+    public static void Run(ITestOutputHelper output, string reader, IReadOnlyList<FuzzSeed> seeds,
+        Action<FuzzSeed, byte[]> load,
         Func<FuzzSeed, int, byte[]>? mutate = null, long maxAllocatedBytes = 64L << 20, double maxSeconds = 3.0)
     {
         var failures = new List<Failure>();
@@ -63,22 +64,27 @@ public static class FuzzRunner
             if (i < seeds.Count && error == null && !ok) error = "the unmutated seed does not load";
             if (error != null) failures.Add(new(i, seed.Name, "crash", error));
             if (seconds > maxSeconds) failures.Add(new(i, seed.Name, "slow", $"{seconds:F2} s"));
-            if (allocated > maxAllocatedBytes) failures.Add(new(i, seed.Name, "allocation", $"{allocated / 1e6:F1} MB"));
+            if (allocated > maxAllocatedBytes)
+                failures.Add(new(i, seed.Name, "allocation", $"{allocated / 1e6:F1} MB"));
         }
         string summary = $"fuzz {reader}: {Count} inputs ({seeds.Count} seeds), {loaded} loaded, {refused} refused, " +
-            $"{failures.Count} failures; slowest {maxTime * 1000:F1} ms, most allocated {maxAlloc / 1e6:F2} MB, total {total.Elapsed.TotalSeconds:F1} s";
+            $"{failures.Count} failures; slowest {maxTime * 1000:F1} ms, most allocated {maxAlloc / 1e6:F2} MB, " +
+            $"total {total.Elapsed.TotalSeconds:F1} s";
         output.WriteLine(summary);
         if (Environment.GetEnvironmentVariable("FPQUANT_FUZZ_LOG") is { Length: > 0 } log)
             File.AppendAllText(log, summary + "\n" + string.Concat(failures.Take(50).Select(f => $"  {f}\n")));
-        var signatures = failures.GroupBy(f => f.Kind + ": " + f.Detail.Split(" at ")[0].Split(':')[0] + " at " + (f.Detail.Contains(" at ") ? f.Detail[(f.Detail.IndexOf(" at ") + 4)..] : ""))
-            .Select(g => $"{g.Count()} x {g.Key} (first: input {g.First().Index}, seed {g.First().Seed}: {g.First().Detail})");
+        var signatures = failures.GroupBy(f => f.Kind + ": " + f.Detail.Split(" at ")[0]
+            .Split(':')[0] + " at " + (f.Detail.Contains(" at ") ? f.Detail[(f.Detail.IndexOf(" at ") + 4)..] : ""))
+            .Select(g =>
+                $"{g.Count()} x {g.Key} (first: input {g.First().Index}, seed {g.First().Seed}: {g.First().Detail})");
         Assert.True(failures.Count == 0, summary + "\n" + string.Join("\n", signatures.Take(20)));
     }
 
     private static string TopFrame(Exception e)
     {
         var frames = new StackTrace(e, false).GetFrames();
-        var mine = frames.FirstOrDefault(f => f.GetMethod()?.DeclaringType?.Namespace?.StartsWith("FpQuant", StringComparison.Ordinal) == true);
+        var mine = frames.FirstOrDefault(f =>
+            f.GetMethod()?.DeclaringType?.Namespace?.StartsWith("FpQuant", StringComparison.Ordinal) == true);
         var m = (mine ?? frames.FirstOrDefault())?.GetMethod();
         return m == null ? "?" : $"{m.DeclaringType?.Name}.{m.Name}";
     }

@@ -13,12 +13,16 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Fuzz;
 
-/// <summary>The seed files of the fuzz tests, all made here or committed under Fuzz/seeds (real torch.save files).</summary>
+/// <summary>
+/// The seed files of the fuzz tests, all made here or committed under Fuzz/seeds (real torch.save files).
+/// </summary>
 public static class FuzzSeeds
 {
-    public static string SeedFile(string name) => Path.Combine(TestPaths.RepoRoot, "tests", "FpQuant.Tests", "Fuzz", "seeds", name);
+    public static string SeedFile(string name) =>
+        Path.Combine(TestPaths.RepoRoot, "tests", "FpQuant.Tests", "Fuzz", "seeds", name);
 
-    private static readonly (string, long[])[] TinyShapes = { ("conv.weight", new long[] { 4, 3, 3, 3 }), ("conv.bias", new long[] { 4 }), ("fc.weight", new long[] { 2, 4 }) };
+    private static readonly (string, long[])[] TinyShapes = { ("conv.weight", new long[] { 4, 3, 3, 3 }),
+        ("conv.bias", new long[] { 4 }), ("fc.weight", new long[] { 2, 4 }) };
 
     public static List<FuzzSeed> CheckpointZips(FuzzFolder tmp)
     {
@@ -44,11 +48,16 @@ public static class FuzzSeeds
             .Str("meta").EmptyList().EmptyList().EmptyList().Str("deep").Op((byte)'a').Op((byte)'a').Op((byte)'a')
             .SetItems().Stop().ToArray();
         var longs = new long[] { 1, -2, 3 };
-        seeds.Add(ZipSeed("views", PickleBuilder.TorchZip(p, new[] { ("0", PickleBuilder.Floats(12)), ("1", System.Runtime.InteropServices.MemoryMarshal.AsBytes(longs.AsSpan()).ToArray()) })));
+        seeds.Add(ZipSeed("views",
+            PickleBuilder.TorchZip(p,
+                new[] { ("0", PickleBuilder.Floats(12)),
+                    ("1", System.Runtime.InteropServices.MemoryMarshal.AsBytes(longs.AsSpan()).ToArray()) })));
         return seeds;
     }
 
-    /// <summary>Offsets of a zip's size, count and offset fields (local headers, central directory, end record).</summary>
+    /// <summary>
+    /// Offsets of a zip's size, count and offset fields (local headers, central directory, end record).
+    /// </summary>
     private static FuzzSeed ZipSeed(string name, byte[] zip)
     {
         var f = new List<int>();
@@ -62,7 +71,9 @@ public static class FuzzSeeds
         return FuzzSeed.Binary(name, zip, f.ToArray());
     }
 
-    /// <summary>The seed's entries with data.pkl replaced (written with correct CRCs, so the pickle itself is fuzzed).</summary>
+    /// <summary>
+    /// The seed's entries with data.pkl replaced (written with correct CRCs, so the pickle itself is fuzzed).
+    /// </summary>
     public static byte[] Rezip(byte[] zip, Func<byte[], byte[]> newPickle)
     {
         using var src = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
@@ -73,7 +84,8 @@ public static class FuzzSeeds
                 using var es = e.Open();
                 var data = new MemoryStream();
                 es.CopyTo(data);
-                var bytes = e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) ? newPickle(data.ToArray()) : data.ToArray();
+                var bytes = e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) ? newPickle(data.ToArray())
+                    : data.ToArray();
                 var ne = dst.CreateEntry(e.FullName, CompressionLevel.NoCompression);
                 ne.LastWriteTime = e.LastWriteTime;
                 using var ns = ne.Open();
@@ -116,9 +128,11 @@ public static class FuzzSeeds
 
     public static List<FuzzSeed> LegacyCheckpoints()
     {
-        var seeds = new List<FuzzSeed> { FuzzSeed.Binary("torch-legacy", File.ReadAllBytes(SeedFile("tiny_legacy_format.pth"))) };
+        var seeds = new List<FuzzSeed> { FuzzSeed.Binary("torch-legacy",
+            File.ReadAllBytes(SeedFile("tiny_legacy_format.pth"))) };
         var root = PickleBuilder.StateDict(TinyShapes);
-        var storages = TinyShapes.Select((t, i) => (i.ToString(), PickleBuilder.Floats(t.Item2.Aggregate(1L, (a, b) => a * b)), 4)).ToList();
+        var storages = TinyShapes.Select((t, i) =>
+            (i.ToString(), PickleBuilder.Floats(t.Item2.Aggregate(1L, (a, b) => a * b)), 4)).ToList();
         var bytes = PickleBuilder.Legacy(root, storages);
         // The int64 element count before each storage's data.
         var fields = new List<int>();
@@ -149,18 +163,31 @@ public static class FuzzSeeds
         for (int round = 1 + rng.Next(2); round > 0; round--)
             switch (rng.Next(12))
             {
-                case 0: m.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = rng.Next(2) == 0 ? "" : "ai.onnx", Version = 1 + rng.Next(20) }); break;
-                case 1: if (g.Initializer.Count > 0) g.Initializer[rng.Next(g.Initializer.Count)].Name += "_renamed"; break;
-                case 2: { var n = g.Node[rng.Next(g.Node.Count)]; if (n.Input.Count > 0) n.Input[rng.Next(n.Input.Count)] = "nowhere"; break; }
+                case 0: m.OpsetImport.Add(new global::Onnx.OperatorSetIdProto { Domain = rng.Next(2) == 0 ? ""
+                    : "ai.onnx", Version = 1 + rng.Next(20) }); break;
+                case 1: if (g.Initializer.Count > 0)
+                    g.Initializer[rng.Next(g.Initializer.Count)].Name += "_renamed"; break;
+                case 2: { var n = g.Node[rng.Next(g.Node.Count)]; if (n.Input.Count > 0)
+                    n.Input[rng.Next(n.Input.Count)] = "nowhere"; break; }
                 case 3: if (g.Node.Count > 1) g.Node.RemoveAt(rng.Next(g.Node.Count)); break;
-                case 4: if (g.Initializer.Count > 0) g.Initializer.Add(g.Initializer[rng.Next(g.Initializer.Count)].Clone()); break;
-                case 5: { if (g.Initializer.Count == 0) break; var t = g.Initializer[rng.Next(g.Initializer.Count)]; if (t.Dims.Count > 0) t.Dims[rng.Next(t.Dims.Count)] = odd[rng.Next(odd.Length)]; else t.Dims.Add(odd[rng.Next(odd.Length)]); break; }
-                case 6: if (g.Initializer.Count > 0) g.Initializer[rng.Next(g.Initializer.Count)].DataType = new[] { 0, 2, 7, 10, 16, 99, -1 }[rng.Next(7)]; break;
-                case 7: { if (g.Initializer.Count == 0) break; var t = g.Initializer[rng.Next(g.Initializer.Count)]; t.RawData = Google.Protobuf.ByteString.CopyFrom(t.RawData.Span[..(t.RawData.Length / 2)]); break; }
+                case 4: if (g.Initializer.Count > 0)
+                    g.Initializer.Add(g.Initializer[rng.Next(g.Initializer.Count)].Clone()); break;
+                case 5: { if (g.Initializer.Count == 0)
+                    break; var t = g.Initializer[rng.Next(g.Initializer.Count)]; if (t.Dims.Count > 0)
+                        t.Dims[rng.Next(t.Dims.Count)] =
+                            odd[rng.Next(odd.Length)]; else t.Dims.Add(odd[rng.Next(odd.Length)]); break; }
+                case 6: if (g.Initializer.Count > 0)
+                    g.Initializer[rng.Next(g.Initializer.Count)].DataType =
+                        new[] { 0, 2, 7, 10, 16, 99, -1 }[rng.Next(7)]; break;
+                case 7: { if (g.Initializer.Count == 0)
+                    break; var t = g.Initializer[rng.Next(g.Initializer.Count)]; t.RawData =
+                        Google.Protobuf.ByteString.CopyFrom(t.RawData.Span[..(t.RawData.Length / 2)]); break; }
                 case 8: g.Node.Add(g.Node[rng.Next(g.Node.Count)].Clone()); break;
                 case 9: if (g.Output.Count > 0) g.Output[0].Name = "unproduced"; break;
                 case 10: { var n = g.Node[rng.Next(g.Node.Count)]; n.Input.Clear(); break; }
-                default: { var v = g.Input.Count > 0 ? g.Input[0] : null; var dims = v?.Type?.TensorType?.Shape?.Dim; if (dims is { Count: > 0 }) dims[rng.Next(dims.Count)].DimValue = odd[rng.Next(odd.Length)]; break; }
+                default: { var v = g.Input.Count > 0 ? g.Input[0]
+                    : null; var dims = v?.Type?.TensorType?.Shape?.Dim; if (dims is { Count: > 0 })
+                        dims[rng.Next(dims.Count)].DimValue = odd[rng.Next(odd.Length)]; break; }
             }
         var bytes = OnnxModelFile.Serialize(m);
         return i % 6 == 1 ? Mutator.Mutate(FuzzSeed.Binary(seed.Name, bytes), i) : bytes;
@@ -188,14 +215,18 @@ public static class FuzzSeeds
         return seeds;
     }
 
-    /// <summary>A PNG mutation, with its CRCs fixed half of the time so the fields behind the CRC get exercised.</summary>
+    /// <summary>
+    /// A PNG mutation, with its CRCs fixed half of the time so the fields behind the CRC get exercised.
+    /// </summary>
     public static byte[] MutatePng(FuzzSeed seed, int i)
     {
         var m = Mutator.Mutate(seed, i);
         return i % 2 == 0 ? PngBytes.FixCrcs(m) : m;
     }
 
-    /// <summary>A 12x10 scene: rgb.png, depth.png (16-bit mm), depth.bin (float32 m), mask.png, cam_K.txt, mesh.obj.</summary>
+    /// <summary>
+    /// A 12x10 scene: rgb.png, depth.png (16-bit mm), depth.bin (float32 m), mask.png, cam_K.txt, mesh.obj.
+    /// </summary>
     public static Dictionary<string, byte[]> SceneFolder()
     {
         int w = 12, h = 10, n = w * h;
@@ -224,13 +255,17 @@ public static class FuzzSeeds
         };
     }
 
-    /// <summary>A cube of side 2*half with texture coordinates and normals, optionally naming a material library.</summary>
+    /// <summary>
+    /// A cube of side 2*half with texture coordinates and normals, optionally naming a material library.
+    /// </summary>
     public static string CubeObj(double half, string? mtllib)
     {
         var sb = new StringBuilder();
         if (mtllib != null) sb.Append($"mtllib {mtllib}\nusemtl cube\n");
         for (int i = 0; i < 8; i++)
-            sb.Append(string.Create(CultureInfo.InvariantCulture, $"v {((i & 1) != 0 ? half : -half)} {((i & 2) != 0 ? half : -half)} {((i & 4) != 0 ? half : -half)}\n"));
+            sb.Append(string.Create(CultureInfo.InvariantCulture,
+                $"v {((i & 1) != 0 ? half : -half)} {((i & 2) != 0 ? half : -half)} " +
+                $"{((i & 4) != 0 ? half : -half)}\n"));
         sb.Append("vt 0 0\nvt 1 0\nvt 1 1\nvt 0 1\n");
         sb.Append("vn -1 0 0\nvn 1 0 0\nvn 0 -1 0\nvn 0 1 0\nvn 0 0 -1\nvn 0 0 1\n");
         sb.Append("f 1/1/1 5/2/1 7/3/1 3/4/1\nf 2/1/2 4/2/2 8/3/2 6/4/2\nf 1/1/3 2/2/3 6/3/3 5/4/3\n");
@@ -251,23 +286,28 @@ public static class FuzzSeeds
     }
 
     /// <summary>A textured PLY as BOP ships models, with its texture beside it: mesh.ply (ascii, per-face texcoord
-    /// lists), mesh-v.ply (binary, per-vertex texture_u / texture_v), both naming tex.png in a TextureFile comment.</summary>
+    /// lists), mesh-v.ply (binary, per-vertex texture_u / texture_v), both naming tex.png in a TextureFile
+    /// comment.</summary>
     public static Dictionary<string, byte[]> TexturedPlyFolder()
     {
         var tex = new ushort[8 * 8 * 3];
         for (int i = 0; i < tex.Length; i++) tex[i] = (ushort)(i * 13 % 256);
         var ci = CultureInfo.InvariantCulture;
-        var ascii = new StringBuilder("ply\nformat ascii 1.0\ncomment TextureFile tex.png\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
+        var ascii = new StringBuilder("ply\nformat ascii 1.0\ncomment TextureFile tex.png\nelement vertex " +
+            "4\nproperty float x\nproperty float y\nproperty float z\n" +
             "element face 2\nproperty list uchar int vertex_indices\nproperty list uchar float texcoord\nend_header\n");
         float[][] v = { new[] { 0f, 0f }, new[] { 0.1f, 0f }, new[] { 0.1f, 0.1f }, new[] { 0f, 0.1f } };
         foreach (var p in v) ascii.Append(ci, $"{p[0]} {p[1]} 0\n");
         ascii.Append("3 0 1 2 6 0 0 1 0 1 1\n3 0 2 3 6 0 0 1 1 0 1\n");
         var bin = new MemoryStream();
-        bin.Write(Encoding.ASCII.GetBytes("ply\nformat binary_little_endian 1.0\ncomment TextureFile tex.png\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
-            "property float texture_u\nproperty float texture_v\nelement face 2\nproperty list uchar int vertex_indices\nend_header\n"));
+        bin.Write(Encoding.ASCII.GetBytes("ply\nformat binary_little_endian 1.0\ncomment TextureFile " +
+            "tex.png\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
+            "property float texture_u\nproperty float texture_v\nelement face 2\nproperty list uchar int " +
+            "vertex_indices\nend_header\n"));
         var w = new BinaryWriter(bin);
         foreach (var p in v) { w.Write(p[0]); w.Write(p[1]); w.Write(0f); w.Write(p[0] * 10); w.Write(p[1] * 10); }
-        foreach (var f in new[] { new[] { 0, 1, 2 }, new[] { 0, 2, 3 } }) { w.Write((byte)3); foreach (int i in f) w.Write(i); }
+        foreach (var f in new[] { new[] { 0, 1, 2 }, new[] { 0, 2, 3 } }) { w.Write((byte)3); foreach (int i in f)
+            w.Write(i); }
         w.Flush();
         return new Dictionary<string, byte[]>
         {
@@ -277,24 +317,32 @@ public static class FuzzSeeds
         };
     }
 
-    /// <summary>A cube as PLY: x y z, nx ny nz, red green blue (uchar), s t; quads as uchar-counted int lists.</summary>
+    /// <summary>
+    /// A cube as PLY: x y z, nx ny nz, red green blue (uchar), s t; quads as uchar-counted int lists.
+    /// </summary>
     public static List<FuzzSeed> Plys()
     {
         string Header(string format) =>
-            $"ply\nformat {format} 1.0\ncomment fuzz seed\nelement vertex 8\nproperty float x\nproperty float y\nproperty float z\n" +
-            "property float nx\nproperty float ny\nproperty float nz\nproperty uchar red\nproperty uchar green\nproperty uchar blue\n" +
+            $"ply\nformat {format} 1.0\ncomment fuzz seed\nelement vertex 8\nproperty float x\nproperty float " +
+                $"y\nproperty float z\n" +
+            "property float nx\nproperty float ny\nproperty float nz\nproperty uchar red\nproperty uchar " +
+            "green\nproperty uchar blue\n" +
             "property float s\nproperty float t\nelement face 6\nproperty list uchar int vertex_indices\nend_header\n";
-        int[][] faces = { new[] { 0, 4, 6, 2 }, new[] { 1, 3, 7, 5 }, new[] { 0, 1, 5, 4 }, new[] { 2, 6, 7, 3 }, new[] { 0, 2, 3, 1 }, new[] { 4, 5, 7, 6 } };
+        int[][] faces = { new[] { 0, 4, 6, 2 }, new[] { 1, 3, 7, 5 }, new[] { 0, 1, 5, 4 }, new[] { 2, 6, 7, 3 },
+            new[] { 0, 2, 3, 1 }, new[] { 4, 5, 7, 6 } };
         (float[] F, byte[] C) Vertex(int i)
         {
-            float x = (i & 1) != 0 ? 0.05f : -0.05f, y = (i & 2) != 0 ? 0.05f : -0.05f, z = (i & 4) != 0 ? 0.05f : -0.05f;
-            return (new[] { x, y, z, x * 20, y * 20, z * 20 }, new[] { (byte)(i * 30), (byte)(200 - i * 10), (byte)77 });
+            float x = (i & 1) != 0 ? 0.05f : -0.05f, y = (i & 2) != 0 ? 0.05f : -0.05f,
+                z = (i & 4) != 0 ? 0.05f : -0.05f;
+            return (new[] { x, y, z, x * 20, y * 20, z * 20 },
+                new[] { (byte)(i * 30), (byte)(200 - i * 10), (byte)77 });
         }
         var ascii = new StringBuilder(Header("ascii"));
         for (int i = 0; i < 8; i++)
         {
             var (f, c) = Vertex(i);
-            ascii.Append(string.Join(' ', f.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + $" {c[0]} {c[1]} {c[2]} {(i & 1)} {(i & 2) / 2}\n");
+            ascii.Append(string.Join(' ', f.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + $" {c[0]} " +
+                $"{c[1]} {c[2]} {(i & 1)} {(i & 2) / 2}\n");
         }
         foreach (var face in faces) ascii.Append("4 " + string.Join(' ', face) + "\n");
         var seeds = new List<FuzzSeed> { FuzzSeed.OfText("ascii", ascii.ToString()) };
@@ -304,8 +352,12 @@ public static class FuzzSeeds
             ms.Write(Encoding.ASCII.GetBytes(Header(big ? "binary_big_endian" : "binary_little_endian")));
             var fields = new List<int>();
             var b4 = new byte[4];
-            void F(float v) { if (big) BinaryPrimitives.WriteSingleBigEndian(b4, v); else BinaryPrimitives.WriteSingleLittleEndian(b4, v); ms.Write(b4); }
-            void I(int v) { if (big) BinaryPrimitives.WriteInt32BigEndian(b4, v); else BinaryPrimitives.WriteInt32LittleEndian(b4, v); ms.Write(b4); }
+            void F(float v) { if (big)
+                BinaryPrimitives.WriteSingleBigEndian(b4, v); else BinaryPrimitives.WriteSingleLittleEndian(b4,
+                    v); ms.Write(b4); }
+            void I(int v) { if (big)
+                BinaryPrimitives.WriteInt32BigEndian(b4, v); else BinaryPrimitives.WriteInt32LittleEndian(b4,
+                    v); ms.Write(b4); }
             for (int i = 0; i < 8; i++)
             {
                 var (f, c) = Vertex(i);
@@ -336,12 +388,15 @@ public static class FuzzSeeds
     public static List<FuzzSeed> Presets(FuzzFolder tmp)
     {
         var seeds = new List<FuzzSeed>();
-        foreach (var name in new[] { "torch-static", "onnx-static", "convs-int8", "fp16", "weights-int8", "torch-dynamic" })
+        foreach (var name in new[] { "torch-static", "onnx-static", "convs-int8", "fp16", "weights-int8",
+            "torch-dynamic" })
         {
             QuantizationPresets.SaveFile(tmp.File(name + ".json"), QuantizationPresets.Get(name), name);
             seeds.Add(FuzzSeed.OfText(name, File.ReadAllText(tmp.File(name + ".json"))));
         }
-        seeds.Add(FuzzSeed.OfText("root-options", "{\"mode\": \"static\", \"perChannel\": false, \"opTypes\": null, \"exclude\": [\"att.*\"], \"calibration\": \"percentile\", \"percentile\": 99.9}"));
+        seeds.Add(FuzzSeed.OfText("root-options",
+            "{\"mode\": \"static\", \"perChannel\": false, \"opTypes\": null, \"exclude\": [\"att.*\"], " +
+            "\"calibration\": \"percentile\", \"percentile\": 99.9}"));
         return seeds;
     }
 
@@ -373,13 +428,16 @@ public static class FuzzSeeds
         int end = Math.Min(seed.Bytes.Length, 10 + BinaryPrimitives.ReadUInt16LittleEndian(seed.Bytes.AsSpan(8)));
         var header = Mutator.Mutate(FuzzSeed.OfText(seed.Name, Encoding.ASCII.GetString(seed.Bytes, 10, end - 10)), i);
         var pre = seed.Bytes[..10];
-        if (i % 6 == 0) BinaryPrimitives.WriteUInt16LittleEndian(pre.AsSpan(8), (ushort)Math.Min(header.Length, ushort.MaxValue));
+        if (i % 6 == 0)
+            BinaryPrimitives.WriteUInt16LittleEndian(pre.AsSpan(8), (ushort)Math.Min(header.Length, ushort.MaxValue));
         return pre.Concat(header).Concat(seed.Bytes.Skip(end)).ToArray();
     }
 
     public static List<FuzzSeed> RawTensors() => new()
     {
         FuzzSeed.Binary("16-floats", PickleBuilder.Floats(16)),
-        FuzzSeed.Binary("special-floats", System.Runtime.InteropServices.MemoryMarshal.AsBytes(new[] { float.NaN, float.PositiveInfinity, -0f, float.Epsilon, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }.AsSpan()).ToArray()),
+        FuzzSeed.Binary("special-floats",
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(new[] { float.NaN, float.PositiveInfinity, -0f,
+                float.Epsilon, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }.AsSpan()).ToArray()),
     };
 }

@@ -8,7 +8,8 @@ namespace FpQuant.Tests.Fuzz;
 public sealed record FuzzSeed(string Name, byte[] Bytes, int[] Fields, bool Text = false)
 {
     public static FuzzSeed Binary(string name, byte[] bytes, params int[] fields) => new(name, bytes, fields);
-    public static FuzzSeed OfText(string name, string text) => new(name, Encoding.UTF8.GetBytes(text), Array.Empty<int>(), true);
+    public static FuzzSeed OfText(string name, string text) =>
+        new(name, Encoding.UTF8.GetBytes(text), Array.Empty<int>(), true);
 }
 
 /// <summary>
@@ -21,15 +22,17 @@ public static class Mutator
     /// <summary>Values written into length, size, count and offset fields.</summary>
     public static readonly ulong[] EdgeValues =
     {
-        0, 1, 0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 0x40000000, 0x10000000, 0x08000000, 0x4000, 0xFFFF, 0x7FFFFFFFFFFFFFFF,
-        0xFFFFFFFFFFFFFFFF, 0x8000000000000000,
+        0, 1, 0xFFFFFFFF, 0x7FFFFFFF, 0x80000000, 0x40000000, 0x10000000, 0x08000000, 0x4000, 0xFFFF,
+        0x7FFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0x8000000000000000,
     };
 
     private static readonly string[] HostileTokens =
     {
         "null", "-1", "0", "2147483647", "4294967295", "-2147483648", "9223372036854775807", "1e309", "-1e309", "NaN",
-        "[]", "{}", "\"\"", "[null]", "\"x\"", "true", "\n", "\r\n", " ", "#", "/", "//", "-0", "3.5", "1e-320", "\"\\u0000\"",
-        "element vertex 2147483647", "element face 4294967295", "property list uchar int vertex_indices", "property float x",
+        "[]", "{}", "\"\"", "[null]", "\"x\"", "true", "\n", "\r\n", " ", "#", "/", "//", "-0", "3.5", "1e-320",
+        "\"\\u0000\"",
+        "element vertex 2147483647", "element face 4294967295", "property list uchar int vertex_indices",
+        "property float x",
         "f 1 2 3", "f -1 -2 -3", "f 2147483647 1 2", "v 1e38 -1e38 1e38", "vt 0 0", "vn 0 0 0", "mtllib ../missing.mtl",
         "map_Kd ../../x.png", "map_Kd texture.png", "newmtl m", "usemtl m", "Kd nan 0 0", "{\"options\":null}",
     };
@@ -77,16 +80,23 @@ public static class Mutator
                 case 5: // length field set to an edge value
                 {
                     if (b.Count < 8) break;
-                    int at = seed.Fields.Length > 0 && rng.Next(10) < 6 ? seed.Fields[rng.Next(seed.Fields.Length)] : rng.Next(b.Count);
+                    int at = seed.Fields.Length > 0
+                        && rng.Next(10) < 6 ? seed.Fields[rng.Next(seed.Fields.Length)] : rng.Next(b.Count);
                     ulong v = EdgeValues[rng.Next(EdgeValues.Length)];
                     int width = rng.Next(3) switch { 0 => 8, 1 => 2, _ => 4 };
                     bool big = rng.Next(2) == 0;
                     Span<byte> w = stackalloc byte[8];
                     switch (width)
                     {
-                        case 8: if (big) BinaryPrimitives.WriteUInt64BigEndian(w, v); else BinaryPrimitives.WriteUInt64LittleEndian(w, v); break;
-                        case 4: if (big) BinaryPrimitives.WriteUInt32BigEndian(w, (uint)v); else BinaryPrimitives.WriteUInt32LittleEndian(w, (uint)v); break;
-                        default: if (big) BinaryPrimitives.WriteUInt16BigEndian(w, (ushort)v); else BinaryPrimitives.WriteUInt16LittleEndian(w, (ushort)v); break;
+                        case 8: if (big)
+                            BinaryPrimitives.WriteUInt64BigEndian(w,
+                                v); else BinaryPrimitives.WriteUInt64LittleEndian(w, v); break;
+                        case 4: if (big)
+                            BinaryPrimitives.WriteUInt32BigEndian(w,
+                                (uint)v); else BinaryPrimitives.WriteUInt32LittleEndian(w, (uint)v); break;
+                        default: if (big)
+                            BinaryPrimitives.WriteUInt16BigEndian(w,
+                                (ushort)v); else BinaryPrimitives.WriteUInt16LittleEndian(w, (ushort)v); break;
                     }
                     for (int k = 0; k < width && at + k < b.Count; k++) b[at + k] = w[k];
                     break;

@@ -74,15 +74,18 @@ public sealed class PickleBuilder
         return Raw(b);
     }
 
-    public PickleBuilder Global(string module, string name) => Op((byte)'c').Raw(Encoding.ASCII.GetBytes($"{module}\n{name}\n"));
+    public PickleBuilder Global(string module, string name) =>
+        Op((byte)'c').Raw(Encoding.ASCII.GetBytes($"{module}\n{name}\n"));
 
     public PickleBuilder OrderedDict() => Global("collections", "OrderedDict").EmptyTuple().Reduce();
 
     /// <summary>_rebuild_tensor_v2(persistent storage, offset, sizes, strides, False, OrderedDict()).</summary>
-    public PickleBuilder Tensor(string storageKey, string storageType, long storageNumel, long offset, long[] sizes, long[] strides)
+    public PickleBuilder Tensor(string storageKey, string storageType, long storageNumel, long offset, long[] sizes,
+        long[] strides)
     {
         Global("torch._utils", "_rebuild_tensor_v2").Mark();
-        Mark().Str("storage").Global("torch", storageType).Str(storageKey).Str("cpu").Int(storageNumel).Tuple().BinPersId();
+        Mark().Str("storage").Global("torch", storageType).Str(storageKey).Str("cpu").Int(storageNumel).Tuple()
+            .BinPersId();
         Int(offset);
         Mark(); foreach (var s in sizes) Int(s); Tuple();
         Mark(); foreach (var s in strides) Int(s); Tuple();
@@ -91,7 +94,8 @@ public sealed class PickleBuilder
     }
 
     /// <summary>A float32 state_dict pickle: every tensor owns storage "i" (contiguous).</summary>
-    public static byte[] StateDict(IReadOnlyList<(string Key, long[] Shape)> tensors, Action<PickleBuilder>? extraEntries = null)
+    public static byte[] StateDict(IReadOnlyList<(string Key, long[] Shape)> tensors,
+        Action<PickleBuilder>? extraEntries = null)
     {
         var p = new PickleBuilder().Proto().OrderedDict().Mark();
         for (int i = 0; i < tensors.Count; i++)
@@ -99,14 +103,18 @@ public sealed class PickleBuilder
             var shape = tensors[i].Shape;
             var strides = new long[shape.Length];
             for (long d = shape.Length - 1, s = 1; d >= 0; d--) { strides[d] = s; s *= shape[d]; }
-            p.Str(tensors[i].Key).Tensor(i.ToString(), "FloatStorage", shape.Aggregate(1L, (a, b) => a * b), 0, shape, strides);
+            p.Str(tensors[i].Key)
+                .Tensor(i.ToString(), "FloatStorage", shape.Aggregate(1L, (a, b) => a * b), 0, shape, strides);
         }
         extraEntries?.Invoke(p);
         return p.SetItems().Stop().ToArray();
     }
 
-    /// <summary>The zip layout of torch.save: archive/data.pkl, archive/data/KEY, archive/version (stored, CRCs right).</summary>
-    public static byte[] TorchZip(byte[] pickle, IEnumerable<(string Key, byte[] Data)> storages, string archive = "archive")
+    /// <summary>
+    /// The zip layout of torch.save: archive/data.pkl, archive/data/KEY, archive/version (stored, CRCs right).
+    /// </summary>
+    public static byte[] TorchZip(byte[] pickle, IEnumerable<(string Key, byte[] Data)> storages,
+        string archive = "archive")
     {
         var ms = new MemoryStream();
         using (var zip = new ZipArchive(ms, ZipArchiveMode.Create, leaveOpen: true))
@@ -131,8 +139,10 @@ public sealed class PickleBuilder
     {
         var magic = new PickleBuilder().Proto().Long1(BigInteger.Parse("119547037146038801333356")).Stop();
         var protocol = new PickleBuilder().Proto().Int(1001).Stop();
-        var sys = new PickleBuilder().Proto().EmptyDict().Mark().Str("protocol_version").Int(1001).Str("little_endian").True()
-            .Str("type_sizes").EmptyDict().Mark().Str("short").Int(2).Str("int").Int(4).Str("long").Int(4).SetItems().SetItems().Stop();
+        var sys =
+            new PickleBuilder().Proto().EmptyDict().Mark().Str("protocol_version").Int(1001).Str("little_endian").True()
+            .Str("type_sizes").EmptyDict().Mark().Str("short").Int(2).Str("int").Int(4).Str("long").Int(4).SetItems()
+            .SetItems().Stop();
         var keys = new PickleBuilder().Proto().EmptyList().Mark();
         foreach (var s in storages) keys.Str(s.Key);
         keys.Op((byte)'e').Stop();

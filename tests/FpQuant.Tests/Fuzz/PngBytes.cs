@@ -61,7 +61,8 @@ public static class PngBytes
         {
             uint len = BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(pos));
             if (len > int.MaxValue || pos + 12L + len > b.Length) break;
-            BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(pos + 8 + (int)len), Png.Crc32(b.AsSpan(pos + 4, 4 + (int)len)));
+            BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(pos + 8 + (int)len),
+                Png.Crc32(b.AsSpan(pos + 4, 4 + (int)len)));
             pos += 12 + (int)len;
         }
         return b;

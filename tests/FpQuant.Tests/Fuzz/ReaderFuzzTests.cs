@@ -27,7 +27,9 @@ public sealed class ReaderFuzzTests : IDisposable
 
     public void Dispose() => _tmp.Dispose();
 
-    /// <summary>A checkpoint is read the two ways the CLI reads one: inspect (walks every object) and the state_dict.</summary>
+    /// <summary>
+    /// A checkpoint is read the two ways the CLI reads one: inspect (walks every object) and the state_dict.
+    /// </summary>
     private void LoadCheckpoint(byte[] input)
     {
         string path = _tmp.File("fuzz.pth");
@@ -79,7 +81,8 @@ public sealed class ReaderFuzzTests : IDisposable
         Directory.CreateDirectory(dir);
         foreach (var (name, bytes) in files) File.WriteAllBytes(Path.Combine(dir, name), bytes);
         var seeds = new[] { "depth.png", "mask.png", "cam_K.txt", "depth.bin" }
-            .Select(n => n.EndsWith(".txt") ? FuzzSeed.OfText(n, System.Text.Encoding.ASCII.GetString(files[n])) : FuzzSeed.Binary(n, files[n], n.EndsWith(".png") ? PngBytes.Fields(files[n]) : Array.Empty<int>()))
+            .Select(n => n.EndsWith(".txt") ? FuzzSeed.OfText(n, System.Text.Encoding.ASCII.GetString(files[n]))
+                : FuzzSeed.Binary(n, files[n], n.EndsWith(".png") ? PngBytes.Fields(files[n]) : Array.Empty<int>()))
             .ToList();
         FuzzRunner.Run(_out, "depth/mask/intrinsics", seeds, (seed, b) =>
         {
@@ -88,7 +91,8 @@ public sealed class ReaderFuzzTests : IDisposable
             try
             {
                 if (seed.Name == "depth.bin")
-                    FrameLoader.Load(Path.Combine(dir, "rgb.png"), path, Path.Combine(dir, "mask.png"), CameraIntrinsics.Parse(Path.Combine(dir, "cam_K.txt")));
+                    FrameLoader.Load(Path.Combine(dir, "rgb.png"), path, Path.Combine(dir, "mask.png"),
+                        CameraIntrinsics.Parse(Path.Combine(dir, "cam_K.txt")));
                 else
                     Scene.LoadFolder(dir);
             }
@@ -122,7 +126,9 @@ public sealed class ReaderFuzzTests : IDisposable
                 MeshFiles.Load(Path.Combine(dir, seed.Name == "tex.png" ? "mesh.ply" : seed.Name));
             }
             finally { File.WriteAllBytes(path, files[seed.Name]); }
-        }, (seed, i) => seed.Name.EndsWith(".png") ? FuzzSeeds.MutatePng(seed, i) : seed.Name == "mesh-v.ply" ? FuzzSeeds.MutatePly(seed, i) : Mutator.Mutate(seed, i));
+        },
+            (seed, i) => seed.Name.EndsWith(".png") ? FuzzSeeds.MutatePng(seed, i) : seed.Name == "mesh-v.ply"
+                ? FuzzSeeds.MutatePly(seed, i) : Mutator.Mutate(seed, i));
     }
 
     [Fact]
@@ -200,7 +206,8 @@ public sealed class ReaderFuzzTests : IDisposable
             for (int rank = 0; rank <= 3; rank++)
             {
                 var g = new GraphBuilder("id");
-                var type = isFloat ? global::Onnx.TensorProto.Types.DataType.Float : global::Onnx.TensorProto.Types.DataType.Int64;
+                var type = isFloat ? global::Onnx.TensorProto.Types.DataType.Float
+                    : global::Onnx.TensorProto.Types.DataType.Int64;
                 var dims = Enumerable.Range(0, rank).Select(a => (Dim)$"d{a}").ToArray();
                 g.NodeMulti("Identity", "id", new[] { g.Input("x", type, dims) }, new[] { "y" });
                 g.Output("y", type, dims);
@@ -210,7 +217,8 @@ public sealed class ReaderFuzzTests : IDisposable
                 models[(rank, isFloat)] = (path, m);
             }
         var seeds = FuzzSeeds.Npys(_tmp);
-        var hostile = new[] { NpyElementType.Float32, NpyElementType.Int64 }.Select(t => NpyHeader.Format(t, new long[] { 1, 0, 3_000_000_000 })).ToList();
+        var hostile = new[] { NpyElementType.Float32,
+            NpyElementType.Int64 }.Select(t => NpyHeader.Format(t, new long[] { 1, 0, 3_000_000_000 })).ToList();
         string calib = _tmp.File("calib");
         Directory.CreateDirectory(calib);
         void Load(byte[] b)
@@ -221,7 +229,8 @@ public sealed class ReaderFuzzTests : IDisposable
             try { h = NpyFile.ReadHeader(file); }
             catch (FpQuantException) { h = new NpyHeader(NpyElementType.Float32, false, new long[2], 0); }
             var (path, model) = models[(Math.Min(h.Shape.Length, 3), h.IsFloat)];
-            try { FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings, npyOutputs: true); }
+            try { FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings,
+                npyOutputs: true); }
             catch (FpQuantException) { /* refused by infer; calibration must still behave */ }
             new FpQuant.Quantization.Calibration.NpyInputSource(calib).Batches(model, path).ToList();
         }
@@ -231,9 +240,12 @@ public sealed class ReaderFuzzTests : IDisposable
             var (path, model) = models[(3, b == hostile[0])];
             string file = Path.Combine(calib, "x.npy");
             File.WriteAllBytes(file, b);
-            var e = Assert.Throws<FpQuantException>(() => FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings));
-            Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message); Assert.DoesNotContain('\n', e.Message);
-            e = Assert.Throws<FpQuantException>(() => new FpQuant.Quantization.Calibration.NpyInputSource(calib).Batches(model, path).ToList());
+            var e = Assert.Throws<FpQuantException>(() =>
+                FpQuant.Runtime.ModelInference.Run(path, new[] { "x=" + file }, 1, _tmp.File("out"), settings));
+            Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message); Assert.DoesNotContain('\n',
+                e.Message);
+            e = Assert.Throws<FpQuantException>(() =>
+                new FpQuant.Quantization.Calibration.NpyInputSource(calib).Batches(model, path).ToList());
             Assert.Contains(file, e.Message); Assert.Contains("3000000000", e.Message);
         }
         FuzzRunner.Run(_out, "npy via infer and npy:", seeds, (_, b) => Load(b),
@@ -253,13 +265,16 @@ public sealed class ReaderFuzzTests : IDisposable
         var files = new Dictionary<string, (string Path, string Text)>
         {
             ["models_info.json"] = (Path.Combine(root, "models", "models_info.json"),
-                "{\"1\": {\"diameter\": 120.5, \"min_x\": -10, \"min_y\": -10, \"min_z\": -5, \"size_x\": 20, \"size_y\": 20, \"size_z\": 10, \"symmetries_discrete\": [[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]], \"symmetries_continuous\": [{\"axis\": [0, 0, 1], \"offset\": [0, 0, 0]}]}}"),
+                "{\"1\": {\"diameter\": 120.5, \"min_x\": -10, \"min_y\": -10, \"min_z\": -5, \"size_x\": 20, " +
+                "\"size_y\": 20, \"size_z\": 10, \"symmetries_discrete\": [[1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, " +
+                "0, 0, 1]], \"symmetries_continuous\": [{\"axis\": [0, 0, 1], \"offset\": [0, 0, 0]}]}}"),
             ["scene_camera.json"] = (Path.Combine(scene, "scene_camera.json"),
                 "{\"0\": {\"cam_K\": [500, 0, 320, 0, 500, 240, 0, 0, 1], \"depth_scale\": 0.1}}"),
             ["scene_gt.json"] = (Path.Combine(scene, "scene_gt.json"),
                 "{\"0\": [{\"cam_R_m2c\": [1, 0, 0, 0, 1, 0, 0, 0, 1], \"cam_t_m2c\": [0, 0, 500], \"obj_id\": 1}]}"),
             ["scene_gt_info.json"] = (Path.Combine(scene, "scene_gt_info.json"),
-                "{\"0\": [{\"bbox_obj\": [1, 2, 30, 40], \"bbox_visib\": [1, 2, 30, 40], \"px_count_all\": 900, \"px_count_valid\": 900, \"px_count_visib\": 800, \"visib_fract\": 0.9}]}"),
+                "{\"0\": [{\"bbox_obj\": [1, 2, 30, 40], \"bbox_visib\": [1, 2, 30, 40], \"px_count_all\": 900, " +
+                "\"px_count_valid\": 900, \"px_count_visib\": 800, \"visib_fract\": 0.9}]}"),
         };
         foreach (var (p, text) in files.Values) File.WriteAllText(p, text);
         var seeds = files.Select(kv => FuzzSeed.OfText(kv.Key, kv.Value.Text)).ToList();
@@ -281,7 +296,8 @@ public sealed class ReaderFuzzTests : IDisposable
             var e = Assert.Throws<FpQuantException>(() => Load(seed, InvalidKey(seed)));
             Assert.Contains(files[seed.Name].Path, e.Message); Assert.Contains("UTF-8", e.Message);
         }
-        FuzzRunner.Run(_out, "bop json", seeds, Load, (seed, i) => i % 50 == 7 ? InvalidKey(seed) : Mutator.Mutate(seed, i));
+        FuzzRunner.Run(_out, "bop json", seeds, Load,
+            (seed, i) => i % 50 == 7 ? InvalidKey(seed) : Mutator.Mutate(seed, i));
     }
 
     [Fact]

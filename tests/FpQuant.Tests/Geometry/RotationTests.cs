@@ -46,8 +46,10 @@ public class RotationTests
     public void ThirtyDegreesAboutX_HasTheTextbookEntries()
     {
         // [[1, 0, 0], [0, cos, -sin], [0, sin, cos]] with cos 30 = sqrt(3)/2, sin 30 = 1/2.
-        So3Series.AssertClose(new Mat3(1, 0, 0, 0, R3 / 2, -0.5, 0, 0.5, R3 / 2), Mat3.ExpSo3(new Vec3(Math.PI / 6, 0, 0)), Tol, "30 deg about x");
-        So3Series.AssertClose(new Mat3(R3 / 2, 0, 0.5, 0, 1, 0, -0.5, 0, R3 / 2), Mat3.ExpSo3(new Vec3(0, Math.PI / 6, 0)), Tol, "30 deg about y");
+        So3Series.AssertClose(new Mat3(1, 0, 0, 0, R3 / 2, -0.5, 0, 0.5, R3 / 2),
+            Mat3.ExpSo3(new Vec3(Math.PI / 6, 0, 0)), Tol, "30 deg about x");
+        So3Series.AssertClose(new Mat3(R3 / 2, 0, 0.5, 0, 1, 0, -0.5, 0, R3 / 2),
+            Mat3.ExpSo3(new Vec3(0, Math.PI / 6, 0)), Tol, "30 deg about y");
     }
 
     [Fact]
@@ -61,13 +63,16 @@ public class RotationTests
         AssertVec(new Vec3(1, 0, 0), cyc * new Vec3(0, 0, 1));
         // Half a turn about (1,1,0)/sqrt(2) swaps x and y and reverses z.
         double half = Math.PI / R2;
-        So3Series.AssertClose(new Mat3(0, 1, 0, 1, 0, 0, 0, 0, -1), Mat3.ExpSo3(new Vec3(half, half, 0)), 1e-13, "180 deg about (1,1,0)");
-        // A quarter turn about n = (0,1,1)/sqrt(2) keeps n and takes x (perpendicular to n) to n x x = (0, 1, -1)/sqrt(2).
+        So3Series.AssertClose(new Mat3(0, 1, 0, 1, 0, 0, 0, 0, -1), Mat3.ExpSo3(new Vec3(half, half, 0)), 1e-13,
+            "180 deg about (1,1,0)");
+        // A quarter turn about n = (0,1,1)/sqrt(2) keeps n and takes x (perpendicular to n) to n x x = (0, 1,
+        // -1)/sqrt(2).
         double q = Math.PI / 2 / R2;
         var r = Mat3.ExpSo3(new Vec3(0, q, q));
         AssertVec(new Vec3(0, 1, 1), r * new Vec3(0, 1, 1));
         AssertVec(new Vec3(0, 1 / R2, -1 / R2), r * new Vec3(1, 0, 0));
-        So3Series.AssertClose(new Mat3(0, -1 / R2, 1 / R2, 1 / R2, 0.5, 0.5, -1 / R2, 0.5, 0.5), r, Tol, "90 deg about (0,1,1)");
+        So3Series.AssertClose(new Mat3(0, -1 / R2, 1 / R2, 1 / R2, 0.5, 0.5, -1 / R2, 0.5, 0.5), r, Tol,
+            "90 deg about (0,1,1)");
     }
 
     public static TheoryData<double, double, double> SeriesCases => new()

@@ -29,7 +29,8 @@ public static class So3Series
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) sum[i, j] += term[i, j];
         }
-        return new Mat3(sum[0, 0], sum[0, 1], sum[0, 2], sum[1, 0], sum[1, 1], sum[1, 2], sum[2, 0], sum[2, 1], sum[2, 2]);
+        return new Mat3(sum[0, 0], sum[0, 1], sum[0, 2], sum[1, 0], sum[1, 1], sum[1, 2], sum[2, 0], sum[2, 1],
+            sum[2, 2]);
     }
 
     /// <summary>Asserts every entry of two matrices agrees within <paramref name="tol"/>, naming the entry.</summary>
@@ -38,11 +39,16 @@ public static class So3Series
         double[] e = Entries(expected), a = Entries(actual);
         for (int i = 0; i < 9; i++)
             Assert.True(Math.Abs(e[i] - a[i]) <= tol,
-                $"{what} entry ({i / 3},{i % 3}): expected {e[i]:R}, got {a[i]:R}\nexpected {Format(expected)}\ngot      {Format(actual)}");
+                $"{what} entry ({i / 3},{i % 3}): expected {e[i]:R}, got {a[i]:R}\nexpected {Format(expected)}\ngot  " +
+                $"    {Format(actual)}");
     }
 
     public static double[] Entries(Mat3 m) => new[] { m.M00, m.M01, m.M02, m.M10, m.M11, m.M12, m.M20, m.M21, m.M22 };
 
     private static string Format(Mat3 m) =>
-        string.Join(" | ", Enumerable.Range(0, 3).Select(r => string.Join(", ", Entries(m).Skip(3 * r).Take(3).Select(x => x.ToString("F6", System.Globalization.CultureInfo.InvariantCulture)))));
+        string.Join(" | ",
+            Enumerable.Range(0, 3)
+                .Select(r => string.Join(", ",
+                    Entries(m).Skip(3 * r).Take(3)
+                        .Select(x => x.ToString("F6", System.Globalization.CultureInfo.InvariantCulture)))));
 }

@@ -54,7 +54,8 @@ public sealed class HostileCheckpointTests : IDisposable
         PickleBuilder.TorchZip(pickle, new[] { ("0", PickleBuilder.Floats(6)), ("1", PickleBuilder.Floats(2)) });
 
     private static byte[] PickleWithTensor(long storageNumel, long offset, long[] size, long[] stride) =>
-        new PickleBuilder().Proto().OrderedDict().Mark().Str("w").Tensor("0", "FloatStorage", storageNumel, offset, size, stride).SetItems().Stop().ToArray();
+        new PickleBuilder().Proto().OrderedDict().Mark().Str("w")
+            .Tensor("0", "FloatStorage", storageNumel, offset, size, stride).SetItems().Stop().ToArray();
 
     [Fact]
     public void ZipWithWrongEntryCountOrHeaderOffset_IsRefusedNamingTheFile()
@@ -73,7 +74,9 @@ public sealed class HostileCheckpointTests : IDisposable
         // A storage entry's offset pointing at another entry's data (read happens after open).
         int firstCd = good.AsSpan().IndexOf("PK\u0001\u0002"u8);
         var storage = (byte[])good.Clone();
-        for (int at = firstCd; at >= 0 && at < storage.Length; at = storage.AsSpan(at + 4).IndexOf("PK\u0001\u0002"u8) is int n && n >= 0 ? at + 4 + n : -1)
+        for (int at = firstCd; at >= 0
+            && at < storage.Length; at = storage.AsSpan(at + 4).IndexOf("PK\u0001\u0002"u8) is int n
+            && n >= 0 ? at + 4 + n : -1)
             BinaryPrimitives.WriteUInt32LittleEndian(storage.AsSpan(at + 42), 1);
         Refused(Write("storage-offset.pth", storage));
     }
@@ -106,7 +109,8 @@ public sealed class HostileCheckpointTests : IDisposable
     [InlineData(6L, 5L, 2L, 1L)]           // view past the end of its storage
     public void NegativeOrHugeNumelStridesAndOffsets_AreRefused(long numel, long offset, long size, long stride)
     {
-        var e = Refused(Write("view.pth", Zip(PickleWithTensor(numel, offset, new[] { size }, new[] { stride }))), maxAllocated: 1 << 20);
+        var e = Refused(Write("view.pth", Zip(PickleWithTensor(numel, offset, new[] { size }, new[] { stride }))),
+            maxAllocated: 1 << 20);
         Assert.Contains("view.pth", e.Message);
     }
 
@@ -114,14 +118,16 @@ public sealed class HostileCheckpointTests : IDisposable
     public void StorageLargerThanItsZipEntry_IsRefusedBeforeAllocating()
     {
         // 2^30 float32 elements claimed; the entry holds 24 bytes.
-        var e = Refused(Write("big.pth", Zip(PickleWithTensor(1L << 30, 0, new[] { 1L << 30 }, new[] { 1L }))), maxAllocated: 1 << 20);
+        var e = Refused(Write("big.pth", Zip(PickleWithTensor(1L << 30, 0, new[] { 1L << 30 }, new[] { 1L }))),
+            maxAllocated: 1 << 20);
         Assert.Contains("storage", e.Message);
     }
 
     [Fact]
     public void NegativeLegacyStorageSize_IsRefused()
     {
-        var storages = new List<(string, byte[], int)> { ("0", PickleBuilder.Floats(6), 4), ("1", PickleBuilder.Floats(2), 4) };
+        var storages =
+            new List<(string, byte[], int)> { ("0", PickleBuilder.Floats(6), 4), ("1", PickleBuilder.Floats(2), 4) };
         var bytes = PickleBuilder.Legacy(PickleBuilder.StateDict(Shapes), storages);
         Assert.Equal(new float[] { 0.5f, 1.5f }, TorchCheckpoint.LoadStateDict(Write("ok.pth", bytes))["b"].Data);
         // The element count before the last storage (8 bytes of count, 8 bytes of data from the end).
@@ -137,7 +143,8 @@ public sealed class HostileCheckpointTests : IDisposable
     public void LegacyKeyListOfInts_IsRefused()
     {
         var keys = new PickleBuilder().Proto().EmptyList().Mark().Int(0).Int(1).Op((byte)'e').Stop().ToArray();
-        var good = PickleBuilder.Legacy(PickleBuilder.StateDict(Shapes), new List<(string, byte[], int)> { ("0", PickleBuilder.Floats(6), 4), ("1", PickleBuilder.Floats(2), 4) });
+        var good = PickleBuilder.Legacy(PickleBuilder.StateDict(Shapes),
+            new List<(string, byte[], int)> { ("0", PickleBuilder.Floats(6), 4), ("1", PickleBuilder.Floats(2), 4) });
         var goodKeys = new PickleBuilder().Proto().EmptyList().Mark().Str("0").Str("1").Op((byte)'e').Stop().ToArray();
         int at = good.AsSpan().IndexOf(goodKeys);
         var bad = good[..at].Concat(keys).Concat(good[(at + goodKeys.Length)..]).ToArray();
@@ -165,17 +172,22 @@ public sealed class HostileCheckpointTests : IDisposable
     {
         var tuples = new PickleBuilder().Proto().EmptyTuple();
         for (int i = 0; i < 1_000_000; i++) tuples.Tuple1();
-        Assert.Contains("nests", Refused(Write("tuples.pth", Zip(tuples.Stop().ToArray())), maxAllocated: 512L << 20).Message);
+        Assert.Contains("nests",
+            Refused(Write("tuples.pth", Zip(tuples.Stop().ToArray())), maxAllocated: 512L << 20).Message);
         var lists = new PickleBuilder().Proto();
         for (int i = 0; i < 1_000_000; i++) lists.EmptyList();
         for (int i = 0; i < 999_999; i++) lists.Append();
-        Assert.Contains("nests", Refused(Write("lists.pth", Zip(lists.Stop().ToArray())), maxAllocated: 512L << 20).Message);
+        Assert.Contains("nests",
+            Refused(Write("lists.pth", Zip(lists.Stop().ToArray())), maxAllocated: 512L << 20).Message);
         // Nesting within the limit still loads (it is metadata beside the state_dict).
         var ok = new PickleBuilder().Proto().EmptyDict().Mark().Str("model").OrderedDict().Mark()
-            .Str("w").Tensor("0", "FloatStorage", 6, 0, new long[] { 2, 3 }, new long[] { 3, 1 }).SetItems().Str("meta");
+            .Str("w").Tensor("0", "FloatStorage", 6, 0, new long[] { 2, 3 }, new long[] { 3, 1 }).SetItems()
+            .Str("meta");
         for (int i = 0; i < 50; i++) ok.EmptyList();
         for (int i = 0; i < 49; i++) ok.Append();
-        Assert.Equal(6, TorchCheckpoint.LoadStateDict(Write("nested-ok.pth", Zip(ok.SetItems().Stop().ToArray())))["w"].Data.Length);
+        Assert.Equal(6,
+            TorchCheckpoint.LoadStateDict(Write("nested-ok.pth", Zip(ok.SetItems().Stop().ToArray())))["w"]
+                .Data.Length);
     }
 
     [Fact]
@@ -183,7 +195,8 @@ public sealed class HostileCheckpointTests : IDisposable
     {
         // 2^60 paths through 60 tuples, each holding the one below twice; the tensor sits at the bottom.
         var p = new PickleBuilder().Proto().EmptyDict().Mark().Str("model").OrderedDict().Mark()
-            .Str("w").Tensor("0", "FloatStorage", 6, 0, new long[] { 2, 3 }, new long[] { 3, 1 }).SetItems().Str("common").Str("leaf");
+            .Str("w").Tensor("0", "FloatStorage", 6, 0, new long[] { 2, 3 }, new long[] { 3, 1 }).SetItems()
+            .Str("common").Str("leaf");
         for (int i = 0; i < 60; i++) p.Put(0).Get(0).Op(0x86);
         var path = Write("dag.pth", Zip(p.SetItems().Stop().ToArray()));
         var sw = Stopwatch.StartNew();
@@ -200,7 +213,8 @@ public sealed class HostileCheckpointTests : IDisposable
         var path = Write("keys.pth", Zip(p.SetItems().Stop().ToArray()));
         var sw = Stopwatch.StartNew();
         var e = Refused(path, maxAllocated: 512L << 20);
-        // Quadratic insertion took 50 s here; linear takes a fraction of a second (the bound leaves room for a loaded machine).
+        // Quadratic insertion took 50 s here; linear takes a fraction of a second (the bound leaves room for a loaded
+        // machine).
         Assert.True(sw.Elapsed.TotalSeconds < 30, $"{sw.Elapsed.TotalSeconds:F1} s");
         Assert.Contains("200000 entries", e.Message);
         Assert.Contains("key number 0", e.Message);
@@ -209,16 +223,19 @@ public sealed class HostileCheckpointTests : IDisposable
     [Fact]
     public void Long1Integers_Load()
     {
-        // Sizes, strides and the offset written as LONG1 (as Python pickles ints of 2^31 and beyond), plus a LONG1 epoch.
+        // Sizes, strides and the offset written as LONG1 (as Python pickles ints of 2^31 and beyond), plus a LONG1
+        // epoch.
         var p = new PickleBuilder().Proto().EmptyDict().Mark().Str("model").OrderedDict().Mark()
             .Str("w").Global("torch._utils", "_rebuild_tensor_v2").Mark()
             .Mark().Str("storage").Global("torch", "FloatStorage").Str("0").Str("cpu").Long1(6).Tuple().BinPersId()
-            .Long1(0).Mark().Long1(2).Long1(3).Tuple().Mark().Long1(3).Long1(1).Tuple().False().OrderedDict().Tuple().Reduce()
+            .Long1(0).Mark().Long1(2).Long1(3).Tuple().Mark().Long1(3).Long1(1).Tuple().False().OrderedDict().Tuple()
+            .Reduce()
             .SetItems().Str("epoch").Long1(new BigInteger(1) << 40).Str("small").Long1(-5).SetItems().Stop().ToArray();
         var path = Write("long1.pth", Zip(p));
         var sd = TorchCheckpoint.LoadStateDict(path);
         Assert.Equal(new[] { 2, 3 }, sd["w"].Shape);
-        Assert.Equal(PickleBuilder.Floats(6), System.Runtime.InteropServices.MemoryMarshal.AsBytes(sd["w"].Data.AsSpan()).ToArray());
+        Assert.Equal(PickleBuilder.Floats(6),
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(sd["w"].Data.AsSpan()).ToArray());
         var info = CheckpointInspector.Inspect(path);
         Assert.Contains($"epoch = {1L << 40}", info.OtherEntries);
         Assert.Contains("small = -5", info.OtherEntries);
@@ -230,7 +247,8 @@ public sealed class HostileCheckpointTests : IDisposable
         // 8 MiB of zeros deflated to a few KiB, then declared as 64 bytes in both headers: the copy stops at the
         // declared size instead of trusting the stream.
         var ms = new MemoryStream();
-        using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        using (var zip =
+            new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
         {
             var e = zip.CreateEntry("archive/data.pkl", System.IO.Compression.CompressionLevel.Optimal);
             using var s = e.Open();

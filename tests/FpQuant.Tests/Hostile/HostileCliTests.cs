@@ -29,15 +29,22 @@ public sealed class HostileCliTests : IDisposable
     public void Inspect_HostileCheckpoints()
     {
         var selfList = new PickleBuilder().Proto().EmptyList().Put(0).Get(0).Append().Stop().ToArray();
-        OneLine(new[] { "inspect", Write("self.pth", PickleBuilder.TorchZip(selfList, Array.Empty<(string, byte[])>())) }, "self.pth", "contains itself");
+        OneLine(new[] { "inspect",
+            Write("self.pth", PickleBuilder.TorchZip(selfList, Array.Empty<(string, byte[])>())) }, "self.pth",
+                "contains itself");
         var tuples = new PickleBuilder().Proto().EmptyTuple();
         for (int i = 0; i < 1_000_000; i++) tuples.Tuple1();
-        OneLine(new[] { "inspect", Write("deep.pth", PickleBuilder.TorchZip(tuples.Stop().ToArray(), Array.Empty<(string, byte[])>())) }, "deep.pth", "nests");
+        OneLine(new[] { "inspect",
+            Write("deep.pth", PickleBuilder.TorchZip(tuples.Stop().ToArray(), Array.Empty<(string, byte[])>())) },
+                "deep.pth", "nests");
         var huge = new PickleBuilder().Proto().Op((byte)'X').U32(0xFFFFFFFF).Stop().ToArray();
-        OneLine(new[] { "inspect", Write("len.pth", PickleBuilder.TorchZip(huge, Array.Empty<(string, byte[])>())) }, "len.pth", "claims");
+        OneLine(new[] { "inspect", Write("len.pth", PickleBuilder.TorchZip(huge, Array.Empty<(string, byte[])>())) },
+            "len.pth", "claims");
         var keys = new PickleBuilder().Proto().EmptyDict().Mark();
         for (int i = 0; i < 20_000; i++) keys.Str("key\nwith a newline " + i).Int(i);
-        var r = CliHarness.Run("inspect", Write("keys.pth", PickleBuilder.TorchZip(keys.SetItems().Stop().ToArray(), Array.Empty<(string, byte[])>())));
+        var r = CliHarness.Run("inspect",
+            Write("keys.pth",
+                PickleBuilder.TorchZip(keys.SetItems().Stop().ToArray(), Array.Empty<(string, byte[])>())));
         CliHarness.AssertOneLineError(r, "keys.pth", "20000 entries");
         Assert.True(r.Err.Length < 1200, $"{r.Err.Length} characters");
         Assert.EndsWith("\n", r.Err);
@@ -46,8 +53,11 @@ public sealed class HostileCliTests : IDisposable
     [Fact]
     public void Export_WithAHostileCheckpoint()
     {
-        var p = new PickleBuilder().Proto().OrderedDict().Mark().Str("w").Tensor("0", "FloatStorage", -1, 0, new long[] { 2 }, new long[] { 1 }).SetItems().Stop().ToArray();
-        OneLine(new[] { "export", "--net", "refine", "--weights", Write("neg.pth", PickleBuilder.TorchZip(p, new[] { ("0", PickleBuilder.Floats(2)) })), "--out", _tmp.File("m.onnx") }, "neg.pth");
+        var p = new PickleBuilder().Proto().OrderedDict().Mark().Str("w")
+            .Tensor("0", "FloatStorage", -1, 0, new long[] { 2 }, new long[] { 1 }).SetItems().Stop().ToArray();
+        OneLine(new[] { "export", "--net", "refine", "--weights",
+            Write("neg.pth", PickleBuilder.TorchZip(p, new[] { ("0", PickleBuilder.Floats(2)) })), "--out",
+            _tmp.File("m.onnx") }, "neg.pth");
         Assert.False(File.Exists(_tmp.File("m.onnx")));
     }
 
@@ -60,9 +70,12 @@ public sealed class HostileCliTests : IDisposable
         var renamed = TinyModels.MatMulWeight();
         renamed.Graph.Initializer[0].Name = "gone";
         string path = Write("renamed.onnx", OnnxModelFile.Serialize(renamed));
-        OneLine(new[] { "quantize", "--model", path, "--preset", "onnx-dynamic", "--out", _tmp.File("q.onnx") }, "renamed.onnx", "fc.weight");
+        OneLine(new[] { "quantize", "--model", path, "--preset", "onnx-dynamic", "--out", _tmp.File("q.onnx") },
+            "renamed.onnx", "fc.weight");
         Assert.False(File.Exists(_tmp.File("q.onnx")));
-        OneLine(new[] { "quantize", "--model", Write("junk.onnx", Encoding.ASCII.GetBytes("\n\n\u0008\u00ff\u00ff\u00ff\u00ff\u000f")), "--preset", "fp16", "--out", _tmp.File("q2.onnx") }, "junk.onnx");
+        OneLine(new[] { "quantize", "--model",
+            Write("junk.onnx", Encoding.ASCII.GetBytes("\n\n\u0008\u00ff\u00ff\u00ff\u00ff\u000f")), "--preset", "fp16",
+            "--out", _tmp.File("q2.onnx") }, "junk.onnx");
     }
 
     [Fact]
@@ -75,7 +88,8 @@ public sealed class HostileCliTests : IDisposable
             ("nulls.json", "{\"exclude\": null}", "\"exclude\" is null"),
             ("lines.json", "{\n\"mode\":\n\"static\"\n,,\n}", "lines.json"),
         })
-            OneLine(new[] { "quantize", "--model", model, "--preset-file", Write(name, Encoding.UTF8.GetBytes(json)), "--out", _tmp.File("q.onnx") }, name, expect);
+            OneLine(new[] { "quantize", "--model", model, "--preset-file", Write(name, Encoding.UTF8.GetBytes(json)),
+                "--out", _tmp.File("q.onnx") }, name, expect);
     }
 
     [Fact]
@@ -87,7 +101,9 @@ public sealed class HostileCliTests : IDisposable
         foreach (var (n, b) in files) File.WriteAllBytes(Path.Combine(dir, n), b);
         // A PLY mesh claiming 2^31-1 vertices (was OutOfMemoryException, 'internal error', exit 1).
         File.Delete(Path.Combine(dir, "mesh.obj"));
-        File.WriteAllText(Path.Combine(dir, "mesh.ply"), "ply\nformat binary_little_endian 1.0\nelement vertex 2147483647\nproperty float x\nproperty float y\nproperty float z\nend_header\n");
+        File.WriteAllText(Path.Combine(dir, "mesh.ply"),
+            "ply\nformat binary_little_endian 1.0\nelement vertex 2147483647\nproperty float x\nproperty float " +
+            "y\nproperty float z\nend_header\n");
         OneLine(new[] { "register", "--scene", dir }, "mesh.ply", "2147483647");
         File.Delete(Path.Combine(dir, "mesh.ply"));
         File.WriteAllBytes(Path.Combine(dir, "mesh.obj"), files["mesh.obj"]);
@@ -101,7 +117,8 @@ public sealed class HostileCliTests : IDisposable
     public void Infer_RawTensorOfTheWrongSize()
     {
         string model = Write("tiny.onnx", OnnxModelFile.Serialize(TinyModels.MatMulWeight()));
-        OneLine(new[] { "infer", "--model", model, "--input", "X=" + Write("x.bin", new byte[7]), "--batch", "1", "--out", _tmp.File("out") }, "x.bin");
+        OneLine(new[] { "infer", "--model", model, "--input", "X=" + Write("x.bin", new byte[7]), "--batch", "1",
+            "--out", _tmp.File("out") }, "x.bin");
     }
 
     private static byte[] Png16(uint w, uint h)

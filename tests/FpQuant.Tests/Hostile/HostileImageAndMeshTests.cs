@@ -30,7 +30,9 @@ public sealed class HostileImageAndMeshTests : IDisposable
         }
     }
 
-    /// <summary>A small valid PNG whose IHDR then claims another size (CRCs fixed, so only the size is wrong).</summary>
+    /// <summary>
+    /// A small valid PNG whose IHDR then claims another size (CRCs fixed, so only the size is wrong).
+    /// </summary>
     private static byte[] PngClaiming(uint width, uint height, byte depth, byte colorType)
     {
         var png = Png.Encode(new PngImage(4, 4, 1, 16, new ushort[16]));
@@ -50,7 +52,8 @@ public sealed class HostileImageAndMeshTests : IDisposable
     [InlineData(8192u, 8192u, (byte)8, (byte)0)]     // within the pixel limit, far beyond its image data
     public void PngHeadersClaimingHugeSizes_AreRefusedBeforeAllocating(uint w, uint h, byte depth, byte colorType)
     {
-        var e = Assert.Throws<FpQuantException>(() => Bounded(() => Png.Decode(PngClaiming(w, h, depth, colorType), "huge.png")));
+        var e = Assert.Throws<FpQuantException>(() =>
+            Bounded(() => Png.Decode(PngClaiming(w, h, depth, colorType), "huge.png")));
         Assert.Contains("huge.png", e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
@@ -60,7 +63,8 @@ public sealed class HostileImageAndMeshTests : IDisposable
     {
         var png = Png.Encode(new PngImage(64, 64, 1, 8, new ushort[64 * 64]));
         Assert.Equal(64, Png.Decode(png, "ok.png").Width);
-        var e = Assert.Throws<FpQuantException>(() => Png.Decode(png, "limited.png", new PngLimits { MaxPixels = 1000 }));
+        var e =
+            Assert.Throws<FpQuantException>(() => Png.Decode(png, "limited.png", new PngLimits { MaxPixels = 1000 }));
         Assert.Contains("at most 1000 pixels", e.Message);
     }
 
@@ -100,7 +104,9 @@ public sealed class HostileImageAndMeshTests : IDisposable
     [InlineData("binary_big_endian", "715827883")] // 3 * count overflows int
     public void PlyVertexCountBeyondTheData_IsRefusedBeforeAllocating(string format, string count)
     {
-        string p = Ply("v.ply", $"ply\nformat {format} 1.0\nelement vertex {count}\nproperty float x\nproperty float y\nproperty float z\nend_header\n", new byte[64]);
+        string p = Ply("v.ply",
+            $"ply\nformat {format} 1.0\nelement vertex {count}\nproperty float x\nproperty float y\nproperty float " +
+            $"z\nend_header\n", new byte[64]);
         var e = Assert.Throws<FpQuantException>(() => Bounded(() => MeshFiles.Load(p)));
         Assert.Contains("v.ply", e.Message);
         Assert.Contains("claims", e.Message);
@@ -115,14 +121,18 @@ public sealed class HostileImageAndMeshTests : IDisposable
         for (int i = 0; i < 3 * 3; i++) body.AddRange(BitConverter.GetBytes((float)i));
         body.Add(listCount);
         for (int i = 0; i < 3; i++) body.AddRange(BitConverter.GetBytes(i));
-        string p = Ply("l.ply", "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n" +
+        string p = Ply("l.ply",
+            "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty " +
+            "float z\n" +
             "element face 1\nproperty list uchar int vertex_indices\nend_header\n", body.ToArray());
         Assert.Contains("list", Assert.Throws<FpQuantException>(() => MeshFiles.Load(p)).Message);
         // An int list count of 2^31-1 and of -1.
         foreach (int k in new[] { int.MaxValue, -1 })
         {
             var b2 = body.Take(36).Concat(BitConverter.GetBytes(k)).Concat(body.Skip(37)).ToArray();
-            string p2 = Ply("l2.ply", "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n" +
+            string p2 = Ply("l2.ply",
+                "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float " +
+                "y\nproperty float z\n" +
                 "element face 1\nproperty list int int vertex_indices\nend_header\n", b2);
             Assert.Contains("list", Assert.Throws<FpQuantException>(() => Bounded(() => MeshFiles.Load(p2))).Message);
         }
@@ -131,7 +141,9 @@ public sealed class HostileImageAndMeshTests : IDisposable
     [Fact]
     public void PlyElementWithoutProperties_IsRefusedAtOnce()
     {
-        string p = Ply("e.ply", "ply\nformat binary_little_endian 1.0\nelement junk 2147483647\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\nend_header\n", new byte[36]);
+        string p = Ply("e.ply",
+            "ply\nformat binary_little_endian 1.0\nelement junk 2147483647\nelement vertex 3\nproperty float " +
+            "x\nproperty float y\nproperty float z\nend_header\n", new byte[36]);
         var sw = Stopwatch.StartNew();
         var e = Assert.Throws<FpQuantException>(() => MeshFiles.Load(p));
         Assert.Contains("no properties", e.Message);
@@ -142,9 +154,12 @@ public sealed class HostileImageAndMeshTests : IDisposable
     public void PlyNonFiniteVertex_IsRefused()
     {
         var body = new List<byte>();
-        foreach (var v in new[] { 0f, 0, 0, 1, 0, 0, 0, float.PositiveInfinity, 0 }) body.AddRange(BitConverter.GetBytes(v));
+        foreach (var v in new[] { 0f, 0, 0, 1, 0, 0, 0, float.PositiveInfinity, 0 })
+            body.AddRange(BitConverter.GetBytes(v));
         body.Add(3); foreach (var i in new[] { 0, 1, 2 }) body.AddRange(BitConverter.GetBytes(i));
-        string p = Ply("inf.ply", "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n" +
+        string p = Ply("inf.ply",
+            "ply\nformat binary_little_endian 1.0\nelement vertex 3\nproperty float x\nproperty float y\nproperty " +
+            "float z\n" +
             "element face 1\nproperty list uchar int vertex_indices\nend_header\n", body.ToArray());
         Assert.Contains("finite", Assert.Throws<FpQuantException>(() => MeshFiles.Load(p)).Message);
     }
@@ -170,7 +185,8 @@ public sealed class HostileImageAndMeshTests : IDisposable
         Hostile("mask.png", PngClaiming(268435456, 1, 8, 0), "268435456x1");
         Hostile("cam_K.txt", Encoding.ASCII.GetBytes("1e999 0 6\n0 20 5\n0 0 1\n"), "not a number");
         Hostile("cam_K.txt", Encoding.ASCII.GetBytes(new string('9', 100_000)), "bytes");
-        Hostile("mesh.obj", Encoding.ASCII.GetBytes("v 0 0 0\nv 1e38 1e38 1e38\nv -1e38 -1e38 -1e38\nf 1 2 3\n"), "spans");
+        Hostile("mesh.obj", Encoding.ASCII.GetBytes("v 0 0 0\nv 1e38 1e38 1e38\nv -1e38 -1e38 -1e38\nf 1 2 3\n"),
+            "spans");
         // Raw float32 depth of the wrong length, and a frame size whose depth length overflows.
         File.WriteAllBytes(_tmp.File("d.bin"), new byte[12]);
         var e = Assert.Throws<FpQuantException>(() => FrameLoader.LoadDepth(_tmp.File("d.bin"), 12, 10));

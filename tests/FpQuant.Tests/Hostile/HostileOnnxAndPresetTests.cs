@@ -35,7 +35,8 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     [Fact]
     public void ValidTinyModels_Load()
     {
-        foreach (var m in new[] { TinyModels.Conv(true), TinyModels.MatMulWeight(), TinyModels.Gemm(), TinyModels.AddThenLayerNorm() })
+        foreach (var m in new[] { TinyModels.Conv(true), TinyModels.MatMulWeight(), TinyModels.Gemm(),
+            TinyModels.AddThenLayerNorm() })
             Assert.NotNull(ModelInspector.Inspect(Save("ok.onnx", m)));
     }
 
@@ -82,7 +83,8 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
         AssertRefusedAtLoad(Save("out.onnx", noOutput), "'nothing'");
         var noInputs = TinyModels.Conv(false);
         noInputs.Graph.Node.Add(new NodeProto { OpType = "DequantizeLinear", Name = "dq" });
-        Assert.NotNull(ModelInspector.Inspect(Save("dq.onnx", noInputs))); // a node without inputs is the runtime's to judge, not a crash here
+        // a node without inputs is the runtime's to judge, not a crash here
+        Assert.NotNull(ModelInspector.Inspect(Save("dq.onnx", noInputs)));
     }
 
     private string Preset(string name, string json)
@@ -125,7 +127,8 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     [Fact]
     public void PresetOpTypesNull_MeansTheModesDefault()
     {
-        var o = QuantizationPresets.LoadFile(Preset("default.json", "{\"options\": {\"mode\": \"dynamic\", \"opTypes\": null}}"));
+        var o = QuantizationPresets.LoadFile(Preset("default.json",
+            "{\"options\": {\"mode\": \"dynamic\", \"opTypes\": null}}"));
         Assert.Equal(QuantizationOptions.DefaultOpTypes(QuantMode.Dynamic).ToHashSet(), o.EffectiveOpTypes.ToHashSet());
     }
 
@@ -135,7 +138,8 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     public void PresetFile_SpellsWeightOnlyAsTheCliDoes()
     {
         var o = QuantizationPresets.LoadFile(Preset("wo.json",
-            "{\"options\": {\"mode\": \"weights-only\", \"modes\": [{\"opTypes\": [\"MatMul\"], \"mode\": \"weights-only\"}]}}"));
+            "{\"options\": {\"mode\": \"weights-only\", \"modes\": [{\"opTypes\": [\"MatMul\"], \"mode\": " +
+            "\"weights-only\"}]}}"));
         Assert.Equal(QuantMode.WeightOnly, o.Mode);
         Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.WeightOnly, Assert.Single(o.Modes).Mode);
         string saved = _tmp.File("saved.json");
@@ -147,7 +151,8 @@ public sealed class HostileOnnxAndPresetTests : IDisposable
     [Fact]
     public void PresetJsonErrorSpanningLines_IsOneLine()
     {
-        var e = Assert.Throws<FpQuantException>(() => QuantizationPresets.LoadFile(Preset("lines.json", "{\n  \"mode\": \"static\",\n  \"exclude\": [\"a\n b\"\n  ,,\n}\n")));
+        var e = Assert.Throws<FpQuantException>(() => QuantizationPresets.LoadFile(Preset("lines.json",
+            "{\n  \"mode\": \"static\",\n  \"exclude\": [\"a\n b\"\n  ,,\n}\n")));
         Assert.DoesNotContain('\n', e.Message);
         Assert.DoesNotContain('\r', e.Message);
         Assert.Contains("lines.json", e.Message);

@@ -16,10 +16,13 @@ public sealed class HostileTexturedPlyTests : IDisposable
 
     private const string Vertices = "0 0 0 0 0\n1 0 0 1 0\n0 1 0 0 1\n";
 
-    private string Ply(string name, string texture, string faceProps, string faces, string vertexProps = "property float s\nproperty float t\n", string vertices = Vertices)
+    private string Ply(string name, string texture, string faceProps, string faces,
+        string vertexProps = "property float s\nproperty float t\n", string vertices = Vertices)
     {
         string p = _tmp.File(name);
-        File.WriteAllText(p, $"ply\nformat ascii 1.0\ncomment TextureFile {texture}\nelement vertex 3\nproperty float x\nproperty float y\nproperty float z\n{vertexProps}" +
+        File.WriteAllText(p,
+            $"ply\nformat ascii 1.0\ncomment TextureFile {texture}\nelement vertex 3\nproperty float x\nproperty " +
+            $"float y\nproperty float z\n{vertexProps}" +
             $"element face 1\nproperty list uchar int vertex_indices\n{faceProps}end_header\n{vertices}{faces}");
         return p;
     }
@@ -45,7 +48,8 @@ public sealed class HostileTexturedPlyTests : IDisposable
     [InlineData("empty")]
     public void CorruptTexture_IsOneLine(string kind)
     {
-        var png = Png.Encode(new PngImage(64, 64, 3, 8, Enumerable.Range(0, 64 * 64 * 3).Select(i => (ushort)(i * 7 % 256)).ToArray()));
+        var png = Png.Encode(new PngImage(64, 64, 3, 8,
+            Enumerable.Range(0, 64 * 64 * 3).Select(i => (ushort)(i * 7 % 256)).ToArray()));
         byte[] bytes = kind switch
         {
             "garbage" => Encoding.ASCII.GetBytes("this is not an image at all, not even close"),
@@ -89,7 +93,8 @@ public sealed class HostileTexturedPlyTests : IDisposable
     public void BadTexcoordList_IsOneLine(string face, string mention)
     {
         GoodTexture("t.png");
-        var e = Assert.Throws<FpQuantException>(() => MeshFiles.Load(Ply("f.ply", "t.png", "property list uchar float texcoord\n", face, "", "0 0 0\n1 0 0\n0 1 0\n")));
+        var e = Assert.Throws<FpQuantException>(() => MeshFiles.Load(Ply("f.ply", "t.png",
+            "property list uchar float texcoord\n", face, "", "0 0 0\n1 0 0\n0 1 0\n")));
         Assert.DoesNotContain('\n', e.Message);
         Assert.Contains("f.ply", e.Message);
         Assert.True(e.Message.Contains(mention) || e.Message.Contains("finite"), e.Message);
@@ -99,7 +104,9 @@ public sealed class HostileTexturedPlyTests : IDisposable
     public void TextureWithoutTextureCoordinates_IsAWarning_AndRendersWithTheVertexColours()
     {
         GoodTexture("t.png");
-        var m = MeshFiles.Load(Ply("w.ply", "t.png", "", "3 0 1 2\n", "property uchar red\nproperty uchar green\nproperty uchar blue\n", "0 0 0 255 0 0\n1 0 0 255 0 0\n0 1 0 255 0 0\n"));
+        var m = MeshFiles.Load(Ply("w.ply", "t.png", "", "3 0 1 2\n",
+            "property uchar red\nproperty uchar green\nproperty uchar blue\n",
+            "0 0 0 255 0 0\n1 0 0 255 0 0\n0 1 0 255 0 0\n"));
         Assert.Equal(MeshColorSource.VertexColors, m.ColorSource);
         Assert.Contains(m.Warnings, w => w.Contains("t.png") && w.Contains("no texture coordinates"));
     }

@@ -26,7 +26,8 @@ public class PngTests
     {
         var img = Pattern(13, 7, channels, depth);
         var back = Png.Decode(Png.Encode(img, filter), "test.png");
-        Assert.Equal((img.Width, img.Height, img.Channels, img.BitDepth), (back.Width, back.Height, back.Channels, back.BitDepth));
+        Assert.Equal((img.Width, img.Height, img.Channels, img.BitDepth),
+            (back.Width, back.Height, back.Channels, back.BitDepth));
         Assert.Equal(img.Samples, back.Samples);
     }
 
@@ -67,7 +68,8 @@ public class PngTests
         var bits = Png.Decode(HandMade(5, 1, 1, 0, new[] { new byte[] { 0b1011_0000 } }), "bits.png");
         Assert.Equal(new ushort[] { 255, 0, 255, 255, 0 }, bits.Samples);
         // 2-bit palette indices 2,0,1 -> RGB triples.
-        var pal = Png.Decode(HandMade(3, 1, 2, 3, new[] { new byte[] { 0b10_00_01_00 } }, new byte[] { 10, 20, 30, 40, 50, 60, 70, 80, 90 }), "pal.png");
+        var pal = Png.Decode(HandMade(3, 1, 2, 3, new[] { new byte[] { 0b10_00_01_00 } },
+            new byte[] { 10, 20, 30, 40, 50, 60, 70, 80, 90 }), "pal.png");
         Assert.Equal(3, pal.Channels);
         Assert.Equal(new ushort[] { 70, 80, 90, 10, 20, 30, 40, 50, 60 }, pal.Samples);
     }
@@ -82,7 +84,9 @@ public class PngTests
         var e = Assert.Throws<FpQuantException>(() => Png.Decode(good[..30], "t.png"));
         Assert.Contains("t.png", e.Message);
         Assert.Contains("truncated", e.Message);
-        Assert.Contains("not a PNG", Assert.Throws<FpQuantException>(() => Png.Decode(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, "x.jpg")).Message);
+        Assert.Contains("not a PNG",
+            Assert.Throws<FpQuantException>(() => Png.Decode(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8, 9 }, "x.jpg"))
+                .Message);
     }
 
     [Fact]
@@ -97,7 +101,8 @@ public class PngTests
 public class FrameLoaderTests
 {
     private static void WriteRgb(string path, int w, int h) =>
-        Png.Write(path, new PngImage(w, h, 3, 8, Enumerable.Range(0, w * h * 3).Select(i => (ushort)(i % 256)).ToArray()));
+        Png.Write(path,
+            new PngImage(w, h, 3, 8, Enumerable.Range(0, w * h * 3).Select(i => (ushort)(i % 256)).ToArray()));
 
     [Fact]
     public void Depth16BitMillimetres_AndRawFloatMetres_AreRead()
@@ -106,13 +111,15 @@ public class FrameLoaderTests
         WriteRgb(tmp.File("rgb.png"), 4, 2);
         Png.Write(tmp.File("depth.png"), new PngImage(4, 2, 1, 16, new ushort[] { 0, 1, 500, 1000, 65535, 2, 3, 4 }));
         Png.Write(tmp.File("mask.png"), new PngImage(4, 2, 1, 8, new ushort[] { 0, 255, 255, 0, 0, 0, 1, 0 }));
-        var f = FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.png"), tmp.File("mask.png"), new CameraIntrinsics(1, 1, 0, 0));
+        var f = FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.png"), tmp.File("mask.png"),
+            new CameraIntrinsics(1, 1, 0, 0));
         Assert.Equal(new[] { 0f, 0.001f, 0.5f, 1f, 65.535f, 0.002f, 0.003f, 0.004f }, f.Depth);
         Assert.Equal(new[] { false, true, true, false, false, false, true, false }, f.Mask);
         Assert.Equal(new byte[] { 0, 1, 2, 3, 4, 5 }, f.Rgb[..6]);
         var raw = new float[] { 0.5f, float.NaN, -1f, 1.25f, 0, 0, 0, 2 };
         RawTensorFile.Write(tmp.File("depth.bin"), raw);
-        var g = FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.bin"), tmp.File("mask.png"), new CameraIntrinsics(1, 1, 0, 0));
+        var g = FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.bin"), tmp.File("mask.png"),
+            new CameraIntrinsics(1, 1, 0, 0));
         Assert.Equal(new[] { 0.5f, 0f, 0f, 1.25f, 0, 0, 0, 2 }, g.Depth); // NaN and negative = no reading
     }
 
@@ -127,12 +134,16 @@ public class FrameLoaderTests
         Png.Write(tmp.File("depth8.png"), new PngImage(4, 2, 1, 8, new ushort[8]));
         File.WriteAllBytes(tmp.File("depth.bin"), new byte[12]);
         var k = new CameraIntrinsics(1, 1, 0, 0);
-        var e1 = Assert.Throws<FpQuantException>(() => FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.png"), tmp.File("small-mask.png"), k));
+        var e1 = Assert.Throws<FpQuantException>(() =>
+            FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.png"), tmp.File("small-mask.png"), k));
         Assert.Contains("small-mask.png", e1.Message);
         Assert.Contains("3x2", e1.Message);
         Assert.Contains("4x2", e1.Message);
-        Assert.Contains("16-bit", Assert.Throws<FpQuantException>(() => FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth8.png"), tmp.File("mask.png"), k)).Message);
-        var e3 = Assert.Throws<FpQuantException>(() => FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.bin"), tmp.File("mask.png"), k));
+        Assert.Contains("16-bit",
+            Assert.Throws<FpQuantException>(() =>
+                FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth8.png"), tmp.File("mask.png"), k)).Message);
+        var e3 = Assert.Throws<FpQuantException>(() =>
+            FrameLoader.Load(tmp.File("rgb.png"), tmp.File("depth.bin"), tmp.File("mask.png"), k));
         Assert.Contains("12 bytes", e3.Message);
         Assert.Contains("32 bytes", e3.Message);
     }

@@ -41,7 +41,8 @@ public class ChunkedScoreTests
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol, $"{what}[{i}]: one group {expected[i]}, chunked {actual[i]} (tolerance {tol})");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
+                $"{what}[{i}]: one group {expected[i]}, chunked {actual[i]} (tolerance {tol})");
     }
 
     [Fact]
@@ -57,11 +58,14 @@ public class ChunkedScoreTests
         {
             var got = Chunked(m, a, b, chunk);
             AssertWithin(oneGroup, got, 1e-5 * Math.Max(1, oneGroup.Max(MathF.Abs)), $"chunk {chunk}");
-            Golden.AssertClose(Golden.Load("score.score_logit"), new FloatTensor(new[] { 1, 3 }, got), $"chunk {chunk}");
+            Golden.AssertClose(Golden.Load("score.score_logit"), new FloatTensor(new[] { 1, 3 }, got),
+                $"chunk {chunk}");
         }
     }
 
-    /// <summary>Every node, initializer and internal tensor renamed: the cut must come from the graph's shape alone.</summary>
+    /// <summary>
+    /// Every node, initializer and internal tensor renamed: the cut must come from the graph's shape alone.
+    /// </summary>
     [Fact]
     public void IsaacLayout_WithEveryInternalNameChanged_CutsAtTheSamePlace()
     {
@@ -111,7 +115,8 @@ public class ChunkedScoreTests
         var reference = fp.Run(a, b)[0].Value.Data;
         double errOne = oneGroup.Zip(reference, (x, y) => Math.Abs(x - y)).Max();
         double errChunked = got.Zip(reference, (x, y) => Math.Abs(x - y)).Max();
-        Assert.True(errChunked <= 2 * errOne + 1e-3, $"chunked dynamic copy is {errChunked} from the float model, one group {errOne}");
+        Assert.True(errChunked <= 2 * errOne + 1e-3,
+            $"chunked dynamic copy is {errChunked} from the float model, one group {errOne}");
     }
 
     [Fact]
@@ -131,7 +136,9 @@ public class ChunkedScoreTests
         Assert.Contains("MaxMemoryBytes to 0", e2.Message);
     }
 
-    /// <summary>The 252 hypotheses of the demo frame, scored in chunks of 36 and as one group (3 GB): within 1e-5.</summary>
+    /// <summary>
+    /// The 252 hypotheses of the demo frame, scored in chunks of 36 and as one group (3 GB): within 1e-5.
+    /// </summary>
     [Fact]
     [Trait("Category", "Heavy")]
     public void DemoFrame252Pairs_InChunks_MatchOneGroupWithin1e5()

@@ -45,9 +45,11 @@ public class FoundationPoseGraphTests
         using var nchw = new ModelRunner(_models.Path(kind), Cpu);
         using var isaac = new ModelRunner(_models.Path(kind, ModelLayout.Isaac), Cpu);
         Assert.Equal(new[] { "input1", "input2" }, isaac.InputNames);
-        Assert.Equal(kind == NetworkKind.Refine ? new[] { "output1", "output2" } : new[] { "output1" }, isaac.OutputNames);
+        Assert.Equal(kind == NetworkKind.Refine ? new[] { "output1", "output2" } : new[] { "output1" },
+            isaac.OutputNames);
         var x = nchw.Run(new Dictionary<string, FloatTensor> { ["A"] = a, ["B"] = b });
-        var y = isaac.Run(new Dictionary<string, FloatTensor> { ["input1"] = CropLayout.NchwToNhwc(a), ["input2"] = CropLayout.NchwToNhwc(b) });
+        var y = isaac.Run(new Dictionary<string, FloatTensor> { ["input1"] = CropLayout.NchwToNhwc(a),
+            ["input2"] = CropLayout.NchwToNhwc(b) });
         Assert.Equal(x.Count, y.Count);
         for (int i = 0; i < x.Count; i++)
             Golden.AssertClose(x[i].Value, y[i].Value, y[i].Name);
@@ -59,7 +61,8 @@ public class FoundationPoseGraphTests
         var refine = OnnxModelFile.Load(_models.Path(NetworkKind.Refine));
         var nodes = refine.Graph.Node.Select(n => n.Name).ToHashSet();
         var inits = refine.Graph.Initializer.Select(i => i.Name).ToHashSet();
-        foreach (var n in new[] { "encodeAB.3.conv1", "encodeA.0.net.0", "trans_head.0.self_attn.in_proj", "trans_head.0.self_attn.out_proj", "trans_head.0.linear1", "trans_head.0.norm1", "rot_head.1" })
+        foreach (var n in new[] { "encodeAB.3.conv1", "encodeA.0.net.0", "trans_head.0.self_attn.in_proj",
+            "trans_head.0.self_attn.out_proj", "trans_head.0.linear1", "trans_head.0.norm1", "rot_head.1" })
             Assert.Contains(n, nodes);
         Assert.Contains("encodeAB.3.conv1.weight", inits);
         Assert.DoesNotContain(refine.Graph.Node, n => n.OpType == "BatchNormalization");
@@ -72,10 +75,13 @@ public class FoundationPoseGraphTests
         var sn = score.Graph.Node.Select(n => n.Name).ToHashSet();
         foreach (var n in new[] { "att_cross.out_proj", "att.in_proj", "linear", "encoderAB.4.conv2" })
             Assert.Contains(n, sn);
-        Assert.All(score.Graph.Initializer.Where(i => i.DataType == 1 && i.Dims.Count > 1), i => Assert.False(i.RawData.IsEmpty));
+        Assert.All(score.Graph.Initializer.Where(i => i.DataType == 1 && i.Dims.Count > 1),
+            i => Assert.False(i.RawData.IsEmpty));
     }
 
-    /// <summary>Pairs <paramref name="indices"/> of an N x 6 x 160 x 160 batch, in that order, as a new batch.</summary>
+    /// <summary>
+    /// Pairs <paramref name="indices"/> of an N x 6 x 160 x 160 batch, in that order, as a new batch.
+    /// </summary>
     private static FloatTensor Pick(FloatTensor t, params int[] indices)
     {
         int per = t.Data.Length / t.Shape[0];
@@ -101,7 +107,8 @@ public class FoundationPoseGraphTests
                 Golden.AssertClose(single[k].Value, Pick(batch[k].Value, i), $"{batch[k].Name} of pair {i}");
         }
         // The pairs differ, so agreeing row by row is not agreeing with a constant.
-        Assert.True(Math.Abs(batch[1].Value.Data[0] - batch[1].Value.Data[3]) > 1e-3, "pairs 0 and 1 give the same rot");
+        Assert.True(Math.Abs(batch[1].Value.Data[0] - batch[1].Value.Data[3]) > 1e-3,
+            "pairs 0 and 1 give the same rot");
     }
 
     [Fact]
@@ -118,11 +125,14 @@ public class FoundationPoseGraphTests
         int[] perm = { 2, 0, 3, 1 };
         var yp = m.Run(Pick(r, perm), Pick(o, perm))[0].Value;
         for (int i = 0; i < 4; i++)
-            Assert.True(Math.Abs(yp.Data[i] - y.Data[perm[i]]) <= ScoreTol, $"permuted slot {i}: {yp.Data[i]} vs pair {perm[i]}'s {y.Data[perm[i]]}");
+            Assert.True(Math.Abs(yp.Data[i] - y.Data[perm[i]]) <= ScoreTol,
+                $"permuted slot {i}: {yp.Data[i]} vs pair {perm[i]}'s {y.Data[perm[i]]}");
         var alone = m.Run(Pick(r, 1), Pick(o, 1))[0].Value.Data[0];
         var copies = m.Run(Pick(r, 1, 1, 1), Pick(o, 1, 1, 1))[0].Value;
-        Assert.All(copies.Data, v => Assert.True(Math.Abs(v - alone) <= ScoreTol, $"copy scored {v}, the pair alone {alone}"));
-        Assert.True(Math.Abs(y.Data[1] - alone) > 10 * ScoreTol, $"pair 1 scores {y.Data[1]} in the group and {alone} alone: the group has no effect");
+        Assert.All(copies.Data,
+            v => Assert.True(Math.Abs(v - alone) <= ScoreTol, $"copy scored {v}, the pair alone {alone}"));
+        Assert.True(Math.Abs(y.Data[1] - alone) > 10 * ScoreTol,
+            $"pair 1 scores {y.Data[1]} in the group and {alone} alone: the group has no effect");
         // And the logits of different pairs differ by more than the tolerance used above.
         Assert.True(y.Data.Max() - y.Data.Min() > 10 * ScoreTol, $"logits {string.Join(", ", y.Data)}");
     }
@@ -143,7 +153,8 @@ public class FoundationPoseGraphTests
         var a = Golden.Load("score.A"); var b = Golden.Load("score.B");
         var y0 = m0.Run(a, b)[0].Value.Data;
         var y7 = m7.Run(a, b)[0].Value.Data;
-        Assert.True(y0.Zip(y7).Max(p => Math.Abs(p.First - p.Second)) > 1e-3, "seed 7 should give other logits than seed 0");
+        Assert.True(y0.Zip(y7).Max(p => Math.Abs(p.First - p.Second)) > 1e-3,
+            "seed 7 should give other logits than seed 0");
     }
 
     [Fact]

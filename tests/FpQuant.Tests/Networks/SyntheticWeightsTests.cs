@@ -48,7 +48,8 @@ public class SyntheticWeightsTests
             var (text, value) = expected[i];
             int decimals = text.Length - text.IndexOf('.') - 1;
             double halfUnit = 0.5 * Math.Pow(10, -decimals);
-            Assert.True(Math.Abs(actual[i] - value) <= halfUnit, $"element {i}: {actual[i]:R} does not print as {text}");
+            Assert.True(Math.Abs(actual[i] - value) <= halfUnit,
+                $"element {i}: {actual[i]:R} does not print as {text}");
         }
     }
 

@@ -25,7 +25,8 @@ public class QuantizeSampleTests
         ToolPackageTests.CopySources(src);
         string nupkg = tmp.File("nupkg");
         string version = ToolPackageTests.RepoVersion();
-        var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant.Quantization/FpQuant.Quantization.csproj",
+        var pack = ProcessRunner.Run(ProcessRunner.Dotnet,
+            new[] { "pack", "src/FpQuant.Quantization/FpQuant.Quantization.csproj",
             "-c", "Release", "-o", nupkg, "--disable-build-servers" }, src, Long);
         Assert.True(pack.Code == 0, pack.ToString());
 
@@ -48,7 +49,8 @@ public class QuantizeSampleTests
             </packageSources></configuration>
             """);
         var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") };
-        var build = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "build", "-c", "Release", "-o", "out", "--disable-build-servers",
+        var build = ProcessRunner.Run(ProcessRunner.Dotnet,
+            new[] { "build", "-c", "Release", "-o", "out", "--disable-build-servers",
             "-p:UsePackages=true", $"-p:FpQuantVersion={version}" }, sample, Long, env);
         Assert.True(build.Code == 0, build.ToString());
         Assert.True(Directory.Exists(Path.Combine(tmp.File("nuget-packages"), "fpquant.quantization", version)));
@@ -67,7 +69,8 @@ public class QuantizeSampleTests
         Assert.True(File.Exists(Path.ChangeExtension(quantized, ".json")));
         Assert.Contains(OnnxModelFile.Load(quantized).Graph.Node, n => n.OpType == "QuantizeLinear");
         using var runner = new ModelRunner(quantized, new RuntimeSettings { IntraOpThreads = 1 });
-        var y = runner.Run(new Dictionary<string, InputTensor> { ["X"] = TinyModels.Random(6, 1f, 2, 3, 8, 8) }).Single();
+        var y =
+            runner.Run(new Dictionary<string, InputTensor> { ["X"] = TinyModels.Random(6, 1f, 2, 3, 8, 8) }).Single();
         Assert.Equal(new[] { 2, 4, 8, 8 }, y.Value.Shape);
 
         // A user error: the sample prints the library's one line and exits 2.
@@ -90,7 +93,8 @@ public class ReadmeSampleTests
         Assert.True(section >= 0, "README has no '## Use it from C#' section");
         var block = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
         Assert.True(block.Success, "the section has no ```csharp block");
-        string program = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "samples", "QuantizeModel", "Program.cs")).Replace("\r\n", "\n");
+        string program = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "samples", "QuantizeModel", "Program.cs"))
+            .Replace("\r\n", "\n");
         Assert.Equal(program.TrimEnd().Split('\n'), block.Groups[1].Value.TrimEnd().Split('\n'));
     }
 }

@@ -3,7 +3,9 @@ using FpQuant.Tests.Support;
 
 namespace FpQuant.Tests.Packaging;
 
-/// <summary>The suite is self-contained: its data is in tests/data, intact, and no test reaches outside the repository.</summary>
+/// <summary>
+/// The suite is self-contained: its data is in tests/data, intact, and no test reaches outside the repository.
+/// </summary>
 [Trait("Category", "Quick")]
 public class TestDataTests
 {
@@ -18,7 +20,8 @@ public class TestDataTests
             string path = TestPaths.Data(rel.Split('/'));
             Assert.True(File.Exists(path), $"{rel} is missing from tests/data");
             using var s = File.OpenRead(path);
-            Assert.True(Convert.ToHexStringLower(SHA256.HashData(s)) == hash, $"{rel} differs from its SHA256SUMS entry (line endings changed?)");
+            Assert.True(Convert.ToHexStringLower(SHA256.HashData(s)) == hash,
+                $"{rel} differs from its SHA256SUMS entry (line endings changed?)");
         }
     }
 
@@ -30,7 +33,8 @@ public class TestDataTests
         string[] forbidden = { $"\"{word}\"", "FPQUANT_" + word.ToUpperInvariant(), $"../{word}", $"..\\\\{word}" };
         string testsDir = Path.Combine(TestPaths.RepoRoot, "tests");
         var offenders = Directory.GetFiles(testsDir, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}")
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .Where(f => forbidden.Any(File.ReadAllText(f).Contains))
             .Select(f => Path.GetRelativePath(TestPaths.RepoRoot, f)).ToList();
         Assert.Empty(offenders);

@@ -30,12 +30,14 @@ public class ToolPackageTests
         // This machine's platform only, to keep the package (and the test) small; the README's pack has them all.
         string rid = RuntimeInformation.RuntimeIdentifier;
         string natives = $"{rid};{rid.Split('-')[0]}";
-        var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", "src/FpQuant.Cli/FpQuant.Cli.csproj", "-c", "Release", "-o", nupkg,
+        var pack = ProcessRunner.Run(ProcessRunner.Dotnet,
+            new[] { "pack", "src/FpQuant.Cli/FpQuant.Cli.csproj", "-c", "Release", "-o", nupkg,
             "--disable-build-servers", $"-p:ToolNativeRuntimes={natives.Replace(";", "%3B")}" }, src, Long);
         Assert.True(pack.Code == 0, pack.ToString());
         foreach (var project in new[] { "FpQuant.Quantization", "FpQuant.FoundationPose" })
         {
-            var lib = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "pack", $"src/{project}/{project}.csproj", "-c", "Release", "-o", nupkg,
+            var lib = ProcessRunner.Run(ProcessRunner.Dotnet,
+                new[] { "pack", $"src/{project}/{project}.csproj", "-c", "Release", "-o", nupkg,
                 "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
             Assert.True(lib.Code == 0, lib.ToString());
         }
@@ -44,7 +46,8 @@ public class ToolPackageTests
         var tool = Nuspec(Path.Combine(nupkg, $"FpQuant.Cli.{version}.nupkg"));
         var quantization = Nuspec(Path.Combine(nupkg, $"FpQuant.Quantization.{version}.nupkg"));
         var foundationPose = Nuspec(Path.Combine(nupkg, $"FpQuant.FoundationPose.{version}.nupkg"));
-        foreach (var (n, id) in new[] { (tool, "FpQuant.Cli"), (quantization, "FpQuant.Quantization"), (foundationPose, "FpQuant.FoundationPose") })
+        foreach (var (n, id) in new[] { (tool, "FpQuant.Cli"), (quantization, "FpQuant.Quantization"),
+            (foundationPose, "FpQuant.FoundationPose") })
         {
             Assert.Equal(id, n.Meta("id"));
             Assert.Equal(version, n.Meta("version"));
@@ -71,10 +74,13 @@ public class ToolPackageTests
             <configuration><packageSources><clear /><add key="local" value="{nupkg}" /></packageSources></configuration>
             """);
         string tools = tmp.File("tools");
-        var install = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { "tool", "install", "--tool-path", tools, "--configfile", config,
-            "--version", version, "FpQuant.Cli" }, tmp.Path, Long, new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") });
+        var install = ProcessRunner.Run(ProcessRunner.Dotnet,
+            new[] { "tool", "install", "--tool-path", tools, "--configfile", config,
+            "--version", version, "FpQuant.Cli" }, tmp.Path, Long,
+                new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") });
         Assert.True(install.Code == 0, install.ToString());
-        string fpquant = Path.Combine(tools, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "fpquant.exe" : "fpquant");
+        string fpquant =
+            Path.Combine(tools, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "fpquant.exe" : "fpquant");
         Assert.True(File.Exists(fpquant), fpquant);
 
         // From a folder that is neither the checkout nor the tool's.
@@ -82,10 +88,12 @@ public class ToolPackageTests
         Directory.CreateDirectory(work);
         var help = ProcessRunner.Run(fpquant, new[] { "--help" }, work, Long);
         Assert.True(help.Code == 0, help.ToString());
-        foreach (var verb in new[] { "export", "infer", "quantize", "register", "bench", "inspect" }) Assert.Contains(verb, help.Out);
+        foreach (var verb in new[] { "export", "infer", "quantize", "register", "bench", "inspect" })
+            Assert.Contains(verb, help.Out);
 
         // inspect reads a real PyTorch checkpoint.
-        var inspect = ProcessRunner.Run(fpquant, new[] { "inspect", TestPaths.Golden("checkpoints", "refinenet_compact.pth") }, work, Long);
+        var inspect = ProcessRunner.Run(fpquant,
+            new[] { "inspect", TestPaths.Golden("checkpoints", "refinenet_compact.pth") }, work, Long);
         Assert.True(inspect.Code == 0, inspect.ToString());
         Assert.Contains("RefineNet (all 134 keys and shapes match", inspect.Out);
 
@@ -94,7 +102,9 @@ public class ToolPackageTests
         OnnxModelFile.Save(model, Path.Combine(work, "tiny.onnx"));
         var x = TinyModels.Random(7, 1f, 2, 3, 8, 8);
         RawTensorFile.Write(Path.Combine(work, "x.bin"), x.Data);
-        var infer = ProcessRunner.Run(fpquant, new[] { "infer", "--model", "tiny.onnx", "--input", "X=x.bin", "--batch", "2", "--out", "out", "--threads", "1" }, work, Long);
+        var infer = ProcessRunner.Run(fpquant,
+            new[] { "infer", "--model", "tiny.onnx", "--input", "X=x.bin", "--batch", "2", "--out", "out", "--threads",
+                "1" }, work, Long);
         Assert.True(infer.Code == 0, infer.ToString());
         var got = RawTensorFile.ReadAll(Path.Combine(work, "out", "Y.bin"));
         var expected = TinyModels.Run(model, new() { ["X"] = x }, tmp.Path, "tiny").Single().Value;
@@ -115,7 +125,8 @@ public class ToolPackageTests
         foreach (var f in Directory.GetFiles(root))
         {
             string name = Path.GetFileName(f);
-            if (name.EndsWith(".props") || name.EndsWith(".targets") || name == ".editorconfig" || name is "README.md" or "LICENSE" or "global.json"
+            if (name.EndsWith(".props") || name.EndsWith(".targets") || name == ".editorconfig" || name is "README.md"
+                or "LICENSE" or "global.json"
                 || name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
                 File.Copy(f, Path.Combine(dest, name));
         }
@@ -136,11 +147,13 @@ public class ToolPackageTests
     }
 
     internal static string RepoVersion() =>
-        XDocument.Load(Path.Combine(TestPaths.RepoRoot, "Directory.Build.props")).Descendants("Version").Single().Value.Trim();
+        XDocument.Load(Path.Combine(TestPaths.RepoRoot, "Directory.Build.props")).Descendants("Version").Single()
+            .Value.Trim();
 
     internal sealed record PackageInfo(XElement Metadata, List<string> Entries)
     {
-        public string Meta(string name) => Metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value.Trim() ?? "";
+        public string Meta(string name) =>
+            Metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value.Trim() ?? "";
         /// <summary>The metadata as XML text (dependencies included).</summary>
         public string Xml => Metadata.ToString();
     }

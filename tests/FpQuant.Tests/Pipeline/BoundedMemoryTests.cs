@@ -22,11 +22,14 @@ public class BoundedMemoryTests
     public void ChunkedScoring_GivesTheSameFrameAsOneGroup()
     {
         var s = Demo.Value;
-        var frame = new FirstFrameSettings { Hypotheses = 7, Iterations = 1, RefineBatch = 4, Diameter = s.Diameter, TranslationGuess = s.Guess.T };
+        var frame = new FirstFrameSettings { Hypotheses = 7, Iterations = 1, RefineBatch = 4, Diameter = s.Diameter,
+            TranslationGuess = s.Guess.T };
         FirstFrameResult whole, chunked;
-        using (var m = FirstFrameModels.Open(_models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Score), Cpu, chunkedScore: false))
+        using (var m = FirstFrameModels.Open(_models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Score), Cpu,
+            chunkedScore: false))
             whole = m.Runner.Run(frame, new SceneCropSource(s));
-        using (var m = FirstFrameModels.Open(_models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Score), Cpu, chunkedScore: true))
+        using (var m = FirstFrameModels.Open(_models.Path(NetworkKind.Refine), _models.Path(NetworkKind.Score), Cpu,
+            chunkedScore: true))
             chunked = m.Runner.Run(frame with { ScoreChunk = 3 }, new SceneCropSource(s));
         Assert.Equal(7, whole.Plan!.ScoreChunk);
         Assert.Equal(3, chunked.Plan!.ScoreChunk);
@@ -35,7 +38,8 @@ public class BoundedMemoryTests
         Assert.Equal(whole.Poses, chunked.Poses);
         double tol = 1e-5 * Math.Max(1, whole.Scores.Max(MathF.Abs));
         for (int i = 0; i < 7; i++)
-            Assert.True(Math.Abs(whole.Scores[i] - chunked.Scores[i]) <= tol, $"score {i}: one group {whole.Scores[i]}, chunks of 3 {chunked.Scores[i]}");
+            Assert.True(Math.Abs(whole.Scores[i] - chunked.Scores[i]) <= tol,
+                $"score {i}: one group {whole.Scores[i]}, chunks of 3 {chunked.Scores[i]}");
         Assert.Equal(whole.Best, chunked.Best);
     }
 
@@ -50,19 +54,23 @@ public class BoundedMemoryTests
         Assert.InRange(oneGb.RefineBatch, 8, 41);
         Assert.InRange(oneGb.ScoreChunk, 8, 251);
         long estimate = MemoryBudget.ProcessBytes + (long)(MemoryBudget.WeightsPerModelByte * models)
-            + Math.Max(oneGb.RefineBatch * (MemoryBudget.RefineBytesPerPair + MemoryBudget.CropBytesPerPair), oneGb.ScoreChunk * (MemoryBudget.ScoreBytesPerPair + MemoryBudget.CropBytesPerPair));
+            + Math.Max(oneGb.RefineBatch * (MemoryBudget.RefineBytesPerPair + MemoryBudget.CropBytesPerPair),
+                oneGb.ScoreChunk * (MemoryBudget.ScoreBytesPerPair + MemoryBudget.CropBytesPerPair));
         Assert.True(estimate <= 1L << 30, $"the plan's own estimate {estimate >> 20} MB exceeds the budget");
         Assert.Contains("1024 MB", oneGb.Reason);
         // More memory never means smaller batches; a whole-model scorer is never chunked.
         var twoGb = MemoryBudget.Plan(s with { MaxMemoryBytes = 2L << 30 }, models, chunkedScore: true);
         Assert.True(twoGb.RefineBatch >= oneGb.RefineBatch && twoGb.ScoreChunk >= oneGb.ScoreChunk);
-        Assert.Equal(252, MemoryBudget.Plan(s with { MaxMemoryBytes = 1L << 30 }, models, chunkedScore: false).ScoreChunk);
+        Assert.Equal(252,
+            MemoryBudget.Plan(s with { MaxMemoryBytes = 1L << 30 }, models, chunkedScore: false).ScoreChunk);
         // A budget below the weights runs one pair at a time and says so.
         var tiny = MemoryBudget.Plan(s with { MaxMemoryBytes = 100L << 20 }, models, chunkedScore: true);
         Assert.Equal((1, 1), (tiny.RefineBatch, tiny.ScoreChunk));
         Assert.Contains("one pair at a time", tiny.Reason);
         // An explicit chunk caps the budget's.
-        Assert.Equal(5, MemoryBudget.Plan(s with { MaxMemoryBytes = 1L << 30, ScoreChunk = 5 }, models, chunkedScore: true).ScoreChunk);
+        Assert.Equal(5,
+            MemoryBudget.Plan(s with { MaxMemoryBytes = 1L << 30, ScoreChunk = 5 }, models, chunkedScore: true)
+                .ScoreChunk);
     }
 
     [Theory]
@@ -73,7 +81,8 @@ public class BoundedMemoryTests
     [InlineData("0", 0L)]
     [InlineData("none", 0L)]
     [InlineData("1000000", 1000000L)]
-    public void BudgetSizes_Parse(string text, long bytes) => Assert.Equal(bytes, FpQuant.Cli.Commands.FlagValues.MemorySize(text));
+    public void BudgetSizes_Parse(string text, long bytes) =>
+        Assert.Equal(bytes, FpQuant.Cli.Commands.FlagValues.MemorySize(text));
 
     [Theory]
     [InlineData("lots")]

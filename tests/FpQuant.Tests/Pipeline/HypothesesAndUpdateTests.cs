@@ -27,7 +27,9 @@ public class HypothesesAndUpdateTests
         {
             So3Series.AssertClose(Mat3.Identity, r * r.T, 1e-12, "R R^T");
             // A proper rotation, not a reflection (which R R^T = I also allows).
-            double det = r.M00 * (r.M11 * r.M22 - r.M12 * r.M21) - r.M01 * (r.M10 * r.M22 - r.M12 * r.M20) + r.M02 * (r.M10 * r.M21 - r.M11 * r.M20);
+            double det =
+                r.M00 * (r.M11 * r.M22 - r.M12 * r.M21) - r.M01 * (r.M10 * r.M22 - r.M12 * r.M20) + r.M02
+                    * (r.M10 * r.M21 - r.M11 * r.M20);
             Assert.Equal(1.0, det, 12);
         }
     }
@@ -46,7 +48,8 @@ public class HypothesesAndUpdateTests
                 var dir = rots[6 * i + k] * views[i];
                 Assert.True((dir - new Vec3(0, 0, -1)).Norm < 1e-12, $"view {i} in-plane {k}: v maps to {dir}");
                 if (k == 0)
-                    Assert.True(Math.Abs((rots[6 * i] * new Vec3(0, 0, 1)).X) < 1e-12, $"view {i}: up leaves the y-z plane");
+                    Assert.True(Math.Abs((rots[6 * i] * new Vec3(0, 0, 1)).X) < 1e-12,
+                        $"view {i}: up leaves the y-z plane");
             }
     }
 
@@ -55,7 +58,8 @@ public class HypothesesAndUpdateTests
     {
         // tanh(atanh(0.5)) * pi/9 = 10 degrees about x; dR = exp(w)^T turns -10 degrees about x:
         // dR = [[1, 0, 0], [0, c, s], [0, -s, c]] with c = cos 10, s = sin 10.
-        // R0 = 90 degrees about z = [[0, -1, 0], [1, 0, 0], [0, 0, 1]]; R' = dR R0 = [[0, -1, 0], [c, 0, s], [-s, 0, c]]
+        // R0 = 90 degrees about z = [[0, -1, 0], [1, 0, 0], [0, 0, 1]]; R' = dR R0 = [[0, -1, 0], [c, 0, s], [-s, 0,
+        // c]]
         // (R0 dR, the object-centric order, would be [[0, -c, -s], [1, 0, 0], [0, -s, c]]).
         // trans (0.5, -0.25, 1) times diameter/2 = 0.1 is (0.05, -0.025, 0.1), added in the camera frame unrotated.
         var r0 = new Mat3(0, -1, 0, 1, 0, 0, 0, 0, 1);
@@ -71,10 +75,12 @@ public class HypothesesAndUpdateTests
     public void PoseUpdate_AboutY_AndZ_HandComputed()
     {
         // 10 degrees about y (dR = -10 about y = [[c, 0, -s], [0, 1, 0], [s, 0, c]]) from the identity.
-        var y = PoseUpdate.Apply(new Pose(Mat3.Identity, new Vec3(0, 0, 1)), default, new Vec3(0, Math.Atanh(0.5), 0), 0.2);
+        var y =
+            PoseUpdate.Apply(new Pose(Mat3.Identity, new Vec3(0, 0, 1)), default, new Vec3(0, Math.Atanh(0.5), 0), 0.2);
         So3Series.AssertClose(new Mat3(C10, 0, -S10, 0, 1, 0, S10, 0, C10), y.R, 1e-15, "about y");
         // -10 degrees about z (rot = atanh(-0.5)): dR = +10 about z = [[c, -s, 0], [s, c, 0], [0, 0, 1]].
-        var z = PoseUpdate.Apply(new Pose(Mat3.Identity, new Vec3(0, 0, 1)), default, new Vec3(0, 0, Math.Atanh(-0.5)), 0.2);
+        var z = PoseUpdate.Apply(new Pose(Mat3.Identity, new Vec3(0, 0, 1)), default, new Vec3(0, 0, Math.Atanh(-0.5)),
+            0.2);
         So3Series.AssertClose(new Mat3(C10, -S10, 0, S10, C10, 0, 0, 0, 1), z.R, 1e-15, "about z");
     }
 
@@ -93,7 +99,8 @@ public class HypothesesAndUpdateTests
         Assert.Equal(new Vec3(0, 0, 1), id.T);
         // Egocentric from R0 = 90 degrees about x ([[1, 0, 0], [0, 0, -1], [0, 1, 0]]): dR R0 has columns
         // dR e_x, dR e_z, -dR e_y.
-        var q = PoseUpdate.Apply(new Pose(new Mat3(1, 0, 0, 0, 0, -1, 0, 1, 0), new Vec3(0, 0, 1)), default, new Vec3(r, r, r), 0.2);
+        var q = PoseUpdate.Apply(new Pose(new Mat3(1, 0, 0, 0, 0, -1, 0, 1, 0), new Vec3(0, 0, 1)), default,
+            new Vec3(r, r, r), 0.2);
         So3Series.AssertClose(new Mat3(d, o, -t, o, t, -d, t, d, -o), q.R, 1e-15, "from 90 degrees about x");
     }
 

@@ -29,7 +29,8 @@ public class RegistrationTests
         double validShare = (double)s.Guess.ValidDepthPixels / s.Guess.MaskPixels;
         Assert.InRange(validShare, 0.98, 0.999); // mild dropouts, as a sensor has
         // The guess lies on the visible surface in front of the object's centre, within its radius.
-        Assert.True((s.Guess.T - s.TruePose!.Value.T).Norm < s.Diameter / 2, $"guess {s.Guess.T} vs truth {s.TruePose.Value.T}");
+        Assert.True((s.Guess.T - s.TruePose!.Value.T).Norm < s.Diameter / 2,
+            $"guess {s.Guess.T} vs truth {s.TruePose.Value.T}");
         Assert.True(s.Guess.T.Z < s.TruePose.Value.T.Z);
         var again = DemoScene.Create();
         Assert.Equal(s.Frame.Rgb, again.Frame.Rgb);
@@ -61,7 +62,8 @@ public class RegistrationTests
             }
         }
         Assert.True(both > 0.9 * either, $"overlap {both} of {either}");
-        Assert.True(xyzErr / (3 * both) < 0.03, $"mean XYZ difference {xyzErr / (3 * both)} radii"); // 0.03 radii = 2.5 mm
+        // 0.03 radii = 2.5 mm
+        Assert.True(xyzErr / (3 * both) < 0.03, $"mean XYZ difference {xyzErr / (3 * both)} radii");
         Assert.True(rgbErr / (3 * both) < 0.05, $"mean RGB difference {rgbErr / (3 * both)}");
     }
 
@@ -80,8 +82,10 @@ public class RegistrationTests
                 {
                     var slot = t.Data.AsSpan(p * 6 * 25600, 6 * 25600);
                     int nonzeroRgb = 0, nonzeroXyz = 0;
-                    for (int i = 0; i < 3 * 25600; i++) { Assert.InRange(slot[i], 0f, 1f); if (slot[i] != 0) nonzeroRgb++; }
-                    for (int i = 3 * 25600; i < 6 * 25600; i++) { Assert.True(slot[i] > -2f && slot[i] < 2f); if (slot[i] != 0) nonzeroXyz++; }
+                    for (int i = 0; i < 3 * 25600; i++) { Assert.InRange(slot[i], 0f, 1f); if (slot[i] != 0)
+                        nonzeroRgb++; }
+                    for (int i = 3 * 25600; i < 6 * 25600; i++) { Assert.True(slot[i] > -2f
+                        && slot[i] < 2f); if (slot[i] != 0) nonzeroXyz++; }
                     Assert.True(nonzeroRgb > 1000 && nonzeroXyz > 1000, $"crop {p} is nearly empty");
                 }
             Assert.True(b.RenderSeconds > 0 && b.CropSeconds > 0);
@@ -114,7 +118,8 @@ public class RegistrationTests
                 for (int i = 0; i < count; i++)
                 {
                     var tr = new Vec3(outputs[k + 3 * i], outputs[k + 3 * i + 1], outputs[k + 3 * i + 2]);
-                    var rot = new Vec3(outputs[k + 3 * count + 3 * i], outputs[k + 3 * count + 3 * i + 1], outputs[k + 3 * count + 3 * i + 2]);
+                    var rot = new Vec3(outputs[k + 3 * count + 3 * i], outputs[k + 3 * count + 3 * i + 1],
+                        outputs[k + 3 * count + 3 * i + 2]);
                     replay[startIdx + i] = SpecUpdate(replay[startIdx + i], tr, rot, s.Diameter);
                 }
                 k += 6 * count;
@@ -125,7 +130,8 @@ public class RegistrationTests
             var p = r.Frame.Poses[i];
             So3Series.AssertClose(replay[i].R, p.R, 1e-12, $"hypothesis {i}");
             Assert.True((replay[i].T - p.T).Norm < 1e-12, $"hypothesis {i}: t {p.T}, spec {replay[i].T}");
-            Assert.True((p.T - start[i].T).Norm > 0 && Mat3.AngleDegrees(p.R, start[i].R) > 0, "refinement moved every hypothesis");
+            Assert.True((p.T - start[i].T).Norm > 0 && Mat3.AngleDegrees(p.R, start[i].R) > 0,
+                "refinement moved every hypothesis");
             // tanh bounds each rotation step to sqrt(3) x 20 degrees.
             Assert.True(Mat3.AngleDegrees(p.R, start[i].R) <= 2 * Math.Sqrt(3) * 20 + 1e-6);
         }
@@ -136,7 +142,9 @@ public class RegistrationTests
         Assert.Equal(r.BestCentred.T - r.BestCentred.R * s.MeshCenter, r.Best.T);
     }
 
-    /// <summary>Spec section 7: dt = trans * diameter/2; dR = exp_so3(tanh(rot) * 0.3490658503988659)^T; t' = t + dt; R' = dR R.</summary>
+    /// <summary>
+    /// Spec section 7: dt = trans * diameter/2; dR = exp_so3(tanh(rot) * 0.3490658503988659)^T; t' = t + dt; R' = dR R.
+    /// </summary>
     private static Pose SpecUpdate(Pose p, Vec3 trans, Vec3 rot, double diameter)
     {
         var w = new Vec3(Math.Tanh(rot.X), Math.Tanh(rot.Y), Math.Tanh(rot.Z)) * 0.3490658503988659;
@@ -148,7 +156,8 @@ public class RegistrationTests
     {
         var s = Demo.Value;
         var src = new SceneInputSource(s, 5, 2);
-        foreach (var (kind, layout) in new[] { (NetworkKind.Refine, ModelLayout.Nchw), (NetworkKind.Score, ModelLayout.Isaac) })
+        foreach (var (kind, layout) in new[] { (NetworkKind.Refine, ModelLayout.Nchw),
+            (NetworkKind.Score, ModelLayout.Isaac) })
         {
             var model = FpQuant.Onnx.OnnxModelFile.Load(_models.Path(kind, layout));
             var a = src.Batches(model, "m").ToList();
@@ -195,18 +204,23 @@ public class RegistrationTests
         // One checkpoint per network, as FoundationPose ships them; register's model resolution must reproduce the
         // outputs PyTorch computed with those exact weights.
         using var tmp = new TempDir();
-        string weights = $"refine={TestPaths.Golden("checkpoints", "refinenet_compact.pth")},score={TestPaths.Golden("checkpoints", "scorenet_compact.pth")}";
+        string weights =
+            $"refine={TestPaths.Golden("checkpoints", "refinenet_compact.pth")},score={TestPaths.Golden("checkpoints", "scorenet_compact.pth")}";
         var (rp, sp, text) = FpQuant.Variants.BenchModelStore.ResolvePair(Array.Empty<string>(), weights, tmp.Path,
             new RuntimeSettings { IntraOpThreads = 2 }, fr => new SceneInputSource(Demo.Value, 2, 2, null, fr));
         Assert.Contains("refinenet_compact.pth", text);
-        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestPaths.Golden("checkpoints", "manifest.json"))).RootElement;
-        foreach (var (path, file, prefix) in new[] { (rp, "refinenet_compact.pth", "refine"), (sp, "scorenet_compact.pth", "score") })
+        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(TestPaths.Golden("checkpoints",
+            "manifest.json"))).RootElement;
+        foreach (var (path, file, prefix) in new[] { (rp, "refinenet_compact.pth", "refine"),
+            (sp, "scorenet_compact.pth", "score") })
         {
             using var m = new CropPairSession(path, new RuntimeSettings { IntraOpThreads = 2 });
             var outs = m.Run(Golden.Load($"{prefix}.A"), Golden.Load($"{prefix}.B"));
             var expected = manifest.GetProperty(file).GetProperty("expected");
             foreach (var (name, value) in outs)
-                Golden.AssertClose(new FloatTensor(value.Shape, expected.GetProperty(name).EnumerateArray().Select(e => (float)e.GetDouble()).ToArray()), value, $"{file}:{name}");
+                Golden.AssertClose(new FloatTensor(value.Shape,
+                    expected.GetProperty(name).EnumerateArray().Select(e => (float)e.GetDouble()).ToArray()), value,
+                        $"{file}:{name}");
         }
         var e = Assert.Throws<FpQuantException>(() => WeightSource.ForNetwork(NetworkKind.Score, "refine=a.pth"));
         Assert.Contains("score=", e.Message);

@@ -9,7 +9,8 @@ namespace FpQuant.Tests.Pipeline;
 [Trait("Category", "Quick")]
 public class SceneCropTests
 {
-    private static RgbdFrame Frame(int w, int h, Func<int, int, float> depth, Func<int, int, bool> mask, CameraIntrinsics k, Func<int, int, int, byte>? rgb = null)
+    private static RgbdFrame Frame(int w, int h, Func<int, int, float> depth, Func<int, int, bool> mask,
+        CameraIntrinsics k, Func<int, int, int, byte>? rgb = null)
     {
         var d = new float[w * h]; var m = new bool[w * h]; var c = new byte[3 * w * h];
         for (int v = 0; v < h; v++)
@@ -27,11 +28,13 @@ public class SceneCropTests
     {
         // Mask: columns 2..5, rows 1..4 (16 pixels). Depths 0.5 + 0.01 * index, one pixel invalid (0.0005 m).
         var k = new CameraIntrinsics(100, 200, 5, 4);
-        var f = Frame(10, 8, (u, v) => u == 2 && v == 1 ? 0.0005f : 0.5f + 0.01f * (v * 10 + u), (u, v) => u is >= 2 and <= 5 && v is >= 1 and <= 4, k);
+        var f = Frame(10, 8, (u, v) => u == 2 && v == 1 ? 0.0005f : 0.5f + 0.01f * (v * 10 + u),
+            (u, v) => u is >= 2 and <= 5 && v is >= 1 and <= 4, k);
         var g = TranslationGuess.FromFrame(f);
         // Box centre (3.5, 2.5). Valid depths: 15 values; their median is the 8th smallest.
         var valid = new List<float>();
-        for (int v = 1; v <= 4; v++) for (int u = 2; u <= 5; u++) if (!(u == 2 && v == 1)) valid.Add(0.5f + 0.01f * (v * 10 + u));
+        for (int v = 1; v <= 4; v++) for (int u = 2; u <= 5; u++) if (!(u == 2 && v == 1))
+            valid.Add(0.5f + 0.01f * (v * 10 + u));
         valid.Sort();
         double z = valid[7];
         Assert.Equal((3.5, 2.5, 16, 15), (g.CenterU, g.CenterV, g.MaskPixels, g.ValidDepthPixels));
@@ -82,7 +85,8 @@ public class SceneCropTests
     {
         // Red = column, green = row; depth = 1 + row / 100. A window 80 px wide maps crop pixel i to frame i/2 + left.
         var k = new CameraIntrinsics(100, 100, 0, 0);
-        var f = Frame(200, 150, (_, v) => 1 + v / 100f, (_, _) => true, k, (u, v, c) => c == 0 ? (byte)u : c == 1 ? (byte)v : (byte)0);
+        var f = Frame(200, 150, (_, v) => 1 + v / 100f, (_, _) => true, k,
+            (u, v, c) => c == 0 ? (byte)u : c == 1 ? (byte)v : (byte)0);
         var xyz = ObservedCrop.FrameXyz(f);
         var w = new CropWindow(30, 40, 110, 120, 160);
         var rgb = new float[3 * 160 * 160];

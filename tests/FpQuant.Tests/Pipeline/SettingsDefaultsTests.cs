@@ -14,6 +14,7 @@ public class SettingsDefaultsTests
         Assert.Equal(FirstFrameSettings.IsaacRosRefineBatch, new FirstFrameSettings().RefineBatch);
         Assert.Equal(FirstFrameSettings.IsaacRosRefineBatch, new RegistrationSettings().RefineBatch);
         foreach (var cmd in new[] { BenchCommand.Create(), RegisterCommand.Create() })
-            Assert.Equal(FirstFrameSettings.IsaacRosRefineBatch, cmd.Parse(Array.Empty<string>()).GetValue<int>("--refine-batch"));
+            Assert.Equal(FirstFrameSettings.IsaacRosRefineBatch,
+                cmd.Parse(Array.Empty<string>()).GetValue<int>("--refine-batch"));
     }
 }

@@ -50,7 +50,8 @@ public sealed class OracleRefiner : ITrackRefiner
             if (rendered[5 * n + i] != 0) LastRenderedPixels++;
             if (observed[5 * n + i] != 0) LastObservedPixels++;
         }
-        Assert.True(RefineTarget.TryCompute(centredPose, TruthCentred, Diameter, out var t, out var r), "the motion between frames is within the update's reach");
+        Assert.True(RefineTarget.TryCompute(centredPose, TruthCentred, Diameter, out var t, out var r),
+            "the motion between frames is within the update's reach");
         static Vec3 F(Vec3 v) => new((float)v.X, (float)v.Y, (float)v.Z);
         return (F(t), F(r));
     }
@@ -60,7 +61,8 @@ public sealed class OracleRefiner : ITrackRefiner
 public sealed class FrozenRefiner : ITrackRefiner
 {
     public string Description => "frozen";
-    public (Vec3 Trans, Vec3 Rot) Refine(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose) => (default, default);
+    public (Vec3 Trans, Vec3 Rot) Refine(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed,
+        Pose centredPose) => (default, default);
 }
 
 /// <summary>A scorer that returns scripted logits in order.</summary>
@@ -70,7 +72,8 @@ public sealed class ScriptedScorer : ITrackScorer
     private int _next;
     public ScriptedScorer(params float[] logits) { _logits = logits; }
     public string Description => "scripted";
-    public float Score(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose) => _logits[_next++];
+    public float Score(ReadOnlySpan<float> rendered, ReadOnlySpan<float> observed, Pose centredPose) =>
+        _logits[_next++];
 }
 
 [Trait("Category", "Heavy")]
@@ -93,8 +96,10 @@ public class TrackingTests
             largestStep = Math.Max(largestStep, (truth[f].T - truth[f - 1].T).Norm);
             oracle.TruthCentred = scene.FromMeshFrame(truth[f]);
             var r = tracker.Track(DemoVideo.FramesOf[f]);
-            Assert.True((r.Pose.T - truth[f].T).Norm < 1e-4, $"frame {f}: translation off by {(r.Pose.T - truth[f].T).Norm} m");
-            Assert.True(RotationRad(r.Pose, truth[f]) < 1e-4, $"frame {f}: rotation off by {RotationRad(r.Pose, truth[f])} rad");
+            Assert.True((r.Pose.T - truth[f].T).Norm < 1e-4,
+                $"frame {f}: translation off by {(r.Pose.T - truth[f].T).Norm} m");
+            Assert.True(RotationRad(r.Pose, truth[f]) < 1e-4,
+                $"frame {f}: rotation off by {RotationRad(r.Pose, truth[f])} rad");
             Assert.Equal(r.Pose, tracker.Pose);
             // The last iteration's pair was rendered and observed at (nearly) the true pose: both show the object.
             Assert.InRange(oracle.LastRenderedPixels, 1000, 160 * 160);
@@ -130,16 +135,19 @@ public class TrackingTests
         var tracker = new PoseTracker(DemoVideo.First, new FrozenRefiner());
         Assert.False(tracker.IsRegistered);
         Assert.Throws<InvalidOperationException>(() => tracker.Track(DemoVideo.FramesOf[1]));
-        var e = Assert.Throws<FpQuantException>(() => new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 0 }));
+        var e = Assert.Throws<FpQuantException>(() =>
+            new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 0 }));
         Assert.Contains("LostScoreThreshold", e.Message);
-        Assert.Throws<FpQuantException>(() => new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { Iterations = 0 }));
+        Assert.Throws<FpQuantException>(() =>
+            new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { Iterations = 0 }));
     }
 
     [Fact]
     public void LostCheck_FlagsEveryFrameScoredBelowTheThreshold_AndCountsThem_AndResetClearsTheCount()
     {
         var scorer = new ScriptedScorer(1.5f, -0.5f, 0f, -3f, float.NaN, 2f);
-        var tracker = new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 0 }, scorer);
+        var tracker =
+            new PoseTracker(DemoVideo.First, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 0 }, scorer);
         tracker.Reset(DemoVideo.Truth[0]);
         var lost = new List<bool>();
         var scores = new List<float?>();
@@ -166,12 +174,14 @@ public class TrackingTests
         var oracle = new OracleRefiner { Diameter = scene.Diameter };
         var tracker = new PoseTracker(scene, oracle);
         tracker.Reset(DemoVideo.Truth[0]);
-        void Frame(int f) { oracle.TruthCentred = scene.FromMeshFrame(DemoVideo.Truth[f]); tracker.Track(DemoVideo.FramesOf[f]); }
+        void Frame(int f) { oracle.TruthCentred =
+            scene.FromMeshFrame(DemoVideo.Truth[f]); tracker.Track(DemoVideo.FramesOf[f]); }
         for (int f = 1; f < 4; f++) Frame(f);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int f = 4; f < DemoVideo.Frames; f++) Frame(f);
         double perFrame = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / (DemoVideo.Frames - 4);
-        // No crop, frame or visibility buffer per frame: what is left is a few small arrays (the window's four offsets).
+        // No crop, frame or visibility buffer per frame: what is left is a few small arrays (the window's four
+        // offsets).
         Assert.True(perFrame < 4096, $"a tracking frame allocated {perFrame:F0} bytes");
     }
 }
@@ -199,7 +209,8 @@ public class NetworkTrackingTests
         var frame = DemoVideo.FramesOf[1];
         var tracked = tracker.Track(frame);
 
-        // The same pair through the first frame's path: SceneCropSource (whole-frame XYZ), CropPairSession.Run, the update.
+        // The same pair through the first frame's path: SceneCropSource (whole-frame XYZ), CropPairSession.Run, the
+        // update.
         var scene = Scene.Create(frame, DemoScene.Bottle(), "frame 2");
         var start = scene.FromMeshFrame(DemoVideo.Truth[0]);
         var batch = new SceneCropSource(scene).Crops(new[] { start }, 0, 1, 0);
@@ -218,7 +229,8 @@ public class NetworkTrackingTests
         var first = DemoVideo.First;
         using var score = new CropPairSession(_models.Path(NetworkKind.Score), Runtime);
         using var scorer = new NetworkTrackScorer(score);
-        var tracker = new PoseTracker(first, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 1e6 }, scorer);
+        var tracker =
+            new PoseTracker(first, new FrozenRefiner(), new TrackSettings { LostScoreThreshold = 1e6 }, scorer);
         tracker.Reset(DemoVideo.Truth[0]);
         var frame = DemoVideo.FramesOf[1];
         var r = tracker.Track(frame);
@@ -228,7 +240,8 @@ public class NetworkTrackingTests
         Assert.Equal(expected, r.Score!.Value, 5);
         Assert.True(r.Lost); // every logit is below 1e6
         Assert.True(r.ScoreSeconds > 0);
-        Assert.Throws<FpQuantException>(() => new NetworkTrackScorer(new CropPairSession(_models.Path(NetworkKind.Refine), Runtime)));
+        Assert.Throws<FpQuantException>(() =>
+            new NetworkTrackScorer(new CropPairSession(_models.Path(NetworkKind.Refine), Runtime)));
     }
 
     [Fact]
@@ -275,7 +288,8 @@ public class SequenceTrackingTests
         };
         var tracker = new PoseTracker(seq.First, new FrozenRefiner(), settings.Track, scorer);
         var seen = new List<int>();
-        var frames = SequenceTracking.Run(seq, tracker, new FirstFrameRunner(refine, score), settings, f => seen.Add(f.FrameId));
+        var frames =
+            SequenceTracking.Run(seq, tracker, new FirstFrameRunner(refine, score), settings, f => seen.Add(f.FrameId));
         Assert.Equal(new[] { 1, 2, 3, 4, 5, 6 }, seen);
         Assert.Equal(new[] { true, false, false, true, false, false }, frames.Select(f => f.Registered));
         Assert.Equal(new[] { false, false, true, false, false, false }, frames.Select(f => f.Lost));

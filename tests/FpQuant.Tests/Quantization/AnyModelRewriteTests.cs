@@ -21,13 +21,15 @@ public class AnyModelRewriteTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
 
-    private static List<(string Name, FloatTensor Value)> Run(ModelProto m, IReadOnlyDictionary<string, FloatTensor> feed)
+    private static List<(string Name, FloatTensor Value)> Run(ModelProto m,
+        IReadOnlyDictionary<string, FloatTensor> feed)
     {
         using var s = new InferenceSession(m.ToByteArray());
         return SessionRun.Run(s, feed, s.OutputMetadata.Keys.ToArray());
     }
 
-    private static QuantizationResult Quantize(ModelProto m, string preset, Dictionary<string, FloatTensor>? calibration = null) =>
+    private static QuantizationResult Quantize(ModelProto m, string preset,
+        Dictionary<string, FloatTensor>? calibration = null) =>
         ModelQuantizer.Quantize(m, "tiny", QuantizationPresets.Get(preset), preset,
             calibration == null ? null : new InMemoryInputSource(new[] { calibration }), Cpu);
 
@@ -44,7 +46,8 @@ public class AnyModelRewriteTests
         { "conv3d-grouped-dilated", new[] { 1, 4, 6, 6, 6 }, new long[] { 3, 3, 3 }, 4, 2 },
     };
 
-    private static ModelProto ConvModel(int[] xShape, long[] kernel, long group, long dilation, int outChannels, bool computedBias)
+    private static ModelProto ConvModel(int[] xShape, long[] kernel, long group, long dilation, int outChannels,
+        bool computedBias)
     {
         int spatial = kernel.Length;
         var g = new GraphBuilder("conv");
@@ -57,13 +60,15 @@ public class AnyModelRewriteTests
         var pads = kernel.Select(k => dilation * (k - 1) / 2).ToArray();
         g.NodeMulti("Conv", "conv", new[] { x, w, b }, new[] { "Y" }, ("kernel_shape", kernel), ("group", group),
             ("dilations", Enumerable.Repeat(dilation, spatial).ToArray()), ("pads", pads.Concat(pads).ToArray()));
-        g.Output("Y", DataType.Float, new[] { (Dim)xShape[0], outChannels }.Concat(xShape.Skip(2).Select(d => (Dim)d)).ToArray());
+        g.Output("Y", DataType.Float,
+            new[] { (Dim)xShape[0], outChannels }.Concat(xShape.Skip(2).Select(d => (Dim)d)).ToArray());
         return g.Build();
     }
 
     [Theory]
     [MemberData(nameof(Convs))]
-    public void DynamicConv_OfAnyRank_KeepsTheShapeAndStaysWithinTheScaleBound(string name, int[] xShape, long[] kernel, long group, long dilation)
+    public void DynamicConv_OfAnyRank_KeepsTheShapeAndStaysWithinTheScaleBound(string name, int[] xShape, long[] kernel,
+        long group, long dilation)
     {
         foreach (bool computedBias in new[] { false, true })
         foreach (bool perChannel in new[] { false, true })
@@ -71,20 +76,24 @@ public class AnyModelRewriteTests
             var m = ConvModel(xShape, kernel, group, dilation, outChannels: 4, computedBias);
             var x = TinyModels.Random(33, 2f, xShape);
             var feed = new Dictionary<string, FloatTensor> { ["X"] = x };
-            var r = ModelQuantizer.Quantize(m, "tiny", QuantizationPresets.Get("onnx-dynamic") with { PerChannel = perChannel }, null, null, Cpu);
+            var r = ModelQuantizer.Quantize(m, "tiny",
+                QuantizationPresets.Get("onnx-dynamic") with { PerChannel = perChannel }, null, null, Cpu);
             Assert.Contains(r.Model.Graph.Node, n => n.OpType == "ConvInteger");
             var y = Run(m, feed)[0].Value;
             var yq = Run(r.Model, feed)[0].Value;
             Assert.Equal(y.Shape, yq.Shape);
             // u8 activations over [min(x, 0), max(x, 0)], s8 symmetric weights (a per-channel step is at most the
-            // per-tensor one): every product errs by at most |w| sx/2 + |x| sw/2 + sx sw/4, over K = C/g x prod(kernel) terms.
+            // per-tensor one): every product errs by at most |w| sx/2 + |x| sw/2 + sx sw/4, over K = C/g x prod(kernel)
+            // terms.
             var wInit = m.Graph.Initializer.First(i => i.Name == "conv.weight");
             float maxW = TensorProtos.ToFloats(wInit).Max(MathF.Abs), maxX = x.Data.Max(MathF.Abs);
             double sx = (Math.Max(0, x.Data.Max()) - Math.Min(0, x.Data.Min())) / 255.0, sw = maxW / 127.0;
             long k = wInit.Dims.Skip(1).Aggregate(1L, (a, d) => a * d);
             double bound = k * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + 1e-5;
             for (int i = 0; i < y.Data.Length; i++)
-                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{name} (computed bias {computedBias}, per channel {perChannel}) element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
+                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound,
+                    $"{name} (computed bias {computedBias}, per channel {perChannel}) element {i}: float " +
+                    $"{y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
         }
     }
 
@@ -117,13 +126,18 @@ public class AnyModelRewriteTests
         // And so does every preset that works on the raised model.
         var q = Quantize(m, "fp16");
         var yq = Run(q.Model, feed)[0].Value;
-        for (int i = 0; i < y.Data.Length; i++) Assert.Equal(y.Data[i], yq.Data[i], 1e-6 + 0.002 * Math.Abs(y.Data[i])); // three float16 roundings of 2^-11 each
+        // three float16 roundings of 2^-11 each
+        for (int i = 0; i < y.Data.Length; i++) Assert.Equal(y.Data[i], yq.Data[i], 1e-6 + 0.002 * Math.Abs(y.Data[i]));
     }
 
     // ---- fp16 keeps what is not float ----
 
-    /// <summary>Runs a model on a float input X and an int64 input B; every output as doubles with its element type.</summary>
-    private static Dictionary<string, (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType Type, long[] Shape, double[] Values)> RunAny(ModelProto m, float[] x, long[] b)
+    /// <summary>
+    /// Runs a model on a float input X and an int64 input B; every output as doubles with its element type.
+    /// </summary>
+    private static Dictionary<string,
+        (Microsoft.ML.OnnxRuntime.Tensors.TensorElementType Type, long[] Shape, double[] Values)> RunAny(ModelProto m,
+        float[] x, long[] b)
     {
         using var s = new InferenceSession(m.ToByteArray());
         using var xv = OrtValue.CreateTensorValueFromMemory(x, new long[] { 2, 5 });
@@ -137,9 +151,12 @@ public class AnyModelRewriteTests
             var info = results[i].GetTensorTypeAndShape();
             double[] v = info.ElementDataType switch
             {
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float => results[i].GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray(),
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 => results[i].GetTensorDataAsSpan<long>().ToArray().Select(f => (double)f).ToArray(),
-                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool => results[i].GetTensorDataAsSpan<bool>().ToArray().Select(f => f ? 1.0 : 0.0).ToArray(),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float =>
+                    results[i].GetTensorDataAsSpan<float>().ToArray().Select(f => (double)f).ToArray(),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Int64 =>
+                    results[i].GetTensorDataAsSpan<long>().ToArray().Select(f => (double)f).ToArray(),
+                Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Bool =>
+                    results[i].GetTensorDataAsSpan<bool>().ToArray().Select(f => f ? 1.0 : 0.0).ToArray(),
                 var t => throw new InvalidOperationException($"output {names[i]} is {t}"),
             };
             d[names[i]] = (info.ElementDataType, info.Shape, v);
@@ -159,12 +176,15 @@ public class AnyModelRewriteTests
         g.NodeMulti("IsInf", "isinf", new[] { x }, new[] { "inf" });
         g.NodeMulti("Dropout", "dropout", new[] { x }, new[] { "dropped", "mask" });
         // Range has no float16 form; its float32 result meets a float16 operand in the Add.
-        string width = g.Node("Gather", "width", new[] { g.Node("Shape", "shape", new[] { x }), g.Initializer(TensorProtos.FromInt64("one", new long[] { 1 })) });
+        string width = g.Node("Gather", "width",
+            new[] { g.Node("Shape", "shape", new[] { x }),
+                g.Initializer(TensorProtos.FromInt64("one", new long[] { 1 })) });
         string limit = g.Node("Cast", "limit", new[] { width }, ("to", (long)DataType.Float));
         string r = g.Node("Range", "range", new[] { g.Constant("start", 0f), limit, g.Constant("delta", 1f) });
         g.NodeMulti("Add", "add", new[] { r, x }, new[] { "sum" });
         // ScatterND with a reduction has no float16 CPU kernel.
-        g.NodeMulti("ScatterND", "scatter", new[] { x, g.ConstantInt64("idx", 1), g.Initializer("upd", TinyModels.Random(51, 1f, 1, 5)) },
+        g.NodeMulti("ScatterND", "scatter",
+            new[] { x, g.ConstantInt64("idx", 1), g.Initializer("upd", TinyModels.Random(51, 1f, 1, 5)) },
             new[] { "scattered" }, ("reduction", "add"));
         g.Graph.Initializer.First(i => i.Name == "idx").Dims.Clear();
         g.Graph.Initializer.First(i => i.Name == "idx").Dims.AddRange(new long[] { 1, 1 });
@@ -193,7 +213,8 @@ public class AnyModelRewriteTests
                 double a = values[i], q = h[name].Values[i];
                 if (double.IsInfinity(a)) { Assert.Equal(a, q); continue; }
                 // Float results within a few float16 roundings (2^-11 relative each); the rest exact.
-                double tol = type == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float ? 4 * Math.Abs(a) / 2048 + 1e-3 : 0;
+                double tol = type == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float
+                    ? 4 * Math.Abs(a) / 2048 + 1e-3 : 0;
                 Assert.True(Math.Abs(a - q) <= tol, $"{name}[{i}]: float {a}, fp16 model {q}");
             }
         }
@@ -204,7 +225,8 @@ public class AnyModelRewriteTests
 
     // ---- ConvTranspose, Gather (embeddings), Gemm of two activations ----
 
-    private static float ScalarInit(ModelProto m, string name) => TensorProtos.ToFloats(m.Graph.Initializer.Single(i => i.Name == name)).Max();
+    private static float ScalarInit(ModelProto m, string name) =>
+        TensorProtos.ToFloats(m.Graph.Initializer.Single(i => i.Name == name)).Max();
 
     [Theory]
     [InlineData("onnx-static")]
@@ -215,14 +237,16 @@ public class AnyModelRewriteTests
         string x = g.Input("X", DataType.Float, 1, 3, 5, 5);
         string w = g.Initializer("up.weight", TinyModels.Random(61, 0.5f, 3, 2, 3, 3));
         string b = g.Initializer("up.bias", TinyModels.Random(62, 0.2f, 2));
-        g.NodeMulti("ConvTranspose", "up", new[] { x, w, b }, new[] { "Y" }, ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }));
+        g.NodeMulti("ConvTranspose", "up", new[] { x, w, b }, new[] { "Y" }, ("kernel_shape", new long[] { 3, 3 }),
+            ("strides", new long[] { 2, 2 }));
         g.Output("Y", DataType.Float, 1, 2, 11, 11);
         var m = g.Build();
         var xv = TinyModels.Random(63, 2f, 1, 3, 5, 5);
         var feed = new Dictionary<string, FloatTensor> { ["X"] = xv };
         var r = Quantize(m, preset, feed);
         Assert.Contains("up", r.QuantizedNodes);
-        var dq = r.Model.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "up.weight/quantized_axis1");
+        var dq =
+            r.Model.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "up.weight/quantized_axis1");
         Assert.Equal(1, dq.Attribute.Single(a => a.Name == "axis").I);
         var y = Run(m, feed)[0].Value;
         var yq = Run(r.Model, feed)[0].Value;
@@ -235,7 +259,8 @@ public class AnyModelRewriteTests
         {
             double sw = wScales[i / 121];
             double bound = 27 * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + 1e-5;
-            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{preset} element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
+            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound,
+                $"{preset} element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
         }
     }
 
@@ -258,7 +283,8 @@ public class AnyModelRewriteTests
         // Dynamic quantization leaves embeddings float unless asked (see DynamicOpQuantizers).
         if (options.Mode == QuantMode.Dynamic)
         {
-            Assert.DoesNotContain("embed", ModelQuantizer.Quantize(m, "tiny", options, preset, null, Cpu).QuantizedNodes);
+            Assert.DoesNotContain("embed",
+                ModelQuantizer.Quantize(m, "tiny", options, preset, null, Cpu).QuantizedNodes);
             options = options with { OpTypes = ["MatMul", "Gather"] };
         }
         var r = ModelQuantizer.Quantize(m, "tiny", options, preset, new InMemoryInputSource(new[] { batch }), Cpu);
@@ -284,19 +310,23 @@ public class AnyModelRewriteTests
         g.NodeMulti("Gemm", "gemm", new[] { a, b }, new[] { "Y" });
         g.Output("Y", DataType.Float, 2, 3);
         var m = g.Build();
-        var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(81, 2f, 2, 4), ["B"] = TinyModels.Random(82, 1f, 4, 3) };
+        var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(81, 2f, 2, 4),
+            ["B"] = TinyModels.Random(82, 1f, 4, 3) };
         foreach (var format in new[] { QuantFormat.Qdq, QuantFormat.QOperator })
         {
-            var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Format = format }, null, new InMemoryInputSource(new[] { feed }), Cpu);
+            var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Format = format }, null,
+                new InMemoryInputSource(new[] { feed }), Cpu);
             Assert.Contains("gemm", r.QuantizedNodes);
-            foreach (var operand in new[] { "A", "B" }) Assert.Contains(r.Model.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == operand);
+            foreach (var operand in new[] { "A", "B" })
+                Assert.Contains(r.Model.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == operand);
             var y = Run(m, feed)[0].Value;
             var yq = Run(r.Model, feed)[0].Value;
             double sa = r.Params["A"].Scale[0], sb = r.Params["B"].Scale[0];
             float maxA = feed["A"].Data.Max(MathF.Abs), maxB = feed["B"].Data.Max(MathF.Abs);
             double bound = 4 * (maxB * sa / 2 + maxA * sb / 2 + sa * sb / 4) + 1e-5;
             for (int i = 0; i < y.Data.Length; i++)
-                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"{format} element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
+                Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound,
+                    $"{format} element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
         }
     }
 
@@ -313,7 +343,8 @@ public class AnyModelRewriteTests
         var prepared = ModelPreprocessor.Prepare(m, "add6", Cpu).Model;
         var xv = TinyModels.Random(91, 1f, 2, 3, 4);
         var y = Run(prepared, new Dictionary<string, FloatTensor> { ["X"] = xv })[0].Value;
-        for (int i = 0; i < y.Data.Length; i++) Assert.Equal(xv.Data[i] + new[] { 1f, 10f, 100f }[i / 4 % 3], y.Data[i], 5);
+        for (int i = 0; i < y.Data.Length; i++)
+            Assert.Equal(xv.Data[i] + new[] { 1f, 10f, 100f }[i / 4 % 3], y.Data[i], 5);
     }
 
     // ---- coarse steps ----
@@ -326,8 +357,10 @@ public class AnyModelRewriteTests
         g.NodeMulti("Softmax", "probs", new[] { x }, new[] { "Y" }, ("axis", 1L));
         g.Output("Y", DataType.Float, 2, 4);
         var m = g.Build();
-        var wide = new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 0f, 1f, 2f, 3f, 10000f, 10001f, 10002f, 10003f }) };
-        var narrow = new Dictionary<string, FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 0f, 1f, 2f, 3f, -1f, 0.5f, 2f, 3f }) };
+        var wide = new Dictionary<string,
+            FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 0f, 1f, 2f, 3f, 10000f, 10001f, 10002f, 10003f }) };
+        var narrow = new Dictionary<string,
+            FloatTensor> { ["X"] = new(new[] { 2, 4 }, new[] { 0f, 1f, 2f, 3f, -1f, 0.5f, 2f, 3f }) };
         var r = Quantize(m, "onnx-static", wide);
         var warning = Assert.Single(r.Warnings, w => w.Contains("integer step"));
         Assert.Contains("'X' feeds Softmax 'probs'", warning);

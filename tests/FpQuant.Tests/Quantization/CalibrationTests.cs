@@ -14,8 +14,10 @@ public class CalibrationTests
     private static QuantizationResult Calibrate(float[] values, QuantizationOptions? o = null)
     {
         var m = TinyModels.MatMulWeight();
-        var batch = new Dictionary<string, FloatTensor> { ["X"] = new FloatTensor(new[] { values.Length / 16, 16 }, values) };
-        return ModelQuantizer.Quantize(m, "tiny", o ?? new QuantizationOptions(), null, new InMemoryInputSource(new[] { batch }), Cpu);
+        var batch =
+            new Dictionary<string, FloatTensor> { ["X"] = new FloatTensor(new[] { values.Length / 16, 16 }, values) };
+        return ModelQuantizer.Quantize(m, "tiny", o ?? new QuantizationOptions(), null,
+            new InMemoryInputSource(new[] { batch }), Cpu);
     }
 
     [Theory]
@@ -66,7 +68,8 @@ public class CalibrationTests
         var values = Enumerable.Range(0, 16 * 4096).Select(i => (i % 100) / 100f).ToArray();
         values[7] = 1000f;
         var minmax = Calibrate(values).Ranges["X"];
-        var pct = Calibrate(values, new QuantizationOptions { Calibration = CalibrationMethod.Percentile, Percentile = 99.9 }).Ranges["X"];
+        var pct = Calibrate(values,
+            new QuantizationOptions { Calibration = CalibrationMethod.Percentile, Percentile = 99.9 }).Ranges["X"];
         Assert.Equal(1000f, minmax.Max);
         Assert.True(pct.Max < 2f, $"percentile max {pct.Max}");
         Assert.Equal(1000f, pct.ObservedMax);

@@ -19,7 +19,8 @@ public sealed class CorpusModelTheoryAttribute : TheoryAttribute
 
     public CorpusModelTheoryAttribute()
     {
-        if (!Directory.Exists(Root)) Skip = "the ONNX backend test corpus is not installed: sudo apt-get install libonnx-testdata";
+        if (!Directory.Exists(Root))
+            Skip = "the ONNX backend test corpus is not installed: sudo apt-get install libonnx-testdata";
     }
 }
 
@@ -59,7 +60,8 @@ public class CorpusPatternTests
         InputSource? calibration = null;
         if (preset == "onnx-static")
             calibration = new InMemoryInputSource(new[] { inputs.ToDictionary(kv => kv.Key,
-                kv => new FpQuant.Core.InputTensor(kv.Value.Dims.Select(d => (int)d).ToArray(), TensorProtos.ToFloats(kv.Value))) });
+                kv => new FpQuant.Core.InputTensor(kv.Value.Dims.Select(d => (int)d).ToArray(),
+                    TensorProtos.ToFloats(kv.Value))) });
         var r = ModelQuantizer.Quantize(model, test, QuantizationPresets.Get(preset), preset, calibration, Cpu);
         var actual = Run(r.Model, inputs);
         // Float16 keeps 11 significant bits (a relative 2^-11 per rounding) and int8 a 255th of each range: over
@@ -73,7 +75,8 @@ public class CorpusPatternTests
             var want = Values(e);
             double scale = want.Length == 0 ? 0 : want.Max(Math.Abs);
             for (int i = 0; i < want.Length; i++)
-                Assert.True(Math.Abs(want[i] - values[i]) <= tolerance * scale + 1e-6, $"{test} {preset} {name}[{i}]: expected {want[i]}, got {values[i]}");
+                Assert.True(Math.Abs(want[i] - values[i]) <= tolerance * scale + 1e-6,
+                    $"{test} {preset} {name}[{i}]: expected {want[i]}, got {values[i]}");
         }
     }
 
@@ -81,11 +84,13 @@ public class CorpusPatternTests
     {
         var files = Directory.GetFiles(Path.Combine(dir, "test_data_set_0"), $"{kind}_*.pb")
             .OrderBy(f => int.Parse(Path.GetFileNameWithoutExtension(f).Split('_')[1])).ToList();
-        return files.Select((f, k) => (names[k], TensorProto.Parser.ParseFrom(File.ReadAllBytes(f)))).ToDictionary(x => x.Item1, x => x.Item2);
+        return files.Select((f, k) => (names[k], TensorProto.Parser.ParseFrom(File.ReadAllBytes(f))))
+            .ToDictionary(x => x.Item1, x => x.Item2);
     }
 
     /// <summary>The raw little-endian bytes of a float, int64, int32 or bool tensor.</summary>
-    private static byte[] Bytes(TensorProto t) => !t.RawData.IsEmpty ? t.RawData.ToByteArray() : (DataType)t.DataType switch
+    private static byte[] Bytes(TensorProto t) => !t.RawData.IsEmpty ? t.RawData.ToByteArray()
+        : (DataType)t.DataType switch
     {
         DataType.Float => MemoryMarshal.AsBytes(t.FloatData.ToArray().AsSpan()).ToArray(),
         DataType.Int64 => MemoryMarshal.AsBytes(t.Int64Data.ToArray().AsSpan()).ToArray(),
@@ -106,7 +111,8 @@ public class CorpusPatternTests
         };
     }
 
-    private static Dictionary<string, (DataType Type, long[] Shape, double[] Values)> Run(ModelProto m, Dictionary<string, TensorProto> inputs)
+    private static Dictionary<string, (DataType Type, long[] Shape, double[] Values)> Run(ModelProto m,
+        Dictionary<string, TensorProto> inputs)
     {
         using var s = new InferenceSession(m.ToByteArray());
         var handles = new List<GCHandle>();
@@ -118,7 +124,8 @@ public class CorpusPatternTests
                 var b = Bytes(t);
                 var h = GCHandle.Alloc(b, GCHandleType.Pinned);
                 handles.Add(h);
-                values.Add(OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, (TensorElementType)t.DataType, t.Dims.ToArray(), h.AddrOfPinnedObject(), b.Length));
+                values.Add(OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance,
+                    (TensorElementType)t.DataType, t.Dims.ToArray(), h.AddrOfPinnedObject(), b.Length));
             }
             var names = s.OutputMetadata.Keys.ToArray();
             using var ro = new RunOptions();
@@ -129,10 +136,14 @@ public class CorpusPatternTests
                 var info = results[i].GetTensorTypeAndShape();
                 double[] v = info.ElementDataType switch
                 {
-                    TensorElementType.Float => results[i].GetTensorDataAsSpan<float>().ToArray().Select(x => (double)x).ToArray(),
-                    TensorElementType.Int64 => results[i].GetTensorDataAsSpan<long>().ToArray().Select(x => (double)x).ToArray(),
-                    TensorElementType.Int32 => results[i].GetTensorDataAsSpan<int>().ToArray().Select(x => (double)x).ToArray(),
-                    TensorElementType.Bool => results[i].GetTensorDataAsSpan<bool>().ToArray().Select(x => x ? 1.0 : 0.0).ToArray(),
+                    TensorElementType.Float =>
+                        results[i].GetTensorDataAsSpan<float>().ToArray().Select(x => (double)x).ToArray(),
+                    TensorElementType.Int64 =>
+                        results[i].GetTensorDataAsSpan<long>().ToArray().Select(x => (double)x).ToArray(),
+                    TensorElementType.Int32 =>
+                        results[i].GetTensorDataAsSpan<int>().ToArray().Select(x => (double)x).ToArray(),
+                    TensorElementType.Bool =>
+                        results[i].GetTensorDataAsSpan<bool>().ToArray().Select(x => x ? 1.0 : 0.0).ToArray(),
                     var other => throw new NotSupportedException($"{other}"),
                 };
                 d[names[i]] = ((DataType)(int)info.ElementDataType, info.Shape, v);

@@ -54,7 +54,8 @@ public sealed class ExistingQuantizationTests
         foreach (var preset in Presets)
         {
             var options = QuantizationPresets.Get(preset);
-            var e = Assert.Throws<FpQuantException>(() => ModelQuantizer.Quantize(q, "q.onnx", options, preset, options.Mode == QuantMode.Static ? calib : null, Cpu));
+            var e = Assert.Throws<FpQuantException>(() => ModelQuantizer.Quantize(q, "q.onnx", options, preset,
+                options.Mode == QuantMode.Static ? calib : null, Cpu));
             Assert.Contains(kind == "fp16" ? "float16" : "q.onnx is already quantized: " + description, e.Message);
             Assert.DoesNotContain('\n', e.Message);
         }
@@ -74,11 +75,14 @@ public sealed class ExistingQuantizationTests
         var m = g.Build();
         using var tmp = new TempDir();
         OnnxModelFile.Save(m, tmp.File("m.onnx"));
-        Assert.Contains("float16-stored weights (1 float16 initializers behind a Cast to float32)", ModelInspector.Inspect(tmp.File("m.onnx")).Quantization);
+        Assert.Contains("float16-stored weights (1 float16 initializers behind a Cast to float32)",
+            ModelInspector.Inspect(tmp.File("m.onnx")).Quantization);
 
-        var r = ModelQuantizer.Quantize(m, "m.onnx", QuantizationPresets.Get("onnx-dynamic"), "onnx-dynamic", null, Cpu);
+        var r =
+            ModelQuantizer.Quantize(m, "m.onnx", QuantizationPresets.Get("onnx-dynamic"), "onnx-dynamic", null, Cpu);
         Assert.Equal(new[] { "fc" }, r.QuantizedNodes);
-        Assert.Contains(r.Warnings, n => n.StartsWith("1 float16-stored weight(s) behind a Cast to float32 widened", StringComparison.Ordinal));
+        Assert.Contains(r.Warnings,
+            n => n.StartsWith("1 float16-stored weight(s) behind a Cast to float32 widened", StringComparison.Ordinal));
         Assert.Contains(r.Model.Graph.Node, n => n.OpType == "MatMulInteger");
         Assert.DoesNotContain(r.Model.Graph.Node, n => n.OpType == "Cast" && n.Name == "fc.weight");
         // The same results as the float model, within int8's reach.
@@ -86,6 +90,7 @@ public sealed class ExistingQuantizationTests
         var want = TinyModels.Run(m, input, tmp.Path, "float")[0].Value.Data;
         var got = TinyModels.Run(r.Model, input, tmp.Path, "q")[0].Value.Data;
         double range = want.Max() - want.Min();
-        Assert.All(want.Zip(got), p => Assert.True(Math.Abs(p.First - p.Second) <= 0.05 * range, $"{p.Second} vs {p.First}"));
+        Assert.All(want.Zip(got),
+            p => Assert.True(Math.Abs(p.First - p.Second) <= 0.05 * range, $"{p.Second} vs {p.First}"));
     }
 }

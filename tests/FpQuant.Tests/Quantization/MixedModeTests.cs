@@ -16,7 +16,8 @@ public class MixedModeTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
 
-    private static double Sqnr(ModelProto reference, ModelProto test, Dictionary<string, FloatTensor> batch, TempDir tmp)
+    private static double Sqnr(ModelProto reference, ModelProto test, Dictionary<string, FloatTensor> batch,
+        TempDir tmp)
     {
         var a = TinyModels.Run(reference, batch, tmp.Path, "float")[0].Value;
         var b = TinyModels.Run(test, batch, tmp.Path, "test")[0].Value;
@@ -27,12 +28,14 @@ public class MixedModeTests
     public void Roles_FindTheNormResidualAttentionAndWeights()
     {
         var roles = NodeRoles.Of(TinyEncoder.Build().Graph);
-        foreach (var n in new[] { "ln/mean", "ln/sub", "ln/pow", "ln/var", "ln/eps", "ln/sqrt", "ln/div", "ln/gamma", "ln/beta" })
+        foreach (var n in new[] { "ln/mean", "ln/sub", "ln/pow", "ln/var", "ln/eps", "ln/sqrt", "ln/div", "ln/gamma",
+            "ln/beta" })
             Assert.Equal(NodeRoles.Norm, roles[n]);
         Assert.Equal(NodeRoles.Residual, roles["residual"]);
         Assert.Equal(NodeRoles.ActivationMatMul, roles["attn/qk"]);
         Assert.Equal(NodeRoles.ActivationMatMul, roles["attn/pv"]);
-        foreach (var n in new[] { "attn/q", "attn/k", "attn/v", "attn/out", "ffn/fc1", "ffn/fc2" }) Assert.Equal(NodeRoles.Weighted, roles[n]);
+        foreach (var n in new[] { "attn/q", "attn/k", "attn/v", "attn/out", "ffn/fc1", "ffn/fc2" })
+            Assert.Equal(NodeRoles.Weighted, roles[n]);
         Assert.Equal(NodeRoles.Softmax, roles["attn/softmax"]);
         Assert.Equal(NodeRoles.DataMovement, roles["attn/kt"]);
         Assert.Equal(NodeRoles.Elementwise, roles["ffn/act"]);
@@ -43,7 +46,8 @@ public class MixedModeTests
         ReduceRange = false,
         Modes =
         [
-            new ModeRule { Mode = NodeMode.Static, Nodes = ["attn/*"], Roles = [NodeRoles.Weighted, NodeRoles.ActivationMatMul, NodeRoles.Softmax, NodeRoles.DataMovement] },
+            new ModeRule { Mode = NodeMode.Static, Nodes = ["attn/*"],
+                Roles = [NodeRoles.Weighted, NodeRoles.ActivationMatMul, NodeRoles.Softmax, NodeRoles.DataMovement] },
             new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul"], Nodes = ["ffn/fc1"], PerChannel = true },
             new ModeRule { Mode = NodeMode.WeightOnly, Nodes = ["ffn/fc2"] },
             new ModeRule { Mode = NodeMode.Fp16, Roles = [NodeRoles.Elementwise] },
@@ -56,24 +60,32 @@ public class MixedModeTests
     {
         using var tmp = new TempDir();
         var m = TinyEncoder.Build();
-        var r = ModelQuantizer.Quantize(m, "tiny", EveryMode, "mixed-test", new InMemoryInputSource(new[] { TinyEncoder.Batch(1) }), Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny", EveryMode, "mixed-test",
+            new InMemoryInputSource(new[] { TinyEncoder.Batch(1) }), Cpu);
         var modes = r.NodeModes!;
-        foreach (var n in new[] { "attn/q", "attn/k", "attn/v", "attn/qk", "attn/pv", "attn/out", "attn/softmax" }) Assert.Equal(NodeMode.Static, modes[n]);
+        foreach (var n in new[] { "attn/q", "attn/k", "attn/v", "attn/qk", "attn/pv", "attn/out", "attn/softmax" })
+            Assert.Equal(NodeMode.Static, modes[n]);
         Assert.Equal(NodeMode.Dynamic, modes["ffn/fc1"]);
         Assert.Equal(NodeMode.WeightOnly, modes["ffn/fc2"]);
         Assert.Equal(NodeMode.Fp16, modes["ffn/act"]);
         // attn/scale is element-wise but its name matches the static rule first, whose roles exclude it: it falls to
         // the fp16 rule. The norm and the residual stay float.
         Assert.Equal(NodeMode.Fp16, modes["attn/scale"]);
-        foreach (var n in new[] { "ln/mean", "ln/div", "ln/gamma", "ln/beta", "residual" }) Assert.Equal(NodeMode.Float, modes[n]);
+        foreach (var n in new[] { "ln/mean", "ln/div", "ln/gamma", "ln/beta", "residual" })
+            Assert.Equal(NodeMode.Float, modes[n]);
         var ops = r.Model.Graph.Node.Select(n => n.OpType).ToList();
         Assert.Contains("QuantizeLinear", ops);
         Assert.Contains("MatMulInteger", ops);
         Assert.Contains("DynamicQuantizeLinear", ops);
-        Assert.Contains(r.Model.Graph.Node, n => n.OpType == "Cast" && n.Attribute.Any(a => a.Name == "to" && a.I == (long)TensorProto.Types.DataType.Float16));
+        Assert.Contains(r.Model.Graph.Node,
+            n => n.OpType == "Cast"
+                && n.Attribute.Any(a => a.Name == "to" && a.I == (long)TensorProto.Types.DataType.Float16));
         // The weights-only node reads its weight through a DequantizeLinear; the float norm reads float gamma.
-        Assert.Contains(r.Model.Graph.Node, n => n.OpType == "DequantizeLinear" && n.Input[0].StartsWith("ffn.fc2.weight/quantized", StringComparison.Ordinal));
-        Assert.Contains(r.Model.Graph.Initializer, i => i.Name == "ln.weight" && i.DataType == (int)TensorProto.Types.DataType.Float);
+        Assert.Contains(r.Model.Graph.Node,
+            n => n.OpType == "DequantizeLinear"
+                && n.Input[0].StartsWith("ffn.fc2.weight/quantized", StringComparison.Ordinal));
+        Assert.Contains(r.Model.Graph.Initializer,
+            i => i.Name == "ln.weight" && i.DataType == (int)TensorProto.Types.DataType.Float);
         double sqnr = Sqnr(m, r.Model, TinyEncoder.Batch(2), tmp);
         Assert.True(sqnr > 25, $"mixed model SQNR {sqnr:F1} dB");
 
@@ -87,7 +99,8 @@ public class MixedModeTests
         Assert.Equal("fp16", recorded.GetProperty("ffn/act").GetString());
         Assert.Equal("float", recorded.GetProperty("residual").GetString());
         Assert.Equal(m.Graph.Node.Count, recorded.EnumerateObject().Count());
-        Assert.Equal("dynamic", doc.RootElement.GetProperty("options").GetProperty("modes")[1].GetProperty("mode").GetString());
+        Assert.Equal("dynamic",
+            doc.RootElement.GetProperty("options").GetProperty("modes")[1].GetProperty("mode").GetString());
     }
 
     [Fact]

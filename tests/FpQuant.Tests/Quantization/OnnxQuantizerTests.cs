@@ -36,7 +36,8 @@ public class OnnxQuantizerTests
         var (model, calibration, _) = ConvWithSamples(tmp);
         string viaLibrary = tmp.File("library.onnx"), viaCli = tmp.File("cli.onnx");
 
-        var summary = OnnxQuantizer.Quantize(model, viaLibrary, QuantizationPresets.OnnxStatic, ModelInputs.FromNpy(calibration));
+        var summary =
+            OnnxQuantizer.Quantize(model, viaLibrary, QuantizationPresets.OnnxStatic, ModelInputs.FromNpy(calibration));
         var cli = CliHarness.Run("quantize", "--model", model, "--out", viaCli, "--preset", "onnx-static",
             "--calibration", $"npy:{calibration}");
 
@@ -56,7 +57,8 @@ public class OnnxQuantizerTests
         var (model, _, _) = ConvWithSamples(tmp);
         string output = tmp.File("out.onnx");
 
-        var e = Assert.Throws<FpQuantException>(() => OnnxQuantizer.Quantize(model, output, QuantizationPresets.OnnxStatic));
+        var e = Assert.Throws<FpQuantException>(() =>
+            OnnxQuantizer.Quantize(model, output, QuantizationPresets.OnnxStatic));
 
         Assert.Contains("static quantization needs calibration data", e.Message);
         Assert.Contains("pass calibration", e.Message);
@@ -86,8 +88,10 @@ public class OnnxQuantizerTests
         using var tmp = new TempDir();
         var (model, calibration, x) = ConvWithSamples(tmp);
         // The npy folder is read in batches of 8: the same batches, in memory.
-        var batches = Enumerable.Range(0, Samples / 8).Select(b => new InputBatch(("X", ((InputTensor)x).Slice(b * 8, 8)))).ToList();
-        string fromNpy = tmp.File("npy.onnx"), fromMemory = tmp.File("memory.onnx"), fromCustom = tmp.File("custom.onnx");
+        var batches = Enumerable.Range(0, Samples / 8)
+            .Select(b => new InputBatch(("X", ((InputTensor)x).Slice(b * 8, 8)))).ToList();
+        string fromNpy = tmp.File("npy.onnx"), fromMemory = tmp.File("memory.onnx"),
+            fromCustom = tmp.File("custom.onnx");
 
         OnnxQuantizer.Quantize(model, fromNpy, QuantizationPresets.OnnxStatic, ModelInputs.FromNpy(calibration));
         OnnxQuantizer.Quantize(model, fromMemory, QuantizationPresets.OnnxStatic, ModelInputs.FromBatches(batches));
@@ -140,7 +144,8 @@ public class OnnxQuantizerTests
         Assert.Same(QuantizationPresets.Get("convs-int8"), QuantizationPresets.ConvsInt8);
         Assert.Same(QuantizationPresets.Get("fp16"), QuantizationPresets.Fp16);
         Assert.Same(QuantizationPresets.Get("weights-int8"), QuantizationPresets.WeightsInt8);
-        foreach (var name in QuantizationPresets.Names) Assert.False(string.IsNullOrWhiteSpace(QuantizationPresets.Describe(name)));
+        foreach (var name in QuantizationPresets.Names)
+            Assert.False(string.IsNullOrWhiteSpace(QuantizationPresets.Describe(name)));
         var e = Assert.Throws<FpQuantException>(() => QuantizationPresets.Get("int4"));
         Assert.Contains("onnx-static", e.Message);
     }
@@ -151,7 +156,8 @@ public class OnnxQuantizerTests
         using var tmp = new TempDir();
         var (model, _, x) = ConvWithSamples(tmp);
 
-        var outputs = OnnxInference.Run(model, new InputBatch(("X", (InputTensor)x)), new ExecutionOptions { Threads = 1 });
+        var outputs =
+            OnnxInference.Run(model, new InputBatch(("X", (InputTensor)x)), new ExecutionOptions { Threads = 1 });
 
         var expected = TinyModels.Run(TinyModels.Conv(relu: true), new() { ["X"] = x }, tmp.Path, "conv").Single();
         var y = Assert.Single(outputs);

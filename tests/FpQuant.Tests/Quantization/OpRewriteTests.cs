@@ -18,14 +18,16 @@ public class OpRewriteTests
 {
     private static readonly RuntimeSettings Cpu = new() { IntraOpThreads = 1 };
 
-    private static QuantizationResult Quantize(ModelProto m, QuantizationOptions o, Dictionary<string, FloatTensor> batch) =>
+    private static QuantizationResult Quantize(ModelProto m, QuantizationOptions o,
+        Dictionary<string, FloatTensor> batch) =>
         ModelQuantizer.Quantize(m, "tiny", o, null, new InMemoryInputSource(new[] { batch }), Cpu);
 
     private static float MaxAbs(FloatTensor t) => t.Data.Max(MathF.Abs);
 
     /// <summary>Worst-case error of a K-term dot product with rounded inputs (step sx) and weights (step sw),
     /// plus half an output step (sy) and half a bias step (sx sw) where those are quantized.</summary>
-    private static double DotBound(int k, double maxW, double maxX, double sx, double sw, double sy = 0, bool bias = false) =>
+    private static double DotBound(int k, double maxW, double maxX, double sx, double sw, double sy = 0,
+        bool bias = false) =>
         sy / 2 + k * (maxW * sx / 2 + maxX * sw / 2 + sx * sw / 4) + (bias ? sx * sw / 2 : 0) + 1e-5;
 
     public static TheoryData<QuantFormat> Formats => new() { QuantFormat.Qdq, QuantFormat.QOperator };
@@ -39,11 +41,13 @@ public class OpRewriteTests
         var x = TinyModels.Random(7, 2f, 2, 3, 8, 8);
         var feed = new Dictionary<string, FloatTensor> { ["X"] = x };
         var r = Quantize(m, new QuantizationOptions { Format = format }, feed);
-        Assert.Contains(r.Model.Graph.Node, n => n.OpType == (format == QuantFormat.Qdq ? "DequantizeLinear" : "QLinearConv"));
+        Assert.Contains(r.Model.Graph.Node,
+            n => n.OpType == (format == QuantFormat.Qdq ? "DequantizeLinear" : "QLinearConv"));
         var y = TinyModels.Run(m, feed, tmp.Path, "f")[0].Value;
         var yq = TinyModels.Run(r.Model, feed, tmp.Path, "q")[0].Value;
         float sx = r.Params["X"].Scale[0], sy = r.Params["conv"].Scale[0];
-        var w = new FloatTensor(new[] { 4, 3, 3, 3 }, TensorProtos.ToFloats(m.Graph.Initializer.First(i => i.Name == "conv.weight")));
+        var w = new FloatTensor(new[] { 4, 3, 3, 3 },
+            TensorProtos.ToFloats(m.Graph.Initializer.First(i => i.Name == "conv.weight")));
         var wScales = TensorProtos.ToFloats(r.Model.Graph.Initializer.First(i => i.Name == "conv.weight/scale_axis0"));
         int k = 27, plane = 64;
         float maxX = MaxAbs(x);
@@ -53,7 +57,8 @@ public class OpRewriteTests
             float maxW = w.Data.Skip(c * k).Take(k).Max(MathF.Abs);
             float sw = wScales[c];
             double bound = DotBound(k, maxW, maxX, sx, sw, sy, bias: true);
-            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
+            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound,
+                $"element {i}: float {y.Data[i]}, quantized {yq.Data[i]}, bound {bound}");
         }
     }
 
@@ -100,7 +105,8 @@ public class OpRewriteTests
             int j = i % 8;
             float maxW = Enumerable.Range(0, 16).Max(kk => MathF.Abs(w[kk * 8 + j]));
             double bound = DotBound(16, maxW, maxX, sx, ws[j], sy);
-            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
+            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound,
+                $"element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
         }
     }
 
@@ -137,7 +143,8 @@ public class OpRewriteTests
         var feed = new Dictionary<string, FloatTensor> { ["X"] = x };
         var r = Quantize(m, new QuantizationOptions { Format = format }, feed);
         Assert.Equal(new long[] { 5 }, r.Model.Graph.Initializer.First(i => i.Name == "gemm.weight/scale_axis0").Dims);
-        Assert.Contains(r.Model.Graph.Initializer, i => i.Name == "gemm.bias/quantized" && i.DataType == (int)TensorProto.Types.DataType.Int32);
+        Assert.Contains(r.Model.Graph.Initializer,
+            i => i.Name == "gemm.bias/quantized" && i.DataType == (int)TensorProto.Types.DataType.Int32);
         var y = TinyModels.Run(m, feed, tmp.Path, "f")[0].Value;
         var yq = TinyModels.Run(r.Model, feed, tmp.Path, "q")[0].Value;
         var w = TensorProtos.ToFloats(m.Graph.Initializer.First(i => i.Name == "gemm.weight"));
@@ -150,7 +157,8 @@ public class OpRewriteTests
             int j = i % 5;
             float maxW = w.Skip(j * 10).Take(10).Max(MathF.Abs);
             double bound = DotBound(10, maxW, maxX, sx, ws[j], sy, bias: true);
-            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound, $"element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
+            Assert.True(Math.Abs(y.Data[i] - yq.Data[i]) <= bound,
+                $"element {i}: {y.Data[i]} vs {yq.Data[i]}, bound {bound}");
         }
     }
 
@@ -175,7 +183,9 @@ public class OpRewriteTests
         var s = f.First(o => o.Name == "S").Value;
         var sq = q.First(o => o.Name == "S").Value;
         double bound = r.Params["A"].Scale[0] / 2 + r.Params["B"].Scale[0] / 2 + r.Params["add"].Scale[0] / 2 + 1e-5;
-        for (int i = 0; i < s.Data.Length; i++) Assert.True(Math.Abs(s.Data[i] - sq.Data[i]) <= bound, $"sum {i}: {s.Data[i]} vs {sq.Data[i]}, bound {bound}");
+        for (int i = 0; i < s.Data.Length; i++)
+            Assert.True(Math.Abs(s.Data[i] - sq.Data[i]) <= bound,
+                $"sum {i}: {s.Data[i]} vs {sq.Data[i]}, bound {bound}");
     }
 
     [Fact]
@@ -185,7 +195,8 @@ public class OpRewriteTests
         var m = TinyModels.MatMulWeight();
         var x = TinyModels.Random(16, 3f, 5, 16);
         var feed = new Dictionary<string, FloatTensor> { ["X"] = x };
-        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = false }, null, null, Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny",
+            new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = false }, null, null, Cpu);
         Assert.Contains(r.Model.Graph.Node, n => n.OpType == "DynamicQuantizeLinear");
         Assert.Contains(r.Model.Graph.Node, n => n.OpType == "MatMulInteger");
         var y = TinyModels.Run(m, feed, tmp.Path, "f")[0].Value;
@@ -205,10 +216,12 @@ public class OpRewriteTests
     {
         using var tmp = new TempDir();
         var m = TinyModels.Conv(relu: false);
-        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.WeightOnly }, null, null, Cpu);
+        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.WeightOnly }, null, null,
+            Cpu);
         Assert.Contains(r.Model.Graph.Node, n => n.OpType == "Conv");
         Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name == "conv.weight");
-        Assert.Contains(r.Model.Graph.Initializer, i => i.Name == "conv.weight/quantized_axis0" && i.DataType == (int)TensorProto.Types.DataType.Int8);
+        Assert.Contains(r.Model.Graph.Initializer,
+            i => i.Name == "conv.weight/quantized_axis0" && i.DataType == (int)TensorProto.Types.DataType.Int8);
         var feed = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(17, 1f, 1, 3, 8, 8) };
         var y = TinyModels.Run(m, feed, tmp.Path, "f")[0].Value;
         var yq = TinyModels.Run(r.Model, feed, tmp.Path, "q")[0].Value;
@@ -220,12 +233,16 @@ public class OpRewriteTests
     {
         using var tmp = new TempDir();
         var m = TinyModels.AddThenLayerNorm();
-        var r = ModelQuantizer.Quantize(m, "tiny", new QuantizationOptions { Mode = QuantMode.Fp16, Fp16BlockOps = ["LayerNormalization"] }, null, null, Cpu);
-        Assert.All(r.Model.Graph.Input, i => Assert.Equal((int)TensorProto.Types.DataType.Float, i.Type.TensorType.ElemType));
+        var r = ModelQuantizer.Quantize(m, "tiny",
+            new QuantizationOptions { Mode = QuantMode.Fp16, Fp16BlockOps = ["LayerNormalization"] }, null, null, Cpu);
+        Assert.All(r.Model.Graph.Input,
+            i => Assert.Equal((int)TensorProto.Types.DataType.Float, i.Type.TensorType.ElemType));
         Assert.Contains(r.Model.Graph.Initializer, i => i.Name == "ln.weight"); // float32 kept for the blocked op
-        var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(18, 2f, 3, 8), ["B"] = TinyModels.Random(19, 2f, 3, 8) };
+        var feed = new Dictionary<string, FloatTensor> { ["A"] = TinyModels.Random(18, 2f, 3, 8),
+            ["B"] = TinyModels.Random(19, 2f, 3, 8) };
         var y = TinyModels.Run(m, feed, tmp.Path, "f");
         var yq = TinyModels.Run(r.Model, feed, tmp.Path, "q");
-        for (int k = 0; k < y.Count; k++) Assert.True(QuantMath.Sqnr(y[k].Value.Data, yq[k].Value.Data) > 50, y[k].Name);
+        for (int k = 0; k < y.Count; k++)
+            Assert.True(QuantMath.Sqnr(y[k].Value.Data, yq[k].Value.Data) > 50, y[k].Name);
     }
 }

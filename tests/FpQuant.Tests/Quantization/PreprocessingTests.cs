@@ -12,7 +12,9 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace FpQuant.Tests.Quantization;
 
-/// <summary>Pre-processing of old and unoptimised models: each rewrite must leave what ONNX Runtime computes unchanged.</summary>
+/// <summary>
+/// Pre-processing of old and unoptimised models: each rewrite must leave what ONNX Runtime computes unchanged.
+/// </summary>
 [Trait("Category", "Quick")]
 public class PreprocessingTests
 {
@@ -20,28 +22,36 @@ public class PreprocessingTests
 
     /// <summary>An opset-8 graph with every op whose signature changed before 13 that real exports carry: Unsqueeze
     /// and Squeeze with axes attributes, Split with a split attribute, ReduceSum with axes, Softmax's 2-D coercion
-    /// on a rank-3 input, Dropout, Upsample, BatchNormalization (with spatial) after a Conv, and Constant nodes.</summary>
+    /// on a rank-3 input, Dropout, Upsample, BatchNormalization (with spatial) after a Conv, and Constant
+    /// nodes.</summary>
     private static ModelProto Opset8Model()
     {
         var g = new GraphBuilder("opset8");
         string x = g.Input("X", DataType.Float, 2, 3, 4, 4);
         string w = g.Initializer("conv.weight", TinyModels.Random(11, 0.5f, 4, 3, 3, 3));
-        string c = g.Node("Conv", "conv", new[] { x, w }, ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }));
+        string c = g.Node("Conv", "conv", new[] { x, w }, ("kernel_shape", new long[] { 3, 3 }),
+            ("pads", new long[] { 1, 1, 1, 1 }));
         string bn = g.Node("BatchNormalization", "bn", new[] { c,
-            g.Initializer("bn.scale", TinyModels.Random(12, 1f, 4)), g.Initializer("bn.bias", TinyModels.Random(13, 0.5f, 4)),
-            g.Initializer("bn.mean", TinyModels.Random(14, 0.3f, 4)), g.Initializer("bn.var", new FloatTensor(new[] { 4 }, new[] { 0.5f, 1.5f, 2f, 0.8f })) },
+            g.Initializer("bn.scale", TinyModels.Random(12, 1f, 4)),
+            g.Initializer("bn.bias", TinyModels.Random(13, 0.5f, 4)),
+            g.Initializer("bn.mean", TinyModels.Random(14, 0.3f, 4)),
+            g.Initializer("bn.var", new FloatTensor(new[] { 4 }, new[] { 0.5f, 1.5f, 2f, 0.8f })) },
             ("epsilon", 1e-5f), ("spatial", 1L));
         string r = g.Node("Relu", "relu", new[] { bn });
         string d = g.Node("Dropout", "dropout", new[] { r }, ("ratio", 0.5f));
         string up = g.Node("Upsample", "upsample", new[] { d }, ("mode", "nearest"));
-        g.Graph.Node.Last().Attribute.Add(new AttributeProto { Name = "scales", Type = AttributeProto.Types.AttributeType.Floats, Floats = { 1f, 1f, 2f, 2f } });
-        var parts = g.NodeMulti("Split", "split", new[] { up }, new[] { "part0", "part1" }, ("axis", 1L), ("split", new long[] { 1, 3 }));
+        g.Graph.Node.Last()
+            .Attribute.Add(new AttributeProto { Name = "scales", Type = AttributeProto.Types.AttributeType.Floats,
+                Floats = { 1f, 1f, 2f, 2f } });
+        var parts = g.NodeMulti("Split", "split", new[] { up }, new[] { "part0", "part1" }, ("axis", 1L),
+            ("split", new long[] { 1, 3 }));
         string sum = g.Node("ReduceSum", "reduce", new[] { parts[1] }, ("axes", new long[] { 1 }), ("keepdims", 1L));
         string sq = g.Node("Squeeze", "squeeze", new[] { sum }, ("axes", new long[] { 1 }));
         // The target shape from a Constant node, as old exporters wrote it.
         var constNode = new NodeProto { OpType = "Constant", Name = "shape_const" };
         constNode.Output.Add("shape");
-        constNode.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = TensorProtos.FromInt64("", new long[] { 2, 8, 8 }, 3) });
+        constNode.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor,
+            T = TensorProtos.FromInt64("", new long[] { 2, 8, 8 }, 3) });
         g.Graph.Node.Add(constNode);
         string flat = g.Node("Reshape", "reshape", new[] { sq, "shape" });
         g.NodeMulti("Softmax", "softmax", new[] { flat }, new[] { "Y" }, ("axis", 1L));
@@ -84,7 +94,8 @@ public class PreprocessingTests
         {
             Assert.Equal(before[i].Value.Shape, after[i].Value.Shape);
             for (int k = 0; k < before[i].Value.Data.Length; k++)
-                Assert.True(Math.Abs(before[i].Value.Data[k] - after[i].Value.Data[k]) <= 1e-6f * (1 + Math.Abs(before[i].Value.Data[k])),
+                Assert.True(Math.Abs(before[i].Value.Data[k] - after[i]
+                    .Value.Data[k]) <= 1e-6f * (1 + Math.Abs(before[i].Value.Data[k])),
                     $"{before[i].Name}[{k}]: {before[i].Value.Data[k]} vs {after[i].Value.Data[k]}");
         }
     }
@@ -104,12 +115,15 @@ public class PreprocessingTests
         var variance = new float[] { 1e-4f, 1e-3f, 2e-2f };
         var g = new GraphBuilder("conv_bn");
         string x = g.Input("X", DataType.Float, 1, 2, 2, 2);
-        string c = g.Node("Conv", "conv", new[] { x, g.Initializer(TensorProtos.FromFloats("conv.weight", w, 3, 2, 1, 1)), g.Initializer(TensorProtos.FromFloats("conv.bias", bias, 3)) },
+        string c = g.Node("Conv", "conv",
+            new[] { x, g.Initializer(TensorProtos.FromFloats("conv.weight", w, 3, 2, 1, 1)),
+                g.Initializer(TensorProtos.FromFloats("conv.bias", bias, 3)) },
             ("kernel_shape", new long[] { 1, 1 }));
         g.NodeMulti("BatchNormalization", "bn", new[] { c,
-            g.Initializer(TensorProtos.FromFloats("bn.scale", scale, 3)), g.Initializer(TensorProtos.FromFloats("bn.bias", shift, 3)),
-            g.Initializer(TensorProtos.FromFloats("bn.mean", mean, 3)), g.Initializer(TensorProtos.FromFloats("bn.var", variance, 3)) },
-            new[] { "Y" }, ("epsilon", eps));
+            g.Initializer(TensorProtos.FromFloats("bn.scale", scale, 3)),
+            g.Initializer(TensorProtos.FromFloats("bn.bias", shift, 3)),
+            g.Initializer(TensorProtos.FromFloats("bn.mean", mean, 3)),
+            g.Initializer(TensorProtos.FromFloats("bn.var", variance, 3)) }, new[] { "Y" }, ("epsilon", eps));
         g.Output("Y", DataType.Float, 1, 3, 2, 2);
         var model = g.Build();
         var notes = new List<string>();
@@ -126,8 +140,10 @@ public class PreprocessingTests
                 double conv = w[2 * o] * input.Data[p] + w[2 * o + 1] * input.Data[4 + p] + bias[o];
                 double want = scale[o] * (conv - mean[o]) / Math.Sqrt((double)variance[o] + eps) + shift[o];
                 float got = y[4 * o + p];
-                Assert.True(Math.Abs(got - want) <= 1e-6 * (1 + Math.Abs(want)), $"channel {o} pixel {p}: folded {got}, BatchNormalization's formula {want}");
-                Assert.True(Math.Abs(got - unfolded[4 * o + p]) <= 1e-6 * (1 + Math.Abs(want)), $"channel {o} pixel {p}: folded {got}, ONNX Runtime unfolded {unfolded[4 * o + p]}");
+                Assert.True(Math.Abs(got - want) <= 1e-6 * (1 + Math.Abs(want)),
+                    $"channel {o} pixel {p}: folded {got}, BatchNormalization's formula {want}");
+                Assert.True(Math.Abs(got - unfolded[4 * o + p]) <= 1e-6 * (1 + Math.Abs(want)),
+                    $"channel {o} pixel {p}: folded {got}, ONNX Runtime unfolded {unfolded[4 * o + p]}");
             }
     }
 
@@ -135,9 +151,12 @@ public class PreprocessingTests
     public void Opset8Model_TakesPerChannelStaticQuantization()
     {
         var model = Opset8Model();
-        var calib = new InMemoryInputSource(new[] { new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(16, 2f, 2, 3, 4, 4) } });
-        var r = ModelQuantizer.Quantize(model, "opset8", QuantizationPresets.Get("onnx-static"), "onnx-static", calib, Cpu);
-        Assert.Contains(r.Model.Graph.Node, n => n.OpType == "DequantizeLinear" && n.Attribute.Any(a => a.Name == "axis"));
+        var calib = new InMemoryInputSource(new[] { new Dictionary<string,
+            FloatTensor> { ["X"] = TinyModels.Random(16, 2f, 2, 3, 4, 4) } });
+        var r =
+            ModelQuantizer.Quantize(model, "opset8", QuantizationPresets.Get("onnx-static"), "onnx-static", calib, Cpu);
+        Assert.Contains(r.Model.Graph.Node,
+            n => n.OpType == "DequantizeLinear" && n.Attribute.Any(a => a.Name == "axis"));
         Assert.Contains("conv", r.QuantizedNodes);
         using var s = new InferenceSession(r.Model.ToByteArray());
         Assert.Equal(2, s.OutputMetadata.Count);
@@ -153,8 +172,11 @@ public class PreprocessingTests
         body.Input("xt", DataType.Float, 3);
         body.NodeMulti("Add", "acc", new[] { "s", "xt" }, new[] { "next" });
         body.Output("next", DataType.Float, 3);
-        g.NodeMulti("Scan", "scan", new[] { "", g.Initializer("s0", new FloatTensor(new[] { batch, 3 })), x }, new[] { "Y" }, ("num_scan_inputs", 1L));
-        g.Graph.Node.Last().Attribute.Add(new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body.Graph });
+        g.NodeMulti("Scan", "scan", new[] { "", g.Initializer("s0", new FloatTensor(new[] { batch, 3 })), x },
+            new[] { "Y" }, ("num_scan_inputs", 1L));
+        g.Graph.Node.Last()
+            .Attribute.Add(new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph,
+                G = body.Graph });
         g.Output("Y", DataType.Float, batch, 3);
         return g.Build(opset: 8);
     }

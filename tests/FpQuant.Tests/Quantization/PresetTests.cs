@@ -67,7 +67,8 @@ public class PresetTests
         var b = Golden.Load($"{prefix}.B");
         using var reference = new CropPairSession(src, Cpu);
         var expected = reference.Run(a, b);
-        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_BASIC, GraphOptimizationLevel.ORT_ENABLE_EXTENDED, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_BASIC,
+            GraphOptimizationLevel.ORT_ENABLE_EXTENDED, GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
             using var q = new CropPairSession(path, Cpu with { OptimizationLevel = level });
             var got = q.Run(a, b);
@@ -77,12 +78,15 @@ public class PresetTests
                 double sqnr = QuantMath.Sqnr(expected[i].Value.Data, got[i].Value.Data);
                 double spread = SpreadSqnr(expected[i].Value.Data, got[i].Value.Data);
                 string what = kind == NetworkKind.Score ? "SQNR of the logits' offset" : "SQNR";
-                Assert.True(sqnr >= Floor(preset), $"{preset} {kind} at {level}: {got[i].Name} {what} {sqnr:F1} dB < {Floor(preset)} dB (spread SQNR {spread:F1} dB)");
+                Assert.True(sqnr >= Floor(preset),
+                    $"{preset} {kind} at {level}: {got[i].Name} {what} {sqnr:F1} dB < {Floor(preset)} dB (spread " +
+                    $"SQNR {spread:F1} dB)");
                 if (kind == NetworkKind.Score && preset == "fp16")
                 {
                     // fp16 rounds logits near -20 to steps of 2^-6; against the golden pairs' spread (0.0095 rms) that
                     // predicts about 6.5 dB (7.7 measured). A constant output gives 0 dB, a reversed ranking -6 dB.
-                    Assert.True(spread >= 3, $"fp16 Score at {level}: spread SQNR {spread:F1} dB < 3 dB: the ranking of the pairs is lost");
+                    Assert.True(spread >= 3,
+                        $"fp16 Score at {level}: spread SQNR {spread:F1} dB < 3 dB: the ranking of the pairs is lost");
                 }
             }
         }
@@ -116,10 +120,12 @@ public class PresetTests
     [Fact]
     public void TorchDynamic_QuantizesExactlyPyTorchsLinears()
     {
-        var refine = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Refine)), "refine", FoundationPosePresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
-        Assert.Equal(new[] { "rot_head.0.linear1", "rot_head.0.linear2", "rot_head.1", "trans_head.0.linear1", "trans_head.0.linear2", "trans_head.1" },
-            refine.QuantizedNodes.OrderBy(n => n, StringComparer.Ordinal));
-        var score = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Score)), "score", FoundationPosePresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
+        var refine = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Refine)), "refine",
+            FoundationPosePresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
+        Assert.Equal(new[] { "rot_head.0.linear1", "rot_head.0.linear2", "rot_head.1", "trans_head.0.linear1",
+            "trans_head.0.linear2", "trans_head.1" }, refine.QuantizedNodes.OrderBy(n => n, StringComparer.Ordinal));
+        var score = ModelQuantizer.Quantize(OnnxModelFile.Load(_models.Path(NetworkKind.Score)), "score",
+            FoundationPosePresets.Get("torch-dynamic"), "torch-dynamic", null, Cpu);
         Assert.Equal(new[] { "linear" }, score.QuantizedNodes);
     }
 
@@ -135,14 +141,16 @@ public class PresetTests
         foreach (var n in model.Graph.Node.Where(n => n.OpType == "Conv")) Assert.Contains(n.Name, quantized);
         Assert.Contains("linear", quantized);
         // The excluded layers read float inputs, not a DequantizeLinear (which ONNX Runtime would re-quantize itself).
-        foreach (var n in r.Model.Graph.Node.Where(n => n.OpType == "MatMul" && n.Name.Contains("att", StringComparison.Ordinal)))
+        foreach (var n in r.Model.Graph.Node.Where(n => n.OpType == "MatMul"
+            && n.Name.Contains("att", StringComparison.Ordinal)))
             Assert.All(n.Input, i => Assert.False(i.EndsWith("/dq", StringComparison.Ordinal), $"{n.Name} reads {i}"));
         // The attention projections still read their float weights.
         var inits = r.Model.Graph.Initializer.ToDictionary(i => i.Name);
         foreach (var w in new[] { "att.in_proj.weight", "att.out_proj.weight", "att_cross.in_proj.weight" })
             Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Float, inits[w].DataType);
         Assert.DoesNotContain("encoderA.0.net.0.weight", inits.Keys);
-        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8, inits["encoderA.0.net.0.weight/quantized_axis0"].DataType);
+        Assert.Equal((int)global::Onnx.TensorProto.Types.DataType.Int8,
+            inits["encoderA.0.net.0.weight/quantized_axis0"].DataType);
     }
 
     [Fact]
@@ -163,7 +171,8 @@ public class PresetTests
         foreach (var kind in new[] { NetworkKind.Refine, NetworkKind.Score })
         {
             var model = OnnxModelFile.Load(_models.Path(kind));
-            var r = ModelQuantizer.Quantize(model, "m", FoundationPosePresets.Get("onnx-static"), "onnx-static", new SyntheticInputSource(1, 0, 1), Cpu);
+            var r = ModelQuantizer.Quantize(model, "m", FoundationPosePresets.Get("onnx-static"), "onnx-static",
+                new SyntheticInputSource(1, 0, 1), Cpu);
             double ratio = (double)OnnxModelFile.Serialize(r.Model).Length / new FileInfo(_models.Path(kind)).Length;
             Assert.True(ratio <= 0.27, $"{kind}: {ratio:P1}");
         }

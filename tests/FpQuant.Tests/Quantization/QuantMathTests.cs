@@ -135,7 +135,8 @@ public class PresetCatalogTests
     [Fact]
     public void UnknownPreset_NamesTheChoices()
     {
-        var e = Assert.Throws<FpQuant.Core.FpQuantException>(() => FpQuant.Quantization.QuantizationPresets.Get("int3"));
+        var e =
+            Assert.Throws<FpQuant.Core.FpQuantException>(() => FpQuant.Quantization.QuantizationPresets.Get("int3"));
         Assert.Contains("convs-int8", e.Message);
     }
 }

@@ -84,7 +84,8 @@ public sealed class QuantizedModelCheckTests
     public void Fp16WithFloat16InputsAndOutputs_PassesTheCheck()
     {
         // The probe is given to the result in its own input type, and float16 outputs are what was asked.
-        var r = ModelQuantizer.Quantize(TinyModels.Conv(relu: true), "conv.onnx", new QuantizationOptions { Mode = QuantMode.Fp16, Fp16KeepIoTypes = false }, null, null, Cpu);
+        var r = ModelQuantizer.Quantize(TinyModels.Conv(relu: true), "conv.onnx",
+            new QuantizationOptions { Mode = QuantMode.Fp16, Fp16KeepIoTypes = false }, null, null, Cpu);
         Assert.Equal((int)DataType.Float16, r.Model.Graph.Input[0].Type.TensorType.ElemType);
         Assert.Equal((int)DataType.Float16, r.Model.Graph.Output[0].Type.TensorType.ElemType);
     }
@@ -100,9 +101,11 @@ public sealed class QuantizedModelCheckTests
         OnnxModelFile.Save(g.Build(), model);
         foreach (var preset in new[] { "weights-int8", "onnx-dynamic" })
         {
-            var r = CliHarness.Run("quantize", "--model", model, "--preset", preset, "--out", tmp.File($"{preset}.onnx"));
+            var r =
+                CliHarness.Run("quantize", "--model", model, "--preset", preset, "--out", tmp.File($"{preset}.onnx"));
             Assert.Equal(0, r.Code);
-            var note = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("nothing was quantized"));
+            var note = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                l => l.Contains("nothing was quantized"));
             Assert.StartsWith("note: nothing was quantized: no node of", note);
             Assert.Equal(File.ReadAllBytes(model), File.ReadAllBytes(tmp.File($"{preset}.onnx")));
         }

@@ -15,7 +15,8 @@ public class SensitivityTests
         var m = TinyModels.FragileChain();
         var batch = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(21, 1f, 64, 16) };
         var o = new QuantizationOptions { PerChannel = false, ReduceRange = false, OpTypes = ["MatMul", "Relu"] };
-        return new SensitivityAnalysis(m, "fragile", o, new InMemoryInputSource(new[] { batch }), new RuntimeSettings { IntraOpThreads = 1 });
+        return new SensitivityAnalysis(m, "fragile", o, new InMemoryInputSource(new[] { batch }),
+            new RuntimeSettings { IntraOpThreads = 1 });
     }
 
     [Fact]
@@ -28,7 +29,8 @@ public class SensitivityTests
         var fragile = report.Layers[0];
         var others = report.Layers.Skip(1).ToList();
         Assert.True(fragile.OnlyThisQuantized.SqnrDb + 10 < others.Min(l => l.OnlyThisQuantized.SqnrDb),
-            $"fragile {fragile.OnlyThisQuantized.SqnrDb:F1} dB vs others {string.Join(", ", others.Select(l => l.OnlyThisQuantized.SqnrDb.ToString("F1")))}");
+            $"fragile {fragile.OnlyThisQuantized.SqnrDb:F1} dB vs others " +
+            $"{string.Join(", ", others.Select(l => l.OnlyThisQuantized.SqnrDb.ToString("F1")))}");
         // Leaving the fragile layer float repairs most of the damage; leaving another float does not.
         Assert.True(fragile.AllButThisQuantized.SqnrDb > others.Max(l => l.AllButThisQuantized.SqnrDb) + 10);
         Assert.NotEmpty(report.Tensors);
@@ -45,7 +47,8 @@ public class SensitivityTests
         Assert.Equal(new[] { "layer1" }, r.FloatLayers);
         var model = sa.Build(r.Options);
         var matmuls = model.Graph.Node.Where(n => n.OpType == "MatMul").ToList();
-        Assert.Contains(model.Graph.Initializer, i => i.Name == "layer1.weight" && i.DataType == (int)global::Onnx.TensorProto.Types.DataType.Float);
+        Assert.Contains(model.Graph.Initializer,
+            i => i.Name == "layer1.weight" && i.DataType == (int)global::Onnx.TensorProto.Types.DataType.Float);
         Assert.Contains(model.Graph.Initializer, i => i.Name == "layer0.weight/quantized");
         Assert.Contains(model.Graph.Initializer, i => i.Name == "layer2.weight/quantized");
         Assert.True(r.LatencySeconds > 0 && r.FloatLatencySeconds > 0);

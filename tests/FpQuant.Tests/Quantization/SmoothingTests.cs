@@ -21,7 +21,8 @@ public class SmoothingTests
         TinyModels.Run(m, batch, tmp.Path, name)[0].Value.Data;
 
     /// <summary>Smoothing is exact in float: outputs agree within 1e-5 (relative to outputs larger than 1).</summary>
-    private static void AssertSameFunction(ModelProto original, ModelProto smoothed, Dictionary<string, FloatTensor> batch, TempDir tmp)
+    private static void AssertSameFunction(ModelProto original, ModelProto smoothed,
+        Dictionary<string, FloatTensor> batch, TempDir tmp)
     {
         var a = Output(original, batch, tmp, "float");
         var b = Output(smoothed, batch, tmp, "smoothed");
@@ -42,7 +43,8 @@ public class SmoothingTests
         Assert.Contains("ln/gamma", t.FoldedInto);
         Assert.True(t.MaxScale > 2, $"the outlier channels get large scales: {t.MaxScale}");
         Assert.Equal(m.Graph.Node.Count, r.Model.Graph.Node.Count); // folded: no node added
-        Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name is "ln.weight" or "ln.bias" or "attn.q.weight"); // replaced, not left behind
+        // replaced, not left behind
+        Assert.DoesNotContain(r.Model.Graph.Initializer, i => i.Name is "ln.weight" or "ln.bias" or "attn.q.weight");
         AssertSameFunction(m, r.Model, TinyEncoder.Batch(2), tmp);
     }
 
@@ -54,11 +56,16 @@ public class SmoothingTests
         var g = new GraphBuilder("ln-op");
         string x = g.Input("X", DataType.Float, "N", 16);
         var gamma = TinyModels.Random(60, 0.5f, 16); gamma.Data[2] = 40f;
-        string ln = g.Node("LayerNormalization", "ln", new[] { x, g.Initializer("g", gamma), g.Initializer("b", TinyModels.Random(61, 0.3f, 16)) }, ("axis", -1L), ("epsilon", 1e-5f));
-        string h = g.Node("Relu", "act", new[] { g.Node("MatMul", "fc1", new[] { ln, g.Initializer("w1", TinyModels.Random(62, 0.4f, 16, 16)) }) });
+        string ln = g.Node("LayerNormalization", "ln",
+            new[] { x, g.Initializer("g", gamma), g.Initializer("b", TinyModels.Random(61, 0.3f, 16)) }, ("axis", -1L),
+            ("epsilon", 1e-5f));
+        string h = g.Node("Relu", "act",
+            new[] { g.Node("MatMul", "fc1", new[] { ln, g.Initializer("w1", TinyModels.Random(62, 0.4f, 16, 16)) }) });
         string y = g.Node("MatMul", "fc2", new[] { h, g.Initializer("w2", TinyModels.Random(63, 0.4f, 16, 16)) });
         string sum = g.Node("Add", "sum", new[] { y, x });
-        g.NodeMulti("Gemm", "fc3", new[] { sum, g.Initializer("w3", TinyModels.Random(64, 0.4f, 8, 16)), g.Initializer("b3", TinyModels.Random(65, 0.1f, 8)) }, new[] { "Y" }, ("transB", 1L));
+        g.NodeMulti("Gemm", "fc3",
+            new[] { sum, g.Initializer("w3", TinyModels.Random(64, 0.4f, 8, 16)),
+                g.Initializer("b3", TinyModels.Random(65, 0.1f, 8)) }, new[] { "Y" }, ("transB", 1L));
         g.Output("Y", DataType.Float, "N", 8);
         var m = g.Build();
         var feed = new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(66, 3f, 32, 16) };
@@ -68,7 +75,8 @@ public class SmoothingTests
         Assert.Equal("the weights of fc1 (through act)", by["fc2"].FoldedInto);
         Assert.Equal("an inserted Mul", by["fc3"].FoldedInto);
         Assert.Single(r.Model.Graph.Node, n => n.OpType == "Mul");
-        AssertSameFunction(m, r.Model, new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(67, 3f, 8, 16) }, tmp);
+        AssertSameFunction(m, r.Model, new Dictionary<string, FloatTensor> { ["X"] = TinyModels.Random(67, 3f, 8, 16) },
+            tmp);
     }
 
     [Fact]

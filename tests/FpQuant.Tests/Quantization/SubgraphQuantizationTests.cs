@@ -67,7 +67,9 @@ public class SubgraphQuantizationTests
         return g.Build();
     }
 
-    /// <summary>A running sum over the rows of X of row x W (W inside the body), every partial sum a scan output.</summary>
+    /// <summary>
+    /// A running sum over the rows of X of row x W (W inside the body), every partial sum a scan output.
+    /// </summary>
     private static ModelProto ScanModel()
     {
         var g = new GraphBuilder("scan");
@@ -125,10 +127,13 @@ public class SubgraphQuantizationTests
     {
         // Mixed rules select main-graph nodes by name, so the Loop's body keeps its float MatMul.
         var (m, feed) = Case("loop");
-        var o = new QuantizationOptions { Modes = [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Dynamic }] };
+        var o = new QuantizationOptions { Modes =
+            [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Dynamic }] };
         var r = ModelQuantizer.Quantize(m, "loop", o, null, new InMemoryInputSource(new[] { feed }), Cpu);
         Assert.Contains("quantized nodes by depth: none", r.Warnings);
-        Assert.Contains(r.Warnings, w => w.StartsWith("nothing was quantized: no node of loop qualifies under mixed's options", StringComparison.Ordinal));
+        Assert.Contains(r.Warnings,
+            w => w.StartsWith("nothing was quantized: no node of loop qualifies under mixed's options",
+                StringComparison.Ordinal));
         Assert.Equal(m, r.Model);
     }
 
@@ -137,7 +142,8 @@ public class SubgraphQuantizationTests
     public void LayersInsideBodies_AreQuantized_AndStayNearFloat(string name, string preset)
     {
         var (m, feed) = Case(name);
-        var r = ModelQuantizer.Quantize(m, name, QuantizationPresets.Get(preset), preset, new InMemoryInputSource(new[] { feed }), Cpu);
+        var r = ModelQuantizer.Quantize(m, name, QuantizationPresets.Get(preset), preset,
+            new InMemoryInputSource(new[] { feed }), Cpu);
         var note = Assert.Single(r.Warnings, w => w.StartsWith("quantized nodes by depth", StringComparison.Ordinal));
         Assert.Contains("at subgraph depth 1", note);
         Assert.DoesNotContain(r.QuantizedNodes, n => n is "loop" or "scan" or "branch");
@@ -161,7 +167,8 @@ public class SubgraphQuantizationTests
     public void Calibration_ObservesTensorsThatExistOnlyInsideALoopBody()
     {
         var (m, feed) = Case("loop");
-        var r = ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get("onnx-static"), "onnx-static", new InMemoryInputSource(new[] { feed }), Cpu);
+        var r = ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get("onnx-static"), "onnx-static",
+            new InMemoryInputSource(new[] { feed }), Cpu);
         // h_in is the body's carried input: X on the first pass, X W and X W W after; its range covers all three.
         var x = (float[])feed["X"].Data;
         var w = TensorProtos.ToFloats(m.Graph.Initializer.Single(i => i.Name == "W"));
@@ -198,7 +205,8 @@ public class SubgraphQuantizationTests
     public void QuantizingABodyTwice_GivesByteIdenticalModels(string preset)
     {
         var (m, feed) = Case("loop");
-        byte[] Once() => OnnxModelFile.Serialize(ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get(preset), preset, new InMemoryInputSource(new[] { feed }), Cpu).Model);
+        byte[] Once() => OnnxModelFile.Serialize(ModelQuantizer.Quantize(m, "loop", QuantizationPresets.Get(preset),
+            preset, new InMemoryInputSource(new[] { feed }), Cpu).Model);
         Assert.Equal(Once(), Once());
     }
 }

@@ -11,7 +11,8 @@ public class TrainedModelFilesTests
     public void MiniLmHasBertInputsAndItsVocab()
     {
         using var session = new InferenceSession(TrainedModels.MiniLmModel);
-        Assert.Equal(new[] { "attention_mask", "input_ids", "token_type_ids" }, session.InputMetadata.Keys.Order().ToArray());
+        Assert.Equal(new[] { "attention_mask", "input_ids", "token_type_ids" },
+            session.InputMetadata.Keys.Order().ToArray());
         Assert.All(session.InputMetadata.Values, m => Assert.Equal(typeof(long), m.ElementType));
         var vocab = File.ReadAllLines(TrainedModels.MiniLmVocab);
         Assert.Equal(30522, vocab.Length);

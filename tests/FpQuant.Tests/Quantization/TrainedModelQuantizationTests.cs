@@ -30,11 +30,14 @@ public class TrainedModelQuantizationTests
 
     private static Dictionary<string, InputTensor> Tokens(IReadOnlyList<string> sentences)
     {
-        var vocab = File.ReadLines(TrainedModels.MiniLmVocab).Select((w, i) => (w, i)).ToDictionary(x => x.w, x => (long)x.i);
-        var ids = sentences.Select(s => new[] { vocab["[CLS]"] }.Concat(s.Split(' ').Select(w => vocab[w])).Append(vocab["[SEP]"]).ToArray()).ToList();
+        var vocab =
+            File.ReadLines(TrainedModels.MiniLmVocab).Select((w, i) => (w, i)).ToDictionary(x => x.w, x => (long)x.i);
+        var ids = sentences.Select(s => new[] { vocab["[CLS]"] }.Concat(s.Split(' ').Select(w => vocab[w]))
+            .Append(vocab["[SEP]"]).ToArray()).ToList();
         int len = ids.Max(x => x.Length), n = ids.Count;
         var input = new long[n * len]; var mask = new long[n * len];
-        for (int i = 0; i < n; i++) for (int j = 0; j < ids[i].Length; j++) { input[i * len + j] = ids[i][j]; mask[i * len + j] = 1; }
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < ids[i].Length; j++) { input[i * len + j] = ids[i][j]; mask[i * len + j] = 1; }
         return new Dictionary<string, InputTensor>
         {
             ["input_ids"] = new(new[] { n, len }, input),
@@ -55,7 +58,8 @@ public class TrainedModelQuantizationTests
         {
             var e = new float[d]; int count = 0;
             for (int j = 0; j < len; j++)
-                if (mask[i * len + j] == 1) { count++; for (int k = 0; k < d; k++) e[k] += h.Data[(i * len + j) * d + k]; }
+                if (mask[i * len + j] == 1) { count++; for (int k = 0; k < d; k++)
+                    e[k] += h.Data[(i * len + j) * d + k]; }
             for (int k = 0; k < d; k++) e[k] /= count;
             result[i] = e;
         }
@@ -97,7 +101,8 @@ public class TrainedModelQuantizationTests
         double worstPerTensor = WorstCosine(reference, Embeddings(perTensor.Model, feeds));
         double worstPerChannel = WorstCosine(reference, Embeddings(perChannel.Model, feeds));
         Assert.True(worstPerChannel >= 0.98, $"per-channel worst cosine {worstPerChannel:F4}");
-        Assert.True(worstPerChannel > worstPerTensor + 0.01, $"per-channel {worstPerChannel:F4} vs per-tensor {worstPerTensor:F4}");
+        Assert.True(worstPerChannel > worstPerTensor + 0.01,
+            $"per-channel {worstPerChannel:F4} vs per-tensor {worstPerTensor:F4}");
     }
 
     [Fact]
@@ -126,7 +131,8 @@ public class TrainedModelQuantizationTests
             var x = new FloatTensor(1, 3, 224, 224);
             double fx = rng.NextDouble() * 0.1, fy = rng.NextDouble() * 0.1, ph = rng.NextDouble() * 6;
             for (int c = 0; c < 3; c++) for (int i = 0; i < 224; i++) for (int j = 0; j < 224; j++)
-                x.Data[(c * 224 + i) * 224 + j] = (float)(Math.Sin(i * fx + j * fy + ph + c) * 1.5 + ((i / 32 + j / 32 + s) % 2) * 0.8 - 0.4);
+                x.Data[(c * 224 + i) * 224 + j] =
+                    (float)(Math.Sin(i * fx + j * fy + ph + c) * 1.5 + ((i / 32 + j / 32 + s) % 2) * 0.8 - 0.4);
             list.Add(x);
         }
         return list;
@@ -136,7 +142,8 @@ public class TrainedModelQuantizationTests
     {
         using var s = new InferenceSession(model.ToByteArray());
         string input = s.InputMetadata.Keys.Single(), output = s.OutputMetadata.Keys.First();
-        return images.Select(x => SessionRun.Run(s, new Dictionary<string, FloatTensor> { [input] = x }, new[] { output })[0].Value.Data).ToList();
+        return images.Select(x => SessionRun.Run(s, new Dictionary<string, FloatTensor> { [input] = x },
+            new[] { output })[0].Value.Data).ToList();
     }
 
     [Fact]
@@ -151,7 +158,8 @@ public class TrainedModelQuantizationTests
         }).ToList();
         var heldOut = Images(4, 2);
         var reference = Features(model, heldOut);
-        var q = ModelQuantizer.Quantize(model, "resnet18", QuantizationPresets.Get("onnx-static") with { ReduceRange = false }, "onnx-static",
+        var q = ModelQuantizer.Quantize(model, "resnet18",
+            QuantizationPresets.Get("onnx-static") with { ReduceRange = false }, "onnx-static",
             new InMemoryInputSource(calib), Cpu);
         Assert.Equal(13, q.Model.OpsetImport.Single(o => o.Domain == "").Version);
         Assert.Contains(q.Warnings, w => w.Contains("BatchNormalization"));

@@ -35,7 +35,8 @@ public class MeshFileTests
     public void Obj_Quads_NegativeIndices_VertexColours_AndATexture()
     {
         using var tmp = new TempDir();
-        File.WriteAllText(tmp.File("quad.obj"), "v 0 0 0 1 0 0\nv 1 0 0 0 1 0\nv 1 1 0 0 0 1\nv 0 1 0 1 1 1\nf -4 -3 -2 -1\n");
+        File.WriteAllText(tmp.File("quad.obj"),
+            "v 0 0 0 1 0 0\nv 1 0 0 0 1 0\nv 1 1 0 0 0 1\nv 0 1 0 1 1 1\nf -4 -3 -2 -1\n");
         var q = MeshFiles.Load(tmp.File("quad.obj"));
         Assert.Equal(2, q.TriangleCount);
         Assert.Equal(new[] { 0, 1, 2, 0, 2, 3 }, q.Triangles);
@@ -44,7 +45,9 @@ public class MeshFileTests
 
         Png.Write(tmp.File("tex.png"), new PngImage(2, 1, 3, 8, new ushort[] { 255, 0, 0, 0, 0, 255 }));
         File.WriteAllText(tmp.File("t.mtl"), "newmtl a\nKd 0.2 0.3 0.4\nmap_Kd tex.png\n");
-        File.WriteAllText(tmp.File("t.obj"), "mtllib t.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0.25 0.5\nvt 0.75 0.5\nvt 0.25 0.5\nvn 0 0 2\nusemtl a\nf 1/1/1 2/2/1 3/3/1\n");
+        File.WriteAllText(tmp.File("t.obj"),
+            "mtllib t.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0.25 0.5\nvt 0.75 0.5\nvt 0.25 0.5\nvn 0 0 2\nusemtl a\nf " +
+            "1/1/1 2/2/1 3/3/1\n");
         var t = MeshFiles.Load(tmp.File("t.obj"));
         Assert.Equal(MeshColorSource.Texture, t.ColorSource);
         Assert.Empty(t.Warnings);
@@ -73,10 +76,14 @@ public class MeshFileTests
     public void Ply_AsciiAndBinary_GiveTheSameMesh_AndTruncationIsAnError()
     {
         using var tmp = new TempDir();
-        string header(string format) => $"ply\nformat {format} 1.0\ncomment test\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\n" +
-            "property uchar red\nproperty uchar green\nproperty uchar blue\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n";
+        string header(string format) => $"ply\nformat {format} 1.0\ncomment test\nelement vertex 4\nproperty float " +
+            $"x\nproperty float y\nproperty float z\n" +
+            "property uchar red\nproperty uchar green\nproperty uchar blue\nelement face 1\nproperty list uchar int " +
+            "vertex_indices\nend_header\n";
         float[][] v = { new[] { 0f, 0, 0 }, new[] { 1f, 0, 0 }, new[] { 1f, 1, 0.5f }, new[] { 0f, 1, 0 } };
-        File.WriteAllText(tmp.File("a.ply"), header("ascii") + string.Concat(v.Select((p, i) => $"{p[0]} {p[1]} {p[2]} {i * 50} 0 255\n")) + "4 0 1 2 3\n");
+        File.WriteAllText(tmp.File("a.ply"),
+            header("ascii") + string.Concat(v.Select((p, i) =>
+                $"{p[0]} {p[1]} {p[2]} {i * 50} 0 255\n")) + "4 0 1 2 3\n");
         var bin = new List<byte>(System.Text.Encoding.ASCII.GetBytes(header("binary_little_endian")));
         var buf = new byte[4];
         for (int i = 0; i < 4; i++)
@@ -112,6 +119,7 @@ public class MeshFileTests
         Assert.Equal(m.UvIndex, back.UvIndex);
         Assert.Equal(MeshColorSource.Texture, back.ColorSource);
         Assert.True(back.IsClosedAndOutward);
-        for (int i = 0; i < m.Texture!.Rgb.Length; i++) Assert.True(Math.Abs(m.Texture.Rgb[i] - back.Texture!.Rgb[i]) <= 0.5f / 255 + 1e-6f);
+        for (int i = 0; i < m.Texture!.Rgb.Length; i++)
+            Assert.True(Math.Abs(m.Texture.Rgb[i] - back.Texture!.Rgb[i]) <= 0.5f / 255 + 1e-6f);
     }
 }

@@ -15,8 +15,10 @@ public class RasterizerTests
     {
         float h = s / 2;
         var p = new List<float>();
-        for (int i = 0; i < 8; i++) p.AddRange(new[] { (i & 1) == 0 ? -h : h, (i & 2) == 0 ? -h : h, (i & 4) == 0 ? -h : h });
-        int[][] quads = { new[] { 0, 2, 3, 1 }, new[] { 4, 5, 7, 6 }, new[] { 0, 1, 5, 4 }, new[] { 2, 6, 7, 3 }, new[] { 0, 4, 6, 2 }, new[] { 1, 3, 7, 5 } };
+        for (int i = 0; i < 8; i++)
+            p.AddRange(new[] { (i & 1) == 0 ? -h : h, (i & 2) == 0 ? -h : h, (i & 4) == 0 ? -h : h });
+        int[][] quads = { new[] { 0, 2, 3, 1 }, new[] { 4, 5, 7, 6 }, new[] { 0, 1, 5, 4 }, new[] { 2, 6, 7, 3 },
+            new[] { 0, 4, 6, 2 }, new[] { 1, 3, 7, 5 } };
         var t = quads.SelectMany(q => new[] { q[0], q[1], q[2], q[0], q[2], q[3] }).ToArray();
         // Flat normals: one per face, per corner indices.
         var normals = new List<float>();
@@ -102,7 +104,8 @@ public class RasterizerTests
         MeshShader.Shade(mesh, pose, k, target, rgb, xyz);
         var normalCam = r * new Vec3(0, 0, -1);
         double planeD = Vec3.Dot(normalCam, pose.T);
-        // By hand: the normal (0, 0, -1) turned 60 degrees about y is (-sin 60, 0, -cos 60); the light along the camera's
+        // By hand: the normal (0, 0, -1) turned 60 degrees about y is (-sin 60, 0, -cos 60); the light along the
+        // camera's
         // +z gives diffuse = -n_z = cos 60 = 0.5, so the gain is 0.8 + 0.5 * 0.5 = 1.05.
         const double gain = 1.05;
         int covered = 0;
@@ -111,13 +114,15 @@ public class RasterizerTests
             if (target.Triangle[o] < 0) continue;
             covered++;
             var x = new Vec3(xyz[o], xyz[n + o], xyz[2 * n + o]);
-            Assert.True(Math.Abs(Vec3.Dot(normalCam, x) - planeD) < 2e-6, $"pixel {o} is off the plane by {Vec3.Dot(normalCam, x) - planeD}");
+            Assert.True(Math.Abs(Vec3.Dot(normalCam, x) - planeD) < 2e-6,
+                $"pixel {o} is off the plane by {Vec3.Dot(normalCam, x) - planeD}");
             // The object-frame point under the pixel, hence its texture coordinate u = (x_obj + 0.3) / 0.6.
             var obj = r.T * (x - pose.T);
             double u = (obj.X + 0.3) / 0.6;
             if (u < 1.0 / texW || u > 1 - 1.0 / texW) continue; // the ramp wraps at the texture's edges
             if (rgb[o] >= 1f) continue;                         // colour x gain clipped at 1
-            Assert.True(Math.Abs(rgb[o] / gain - u) < 2e-4, $"pixel {o}: red {rgb[o] / gain} but the point has u = {u}");
+            Assert.True(Math.Abs(rgb[o] / gain - u) < 2e-4,
+                $"pixel {o}: red {rgb[o] / gain} but the point has u = {u}");
             Assert.Equal(0f, rgb[n + o]); // the ramp has no green
         }
         Assert.True(covered > 3000, $"only {covered} pixels covered");
@@ -146,7 +151,8 @@ public class RasterizerTests
                 float ft = fractions[(cases + 1) % fractions.Length], fb = fractions[(cases + 3) % fractions.Length];
                 float x0 = 3 + fl, x1 = 12 + fr, y0 = 2 + ft, y1 = 9 + fb;
                 // Both diagonals and both windings must give the same coverage.
-                foreach (var tri in new[] { new[] { 0, 1, 2, 0, 2, 3 }, new[] { 0, 2, 1, 0, 3, 2 }, new[] { 1, 2, 3, 1, 3, 0 } })
+                foreach (var tri in new[] { new[] { 0, 1, 2, 0, 2, 3 }, new[] { 0, 2, 1, 0, 3, 2 },
+                    new[] { 1, 2, 3, 1, 3, 0 } })
                 {
                     var quad = OnScreen(tri, (x0, y0), (x1, y0), (x1, y1), (x0, y1));
                     Rasterizer.Rasterize(quad, AtOne, ScreenK, target);
@@ -155,7 +161,8 @@ public class RasterizerTests
                         {
                             bool inside = u >= x0 && u <= x1 && v >= y0 && v <= y1;
                             Assert.True(inside == target.Triangle[v * 20 + u] >= 0,
-                                $"quad x [{x0}, {x1}] y [{y0}, {y1}]: pixel ({u}, {v}) should be {(inside ? "covered" : "background")}");
+                                $"quad x [{x0}, {x1}] y [{y0}, {y1}]: pixel ({u}, {v}) should be " +
+                                $"{(inside ? "covered" : "background")}");
                             if (inside) Assert.Equal(1f, target.Depth[v * 20 + u], 6);
                         }
                 }
@@ -188,14 +195,16 @@ public class RasterizerTests
                     {
                         var a = c[e]; var b = c[(e + 1) % 3];
                         double len = Math.Sqrt((b.X - a.X) * (double)(b.X - a.X) + (b.Y - a.Y) * (double)(b.Y - a.Y));
-                        minSigned = Math.Min(minSigned, orient * Cross(a, b, u, v) / len); // signed distance to the edge's line
+                        // signed distance to the edge's line
+                        minSigned = Math.Min(minSigned, orient * Cross(a, b, u, v) / len);
                     }
                     if (Math.Abs(minSigned) < 1e-3) continue;
                     checkedPixels++;
                     bool expected = minSigned > 0;
                     if (expected) inside++;
                     Assert.True(expected == target.Triangle[v * 32 + u] >= 0,
-                        $"triangle {string.Join(" ", c)}: pixel ({u}, {v}) at {minSigned:F4} px from the nearest edge should be {(expected ? "covered" : "background")}");
+                        $"triangle {string.Join(" ", c)}: pixel ({u}, {v}) at {minSigned:F4} px from the nearest " +
+                        $"edge should be {(expected ? "covered" : "background")}");
                 }
             Assert.True(checkedPixels > 32 * 24 - 5 && inside > 40, $"{checkedPixels} pixels checked, {inside} inside");
         }

@@ -19,10 +19,13 @@ public sealed class TexturedPlyTests : IDisposable
     public void Dispose() => _tmp.Dispose();
 
     private static readonly CameraIntrinsics K = new(500, 500, 100, 100);
-    /// <summary>The quad's four colours (4 x 4 blocks of 4 x 4 texels each), all below 1/1.3 so shading does not clip.</summary>
+    /// <summary>
+    /// The quad's four colours (4 x 4 blocks of 4 x 4 texels each), all below 1/1.3 so shading does not clip.
+    /// </summary>
     private const int Blocks = 4;
 
-    private static (byte R, byte G, byte B) BlockColour(int bx, int by) => ((byte)(20 + 40 * bx), (byte)(30 + 35 * by), (byte)(180 - 20 * bx - 15 * by));
+    private static (byte R, byte G, byte B) BlockColour(int bx, int by) =>
+        ((byte)(20 + 40 * bx), (byte)(30 + 35 * by), (byte)(180 - 20 * bx - 15 * by));
 
     /// <summary>Image row 0 is the top; texture v = 0 is the image's bottom row (OBJ/PLY convention).</summary>
     private string WriteTexture(string name, int blockTexels = 4)
@@ -41,14 +44,18 @@ public sealed class TexturedPlyTests : IDisposable
     }
 
     /// <summary>A 0.1 m square in the z = 0 plane facing -z (towards a camera looking along +z), corners
-    /// (-0.05, -0.05) .. (0.05, 0.05), u along x and v along -y (so the texture appears upright in the image).</summary>
+    /// (-0.05, -0.05) .. (0.05, 0.05), u along x and v along -y (so the texture appears upright in the
+    /// image).</summary>
     private string WriteQuadPly(string name, string texture, bool perVertex, string format = "ascii")
     {
-        float[][] corners = { new[] { -0.05f, -0.05f }, new[] { 0.05f, -0.05f }, new[] { 0.05f, 0.05f }, new[] { -0.05f, 0.05f } };
+        float[][] corners =
+            { new[] { -0.05f, -0.05f }, new[] { 0.05f, -0.05f }, new[] { 0.05f, 0.05f }, new[] { -0.05f, 0.05f } };
         float U(float[] c) => (c[0] + 0.05f) / 0.1f;
         float V(float[] c) => (0.05f - c[1]) / 0.1f;
         var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder($"ply\nformat {format} 1.0\ncomment TextureFile {texture}\nelement vertex 4\nproperty float x\nproperty float y\nproperty float z\nproperty float nx\nproperty float ny\nproperty float nz\n");
+        var sb = new StringBuilder($"ply\nformat {format} 1.0\ncomment TextureFile {texture}\nelement vertex " +
+            $"4\nproperty float x\nproperty float y\nproperty float z\nproperty float nx\nproperty float " +
+            $"ny\nproperty float nz\n");
         if (perVertex) sb.Append("property float texture_u\nproperty float texture_v\n");
         sb.Append("element face 1\nproperty list uchar int vertex_indices\n");
         if (!perVertex) sb.Append("property list uchar float texcoord\n");
@@ -62,7 +69,9 @@ public sealed class TexturedPlyTests : IDisposable
         // One quad, wound so that its normal is -z.
         int[] order = { 0, 3, 2, 1 };
         sb.Append("4 " + string.Join(' ', order));
-        if (!perVertex) sb.Append(" 8 " + string.Join(' ', order.Select(i => string.Create(ci, $"{U(corners[i])} {V(corners[i])}"))));
+        if (!perVertex)
+            sb.Append(" 8 " + string.Join(' ',
+                order.Select(i => string.Create(ci, $"{U(corners[i])} {V(corners[i])}"))));
         sb.Append('\n');
         string path = _tmp.File(name);
         File.WriteAllText(path, sb.ToString());
@@ -74,7 +83,8 @@ public sealed class TexturedPlyTests : IDisposable
     [InlineData(false, "tex.png", 4, 0.75, 0.0)]
     // JPEG is lossy (chroma subsampling, ringing near block edges): larger blocks, a wider margin, a few levels.
     [InlineData(true, "tex.jpg", 16, 4.0, 4.0)]
-    public void TexturedQuad_RendersItsTexture(bool perVertex, string texture, int blockTexels, double margin, double toleranceLevels)
+    public void TexturedQuad_RendersItsTexture(bool perVertex, string texture, int blockTexels, double margin,
+        double toleranceLevels)
     {
         int texSize = Blocks * blockTexels;
         WriteTexture(texture, blockTexels);
@@ -93,7 +103,8 @@ public sealed class TexturedPlyTests : IDisposable
                 // Texture coordinates of the pixel, in texels; skip pixels within the margin of a block edge, where
                 // bilinear filtering mixes two blocks (it reaches half a texel).
                 double tx = (px - 50) / 100.0 * texSize, ty = (py - 50) / 100.0 * texSize;
-                double ex = tx - Math.Floor(tx / blockTexels) * blockTexels, ey = ty - Math.Floor(ty / blockTexels) * blockTexels;
+                double ex = tx - Math.Floor(tx / blockTexels) * blockTexels,
+                    ey = ty - Math.Floor(ty / blockTexels) * blockTexels;
                 if (ex < margin || ex > blockTexels - margin || ey < margin || ey > blockTexels - margin) continue;
                 var (r, g, b) = BlockColour((int)(tx / blockTexels), (int)(ty / blockTexels));
                 int o = py * 200 + px;
@@ -119,7 +130,8 @@ public sealed class TexturedPlyTests : IDisposable
         Assert.Equal(MeshColorSource.Texture, read.ColorSource);
         var pose = new Pose(Mat3.UniformRotation(0.3, 0.6, 0.2), new Vec3(0.01, -0.02, 0.6));
         // PLY normals are per vertex: the reference gets the same ones, so only the texture's path differs.
-        var reference = new TriMesh(bottle.Positions, bottle.Triangles, TriMesh.VertexNormals(bottle.Positions, bottle.Triangles), bottle.Triangles,
+        var reference = new TriMesh(bottle.Positions, bottle.Triangles,
+            TriMesh.VertexNormals(bottle.Positions, bottle.Triangles), bottle.Triangles,
             bottle.Uvs, bottle.UvIndex, null, bottle.Texture);
         var (ta, a, _) = MeshShader.RenderImage(reference, pose, DemoScene.K, 320, 240);
         var (tb, b, _) = MeshShader.RenderImage(read, pose, DemoScene.K, 320, 240);
@@ -169,16 +181,19 @@ public sealed class TexturedPlyTests : IDisposable
             {
                 int i = 3 * model.Triangles[t], j = 3 * model.Triangles[t + 1], k = 3 * model.Triangles[t + 2];
                 Assert.True(tree.Nearest(p[i], p[i + 1], p[i + 2]) <= spacing * Math.Sqrt(3));
-                Assert.True(tree.Nearest((p[i] + p[j] + p[k]) / 3, (p[i + 1] + p[j + 1] + p[k + 1]) / 3, (p[i + 2] + p[j + 2] + p[k + 2]) / 3) <= spacing * Math.Sqrt(3));
+                Assert.True(tree.Nearest((p[i] + p[j] + p[k]) / 3, (p[i + 1] + p[j + 1] + p[k + 1]) / 3,
+                    (p[i + 2] + p[j + 2] + p[k + 2]) / 3) <= spacing * Math.Sqrt(3));
             }
             Assert.True(eval.TriangleCount > 0);
-            if (obj == SyntheticBopDataset.BottleId) Assert.True(eval.VertexCount < model.VertexCount / 2, $"{eval.VertexCount} vs {model.VertexCount}");
+            if (obj == SyntheticBopDataset.BottleId)
+                Assert.True(eval.VertexCount < model.VertexCount / 2, $"{eval.VertexCount} vs {model.VertexCount}");
             else Assert.True(eval.VertexCount > model.VertexCount, "the box's coarse faces are filled in evenly");
         }
         // Deterministic: the same seed writes the same bytes, models, texture and models_eval included.
         string again = _tmp.File("again");
         SyntheticBopDataset.Write(again, 1, 0);
-        foreach (var f in new[] { "models/obj_000001.ply", "models/obj_000001.png", "models/obj_000002.ply", "models_eval/obj_000001.ply", "models_eval/obj_000002.ply", "models_eval/models_info.json" })
+        foreach (var f in new[] { "models/obj_000001.ply", "models/obj_000001.png", "models/obj_000002.ply",
+            "models_eval/obj_000001.ply", "models_eval/obj_000002.ply", "models_eval/models_info.json" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(root, f)), File.ReadAllBytes(Path.Combine(again, f)));
     }
 }

@@ -28,7 +28,8 @@ public class TriMeshTests
     {
         var mesh = Tetrahedron();
         var answers = new bool[64];
-        Parallel.For(0, answers.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => answers[i] = mesh.IsClosedAndOutward);
+        Parallel.For(0, answers.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            i => answers[i] = mesh.IsClosedAndOutward);
         Assert.All(answers, Assert.True);
         Assert.True(mesh.Translated(new Vec3(0.1, -0.2, 0.3)).IsClosedAndOutward);
     }

@@ -66,7 +66,8 @@ public class WatertightTests
 
     [Theory]
     [MemberData(nameof(Meshes))]
-    public void ClosedMesh_FromEveryHypothesis_HasNoHoleInsideItsSilhouette(string name, int rings, int segments, double distance)
+    public void ClosedMesh_FromEveryHypothesis_HasNoHoleInsideItsSilhouette(string name, int rings, int segments,
+        double distance)
     {
         var mesh = DemoScene.Bottle(rings, segments);
         Assert.True(mesh.IsClosedAndOutward, name);
@@ -83,7 +84,8 @@ public class WatertightTests
                 renders++;
                 covered += target.Triangle.Count(t => t >= 0);
                 int n = CountHoles(target.Triangle, Size, Size, out int first);
-                if (n > 0 && firsts.Count < 5) firsts.Add($"render {renders} (cull {cull}) pixel ({first % Size}, {first / Size})");
+                if (n > 0 && firsts.Count < 5)
+                    firsts.Add($"render {renders} (cull {cull}) pixel ({first % Size}, {first / Size})");
                 holes += n;
             }
         Assert.True(covered > renders * 1000, $"{name}: only {covered} pixels covered in {renders} renders");

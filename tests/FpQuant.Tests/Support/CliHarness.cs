@@ -16,11 +16,14 @@ public static class CliHarness
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 
-    /// <summary>Exit code 2 and exactly one error line (warnings aside) holding every given text, no stack trace.</summary>
+    /// <summary>
+    /// Exit code 2 and exactly one error line (warnings aside) holding every given text, no stack trace.
+    /// </summary>
     public static void AssertOneLineError((int Code, string Out, string Err) r, params string[] mustContain)
     {
         Assert.Equal(2, r.Code);
-        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("fpquant: warning: ")).ToList();
+        var lines = r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith("fpquant: warning: ")).ToList();
         Assert.Single(lines);
         Assert.StartsWith("fpquant: error: ", lines[0]);
         Assert.DoesNotContain("   at ", r.Err);

@@ -14,7 +14,9 @@ public static class Golden
     {
         var shape = NetworksManifest.GetProperty("files").GetProperty(name).GetProperty("shape")
             .EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        return new FloatTensor(shape, RawTensorFile.Read(TestPaths.Golden("networks-seed0", name + ".bin"), FloatTensor.ElementCount(shape), name));
+        return new FloatTensor(shape,
+            RawTensorFile.Read(TestPaths.Golden("networks-seed0", name + ".bin"), FloatTensor.ElementCount(shape),
+                name));
     }
 
     /// <summary>The manifest's rule: within 1e-4 * max(1, max|ref|).</summary>

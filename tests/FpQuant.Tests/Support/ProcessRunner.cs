@@ -9,7 +9,8 @@ public static class ProcessRunner
 {
     public sealed record Result(int Code, string Out, string Err, TimeSpan Elapsed)
     {
-        public override string ToString() => $"exit {Code} after {Elapsed.TotalSeconds:F1} s\n--- stdout\n{Out}\n--- stderr\n{Err}";
+        public override string ToString() =>
+            $"exit {Code} after {Elapsed.TotalSeconds:F1} s\n--- stdout\n{Out}\n--- stderr\n{Err}";
     }
 
     /// <summary>The dotnet host that runs this test (so a child uses the same SDK and runtime), or "dotnet".</summary>
@@ -33,7 +34,8 @@ public static class ProcessRunner
             UseShellExecute = false,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        // A child dotnet must not inherit the test host's MSBuild/test-platform state, and must leave no servers behind.
+        // A child dotnet must not inherit the test host's MSBuild/test-platform state, and must leave no servers
+        // behind.
         foreach (var k in psi.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
                      || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
             psi.Environment.Remove(k);
@@ -55,7 +57,8 @@ public static class ProcessRunner
         {
             try { p.Kill(entireProcessTree: true); } catch { /* already gone */ }
             p.WaitForExit();
-            throw new TimeoutException($"{exe} {string.Join(' ', args)} ran past {timeout.TotalSeconds:F0} s\n{stdout.Result}\n{stderr.Result}");
+            throw new TimeoutException($"{exe} {string.Join(' ', args)} ran past {timeout.TotalSeconds:F0} " +
+                $"s\n{stdout.Result}\n{stderr.Result}");
         }
         p.WaitForExit();
         return new Result(p.ExitCode, stdout.Result, stderr.Result, sw.Elapsed);

@@ -20,7 +20,8 @@ public static class SyntheticPhotos
         var sky = (0.3 + 0.4 * U(8), 0.5 + 0.3 * U(9), 0.8 + 0.2 * U(10));
         var ground = (0.2 + 0.4 * U(11), 0.3 + 0.4 * U(12), 0.1 + 0.2 * U(13));
         int boxes = 1 + (int)(4 * U(14));
-        var box = Enumerable.Range(0, boxes).Select(b => (X: U(20 + 6UL * (ulong)b), Y: horizon - 0.1 + 0.5 * U(21 + 6UL * (ulong)b),
+        var box = Enumerable.Range(0, boxes)
+            .Select(b => (X: U(20 + 6UL * (ulong)b), Y: horizon - 0.1 + 0.5 * U(21 + 6UL * (ulong)b),
             W: 0.08 + 0.25 * U(22 + 6UL * (ulong)b), H: 0.08 + 0.3 * U(23 + 6UL * (ulong)b),
             C: (U(24 + 6UL * (ulong)b), U(25 + 6UL * (ulong)b), 0.5 * U(20 + 6UL * (ulong)b) + 0.3))).ToList();
         for (int y = 0; y < height; y++)
@@ -35,13 +36,15 @@ public static class SyntheticPhotos
                     c = (sky.Item1 * (1 - 0.5 * t) + 0.4 * t, sky.Item2 * (1 - 0.3 * t) + 0.3 * t, sky.Item3);
                     double d = Math.Sqrt((u - sunX) * (u - sunX) + (v - sunY) * (v - sunY));
                     if (d < sunR) c = (1, 0.95, 0.7);
-                    else if (d < 2.5 * sunR) { double glow = 1 - (d - sunR) / (1.5 * sunR); c = (c.r + 0.3 * glow, c.g + 0.25 * glow, c.b + 0.1 * glow); }
+                    else if (d < 2.5 * sunR) { double glow = 1 - (d - sunR) / (1.5 * sunR); c =
+                        (c.r + 0.3 * glow, c.g + 0.25 * glow, c.b + 0.1 * glow); }
                 }
                 else
                 {
                     double depth = (v - hill) / (1 - hill + 1e-9);
                     double texture = 0.15 * Math.Sin(40 * u + 13 * Math.Sin(9 * v)) * Math.Sin(30 * v * (1 + depth));
-                    c = (ground.Item1 * (0.6 + 0.6 * depth) + texture, ground.Item2 * (0.6 + 0.6 * depth) + texture, ground.Item3 + 0.5 * texture);
+                    c = (ground.Item1 * (0.6 + 0.6 * depth) + texture, ground.Item2 * (0.6 + 0.6 * depth) + texture,
+                        ground.Item3 + 0.5 * texture);
                 }
                 foreach (var bx in box)
                     if (u > bx.X && u < bx.X + bx.W && v > bx.Y && v < bx.Y + bx.H)
@@ -56,7 +59,9 @@ public static class SyntheticPhotos
         return rgb;
     }
 
-    /// <summary>Writes <paramref name="count"/> images (alternately PNG and JPEG, sizes varying around 256x192) to a folder.</summary>
+    /// <summary>
+    /// Writes <paramref name="count"/> images (alternately PNG and JPEG, sizes varying around 256x192) to a folder.
+    /// </summary>
     public static void WriteFolder(string dir, int count, ulong firstSeed = 0)
     {
         Directory.CreateDirectory(dir);
@@ -64,7 +69,8 @@ public static class SyntheticPhotos
         {
             ulong seed = firstSeed + (ulong)k;
             int w = 240 + (int)(seed % 5) * 16, h = 180 + (int)(seed % 3) * 24;
-            ImageFile.Save(Path.Combine(dir, $"photo{seed:D3}.{(k % 2 == 0 ? "png" : "jpg")}"), Render(seed, w, h), w, h);
+            ImageFile.Save(Path.Combine(dir, $"photo{seed:D3}.{(k % 2 == 0 ? "png" : "jpg")}"), Render(seed, w, h), w,
+                h);
         }
     }
 

@@ -6,7 +6,9 @@ public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRoot();
 
-    /// <summary>tests/data, where every file a test reads lives (see tests/data/README.md for where each came from).</summary>
+    /// <summary>
+    /// tests/data, where every file a test reads lives (see tests/data/README.md for where each came from).
+    /// </summary>
     public static string DataRoot => Path.Combine(RepoRoot, "tests", "data");
 
     /// <summary>A file or folder under tests/data, e.g. Data("golden", "checkpoints", "manifest.json").</summary>
@@ -22,14 +24,16 @@ public static class TestPaths
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "FpQuant.sln"))) return d.FullName;
-        throw new InvalidOperationException("cannot find the repository root (FpQuant.sln) above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException(
+            "cannot find the repository root (FpQuant.sln) above " + AppContext.BaseDirectory);
     }
 }
 
 /// <summary>A temporary folder removed when the test ends; tests write nowhere else.</summary>
 public sealed class TempDir : IDisposable
 {
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fpquant-tests-" + Guid.NewGuid().ToString("N"));
+    public string Path { get; } =
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fpquant-tests-" + Guid.NewGuid().ToString("N"));
     public TempDir() { Directory.CreateDirectory(Path); }
     public string File(string name) => System.IO.Path.Combine(Path, name);
     public void Dispose() { try { Directory.Delete(Path, true); } catch { } }

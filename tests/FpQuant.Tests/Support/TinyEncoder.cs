@@ -23,20 +23,24 @@ public static class TinyEncoder
         string centred = g.Node("Sub", "ln/sub", new[] { x, mean });
         string sq = g.Node("Pow", "ln/pow", new[] { centred, g.Constant("two", 2f) });
         string variance = g.Node("ReduceMean", "ln/var", new[] { sq }, ("axes", new long[] { -1 }));
-        string std = g.Node("Sqrt", "ln/sqrt", new[] { g.Node("Add", "ln/eps", new[] { variance, g.Constant("eps", 1e-5f) }) });
+        string std =
+            g.Node("Sqrt", "ln/sqrt", new[] { g.Node("Add", "ln/eps", new[] { variance, g.Constant("eps", 1e-5f) }) });
         string normed = g.Node("Div", "ln/div", new[] { centred, std });
         var gammaValues = TinyModels.Random(40, 0.5f, Hidden);
         for (int c = 0; c < Hidden; c++) gammaValues.Data[c] += 1f;
         if (outlierChannels) { gammaValues.Data[3] = 30f; gammaValues.Data[11] = -25f; }
         string scaled = g.Node("Mul", "ln/gamma", new[] { normed, g.Initializer("ln.weight", gammaValues) });
-        string h = g.Node("Add", "ln/beta", new[] { scaled, g.Initializer("ln.bias", TinyModels.Random(41, 0.2f, Hidden)) });
-        string W(string name, ulong seed, float scale = 0.3f) => g.Initializer(name, TinyModels.Random(seed, scale, Hidden, Hidden));
+        string h =
+            g.Node("Add", "ln/beta", new[] { scaled, g.Initializer("ln.bias", TinyModels.Random(41, 0.2f, Hidden)) });
+        string W(string name, ulong seed, float scale = 0.3f) =>
+            g.Initializer(name, TinyModels.Random(seed, scale, Hidden, Hidden));
         string q = g.Node("MatMul", "attn/q", new[] { h, W("attn.q.weight", 42) });
         string k = g.Node("MatMul", "attn/k", new[] { h, W("attn.k.weight", 43) });
         string v = g.Node("MatMul", "attn/v", new[] { h, W("attn.v.weight", 44) });
         string kt = g.Node("Transpose", "attn/kt", new[] { k }, ("perm", new long[] { 0, 2, 1 }));
         string s = g.Node("MatMul", "attn/qk", new[] { q, kt });
-        string p = g.Node("Softmax", "attn/softmax", new[] { g.Node("Mul", "attn/scale", new[] { s, g.Constant("inv_sqrt_d", 0.25f) }) }, ("axis", -1L));
+        string p = g.Node("Softmax", "attn/softmax",
+            new[] { g.Node("Mul", "attn/scale", new[] { s, g.Constant("inv_sqrt_d", 0.25f) }) }, ("axis", -1L));
         string a = g.Node("MatMul", "attn/pv", new[] { p, v });
         string o = g.Node("MatMul", "attn/out", new[] { a, W("attn.out.weight", 45) });
         string r = g.Node("Add", "residual", new[] { x, o });

@@ -23,7 +23,8 @@ public static class TinyModels
         string x = g.Input("X", DataType.Float, "N", 3, 8, 8);
         string w = g.Initializer("conv.weight", Random(1, 0.4f, 4, 3, 3, 3));
         string b = g.Initializer("conv.bias", Random(2, 0.1f, 4));
-        string y = g.Node("Conv", "conv", new[] { x, w, b }, ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }));
+        string y = g.Node("Conv", "conv", new[] { x, w, b }, ("kernel_shape", new long[] { 3, 3 }),
+            ("pads", new long[] { 1, 1, 1, 1 }));
         if (relu) y = g.Node("Relu", "relu", new[] { y });
         g.NodeMulti("Identity", "out", new[] { y }, new[] { "Y" });
         g.Output("Y", DataType.Float, "N", 4, 8, 8);
@@ -103,7 +104,8 @@ public static class TinyModels
         return g.Build();
     }
 
-    public static List<(string Name, FloatTensor Value)> Run(ModelProto m, Dictionary<string, FloatTensor> inputs, string dir, string name)
+    public static List<(string Name, FloatTensor Value)> Run(ModelProto m, Dictionary<string, FloatTensor> inputs,
+        string dir, string name)
     {
         string path = Path.Combine(dir, name + ".onnx");
         OnnxModelFile.Save(m, path);

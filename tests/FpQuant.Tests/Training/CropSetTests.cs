@@ -10,12 +10,14 @@ namespace FpQuant.Tests.Training;
 [Trait("Category", "Heavy")]
 public class CropSetTests
 {
-    private static CropSetSummary Write(string dir, CropSetOptions o, CancellationToken cancel = default) => new CropSetWriter(o, dir).Run(cancel);
+    private static CropSetSummary Write(string dir, CropSetOptions o, CancellationToken cancel = default) =>
+        new CropSetWriter(o, dir).Run(cancel);
 
     private static Pose PoseAt(double[] m, int i)
     {
         int o = 16 * i;
-        return new Pose(new Mat3(m[o], m[o + 1], m[o + 2], m[o + 4], m[o + 5], m[o + 6], m[o + 8], m[o + 9], m[o + 10]), new Vec3(m[o + 3], m[o + 7], m[o + 11]));
+        return new Pose(new Mat3(m[o], m[o + 1], m[o + 2], m[o + 4], m[o + 5], m[o + 6], m[o + 8], m[o + 9], m[o + 10]),
+            new Vec3(m[o + 3], m[o + 7], m[o + 11]));
     }
 
     private static double[] ReadPoses(string path)
@@ -24,7 +26,9 @@ public class CropSetTests
         return ReadFloat64(path);
     }
 
-    /// <summary>The file's float64 values as written (NpyFile reads float32; poses are checked at full precision).</summary>
+    /// <summary>
+    /// The file's float64 values as written (NpyFile reads float32; poses are checked at full precision).
+    /// </summary>
     private static double[] ReadFloat64(string path)
     {
         var h = NpyFile.ReadHeader(path);
@@ -33,7 +37,8 @@ public class CropSetTests
     }
 
     private static double Diameter(string dir) =>
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, CropSetWriter.ManifestFile))).RootElement.GetProperty("diameter").GetDouble();
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, CropSetWriter.ManifestFile)))
+            .RootElement.GetProperty("diameter").GetDouble();
 
     [Theory]
     [InlineData("demo")]
@@ -42,7 +47,9 @@ public class CropSetTests
     {
         using var t = new TempDir();
         // 20 degrees is beyond the always-reachable 19.9, so some draws are refused and redrawn.
-        var s = Write(t.Path, new CropSetOptions { Scene = scene, Count = 12, ShardSize = 5, MaxRotationDeg = 30, MaxTranslationFraction = 0.2, Seed = 7, Threads = 2 });
+        var s = Write(t.Path,
+            new CropSetOptions { Scene = scene, Count = 12, ShardSize = 5, MaxRotationDeg = 30,
+                MaxTranslationFraction = 0.2, Seed = 7, Threads = 2 });
         Assert.Equal((12L, 3, false), (s.RefinePairs, s.Shards, s.Stopped));
         double d = Diameter(t.Path);
         int checkedPairs = 0;
@@ -57,9 +64,12 @@ public class CropSetTests
                 var h = PoseAt(hyp, i);
                 var want = PoseAt(truth, i);
                 largest = Math.Max(largest, Mat3.AngleDegrees(h.R, want.R));
-                var moved = PoseUpdate.Apply(h, new Vec3(target[6 * i], target[6 * i + 1], target[6 * i + 2]), new Vec3(target[6 * i + 3], target[6 * i + 4], target[6 * i + 5]), d);
-                var (a, b) = (PoseFile.Rows(moved).SelectMany(r => r).ToArray(), PoseFile.Rows(want).SelectMany(r => r).ToArray());
-                for (int k = 0; k < 16; k++) Assert.True(Math.Abs(a[k] - b[k]) < 1e-4, $"{shard} pair {i} element {k}: {a[k]} vs {b[k]}");
+                var moved = PoseUpdate.Apply(h, new Vec3(target[6 * i], target[6 * i + 1], target[6 * i + 2]),
+                    new Vec3(target[6 * i + 3], target[6 * i + 4], target[6 * i + 5]), d);
+                var (a, b) = (PoseFile.Rows(moved).SelectMany(r => r).ToArray(),
+                    PoseFile.Rows(want).SelectMany(r => r).ToArray());
+                for (int k = 0; k < 16; k++)
+                    Assert.True(Math.Abs(a[k] - b[k]) < 1e-4, $"{shard} pair {i} element {k}: {a[k]} vs {b[k]}");
                 // The hypothesis really was away from the truth, so the round trip tests something.
                 Assert.True(Mat3.AngleDegrees(h.R, want.R) > 0.01 || (h.T - want.T).Norm > 1e-4);
                 checkedPairs++;
@@ -69,7 +79,9 @@ public class CropSetTests
         Assert.InRange(largest, 5, RefineTarget.NeverReachableDegrees);
     }
 
-    /// <summary>A BOP-format dataset as the scene: its first selected instance, with the dataset's ground truth.</summary>
+    /// <summary>
+    /// A BOP-format dataset as the scene: its first selected instance, with the dataset's ground truth.
+    /// </summary>
     [Fact]
     public void BopDataset_GivesItsFirstInstance_AndItsGroundTruth()
     {
@@ -88,7 +100,9 @@ public class CropSetTests
         for (int i = 0; i < 4; i++)
         {
             var rows = PoseFile.Rows(PoseAt(truth, i)).SelectMany(r => r).ToArray();
-            for (int k = 0; k < 16; k++) Assert.True(Math.Abs(rows[k] - expected[k]) < 1e-9, $"pair {i} element {k}: {rows[k]} vs {expected[k]}");
+            for (int k = 0; k < 16; k++)
+                Assert.True(Math.Abs(rows[k] - expected[k]) < 1e-9,
+                    $"pair {i} element {k}: {rows[k]} vs {expected[k]}");
         }
         Assert.Equal(scene.Diameter, Diameter(outDir), 6);
     }
@@ -113,29 +127,41 @@ public class CropSetTests
         var entry = entries.Single(e =>
         {
             var r = Numbers(e.GetProperty("cam_R_m2c"));
-            return Math.Abs(r[0] - truth.R.M00) + Math.Abs(r[1] - truth.R.M01) + Math.Abs(r[2] - truth.R.M02) + Math.Abs(r[3] - truth.R.M10)
-                + Math.Abs(r[4] - truth.R.M11) + Math.Abs(r[5] - truth.R.M12) + Math.Abs(r[6] - truth.R.M20) + Math.Abs(r[7] - truth.R.M21) + Math.Abs(r[8] - truth.R.M22) < 1e-9;
+            return Math.Abs(r[0] - truth.R.M00) + Math.Abs(r[1] - truth.R.M01) + Math.Abs(
+                r[2] - truth.R.M02) + Math.Abs(r[3] - truth.R.M10)
+                + Math.Abs(r[4] - truth.R.M11) + Math.Abs(r[5] - truth.R.M12) + Math.Abs(r[6] - truth.R.M20) + Math.Abs(
+                    r[7] - truth.R.M21) + Math.Abs(r[8] - truth.R.M22) < 1e-9;
         });
         var tMm = Numbers(entry.GetProperty("cam_t_m2c"));
-        var info = infoJson.RootElement.GetProperty(entry.GetProperty("obj_id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        double Centre(string axis) => (info.GetProperty("min_" + axis).GetDouble() + info.GetProperty("size_" + axis).GetDouble() / 2) / 1000;
-        var want = new Vec3(tMm[0] / 1000, tMm[1] / 1000, tMm[2] / 1000) + truth.R * new Vec3(Centre("x"), Centre("y"), Centre("z"));
+        var info = infoJson.RootElement.GetProperty(entry.GetProperty("obj_id").GetInt32()
+            .ToString(System.Globalization.CultureInfo.InvariantCulture));
+        double Centre(string axis) =>
+            (info.GetProperty("min_" + axis).GetDouble() + info.GetProperty("size_" + axis).GetDouble() / 2) / 1000;
+        var want = new Vec3(tMm[0] / 1000, tMm[1] / 1000, tMm[2] / 1000) + truth.R * new Vec3(Centre("x"), Centre("y"),
+            Centre("z"));
         Assert.InRange(tMm[2], 300, 1000); // the synthetic objects stand 0.45-0.85 m away: a translation in mm
-        // 1 micrometre: the PLY's float32 vertices and the JSON's rounding; metres read as millimetres are 1000 times off.
-        Assert.True((truth.T - want).Norm < 1e-6, $"crop truth translation ({truth.T.X}, {truth.T.Y}, {truth.T.Z}) m, scene_gt.json's cam_t_m2c in metres at the mesh centre ({want.X}, {want.Y}, {want.Z}) m");
+        // 1 micrometre: the PLY's float32 vertices and the JSON's rounding; metres read as millimetres are 1000 times
+        // off.
+        Assert.True((truth.T - want).Norm < 1e-6,
+            $"crop truth translation ({truth.T.X}, {truth.T.Y}, {truth.T.Z}) m, scene_gt.json's cam_t_m2c in metres " +
+            $"at the mesh centre ({want.X}, {want.Y}, {want.Z}) m");
     }
 
     [Fact]
     public void Shards_LoadWithTheNpyReader_InTheLayoutTheManifestGives()
     {
         using var t = new TempDir();
-        Write(t.Path, new CropSetOptions { Kind = CropSetKind.Both, Count = 3, ShardSize = 2, Group = 4, CropType = NpyElementType.Float16, Threads = 2 });
+        Write(t.Path,
+            new CropSetOptions { Kind = CropSetKind.Both, Count = 3, ShardSize = 2, Group = 4,
+                CropType = NpyElementType.Float16, Threads = 2 });
         var m = JsonDocument.Parse(File.ReadAllText(t.File(CropSetWriter.ManifestFile))).RootElement;
         Assert.True(m.GetProperty("complete").GetBoolean());
         Assert.Equal(3, m.GetProperty("counts").GetProperty("refine").GetInt64());
         Assert.Equal(3, m.GetProperty("counts").GetProperty("score").GetInt64());
-        var shards = m.GetProperty("shards").EnumerateArray().Select(x => (x.GetProperty("name").GetString()!, x.GetProperty("samples").GetInt32())).ToList();
-        Assert.Equal(new[] { ("refine-00000", 2), ("score-00000", 2), ("refine-00001", 1), ("score-00001", 1) }, shards);
+        var shards = m.GetProperty("shards").EnumerateArray()
+            .Select(x => (x.GetProperty("name").GetString()!, x.GetProperty("samples").GetInt32())).ToList();
+        Assert.Equal(new[] { ("refine-00000", 2), ("score-00000", 2), ("refine-00001", 1), ("score-00001", 1) },
+            shards);
         var a = NpyFile.ReadHeader(t.File("refine-00001.A.npy"));
         Assert.Equal(NpyElementType.Float16, a.ElementType);
         Assert.Equal(new long[] { 1, 6, 160, 160 }, a.Shape);
@@ -158,7 +184,8 @@ public class CropSetTests
             Assert.Equal(adds.IndexOf(adds.Min()), best[s]);
             Assert.All(adds, v => Assert.True(v > 0));
         }
-        Assert.Empty(Directory.GetFiles(t.Path, "*.tmp", SearchOption.AllDirectories).Concat(Directory.GetFiles(t.Path, ".*")));
+        Assert.Empty(Directory.GetFiles(t.Path, "*.tmp", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(t.Path, ".*")));
     }
 
     [Fact]
@@ -166,7 +193,8 @@ public class CropSetTests
     {
         using var t = new TempDir();
         string a = Path.Combine(t.Path, "a"), b = Path.Combine(t.Path, "b"), c = Path.Combine(t.Path, "c");
-        var o = new CropSetOptions { Scene = "random", Kind = CropSetKind.Both, Count = 3, ShardSize = 2, Group = 2, CropType = NpyElementType.Float16, Seed = 11 };
+        var o = new CropSetOptions { Scene = "random", Kind = CropSetKind.Both, Count = 3, ShardSize = 2, Group = 2,
+            CropType = NpyElementType.Float16, Seed = 11 };
         Write(a, o with { Threads = 1 });
         Write(b, o with { Threads = 3 });
         Write(c, o with { Seed = 12, Threads = 2 });
@@ -177,7 +205,8 @@ public class CropSetTests
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(a, f!)), File.ReadAllBytes(Path.Combine(b, f!)));
             // (.best holds an index of 0 or 1 here, which two seeds may well share.)
-            if (f!.EndsWith(".npy") && !f.EndsWith(".best.npy")) Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(c, f)));
+            if (f!.EndsWith(".npy") && !f.EndsWith(".best.npy"))
+                Assert.NotEqual(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(c, f)));
         }
         // Within one run, every sample is a scene of its own: the true poses and the observed crops all differ.
         var truths = ReadFloat64(Path.Combine(a, "refine-00000.true.npy"));
@@ -202,7 +231,9 @@ public class CropSetTests
     public void Crops_AreWhatThePipelineFeedsTheNetworks_ForTheSamePoses(string sceneSpec)
     {
         using var t = new TempDir();
-        Write(t.Path, new CropSetOptions { Scene = sceneSpec, Kind = CropSetKind.Both, Count = 3, ShardSize = 3, Group = 3, Seed = 4, Threads = 2 });
+        Write(t.Path,
+            new CropSetOptions { Scene = sceneSpec, Kind = CropSetKind.Both, Count = 3, ShardSize = 3, Group = 3,
+                Seed = 4, Threads = 2 });
         var scenes = CropScenes.Open(sceneSpec, 4);
         foreach (bool score in new[] { false, true })
         {
@@ -215,7 +246,8 @@ public class CropSetTests
             {
                 // The pipeline's own scene: the demo, or the sample's random scene rendered over the whole frame.
                 var look = scenes.Look(score, s);
-                var scene = look == null ? DemoScene.Create() : Scene.Create(DemoScene.Render(scenes.Mesh, look), scenes.Mesh, "random scene");
+                var scene = look == null ? DemoScene.Create()
+                    : Scene.Create(DemoScene.Render(scenes.Mesh, look), scenes.Mesh, "random scene");
                 var poses = Enumerable.Range(0, perSample).Select(h => PoseAt(hyp, s * perSample + h)).ToList();
                 var batch = new SceneCropSource(scene).Crops(poses, 0, perSample, score ? -1 : 0);
                 int len = perSample * CropPair.Floats;
@@ -248,7 +280,8 @@ public class CropSetTests
         using var cts = new CancellationTokenSource();
         int reported = 0;
         var progress = new InlineProgress(_ => { if (Interlocked.Increment(ref reported) == 2) cts.Cancel(); });
-        var s = new CropSetWriter(new CropSetOptions { Count = 0, ShardSize = 2, Threads = 2 }, t.Path, progress).Run(cts.Token);
+        var s = new CropSetWriter(new CropSetOptions { Count = 0, ShardSize = 2, Threads = 2 }, t.Path, progress)
+            .Run(cts.Token);
         Assert.True(s.Stopped);
         var m = JsonDocument.Parse(File.ReadAllText(t.File(CropSetWriter.ManifestFile))).RootElement;
         Assert.False(m.GetProperty("complete").GetBoolean());
@@ -257,7 +290,8 @@ public class CropSetTests
         Assert.InRange(listed.Count, 2, 3);
         Assert.Equal(2 * listed.Count, m.GetProperty("counts").GetProperty("refine").GetInt64());
         // Every listed shard is whole; nothing else (no dropped shard, no temp file) is in the folder.
-        var expected = listed.SelectMany(n => new[] { "A", "B", "target", "hyp", "true" }.Select(p => $"{n}.{p}.npy")).Append(CropSetWriter.ManifestFile).OrderBy(x => x);
+        var expected = listed.SelectMany(n => new[] { "A", "B", "target", "hyp", "true" }.Select(p => $"{n}.{p}.npy"))
+            .Append(CropSetWriter.ManifestFile).OrderBy(x => x);
         Assert.Equal(expected, Directory.GetFiles(t.Path).Select(Path.GetFileName).OrderBy(x => x));
         foreach (var n in listed) Assert.Equal(2, NpyFile.ReadHeader(t.File(n + ".B.npy")).SampleCount);
     }
@@ -278,7 +312,8 @@ public class CropSetTests
         Write(t.File("out"), new CropSetOptions { Scene = dir, Count = 1, Threads = 1 });
         Assert.True(File.Exists(t.File(Path.Combine("out", "refine-00000.A.npy"))));
         File.Delete(Path.Combine(dir, PoseFile.TruePoseFile));
-        var e = Assert.Throws<FpQuantException>(() => Write(t.File("out2"), new CropSetOptions { Scene = dir, Count = 1 }));
+        var e =
+            Assert.Throws<FpQuantException>(() => Write(t.File("out2"), new CropSetOptions { Scene = dir, Count = 1 }));
         Assert.Contains(PoseFile.TruePoseFile, e.Message);
         Assert.Contains(dir, e.Message);
         File.WriteAllText(Path.Combine(dir, PoseFile.TruePoseFile), "1 0 0 0\n0 1 0 0\n0 0 2 0.5\n0 0 0 1\n");

@@ -19,7 +19,8 @@ public class RefineTargetTests
                 var w = rng.UnitVector() * angle;
                 var r = Mat3.ExpSo3(w);
                 var back = r.LogSo3();
-                Assert.True(Mat3.AngleDegrees(Mat3.ExpSo3(back), r) < 1e-6, $"angle {angle}: exp(log(R)) differs from R");
+                Assert.True(Mat3.AngleDegrees(Mat3.ExpSo3(back), r) < 1e-6,
+                    $"angle {angle}: exp(log(R)) differs from R");
                 // Away from pi the vector itself comes back (at pi, w and -w are the same rotation).
                 if (angle < 3) Assert.True((back - w).Norm < 1e-9, $"angle {angle}: {back} vs {w}");
             }
@@ -36,7 +37,8 @@ public class RefineTargetTests
         var moved = PoseUpdate.Apply(near, trans, rot, d);
         Assert.True(Mat3.AngleDegrees(moved.R, truth.R) < 1e-9);
         Assert.True((moved.T - truth.T).Norm < 1e-12);
-        Assert.Equal(new Vec3(-0.1, 0.2, -0.3), trans with { X = Math.Round(trans.X, 12), Y = Math.Round(trans.Y, 12), Z = Math.Round(trans.Z, 12) });
+        Assert.Equal(new Vec3(-0.1, 0.2, -0.3),
+            trans with { X = Math.Round(trans.X, 12), Y = Math.Round(trans.Y, 12), Z = Math.Round(trans.Z, 12) });
         var far = new Pose(Mat3.ExpSo3(new Vec3(30 * Math.PI / 180, 0, 0)) * truth.R, truth.T);
         Assert.False(RefineTarget.TryCompute(far, truth, d, out _, out _));
         // 30 degrees spread over the three axes (17.3 each) is in reach.
@@ -50,8 +52,10 @@ public class RefineTargetTests
     {
         foreach (var (o, name) in new (CropSetOptions, string)[]
         {
-            (new() { MaxRotationDeg = 40 }, "MaxRotationDeg"), (new() { MaxRotationDeg = -1, Kind = CropSetKind.Score }, "MaxRotationDeg"),
-            (new() { MaxTranslationFraction = 2 }, "MaxTranslationFraction"), (new() { Group = 0 }, "Group"), (new() { Count = -1 }, "Count"),
+            (new() { MaxRotationDeg = 40 }, "MaxRotationDeg"),
+            (new() { MaxRotationDeg = -1, Kind = CropSetKind.Score }, "MaxRotationDeg"),
+            (new() { MaxTranslationFraction = 2 }, "MaxTranslationFraction"), (new() { Group = 0 }, "Group"),
+            (new() { Count = -1 }, "Count"),
             (new() { CropType = NpyElementType.Int64 }, "CropType"), (new() { ShardSize = 100_000 }, "ShardSize"),
         })
             Assert.Contains(name, Assert.Throws<FpQuantException>(() => o.Validate()).Message);

@@ -37,21 +37,24 @@ public static class ModelBench
         ArgumentNullException.ThrowIfNull(calibration);
         ArgumentNullException.ThrowIfNull(evaluation);
         options ??= new ModelBenchOptions();
-        if (options.Rounds < 1) throw new FpQuantException($"{nameof(ModelBenchOptions.Rounds)} must be at least 1, got {options.Rounds}");
-        if (options.Variants.Count == 0) throw new FpQuantException($"{nameof(ModelBenchOptions.Variants)}: give at least one variant");
-        return Run(modelPath, options.Variants, calibration, evaluation, (options.Execution ?? new ExecutionOptions()).ToSettings(),
-            options.Rounds, progress);
+        if (options.Rounds < 1)
+            throw new FpQuantException($"{nameof(ModelBenchOptions.Rounds)} must be at least 1, got {options.Rounds}");
+        if (options.Variants.Count == 0)
+            throw new FpQuantException($"{nameof(ModelBenchOptions.Variants)}: give at least one variant");
+        return Run(modelPath, options.Variants, calibration, evaluation,
+            (options.Execution ?? new ExecutionOptions()).ToSettings(), options.Rounds, progress);
     }
 
-    internal static ModelBenchReport Run(string modelPath, IReadOnlyList<string> variants, InputSource calibration, InputSource evaluation,
-        RuntimeSettings settings, int rounds = 10, IProgress<string>? progress = null)
+    internal static ModelBenchReport Run(string modelPath, IReadOnlyList<string> variants, InputSource calibration,
+        InputSource evaluation, RuntimeSettings settings, int rounds = 10, IProgress<string>? progress = null)
     {
         if (rounds < 1) throw new FpQuantException($"rounds must be at least 1, got {rounds}");
         if (variants.Count == 0) throw new FpQuantException("variants: give at least one variant");
         var sw = Stopwatch.StartNew();
         var model = OnnxModelFile.Load(modelPath);
         var held = evaluation.Batches(model, modelPath).ToList();
-        if (held.Count == 0) throw new FpQuantException($"the evaluation data ({evaluation.Description}) gave no batches");
+        if (held.Count == 0)
+            throw new FpQuantException($"the evaluation data ({evaluation.Description}) gave no batches");
 
         var built = new List<(string Name, string Recipe, byte[] Bytes, int Nodes, string? Error)>();
         foreach (var v in variants)
@@ -66,11 +69,13 @@ public static class ModelBench
         try
         {
             foreach (var b in built)
-                runners.Add(b.Error == null ? new ModelRunner(b.Bytes, $"variant {b.Name} of {Path.GetFileName(modelPath)}", settings) : null);
+                runners.Add(b.Error == null
+                    ? new ModelRunner(b.Bytes, $"variant {b.Name} of {Path.GetFileName(modelPath)}", settings) : null);
             int fp = built.FindIndex(b => b.Name == "fp32");
             progress?.Report("fidelity on held-out samples");
             var reference = held.Select(batch => runners[fp]!.Run(batch)).ToList();
-            var fidelity = runners.Select(r => r == null ? null : OutputFidelity.Compare(held, reference, held.Select(batch => r.Run(batch)).ToList())).ToList();
+            var fidelity = runners.Select(r => r == null ? null
+                : OutputFidelity.Compare(held, reference, held.Select(batch => r.Run(batch)).ToList())).ToList();
 
             var timing = held[0];
             foreach (var r in runners) { r?.Run(timing); r?.Run(timing); }
@@ -89,13 +94,19 @@ public static class ModelBench
             double fpMs = Summary.Of(times[fp]).Median;
             var rows = built.Select((b, i) =>
             {
-                if (b.Error != null) return new ModelBenchRow(b.Name, b.Recipe, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN, null, b.Error);
+                if (b.Error != null)
+                    return new ModelBenchRow(b.Name, b.Recipe, 0, 0, double.NaN, double.NaN, double.NaN, double.NaN,
+                        null, b.Error);
                 var s = Summary.Of(times[i]);
-                return new ModelBenchRow(b.Name, b.Recipe, b.Bytes.Length / 1e6, b.Nodes, s.Median, s.Min, s.Max, fpMs / s.Median, fidelity[i], null);
+                return new ModelBenchRow(b.Name, b.Recipe, b.Bytes.Length / 1e6, b.Nodes, s.Median, s.Min, s.Max,
+                    fpMs / s.Median, fidelity[i], null);
             }).ToList();
-            string batchShape = string.Join(", ", timing.Select(kv => $"{kv.Key} {kv.Value.TypeName} {kv.Value.ShapeText}"));
-            return new ModelBenchReport(Path.GetFileName(modelPath), calibration.Description, evaluation.Description, held.Sum(b => b.Values.First().Samples),
-                batchShape, rounds, settings.Provider.ToString().ToLowerInvariant(), CpuFeatures.HasVnni, settings.IntraOpThreads, rows, sw.Elapsed.TotalSeconds);
+            string batchShape =
+                string.Join(", ", timing.Select(kv => $"{kv.Key} {kv.Value.TypeName} {kv.Value.ShapeText}"));
+            return new ModelBenchReport(Path.GetFileName(modelPath), calibration.Description, evaluation.Description,
+                held.Sum(b => b.Values.First().Samples),
+                batchShape, rounds, settings.Provider.ToString().ToLowerInvariant(), CpuFeatures.HasVnni,
+                settings.IntraOpThreads, rows, sw.Elapsed.TotalSeconds);
         }
         finally
         {
@@ -103,7 +114,8 @@ public static class ModelBench
         }
     }
 
-    private static (string, string, byte[], int, string?) Build(string variant, ModelProto model, string modelPath, InputSource calibration, RuntimeSettings settings)
+    private static (string, string, byte[], int, string?) Build(string variant, ModelProto model, string modelPath,
+        InputSource calibration, RuntimeSettings settings)
     {
         if (variant == "fp32") return ("fp32", "float32", model.ToByteArray(), 0, null);
         int eq = variant.IndexOf('=');
@@ -116,7 +128,8 @@ public static class ModelBench
         bool isFile = variant.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
         var options = isFile ? QuantizationPresets.LoadFile(variant) : QuantizationPresets.Get(variant);
         string name = isFile ? Path.GetFileNameWithoutExtension(variant) : variant;
-        var r = ModelQuantizer.Quantize(model, modelPath, options, name, options.NeedsCalibration ? calibration : null, settings);
+        var r = ModelQuantizer.Quantize(model, modelPath, options, name, options.NeedsCalibration ? calibration : null,
+            settings);
         return (name, isFile ? variant : name, r.Model.ToByteArray(), r.QuantizedNodes.Count, null);
     }
 }

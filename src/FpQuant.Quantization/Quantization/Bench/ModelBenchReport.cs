@@ -15,8 +15,8 @@ namespace FpQuant.Quantization.Bench;
 /// <param name="Threads">Intra-op threads.</param>
 /// <param name="Rows">One row per variant, fp32 included.</param>
 /// <param name="Seconds">How long the run took.</param>
-public sealed record ModelBenchReport(string Model, string Calibration, string Evaluation, int EvaluationSamples, string TimingBatch, int Rounds,
-    string Provider, bool Vnni, int Threads, List<ModelBenchRow> Rows, double Seconds)
+public sealed record ModelBenchReport(string Model, string Calibration, string Evaluation, int EvaluationSamples,
+    string TimingBatch, int Rounds, string Provider, bool Vnni, int Threads, List<ModelBenchRow> Rows, double Seconds)
 {
     /// <summary>The report as Markdown: the setup, then one table row per variant.</summary>
     /// <returns>The Markdown text.</returns>
@@ -26,19 +26,27 @@ public sealed record ModelBenchReport(string Model, string Calibration, string E
         sb.AppendLine(CultureInfo.InvariantCulture, $"# {Model}: variants side by side");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"- calibration: {Calibration}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- fidelity on held-out data: {Evaluation} ({EvaluationSamples} samples)");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- latency: one batch {TimingBatch}, {Rounds} alternating rounds after warm-up, median [min-max]; provider {Provider}, {Threads} thread(s), VNNI {(Vnni ? "yes" : "no")}; {Seconds:F0} s");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"- fidelity on held-out data: {Evaluation} ({EvaluationSamples} samples)");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"- latency: one batch {TimingBatch}, {Rounds} alternating rounds after warm-up, median [min-max]; " +
+            $"provider {Provider}, {Threads} thread(s), VNNI {(Vnni ? "yes" : "no")}; {Seconds:F0} s");
         sb.AppendLine();
-        sb.AppendLine("| variant | size MB | quantized nodes | latency ms [min-max] | speed-up | SQNR dB | cosine min / mean | top-1 / top-5 |");
+        sb.AppendLine("| variant | size MB | quantized nodes | latency ms [min-max] | speed-up | SQNR dB | cosine " +
+            "min / mean | top-1 / top-5 |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in Rows)
         {
-            if (r.Error != null) { sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Variant} | failed: {r.Error} |||||||"); continue; }
+            if (r.Error != null) { sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Variant} | failed: {r.Error} |||||||"); continue; }
             var f = r.Fidelity!;
             string top = f.Metrics.TryGetValue("top1", out double t1)
-                ? string.Create(CultureInfo.InvariantCulture, $"{100 * t1:F1} % / {100 * f.Metrics["top5"]:F1} %") : "-";
+                ? string.Create(CultureInfo.InvariantCulture, $"{100 * t1:F1} % / {100 * f.Metrics["top5"]:F1} %")
+                : "-";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Variant} | {r.SizeMb:F1} | {r.QuantizedNodes} | {r.LatencyMs:F1} [{r.LatencyMinMs:F1}-{r.LatencyMaxMs:F1}] | {r.SpeedUp:F2}x | {f.SqnrDb:F1} | {f.Metrics["cosine"]:F4} / {f.Metrics["cosine_mean"]:F4} | {top} |"));
+                $"| {r.Variant} | {r.SizeMb:F1} | {r.QuantizedNodes} | {r.LatencyMs:F1} " +
+                $"[{r.LatencyMinMs:F1}-{r.LatencyMaxMs:F1}] | {r.SpeedUp:F2}x | {f.SqnrDb:F1} | " +
+                $"{f.Metrics["cosine"]:F4} / {f.Metrics["cosine_mean"]:F4} | {top} |"));
         }
         return sb.ToString();
     }

@@ -14,7 +14,8 @@ namespace FpQuant.Quantization.Calibration;
 /// </summary>
 internal static class Calibrator
 {
-    public static Dictionary<string, CalibrationRange> Collect(ModelProto model, string modelSource, IReadOnlyCollection<string> tensors,
+    public static Dictionary<string, CalibrationRange> Collect(ModelProto model, string modelSource,
+        IReadOnlyCollection<string> tensors,
         InputSource source, QuantizationOptions options, RuntimeSettings settings, IProgress<string>? progress = null)
     {
         var stats = tensors.Distinct().ToDictionary(t => t, _ => new TensorStatistics(), StringComparer.Ordinal);
@@ -26,10 +27,12 @@ internal static class Calibrator
         var mainScope = Subgraphs.Defined(augmented.Graph);
         var inBodies = stats.Keys.Where(t => !mainScope.Contains(t)).ToHashSet(StringComparer.Ordinal);
         foreach (var (output, tensor) in SubgraphExposure.Expose(augmented.Graph, inBodies)) outputOf[output] = tensor;
-        foreach (var (output, tensor) in ExtraOutputs.Add(augmented.Graph, stats.Keys.Where(mainScope.Contains), "calibration"))
+        foreach (var (output, tensor) in ExtraOutputs.Add(augmented.Graph, stats.Keys.Where(mainScope.Contains),
+            "calibration"))
             outputOf[output] = tensor;
         augmented.Graph.ValueInfo.Clear();
-        using var session = SessionFactory.FromBytes(augmented.ToByteArray(), settings, $"the calibration copy of {modelSource}");
+        using var session =
+            SessionFactory.FromBytes(augmented.ToByteArray(), settings, $"the calibration copy of {modelSource}");
         var outputNames = outputOf.Keys.ToArray();
         var fixedBatch = FixedBatchSizes(model);
 
@@ -59,7 +62,9 @@ internal static class Calibrator
             if (batchNo == 0) throw new FpQuantException($"calibration source {source.Description} gave no batches");
         }
         return stats.ToDictionary(kv => kv.Key,
-            kv => inBodies.Contains(kv.Key) ? RangeSelection.Select(kv.Value, options with { Calibration = CalibrationMethod.MinMax }) : RangeSelection.Select(kv.Value, options),
+            kv => inBodies.Contains(kv.Key)
+                ? RangeSelection.Select(kv.Value, options with { Calibration = CalibrationMethod.MinMax })
+                : RangeSelection.Select(kv.Value, options),
             StringComparer.Ordinal);
     }
 
@@ -69,7 +74,8 @@ internal static class Calibrator
         var init = new HashSet<string>(model.Graph.Initializer.Select(i => i.Name), StringComparer.Ordinal);
         var sizes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var i in model.Graph.Input.Where(i => !init.Contains(i.Name)))
-            if (i.Type?.TensorType?.Shape?.Dim is { Count: > 0 } dims && dims[0].DimValue > 0) sizes[i.Name] = (int)dims[0].DimValue;
+            if (i.Type?.TensorType?.Shape?.Dim is { Count: > 0 } dims && dims[0].DimValue > 0)
+                sizes[i.Name] = (int)dims[0].DimValue;
         return sizes;
     }
 
@@ -77,23 +83,27 @@ internal static class Calibrator
     /// A batch cut into pieces a model with a fixed batch axis accepts: a model exported with batch 1 is fed one sample
     /// at a time. A batch that already fits, or a model whose inputs all have a free first axis, passes unchanged.
     /// </summary>
-    public static IEnumerable<Dictionary<string, InputTensor>> SplitToFit(Dictionary<string, InputTensor> batch, IReadOnlyDictionary<string, int> fixedBatch)
+    public static IEnumerable<Dictionary<string, InputTensor>> SplitToFit(Dictionary<string, InputTensor> batch,
+        IReadOnlyDictionary<string, int> fixedBatch)
     {
         int step = int.MaxValue;
         foreach (var (name, t) in batch)
             if (fixedBatch.TryGetValue(name, out int n) && t.Shape.Length > 0 && t.Samples != n)
             {
                 if (t.Samples % n != 0)
-                    throw new FpQuantException($"calibration input '{name}' has {t.Samples} samples on axis 0 ({t.ShapeText}), not a multiple of the model's fixed batch of {n}");
+                    throw new FpQuantException($"calibration input '{name}' has {t.Samples} samples on axis 0 " +
+                        $"({t.ShapeText}), not a multiple of the model's fixed batch of {n}");
                 step = Math.Min(step, n);
             }
         if (step == int.MaxValue) { yield return batch; yield break; }
         int samples = batch.Values.First(t => t.Shape.Length > 0).Samples;
         for (int start = 0; start < samples; start += step)
-            yield return batch.ToDictionary(kv => kv.Key, kv => kv.Value.Shape.Length == 0 ? kv.Value : kv.Value.Slice(start, step), StringComparer.Ordinal);
+            yield return batch.ToDictionary(kv => kv.Key,
+                kv => kv.Value.Shape.Length == 0 ? kv.Value : kv.Value.Slice(start, step), StringComparer.Ordinal);
     }
 
-    private static void RunBatch(InferenceSession session, Dictionary<string, InputTensor> batch, string[] outputs, Action<string, ReadOnlySpan<float>> sink)
+    private static void RunBatch(InferenceSession session, Dictionary<string, InputTensor> batch, string[] outputs,
+        Action<string, ReadOnlySpan<float>> sink)
     {
         try
         {

@@ -27,9 +27,11 @@ internal sealed class FolderInputSource : InputSource
                 if (name.EndsWith($".{i.Name}.bin", StringComparison.Ordinal))
                     prefixes.Add(name[..^($".{i.Name}.bin".Length)]);
         }
-        var complete = prefixes.Where(p => inputs.All(i => File.Exists(Path.Combine(Folder, $"{p}.{i.Name}.bin")))).ToList();
+        var complete =
+            prefixes.Where(p => inputs.All(i => File.Exists(Path.Combine(Folder, $"{p}.{i.Name}.bin")))).ToList();
         if (complete.Count == 0)
-            throw new FpQuantException($"calibration folder '{Folder}' has no complete input set: expected files PREFIX.{string.Join(".bin, PREFIX.", inputs.Select(i => i.Name))}.bin");
+            throw new FpQuantException($"calibration folder '{Folder}' has no complete input set: expected files " +
+                $"PREFIX.{string.Join(".bin, PREFIX.", inputs.Select(i => i.Name))}.bin");
         foreach (var p in complete)
         {
             var batch = new Dictionary<string, InputTensor>();
@@ -37,14 +39,17 @@ internal sealed class FolderInputSource : InputSource
             {
                 string file = Path.Combine(Folder, $"{p}.{i.Name}.bin");
                 if (i.Element != InputElementType.Float)
-                    throw new FpQuantException($"calibration folder '{Folder}': input '{i.Name}' is {i.Describe()}, but raw .bin files are float32 only; use npy:DIR for this model");
+                    throw new FpQuantException($"calibration folder '{Folder}': input '{i.Name}' is {i.Describe()}, " +
+                        $"but raw .bin files are float32 only; use npy:DIR for this model");
                 var item = i.Dims.Skip(1).Select(d => (int)Math.Max(d, 1)).ToArray();
                 long perItem = item.Aggregate(1L, (a, d) => a * d);
                 long bytes = new FileInfo(file).Length;
                 if (bytes % (perItem * 4) != 0)
-                    throw new FpQuantException($"calibration file '{file}' has {bytes} bytes, not a whole number of {FloatTensor.ShapeString(item.Select(d => (long)d))} float32 items for input '{i.Name}'");
+                    throw new FpQuantException($"calibration file '{file}' has {bytes} bytes, not a whole number of " +
+                        $"{FloatTensor.ShapeString(item.Select(d => (long)d))} float32 items for input '{i.Name}'");
                 int n = (int)(bytes / (perItem * 4));
-                batch[i.Name] = new InputTensor(new[] { n }.Concat(item).ToArray(), RawTensorFile.Read(file, n * perItem, i.Name));
+                batch[i.Name] =
+                    new InputTensor(new[] { n }.Concat(item).ToArray(), RawTensorFile.Read(file, n * perItem, i.Name));
             }
             yield return batch;
         }

@@ -16,7 +16,9 @@ internal sealed class HistogramL2Estimator : IRangeEstimator
         return RangeSelection.Clip(s, s.BinEdge(lo), s.BinEdge(hi + 1));
     }
 
-    /// <summary>The bin interval [Start, End] with the smallest expected error over <paramref name="dstBins"/> levels.</summary>
+    /// <summary>
+    /// The bin interval [Start, End] with the smallest expected error over <paramref name="dstBins"/> levels.
+    /// </summary>
     public static (int Start, int End) Search(double[] h, int dstBins)
     {
         int bins = h.Length;
@@ -44,7 +46,9 @@ internal sealed class HistogramL2Estimator : IRangeEstimator
         return (start, end);
     }
 
-    /// <summary>Expected squared error (in bin units) of quantizing the histogram to dstBins levels over bins [start, end].</summary>
+    /// <summary>
+    /// Expected squared error (in bin units) of quantizing the histogram to dstBins levels over bins [start, end].
+    /// </summary>
     public static double Error(double[] h, int start, int end, int dstBins)
     {
         double lo = start, hi = end + 1.0;

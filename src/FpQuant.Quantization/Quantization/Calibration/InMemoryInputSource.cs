@@ -23,5 +23,6 @@ internal sealed class InMemoryInputSource : InputSource
 
     public override string Description => _description;
     public IReadOnlyList<Dictionary<string, InputTensor>> Items => _batches;
-    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource) => _batches;
+    internal override IEnumerable<Dictionary<string, InputTensor>> Batches(ModelProto model, string modelSource) =>
+        _batches;
 }

@@ -5,8 +5,8 @@ namespace FpQuant.Quantization.Calibration;
 
 /// <summary>
 /// Batches of model inputs, for calibration and for measuring fidelity: tensors keyed by input name, of the element
-/// type each input needs, samples on axis 0. Make one with <c>FpQuant.Inputs.ModelInputs</c>, or derive from this class and
-/// override <see cref="Description"/> and <see cref="ReadBatches"/> for data of your own.
+/// type each input needs, samples on axis 0. Make one with <c>FpQuant.Inputs.ModelInputs</c>, or derive from this class
+/// and override <see cref="Description"/> and <see cref="ReadBatches"/> for data of your own.
 /// </summary>
 public abstract class InputSource
 {
@@ -17,7 +17,8 @@ public abstract class InputSource
     /// The batches for a model with these inputs, read lazily (a source is read once per pass and may be read again).
     /// The extension point for a source of your own; the built-in sources read the model file themselves.
     /// </summary>
-    /// <param name="inputs">The model's graph inputs (initializers excluded): names, element types and dimensions.</param>
+    /// <param name="inputs">The model's graph inputs (initializers excluded): names, element types and
+    /// dimensions.</param>
     /// <param name="model">The model's file or name, for error messages.</param>
     /// <returns>Batches holding one tensor for every input in <paramref name="inputs"/>.</returns>
     protected virtual IEnumerable<InputBatch> ReadBatches(IReadOnlyList<ModelInput> inputs, string model) =>
@@ -35,7 +36,9 @@ public abstract class InputSource
         {
             long i = t.FirstNonFinite();
             if (i >= 0)
-                throw new FpQuantException($"calibration input '{name}' ({where}) holds {(double.IsNaN(t.ValueAt(i)) ? "NaN" : "an infinite value")} at element {i}; calibration data must be finite: fix or drop that input");
+                throw new FpQuantException($"calibration input '{name}' ({where}) holds " +
+                    $"{(double.IsNaN(t.ValueAt(i)) ? "NaN" : "an infinite value")} at element {i}; calibration data " +
+                    $"must be finite: fix or drop that input");
         }
     }
 }

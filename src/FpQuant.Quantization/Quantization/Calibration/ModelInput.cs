@@ -62,19 +62,28 @@ public sealed record ModelInput(string Name, InputElementType Element, long[] Di
         var list = new List<ModelInput>();
         foreach (var i in model.Graph.Input.Where(i => !init.Contains(i.Name)))
         {
-            var tt = i.Type?.TensorType ?? throw new FpQuantException($"{source}: input '{i.Name}' is not a tensor; fpquant feeds tensor inputs only");
+            var tt = i.Type?.TensorType
+                ?? throw new FpQuantException(
+                    $"{source}: input '{i.Name}' is not a tensor; fpquant feeds tensor inputs only");
             var element = ElementOf((TensorProto.Types.DataType)tt.ElemType)
-                ?? throw new FpQuantException($"{source}: input '{i.Name}' is {(TensorProto.Types.DataType)tt.ElemType}; fpquant feeds numeric and bool inputs only");
-            var dims = tt.Shape?.Dim ?? throw new FpQuantException($"{source}: input '{i.Name}' has no shape; fpquant needs at least its rank");
+                ?? throw new FpQuantException($"{source}: input '{i.Name}' is " +
+                    $"{(TensorProto.Types.DataType)tt.ElemType}; fpquant feeds numeric and bool inputs only");
+            var dims = tt.Shape?.Dim
+                ?? throw new FpQuantException(
+                    $"{source}: input '{i.Name}' has no shape; fpquant needs at least its rank");
             list.Add(new ModelInput(i.Name, element,
-                dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && d.DimValue > 0 ? d.DimValue : -1).ToArray(),
-                dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam ? d.DimParam : "").ToArray()));
+                dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+                    && d.DimValue > 0 ? d.DimValue : -1).ToArray(),
+                dims.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam ? d.DimParam
+                    : "").ToArray()));
         }
         if (list.Count == 0) throw new FpQuantException($"{source}: the model has no inputs to feed");
         return list;
     }
 
-    /// <summary>The tensor element type of an ONNX data type, or null for one fpquant does not feed (strings, complex).</summary>
+    /// <summary>
+    /// The tensor element type of an ONNX data type, or null for one fpquant does not feed (strings, complex).
+    /// </summary>
     internal static InputElementType? ElementOf(TensorProto.Types.DataType t) =>
         // ONNX Runtime numbers its element types as ONNX's TensorProto.DataType does.
         Runtime.OrtElementTypes.From((Microsoft.ML.OnnxRuntime.Tensors.TensorElementType)(int)t);
@@ -88,7 +97,8 @@ public sealed record ModelInput(string Name, InputElementType Element, long[] Di
         if (requested <= 0) throw new FpQuantException($"the batch size must be positive, got {requested}");
         var fixedSizes = inputs.Where(i => i.FixedBatch != null).Select(i => i.FixedBatch!.Value).Distinct().ToList();
         if (fixedSizes.Count > 1)
-            throw new FpQuantException($"{source}: the inputs fix different batch sizes ({string.Join(", ", fixedSizes)}); fpquant cannot batch them together");
+            throw new FpQuantException($"{source}: the inputs fix different batch sizes " +
+                $"({string.Join(", ", fixedSizes)}); fpquant cannot batch them together");
         return fixedSizes.Count == 1 ? (int)fixedSizes[0] : requested;
     }
 }

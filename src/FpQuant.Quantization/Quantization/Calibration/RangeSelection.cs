@@ -1,6 +1,8 @@
 namespace FpQuant.Quantization.Calibration;
 
-/// <summary>Turns a tensor's statistics into a range through the options' estimator; helpers estimators share.</summary>
+/// <summary>
+/// Turns a tensor's statistics into a range through the options' estimator; helpers estimators share.
+/// </summary>
 internal static class RangeSelection
 {
     public static CalibrationRange Select(TensorStatistics s, QuantizationOptions o)

@@ -45,7 +45,9 @@ internal static class SubgraphExposure
                         string empty = $"{name}/not_run_in_{body.Name}";
                         var c = new NodeProto { OpType = "Constant", Name = $"{empty}/Constant" };
                         c.Output.Add(empty);
-                        c.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = TensorProtos.FromFloats("", Array.Empty<float>(), 0) });
+                        c.Attribute.Add(new AttributeProto { Name = "value",
+                            Type = AttributeProto.Types.AttributeType.Tensor,
+                            T = TensorProtos.FromFloats("", Array.Empty<float>(), 0) });
                         body.Node.Add(c);
                         body.Output.Add(ExtraOutputs.FloatOutput(empty));
                     }
@@ -68,7 +70,8 @@ internal static class SubgraphExposure
     private static List<(string Name, string Tensor)> InBody(GraphProto body, IReadOnlySet<string> wanted)
     {
         var list = new List<(string, string)>();
-        var defined = body.Node.SelectMany(n => n.Output).Concat(body.Input.Select(i => i.Name)).Where(wanted.Contains).Distinct().ToList();
+        var defined = body.Node.SelectMany(n => n.Output).Concat(body.Input.Select(i => i.Name)).Where(wanted.Contains)
+            .Distinct().ToList();
         foreach (var t in defined)
             foreach (var op in new[] { "ReduceMin", "ReduceMax" })
             {

@@ -2,7 +2,9 @@ using FpQuant.Core;
 
 namespace FpQuant.Quantization.Calibration;
 
-/// <summary>Streams one tensor's values batch by batch and never keeps them: min/max and a fixed-range histogram.</summary>
+/// <summary>
+/// Streams one tensor's values batch by batch and never keeps them: min/max and a fixed-range histogram.
+/// </summary>
 public sealed class TensorStatistics
 {
     /// <summary>The smallest value seen.</summary>
@@ -15,7 +17,9 @@ public sealed class TensorStatistics
     public double AvgMax { get; private set; }
     /// <summary>Batches seen.</summary>
     public long Batches { get; private set; }
-    /// <summary>Counts per bin over [<see cref="HistLo"/>, <see cref="HistHi"/>], or null before the histogram pass.</summary>
+    /// <summary>
+    /// Counts per bin over [<see cref="HistLo"/>, <see cref="HistHi"/>], or null before the histogram pass.
+    /// </summary>
     public double[]? Histogram { get; private set; }
     /// <summary>The histogram's low edge.</summary>
     public float HistLo { get; private set; }
@@ -28,7 +32,8 @@ public sealed class TensorStatistics
     {
         var (mn, mx) = QuantMath.MinMax(x);
         if (x.Length == 0) return;
-        if (Batches == 0 || movingAverage == null) { AvgMin = Batches == 0 ? mn : AvgMin; AvgMax = Batches == 0 ? mx : AvgMax; }
+        if (Batches == 0
+            || movingAverage == null) { AvgMin = Batches == 0 ? mn : AvgMin; AvgMax = Batches == 0 ? mx : AvgMax; }
         if (movingAverage is double c && Batches > 0)
         {
             AvgMin += c * (mn - AvgMin);

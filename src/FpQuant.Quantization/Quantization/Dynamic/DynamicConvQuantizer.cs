@@ -18,7 +18,8 @@ internal sealed class DynamicConvQuantizer : IDynamicOpQuantizer
         if (w.Params.PerChannel)
         {
             if (w.Params.ZeroPoint.Distinct().Count() == 1)
-                wZero = ctx.AddInitializer(RewriteContext.IntegerTensor($"{node.Input[1]}/zero_point_shared", new[] { w.Params.ZeroPoint[0] }, w.Params.Type));
+                wZero = ctx.AddInitializer(RewriteContext.IntegerTensor($"{node.Input[1]}/zero_point_shared",
+                    new[] { w.Params.ZeroPoint[0] }, w.Params.Type));
             else
             {
                 w = ctx.Weight(node.Input[1], null);
@@ -36,7 +37,8 @@ internal sealed class DynamicConvQuantizer : IDynamicOpQuantizer
         bool bias = node.Input.Count > 2 && node.Input[2].Length > 0;
         string scaled = bias ? $"{node.Output[0]}/nobias" : node.Output[0];
         string wScale = w.Params.PerChannel
-            ? ctx.AddInitializer(TensorProtos.FromFloats($"{node.Input[1]}/scale_{suffix}", w.Params.Scale, ChannelDims(w.Params.Scale.Length)))
+            ? ctx.AddInitializer(TensorProtos.FromFloats($"{node.Input[1]}/scale_{suffix}", w.Params.Scale,
+                ChannelDims(w.Params.Scale.Length)))
             : w.Scale;
         rw.Rescale(node, acc, x.Scale, wScale, scaled);
         if (bias)
@@ -45,13 +47,15 @@ internal sealed class DynamicConvQuantizer : IDynamicOpQuantizer
             if (rw.Index.Initializers.TryGetValue(b, out var init))
             {
                 ctx.ReplacedInitializers.Add(b); // dropped unless another node still reads it
-                b = ctx.AddInitializer(TensorProtos.FromFloats($"{b}/{suffix}", TensorProtos.ToFloats(init), ChannelDims(init.Dims[0])));
+                b = ctx.AddInitializer(TensorProtos.FromFloats($"{b}/{suffix}", TensorProtos.ToFloats(init),
+                    ChannelDims(init.Dims[0])));
             }
             else
             {
                 // A computed bias: reshape it at run time.
                 var dims = ChannelDims(-1);
-                string shape = ctx.AddInitializer(TensorProtos.FromInt64($"{node.Output[0]}/bias_shape", dims, dims.Length));
+                string shape =
+                    ctx.AddInitializer(TensorProtos.FromInt64($"{node.Output[0]}/bias_shape", dims, dims.Length));
                 ctx.Emit("Reshape", $"{node.Name}/bias_reshape", new[] { b, shape }, new[] { $"{b}/{suffix}" });
                 b = $"{b}/{suffix}";
             }

@@ -11,7 +11,8 @@ internal sealed class DynamicGemmQuantizer : IDynamicOpQuantizer
     public bool TryEmit(NodeProto node, DynamicRewrite rw)
     {
         if (!OpTraits.HasConstantWeight(node, rw.Index) || rw.Index.IsInitializer(node.Input[0])) return false;
-        if (GraphIndex.IntAttr(node, "transA", 0) != 0 || GraphIndex.FloatAttr(node, "alpha", 1f) != 1f || GraphIndex.FloatAttr(node, "beta", 1f) != 1f)
+        if (GraphIndex.IntAttr(node, "transA", 0) != 0 || GraphIndex.FloatAttr(node, "alpha", 1f) != 1f
+            || GraphIndex.FloatAttr(node, "beta", 1f) != 1f)
             return false;
         var ctx = rw.Context;
         string wName = node.Input[1];
@@ -20,7 +21,9 @@ internal sealed class DynamicGemmQuantizer : IDynamicOpQuantizer
             var wt = rw.Index.Initializers[wName];
             wName = $"{wName}/transposed";
             if (!rw.Index.Initializers.ContainsKey(wName))
-                rw.Index.Initializers[wName] = TensorProtos.FromFloats(wName, Matrix2D.Transpose(TensorProtos.ToFloats(wt), (int)wt.Dims[0], (int)wt.Dims[1]), wt.Dims[1], wt.Dims[0]);
+                rw.Index.Initializers[wName] = TensorProtos.FromFloats(wName,
+                    Matrix2D.Transpose(TensorProtos.ToFloats(wt), (int)wt.Dims[0], (int)wt.Dims[1]), wt.Dims[1],
+                    wt.Dims[0]);
             ctx.ReplacedInitializers.Add(node.Input[1]); // dropped unless another node still reads it
         }
         // B is K x N now: its output channels lie on axis 1.

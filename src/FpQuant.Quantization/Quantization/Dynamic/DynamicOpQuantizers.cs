@@ -14,7 +14,8 @@ internal static class DynamicOpQuantizers
     };
 
     /// <summary>The default op list of dynamic quantization.</summary>
-    public static readonly IReadOnlyList<string> Supported = Array.AsReadOnly(Handlers.Keys.Where(k => k != "Gather").ToArray());
+    public static readonly IReadOnlyList<string> Supported =
+        Array.AsReadOnly(Handlers.Keys.Where(k => k != "Gather").ToArray());
 
     public static IDynamicOpQuantizer? For(string opType) => Handlers.GetValueOrDefault(opType);
 }

@@ -19,7 +19,8 @@ internal sealed class DynamicRewrite
     {
         if (_activations.TryGetValue(x, out var r)) return r;
         r = new QuantizedActivation($"{x}/dyn_q", $"{x}/dyn_scale", $"{x}/dyn_zero_point");
-        Context.Emit("DynamicQuantizeLinear", $"{x}/DynamicQuantizeLinear", new[] { x }, new[] { r.Name, r.Scale, r.ZeroPoint });
+        Context.Emit("DynamicQuantizeLinear", $"{x}/DynamicQuantizeLinear", new[] { x },
+            new[] { r.Name, r.Scale, r.ZeroPoint });
         _activations[x] = r;
         return r;
     }
@@ -28,7 +29,8 @@ internal sealed class DynamicRewrite
     public void Rescale(NodeProto node, string accumulator, string xScale, string wScale, string output)
     {
         string f = $"{node.Output[0]}/int32_as_float";
-        Context.Emit("Cast", $"{node.Name}/cast", new[] { accumulator }, new[] { f }, new (string, object)[] { ("to", (long)DataType.Float) });
+        Context.Emit("Cast", $"{node.Name}/cast", new[] { accumulator }, new[] { f },
+            new (string, object)[] { ("to", (long)DataType.Float) });
         string s = $"{node.Output[0]}/rescale";
         Context.Emit("Mul", $"{node.Name}/scale_product", new[] { xScale, wScale }, new[] { s });
         Context.Emit("Mul", $"{node.Name}/rescale", new[] { f, s }, new[] { output });

@@ -36,7 +36,8 @@ internal sealed class ConstantConverter : IFp16OpConverter
     /// <summary>Whether the node produces float32 values.</summary>
     public static bool HoldsFloat(NodeProto node)
     {
-        var value = node.Attribute.FirstOrDefault(a => a.Name is "value" or "value_float" or "value_floats" or "sparse_value"
+        var value =
+            node.Attribute.FirstOrDefault(a => a.Name is "value" or "value_float" or "value_floats" or "sparse_value"
             or "value_int" or "value_ints" or "value_string" or "value_strings");
         if (node.OpType == "ConstantOfShape" && value == null) return true;
         return value?.Name switch

@@ -25,22 +25,28 @@ internal static class Fp16OpConverters
         ["DynamicQuantizeLinear"] = Kept,
         ["QLinearConv"] = Kept,
         ["QLinearMatMul"] = Kept,
-        ["Shape"] = NonFloatOutputs, ["Size"] = NonFloatOutputs, ["ArgMax"] = NonFloatOutputs, ["ArgMin"] = NonFloatOutputs,
-        ["NonZero"] = NonFloatOutputs, ["Equal"] = NonFloatOutputs, ["Less"] = NonFloatOutputs, ["Greater"] = NonFloatOutputs,
-        ["LessOrEqual"] = NonFloatOutputs, ["GreaterOrEqual"] = NonFloatOutputs, ["IsNaN"] = NonFloatOutputs, ["IsInf"] = NonFloatOutputs,
-        ["MatMulInteger"] = NonFloatOutputs, ["ConvInteger"] = NonFloatOutputs,
+        ["Shape"] = NonFloatOutputs, ["Size"] = NonFloatOutputs, ["ArgMax"] = NonFloatOutputs,
+        ["ArgMin"] = NonFloatOutputs,
+        ["NonZero"] = NonFloatOutputs, ["Equal"] = NonFloatOutputs, ["Less"] = NonFloatOutputs,
+        ["Greater"] = NonFloatOutputs,
+        ["LessOrEqual"] = NonFloatOutputs, ["GreaterOrEqual"] = NonFloatOutputs, ["IsNaN"] = NonFloatOutputs,
+        ["IsInf"] = NonFloatOutputs, ["MatMulInteger"] = NonFloatOutputs, ["ConvInteger"] = NonFloatOutputs,
     };
 
     /// <summary>Ops that must compute in float32 whatever the list says: no float16 in their ONNX type constraints at
-    /// opset 13 (Range, IsInf), a function body ONNX Runtime expands with float32 constants (MeanVarianceNormalization),
-    /// or no float16 CPU kernel for a reduction (ScatterND/ScatterElements with reduction add or mul); and ops on
-    /// sequences and optionals, whose element types are not tensors' and so are not followed here.</summary>
+    /// opset 13 (Range, IsInf), a function body ONNX Runtime expands with float32 constants
+    /// (MeanVarianceNormalization), or no float16 CPU kernel for a reduction (ScatterND/ScatterElements with reduction
+    /// add or mul); and ops on sequences and optionals, whose element types are not tensors' and so are not followed
+    /// here.</summary>
     public static bool MustStayFloat32(NodeProto node) => node.OpType switch
     {
         "Range" or "IsInf" or "MeanVarianceNormalization" => true,
-        var op when op.StartsWith("Sequence", StringComparison.Ordinal) || op.StartsWith("Optional", StringComparison.Ordinal)
+        var op when op.StartsWith("Sequence", StringComparison.Ordinal)
+            || op.StartsWith("Optional", StringComparison.Ordinal)
             || op is "SplitToSequence" or "ConcatFromSequence" => true,
-        "ScatterND" or "ScatterElements" => (node.Attribute.FirstOrDefault(a => a.Name == "reduction")?.S.ToStringUtf8() ?? "none") != "none",
+        "ScatterND"
+            or "ScatterElements" =>
+                (node.Attribute.FirstOrDefault(a => a.Name == "reduction")?.S.ToStringUtf8() ?? "none") != "none",
         _ => false,
     };
 
@@ -50,5 +56,6 @@ internal static class Fp16OpConverters
     public static IFp16OpConverter For(string opType) => Converters.GetValueOrDefault(opType) ?? Default;
 
     /// <summary>Whether an op with float inputs produces float outputs.</summary>
-    public static bool ProducesFloat(string opType) => Converters.GetValueOrDefault(opType) is not HalfPrecisionConverter h || h.ProducesFloat;
+    public static bool ProducesFloat(string opType) =>
+        Converters.GetValueOrDefault(opType) is not HalfPrecisionConverter h || h.ProducesFloat;
 }

@@ -32,14 +32,16 @@ internal sealed class Fp16Rewrite
     /// <summary>The element types of the source model's tensors.</summary>
     public ElementTypes Types { get; }
 
-    public Fp16Rewrite(ModelProto model, QuantizationOptions options, IReadOnlyDictionary<string, int>? knownTypes = null, string nameSuffix = "")
+    public Fp16Rewrite(ModelProto model, QuantizationOptions options,
+        IReadOnlyDictionary<string, int>? knownTypes = null, string nameSuffix = "")
     {
         Options = options;
         NameSuffix = nameSuffix;
         Index = new GraphIndex(model.Graph);
         Types = new ElementTypes(model.Graph, knownTypes);
         _graphOutputs = model.Graph.Output.Select(x => x.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var i in model.Graph.Input) if (i.Type?.TensorType?.ElemType == (int)DataType.Float) _floatTensors.Add(i.Name);
+        foreach (var i in model.Graph.Input) if (i.Type?.TensorType?.ElemType == (int)DataType.Float)
+            _floatTensors.Add(i.Name);
         foreach (var i in model.Graph.Initializer)
         {
             _fp32.Add(i.Name);
@@ -56,10 +58,13 @@ internal sealed class Fp16Rewrite
     public bool IsFloat(string tensor) => tensor.Length > 0 && _floatTensors.Contains(tensor);
 
     /// <summary>Whether a node output held float32 values in the source model (true where its type is unknown), so
-    /// that a node computing in float16 makes it float16; integer, boolean and double outputs keep their types.</summary>
+    /// that a node computing in float16 makes it float16; integer, boolean and double outputs keep their
+    /// types.</summary>
     public bool WasFloat32(string tensor) => Types.IsFloat(tensor);
 
-    /// <summary>The half-precision name of a float tensor: a float16 initializer copy, the tensor itself, or a Cast.</summary>
+    /// <summary>
+    /// The half-precision name of a float tensor: a float16 initializer copy, the tensor itself, or a Cast.
+    /// </summary>
     public string Half(string t)
     {
         if (_halfName.TryGetValue(t, out var h)) return h;

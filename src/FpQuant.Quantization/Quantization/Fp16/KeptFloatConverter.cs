@@ -24,7 +24,8 @@ internal sealed class KeptFloatConverter : IFp16OpConverter
         };
         // Where the source model's types are known, each output keeps its own (TopK's indices stay int64).
         foreach (var o in node.Output)
-            if (o.Length > 0 && (rw.Types.TypeOf(o) is int t ? t == (int)TensorProto.Types.DataType.Float : floatOut)) rw.DefineFloat32Output(o);
+            if (o.Length > 0 && (rw.Types.TypeOf(o) is int t ? t == (int)TensorProto.Types.DataType.Float : floatOut))
+                rw.DefineFloat32Output(o);
         rw.Nodes.Add(n);
         return false;
     }

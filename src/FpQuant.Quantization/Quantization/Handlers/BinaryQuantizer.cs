@@ -25,7 +25,9 @@ internal sealed class BinaryQuantizer : IOpQuantizer
         var a = ctx.Int(node.Input[0]);
         var b = ctx.Int(node.Input[1]);
         var y = ctx.OutputRef(node.Output[0]);
-        ctx.Emit(_qop, node.Name, new[] { a.Name, a.Scale, a.ZeroPoint, b.Name, b.Scale, b.ZeroPoint, y.Scale, y.ZeroPoint }, new[] { y.Name }, domain: "com.microsoft");
+        ctx.Emit(_qop, node.Name,
+            new[] { a.Name, a.Scale, a.ZeroPoint, b.Name, b.Scale, b.ZeroPoint, y.Scale, y.ZeroPoint },
+            new[] { y.Name }, domain: "com.microsoft");
         ctx.DefineInt(node.Output[0], y.Name);
     }
 }

@@ -20,7 +20,8 @@ internal sealed class MatMulQuantizer : IOpQuantizer
         return true;
     }
 
-    private static int? WeightAxis(NodeProto node, RewriteContext ctx) => OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel);
+    private static int? WeightAxis(NodeProto node, RewriteContext ctx) =>
+        OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel);
 
     public void EmitQdq(NodeProto node, RewriteContext ctx)
     {
@@ -34,9 +35,12 @@ internal sealed class MatMulQuantizer : IOpQuantizer
     public void EmitQOperator(NodeProto node, RewriteContext ctx)
     {
         var a = ctx.Int(node.Input[0]);
-        var b = ctx.Index.IsInitializer(node.Input[1]) ? ctx.Weight(node.Input[1], WeightAxis(node, ctx)) : ctx.Int(node.Input[1]);
+        var b = ctx.Index.IsInitializer(node.Input[1]) ? ctx.Weight(node.Input[1], WeightAxis(node, ctx))
+            : ctx.Int(node.Input[1]);
         var y = ctx.OutputRef(node.Output[0]);
-        ctx.Emit("QLinearMatMul", node.Name, new[] { a.Name, a.Scale, a.ZeroPoint, b.Name, b.Scale, b.ZeroPoint, y.Scale, y.ZeroPoint }, new[] { y.Name });
+        ctx.Emit("QLinearMatMul", node.Name,
+            new[] { a.Name, a.Scale, a.ZeroPoint, b.Name, b.Scale, b.ZeroPoint, y.Scale, y.ZeroPoint },
+            new[] { y.Name });
         ctx.DefineInt(node.Output[0], y.Name);
     }
 }

@@ -16,7 +16,8 @@ internal sealed class ReluQuantizer : IOpQuantizer
         if (plan.Index.GraphOutputs.Contains(x) || plan.Index.GraphOutputs.Contains(y)) return false;
         if (plan.Index.ConsumersOf(x).Count != 1) return false;
         // A float layer reading the Relu output needs it in float, which a folded Relu does not produce.
-        if (plan.Index.ConsumersOf(y).Any(c => OpTraits.HasConstantWeight(c, plan.Index) && !plan.Selected(c))) return false;
+        if (plan.Index.ConsumersOf(y).Any(c => OpTraits.HasConstantWeight(c, plan.Index) && !plan.Selected(c)))
+            return false;
         plan.Tensors[x] = new CalibratedSource(y);
         plan.Tensors[y] = new SharedSource(x);
         plan.RemovedRelus.Add(node.Name);

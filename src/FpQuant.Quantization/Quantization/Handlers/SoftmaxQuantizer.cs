@@ -19,7 +19,8 @@ internal sealed class SoftmaxQuantizer : IOpQuantizer
         var x = ctx.Int(node.Input[0]);
         var y = ctx.OutputRef(node.Output[0]);
         long opset = 13;
-        var n = ctx.Emit("QLinearSoftmax", node.Name, new[] { x.Name, x.Scale, x.ZeroPoint, y.Scale, y.ZeroPoint }, new[] { y.Name }, domain: "com.microsoft");
+        var n = ctx.Emit("QLinearSoftmax", node.Name, new[] { x.Name, x.Scale, x.ZeroPoint, y.Scale, y.ZeroPoint },
+            new[] { y.Name }, domain: "com.microsoft");
         n.Attribute.Add(Onnx.GraphBuilder.Attr("axis", GraphIndex.IntAttr(node, "axis", -1)));
         n.Attribute.Add(Onnx.GraphBuilder.Attr("opset", opset));
         ctx.DefineInt(node.Output[0], y.Name);

@@ -45,20 +45,32 @@ internal static class MixedQuantizer
     {
         for (int k = 0; k < rules.Count; k++)
         {
-            var r = rules[k] ?? throw new FpQuantException($"modes[{k}] is null; give an object such as {{\"mode\": \"dynamic\", \"opTypes\": [\"MatMul\"]}}");
-            if (!Enum.IsDefined(r.Mode)) throw new FpQuantException($"modes[{k}]: mode {(int)r.Mode} names none; use float, static, dynamic, weights-only or fp16");
+            var r = rules[k]
+                ?? throw new FpQuantException($"modes[{k}] is null; give an object such as {{\"mode\": \"dynamic\", " +
+                    $"\"opTypes\": [\"MatMul\"]}}");
+            if (!Enum.IsDefined(r.Mode))
+                throw new FpQuantException($"modes[{k}]: mode {(int)r.Mode} names none; use float, static, dynamic, " +
+                    $"weights-only or fp16");
             foreach (var (name, list) in new[] { ("opTypes", r.OpTypes), ("roles", r.Roles), ("nodes", r.Nodes) })
-                if (list == null || list.Any(x => x == null)) throw new FpQuantException($"modes[{k}].{name} must be a list of strings");
+                if (list == null || list.Any(x => x == null))
+                    throw new FpQuantException($"modes[{k}].{name} must be a list of strings");
             foreach (var role in r.Roles)
-                if (!NodeRoles.All.Contains(role)) throw new FpQuantException($"modes[{k}]: role '{role}' is not one of {string.Join(", ", NodeRoles.All)}");
+                if (!NodeRoles.All.Contains(role))
+                    throw new FpQuantException($"modes[{k}]: role '{role}' is not one of " +
+                        $"{string.Join(", ", NodeRoles.All)}");
         }
     }
 
-    /// <summary>The static part of a mixed recipe: exactly the nodes asked to be static (null when there are none).</summary>
-    public static QuantizationOptions? StaticPart(QuantizationOptions o, IReadOnlyDictionary<string, (NodeMode Mode, ModeRule? Rule)> assignment)
+    /// <summary>
+    /// The static part of a mixed recipe: exactly the nodes asked to be static (null when there are none).
+    /// </summary>
+    public static QuantizationOptions? StaticPart(QuantizationOptions o,
+        IReadOnlyDictionary<string, (NodeMode Mode, ModeRule? Rule)> assignment)
     {
         var nodes = assignment.Where(kv => kv.Value.Mode == NodeMode.Static).Select(kv => kv.Key).ToList();
-        return nodes.Count == 0 ? null : o with { Mode = QuantMode.Static, Modes = [], OpTypes = null, Include = nodes.Select(Exact).ToList(), Exclude = [] };
+        return nodes.Count == 0 ? null
+            : o with { Mode = QuantMode.Static, Modes = [], OpTypes = null, Include = nodes.Select(Exact).ToList(),
+                Exclude = [] };
     }
 
     private static string Exact(string name) => NodeSelector.ForName(name);
@@ -72,9 +84,12 @@ internal static class MixedQuantizer
         IReadOnlyDictionary<string, CalibrationRange> ranges = new Dictionary<string, CalibrationRange>();
         if (staticPart != null)
         {
-            if (calibration == null) throw new FpQuantException("the recipe has static nodes, which need calibration data: give an InputSource of samples");
+            if (calibration == null)
+                throw new FpQuantException("the recipe has static nodes, which need calibration data: give an " +
+                    "InputSource of samples");
             var plan = QuantizationPlan.Make(model.Graph, staticPart);
-            ranges = Calibrator.Collect(model, source, plan.TensorsToCalibrate(), calibration, staticPart, settings, progress);
+            ranges = Calibrator.Collect(model, source, plan.TensorsToCalibrate(), calibration, staticPart, settings,
+                progress);
         }
         return Rewrite(model, o, ranges, assignment);
     }
@@ -82,7 +97,8 @@ internal static class MixedQuantizer
     /// <summary>Rewrites with ranges already calibrated (sensitivity analysis and autoquant reuse theirs). The result's
     /// nodes are every node rewritten by any pass, with its depth; its node modes are the mode each source node got
     /// (a node whose mode's handler declined it is float); its parameters and ranges are the static part's.</summary>
-    public static ModeResult Rewrite(ModelProto model, QuantizationOptions o, IReadOnlyDictionary<string, CalibrationRange> ranges,
+    public static ModeResult Rewrite(ModelProto model, QuantizationOptions o,
+        IReadOnlyDictionary<string, CalibrationRange> ranges,
         Dictionary<string, (NodeMode Mode, ModeRule? Rule)>? assignment = null)
     {
         assignment ??= Assign(model.Graph, o);
@@ -103,14 +119,17 @@ internal static class MixedQuantizer
         }
         // Dynamic and weights-only nodes in groups of the same per-channel setting.
         foreach (var mode in new[] { NodeMode.Dynamic, NodeMode.WeightOnly })
-            foreach (var group in assignment.Where(kv => kv.Value.Mode == mode).GroupBy(kv => kv.Value.Rule?.PerChannel ?? o.PerChannel))
+            foreach (var group in assignment.Where(kv => kv.Value.Mode == mode)
+                .GroupBy(kv => kv.Value.Rule?.PerChannel ?? o.PerChannel))
             {
                 var part = o with
                 {
-                    Mode = mode == NodeMode.Dynamic ? QuantMode.Dynamic : QuantMode.WeightOnly, Modes = [], OpTypes = null,
+                    Mode = mode == NodeMode.Dynamic ? QuantMode.Dynamic : QuantMode.WeightOnly, Modes = [],
+                    OpTypes = null,
                     PerChannel = group.Key, Include = group.Select(kv => Exact(kv.Key)).ToList(), Exclude = [],
                 };
-                var pass = mode == NodeMode.Dynamic ? DynamicQuantizer.Quantize(current, part) : WeightOnlyQuantizer.Quantize(current, part);
+                var pass = mode == NodeMode.Dynamic ? DynamicQuantizer.Quantize(current, part)
+                    : WeightOnlyQuantizer.Quantize(current, part);
                 current = pass.Model;
                 rewritten.AddRange(pass.Nodes);
                 foreach (var n in pass.Nodes) actual[n.Name] = mode;
@@ -118,7 +137,8 @@ internal static class MixedQuantizer
         var fp16 = assignment.Where(kv => kv.Value.Mode == NodeMode.Fp16).Select(kv => Exact(kv.Key)).ToList();
         if (fp16.Count > 0)
         {
-            var pass = Fp16Converter.Quantize(current, o with { Mode = QuantMode.Fp16, Modes = [], Include = fp16, Exclude = [] });
+            var pass = Fp16Converter.Quantize(current,
+                o with { Mode = QuantMode.Fp16, Modes = [], Include = fp16, Exclude = [] });
             current = pass.Model;
             rewritten.AddRange(pass.Nodes);
             foreach (var n in pass.Nodes.Where(n => actual.ContainsKey(n.Name))) actual[n.Name] = NodeMode.Fp16;
@@ -126,7 +146,8 @@ internal static class MixedQuantizer
         return new ModeResult(current, rewritten)
         {
             NodeModes = actual, Params = parameters, Plan = plan,
-            Ranges = ranges.Where(kv => parameters.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
+            Ranges = ranges.Where(kv => parameters.ContainsKey(kv.Key))
+                .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
         };
     }
 }

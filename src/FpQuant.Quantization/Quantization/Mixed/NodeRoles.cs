@@ -11,19 +11,24 @@ namespace FpQuant.Quantization.Mixed;
 /// </summary>
 internal static class NodeRoles
 {
-    public const string Weighted = "weighted", ActivationMatMul = "activation-matmul", Residual = "residual", Norm = "norm",
+    public const string Weighted = "weighted", ActivationMatMul = "activation-matmul", Residual = "residual",
+        Norm = "norm",
         Softmax = "softmax", DataMovement = "data-movement", Elementwise = "elementwise", Other = "other";
 
-    public static readonly IReadOnlyList<string> All = new[] { Weighted, ActivationMatMul, Residual, Norm, Softmax, DataMovement, Elementwise, Other };
+    public static readonly IReadOnlyList<string> All =
+        new[] { Weighted, ActivationMatMul, Residual, Norm, Softmax, DataMovement, Elementwise, Other };
 
     private static readonly HashSet<string> NormOps = new(StringComparer.Ordinal)
-        { "LayerNormalization", "BatchNormalization", "InstanceNormalization", "GroupNormalization", "SimplifiedLayerNormalization", "SkipLayerNormalization" };
+        { "LayerNormalization", "BatchNormalization", "InstanceNormalization", "GroupNormalization",
+            "SimplifiedLayerNormalization", "SkipLayerNormalization" };
     private static readonly HashSet<string> DecomposedNormOps = new(StringComparer.Ordinal)
         { "ReduceMean", "Sub", "Pow", "Mul", "Add", "Sqrt", "Div", "Reciprocal" };
     private static readonly HashSet<string> MovementOps = new(StringComparer.Ordinal)
-        { "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Split", "Concat", "Slice", "Gather", "MaxPool", "Resize", "Expand" };
+        { "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Split", "Concat", "Slice", "Gather", "MaxPool",
+            "Resize", "Expand" };
     private static readonly HashSet<string> ElementwiseOps = new(StringComparer.Ordinal)
-        { "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Erf", "Pow", "Sqrt", "Exp", "Gelu", "AveragePool", "GlobalAveragePool", "ReduceMean", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish" };
+        { "Add", "Sub", "Mul", "Div", "Relu", "Sigmoid", "Tanh", "Erf", "Pow", "Sqrt", "Exp", "Gelu", "AveragePool",
+            "GlobalAveragePool", "ReduceMean", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish" };
 
     /// <summary>Node name to role, for every node of the graph.</summary>
     public static Dictionary<string, string> Of(GraphProto graph)
@@ -34,12 +39,14 @@ internal static class NodeRoles
         var roles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var n in graph.Node)
         {
-            bool computed(string t) => t.Length > 0 && !index.IsInitializer(t) && !(index.Producer.TryGetValue(t, out var p) && p.OpType == "Constant");
+            bool computed(string t) => t.Length > 0 && !index.IsInitializer(t)
+                && !(index.Producer.TryGetValue(t, out var p) && p.OpType == "Constant");
             roles[n.Name] =
                 NormOps.Contains(n.OpType) || norm.Contains(n.Name) ? Norm
                 : OpTraits.HasConstantWeight(n, index) ? Weighted
                 : n.OpType == "MatMul" && n.Input.Count == 2 && n.Input.All(computed) ? ActivationMatMul
-                : n.OpType == "Add" && n.Input.Count == 2 && n.Input.All(computed) && n.Input.All(types.IsFloat) && !IsMaskAdd(n, index) ? Residual
+                : n.OpType == "Add" && n.Input.Count == 2 && n.Input.All(computed) && n.Input.All(types.IsFloat)
+                    && !IsMaskAdd(n, index) ? Residual
                 : n.OpType == "Softmax" ? Softmax
                 : MovementOps.Contains(n.OpType) ? DataMovement
                 : ElementwiseOps.Contains(n.OpType) && n.Output.All(types.IsFloat) ? Elementwise
@@ -61,7 +68,8 @@ internal static class NodeRoles
         foreach (var mean in graph.Node.Where(n => n.OpType == "ReduceMean" && n.Input.Count >= 1))
         {
             string x = mean.Input[0];
-            var sub = index.ConsumersOf(mean.Output[0]).FirstOrDefault(c => c.OpType == "Sub" && c.Input.Count == 2 && c.Input[0] == x);
+            var sub = index.ConsumersOf(mean.Output[0])
+                .FirstOrDefault(c => c.OpType == "Sub" && c.Input.Count == 2 && c.Input[0] == x);
             if (sub == null) continue;
             var members = new List<NodeProto> { mean, sub };
             var produced = new HashSet<string>(StringComparer.Ordinal) { mean.Output[0], sub.Output[0] };
@@ -70,19 +78,23 @@ internal static class NodeRoles
             {
                 var next = members.SelectMany(m => m.Output).SelectMany(index.ConsumersOf).Distinct()
                     .FirstOrDefault(c => !members.Contains(c) && DecomposedNormOps.Contains(c.OpType)
-                        && c.Input.Where(i => i.Length > 0).All(i => produced.Contains(i) || index.IsInitializer(i) || IsConstant(i, index))
+                        && c.Input.Where(i => i.Length > 0)
+                            .All(i => produced.Contains(i) || index.IsInitializer(i) || IsConstant(i, index))
                         && c.Input.Any(produced.Contains));
                 if (next == null) break;
                 members.Add(next);
                 foreach (var o in next.Output) produced.Add(o);
                 if (next.OpType is "Div" or "Reciprocal") sawDiv = true;
                 // The bias Add after the scale Mul ends the norm.
-                if (sawDiv && next.OpType == "Add" && index.Producer.TryGetValue(next.Input.First(produced.Contains), out var p) && p.OpType == "Mul") break;
+                if (sawDiv && next.OpType == "Add"
+                    && index.Producer.TryGetValue(next.Input.First(produced.Contains), out var p) && p.OpType == "Mul")
+                        break;
             }
             if (sawDiv) foreach (var m in members) result.Add(m.Name);
         }
         return result;
     }
 
-    private static bool IsConstant(string t, GraphIndex index) => index.Producer.TryGetValue(t, out var p) && p.OpType == "Constant";
+    private static bool IsConstant(string t, GraphIndex index) => index.Producer.TryGetValue(t, out var p)
+        && p.OpType == "Constant";
 }

@@ -16,11 +16,14 @@ internal static class BatchNormFolding
         var pairs = new List<(NodeProto Conv, NodeProto Bn)>();
         foreach (var bn in model.Graph.Node.Where(n => n.OpType == "BatchNormalization" && n.Domain is "" or "ai.onnx"))
         {
-            if (bn.Output.Skip(1).Any(o => o.Length > 0) || bn.Input.Count < 5 || !bn.Input.Skip(1).All(index.IsInitializer)) continue;
+            if (bn.Output.Skip(1).Any(o => o.Length > 0) || bn.Input.Count < 5
+                || !bn.Input.Skip(1).All(index.IsInitializer)) continue;
             // Before opset 9, spatial=0 normalised per activation, not per channel (a model kept at its own opset).
             if (GraphIndex.IntAttr(bn, "spatial", 1) == 0) continue;
-            if (!index.Producer.TryGetValue(bn.Input[0], out var conv) || conv.OpType != "Conv" || conv.Domain is not ("" or "ai.onnx")) continue;
-            if (!OpTraits.HasConstantWeight(conv, index) || index.ConsumersOf(conv.Output[0]).Count != 1 || index.GraphOutputs.Contains(conv.Output[0])) continue;
+            if (!index.Producer.TryGetValue(bn.Input[0], out var conv) || conv.OpType != "Conv"
+                || conv.Domain is not ("" or "ai.onnx")) continue;
+            if (!OpTraits.HasConstantWeight(conv, index) || index.ConsumersOf(conv.Output[0]).Count != 1
+                || index.GraphOutputs.Contains(conv.Output[0])) continue;
             if (conv.Input.Count > 2 && conv.Input[2].Length > 0 && !index.IsInitializer(conv.Input[2])) continue;
             // A weight shared with another node cannot take this node's scale.
             if (model.Graph.Node.Count(n => n.Input.Contains(conv.Input[1])) != 1) continue;
@@ -44,7 +47,8 @@ internal static class BatchNormFolding
             var variance = TensorProtos.ToFloats(inits[bn.Input[4]]);
             float eps = GraphIndex.FloatAttr(bn, "epsilon", 1e-5f);
             int channels = (int)w.Dims[0];
-            var bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 ? TensorProtos.ToFloats(inits[conv.Input[2]]) : new float[channels];
+            var bias = conv.Input.Count > 2
+                && conv.Input[2].Length > 0 ? TensorProtos.ToFloats(inits[conv.Input[2]]) : new float[channels];
             int per = wv.Length / channels;
             var nw = new float[wv.Length];
             var nb = new float[channels];

@@ -25,7 +25,8 @@ internal static class ConstantFolding
     {
         var g = model.Graph;
         var constant = g.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        var graphInputs = g.Input.Select(i => i.Name).Where(n => !constant.Contains(n)).ToHashSet(StringComparer.Ordinal);
+        var graphInputs =
+            g.Input.Select(i => i.Name).Where(n => !constant.Contains(n)).ToHashSet(StringComparer.Ordinal);
         var folded = new List<NodeProto>();
         foreach (var n in g.Node)
         {
@@ -39,12 +40,17 @@ internal static class ConstantFolding
         if (folded.Count == 0) return model;
         var foldedSet = folded.ToHashSet();
         // The folded tensors something else still reads: those become initializers.
-        var readByRest = g.Node.Where(n => !foldedSet.Contains(n)).SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
-        var frontier = folded.SelectMany(n => n.Output).Where(o => o.Length > 0 && readByRest.Contains(o)).Distinct().ToList();
-        var values = frontier.Count == 0 ? new Dictionary<string, TensorProto>() : Evaluate(model, folded, frontier, modelSource);
+        var readByRest = g.Node.Where(n => !foldedSet.Contains(n)).SelectMany(n => n.Input)
+            .Concat(g.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        var frontier =
+            folded.SelectMany(n => n.Output).Where(o => o.Length > 0 && readByRest.Contains(o)).Distinct().ToList();
+        var values = frontier.Count == 0 ? new Dictionary<string, TensorProto>()
+            : Evaluate(model, folded, frontier, modelSource);
         if (values.Count != frontier.Count)
         {
-            notes.Add($"left {folded.Count} constant node(s) unfolded: some of their values have a type folding does not store");
+            notes.Add(
+                $"left {folded.Count} constant node(s) unfolded: some of their values have a type folding does not " +
+                $"store");
             return model;
         }
         var m = model.Clone();
@@ -59,19 +65,23 @@ internal static class ConstantFolding
         return m;
     }
 
-    private static Dictionary<string, TensorProto> Evaluate(ModelProto model, List<NodeProto> nodes, List<string> outputs, string modelSource)
+    private static Dictionary<string, TensorProto> Evaluate(ModelProto model, List<NodeProto> nodes,
+        List<string> outputs, string modelSource)
     {
-        var sub = new ModelProto { IrVersion = Math.Max(model.IrVersion, 7), Graph = new GraphProto { Name = "constants" } };
+        var sub =
+            new ModelProto { IrVersion = Math.Max(model.IrVersion, 7), Graph = new GraphProto { Name = "constants" } };
         sub.OpsetImport.AddRange(model.OpsetImport.Select(o => o.Clone()));
         var needed = nodes.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
-        sub.Graph.Initializer.AddRange(model.Graph.Initializer.Where(i => needed.Contains(i.Name)).Select(i => i.Clone()));
+        sub.Graph.Initializer.AddRange(model.Graph.Initializer.Where(i => needed.Contains(i.Name))
+            .Select(i => i.Clone()));
         sub.Graph.Node.AddRange(nodes.Select(n => n.Clone()));
         foreach (var o in outputs) sub.Graph.Output.Add(new ValueInfoProto { Name = o });
         var result = new Dictionary<string, TensorProto>(StringComparer.Ordinal);
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
         InferenceSession session;
         try { session = new InferenceSession(sub.ToByteArray(), options); }
-        catch (OnnxRuntimeException e) { throw new FpQuantException($"{modelSource}: ONNX Runtime cannot evaluate the model's constant nodes for folding: {e.Message}", e); }
+        catch (OnnxRuntimeException e) { throw new FpQuantException($"{modelSource}: ONNX Runtime cannot evaluate " +
+            $"the model's constant nodes for folding: {e.Message}", e); }
         using (session)
         {
             using var ro = new RunOptions();
@@ -83,9 +93,12 @@ internal static class ConstantFolding
                 var dims = info.Shape;
                 TensorProto? t = info.ElementDataType switch
                 {
-                    TensorElementType.Float => TensorProtos.FromFloats(outputs[i], values[i].GetTensorDataAsSpan<float>(), dims),
-                    TensorElementType.Int64 => TensorProtos.FromInt64(outputs[i], values[i].GetTensorDataAsSpan<long>(), dims),
-                    TensorElementType.Int32 => TensorProtos.FromInt32(outputs[i], values[i].GetTensorDataAsSpan<int>(), dims),
+                    TensorElementType.Float =>
+                        TensorProtos.FromFloats(outputs[i], values[i].GetTensorDataAsSpan<float>(), dims),
+                    TensorElementType.Int64 =>
+                        TensorProtos.FromInt64(outputs[i], values[i].GetTensorDataAsSpan<long>(), dims),
+                    TensorElementType.Int32 =>
+                        TensorProtos.FromInt32(outputs[i], values[i].GetTensorDataAsSpan<int>(), dims),
                     _ => null,
                 };
                 if (t != null) result[outputs[i]] = t;

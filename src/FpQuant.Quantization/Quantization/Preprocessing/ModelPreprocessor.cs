@@ -16,7 +16,8 @@ internal static class ModelPreprocessor
     /// <param name="minimumOpset">The opset the rewrite needs (see <see cref="MinimumOpset"/>): when raising to 13
     /// meets an op the upgrade does not know, the model is raised only this far (or kept at its own opset), and
     /// refused only when even that fails.</param>
-    public static PreparedModel Prepare(ModelProto model, string modelSource, RuntimeSettings settings, long minimumOpset = OpsetUpgrade.TargetOpset)
+    public static PreparedModel Prepare(ModelProto model, string modelSource, RuntimeSettings settings,
+        long minimumOpset = OpsetUpgrade.TargetOpset)
     {
         var notes = new List<string>();
         ModelProto m;
@@ -27,7 +28,9 @@ internal static class ModelPreprocessor
         catch (FpQuantException e) when (minimumOpset < OpsetUpgrade.TargetOpset)
         {
             m = OpsetUpgrade.Raise(model, minimumOpset, modelSource, notes);
-            notes.Add($"kept the model below opset {OpsetUpgrade.TargetOpset}, which this quantization does not need ({e.Message})");
+            notes.Add(
+                $"kept the model below opset {OpsetUpgrade.TargetOpset}, which this quantization does not need " +
+                $"({e.Message})");
         }
         m = ConstantFolding.Fold(m, modelSource, notes);
         m = BatchNormFolding.Fold(m, notes);

@@ -22,15 +22,22 @@ internal static class OpsetUpgrade
     private static readonly HashSet<string> Unchanged = new(StringComparer.Ordinal)
     {
         "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
-        "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv", "ConvTranspose", "Cos", "Cosh",
-        "CumSum", "DepthToSpace", "Div", "Einsum", "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike", "Flatten", "Floor",
+        "BatchNormalization", "Cast", "Ceil", "Clip", "Concat", "Constant", "ConstantOfShape", "Conv", "ConvTranspose",
+        "Cos", "Cosh",
+        "CumSum", "DepthToSpace", "Div", "Einsum", "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike", "Flatten",
+        "Floor",
         "GRU", "Gather", "GatherElements", "GatherND", "Gemm", "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool",
-        "Greater", "GreaterOrEqual", "HardSigmoid", "Identity", "InstanceNormalization", "IsInf", "IsNaN", "LRN", "LSTM",
+        "Greater", "GreaterOrEqual", "HardSigmoid", "Identity", "InstanceNormalization", "IsInf", "IsNaN", "LRN",
+        "LSTM",
         "LeakyRelu", "Less", "LessOrEqual", "Log", "LpNormalization", "LpPool", "MatMul", "Max", "MaxPool", "Mean",
-        "MeanVarianceNormalization", "Min", "Mod", "Mul", "Neg", "NonZero", "Not", "OneHot", "Or", "PRelu", "Pad", "Pow",
-        "RNN", "Range", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
-        "ReduceMin", "ReduceProd", "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "ScatterElements", "ScatterND",
-        "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softplus", "Softsign", "SpaceToDepth",
+        "MeanVarianceNormalization", "Min", "Mod", "Mul", "Neg", "NonZero", "Not", "OneHot", "Or", "PRelu", "Pad",
+        "Pow",
+        "RNN", "Range", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+        "ReduceMean",
+        "ReduceMin", "ReduceProd", "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round", "ScatterElements",
+        "ScatterND",
+        "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softplus", "Softsign",
+        "SpaceToDepth",
         "Sqrt", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Where", "Xor",
         // Ops introduced at opset 9 to 12 whose later versions up to 13 only added types or negative axes: a model
         // that has them is at least as new as they are.
@@ -38,16 +45,19 @@ internal static class OpsetUpgrade
         "DynamicQuantizeLinear", "MatMulInteger", "MaxRoiPool", "MaxUnpool", "NonMaxSuppression", "QLinearConv",
         "QLinearMatMul", "QuantizeLinear", "ReverseSequence", "RoiAlign", "SequenceAt", "SequenceConstruct",
         "SequenceEmpty", "SequenceErase", "SequenceInsert", "SequenceLength", "SplitToSequence", "StringNormalizer",
-        "TfIdfVectorizer", "Unique", "GreaterOrEqual", "LessOrEqual", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss",
+        "TfIdfVectorizer", "Unique", "GreaterOrEqual", "LessOrEqual", "NegativeLogLikelihoodLoss",
+        "SoftmaxCrossEntropyLoss",
     };
 
-    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes) => Raise(model, TargetOpset, source, notes);
+    public static ModelProto ToOpset13(ModelProto model, string source, List<string> notes) =>
+        Raise(model, TargetOpset, source, notes);
 
     /// <summary>Raises the default-domain opset to <paramref name="target"/> (at most 13) when it is below it; a
     /// model already there is returned as it is. Control-flow bodies are raised with their graph.</summary>
     public static ModelProto Raise(ModelProto model, long target, string source, List<string> notes)
     {
-        if (target > TargetOpset) throw new ArgumentOutOfRangeException(nameof(target), $"opsets above {TargetOpset} are not known here");
+        if (target > TargetOpset)
+            throw new ArgumentOutOfRangeException(nameof(target), $"opsets above {TargetOpset} are not known here");
         var onnx = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
         if (onnx == null || onnx.Version >= target) return model;
         long from = onnx.Version;
@@ -66,7 +76,8 @@ internal static class OpsetUpgrade
         g.Input.Clear();
         g.Input.AddRange(inputs);
         g.ValueInfo.Clear();
-        notes.Add($"raised the default-domain opset from {from} to {target} ({rw.Rewritten} node(s) rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
+        notes.Add($"raised the default-domain opset from {from} to {target} ({rw.Rewritten} node(s) " +
+            $"rewritten{(dropped > 0 ? $", {dropped} initializer(s) no longer listed as graph inputs" : "")})");
         return m;
     }
 
@@ -90,13 +101,17 @@ internal static class OpsetUpgrade
                 if (v.Type?.TensorType?.Shape is { } s)
                 {
                     _ranks[v.Name] = s.Dim.Count;
-                    if (s.Dim.Count > 0 && s.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue) _firstDims[v.Name] = s.Dim[0].DimValue;
+                    if (s.Dim.Count > 0
+                        && s.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+                            _firstDims[v.Name] = s.Dim[0].DimValue;
                 }
-            _names = g.Initializer.Select(i => i.Name).Concat(Subgraphs.AllNodes(g).SelectMany(n => n.Node.Output)).Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+            _names = g.Initializer.Select(i => i.Name).Concat(Subgraphs.AllNodes(g).SelectMany(n => n.Node.Output))
+                .Concat(g.Input.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
         }
 
         private FpQuantException Unsupported(NodeProto n, string why) =>
-            new($"{_source}: cannot raise node '{n.Name}' ({n.OpType}, opset {_from}) to opset {TargetOpset}: {why}; re-export the model at opset {TargetOpset} or later");
+            new($"{_source}: cannot raise node '{n.Name}' ({n.OpType}, opset {_from}) to opset {TargetOpset}: {why}; " +
+                $"re-export the model at opset {TargetOpset} or later");
 
         private string Fresh(string baseName)
         {
@@ -120,14 +135,17 @@ internal static class OpsetUpgrade
             return name;
         }
 
-        private static AttributeProto? Attr(NodeProto n, string name) => n.Attribute.FirstOrDefault(a => a.Name == name);
+        private static AttributeProto? Attr(NodeProto n, string name) =>
+            n.Attribute.FirstOrDefault(a => a.Name == name);
 
         private static void Drop(NodeProto n, params string[] names)
         {
             foreach (var a in n.Attribute.Where(a => names.Contains(a.Name)).ToList()) n.Attribute.Remove(a);
         }
 
-        /// <summary>Moves an ints attribute to input <paramref name="position"/> (padding skipped inputs with "").</summary>
+        /// <summary>
+        /// Moves an ints attribute to input <paramref name="position"/> (padding skipped inputs with "").
+        /// </summary>
         private NodeProto AttributeToInput(NodeProto node, string attribute, int position, bool required = false)
         {
             var n = node.Clone();
@@ -166,7 +184,8 @@ internal static class OpsetUpgrade
         public IEnumerable<NodeProto> Upgrade(NodeProto node)
         {
             var n = node;
-            if (n.Attribute.Any(a => a.Name == "consumed_inputs")) { n = n.Clone(); Drop(n, "consumed_inputs"); Rewritten++; }
+            if (n.Attribute.Any(a => a.Name == "consumed_inputs")) { n =
+                n.Clone(); Drop(n, "consumed_inputs"); Rewritten++; }
             switch (n.OpType)
             {
                 case "Reshape" when _from < 5:
@@ -181,7 +200,8 @@ internal static class OpsetUpgrade
                 {
                     var p = AttributeToInput(n, _from < 2 ? "paddings" : "pads", 1, required: true);
                     var value = Attr(p, "value");
-                    if (value != null) { Drop(p, "value"); p.Input.Add(Floats(p, "constant_value", new[] { value.F })); }
+                    if (value != null) { Drop(p,
+                        "value"); p.Input.Add(Floats(p, "constant_value", new[] { value.F })); }
                     return new[] { p };
                 }
                 case "Slice" when _from < 10:
@@ -239,7 +259,8 @@ internal static class OpsetUpgrade
                     r.Input.Clear();
                     r.Input.Add(node.Input[0]); r.Input.Add(""); r.Input.Add(scales);
                     r.Attribute.Add(GraphBuilder.Attr("coordinate_transformation_mode", "asymmetric"));
-                    if ((Attr(r, "mode")?.S.ToStringUtf8() ?? "nearest") == "nearest") r.Attribute.Add(GraphBuilder.Attr("nearest_mode", "floor"));
+                    if ((Attr(r, "mode")?.S.ToStringUtf8() ?? "nearest") == "nearest")
+                        r.Attribute.Add(GraphBuilder.Attr("nearest_mode", "floor"));
                     Rewritten++;
                     return new[] { r };
                 }
@@ -247,7 +268,8 @@ internal static class OpsetUpgrade
                 {
                     var b = n.Clone();
                     var spatial = Attr(b, "spatial");
-                    if (spatial != null && spatial.I == 0) throw Unsupported(n, "spatial=0 (per-activation statistics) has no opset 13 form");
+                    if (spatial != null && spatial.I == 0)
+                        throw Unsupported(n, "spatial=0 (per-activation statistics) has no opset 13 form");
                     if (n.Output.Skip(1).Any(o => o.Length > 0)) throw Unsupported(n, "it has training outputs");
                     Drop(b, "spatial", "is_test");
                     while (b.Output.Count > 1) b.Output.RemoveAt(b.Output.Count - 1);
@@ -337,10 +359,13 @@ internal static class OpsetUpgrade
         /// </summary>
         private List<NodeProto> ScanWithoutBatch(NodeProto node)
         {
-            if (node.Input.Count > 0 && node.Input[0].Length > 0) throw Unsupported(node, "Scan-8's sequence lengths have no opset 13 form");
+            if (node.Input.Count > 0 && node.Input[0].Length > 0)
+                throw Unsupported(node, "Scan-8's sequence lengths have no opset 13 form");
             var rest = node.Input.Skip(1).ToList();
-            if (!rest.All(i => (_firstDims.TryGetValue(i, out var b) && b == 1) || (_initializers.TryGetValue(i, out var t) && t.Dims.Count > 0 && t.Dims[0] == 1)))
-                throw Unsupported(node, "Scan-8's batch axis has no opset 13 form unless the model states a batch of 1");
+            if (!rest.All(i => (_firstDims.TryGetValue(i, out var b) && b == 1)
+                || (_initializers.TryGetValue(i, out var t) && t.Dims.Count > 0 && t.Dims[0] == 1)))
+                throw Unsupported(node,
+                    "Scan-8's batch axis has no opset 13 form unless the model states a batch of 1");
             var nodes = new List<NodeProto>();
             string axes = Ints(node, "batch_axis", FirstAxis);
             var scan = new NodeProto { OpType = "Scan", Name = node.Name };
@@ -363,7 +388,9 @@ internal static class OpsetUpgrade
                 after.Add(un);
             }
             foreach (var a in node.Attribute)
-                scan.Attribute.Add(a.Name == "directions" ? new AttributeProto { Name = "scan_input_directions", Type = a.Type, Ints = { a.Ints } } : a.Clone());
+                scan.Attribute.Add(a.Name == "directions"
+                    ? new AttributeProto { Name = "scan_input_directions", Type = a.Type, Ints = { a.Ints } }
+                    : a.Clone());
             Rewritten++;
             nodes.Add(scan);
             nodes.AddRange(after);
@@ -385,7 +412,8 @@ internal static class OpsetUpgrade
             bool constant = _initializers.TryGetValue(b, out var init);
             int? k = constant ? init!.Dims.Count : _ranks.TryGetValue(b, out var kr) ? kr : null;
             if (!_ranks.TryGetValue(n.Input[0], out int r) || k == null)
-                throw Unsupported(node, "legacy broadcasting along an axis needs both operands' ranks, which the model does not state");
+                throw Unsupported(node,
+                    "legacy broadcasting along an axis needs both operands' ranks, which the model does not state");
             if (axis < 0) axis += r;
             long trailing = r - axis - k.Value;
             if (trailing < 0) throw Unsupported(node, $"axis {axis} does not fit a rank-{k} operand into rank {r}");
@@ -418,7 +446,8 @@ internal static class OpsetUpgrade
         {
             long axis = GraphIndex.IntAttr(n, "axis", 1);
             string x = n.Input[0], y = n.Output[0];
-            string shape = Fresh($"{n.Name}/input_shape"), flat = Fresh($"{n.Name}/flattened"), normalised = Fresh($"{n.Name}/normalised_2d");
+            string shape = Fresh($"{n.Name}/input_shape"), flat = Fresh($"{n.Name}/flattened"),
+                normalised = Fresh($"{n.Name}/normalised_2d");
             var shapeNode = new NodeProto { OpType = "Shape", Name = Fresh($"{n.Name}/Shape") };
             shapeNode.Input.Add(x); shapeNode.Output.Add(shape);
             var flatten = new NodeProto { OpType = "Flatten", Name = Fresh($"{n.Name}/Flatten") };

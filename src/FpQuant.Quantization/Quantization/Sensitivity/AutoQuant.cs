@@ -16,7 +16,9 @@ internal sealed record AutoQuantRequest
     public IReadOnlyList<double> SmoothingAlphas { get; init; } = DefaultSmoothingAlphas;
     /// <summary>The smoothing strengths tried unless the request names others.</summary>
     public static readonly IReadOnlyList<double> DefaultSmoothingAlphas = [0.5, 0.65, 0.8];
-    /// <summary>At most this many quantized models are built and evaluated (candidates and layer search together).</summary>
+    /// <summary>
+    /// At most this many quantized models are built and evaluated (candidates and layer search together).
+    /// </summary>
     public int MaxTrials { get; init; } = 200;
     /// <summary>Alternating latency rounds (after one warm-up run each); medians.</summary>
     public int LatencyRounds { get; init; } = 7;
@@ -34,8 +36,8 @@ internal sealed record AutoQuantRequest
 /// <param name="WithinBudget">Whether both hold the budget.</param>
 /// <param name="IntegerNodes">Nodes that quantize or compute in integers.</param>
 /// <param name="FloatLayers">The layers a layer search kept float (empty for a whole recipe).</param>
-public sealed record AutoQuantCandidate(string Name, QuantizationOptions Options, OutputFidelity Search, OutputFidelity? HeldOut,
-    bool WithinBudget, int IntegerNodes, IReadOnlyList<string> FloatLayers)
+public sealed record AutoQuantCandidate(string Name, QuantizationOptions Options, OutputFidelity Search,
+    OutputFidelity? HeldOut, bool WithinBudget, int IntegerNodes, IReadOnlyList<string> FloatLayers)
 {
     /// <summary>Median seconds per batch; NaN when not timed (only candidates within the budget are).</summary>
     public double LatencySeconds { get; internal set; } = double.NaN;
@@ -46,8 +48,10 @@ public sealed record AutoQuantCandidate(string Name, QuantizationOptions Options
 /// alternating run, the chosen candidate (null when none is within the budget and faster than float), the model
 /// quantized with it (or with the best effort when asked), and the layer sensitivity when a search needed it.
 /// </summary>
-internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candidates, double FloatLatencySeconds, AutoQuantCandidate? Chosen,
-    AutoQuantCandidate? BestEffort, QuantizationResult? Model, SensitivityReport? Sensitivity, IReadOnlyList<string> Log, int Trials, double Seconds)
+internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candidates, double FloatLatencySeconds,
+    AutoQuantCandidate? Chosen,
+    AutoQuantCandidate? BestEffort, QuantizationResult? Model, SensitivityReport? Sensitivity,
+    IReadOnlyList<string> Log, int Trials, double Seconds)
 {
     public bool Met => Chosen != null;
 }
@@ -62,21 +66,25 @@ internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candid
 /// </summary>
 public static partial class AutoQuant
 {
-    internal static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request, RuntimeSettings settings,
-        IFidelityMetric? metric = null, IProgress<string>? progress = null)
+    internal static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request,
+        RuntimeSettings settings, IFidelityMetric? metric = null, IProgress<string>? progress = null)
     {
         if (request.MaxTrials < 1) throw new FpQuantException($"MaxTrials must be at least 1, got {request.MaxTrials}");
         var sw = Stopwatch.StartNew();
         var log = new List<string>();
         var prepared = Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model;
         var bases = request.Bases ?? AutoQuantBases.For(prepared.Graph);
-        if (bases.Count == 0) throw new FpQuantException($"{source} has no Conv, MatMul or Gemm with a constant weight: int8 has nothing to speed up");
+        if (bases.Count == 0)
+            throw new FpQuantException($"{source} has no Conv, MatMul or Gemm with a constant weight: int8 has " +
+                $"nothing to speed up");
         var plan = new List<(string Name, QuantizationOptions Options)>();
         foreach (var (name, o) in bases)
         {
             plan.Add((name, o));
             if (o.SmoothingAlpha == null && AutoQuantBases.HasSmoothableNodes(prepared.Graph, o))
-                foreach (var a in request.SmoothingAlphas) plan.Add(($"{name}+smooth{a.ToString(System.Globalization.CultureInfo.InvariantCulture)}", o with { SmoothingAlpha = a }));
+                foreach (var a in request.SmoothingAlphas)
+                    plan.Add(($"{name}+smooth{a.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                        o with { SmoothingAlpha = a }));
         }
         var keys = metric?.Keys ?? Array.Empty<MetricKey>();
         bool Holds(OutputFidelity f) => request.Budget.Holds(f, keys);
@@ -94,7 +102,8 @@ public static partial class AutoQuant
         double bestCloseness = double.NegativeInfinity;
         foreach (var (name, o) in plan)
         {
-            if (trials >= request.MaxTrials) { log.Add($"MaxTrials {request.MaxTrials} reached: {name} and later candidates not tried"); break; }
+            if (trials >= request.MaxTrials) { log.Add($"MaxTrials {request.MaxTrials} reached: {name} and later " +
+                $"candidates not tried"); break; }
             var sa = new SensitivityAnalysis(model, source, o, data, settings, metric);
             var q = sa.Build(sa.Options);
             var f = sa.Evaluate(q);
@@ -102,10 +111,12 @@ public static partial class AutoQuant
             if (candidates.Count == 0)
             {
                 request.Budget.CheckApplies(f, Path.GetFileName(source));
-                foreach (var k in request.Budget.NotApplicable(f)) log.Add($"budget key '{k}' is not measured for this model; it is ignored");
+                foreach (var k in request.Budget.NotApplicable(f))
+                    log.Add($"budget key '{k}' is not measured for this model; it is ignored");
             }
             var held = sa.EvaluateHeldOut(q);
-            var c = new AutoQuantCandidate(name, sa.Options with { ReduceRange = o.ReduceRange }, f, held, Holds(f) && (held == null || Holds(held)), IntegerNodes(q), Array.Empty<string>());
+            var c = new AutoQuantCandidate(name, sa.Options with { ReduceRange = o.ReduceRange }, f, held,
+                Holds(f) && (held == null || Holds(held)), IntegerNodes(q), Array.Empty<string>());
             candidates.Add(c);
             // Analyses are large (a prepared copy of the model, ranges, float outputs): kept only for candidates
             // that will be timed and for the most faithful one, which a layer search may need.
@@ -113,11 +124,13 @@ public static partial class AutoQuant
             if (c.WithinBudget) analyses[name] = sa;
             else if (bestName == null || closeness > bestCloseness)
             {
-                if (bestName != null && !candidates.Single(x => x.Name == bestName).WithinBudget) analyses.Remove(bestName);
+                if (bestName != null && !candidates.Single(x => x.Name == bestName).WithinBudget)
+                    analyses.Remove(bestName);
                 (bestName, bestCloseness) = (name, closeness);
                 analyses[name] = sa;
             }
-            log.Add($"{name}: {c.IntegerNodes} integer nodes; search group {f}; held-out {held?.ToString() ?? "none"} -> {(c.WithinBudget ? "within budget" : "outside the budget")}");
+            log.Add($"{name}: {c.IntegerNodes} integer nodes; search group {f}; held-out " +
+                $"{held?.ToString() ?? "none"} -> {(c.WithinBudget ? "within budget" : "outside the budget")}");
             Report($"{name} {(c.WithinBudget ? "holds" : "does not hold")}");
         }
 
@@ -129,7 +142,8 @@ public static partial class AutoQuant
             var sa = analyses[best.Name];
             int layers = sa.Layers().Count;
             if (trials + 2 * layers + 1 > request.MaxTrials)
-                log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, beyond MaxTrials {request.MaxTrials}");
+                log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, " +
+                    $"beyond MaxTrials {request.MaxTrials}");
             else
             {
                 planned = trials + 2 * layers + Math.Min(layers, 8) + 1;
@@ -140,7 +154,8 @@ public static partial class AutoQuant
                 trials += r.Log.Count;
                 foreach (var line in r.Log) log.Add($"{best.Name} layer search: {line}");
                 var q = sa.Build(r.Options);
-                candidates.Add(new AutoQuantCandidate($"{best.Name}, {r.FloatLayers.Count} layer(s) float", r.Options, r.Fidelity, r.HeldOutFidelity,
+                candidates.Add(new AutoQuantCandidate($"{best.Name}, {r.FloatLayers.Count} layer(s) float", r.Options,
+                    r.Fidelity, r.HeldOutFidelity,
                     r.WithinBudget && r.HeldOutWithinBudget != false, IntegerNodes(q), r.FloatLayers));
             }
         }
@@ -148,25 +163,36 @@ public static partial class AutoQuant
         // Timing: the float model and every candidate within the budget (or, for a best effort, the most faithful one).
         var holding = candidates.Where(c => c.WithinBudget && c.IntegerNodes > 0).ToList();
         var bestEffort = holding.Count > 0 ? null
-            : candidates.Where(c => c.IntegerNodes > 0 && analyses.ContainsKey(BaseName(c, analyses))).OrderByDescending(c => Closeness(c.Search, request.Budget, keys)).FirstOrDefault();
-        var timed = holding.Count > 0 ? holding : bestEffort != null ? new List<AutoQuantCandidate> { bestEffort } : new();
-        progress?.Report($"measuring latency: float and {timed.Count} candidate(s), {request.LatencyRounds} alternating rounds");
-        var latencies = MeasureLatencies(new[] { model }.Concat(timed.Select(c => analyses.TryGetValue(BaseName(c, analyses), out var sa) ? sa.Build(c.Options) : throw new InvalidOperationException(c.Name))).ToList(),
+            : candidates.Where(c => c.IntegerNodes > 0 && analyses.ContainsKey(BaseName(c, analyses)))
+                .OrderByDescending(c => Closeness(c.Search, request.Budget, keys)).FirstOrDefault();
+        var timed = holding.Count > 0 ? holding : bestEffort != null ? new List<AutoQuantCandidate> { bestEffort }
+            : new();
+        progress?.Report($"measuring latency: float and {timed.Count} candidate(s), {request.LatencyRounds} " +
+            $"alternating rounds");
+        var latencies = MeasureLatencies(new[] { model }.Concat(timed.Select(c => analyses.TryGetValue(BaseName(c,
+            analyses), out var sa) ? sa.Build(c.Options) : throw new InvalidOperationException(c.Name))).ToList(),
             data.Search[0], request.LatencyRounds, settings, source);
         double floatLatency = latencies[0];
         for (int i = 0; i < timed.Count; i++) timed[i].LatencySeconds = latencies[i + 1];
-        foreach (var c in timed) log.Add($"{c.Name}: {c.LatencySeconds * 1000:F1} ms per batch vs float {floatLatency * 1000:F1} ms ({floatLatency / c.LatencySeconds:F2}x)");
-        var chosen = holding.Where(c => c.LatencySeconds < floatLatency).OrderBy(c => c.LatencySeconds).FirstOrDefault();
+        foreach (var c in timed)
+            log.Add($"{c.Name}: {c.LatencySeconds * 1000:F1} ms per batch vs float {floatLatency * 1000:F1} ms " +
+                $"({floatLatency / c.LatencySeconds:F2}x)");
+        var chosen =
+            holding.Where(c => c.LatencySeconds < floatLatency).OrderBy(c => c.LatencySeconds).FirstOrDefault();
         log.Add(chosen != null ? $"chosen: {chosen.Name}, {floatLatency / chosen.LatencySeconds:F2}x float"
             : holding.Count > 0 ? "no candidate within the budget is faster than float"
             : "no candidate meets the budget");
-        var modelCandidate = chosen ?? (request.BestEffort ? bestEffort ?? holding.OrderBy(c => c.LatencySeconds).FirstOrDefault() : null);
+        var modelCandidate = chosen
+            ?? (request.BestEffort ? bestEffort ?? holding.OrderBy(c => c.LatencySeconds).FirstOrDefault() : null);
         QuantizationResult? result = modelCandidate == null ? null
             : ModelQuantizer.Quantize(model, source, modelCandidate.Options, "autoquant", data.Calibration, settings);
-        return new AutoQuantOutcome(candidates, floatLatency, chosen, chosen == null ? modelCandidate : null, result, sensitivity, log, trials, sw.Elapsed.TotalSeconds);
+        return new AutoQuantOutcome(candidates, floatLatency, chosen, chosen == null ? modelCandidate : null, result,
+            sensitivity, log, trials, sw.Elapsed.TotalSeconds);
     }
 
-    /// <summary>How faithful a candidate is in the budget's own first measured key (higher is better), else its SQNR.</summary>
+    /// <summary>
+    /// How faithful a candidate is in the budget's own first measured key (higher is better), else its SQNR.
+    /// </summary>
     private static double Closeness(OutputFidelity f, FidelityBudget budget, IEnumerable<MetricKey> keys)
     {
         var lower = keys.Where(k => !k.HigherIsBetter).Select(k => k.Name).ToHashSet();
@@ -182,24 +208,30 @@ public static partial class AutoQuant
         return analyses.ContainsKey(c.Name) || cut < 0 ? c.Name : c.Name[..cut];
     }
 
-    /// <summary>Passes the search's own progress on, in order, as autoquant's (Progress&lt;T&gt; would post it later).</summary>
+    /// <summary>
+    /// Passes the search's own progress on, in order, as autoquant's (Progress&lt;T&gt; would post it later).
+    /// </summary>
     private sealed class Relay(Action<string> report) : IProgress<string>
     {
         public void Report(string value) => report(value);
     }
 
     private static readonly HashSet<string> IntegerOps = new(StringComparer.Ordinal)
-        { "QuantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul" };
+        { "QuantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger", "QLinearConv", "QLinearMatMul",
+            "QGemm", "QLinearAdd", "QLinearMul" };
 
-    /// <summary>Nodes that quantize or compute in integers (weights-only DequantizeLinear of constants does not count).</summary>
+    /// <summary>
+    /// Nodes that quantize or compute in integers (weights-only DequantizeLinear of constants does not count).
+    /// </summary>
     internal static int IntegerNodes(ModelProto m) => m.Graph.Node.Count(n => IntegerOps.Contains(n.OpType));
 
     /// <summary>Median seconds per run of each model on one batch: one warm-up run each, then rounds that run every
     /// model once, starting from a different model each round.</summary>
-    internal static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch, int rounds,
-        RuntimeSettings settings, string source)
+    internal static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch,
+        int rounds, RuntimeSettings settings, string source)
     {
-        var runners = models.Select((m, i) => new ModelRunner(m.ToByteArray(), $"variant {i} of {Path.GetFileName(source)}", settings)).ToList();
+        var runners = models.Select((m, i) =>
+            new ModelRunner(m.ToByteArray(), $"variant {i} of {Path.GetFileName(source)}", settings)).ToList();
         try
         {
             foreach (var r in runners) r.Run(batch);

@@ -32,14 +32,17 @@ internal static class AutoQuantBases
             Modes = [new ModeRule { Mode = NodeMode.Static, Roles = [NodeRoles.Weighted] }],
         }));
         if (matmul)
-            list.Add(("dynamic-per-channel", new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = true, OpTypes = ["MatMul", "Gemm"] }));
+            list.Add(("dynamic-per-channel",
+                new QuantizationOptions { Mode = QuantMode.Dynamic, PerChannel = true, OpTypes = ["MatMul", "Gemm"] }));
         if (conv && matmul)
             list.Add(("hybrid", new QuantizationOptions
             {
                 Modes =
                 [
-                    new ModeRule { Mode = NodeMode.Static, Nodes = ConvRegion(graph, index).Select(NodeSelector.ForName).ToList() },
-                    new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul", "Gemm"], Roles = [NodeRoles.Weighted], PerChannel = true },
+                    new ModeRule { Mode = NodeMode.Static,
+                        Nodes = ConvRegion(graph, index).Select(NodeSelector.ForName).ToList() },
+                    new ModeRule { Mode = NodeMode.Dynamic, OpTypes = ["MatMul", "Gemm"], Roles = [NodeRoles.Weighted],
+                        PerChannel = true },
                 ],
             }));
         return list;
@@ -62,7 +65,9 @@ internal static class AutoQuantBases
         return graph.Node.Where(n => region.Contains(n.Name)).Select(n => n.Name).ToList();
     }
 
-    /// <summary>Whether a recipe makes any MatMul/Gemm integer, i.e. whether outlier smoothing can apply to it.</summary>
+    /// <summary>
+    /// Whether a recipe makes any MatMul/Gemm integer, i.e. whether outlier smoothing can apply to it.
+    /// </summary>
     public static bool HasSmoothableNodes(GraphProto graph, QuantizationOptions o)
     {
         var selected = Smoothing.SmoothingPass.IntegerNodes(graph, o);

@@ -10,7 +10,8 @@ internal static class AutoQuantRecipe
     public static QuantizationOptions? Combine(IReadOnlyList<QuantizationOptions> chosen)
     {
         if (chosen.Count == 0) return null;
-        string Base(QuantizationOptions o) => JsonSerializer.Serialize(o with { Exclude = [], ReduceRange = null }, QuantizationPresets.Json);
+        string Base(QuantizationOptions o) =>
+            JsonSerializer.Serialize(o with { Exclude = [], ReduceRange = null }, QuantizationPresets.Json);
         if (chosen.Select(Base).Distinct().Count() != 1) return null;
         return chosen[0] with { Exclude = chosen.SelectMany(o => o.Exclude).Distinct().ToList(), ReduceRange = null };
     }

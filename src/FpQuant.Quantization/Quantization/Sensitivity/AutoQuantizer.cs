@@ -11,7 +11,8 @@ namespace FpQuant.Quantization.Sensitivity;
 /// </summary>
 internal static class AutoQuantizer
 {
-    public static AutoQuantResult Search(SensitivityAnalysis sa, SensitivityReport sensitivity, FidelityBudget budget, IProgress<string>? progress = null)
+    public static AutoQuantResult Search(SensitivityAnalysis sa, SensitivityReport sensitivity, FidelityBudget budget,
+        IProgress<string>? progress = null)
     {
         var log = new List<string>();
         var keys = sa.MetricKeys.ToList();
@@ -20,7 +21,8 @@ internal static class AutoQuantizer
         var baseOptions = sensitivity.Options;
         var floatLayers = new List<string>();
         QuantizationOptions With(IEnumerable<string> f) =>
-            baseOptions with { Exclude = baseOptions.Exclude.Concat(f.SelectMany(l => SensitivityAnalysis.Patterns(l, nodesOf[l], order))).ToList() };
+            baseOptions with { Exclude = baseOptions.Exclude.Concat(f.SelectMany(l =>
+                SensitivityAnalysis.Patterns(l, nodesOf[l], order))).ToList() };
 
         var fidelity = sa.Evaluate(sa.Build(With(floatLayers)));
         budget.CheckApplies(fidelity, sensitivity.Model);
@@ -57,13 +59,15 @@ internal static class AutoQuantizer
         OutputFidelity? held = sa.EvaluateHeldOut(sa.Build(With(floatLayers)));
         if (held != null)
         {
-            log.Add($"held-out ({sa.Data.HeldOutSamples} samples): {held} -> {(Holds(held) ? "within budget" : "outside the budget")}");
+            log.Add($"held-out ({sa.Data.HeldOutSamples} samples): {held} -> " +
+                $"{(Holds(held) ? "within budget" : "outside the budget")}");
         }
         var chosen = With(floatLayers);
         progress?.Report("measuring latency");
         double latency = sa.MeasureLatency(sa.Build(chosen));
         double full = sa.MeasureLatency(sa.Build(baseOptions));
         double fp = sa.MeasureLatency(sa.FloatModel);
-        return new AutoQuantResult(chosen, floatLayers, fidelity, ok, held, held == null ? null : Holds(held), latency, fp, full, log);
+        return new AutoQuantResult(chosen, floatLayers, fidelity, ok, held, held == null ? null : Holds(held), latency,
+            fp, full, log);
     }
 }

@@ -4,9 +4,10 @@ using FpQuant.Core;
 namespace FpQuant.Quantization.Sensitivity;
 
 /// <summary>
-/// The fidelity a quantized model must keep: limits by metric key ("cosine=0.99,top1=1"). Keys that are higher-is-better
-/// are floors, the others ceilings. A key the model does not measure (top1 without a class-logit output, spearman on a
-/// model that is not ScoreNet) does not apply to it; a budget of which nothing applies is refused.
+/// The fidelity a quantized model must keep: limits by metric key ("cosine=0.99,top1=1"). Keys that are
+/// higher-is-better are floors, the others ceilings. A key the model does not measure (top1 without a class-logit
+/// output, spearman on a model that is not ScoreNet) does not apply to it; a budget of which nothing applies is
+/// refused.
 /// </summary>
 internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits)
 {
@@ -17,7 +18,8 @@ internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits
         new MetricKey("cosine", true, "lowest per-sample cosine over outputs (pooled embeddings for text models)"),
         new MetricKey("cosine_mean", true, "mean per-sample cosine (the lowest over outputs)"),
         new MetricKey("top1", true, "share of samples whose top class agrees (class-logit outputs)"),
-        new MetricKey("top5", true, "share of samples whose top class is in the float model's top 5 (class-logit outputs)"),
+        new MetricKey("top5", true,
+            "share of samples whose top class is in the float model's top 5 (class-logit outputs)"),
     };
 
     /// <summary>A model that is none of the recognised networks, with no --budget: the output SQNR floor.</summary>
@@ -31,7 +33,9 @@ internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var kv = part.Split('=');
-            if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+            if (kv.Length != 2
+                || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                || !double.IsFinite(v))
                 throw new FpQuantException($"budget '{part}': use name=value, e.g. cosine=0.99");
             string key = kv[0].Trim().ToLowerInvariant();
             if (!keys.Contains(key))
@@ -48,7 +52,8 @@ internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits
     public void CheckApplies(OutputFidelity f, string model)
     {
         if (Limits.Count > 0 && !Applicable(f).Any())
-            throw new FpQuantException($"budget {this}: none of these is measured for {model} (it has {string.Join(", ", f.Metrics.Keys)})");
+            throw new FpQuantException($"budget {this}: none of these is measured for {model} (it has " +
+                $"{string.Join(", ", f.Metrics.Keys)})");
     }
 
     public bool Holds(OutputFidelity f, IEnumerable<MetricKey> extraKeys)
@@ -63,5 +68,6 @@ internal sealed record FidelityBudget(IReadOnlyDictionary<string, double> Limits
         return true;
     }
 
-    public override string ToString() => string.Join(",", Limits.Select(kv => $"{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}"));
+    public override string ToString() =>
+        string.Join(",", Limits.Select(kv => $"{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}"));
 }

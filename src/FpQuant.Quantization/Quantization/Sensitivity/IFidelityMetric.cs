@@ -28,6 +28,7 @@ public interface IFidelityMetric
     /// <param name="reference">Float outputs per batch, in the model's output order.</param>
     /// <param name="test">The quantized model's outputs on the same batches.</param>
     /// <param name="into">Where to add the measured values, by key.</param>
-    void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs, IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
+    void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into);
 }

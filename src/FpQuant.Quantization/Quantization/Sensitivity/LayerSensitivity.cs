@@ -5,4 +5,5 @@ namespace FpQuant.Quantization.Sensitivity;
 /// <param name="Nodes">The quantizable nodes in it.</param>
 /// <param name="OnlyThisQuantized">Fidelity with only this layer quantized.</param>
 /// <param name="AllButThisQuantized">Fidelity with every layer but this one quantized.</param>
-public sealed record LayerSensitivity(string Layer, List<string> Nodes, OutputFidelity OnlyThisQuantized, OutputFidelity AllButThisQuantized);
+public sealed record LayerSensitivity(string Layer, List<string> Nodes, OutputFidelity OnlyThisQuantized,
+    OutputFidelity AllButThisQuantized);

@@ -13,8 +13,8 @@ namespace FpQuant.Quantization.Sensitivity;
 /// <param name="Top5">Share of samples whose top class is in float's top 5, for class logits; else null.</param>
 /// <param name="PooledCosineMin">The lowest cosine of mask-pooled embeddings, for a text model; else null.</param>
 /// <param name="PooledCosineMean">The mean cosine of mask-pooled embeddings, for a text model; else null.</param>
-public sealed record OutputComparison(string Output, double SqnrDb, double CosineMin, double CosineMean, double? Top1, double? Top5,
-    double? PooledCosineMin, double? PooledCosineMean)
+public sealed record OutputComparison(string Output, double SqnrDb, double CosineMin, double CosineMean, double? Top1,
+    double? Top5, double? PooledCosineMin, double? PooledCosineMean)
 {
     /// <summary>The cosine this output is judged by: pooled embeddings where they exist, else the raw output.</summary>
     public double JudgedCosineMin => PooledCosineMin ?? CosineMin;

@@ -14,14 +14,15 @@ namespace FpQuant.Quantization.Sensitivity;
 /// <param name="Outputs">Each output compared on its own.</param>
 /// <param name="Metrics">Every measured value by budget key ("sqnr", "cosine", "cosine_mean", "top1", "top5", and a
 /// metric's own).</param>
-public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputComparison> Outputs, Dictionary<string, double> Metrics)
+public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputComparison> Outputs,
+    Dictionary<string, double> Metrics)
 {
     /// <summary>The input name whose presence marks a text model's padding (BERT-style exports all use it).</summary>
     internal const string AttentionMaskInput = "attention_mask";
 
     internal static OutputFidelity Compare(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
-        IReadOnlyList<List<(string Name, FloatTensor Value)>> reference, IReadOnlyList<List<(string Name, FloatTensor Value)>> test,
-        IFidelityMetric? metric = null)
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IFidelityMetric? metric = null)
     {
         if (reference.Count != test.Count || reference.Count != inputs.Count)
             throw new ArgumentException("fidelity needs the same batches for inputs, reference and test");
@@ -53,7 +54,8 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
         batch.Values.Select(t => t.Samples).DefaultIfEmpty(1).First();
 
     private static OutputComparison CompareOutput(int j, IReadOnlyList<Dictionary<string, InputTensor>> inputs,
-        IReadOnlyList<List<(string Name, FloatTensor Value)>> reference, IReadOnlyList<List<(string Name, FloatTensor Value)>> test)
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
+        IReadOnlyList<List<(string Name, FloatTensor Value)>> test)
     {
         var cosines = new List<double>();
         var pooled = new List<double>();
@@ -105,7 +107,9 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
             canPool && pooled.Count > 0 ? pooled.Average() : null);
     }
 
-    /// <summary>Mean of the hidden vectors of sample <paramref name="s"/> over the tokens whose mask is non-zero.</summary>
+    /// <summary>
+    /// Mean of the hidden vectors of sample <paramref name="s"/> over the tokens whose mask is non-zero.
+    /// </summary>
     internal static float[] MaskedMean(FloatTensor hidden, float[] mask, int s)
     {
         int l = hidden.Shape[1], h = hidden.Shape[2];
@@ -135,7 +139,8 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
     internal static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double ab = 0, aa = 0, bb = 0;
-        for (int i = 0; i < a.Length; i++) { ab += (double)a[i] * b[i]; aa += (double)a[i] * a[i]; bb += (double)b[i] * b[i]; }
+        for (int i = 0; i < a.Length; i++) { ab += (double)a[i] * b[i]; aa += (double)a[i] * a[i]; bb +=
+            (double)b[i] * b[i]; }
         if (aa == 0 && bb == 0) return 1;
         if (aa == 0 || bb == 0) return 0;
         return ab / Math.Sqrt(aa * bb);
@@ -164,9 +169,13 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
     {
         var ci = CultureInfo.InvariantCulture;
         var parts = new List<string> { string.Create(ci, $"SQNR {SqnrDb:F1} dB") };
-        if (Metrics.TryGetValue("cosine", out double c)) parts.Add(string.Create(ci, $"cosine min {c:F4} mean {Metrics["cosine_mean"]:F4}"));
-        if (Metrics.TryGetValue("top1", out double t1) && Outputs.Any(o => o.Top1 != null)) parts.Add(string.Create(ci, $"top-1 {100 * t1:F1} % top-5 {100 * Metrics["top5"]:F1} %"));
-        foreach (var (k, v) in Metrics.Where(kv => !Shown.Contains(kv.Key) || (kv.Key == "top1" && !Outputs.Any(o => o.Top1 != null))))
+        if (Metrics.TryGetValue("cosine", out double c))
+            parts.Add(string.Create(ci, $"cosine min {c:F4} mean {Metrics["cosine_mean"]:F4}"));
+        if (Metrics.TryGetValue("top1", out double t1) && Outputs.Any(o => o.Top1 != null))
+            parts.Add(string.Create(ci, $"top-1 {100 * t1:F1} % top-5 {100 * Metrics["top5"]:F1} %"));
+        foreach (var (k,
+            v) in Metrics.Where(kv => !Shown.Contains(kv.Key)
+                || (kv.Key == "top1" && !Outputs.Any(o => o.Top1 != null))))
             parts.Add($"{k} {v.ToString("0.####", ci)}");
         return string.Join(", ", parts);
     }

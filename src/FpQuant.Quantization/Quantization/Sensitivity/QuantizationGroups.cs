@@ -15,7 +15,8 @@ internal sealed record QuantizationGroup(string Name, string Kind, List<string> 
 /// </summary>
 internal static class QuantizationGroups
 {
-    public const string Attention = "attention", ResidualNorm = "residual+norm", Conv = "conv", Compute = "compute", Other = "element-wise";
+    public const string Attention = "attention", ResidualNorm = "residual+norm", Conv = "conv", Compute = "compute",
+        Other = "element-wise";
 
     public static List<QuantizationGroup> Of(GraphProto graph, IReadOnlyCollection<string> quantizedNodes)
     {
@@ -24,13 +25,16 @@ internal static class QuantizationGroups
         var quantized = new HashSet<string>(quantizedNodes, StringComparer.Ordinal);
         var taken = new HashSet<string>(StringComparer.Ordinal);
         var groups = new List<QuantizationGroup>();
-        bool Passes(NodeProto n) => roles[n.Name] is NodeRoles.DataMovement || n.OpType is "Add" or "Mul" or "Div" or "Cast" && roles[n.Name] != NodeRoles.Residual;
+        bool Passes(NodeProto n) => roles[n.Name] is NodeRoles.DataMovement || n.OpType is "Add" or "Mul" or "Div"
+            or "Cast" && roles[n.Name] != NodeRoles.Residual;
         void AddGroup(string name, string kind, IEnumerable<NodeProto> members)
         {
-            var nodes = members.Select(m => m.Name).Distinct().Where(n => quantized.Contains(n) && !taken.Contains(n)).ToList();
+            var nodes =
+                members.Select(m => m.Name).Distinct().Where(n => quantized.Contains(n) && !taken.Contains(n)).ToList();
             if (nodes.Count == 0) return;
             foreach (var n in nodes) taken.Add(n);
-            groups.Add(new QuantizationGroup(name, kind, graph.Node.Select(x => x.Name).Where(nodes.Contains).ToList()));
+            groups.Add(new QuantizationGroup(name, kind,
+                graph.Node.Select(x => x.Name).Where(nodes.Contains).ToList()));
         }
         // Walks from a tensor back through data movement and scale/bias arithmetic to the node that computes it.
         NodeProto? Back(string t, List<NodeProto> path, Func<NodeProto, bool> target)
@@ -40,7 +44,8 @@ internal static class QuantizationGroups
                 if (target(p)) return p;
                 if (!Passes(p)) return null;
                 path.Add(p);
-                t = p.Input.FirstOrDefault(i => i.Length > 0 && index.Producer.ContainsKey(i) && !index.IsInitializer(i)) ?? "";
+                t = p.Input.FirstOrDefault(i => i.Length > 0 && index.Producer.ContainsKey(i)
+                    && !index.IsInitializer(i)) ?? "";
             }
             return null;
         }
@@ -81,7 +86,8 @@ internal static class QuantizationGroups
             var queue = new Queue<string>(add.Output);
             while (queue.Count > 0)
                 foreach (var c in index.ConsumersOf(queue.Dequeue()))
-                    if (roles[c.Name] == NodeRoles.Norm && !members.Contains(c)) { members.Add(c); foreach (var o in c.Output) queue.Enqueue(o); }
+                    if (roles[c.Name] == NodeRoles.Norm
+                        && !members.Contains(c)) { members.Add(c); foreach (var o in c.Output) queue.Enqueue(o); }
             bool conv = add.Input.Any(i => index.Producer.TryGetValue(i, out var p) && p.OpType is "Conv" or "Relu");
             if (conv && members.Count == 1) continue; // a conv net's residual joins its conv below
             AddGroup($"residual {SensitivityAnalysis.LayerOf(add.Name)}", ResidualNorm, members);
@@ -96,12 +102,14 @@ internal static class QuantizationGroups
                 var cs = index.ConsumersOf(t);
                 if (cs.Count != 1 || taken.Contains(cs[0].Name)) break;
                 var c = cs[0];
-                if (c.OpType == "Relu" || n.OpType == "Conv" && c.OpType == "Add" && roles[c.Name] == NodeRoles.Residual) { members.Add(c); t = c.Output[0]; }
+                if (c.OpType == "Relu" || n.OpType == "Conv" && c.OpType == "Add"
+                    && roles[c.Name] == NodeRoles.Residual) { members.Add(c); t = c.Output[0]; }
                 else break;
             }
             AddGroup(SensitivityAnalysis.LayerOf(n.Name), n.OpType == "Conv" ? Conv : Compute, members);
         }
-        foreach (var g in graph.Node.Where(n => quantized.Contains(n.Name) && !taken.Contains(n.Name)).GroupBy(n => SensitivityAnalysis.LayerOf(n.Name)))
+        foreach (var g in graph.Node.Where(n => quantized.Contains(n.Name) && !taken.Contains(n.Name))
+            .GroupBy(n => SensitivityAnalysis.LayerOf(n.Name)))
             AddGroup(g.Key, Other, g);
         // Names are unique: a second group of the same module path gets its first node's name.
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -25,17 +25,20 @@ internal sealed class SensitivityAnalysis
     private readonly List<List<(string, FloatTensor)>> _reference;
     private readonly List<List<(string, FloatTensor)>> _heldOutReference;
 
-    /// <param name="metric">Model-specific fidelity (FoundationPose's networks), or null for the generic values only.</param>
-    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, EvaluationData data, RuntimeSettings settings,
-        IFidelityMetric? metric = null)
+    /// <param name="metric">Model-specific fidelity (FoundationPose's networks), or null for the generic values
+    /// only.</param>
+    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, EvaluationData data,
+        RuntimeSettings settings, IFidelityMetric? metric = null)
     {
         if (options.Mode is not (QuantMode.Static or QuantMode.Dynamic))
-            throw new FpQuantException($"sensitivity analysis works on static or dynamic quantization, not {options.Mode.ToString().ToLowerInvariant()}: use a static or dynamic preset");
+            throw new FpQuantException($"sensitivity analysis works on static or dynamic quantization, not " +
+                $"{options.Mode.ToString().ToLowerInvariant()}: use a static or dynamic preset");
         // Variants are built from the model as the quantizer prepares it (opset raised, constants folded, BatchNorm
         // folded into its Conv); fidelity is measured against the model as given.
         _original = model;
         // Outlier smoothing (when the recipe asks for it) is part of the model every variant is built from.
-        var smoothing = Smoothing.SmoothingPass.Apply(Preprocessing.ModelPreprocessor.Prepare(model, source, settings).Model, source,
+        var smoothing = Smoothing.SmoothingPass.Apply(Preprocessing.ModelPreprocessor.Prepare(model, source, settings)
+            .Model, source,
             options.WithResolvedReduceRange(settings.Provider), data.Calibration, settings);
         _options = smoothing.Options;
         _model = smoothing.Result.Model;
@@ -46,15 +49,19 @@ internal sealed class SensitivityAnalysis
         Metric = metric;
         // Calibrated once, for every tensor that any partial plan could quantize; dynamic quantization measures its
         // activations on every run and needs no ranges.
-        _ranges = _options.Mode == QuantMode.Static && _options.Modes.Count == 0 || _options.Modes.Any(r => r.Mode == Mixed.NodeMode.Static)
+        _ranges = _options.Mode == QuantMode.Static && _options.Modes.Count == 0
+            || _options.Modes.Any(r => r.Mode == Mixed.NodeMode.Static)
             ? Calibrator.Collect(model, source, AllPlannable(model).ToList(), data.Calibration, _options, settings)
             : new Dictionary<string, CalibrationRange>(StringComparer.Ordinal);
         _reference = Run(_original, data.Search, "the float model");
         _heldOutReference = Run(_original, data.HeldOut, "the float model");
     }
 
-    /// <summary>The search group is the first <paramref name="evalBatches"/> calibration batches; nothing is held out.</summary>
-    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, InputSource calibration, RuntimeSettings settings, int evalBatches = 1)
+    /// <summary>
+    /// The search group is the first <paramref name="evalBatches"/> calibration batches; nothing is held out.
+    /// </summary>
+    public SensitivityAnalysis(ModelProto model, string source, QuantizationOptions options, InputSource calibration,
+        RuntimeSettings settings, int evalBatches = 1)
         : this(model, source, options, EvaluationData.SearchOnly(model, source, calibration, evalBatches), settings) { }
 
     public IFidelityMetric? Metric { get; }
@@ -72,7 +79,8 @@ internal sealed class SensitivityAnalysis
 
     /// <summary>Fidelity on the held-out samples, or null when there are none.</summary>
     public OutputFidelity? EvaluateHeldOut(ModelProto quantized) => HasHeldOut
-        ? OutputFidelity.Compare(_data.HeldOut, _heldOutReference, Run(quantized, _data.HeldOut, "the quantized model"), Metric)
+        ? OutputFidelity.Compare(_data.HeldOut, _heldOutReference, Run(quantized, _data.HeldOut, "the quantized model"),
+            Metric)
         : null;
 
     public IReadOnlyList<Dictionary<string, InputTensor>> EvalBatches => _data.Search;
@@ -96,8 +104,10 @@ internal sealed class SensitivityAnalysis
             ? _options with { Mode = QuantMode.Static, Modes = [], OpTypes = null, Include = [], Exclude = [] }
             : _options with { Include = [], Exclude = [] });
         var set = new HashSet<string>(plan.TensorsToCalibrate(), StringComparer.Ordinal);
-        foreach (var n in model.Graph.Node.Where(n => n.OpType == "Relu")) { set.Add(n.Input[0]); set.Add(n.Output[0]); }
-        foreach (var t in plan.Tensors.Keys) if (plan.Index.Producer.ContainsKey(t) || plan.Index.GraphInputs.Contains(t)) set.Add(t);
+        foreach (var n in model.Graph.Node.Where(n =>
+            n.OpType == "Relu")) { set.Add(n.Input[0]); set.Add(n.Output[0]); }
+        foreach (var t in plan.Tensors.Keys)
+            if (plan.Index.Producer.ContainsKey(t) || plan.Index.GraphInputs.Contains(t)) set.Add(t);
         return set;
     }
 
@@ -118,7 +128,8 @@ internal sealed class SensitivityAnalysis
     /// whole module path (every node under it, no other group's path below it), else its node names.
     /// </summary>
     public static List<string> Patterns(string layer, IReadOnlyList<string> nodes, IEnumerable<string> allLayers) =>
-        nodes.All(n => LayerOf(n) == layer) && !allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
+        nodes.All(n => LayerOf(n) == layer)
+            && !allLayers.Any(l => l != layer && l.StartsWith(layer + "/", StringComparison.Ordinal))
             ? new List<string> { layer, layer + "/*" }
             : nodes.Select(NodeSelector.ForName).ToList();
 
@@ -128,9 +139,13 @@ internal sealed class SensitivityAnalysis
     public List<(string Layer, List<string> Nodes)> Layers() =>
         QuantizationGroups.Of(_model.Graph, QuantizedNodes(_options)).Select(g => (g.Name, g.Nodes)).ToList();
 
-    /// <summary>The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).</summary>
+    /// <summary>
+    /// The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).
+    /// </summary>
     private List<string> QuantizedNodes(QuantizationOptions o) => o.Modes.Count > 0
-        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges).NodeModes!.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key).ToList()
+        ? Mixed.MixedQuantizer.Rewrite(_model, o, _ranges)
+            .NodeModes!.Where(kv => kv.Value is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic).Select(kv => kv.Key)
+            .ToList()
         : o.Mode == QuantMode.Dynamic
             ? DynamicQuantizer.Quantize(_model, o).NodeNames
             : QuantizationPlan.Make(_model.Graph, o).QuantizedNodes.Keys.ToList();
@@ -155,15 +170,22 @@ internal sealed class SensitivityAnalysis
         results = results.OrderBy(r => r.OnlyThisQuantized.SqnrDb).ToList();
         progress?.Report("per-tensor SQNR");
         var tensors = TensorSqnrs(full);
-        return new SensitivityReport(Path.GetFileName(_source), NetworkName, _options, _data.Calibration.Description, _data.HeldOutDescription,
-            _data.SearchSamples, _data.HeldOutSamples, fullFidelity, fullHeldOut, results, tensors, sw.Elapsed.TotalSeconds);
+        return new SensitivityReport(Path.GetFileName(_source), NetworkName, _options, _data.Calibration.Description,
+            _data.HeldOutDescription,
+            _data.SearchSamples, _data.HeldOutSamples, fullFidelity, fullHeldOut, results, tensors,
+            sw.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Every quantized activation of the full model against float: its dequantized copy vs the float tensor.</summary>
+    /// <summary>
+    /// Every quantized activation of the full model against float: its dequantized copy vs the float tensor.
+    /// </summary>
     public List<TensorSqnr> TensorSqnrs(ModelProto quantized)
     {
-        var dqOutputs = quantized.Graph.Node.Where(n => n.OpType == "DequantizeLinear" && n.Output[0].EndsWith("/dq", StringComparison.Ordinal))
-            .Select(n => n.Output[0]).Where(o => _model.Graph.Node.Any(x => x.Output.Contains(o[..^3])) || new GraphIndex(_model.Graph).GraphInputs.Contains(o[..^3]))
+        var dqOutputs = quantized.Graph.Node.Where(n => n.OpType == "DequantizeLinear"
+            && n.Output[0].EndsWith("/dq", StringComparison.Ordinal))
+            .Select(n => n.Output[0])
+            .Where(o => _model.Graph.Node.Any(x => x.Output.Contains(o[..^3]))
+                || new GraphIndex(_model.Graph).GraphInputs.Contains(o[..^3]))
             .ToList();
         if (dqOutputs.Count == 0) return new();
         // A Relu folded into its producer's quantization makes the quantized tensor stand for the Relu's output:
@@ -180,12 +202,14 @@ internal sealed class SensitivityAnalysis
         var q = RunWithOutputs(quantized, _data.Search[0], dqOutputs);
         var list = new List<TensorSqnr>();
         for (int i = 0; i < floatNames.Count; i++)
-            if (f.TryGetValue(floatNames[i], out var a) && q.TryGetValue(dqOutputs[i], out var b) && a.Length == b.Length)
+            if (f.TryGetValue(floatNames[i], out var a) && q.TryGetValue(dqOutputs[i], out var b)
+                && a.Length == b.Length)
                 list.Add(new TensorSqnr(dqOutputs[i][..^3], QuantMath.Sqnr(a, b)));
         return list.OrderBy(t => t.SqnrDb).ToList();
     }
 
-    private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, InputTensor> batch, List<string> names)
+    private Dictionary<string, float[]> RunWithOutputs(ModelProto m, Dictionary<string, InputTensor> batch,
+        List<string> names)
     {
         var inputs = m.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var wanted = names.Where(n => !inputs.Contains(n)).Distinct().ToList();
@@ -193,14 +217,16 @@ internal sealed class SensitivityAnalysis
         if (wanted.Count > 0)
         {
             var aug = ExtraOutputs.Copy(m, wanted, "sensitivity").Model;
-            using var runner = new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
+            using var runner = new ModelRunner(aug.ToByteArray(),
+                $"{Path.GetFileName(_source)} with its activations as outputs", _settings);
             foreach (var (name, value) in runner.Run(batch, wanted)) d[name] = value.Data;
         }
         foreach (var n in names.Where(inputs.Contains)) if (batch[n].Data is float[] f) d[n] = f;
         return d;
     }
 
-    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches, string what)
+    private List<List<(string, FloatTensor)>> Run(ModelProto m, IReadOnlyList<Dictionary<string, InputTensor>> batches,
+        string what)
     {
         if (batches.Count == 0) return new();
         using var runner = new ModelRunner(m.ToByteArray(), $"{what} ({Path.GetFileName(_source)})", _settings);
@@ -224,6 +250,7 @@ internal sealed class SensitivityAnalysis
             times.Add(sw.Elapsed.TotalSeconds);
         }
         times.Sort();
-        return times.Count % 2 == 1 ? times[times.Count / 2] : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
+        return times.Count % 2 == 1 ? times[times.Count / 2]
+            : (times[times.Count / 2 - 1] + times[times.Count / 2]) / 2;
     }
 }

@@ -9,7 +9,8 @@ namespace FpQuant.Quantization.Smoothing;
 
 /// <summary>How one activation was smoothed: the MatMul/Gemm nodes reading it, where its 1/s went, the alpha, and
 /// the largest channel scale.</summary>
-internal sealed record SmoothedTensor(string Tensor, IReadOnlyList<string> Consumers, string FoldedInto, double Alpha, double MaxScale);
+internal sealed record SmoothedTensor(string Tensor, IReadOnlyList<string> Consumers, string FoldedInto, double Alpha,
+    double MaxScale);
 
 internal sealed record SmoothingResult(ModelProto Model, IReadOnlyList<SmoothedTensor> Tensors);
 
@@ -31,7 +32,9 @@ internal static class OutlierSmoothing
     /// <summary>The name of the Mul inserted in front of the MatMuls reading <paramref name="tensor"/>.</summary>
     public static string MulName(string tensor) => $"{tensor}/smooth";
 
-    /// <summary>The MatMul/Gemm nodes that can be smoothed: a constant 2-D weight read along the input's last axis.</summary>
+    /// <summary>
+    /// The MatMul/Gemm nodes that can be smoothed: a constant 2-D weight read along the input's last axis.
+    /// </summary>
     public static bool IsSmoothable(NodeProto n, GraphIndex index)
     {
         if (!OpTraits.HasConstantWeight(n, index) || index.IsInitializer(n.Input[0])) return false;
@@ -40,8 +43,11 @@ internal static class OutlierSmoothing
         return n.OpType != "Gemm" || GraphIndex.IntAttr(n, "transA", 0) == 0;
     }
 
-    /// <summary>The activations to smooth and their consumers, among the nodes <paramref name="selected"/> accepts.</summary>
-    public static List<(string Tensor, List<NodeProto> Consumers)> Groups(GraphProto graph, Func<NodeProto, bool> selected)
+    /// <summary>
+    /// The activations to smooth and their consumers, among the nodes <paramref name="selected"/> accepts.
+    /// </summary>
+    public static List<(string Tensor, List<NodeProto> Consumers)> Groups(GraphProto graph,
+        Func<NodeProto, bool> selected)
     {
         var index = new GraphIndex(graph);
         return graph.Node.Where(n => IsSmoothable(n, index) && selected(n))
@@ -50,8 +56,8 @@ internal static class OutlierSmoothing
     }
 
     /// <summary>max |x| per last-axis channel of each tensor, over every calibration batch.</summary>
-    public static Dictionary<string, float[]> ChannelAbsMax(ModelProto model, string source, IReadOnlyCollection<string> tensors,
-        InputSource calibration, RuntimeSettings settings)
+    public static Dictionary<string, float[]> ChannelAbsMax(ModelProto model, string source,
+        IReadOnlyCollection<string> tensors, InputSource calibration, RuntimeSettings settings)
     {
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
         if (tensors.Count == 0) return result;
@@ -60,20 +66,28 @@ internal static class OutlierSmoothing
         var inputs = aug.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var wanted = tensors.Where(t => !inputs.Contains(t)).ToList();
         foreach (var t in wanted.Where(t => !existing.Contains(t)))
-            aug.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+            aug.Graph.Output.Add(new ValueInfoProto { Name = t,
+                Type = new TypeProto { TensorType =
+                    new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
         // Graph inputs are read from the batches themselves; a session runs only for computed tensors.
-        using var runner = wanted.Count == 0 ? null : new ModelRunner(aug.ToByteArray(), $"{Path.GetFileName(source)} with the activations to smooth as outputs", settings);
+        using var runner = wanted.Count == 0 ? null
+            : new ModelRunner(aug.ToByteArray(),
+                $"{Path.GetFileName(source)} with the activations to smooth as outputs", settings);
         void Reduce(string name, float[] data, int channels)
         {
             if (channels <= 0) return;
             if (!result.TryGetValue(name, out var m)) result[name] = m = new float[channels];
-            if (m.Length != channels) throw new FpQuantException($"smoothing: tensor '{name}' changes its last axis between batches ({m.Length} vs {channels})");
-            for (int i = 0; i < data.Length; i++) { float a = MathF.Abs(data[i]); int c = i % channels; if (a > m[c]) m[c] = a; }
+            if (m.Length != channels)
+                throw new FpQuantException($"smoothing: tensor '{name}' changes its last axis between batches " +
+                    $"({m.Length} vs {channels})");
+            for (int i = 0; i < data.Length; i++) { float a = MathF.Abs(data[i]); int c = i % channels; if (a > m[c])
+                m[c] = a; }
         }
         foreach (var batch in calibration.Batches(model, source))
         {
             if (runner != null)
-                foreach (var (name, value) in runner.Run(batch, wanted)) Reduce(name, value.Data, value.Shape.Length == 0 ? 0 : value.Shape[^1]);
+                foreach (var (name, value) in runner.Run(batch, wanted)) Reduce(name, value.Data,
+                    value.Shape.Length == 0 ? 0 : value.Shape[^1]);
             foreach (var t in tensors.Where(inputs.Contains))
                 if (batch.TryGetValue(t, out var x) && x.Data is float[] f) Reduce(t, f, x.Shape[^1]);
         }
@@ -81,16 +95,19 @@ internal static class OutlierSmoothing
     }
 
     /// <summary>Measures the channels and smooths every group.</summary>
-    public static SmoothingResult Apply(ModelProto model, string source, Func<NodeProto, bool> selected, Func<string, double> alphaOf,
-        InputSource calibration, RuntimeSettings settings)
+    public static SmoothingResult Apply(ModelProto model, string source, Func<NodeProto, bool> selected,
+        Func<string, double> alphaOf, InputSource calibration, RuntimeSettings settings)
     {
         var groups = Groups(model.Graph, selected);
         var stats = ChannelAbsMax(model, source, groups.Select(g => g.Tensor).ToList(), calibration, settings);
         return Apply(model, groups, stats, alphaOf);
     }
 
-    /// <summary>Smooths with channel statistics already measured on the float model (a search over alpha reuses them).</summary>
-    public static SmoothingResult Apply(ModelProto model, IReadOnlyList<(string Tensor, List<NodeProto> Consumers)> groups,
+    /// <summary>
+    /// Smooths with channel statistics already measured on the float model (a search over alpha reuses them).
+    /// </summary>
+    public static SmoothingResult Apply(ModelProto model,
+        IReadOnlyList<(string Tensor, List<NodeProto> Consumers)> groups,
         IReadOnlyDictionary<string, float[]> stats, Func<string, double> alphaOf)
     {
         var result = model.Clone();
@@ -140,7 +157,8 @@ internal static class OutlierSmoothing
                 c.Input[1] = AddInit(g, inits, $"{c.Input[1]}/smoothed_for_{c.Name}", v, w.Dims.ToArray());
             }
             var inv = s.Select(x => 1f / x).ToArray();
-            bool onlySmoothedReaders = index.ConsumersOf(tensor).All(c => consumers.Any(x => x.Name == c.Name)) && !index.GraphOutputs.Contains(tensor);
+            bool onlySmoothedReaders = index.ConsumersOf(tensor).All(c => consumers.Any(x => x.Name == c.Name))
+                && !index.GraphOutputs.Contains(tensor);
             string? folded = onlySmoothedReaders ? TryFold(g, inits, index, tensor, inv) : null;
             if (folded == null)
             {
@@ -165,11 +183,13 @@ internal static class OutlierSmoothing
 
     /// <summary>Folds 1/s (per last-axis channel) into the producer of <paramref name="x"/>; the fold's description,
     /// or null when the producer has no exact place for it.</summary>
-    private static string? TryFold(GraphProto g, Dictionary<string, TensorProto> inits, GraphIndex index, string x, float[] inv)
+    private static string? TryFold(GraphProto g, Dictionary<string, TensorProto> inits, GraphIndex index, string x,
+        float[] inv)
     {
         if (!index.Producer.TryGetValue(x, out var p)) return null;
         int k = inv.Length;
-        bool PerChannel(string name) => inits.TryGetValue(name, out var t) && t.DataType == (int)TensorProto.Types.DataType.Float
+        bool PerChannel(string name) => inits.TryGetValue(name, out var t)
+            && t.DataType == (int)TensorProto.Types.DataType.Float
             && TensorProtos.ElementCount(t) == k && t.Dims.Count >= 1 && t.Dims[^1] == k;
         string Scaled(string name)
         {
@@ -181,7 +201,8 @@ internal static class OutlierSmoothing
         bool Single(string t) => index.ConsumersOf(t).Count == 1 && !index.GraphOutputs.Contains(t);
         switch (p.OpType)
         {
-            case "LayerNormalization" when GraphIndex.IntAttr(p, "axis", -1) == -1 && p.Output.Count == 1 && PerChannel(p.Input[1])
+            case "LayerNormalization" when GraphIndex.IntAttr(p, "axis", -1) == -1 && p.Output.Count == 1
+                && PerChannel(p.Input[1])
                 && (p.Input.Count < 3 || p.Input[2].Length == 0 || PerChannel(p.Input[2])):
                 p.Input[1] = Scaled(p.Input[1]);
                 if (p.Input.Count > 2 && p.Input[2].Length > 0) p.Input[2] = Scaled(p.Input[2]);
@@ -212,7 +233,8 @@ internal static class OutlierSmoothing
             {
                 // relu(y) / s = relu(y / s) for s > 0: fold into what produces y.
                 if (!index.Producer.TryGetValue(p.Input[0], out var q)) return null;
-                string? inner = q.OpType is "MatMul" or "Gemm" && FoldIntoWeight(g, inits, index, q, inv, x) ? $"the weights of {q.Name}"
+                string? inner = q.OpType is "MatMul" or "Gemm"
+                    && FoldIntoWeight(g, inits, index, q, inv, x) ? $"the weights of {q.Name}"
                     : TryFold(g, inits, index, p.Input[0], inv);
                 return inner == null ? null : $"{inner} (through {p.Name})";
             }
@@ -224,10 +246,13 @@ internal static class OutlierSmoothing
     }
 
     /// <summary>Divides the output columns of a MatMul/Gemm with a constant weight (and a Gemm's bias) by s.</summary>
-    private static bool FoldIntoWeight(GraphProto g, Dictionary<string, TensorProto> inits, GraphIndex index, NodeProto q, float[] inv, string x)
+    private static bool FoldIntoWeight(GraphProto g, Dictionary<string, TensorProto> inits, GraphIndex index,
+        NodeProto q, float[] inv, string x)
     {
-        if (!OpTraits.IsWeightedCompute(q.OpType) || q.Input.Count < 2 || !inits.TryGetValue(q.Input[1], out var w) || w.Dims.Count != 2) return false;
-        if (q.OpType == "Gemm" && (GraphIndex.FloatAttr(q, "alpha", 1) != 1 || GraphIndex.FloatAttr(q, "beta", 1) != 1)) return false;
+        if (!OpTraits.IsWeightedCompute(q.OpType) || q.Input.Count < 2 || !inits.TryGetValue(q.Input[1], out var w)
+            || w.Dims.Count != 2) return false;
+        if (q.OpType == "Gemm" && (GraphIndex.FloatAttr(q, "alpha", 1) != 1 || GraphIndex.FloatAttr(q, "beta", 1) != 1))
+            return false;
         bool trans = q.OpType == "Gemm" && GraphIndex.IntAttr(q, "transB", 0) != 0;
         int rows = (int)w.Dims[0], cols = (int)w.Dims[1], k = inv.Length;
         if ((trans ? rows : cols) != k) return false;
@@ -244,7 +269,8 @@ internal static class OutlierSmoothing
         return true;
     }
 
-    private static string AddInit(GraphProto g, Dictionary<string, TensorProto> inits, string name, float[] values, params long[] dims)
+    private static string AddInit(GraphProto g, Dictionary<string, TensorProto> inits, string name, float[] values,
+        params long[] dims)
     {
         var t = TensorProtos.FromFloats(name, values, dims);
         g.Initializer.Add(t);

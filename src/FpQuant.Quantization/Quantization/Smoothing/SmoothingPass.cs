@@ -18,7 +18,8 @@ internal static class SmoothingPass
         if (o.Modes.Count > 0)
         {
             var assignment = Mixed.MixedQuantizer.Assign(graph, o);
-            return n => assignment.TryGetValue(n.Name, out var a) && a.Mode is Mixed.NodeMode.Static or Mixed.NodeMode.Dynamic;
+            return n => assignment.TryGetValue(n.Name, out var a) && a.Mode is Mixed.NodeMode.Static
+                or Mixed.NodeMode.Dynamic;
         }
         if (o.Mode is not (QuantMode.Static or QuantMode.Dynamic)) return _ => false;
         var ops = o.EffectiveOpTypes;
@@ -29,13 +30,16 @@ internal static class SmoothingPass
     /// <summary>The model smoothed as the options ask, or unchanged (and no tensors) when they do not; and the options
     /// to quantize it with: an inserted smoothing Mul stays float (its 1/s spans decades, which one int8 scale of a
     /// constant cannot hold; the MatMul's own input quantization follows it anyway).</summary>
-    public static (SmoothingResult Result, QuantizationOptions Options) Apply(ModelProto model, string source, QuantizationOptions o,
-        InputSource? calibration, RuntimeSettings settings)
+    public static (SmoothingResult Result, QuantizationOptions Options) Apply(ModelProto model, string source,
+        QuantizationOptions o, InputSource? calibration, RuntimeSettings settings)
     {
         if (o.SmoothingAlpha is not double alpha) return (new SmoothingResult(model, Array.Empty<SmoothedTensor>()), o);
-        if (calibration == null) throw new FpQuantException("smoothing (SmoothingAlpha) measures activation channels on calibration data: give an InputSource of samples");
+        if (calibration == null)
+            throw new FpQuantException("smoothing (SmoothingAlpha) measures activation channels on calibration data: " +
+                "give an InputSource of samples");
         var r = OutlierSmoothing.Apply(model, source, IntegerNodes(model.Graph, o), _ => alpha, calibration, settings);
-        var inserted = r.Tensors.Where(t => t.FoldedInto == OutlierSmoothing.InsertedMul).Select(t => NodeSelector.ForName(OutlierSmoothing.MulName(t.Tensor))).ToList();
+        var inserted = r.Tensors.Where(t => t.FoldedInto == OutlierSmoothing.InsertedMul)
+            .Select(t => NodeSelector.ForName(OutlierSmoothing.MulName(t.Tensor))).ToList();
         return (r, inserted.Count == 0 ? o : o with { Exclude = o.Exclude.Concat(inserted).Distinct().ToList() });
     }
 

@@ -10,7 +10,8 @@ internal sealed class DequantizedWeightQuantizer : IWeightOnlyOpQuantizer
     {
         if (!OpTraits.HasConstantWeight(node, ctx.Index)) return false;
         var inputs = node.Input.ToList();
-        inputs[OpTraits.WeightInput] = ctx.WeightDequantized(node.Input[OpTraits.WeightInput], OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel));
+        inputs[OpTraits.WeightInput] = ctx.WeightDequantized(node.Input[OpTraits.WeightInput],
+            OpTraits.WeightAxis(node, ctx.Index, ctx.Options.PerChannel));
         ctx.EmitCopy(node, inputs);
         return true;
     }

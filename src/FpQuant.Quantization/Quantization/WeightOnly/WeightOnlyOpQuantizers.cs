@@ -7,7 +7,8 @@ internal static class WeightOnlyOpQuantizers
     private static readonly IWeightOnlyOpQuantizer DequantizedWeight = new DequantizedWeightQuantizer();
 
     private static readonly Dictionary<string, IWeightOnlyOpQuantizer> Handlers =
-        OpTraits.WeightedComputeOps.Order(StringComparer.Ordinal).ToDictionary(op => op, _ => DequantizedWeight, StringComparer.Ordinal)
+        OpTraits.WeightedComputeOps.Order(StringComparer.Ordinal)
+            .ToDictionary(op => op, _ => DequantizedWeight, StringComparer.Ordinal)
             .Append(new KeyValuePair<string, IWeightOnlyOpQuantizer>("Gather", new EmbeddingWeightQuantizer()))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
