@@ -206,7 +206,7 @@ internal static class EvalMerge
                 if (gap.Count > 0)
                     throw new FpQuantException($"eval merge: '{s.Dir}' (shard {s.Part}) lacks {v.Name} on " +
                         $"{gap.Count} of its {mine.Count} instance(s), first {gap[0]}; finish it by running that " +
-                        $"shard again with Resume");
+                        $"shard again, resuming its results");
             }
         }
     }

@@ -223,7 +223,8 @@ public class EvalMergeBadFolderTests : IDisposable
         var gap = Shard("gap", 1, 3);
         var lines = File.ReadAllLines(Path.Combine(gap, EvalRunner.ResultsFile));
         File.WriteAllLines(Path.Combine(gap, EvalRunner.ResultsFile), lines.Skip(1));
-        Refused(() => EvalMerge.Run(new[] { s[0], gap, s[2] }, M("o6"), "m"), "gap", "lacks fp32", "--resume");
+        Refused(() => EvalMerge.Run(new[] { s[0], gap, s[2] }, M("o6"), "m"), "gap", "lacks fp32",
+            "resuming its results");
         // The same line twice.
         File.WriteAllLines(Path.Combine(gap, EvalRunner.ResultsFile), lines.Append(lines[0]));
         Refused(() => EvalMerge.Run(new[] { s[0], gap, s[2] }, M("o7"), "m"), "gap", "twice");
