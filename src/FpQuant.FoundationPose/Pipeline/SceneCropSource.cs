@@ -16,6 +16,9 @@ internal sealed class SceneCropSource : ICropSource
     private readonly CropSettings _settings;
     private readonly bool _reuse;
     private readonly Dictionary<int, (float[] Rendered, float[] Observed)> _buffers = new();
+    /// <summary>The render workers' targets, kept between batches: how many workers a parallel loop starts varies
+    /// from call to call, so fresh targets per loop would cost a varying few MB on every warm frame.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<RenderTarget> _targets = new();
 
     /// <param name="reuseBuffers">Return the same arrays for batches of the same size, so a 252-hypothesis frame
     /// does not fault in 300 MB of fresh memory each time. A batch is then valid only until the next call with the
@@ -57,12 +60,14 @@ internal sealed class SceneCropSource : ICropSource
         const int floats = CropPair.Floats;
         var k = _scene.Frame.K;
         var sw = Stopwatch.StartNew();
-        Parallel.For(0, count, () => new RenderTarget(CropPair.Size, CropPair.Size), (i, _, target) =>
-        {
-            CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target,
-                rendered.Span.Slice(i * floats, floats));
-            return target;
-        }, _ => { });
+        Parallel.For(0, count,
+            () => _targets.TryTake(out var pooled) ? pooled : new RenderTarget(CropPair.Size, CropPair.Size),
+            (i, _, target) =>
+            {
+                CropPair.Render(_scene.Mesh, poses[start + i], k, _scene.Diameter, ratio, minDepth, target,
+                    rendered.Span.Slice(i * floats, floats));
+                return target;
+            }, _targets.Add);
         double render = sw.Elapsed.TotalSeconds;
         sw.Restart();
         Parallel.For(0, count, i =>
