@@ -117,12 +117,18 @@ internal static class RegisterCommand
             sw.Restart();
             // Quantizing a preset on the fly leaves scratch behind; the sessions start from a trimmed process.
             ProcessMemory.Trim();
+            // The peak so far is the models stage's (export, calibration, quantization); what the sessions and the
+            // frame add is measured from here, against the trimmed process.
+            long modelsPeak = memory.Peak();
             long beforeSessions = memory.Current();
+            memory.ResetPeak();
             using var models = FirstFrameModels.OpenEitherOrder(pathA, pathB, runtime,
                 chunkedScore: settings.MaxMemoryBytes > 0 || settings.ScoreChunk > 0);
             double sessionSeconds = sw.Elapsed.TotalSeconds;
             var result = Registration.Run(sc, models.Runner, settings);
-            var peak = new MemoryUse(memory.Peak(), Math.Max(0, memory.Peak() - beforeSessions));
+            long framePeak = memory.Peak();
+            var peak = new MemoryUse(memory.OverallPeak(), modelsPeak, framePeak,
+                Math.Max(0, framePeak - beforeSessions));
             Print(sc, result, settings.Iterations, modelText, loadSeconds, prepareSeconds, sessionSeconds,
                 models.RefineCreateSeconds, models.ScoreCreateSeconds, peak);
             if (p.GetValue(overlay) is string ov)
@@ -142,9 +148,10 @@ internal static class RegisterCommand
             .Select(r => "  " + string.Join(" ",
                 r.Select(x => x.ToString("+0.000000;-0.000000", CultureInfo.InvariantCulture)))));
 
-    /// <summary>Peak working set of the process, and how much of it came after the models were prepared (the
-    /// sessions, the buffers and the frame).</summary>
-    private sealed record MemoryUse(long PeakBytes, long AddedBytes);
+    /// <summary>Peak working set of the process over the run; the peaks while the models were made (export,
+    /// calibration, quantization) and while the sessions ran the frame; and how much the sessions, the buffers and the
+    /// frame added over the trimmed process before them.</summary>
+    private sealed record MemoryUse(long PeakBytes, long ModelsPeakBytes, long FramePeakBytes, long AddedBytes);
 
     private static void Print(Scene sc, RegistrationResult r, int iterations, string models, double load,
         double prepare, double sessions, double refineCreate, double scoreCreate, MemoryUse memory)
@@ -196,8 +203,10 @@ internal static class RegisterCommand
             Console.WriteLine(string.Create(ci,
                 $"batches: refine {plan.RefineBatch} pairs per call, score chunk {plan.ScoreChunk} ({plan.Reason})"));
         Console.WriteLine(string.Create(ci,
-            $"memory: peak working set {memory.PeakBytes / 1048576.0:F0} MB, of which " +
-            $"{memory.AddedBytes / 1048576.0:F0} MB came with the sessions and the frame"));
+            $"memory: peak working set {memory.PeakBytes / 1048576.0:F0} MB; while the models were made " +
+            $"{memory.ModelsPeakBytes / 1048576.0:F0} MB; with the sessions and the frame " +
+            $"{memory.FramePeakBytes / 1048576.0:F0} MB, of which {memory.AddedBytes / 1048576.0:F0} MB came with " +
+            $"them"));
     }
 
     private static void WriteJson(string path, Scene sc, RegistrationResult r, string models, MemoryUse memory)
@@ -217,6 +226,8 @@ internal static class RegisterCommand
             refineBatch = r.Frame.Plan?.RefineBatch,
             scoreChunk = r.Frame.Plan?.ScoreChunk,
             peakWorkingSetBytes = memory.PeakBytes,
+            modelsPeakWorkingSetBytes = memory.ModelsPeakBytes,
+            framePeakWorkingSetBytes = memory.FramePeakBytes,
             addedWorkingSetBytes = memory.AddedBytes,
         };
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(o, ReportJson.Indented));

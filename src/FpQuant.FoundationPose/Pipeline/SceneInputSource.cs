@@ -91,6 +91,8 @@ internal sealed class SceneInputSource : InputSource
                 visited.Add(new List<Pose>(poses));
             }
         }
+        // The float refiner's session is gone: its memory goes back before calibration's own runs need theirs.
+        if (_floatRefiner != null) ProcessMemory.Trim();
         return _visited = visited;
     }
 

@@ -47,7 +47,12 @@ internal sealed class BenchModelStore
         weights = WeightSource.ForNetwork(kind, weights);
         string path = Path.Combine(_cacheDir,
             $"fp32-{kind.Id()}-{Hash(weights + ToolInfo.Version + FingerprintOf(weights))[..12]}.onnx");
-        if (!File.Exists(path)) NetworkExport.Export(kind, weights, ModelLayout.Nchw, path);
+        if (!File.Exists(path))
+        {
+            NetworkExport.Export(kind, weights, ModelLayout.Nchw, path);
+            // The export's model and weights are garbage now: handed back before the next, larger step starts.
+            ProcessMemory.Trim();
+        }
         return path;
     }
 
@@ -66,12 +71,22 @@ internal sealed class BenchModelStore
         string meta = path + ".seconds";
         if (File.Exists(path) && File.Exists(meta))
             return (path, double.Parse(File.ReadAllText(meta), System.Globalization.CultureInfo.InvariantCulture));
+        double seconds = QuantizeAndSave(floatPath, o, v.Name, calib, path);
+        // The quantizer's graph copies and its float and calibration sessions: handed back before the next model.
+        ProcessMemory.Trim();
+        AtomicFile.WriteAllText(meta, seconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        return (path, seconds);
+    }
+
+    /// <summary>Quantizes and writes one model; returns the seconds quantization took. Nothing it made outlives
+    /// it.</summary>
+    private double QuantizeAndSave(string floatPath, QuantizationOptions o, string name, InputSource calib,
+        string path)
+    {
         var model = OnnxModelFile.Load(floatPath);
-        var r = ModelQuantizer.Quantize(model, floatPath, o, v.Name, o.NeedsCalibration ? calib : null, _settings);
+        var r = ModelQuantizer.Quantize(model, floatPath, o, name, o.NeedsCalibration ? calib : null, _settings);
         ModelQuantizer.Save(r, path, floatPath);
-        AtomicFile.WriteAllText(meta,
-            r.Elapsed.TotalSeconds.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
-        return (path, r.Elapsed.TotalSeconds);
+        return r.Elapsed.TotalSeconds;
     }
 
     /// <summary>The model files of variant <paramref name="v"/>: its own two files (checked), the fp32 export of

@@ -73,16 +73,29 @@ internal static class SubgraphExposure
         var defined = body.Node.SelectMany(n => n.Output).Concat(body.Input.Select(i => i.Name)).Where(wanted.Contains)
             .Distinct().ToList();
         foreach (var t in defined)
-            foreach (var op in new[] { "ReduceMin", "ReduceMax" })
-            {
-                string name = $"{t}/calibration_{op.Substring(6).ToLowerInvariant()}";
-                var n = new NodeProto { OpType = op, Name = $"{name}/{op}" };
-                n.Input.Add(t); n.Output.Add(name);
-                n.Attribute.Add(GraphBuilder.Attr("keepdims", 0L));
-                body.Node.Add(n);
-                list.Add((name, t));
-            }
+        {
+            var (min, max) = AddMinMax(body, t);
+            list.Add((min, t));
+            list.Add((max, t));
+        }
         list.AddRange(ExposeNested(body, wanted));
         return list;
+    }
+
+    /// <summary>Adds ReduceMin and ReduceMax of <paramref name="tensor"/> (to scalars) to <paramref name="graph"/>
+    /// and returns the names of the two scalars; they are not made outputs here.</summary>
+    public static (string Min, string Max) AddMinMax(GraphProto graph, string tensor)
+    {
+        var names = new string[2];
+        foreach (var (op, i) in new[] { ("ReduceMin", 0), ("ReduceMax", 1) })
+        {
+            string name = $"{tensor}/calibration_{op.Substring(6).ToLowerInvariant()}";
+            var n = new NodeProto { OpType = op, Name = $"{name}/{op}" };
+            n.Input.Add(tensor); n.Output.Add(name);
+            n.Attribute.Add(GraphBuilder.Attr("keepdims", 0L));
+            graph.Node.Add(n);
+            names[i] = name;
+        }
+        return (names[0], names[1]);
     }
 }

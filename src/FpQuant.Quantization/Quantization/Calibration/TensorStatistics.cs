@@ -32,6 +32,13 @@ public sealed class TensorStatistics
     {
         var (mn, mx) = QuantMath.MinMax(x);
         if (x.Length == 0) return;
+        AddRange(mn, mx, movingAverage);
+    }
+
+    /// <summary>One batch known only by its min and max (computed in the model): the same as
+    /// <see cref="AddMinMax"/> of that batch's values.</summary>
+    internal void AddRange(float mn, float mx, double? movingAverage)
+    {
         if (Batches == 0
             || movingAverage == null) { AvgMin = Batches == 0 ? mn : AvgMin; AvgMax = Batches == 0 ? mx : AvgMax; }
         if (movingAverage is double c && Batches > 0)
