@@ -25,7 +25,6 @@ internal static class ModelQuantizer
         FpQuantException? floatRefused = null;
         try { check = QuantizedModelCheck.ForFloat(original, modelSource, settings); }
         catch (FpQuantException e) { floatRefused = e; }
-        try
         {
             // An already quantized model is refused rather than quantized twice; weights merely stored as float16 are
             // widened to float32 so that the quantizer sees them.
@@ -89,10 +88,6 @@ internal static class ModelQuantizer
                 result.Params, nodes, sw.Elapsed)
                 { Warnings = warnings, NodeModes = result.NodeModes, Smoothed = smoothing.Tensors,
                     IsSourceModel = asGiven };
-        }
-        finally
-        {
-            check?.Dispose();
         }
     }
 

@@ -16,18 +16,17 @@ namespace FpQuant.Quantization;
 /// model's shape (and its type, or float16 for float outputs when the fp16 mode makes its outputs float16).
 /// A failure is one line naming the node where ONNX Runtime names one.
 /// </summary>
-internal sealed class QuantizedModelCheck : IDisposable
+internal sealed class QuantizedModelCheck
 {
     private readonly string _source;
     private readonly RuntimeSettings _settings;
-    private readonly ModelRunner _float;
     private readonly Dictionary<string, InputTensor>? _probe;
     private readonly List<(string Name, InputTensor Value)>? _floatOutputs;
 
-    private QuantizedModelCheck(string source, RuntimeSettings settings, ModelRunner runner,
+    private QuantizedModelCheck(string source, RuntimeSettings settings,
         Dictionary<string, InputTensor>? probe, List<(string, InputTensor)>? outputs)
     {
-        _source = source; _settings = settings; _float = runner; _probe = probe; _floatOutputs = outputs;
+        _source = source; _settings = settings; _probe = probe; _floatOutputs = outputs;
     }
 
     /// <summary>
@@ -58,7 +57,13 @@ internal sealed class QuantizedModelCheck : IDisposable
             // the result is then checked by loading alone.
             probe = null; outputs = null;
         }
-        return new QuantizedModelCheck(source, settings, runner, probe, outputs);
+        finally
+        {
+            // Only the probe's outputs are needed later: the float session (the model's size and more) is not kept
+            // through calibration.
+            runner.Dispose();
+        }
+        return new QuantizedModelCheck(source, settings, probe, outputs);
     }
 
     /// <summary>Refuses <paramref name="quantized"/> with one line when it breaks ONNX's rules, does not load, does not
@@ -118,8 +123,6 @@ internal sealed class QuantizedModelCheck : IDisposable
             }
         }
     }
-
-    public void Dispose() => _float.Dispose();
 
     /// <summary>
     /// The probe in the result's input types: fp16 with float16 inputs takes the same values as float16.
