@@ -20,7 +20,7 @@ internal static class CliFlags
     {
         // QuantizationOptions, AutoQuantRequest
         ("Percentile", "--percentile"), ("HistogramBins", "--bins"), ("QuantizedBins", "--quantized-bins"),
-        ("SmoothingAlpha", "--smooth"), ("ActivationType", "--activation-type"),
+        ("SmoothingAlpha", "--smooth"), ("SmoothingPerLayer", "--smooth"), ("ActivationType", "--activation-type"),
         ("Include", "--include"), ("Exclude", "--exclude"), ("OpTypes", "--op-types"), ("MaxTrials", "--max-trials"),
         // Input sources: ImageOptions, TextOptions, batch sizes, evaluation budgets
         ("ImageOptions.Mean", "--image-mean"), ("ImageOptions.Std", "--image-std"),

@@ -16,6 +16,9 @@ internal sealed record AutoQuantRequest
     public IReadOnlyList<double> SmoothingAlphas { get; init; } = DefaultSmoothingAlphas;
     /// <summary>The smoothing strengths tried unless the request names others.</summary>
     public static readonly IReadOnlyList<double> DefaultSmoothingAlphas = [0.5, 0.65, 0.8];
+    /// <summary>Also try smoothing with its own alpha per layer (<see cref="QuantizationOptions.SmoothingPerLayer"/>)
+    /// on every base with integer MatMul/Gemm nodes, named "BASE+smooth-per-layer".</summary>
+    public bool SmoothingPerLayer { get; init; } = true;
     /// <summary>
     /// At most this many quantized models are built and evaluated (candidates and layer search together).
     /// </summary>
@@ -66,6 +69,9 @@ internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candid
 /// </summary>
 public static partial class AutoQuant
 {
+    /// <summary>What a candidate smoothed with one alpha per layer adds to its base's name.</summary>
+    internal const string PerLayerSuffix = "smooth-per-layer";
+
     internal static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request,
         RuntimeSettings settings, IFidelityMetric? metric = null, IProgress<string>? progress = null)
     {
@@ -81,10 +87,11 @@ public static partial class AutoQuant
         foreach (var (name, o) in bases)
         {
             plan.Add((name, o));
-            if (o.SmoothingAlpha == null && AutoQuantBases.HasSmoothableNodes(prepared.Graph, o))
-                foreach (var a in request.SmoothingAlphas)
-                    plan.Add(($"{name}+smooth{a.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-                        o with { SmoothingAlpha = a }));
+            if (o.Smooths || !AutoQuantBases.HasSmoothableNodes(prepared.Graph, o)) continue;
+            foreach (var a in request.SmoothingAlphas)
+                plan.Add(($"{name}+smooth{a.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                    o with { SmoothingAlpha = a }));
+            if (request.SmoothingPerLayer) plan.Add(($"{name}+{PerLayerSuffix}", o with { SmoothingPerLayer = true }));
         }
         var keys = metric?.Keys ?? Array.Empty<MetricKey>();
         bool Holds(OutputFidelity f) => request.Budget.Holds(f, keys);
