@@ -60,8 +60,8 @@ internal static class QuantizeCommand
         var fp16Io = new Option<string>("--fp16-io") { Description =
             "fp16 mode: keep float32 inputs and outputs (float32, the default) or make them float16" };
         var smooth = new Option<string>("--smooth") { Description = "Outlier smoothing (SmoothQuant) of MatMul/Gemm " +
-            "inputs before quantizing: auto or per-layer (each layer's alpha searched on the calibration data), none, " +
-            "or one migration strength ALPHA in [0, 1] for every layer (SmoothQuant's own is 0.5)" };
+            "inputs before quantizing: auto or per-layer (each layer's alpha searched on the calibration data), " +
+            "none, or one migration strength ALPHA in [0, 1] for every layer (SmoothQuant's own is 0.5)" };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Quantize an ONNX model: static/dynamic/weights-only/fp16, QDQ or QOperator")

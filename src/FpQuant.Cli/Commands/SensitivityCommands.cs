@@ -188,7 +188,8 @@ internal static class SensitivityCommands
                 {
                     Budget = b,
                     Bases = presetGiven ? new[] { (p.GetValue(c.Preset)!, Preset(p, c, plan)) } : null,
-                    SmoothingAlphas = alphas, SmoothingPerLayer = perLayer, MaxTrials = p.GetValue(maxTrials), LatencyRounds = p.GetValue(rounds),
+                    SmoothingAlphas = alphas, SmoothingPerLayer = perLayer, MaxTrials = p.GetValue(maxTrials),
+                    LatencyRounds = p.GetValue(rounds),
                     BestEffort = p.GetValue(bestEffort),
                 };
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));

@@ -175,7 +175,7 @@ public class PerLayerSmoothingTests
         var r = OutlierSmoothing.Apply(m, "ln", _ => true, search.Best, calib, Cpu, compensate: true);
         var t = Assert.Single(r.Tensors);
         Assert.Equal(h, t.Tensor);
-        Assert.StartsWith(writtenOut ? "the scale and shift of ln/gamma / ln/beta" : "LayerNormalization ln",
+        Assert.StartsWith(writtenOut ? "the LayerNorm's gamma and beta ln/gamma / ln/beta" : "LayerNormalization ln",
             t.FoldedInto);
         Assert.EndsWith(OutlierSmoothing.RestoringMul, t.FoldedInto);
         Assert.True(t.MaxScale > 2, $"the outlier channels get large scales: {t.MaxScale}");

@@ -37,8 +37,11 @@ internal static class SmoothingPass
     {
         if (!o.Smooths) return (new SmoothingResult(model, Array.Empty<SmoothedTensor>()), o);
         if (calibration == null)
-            throw new FpQuantException($"smoothing ({(o.SmoothingPerLayer ? "SmoothingPerLayer" : "SmoothingAlpha")}) " +
-                "measures activation channels on calibration data: give an InputSource of samples");
+        {
+            string option = o.SmoothingPerLayer ? "SmoothingPerLayer" : "SmoothingAlpha";
+            throw new FpQuantException($"smoothing ({option}) measures activation channels on calibration data: " +
+                "give an InputSource of samples");
+        }
         Func<SmoothingLayer, double> alphaOf = o.SmoothingAlpha is double alpha ? _ => alpha
             : AlphaSearch.For(o.WithResolvedReduceRange(settings.Provider)).Best;
         var r = OutlierSmoothing.Apply(model, source, IntegerNodes(model.Graph, o), alphaOf, calibration, settings);
