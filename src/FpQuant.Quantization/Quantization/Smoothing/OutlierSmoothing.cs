@@ -34,7 +34,11 @@ internal static class OutlierSmoothing
 
     /// <summary>
     /// Whether 1/s is folded into the producer even when X has other readers (which then get X * s through a Mul).
-    /// SEE THE MEASUREMENT NOTE.
+    /// The default because it was never worse: on all-MiniLM-L6-v2 (static-compute, 12 of 25 smoothings are such
+    /// LayerNorm outputs) the fold and the Mul in front of the MatMuls gave the same held-out cosine (0.9912 / 0.9910
+    /// per-layer alpha, 0.9953 / 0.9959 alpha 0.65) and, over three alternating bench-model runs, fold / Mul speed
+    /// ratios of 1.06, 1.24, 1.14 (per layer) and 0.99, 0.88, 0.99 (0.65): +4 % pooled, within the noise of a shared
+    /// machine. The node count is the same; the fold leaves nothing between the norm and the MatMuls' quantization.
     /// </summary>
     public const bool CompensateByDefault = true;
 
