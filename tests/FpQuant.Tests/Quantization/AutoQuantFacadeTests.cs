@@ -114,7 +114,8 @@ public class AutoQuantFacadeTests
             new AutoQuantOptions
             {
                 Budget = new Dictionary<string, double> { ["cosine"] = 0.99 },
-                Recipes = new Dictionary<string, QuantizationOptions> { ["onnx-static"] = QuantizationPresets.OnnxStatic },
+                Recipes =
+                    new Dictionary<string, QuantizationOptions> { ["onnx-static"] = QuantizationPresets.OnnxStatic },
                 SmoothingAlphas = [],
                 LatencyRounds = 1,
                 Execution = OneThread,

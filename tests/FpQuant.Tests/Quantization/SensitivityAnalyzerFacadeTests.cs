@@ -45,7 +45,7 @@ public class SensitivityAnalyzerFacadeTests
         return g.Build();
     }
 
-    /// <summary>Batches of X; the dead feature is zero in all of them (it only matters when layer 0 reads it).</summary>
+    /// <summary>Batches of X; the dead feature is zero in all of them (it matters when layer 0 reads it).</summary>
     private static List<InputBatch> Data(ulong seed, int count)
     {
         var batches = new List<InputBatch>();
@@ -143,7 +143,8 @@ public class SensitivityAnalyzerFacadeTests
         var empty = Assert.Throws<FpQuantException>(() =>
             SensitivityAnalyzer.Analyse(model, ModelInputs.FromBatches([], "no batches")));
         Assert.Contains("no batches", empty.Message);
-        var missing = Assert.Throws<FpQuantException>(() => SensitivityAnalyzer.Analyse(tmp.File("missing.onnx"), data));
+        var missing =
+            Assert.Throws<FpQuantException>(() => SensitivityAnalyzer.Analyse(tmp.File("missing.onnx"), data));
         Assert.Contains("missing.onnx", missing.Message);
     }
 
