@@ -89,7 +89,9 @@ public class AutoQuantFacadeTests
         // differs, which names the preset ("autoquant" here).
         string again = tmp.File("again.onnx");
         OnnxQuantizer.Quantize(model, again, given.Options, ModelInputs.FromBatches(calibration), OneThread);
-        Assert.Equal(OnnxModelFile.Load(again).Graph, OnnxModelFile.Load(output).Graph);
+        var written = OnnxModelFile.Load(output);
+        Assert.Equal(OnnxModelFile.Load(again).Graph, written.Graph);
+        Assert.Contains(written.MetadataProps, p => p.Key == "fpquant.quantization" && p.Value == "autoquant");
 
         // It loads in ONNX Runtime and holds the budget against float on the held-out samples.
         var reference = new List<float>();
