@@ -56,7 +56,8 @@ public class AutoQuantTests
         Assert.Null(r.Model);
         // Every base that applies to a MatMul model, each with and without smoothing, was tried; the layer search too.
         foreach (var name in new[] { "static", "static-compute", "dynamic-per-channel", "static+smooth0.5",
-            "dynamic-per-channel+smooth0.8", "static-compute+smooth-per-layer", "dynamic-per-channel+smooth-per-layer" })
+            "dynamic-per-channel+smooth0.8", "static-compute+smooth-per-layer",
+            "dynamic-per-channel+smooth-per-layer" })
             Assert.Contains(r.Candidates, c => c.Name == name);
         Assert.All(r.Candidates, c => Assert.False(c.WithinBudget && c.IntegerNodes > 0, c.Name));
         // With --best-effort the most faithful int8 candidate is built, and still not called a success.

@@ -263,7 +263,8 @@ internal static class OutlierSmoothing
                     q.Input[gi] = Scaled(q.Input[gi]);
                     // A written-out LayerNorm ends in Div (the normalised input), Mul (gamma), Add (beta).
                     bool norm = index.Producer.TryGetValue(q.Input[1 - gi], out var d) && d.OpType == "Div";
-                    return $"{(norm ? "the LayerNorm's gamma and beta" : "the scale and shift of")} {q.Name} / {p.Name}";
+                    string what = norm ? "the LayerNorm's gamma and beta" : "the scale and shift of";
+                    return $"{what} {q.Name} / {p.Name}";
                 }
                 if (q.OpType is "MatMul" or "Gemm" && FoldIntoWeight(g, inits, index, q, inv, x))
                 {
