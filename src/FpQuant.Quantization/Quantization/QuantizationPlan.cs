@@ -26,7 +26,15 @@ internal sealed class QuantizationPlan
         Options = options;
         _selector = new NodeSelector(options.Include, options.Exclude);
         _ops = options.EffectiveOpTypes;
+        FloatTensors = new FloatTensorSelector(options.FloatTensors);
     }
+
+    /// <summary>The activation tensors the options keep float: never planned, so they get no Q/DQ pair.</summary>
+    public FloatTensorSelector FloatTensors { get; }
+
+    /// <summary>Whether the node reads or writes a tensor kept float.</summary>
+    public bool TouchesFloatTensor(NodeProto node) =>
+        !FloatTensors.IsEmpty && node.Input.Concat(node.Output).Any(FloatTensors.Keeps);
 
     /// <summary>
     /// Whether the options select this node (its op type and name); handlers may still leave it float.
@@ -54,6 +62,9 @@ internal sealed class QuantizationPlan
             // Only float data is quantized: integer shape arithmetic (Add, Concat, Gather of shapes) stays as it is.
             if (node.Input.Count == 0 || !types.IsFloat(node.Input[0]) || !node.Output.All(types.IsFloat)) continue;
             if (node.OpType is "Add" or "Mul" or "Concat" && !node.Input.All(types.IsFloat)) continue;
+            // An integer operator reads and writes integers: one whose tensor stays float stays a float node. In QDQ
+            // form the node is still planned and simply reads (or writes) that tensor in float.
+            if (options.Format == QuantFormat.QOperator && plan.TouchesFloatTensor(node)) continue;
             var handler = OpQuantizers.For(node.OpType);
             if (handler == null || !handler.Plan(node, plan)) continue;
             plan.QuantizedNodes[node.Name] = handler;
@@ -66,7 +77,7 @@ internal sealed class QuantizationPlan
     /// <summary>Marks a node input or output as quantized: calibrated, or from its own data when constant.</summary>
     public void QuantizeActivation(string tensor)
     {
-        if (Tensors.ContainsKey(tensor)) return;
+        if (Tensors.ContainsKey(tensor) || FloatTensors.Keeps(tensor)) return;
         Tensors[tensor] = Index.IsInitializer(tensor) ? new ConstantSource(tensor) : new CalibratedSource(tensor);
     }
 
