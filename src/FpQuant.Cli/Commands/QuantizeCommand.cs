@@ -70,7 +70,8 @@ internal static class QuantizeCommand
         {
             model, net, weights, output, preset, presetFile, mode, format, wtype, atype, perChannel, perTensor, symW,
             symA, reduce, reduceAct,
-            ops, include, exclude, floatTensors, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, smooth,
+            ops, include, exclude, floatTensors, method, percentile, bins, qbins, calib, calibDir, calibBatch, block,
+            fp16Io, smooth,
             provider, threads,
         };
         var data = new DataCommandOptions();
@@ -157,6 +158,9 @@ internal static class QuantizeCommand
             Console.WriteLine(result.NodeModes != null
                 ? $"mixed quantization: {string.Join(", ", result.NodeModes.Values.GroupBy(m => m).OrderBy(g => g.Key).Select(g => $"{g.Count()} {FpQuant.Quantization.Mixed.ModeRule.Name(g.Key)}"))} nodes in {result.Elapsed.TotalSeconds:F1} s"
                 : $"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
+            if (result.FloatTensors.Count > 0)
+                Console.WriteLine($"{result.FloatTensors.Count} activation tensor(s) kept float: " +
+                    string.Join(", ", result.FloatTensors.Take(8)) + (result.FloatTensors.Count > 8 ? ", ..." : ""));
             return 0;
         }));
         return cmd;

@@ -41,5 +41,6 @@ internal sealed class FloatTensorSelector
 
     /// <summary>The activation tensors of <paramref name="graph"/> these globs keep float, in graph order (for the
     /// sidecar).</summary>
-    public List<string> KeptIn(GraphProto graph) => IsEmpty ? new() : TensorsOf(graph).Activations.Where(Keeps).ToList();
+    public List<string> KeptIn(GraphProto graph) =>
+        IsEmpty ? new() : TensorsOf(graph).Activations.Where(Keeps).ToList();
 }

@@ -44,9 +44,10 @@ public sealed record QuantizationOptions
     /// <summary>Static: also quantize MatMuls whose both operands are computed (attention's Q K^T and P V). PyTorch's
     /// eager static quantization leaves them float; ONNX Runtime quantizes them.</summary>
     public bool ActivationMatMuls { get; init; } = true;
-    /// <summary>Activation tensors (names or globs) kept float: no QuantizeLinear/DequantizeLinear pair on them. A
-    /// node that would compute on such a tensor in integers stays float in QOperator form; in QDQ form it reads the
-    /// float tensor. Dynamic nodes reading one stay float; weights are not activation tensors.</summary>
+    /// <summary>Activation tensors (names or globs) kept float: no QuantizeLinear/DequantizeLinear pair on them. In
+    /// QOperator form a node reading or writing one stays float; in QDQ form its readers read it in float, a
+    /// Conv/MatMul/Gemm reader staying float (else ONNX Runtime quantizes the tensor itself). Dynamic nodes reading
+    /// one stay float. Weights are not activation tensors.</summary>
     public IReadOnlyList<string> FloatTensors { get => _floatTensors; init => _floatTensors = Frozen(value); }
 
     /// <summary>How calibration turns statistics into ranges.</summary>

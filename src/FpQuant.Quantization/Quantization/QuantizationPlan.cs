@@ -32,9 +32,17 @@ internal sealed class QuantizationPlan
     /// <summary>The activation tensors the options keep float: never planned, so they get no Q/DQ pair.</summary>
     public FloatTensorSelector FloatTensors { get; }
 
-    /// <summary>Whether the node reads or writes a tensor kept float.</summary>
-    public bool TouchesFloatTensor(NodeProto node) =>
-        !FloatTensors.IsEmpty && node.Input.Concat(node.Output).Any(FloatTensors.Keeps);
+    /// <summary>
+    /// Whether a tensor kept float keeps this node float. An integer operator (QOperator form) reads and writes
+    /// integers, so any node reading or writing one stays float. In QDQ form a node reads (or writes) it in float,
+    /// except a Conv, MatMul or Gemm reading it: given a float activation and a dequantized weight, ONNX Runtime
+    /// quantizes that activation itself at run time (on a MatMul reading an outlier tensor, measured 2x the error of
+    /// the tensor's own Q/DQ pair), so such a node stays float, its weight too.
+    /// </summary>
+    public bool StaysFloatForFloatTensor(NodeProto node) => !FloatTensors.IsEmpty
+        && (Options.Format == QuantFormat.QOperator
+            ? node.Input.Concat(node.Output).Any(FloatTensors.Keeps)
+            : OpTraits.IsWeightedCompute(node.OpType) && node.Input.Any(FloatTensors.Keeps));
 
     /// <summary>
     /// Whether the options select this node (its op type and name); handlers may still leave it float.
@@ -62,9 +70,7 @@ internal sealed class QuantizationPlan
             // Only float data is quantized: integer shape arithmetic (Add, Concat, Gather of shapes) stays as it is.
             if (node.Input.Count == 0 || !types.IsFloat(node.Input[0]) || !node.Output.All(types.IsFloat)) continue;
             if (node.OpType is "Add" or "Mul" or "Concat" && !node.Input.All(types.IsFloat)) continue;
-            // An integer operator reads and writes integers: one whose tensor stays float stays a float node. In QDQ
-            // form the node is still planned and simply reads (or writes) that tensor in float.
-            if (options.Format == QuantFormat.QOperator && plan.TouchesFloatTensor(node)) continue;
+            if (plan.StaysFloatForFloatTensor(node)) continue;
             var handler = OpQuantizers.For(node.OpType);
             if (handler == null || !handler.Plan(node, plan)) continue;
             plan.QuantizedNodes[node.Name] = handler;

@@ -28,6 +28,7 @@ internal sealed record QuantizationResult(
     /// <see cref="ModelQuantizer.Save"/> writes the source file's own bytes.</summary>
     public bool IsSourceModel { get; init; }
 
-    /// <summary>The activation tensors <see cref="QuantizationOptions.FloatTensors"/> kept float (exact names).</summary>
+    /// <summary>The activation tensors <see cref="QuantizationOptions.FloatTensors"/> kept float (exact
+    /// names).</summary>
     public IReadOnlyList<string> FloatTensors { get; init; } = Array.Empty<string>();
 }

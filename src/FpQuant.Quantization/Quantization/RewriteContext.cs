@@ -244,11 +244,6 @@ internal sealed class RewriteContext
         return name;
     }
 
-    /// <summary>The bias a QDQ compute node reads: int32 at input scale x weight scale when its input is quantized,
-    /// else (an input kept float) the float bias as given.</summary>
-    public string QdqBias(string init, string input, QuantParams weight) =>
-        Params.TryGetValue(input, out var x) ? BiasDequantized(init, x.Scale[0], weight) : init;
-
     private void NoteInitializerReplaced(string init) => ReplacedInitializers.Add(init);
 
     public static TensorProto IntegerTensor(string name, int[] values, QuantType type, params long[] dims) =>

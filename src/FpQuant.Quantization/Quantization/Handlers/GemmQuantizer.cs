@@ -38,7 +38,7 @@ internal sealed class GemmQuantizer : IOpQuantizer
         var inputs =
             new List<string> { ctx.Input(node.Input[0]), ctx.WeightDequantized(node.Input[1], Axis(node, ctx)) };
         if (HasBias(node, ctx))
-            inputs.Add(ctx.QdqBias(node.Input[2], node.Input[0], w.Params));
+            inputs.Add(ctx.BiasDequantized(node.Input[2], ctx.Params[node.Input[0]].Scale[0], w.Params));
         else if (node.Input.Count > 2) inputs.Add(ctx.Input(node.Input[2]));
         ctx.EmitCopy(node, inputs);
     }

@@ -7,8 +7,8 @@ namespace FpQuant.Quantization.Sensitivity;
 /// tensor point: the nodes that read the tensor).</summary>
 internal sealed record QuantizationGroup(string Name, string Kind, List<string> Nodes)
 {
-    /// <summary>A tensor point's activation tensors, kept float together (<see cref="QuantizationOptions.FloatTensors"/>);
-    /// empty for a node group.</summary>
+    /// <summary>A tensor point's activation tensors, kept float together
+    /// (<see cref="QuantizationOptions.FloatTensors"/>); empty for a node group.</summary>
     public IReadOnlyList<string> Tensors { get; init; } = Array.Empty<string>();
 }
 
