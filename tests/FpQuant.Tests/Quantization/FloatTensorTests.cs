@@ -252,4 +252,30 @@ public class FloatTensorTests
         Assert.Contains(model.Graph.Initializer, i => i.Name == "w0/quantized_axis1");
         Assert.Contains(model.Graph.Initializer, i => i.Name == "fc2.w");
     }
+
+    [Fact]
+    public void FoldedRelu_SharesItsProducersPair_ItsPointKeepsBothTensorsFloat()
+    {
+        var x = Centered(80, 1f, 2, 3, 8, 8);
+        var batch = new Dictionary<string, InputTensor> { ["X"] = new InputTensor(x.Shape, x.Data) };
+        var sa = new SensitivityAnalysis(TinyModels.Conv(relu: true), "conv",
+            new QuantizationOptions { ReduceRange = false }, new InMemoryInputSource(new[] { batch }), Cpu);
+        var full = sa.Build(sa.Options);
+        // The conv's output carries the Relu's range and stands for it: one pair, read through the folded Relu.
+        Assert.Contains(full.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == "conv");
+        Assert.DoesNotContain(full.Graph.Node, n => n.Name == "relu");
+
+        var groups = sa.Groups();
+        var point = Assert.Single(groups, g => g.Kind == QuantizationGroups.Tensor && g.Name == "tensor relu");
+        Assert.Equal(new[] { "conv", "relu" }, point.Tensors);
+        Assert.Contains(groups, g => g.Kind == QuantizationGroups.Tensor && g.Name == "tensor X");
+        var names = groups.Select(g => g.Name).ToList();
+        var kept = sa.Build(sa.KeepFloat(sa.Options, ["tensor relu"],
+            groups.ToDictionary(g => g.Name, g => g.Nodes), names));
+        Assert.DoesNotContain(kept.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] is "conv" or "relu");
+        Assert.Contains(kept.Graph.Node, n => n.Name == "relu" && n.OpType == "Relu");
+        Assert.Contains(kept.Graph.Node, n => n.OpType == "QuantizeLinear" && n.Input[0] == "X");
+        using var runner = new ModelRunner(kept.ToByteArray(), "conv with its Relu output float", Cpu);
+        Assert.All(runner.Run(batch)[0].Value.Data, v => Assert.True(v >= 0));
+    }
 }
