@@ -278,4 +278,32 @@ public class FloatTensorTests
         using var runner = new ModelRunner(kept.ToByteArray(), "conv with its Relu output float", Cpu);
         Assert.All(runner.Run(batch)[0].Value.Data, v => Assert.True(v >= 0));
     }
+
+    [Fact]
+    public void AutoQuant_LayerSearch_RevertsTheTensorPoint_OrLeavesPointsOutWhenTrialsDoNotAllowThem()
+    {
+        var calib = new[] { Batch(1) };
+        var data = new EvaluationData(new InMemoryInputSource(calib), calib.ToList(), new[] { Batch(1) },
+            "the calibration batch again");
+        AutoQuantOutcome Run(int maxTrials) => AutoQuant.Run(OutlierModel(), "outlier.onnx", data,
+            new AutoQuantRequest
+            {
+                Budget = new FidelityBudget(new Dictionary<string, double> { ["sqnr"] = 40 }),
+                Bases = [("static", new QuantizationOptions { ReduceRange = false })], SmoothingAlphas = [],
+                MaxTrials = maxTrials, LatencyRounds = 1,
+            }, Cpu);
+
+        // 5 node groups and 5 tensor points: the search ranks all 10 and floats H's pair alone.
+        var r = Run(200);
+        var searched = Assert.Single(r.Candidates, c => c.FloatLayers.Count > 0);
+        Assert.Equal(new[] { "tensor H" }, searched.FloatLayers);
+        Assert.Equal(new[] { "H" }, searched.Options.FloatTensors);
+        Assert.True(searched.WithinBudget, string.Join("\n", r.Log));
+        // 1 candidate + 2 x 10 + 1 trials exceed 15; the 5 node groups alone fit.
+        var small = Run(15);
+        Assert.Contains(small.Log, l => l.Contains("tensor points of static left out", StringComparison.Ordinal));
+        Assert.All(small.Candidates.SelectMany(c => c.FloatLayers),
+            l => Assert.False(l.StartsWith("tensor ", StringComparison.Ordinal), l));
+        Assert.Contains(small.Candidates, c => c.FloatLayers.Count > 0);
+    }
 }
