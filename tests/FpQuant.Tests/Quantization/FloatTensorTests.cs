@@ -306,4 +306,27 @@ public class FloatTensorTests
             l => Assert.False(l.StartsWith("tensor ", StringComparison.Ordinal), l));
         Assert.Contains(small.Candidates, c => c.FloatLayers.Count > 0);
     }
+
+    [Fact]
+    public void Mixed_StaticAndDynamicNodesReadingTheFloatTensor_StayFloat()
+    {
+        var o = new QuantizationOptions
+        {
+            Modes = [new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Static,
+                    Nodes = ["fc0", "fc1", "fc2"] },
+                new FpQuant.Quantization.Mixed.ModeRule { Mode = FpQuant.Quantization.Mixed.NodeMode.Dynamic,
+                    Nodes = ["fc3"] }],
+        };
+        var all = Quantize(o);
+        var kept = Quantize(o with { FloatTensors = ["H"] });
+
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Dynamic, all.NodeModes!["fc3"]);
+        // fc2 (static) and fc3 (dynamic, which would quantize H at run time) read H: both float.
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Float, kept.NodeModes!["fc2"]);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Float, kept.NodeModes!["fc3"]);
+        Assert.Equal(FpQuant.Quantization.Mixed.NodeMode.Static, kept.NodeModes!["fc1"]);
+        Assert.DoesNotContain(kept.Model.Graph.Node, n => n.Input.Count > 0 && n.Input[0] == "H"
+            && n.OpType is "QuantizeLinear" or "DynamicQuantizeLinear");
+        Assert.True(MaxError(kept.Model) < MaxError(all.Model));
+    }
 }
