@@ -67,8 +67,8 @@ internal sealed class ChunkedScoreModel : IDisposable
 
     /// <summary>Runs the per-pair part on the <paramref name="count"/> pairs written into
     /// <see cref="CropPairSession.PooledInputs"/> of <see cref="PerPair"/>, which are pairs [first, first + count) of
-    /// <paramref name="total"/>.</summary>
-    public void Pool(int count, int first, int total)
+    /// <paramref name="total"/>; <paramref name="endsPhase"/> as for <see cref="CropPairSession.RunPooled"/>.</summary>
+    public void Pool(int count, int first, int total, bool endsPhase)
     {
         PerPair.RunPooled(count, (_, data, shape) =>
         {
@@ -76,7 +76,7 @@ internal sealed class ChunkedScoreModel : IDisposable
             _itemShape ??= shape[1..].Select(d => (int)d).ToArray();
             if (_pooled.Length != (long)total * width) _pooled = new float[(long)total * width];
             data.CopyTo(_pooled.AsSpan(first * width, data.Length));
-        });
+        }, endsPhase);
     }
 
     /// <summary>

@@ -57,8 +57,9 @@ internal sealed class CropPairSession : IDisposable
     }
 
     /// <summary>Runs the <paramref name="count"/> pairs written into <see cref="PooledInputs"/>; each float output
-    /// goes to <paramref name="sink"/> (output index, values, shape) while ONNX Runtime's buffer is alive.</summary>
-    public void RunPooled(int count, Action<int, ReadOnlySpan<float>, long[]> sink)
+    /// goes to <paramref name="sink"/> (output index, values, shape) while ONNX Runtime's buffer is alive.
+    /// <paramref name="endsPhase"/>: no run of this model follows soon, so a shrinking arena is released.</summary>
+    public void RunPooled(int count, Action<int, ReadOnlySpan<float>, long[]> sink, bool endsPhase)
     {
         var bound = Bound(count);
         if (Signature.Layout != ModelLayout.Nchw)
@@ -67,7 +68,7 @@ internal sealed class CropPairSession : IDisposable
             CropLayout.NchwToNhwc(_nchwRendered.AsSpan(0, len), bound.Input(0, count).Span, count);
             CropLayout.NchwToNhwc(_nchwObserved.AsSpan(0, len), bound.Input(1, count).Span, count);
         }
-        bound.Run(count, sink);
+        bound.Run(count, sink, endsPhase);
     }
 
     private BatchBinding Bound(int count)

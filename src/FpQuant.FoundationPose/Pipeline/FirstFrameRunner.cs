@@ -56,10 +56,14 @@ internal sealed class FirstFrameRunner
         double tSetup = sw.Elapsed.TotalSeconds, tRender = 0, tCrop = 0, tRefine = 0, tUpdate = 0, tScore = 0;
         var refineOut = new float[s.Iterations * poses.Count * 6];
         int outAt = 0;
+        var refineSteps = Steps(poses.Count, plan.RefineBatch).ToList();
         for (int it = 0; it < s.Iterations; it++)
         {
-            foreach (var (start, n) in Steps(poses.Count, plan.RefineBatch))
+            for (int k = 0; k < refineSteps.Count; k++)
             {
+                var (start, n) = refineSteps[k];
+                int? next = k + 1 < refineSteps.Count ? refineSteps[k + 1].Count
+                    : it + 1 < s.Iterations ? refineSteps[0].Count : null;
                 cancel.ThrowIfCancellationRequested();
                 var (ra, ob) = _refine.PooledInputs(n);
                 var (render, crop) = crops.Fill(poses, start, n, it, ra, ob);
@@ -68,7 +72,7 @@ internal sealed class FirstFrameRunner
                 sw.Restart();
                 var trans = new FloatTensor(n, 3);
                 var rot = new FloatTensor(n, 3);
-                _refine.RunPooled(n, (i, data, _) => data.CopyTo((i == 0 ? trans : rot).Data));
+                _refine.RunPooled(n, (i, data, _) => data.CopyTo((i == 0 ? trans : rot).Data), EndsPhase(n, next));
                 tRefine += sw.Elapsed.TotalSeconds;
                 sw.Restart();
                 PoseUpdate.ApplyAll(poses, trans, rot, start, s.Diameter);
@@ -88,21 +92,23 @@ internal sealed class FirstFrameRunner
             tCrop += crop;
             sw.Restart();
             float[]? l = null;
-            _score.RunPooled(poses.Count, (_, data, _) => l = data.ToArray());
+            _score.RunPooled(poses.Count, (_, data, _) => l = data.ToArray(), endsPhase: true);
             logits = l!;
             tScore = sw.Elapsed.TotalSeconds;
         }
         else
         {
-            foreach (var (start, n) in Steps(poses.Count, plan.ScoreChunk))
+            var chunks = Steps(poses.Count, plan.ScoreChunk).ToList();
+            for (int k = 0; k < chunks.Count; k++)
             {
+                var (start, n) = chunks[k];
                 cancel.ThrowIfCancellationRequested();
                 var (ra, ob) = _chunked.PerPair.PooledInputs(n);
                 var (render, crop) = crops.Fill(poses, start, n, -1, ra, ob);
                 tRender += render;
                 tCrop += crop;
                 sw.Restart();
-                _chunked.Pool(n, start, poses.Count);
+                _chunked.Pool(n, start, poses.Count, EndsPhase(n, k + 1 < chunks.Count ? chunks[k + 1].Count : null));
                 tScore += sw.Elapsed.TotalSeconds;
             }
             sw.Restart();
@@ -116,6 +122,11 @@ internal sealed class FirstFrameRunner
         return new FirstFrameResult(poses, logits, best,
             new StageTimes(tSetup, tRender, tCrop, tRefine, tUpdate, tScore, tSelect), refineOut) { Plan = plan };
     }
+
+    /// <summary>Whether a run of <paramref name="count"/> items ends a phase of its model: the next run has another
+    /// size (<paramref name="next"/>) or there is none. A shrinking arena is released then, so no two sizes' blocks
+    /// are held together and the scorer never runs beside the refiner's arena (see BatchBinding).</summary>
+    private static bool EndsPhase(int count, int? next) => next != count;
 
     /// <summary>
     /// [start, count) steps of <paramref name="max"/> and a last, smaller one: a loop meets at most two batch sizes.

@@ -7,8 +7,10 @@ namespace FpQuant.Runtime;
 /// machine, ONNX Runtime 1.31), peak working set: shrinking 674 MB, kept 810 MB, shared 954 MB, none 1017 MB.</summary>
 internal enum MemoryArena
 {
-    /// <summary>An arena per session whose unused regions go back to the system after every run: the process holds
-    /// the weights and one pass at a time, never the refiner's and the scorer's peaks together.</summary>
+    /// <summary>An arena per session whose unused regions go back to the system when a run ends a phase (a single
+    /// run, the last of a frame's refine batches or score chunks): the process holds the weights and one pass at a
+    /// time, never the refiner's and the scorer's peaks together. Runs within a phase keep the arena (see
+    /// <see cref="BatchBinding"/>).</summary>
     Shrinking,
     /// <summary>ONNX Runtime's default: an arena per session that grows in powers of two and keeps its peak.</summary>
     Kept,

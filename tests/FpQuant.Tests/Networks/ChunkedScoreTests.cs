@@ -30,7 +30,7 @@ public class ChunkedScoreTests
             var (ra, ob) = m.PerPair.PooledInputs(count);
             a.Data.AsSpan(start * CropLayout.PairFloats, count * CropLayout.PairFloats).CopyTo(ra.Span);
             b.Data.AsSpan(start * CropLayout.PairFloats, count * CropLayout.PairFloats).CopyTo(ob.Span);
-            m.Pool(count, start, n);
+            m.Pool(count, start, n, endsPhase: start + count >= n);
         }
         return m.Logits(n);
     }

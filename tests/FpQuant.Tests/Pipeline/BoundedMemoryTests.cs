@@ -67,6 +67,11 @@ public class BoundedMemoryTests
         var tiny = MemoryBudget.Plan(s with { MaxMemoryBytes = 100L << 20 }, models, chunkedScore: true);
         Assert.Equal((1, 1), (tiny.RefineBatch, tiny.ScoreChunk));
         Assert.Contains("one pair at a time", tiny.Reason);
+        // Runs are balanced: the fewest runs the cap allows, of equal size.
+        Assert.Equal(42, MemoryBudget.Plan(s with { Hypotheses = 126, ScoreChunk = 48 }, models, chunkedScore: true)
+            .ScoreChunk);
+        Assert.Equal(34, MemoryBudget.Plan(s with { Hypotheses = 100 }, models, chunkedScore: true).RefineBatch);
+        Assert.Equal([43, 43, 41], FirstFrameRunner.Steps(127, MemoryBudget.Balanced(127, 48)).Select(x => x.Count));
         // An explicit chunk caps the budget's.
         Assert.Equal(5,
             MemoryBudget.Plan(s with { MaxMemoryBytes = 1L << 30, ScoreChunk = 5 }, models, chunkedScore: true)
