@@ -329,4 +329,16 @@ public class FloatTensorTests
             && n.OpType is "QuantizeLinear" or "DynamicQuantizeLinear");
         Assert.True(MaxError(kept.Model) < MaxError(all.Model));
     }
+
+    [Fact]
+    public void TwoModelsRecipes_CombineTheirFloatTensors_LikeTheirFloatLayers()
+    {
+        var a = new QuantizationOptions { Exclude = ["refine/*"], FloatTensors = ["H"] };
+        var b = new QuantizationOptions { Exclude = ["score/*"], FloatTensors = ["score_in"] };
+        var both = AutoQuantRecipe.Combine([a, b]);
+        Assert.NotNull(both);
+        Assert.Equal(new[] { "H", "score_in" }, both.FloatTensors);
+        Assert.Equal(new[] { "refine/*", "score/*" }, both.Exclude);
+        Assert.Null(AutoQuantRecipe.Combine([a, b with { Format = QuantFormat.QOperator }]));
+    }
 }
