@@ -22,6 +22,7 @@ internal static class CliFlags
         ("Percentile", "--percentile"), ("HistogramBins", "--bins"), ("QuantizedBins", "--quantized-bins"),
         ("SmoothingAlpha", "--smooth"), ("SmoothingPerLayer", "--smooth"), ("ActivationType", "--activation-type"),
         ("Include", "--include"), ("Exclude", "--exclude"), ("OpTypes", "--op-types"), ("MaxTrials", "--max-trials"),
+        ("FloatTensors", "--float-tensors"),
         // Input sources: ImageOptions, TextOptions, batch sizes, evaluation budgets
         ("ImageOptions.Mean", "--image-mean"), ("ImageOptions.Std", "--image-std"),
         ("ImageOptions.Scale", "--image-scale"),

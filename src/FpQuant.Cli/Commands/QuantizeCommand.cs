@@ -43,6 +43,9 @@ internal static class QuantizeCommand
             "Quantize only nodes matching this name or glob (repeatable)" };
         var exclude = new Option<string[]>("--exclude") { Description =
             "Keep nodes matching this name or glob float, e.g. '*att*' (repeatable)" };
+        var floatTensors = new Option<string[]>("--float-tensors") { Description = "Keep these activation tensors " +
+            "(names or globs) float: no Q/DQ pair on them (comma-separated or repeated)",
+            AllowMultipleArgumentsPerToken = true };
         var method =
             new Option<string>("--calibration-method") { Description = "minmax, percentile, entropy or histogram-l2" };
         var percentile = new Option<double?>("--percentile") { Description =
@@ -68,7 +71,8 @@ internal static class QuantizeCommand
         {
             model, net, weights, output, preset, presetFile, mode, format, wtype, atype, perChannel, perTensor, symW,
             symA, reduce, reduceAct,
-            ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, smooth,
+            ops, include, exclude, floatTensors, method, percentile, bins, qbins, calib, calibDir, calibBatch, block,
+            fp16Io, smooth,
             provider, threads,
         };
         var data = new DataCommandOptions();
@@ -118,11 +122,13 @@ internal static class QuantizeCommand
                 o = o with { ReduceRange = p.GetValue(reduce)!.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
                     ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
             if (p.GetValue(reduceAct)) o = o with { ReduceRangeActivations = true };
-            if (Given(ops))
-                o = o with { OpTypes = p.GetValue(ops)!.SelectMany(s =>
-                    s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() };
+            // Comma-separated or repeated: each value split at its commas.
+            List<string> Listed(Option<string[]> opt) => p.GetValue(opt)!.SelectMany(s =>
+                s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            if (Given(ops)) o = o with { OpTypes = Listed(ops) };
             if (Given(include)) o = o with { Include = p.GetValue(include)!.ToList() };
             if (Given(exclude)) o = o with { Exclude = o.Exclude.Concat(p.GetValue(exclude)!).ToList() };
+            if (Given(floatTensors)) o = o with { FloatTensors = o.FloatTensors.Concat(Listed(floatTensors)).ToList() };
             if (Given(method)) o = o with { Calibration = FlagValues.CalibrationMethod(p.GetValue(method)!) };
             if (p.GetValue(percentile) is double pc) o = o with { Percentile = pc };
             if (p.GetValue(bins) is int b) o = o with { HistogramBins = b };
@@ -153,6 +159,9 @@ internal static class QuantizeCommand
             Console.WriteLine(result.NodeModes != null
                 ? $"mixed quantization: {string.Join(", ", result.NodeModes.Values.GroupBy(m => m).OrderBy(g => g.Key).Select(g => $"{g.Count()} {FpQuant.Quantization.Mixed.ModeRule.Name(g.Key)}"))} nodes in {result.Elapsed.TotalSeconds:F1} s"
                 : $"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
+            if (result.FloatTensors.Count > 0)
+                Console.WriteLine($"{result.FloatTensors.Count} activation tensor(s) kept float: " +
+                    string.Join(", ", result.FloatTensors.Take(8)) + (result.FloatTensors.Count > 8 ? ", ..." : ""));
             return 0;
         }));
         return cmd;

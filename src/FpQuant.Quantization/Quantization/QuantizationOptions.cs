@@ -44,6 +44,11 @@ public sealed record QuantizationOptions
     /// <summary>Static: also quantize MatMuls whose both operands are computed (attention's Q K^T and P V). PyTorch's
     /// eager static quantization leaves them float; ONNX Runtime quantizes them.</summary>
     public bool ActivationMatMuls { get; init; } = true;
+    /// <summary>Activation tensors (names or globs) kept float: no QuantizeLinear/DequantizeLinear pair on them. In
+    /// QOperator form a node reading or writing one stays float; in QDQ form its readers read it in float, a
+    /// Conv/MatMul/Gemm reader staying float (else ONNX Runtime quantizes the tensor itself). Dynamic nodes reading
+    /// one stay float. Weights are not activation tensors.</summary>
+    public IReadOnlyList<string> FloatTensors { get => _floatTensors; init => _floatTensors = Frozen(value); }
 
     /// <summary>How calibration turns statistics into ranges.</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
@@ -85,6 +90,7 @@ public sealed record QuantizationOptions
     private IReadOnlyList<string>? _opTypes;
     private IReadOnlyList<string> _include = Empty;
     private IReadOnlyList<string> _exclude = Empty;
+    private IReadOnlyList<string> _floatTensors = Empty;
     private IReadOnlyList<string> _fp16Block = Empty;
     private IReadOnlyList<Mixed.ModeRule> _modes = Array.Empty<Mixed.ModeRule>();
     private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());

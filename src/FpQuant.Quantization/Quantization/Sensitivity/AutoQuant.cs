@@ -148,6 +148,15 @@ public static partial class AutoQuant
             var best = candidates.Single(c => c.Name == bestName);
             var sa = analyses[best.Name];
             int layers = sa.Layers().Count;
+            if (trials + 2 * layers + 1 > request.MaxTrials && sa.TensorPoints)
+            {
+                // Tensor points cost two trials each: a search that cannot afford them searches the node groups.
+                sa.TensorPoints = false;
+                int groups = sa.Layers().Count;
+                log.Add($"tensor points of {best.Name} left out: {layers} points and groups exceed MaxTrials " +
+                    $"{request.MaxTrials}; searching its {groups} node groups");
+                layers = groups;
+            }
             if (trials + 2 * layers + 1 > request.MaxTrials)
                 log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, " +
                     $"beyond MaxTrials {request.MaxTrials}");
