@@ -49,7 +49,7 @@ public class AutoQuantTests
     public void NoInt8RecipeKeepsTheOutput_NothingIsChosen_NoModel()
     {
         var request = new AutoQuantRequest { Budget = FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()),
-            LatencyRounds = 3 };
+            LatencyRounds = 3, SmoothingPerLayer = true };
         var r = AutoQuant.Run(Cancelling(), "cancelling.onnx", Data(1, 32), request, Cpu);
         Assert.False(r.Met, string.Join("\n", r.Log));
         Assert.Null(r.Chosen);

@@ -17,8 +17,9 @@ internal sealed record AutoQuantRequest
     /// <summary>The smoothing strengths tried unless the request names others.</summary>
     public static readonly IReadOnlyList<double> DefaultSmoothingAlphas = [0.5, 0.65, 0.8];
     /// <summary>Also try smoothing with its own alpha per layer (<see cref="QuantizationOptions.SmoothingPerLayer"/>)
-    /// on every base with integer MatMul/Gemm nodes, named "BASE+smooth-per-layer".</summary>
-    public bool SmoothingPerLayer { get; init; } = true;
+    /// on every base with integer MatMul/Gemm nodes, named "BASE+smooth-per-layer" (the CLI's and the facade's
+    /// default; off unless asked, so a request that names no alphas tries no smoothing).</summary>
+    public bool SmoothingPerLayer { get; init; }
     /// <summary>
     /// At most this many quantized models are built and evaluated (candidates and layer search together).
     /// </summary>
