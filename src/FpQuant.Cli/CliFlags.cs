@@ -20,8 +20,9 @@ internal static class CliFlags
     {
         // QuantizationOptions, AutoQuantRequest
         ("Percentile", "--percentile"), ("HistogramBins", "--bins"), ("QuantizedBins", "--quantized-bins"),
-        ("SmoothingAlpha", "--smooth"), ("ActivationType", "--activation-type"),
+        ("SmoothingAlpha", "--smooth"), ("SmoothingPerLayer", "--smooth"), ("ActivationType", "--activation-type"),
         ("Include", "--include"), ("Exclude", "--exclude"), ("OpTypes", "--op-types"), ("MaxTrials", "--max-trials"),
+        ("FloatTensors", "--float-tensors"),
         // Input sources: ImageOptions, TextOptions, batch sizes, evaluation budgets
         ("ImageOptions.Mean", "--image-mean"), ("ImageOptions.Std", "--image-std"),
         ("ImageOptions.Scale", "--image-scale"),

@@ -42,7 +42,7 @@ internal static class CommonOptions
     public static Option<string> Arena() => new("--arena")
     {
         Description = "Where ONNX Runtime keeps activations between runs: shrinking (an arena per session, handed " +
-            "back after each run), kept (ONNX Runtime's default), shared (one for all sessions), none",
+            "back when a phase ends), kept (ONNX Runtime's default), shared (one for all sessions), none",
         DefaultValueFactory = _ => "shrinking",
     };
 

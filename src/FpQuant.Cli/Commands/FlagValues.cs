@@ -44,12 +44,21 @@ internal static class FlagValues
         _ => throw new FpQuantException($"--calibration-method '{s}': use minmax, percentile, entropy or histogram-l2"),
     };
 
-    /// <summary>--smooth: auto (SmoothQuant's alpha 0.5) or a migration strength in [0, 1].</summary>
+    /// <summary>--smooth ALPHA: one migration strength in [0, 1].</summary>
     public static double SmoothingAlpha(string text) =>
-        string.Equals(text.Trim(), "auto", StringComparison.OrdinalIgnoreCase)
-            ? Quantization.Smoothing.SmoothingPass.DefaultAlpha
-        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double a) && a >= 0 && a <= 1 ? a
-        : throw new FpQuantException($"--smooth '{text}': use auto or a migration strength alpha in [0, 1], e.g. 0.5");
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double a) && a >= 0 && a <= 1 ? a
+        : throw new FpQuantException($"--smooth '{text}': use auto, per-layer, none or a migration strength alpha " +
+            $"in [0, 1], e.g. 0.5");
+
+    /// <summary>quantize --smooth: auto or per-layer (each smoothed activation its own alpha, searched on the
+    /// calibration data), none, or one ALPHA for every layer.</summary>
+    public static QuantizationOptions Smoothing(QuantizationOptions o, string text) =>
+        text.Trim().ToLowerInvariant() switch
+        {
+            "auto" or "per-layer" => o with { SmoothingAlpha = null, SmoothingPerLayer = true },
+            "none" => o with { SmoothingAlpha = null, SmoothingPerLayer = false },
+            _ => o with { SmoothingAlpha = SmoothingAlpha(text), SmoothingPerLayer = false },
+        };
 
     public static ExecutionProviderKind Provider(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -43,6 +43,9 @@ internal static class QuantizeCommand
             "Quantize only nodes matching this name or glob (repeatable)" };
         var exclude = new Option<string[]>("--exclude") { Description =
             "Keep nodes matching this name or glob float, e.g. '*att*' (repeatable)" };
+        var floatTensors = new Option<string[]>("--float-tensors") { Description = "Keep these activation tensors " +
+            "(names or globs) float: no Q/DQ pair on them (comma-separated or repeated)",
+            AllowMultipleArgumentsPerToken = true };
         var method =
             new Option<string>("--calibration-method") { Description = "minmax, percentile, entropy or histogram-l2" };
         var percentile = new Option<double?>("--percentile") { Description =
@@ -60,14 +63,16 @@ internal static class QuantizeCommand
         var fp16Io = new Option<string>("--fp16-io") { Description =
             "fp16 mode: keep float32 inputs and outputs (float32, the default) or make them float16" };
         var smooth = new Option<string>("--smooth") { Description = "Outlier smoothing (SmoothQuant) of MatMul/Gemm " +
-            "inputs before quantizing: auto (alpha 0.5) or a migration strength ALPHA in [0, 1]" };
+            "inputs before quantizing: auto or per-layer (each layer's alpha searched on the calibration data), " +
+            "none, or one migration strength ALPHA in [0, 1] for every layer (SmoothQuant's own is 0.5)" };
         var provider = CommonOptions.Provider();
         var threads = CommonOptions.Threads();
         var cmd = new Command("quantize", "Quantize an ONNX model: static/dynamic/weights-only/fp16, QDQ or QOperator")
         {
             model, net, weights, output, preset, presetFile, mode, format, wtype, atype, perChannel, perTensor, symW,
             symA, reduce, reduceAct,
-            ops, include, exclude, method, percentile, bins, qbins, calib, calibDir, calibBatch, block, fp16Io, smooth,
+            ops, include, exclude, floatTensors, method, percentile, bins, qbins, calib, calibDir, calibBatch, block,
+            fp16Io, smooth,
             provider, threads,
         };
         var data = new DataCommandOptions();
@@ -117,17 +122,19 @@ internal static class QuantizeCommand
                 o = o with { ReduceRange = p.GetValue(reduce)!.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
                     ? null : ParseBool(p.GetValue(reduce)!, "--reduce-range") };
             if (p.GetValue(reduceAct)) o = o with { ReduceRangeActivations = true };
-            if (Given(ops))
-                o = o with { OpTypes = p.GetValue(ops)!.SelectMany(s =>
-                    s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() };
+            // Comma-separated or repeated: each value split at its commas.
+            List<string> Listed(Option<string[]> opt) => p.GetValue(opt)!.SelectMany(s =>
+                s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            if (Given(ops)) o = o with { OpTypes = Listed(ops) };
             if (Given(include)) o = o with { Include = p.GetValue(include)!.ToList() };
             if (Given(exclude)) o = o with { Exclude = o.Exclude.Concat(p.GetValue(exclude)!).ToList() };
+            if (Given(floatTensors)) o = o with { FloatTensors = o.FloatTensors.Concat(Listed(floatTensors)).ToList() };
             if (Given(method)) o = o with { Calibration = FlagValues.CalibrationMethod(p.GetValue(method)!) };
             if (p.GetValue(percentile) is double pc) o = o with { Percentile = pc };
             if (p.GetValue(bins) is int b) o = o with { HistogramBins = b };
             if (p.GetValue(qbins) is int qb) o = o with { QuantizedBins = qb };
             if (Given(block)) o = o with { Fp16BlockOps = p.GetValue(block)!.ToList() };
-            if (Given(smooth)) o = o with { SmoothingAlpha = FlagValues.SmoothingAlpha(p.GetValue(smooth)!) };
+            if (Given(smooth)) o = FlagValues.Smoothing(o, p.GetValue(smooth)!);
             if (Given(fp16Io)) o = o with
             {
                 Fp16KeepIoTypes = p.GetValue(fp16Io)!.Trim().ToLowerInvariant() switch
@@ -152,6 +159,9 @@ internal static class QuantizeCommand
             Console.WriteLine(result.NodeModes != null
                 ? $"mixed quantization: {string.Join(", ", result.NodeModes.Values.GroupBy(m => m).OrderBy(g => g.Key).Select(g => $"{g.Count()} {FpQuant.Quantization.Mixed.ModeRule.Name(g.Key)}"))} nodes in {result.Elapsed.TotalSeconds:F1} s"
                 : $"{result.Options.Mode.ToString().ToLowerInvariant()} {(result.Options.Mode == QuantMode.Static ? result.Options.Format.ToString().ToLowerInvariant() + " " : "")}quantization of {result.QuantizedNodes.Count} nodes in {result.Elapsed.TotalSeconds:F1} s");
+            if (result.FloatTensors.Count > 0)
+                Console.WriteLine($"{result.FloatTensors.Count} activation tensor(s) kept float: " +
+                    string.Join(", ", result.FloatTensors.Take(8)) + (result.FloatTensors.Count > 8 ? ", ..." : ""));
             return 0;
         }));
         return cmd;

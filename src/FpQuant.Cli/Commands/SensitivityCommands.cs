@@ -142,8 +142,9 @@ internal static class SensitivityCommands
         var presetOut = new Option<string>("--preset-out") { Description =
             "Where to write the chosen recipe (default: beside the output, NAME.preset.json)" };
         var smooth = new Option<string>("--smooth") { Description = "Outlier smoothing of MatMul/Gemm inputs: auto " +
-            "(try alpha 0.5, 0.65 and 0.8 beside none; the default without --preset), none (the default with " +
-            "--preset) or one ALPHA in [0, 1]" };
+            "(try alpha 0.5, 0.65, 0.8 and one searched per layer beside none; the default without --preset), " +
+            "per-layer (only the per-layer search beside none), none (the default with --preset) or one ALPHA in " +
+            "[0, 1]" };
         var maxTrials = new Option<int>("--max-trials") { Description =
             "At most this many quantized models built and evaluated", DefaultValueFactory = _ => 200 };
         var rounds = new Option<int>("--latency-rounds") { Description = "Alternating latency rounds for float and " +
@@ -166,10 +167,11 @@ internal static class SensitivityCommands
             string smoothText = (p.GetValue(smooth) ?? (presetGiven ? "none" : "auto")).Trim().ToLowerInvariant();
             IReadOnlyList<double> alphas = smoothText switch
             {
-                "none" => Array.Empty<double>(),
+                "none" or "per-layer" => Array.Empty<double>(),
                 "auto" => AutoQuantRequest.DefaultSmoothingAlphas,
                 _ => new[] { FlagValues.SmoothingAlpha(smoothText) },
             };
+            bool perLayer = smoothText is "auto" or "per-layer";
             var chosen = new List<(string Net, QuantizationOptions Options)>();
             bool missed = false;
             foreach (var net in nets)
@@ -186,7 +188,8 @@ internal static class SensitivityCommands
                 {
                     Budget = b,
                     Bases = presetGiven ? new[] { (p.GetValue(c.Preset)!, Preset(p, c, plan)) } : null,
-                    SmoothingAlphas = alphas, MaxTrials = p.GetValue(maxTrials), LatencyRounds = p.GetValue(rounds),
+                    SmoothingAlphas = alphas, SmoothingPerLayer = perLayer, MaxTrials = p.GetValue(maxTrials),
+                    LatencyRounds = p.GetValue(rounds),
                     BestEffort = p.GetValue(bestEffort),
                 };
                 var progress = new SynchronousProgress<string>(s => Console.Error.WriteLine($"[autoquant {name}] {s}"));

@@ -129,8 +129,10 @@ internal sealed class BenchRunner
                 });
             }
 
-            // 2. Warm the process itself (JIT, ONNX Runtime's globals) so the first variant's cold numbers are fair.
+            // 2. Warm the process itself (JIT, ONNX Runtime's globals) so the first variant's cold numbers are fair;
+            // what preparing the models left (quantization's scratch, calibration sessions) goes back first.
             _progress?.Report(new BenchProgress("warming up the process", 0, 1));
+            ProcessMemory.Trim();
             bool chunked = frame.MaxMemoryBytes > 0 || frame.ScoreChunk > 0;
             using (var warm = FirstFrameModels.Open(fRefine, fScore, _s.Runtime, chunked))
                 warm.Runner.Run(frame with { Hypotheses = 2, Iterations = Math.Min(1, frame.Iterations) }, crops,

@@ -67,7 +67,7 @@ public sealed class FoundationPoseMetric : IFidelityMetric
         : new Dictionary<string, double> { ["rot"] = 0.5, ["trans"] = 0.5 };
 
     /// <inheritdoc/>
-    public void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
+    public void Measure(IReadOnlyList<InputBatch> inputs,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into)
     {

@@ -13,10 +13,11 @@ internal sealed record BatchPlan(int RefineBatch, int ScoreChunk, long BudgetByt
 /// ends (<see cref="Runtime.MemoryArena.Shrinking"/>), so the refine batch and the score chunk each get what is left;
 /// they are not added. Batches are balanced: H pairs in ceil(H / cap) runs of equal size (126 at a cap of 48 runs as
 /// 42 + 42 + 42, not 48 + 48 + 30), which needs less memory than the cap allows and one size where the split is even,
-/// so a phase keeps its arena between runs instead of handing it back when the size changes. Measured with <c>fpquant register --demo --hypotheses 32 --iterations 1 --max-memory 0</c> at
-/// batches of 4, 16 and 32 (fp32, 2-core AVX-512 VNNI machine, ONNX Runtime 1.31): 443, 604 and 765 MB added by the
-/// sessions and the frame, i.e. about 330 MB (2.5 x the 132 MB of model files) plus 10-13.5 MB per pair; the
-/// figures below keep a margin for the quantized variants and the managed heap.
+/// so a phase keeps its arena between runs instead of handing it back when the size changes. Measured with <c>fpquant
+/// register --demo --hypotheses 32 --iterations 1 --max-memory 0</c> at batches of 4, 16 and 32 (fp32, 2-core AVX-512
+/// VNNI machine, ONNX Runtime 1.31): 443, 604 and 765 MB added by the sessions and the frame, i.e. about 330 MB (2.5 x
+/// the 132 MB of model files) plus 10-13.5 MB per pair; the figures below keep a margin for the quantized variants and
+/// the managed heap.
 /// </summary>
 internal static class MemoryBudget
 {

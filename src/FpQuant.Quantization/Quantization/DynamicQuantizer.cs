@@ -6,7 +6,8 @@ namespace FpQuant.Quantization;
 /// <summary>
 /// Dynamic quantization: weights become integers now, activations are quantized on every run by
 /// DynamicQuantizeLinear (u8, their own min/max). Each selected node goes to its op's handler
-/// (<see cref="DynamicOpQuantizers"/>); a node the handler declines (no constant weight) stays float.
+/// (<see cref="DynamicOpQuantizers"/>); a node the handler declines (no constant weight) stays float, and so does one
+/// that reads a tensor <see cref="QuantizationOptions.FloatTensors"/> keeps float (it would quantize it).
 /// </summary>
 internal static class DynamicQuantizer
 {
@@ -17,7 +18,9 @@ internal static class DynamicQuantizer
             ctx =>
             {
                 var rewrite = new DynamicRewrite(ctx);
-                return node => DynamicOpQuantizers.For(node.OpType) is { } h && h.TryEmit(node, rewrite);
+                var kept = new FloatTensorSelector(o.FloatTensors);
+                return node => !node.Input.Any(kept.Keeps) && DynamicOpQuantizers.For(node.OpType) is { } h
+                    && h.TryEmit(node, rewrite);
             },
             body => Quantize(body, o), needsAxisOpset: false));
 }

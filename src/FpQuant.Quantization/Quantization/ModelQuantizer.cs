@@ -87,7 +87,8 @@ internal static class ModelQuantizer
             return new QuantizationResult(output, options, preset, calibration?.Description, result.Ranges,
                 result.Params, nodes, sw.Elapsed)
                 { Warnings = warnings, NodeModes = result.NodeModes, Smoothed = smoothing.Tensors,
-                    IsSourceModel = asGiven };
+                    IsSourceModel = asGiven,
+                    FloatTensors = new FloatTensorSelector(options.FloatTensors).KeptIn(model.Graph) };
         }
     }
 
@@ -108,6 +109,7 @@ internal static class ModelQuantizer
             quantizedNodes = r.QuantizedNodes,
             nodeModes = r.NodeModes?.ToDictionary(kv => kv.Key, kv => Mixed.ModeRule.Name(kv.Value)),
             smoothing = r.Smoothed.Count == 0 ? null : r.Smoothed,
+            floatTensors = r.FloatTensors.Count == 0 ? null : r.FloatTensors,
             tensors = r.Params.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new
             {
                 name = kv.Key,

@@ -54,5 +54,6 @@ public static class OnnxQuantizer
 
     private static string Needs(QuantizationOptions o) =>
         o.Mode == QuantMode.Static && o.Modes.Count == 0 || o.Modes.Any(r => r.Mode == Mixed.NodeMode.Static)
-            ? "static quantization" : "outlier smoothing (SmoothingAlpha)";
+            ? "static quantization"
+            : $"outlier smoothing ({(o.SmoothingPerLayer ? "SmoothingPerLayer" : "SmoothingAlpha")})";
 }

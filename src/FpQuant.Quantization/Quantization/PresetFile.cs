@@ -15,7 +15,7 @@ internal static class PresetFile
 
     /// <summary>Lists that must be lists when given; "opTypes": null is allowed and means the mode's default.</summary>
     private static readonly HashSet<string> NonNullLists =
-        new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps", "modes" };
+        new(StringComparer.OrdinalIgnoreCase) { "include", "exclude", "fp16BlockOps", "modes", "floatTensors" };
 
     public static QuantizationOptions Load(string path)
     {
@@ -72,7 +72,8 @@ internal static class PresetFile
         }
         if (options == null) throw Bad("it holds no options");
         foreach (var (name, list) in new[] { ("include", options.Include), ("exclude", options.Exclude),
-            ("fp16BlockOps", options.Fp16BlockOps), ("opTypes", options.OpTypes) })
+            ("fp16BlockOps", options.Fp16BlockOps), ("opTypes", options.OpTypes),
+            ("floatTensors", options.FloatTensors) })
             // a null opTypes means the mode's default
             if (list != null && list.Any(x => x == null)) throw Bad($"\"{name}\" holds a null entry; give strings");
         if (!Enum.IsDefined(options.Mode) || !Enum.IsDefined(options.Format) || !Enum.IsDefined(options.WeightType)

@@ -44,6 +44,11 @@ public sealed record QuantizationOptions
     /// <summary>Static: also quantize MatMuls whose both operands are computed (attention's Q K^T and P V). PyTorch's
     /// eager static quantization leaves them float; ONNX Runtime quantizes them.</summary>
     public bool ActivationMatMuls { get; init; } = true;
+    /// <summary>Activation tensors (names or globs) kept float: no QuantizeLinear/DequantizeLinear pair on them. In
+    /// QOperator form a node reading or writing one stays float; in QDQ form its readers read it in float, a
+    /// Conv/MatMul/Gemm reader staying float (else ONNX Runtime quantizes the tensor itself). Dynamic nodes reading
+    /// one stay float. Weights are not activation tensors.</summary>
+    public IReadOnlyList<string> FloatTensors { get => _floatTensors; init => _floatTensors = Frozen(value); }
 
     /// <summary>How calibration turns statistics into ranges.</summary>
     public CalibrationMethod Calibration { get; init; } = CalibrationMethod.MinMax;
@@ -65,6 +70,14 @@ public sealed record QuantizationOptions
 
     /// <summary>Outlier smoothing before quantization (SmoothQuant's alpha, 0..1), or null for none.</summary>
     public double? SmoothingAlpha { get; init; }
+    /// <summary>Outlier smoothing with its own alpha per smoothed activation: the one (0.30 to 0.90) whose int8 layer
+    /// output is closest to float on the calibration data. Instead of <see cref="SmoothingAlpha"/>, not with it.
+    /// </summary>
+    public bool SmoothingPerLayer { get; init; }
+
+    /// <summary>Whether outlier smoothing runs before quantizing.</summary>
+    [JsonIgnore]
+    internal bool Smooths => SmoothingAlpha != null || SmoothingPerLayer;
 
     /// <summary>FP16: ops kept in float32.</summary>
     public IReadOnlyList<string> Fp16BlockOps { get => _fp16Block; init => _fp16Block = Frozen(value); }
@@ -77,6 +90,7 @@ public sealed record QuantizationOptions
     private IReadOnlyList<string>? _opTypes;
     private IReadOnlyList<string> _include = Empty;
     private IReadOnlyList<string> _exclude = Empty;
+    private IReadOnlyList<string> _floatTensors = Empty;
     private IReadOnlyList<string> _fp16Block = Empty;
     private IReadOnlyList<Mixed.ModeRule> _modes = Array.Empty<Mixed.ModeRule>();
     private static readonly IReadOnlyList<string> Empty = Array.AsReadOnly(Array.Empty<string>());
@@ -96,7 +110,7 @@ public sealed record QuantizationOptions
     /// needs activation channels.</summary>
     [JsonIgnore]
     public bool NeedsCalibration => Mode == QuantMode.Static && Modes.Count == 0
-        || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || SmoothingAlpha != null;
+        || Modes.Any(r => r.Mode == Mixed.NodeMode.Static) || Smooths;
 
     [JsonIgnore]
     internal IReadOnlySet<string> EffectiveOpTypes =>
@@ -128,6 +142,9 @@ public sealed record QuantizationOptions
             throw new FpQuantException($"MovingAverage must be in [0, 1], got {MovingAverage}");
         if (SmoothingAlpha is double sa && !(sa >= 0 && sa <= 1))
             throw new FpQuantException($"SmoothingAlpha must be in [0, 1], got {sa}");
+        if (SmoothingAlpha != null && SmoothingPerLayer)
+            throw new FpQuantException("SmoothingAlpha and SmoothingPerLayer both given: give one alpha for every " +
+                "layer or ask for one per layer, not both");
         if (Modes == null) throw new FpQuantException("\"modes\" is null; give a list of rules (it may be empty)");
         Mixed.MixedQuantizer.Validate(Modes);
         if ((Mode == QuantMode.Dynamic || Modes.Any(r => r.Mode == Mixed.NodeMode.Dynamic))

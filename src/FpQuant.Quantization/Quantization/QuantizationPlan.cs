@@ -26,7 +26,23 @@ internal sealed class QuantizationPlan
         Options = options;
         _selector = new NodeSelector(options.Include, options.Exclude);
         _ops = options.EffectiveOpTypes;
+        FloatTensors = new FloatTensorSelector(options.FloatTensors);
     }
+
+    /// <summary>The activation tensors the options keep float: never planned, so they get no Q/DQ pair.</summary>
+    public FloatTensorSelector FloatTensors { get; }
+
+    /// <summary>
+    /// Whether a tensor kept float keeps this node float. An integer operator (QOperator form) reads and writes
+    /// integers, so any node reading or writing one stays float. In QDQ form a node reads (or writes) it in float,
+    /// except a Conv, MatMul or Gemm reading it: given a float activation and a dequantized weight, ONNX Runtime
+    /// quantizes that activation itself at run time (on a MatMul reading an outlier tensor, measured 2x the error of
+    /// the tensor's own Q/DQ pair), so such a node stays float, its weight too.
+    /// </summary>
+    public bool StaysFloatForFloatTensor(NodeProto node) => !FloatTensors.IsEmpty
+        && (Options.Format == QuantFormat.QOperator
+            ? node.Input.Concat(node.Output).Any(FloatTensors.Keeps)
+            : OpTraits.IsWeightedCompute(node.OpType) && node.Input.Any(FloatTensors.Keeps));
 
     /// <summary>
     /// Whether the options select this node (its op type and name); handlers may still leave it float.
@@ -54,6 +70,7 @@ internal sealed class QuantizationPlan
             // Only float data is quantized: integer shape arithmetic (Add, Concat, Gather of shapes) stays as it is.
             if (node.Input.Count == 0 || !types.IsFloat(node.Input[0]) || !node.Output.All(types.IsFloat)) continue;
             if (node.OpType is "Add" or "Mul" or "Concat" && !node.Input.All(types.IsFloat)) continue;
+            if (plan.StaysFloatForFloatTensor(node)) continue;
             var handler = OpQuantizers.For(node.OpType);
             if (handler == null || !handler.Plan(node, plan)) continue;
             plan.QuantizedNodes[node.Name] = handler;
@@ -66,7 +83,7 @@ internal sealed class QuantizationPlan
     /// <summary>Marks a node input or output as quantized: calibrated, or from its own data when constant.</summary>
     public void QuantizeActivation(string tensor)
     {
-        if (Tensors.ContainsKey(tensor)) return;
+        if (Tensors.ContainsKey(tensor) || FloatTensors.Keeps(tensor)) return;
         Tensors[tensor] = Index.IsInitializer(tensor) ? new ConstantSource(tensor) : new CalibratedSource(tensor);
     }
 

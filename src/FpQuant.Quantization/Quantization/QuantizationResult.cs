@@ -27,4 +27,8 @@ internal sealed record QuantizationResult(
     /// <summary>Nothing qualified and <see cref="Model"/> is the source model as given (not pre-processed), so
     /// <see cref="ModelQuantizer.Save"/> writes the source file's own bytes.</summary>
     public bool IsSourceModel { get; init; }
+
+    /// <summary>The activation tensors <see cref="QuantizationOptions.FloatTensors"/> kept float (exact
+    /// names).</summary>
+    public IReadOnlyList<string> FloatTensors { get; init; } = Array.Empty<string>();
 }

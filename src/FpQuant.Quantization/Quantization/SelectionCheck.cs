@@ -24,6 +24,34 @@ internal static class SelectionCheck
             foreach (var g in globs)
                 if (!Matched(g))
                     warnings.Add($"{option} '{g}' matches no node of {modelSource}");
+        warnings.AddRange(CheckFloatTensors(graph, options, modelSource));
+        return warnings;
+    }
+
+    /// <summary>Float tensors name activations: an exact name that is none (or a weight) is an error, a glob that
+    /// matches none a warning (presets carry globs for tensors a given model may lack).</summary>
+    private static List<string> CheckFloatTensors(GraphProto graph, QuantizationOptions options, string modelSource)
+    {
+        var warnings = new List<string>();
+        if (options.FloatTensors.Count == 0) return warnings;
+        var (activations, constants) = FloatTensorSelector.TensorsOf(graph);
+        foreach (var t in options.FloatTensors)
+        {
+            bool glob = t.Contains('*', StringComparison.Ordinal) || t.Contains('?', StringComparison.Ordinal);
+            if (glob)
+            {
+                var r = NodeSelector.Compile(t);
+                if (!activations.Any(r.IsMatch)) warnings.Add($"FloatTensors '{t}' matches no activation tensor of " +
+                    $"{modelSource}");
+            }
+            else if (constants.Contains(t))
+                throw new FpQuantException($"FloatTensors '{t}' is a constant (a weight) of {modelSource}, not an " +
+                    $"activation tensor; keep its node float with Exclude instead");
+            else if (!activations.Contains(t, StringComparer.Ordinal))
+                throw new FpQuantException($"FloatTensors '{t}' names no activation tensor of {modelSource}; " +
+                    $"activation tensors are node outputs and graph inputs, e.g. " +
+                    $"{string.Join(", ", activations.Take(3).Select(n => $"'{n}'"))}");
+        }
         return warnings;
     }
 }

@@ -11,10 +11,10 @@ namespace FpQuant.Runtime;
 /// a sink while alive, or, when bound with their per-item shapes, land in pinned buffers read through
 /// <see cref="Output"/>. A <see cref="MemoryArena.Shrinking"/> arena hands its free regions back after the first
 /// run at a batch size and after a run the caller says ends a phase (the next run has another size, or no run of this
-/// model follows soon); other runs keep it. The first run at a shape allocates per tensor and ONNX Runtime then plans one block for
-/// the later ones: kept, those first regions stay beside the block (convs-int8 RefineNet, batch 42: peak 1,059 MB
-/// kept against 648 MB). Shrinking after every run costs the regrowth each time (about 7 % of that batch's time).
-/// With a GPU provider ONNX Runtime copies the bound host buffers to and from the device.
+/// model follows soon); other runs keep it. The first run at a shape allocates per tensor and ONNX Runtime then plans
+/// one block for the later ones: kept, those first regions stay beside the block (convs-int8 RefineNet, batch 42: peak
+/// 1,059 MB kept against 648 MB). Shrinking after every run costs the regrowth each time (about 7 % of that batch's
+/// time). With a GPU provider ONNX Runtime copies the bound host buffers to and from the device.
 /// </summary>
 internal sealed class BatchBinding : IDisposable
 {
@@ -40,7 +40,8 @@ internal sealed class BatchBinding : IDisposable
     public IReadOnlyList<string> InputNames => _names;
 
     /// <param name="outputItemShapes">Null: outputs go to ONNX Runtime's allocator and
-    /// <see cref="Run(int, Action{int, ReadOnlySpan{float}, long[]}, bool)"/>'s sink. Else each output's per-item shape:
+    /// <see cref="Run(int, Action{int, ReadOnlySpan{float}, long[]}, bool)"/>'s sink. Else each output's per-item
+    /// shape:
     /// outputs land in pinned buffers.</param>
     internal BatchBinding(InferenceSession session, RuntimeSettings settings, string description,
         IReadOnlyList<(string Name, int[] ItemShape)> inputs,

@@ -2,6 +2,7 @@ using FpQuant.Benchmark;
 using FpQuant.Core;
 using FpQuant.Quantization;
 using FpQuant.Runtime;
+using FpQuant.Tests.Support;
 using FpQuant.Variants;
 
 namespace FpQuant.Tests.Benchmark;
@@ -29,6 +30,20 @@ public class BenchModelStoreTests
         Assert.Equal(Key(off, ExecutionProviderKind.Cpu, true), Key(off, ExecutionProviderKind.Cpu, true));
         // Auto resolves by provider: never reduced off the CPU, so a CUDA cache entry cannot be a reduced-range model.
         Assert.False(Auto.WithResolvedReduceRange(ExecutionProviderKind.Cuda).ReduceRange);
+    }
+
+    [Fact]
+    public void HashFile_IsTheHashOfTheFilesBytes_ReadAsAStream()
+    {
+        using var tmp = new TempDir();
+        var bytes = new byte[3 * 81920 + 7];
+        new Random(5).NextBytes(bytes);
+        string path = tmp.File("model.onnx");
+        File.WriteAllBytes(path, bytes);
+        Assert.Equal(BenchModelStore.Hash(bytes), BenchModelStore.HashFile(path));
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(path, bytes);
+        Assert.Equal(BenchModelStore.Hash(bytes), BenchModelStore.HashFile(path));
     }
 
     [Fact]

@@ -21,47 +21,25 @@ public class QuantizeSampleTests
     public void Sample_BuiltAgainstThePackedPackage_QuantizesAModelWithNpySamples()
     {
         using var tmp = new TempDir();
-        string src = tmp.File("src");
-        ToolPackageTests.CopySources(src);
-        string nupkg = tmp.File("nupkg");
-        string version = ToolPackageTests.RepoVersion();
-        var pack = ProcessRunner.Run(ProcessRunner.Dotnet,
-            new[] { "pack", "src/FpQuant.Quantization/FpQuant.Quantization.csproj",
-            "-c", "Release", "-o", nupkg, "--disable-build-servers" }, src, Long);
-        Assert.True(pack.Code == 0, pack.ToString());
+        var feed = new LocalFeed(tmp);
+        feed.Pack("FpQuant.Quantization");
 
         // The package carries the XML docs IntelliSense shows.
-        string package = Path.Combine(nupkg, $"FpQuant.Quantization.{version}.nupkg");
-        using (var zip = ZipFile.OpenRead(package))
+        using (var zip = ZipFile.OpenRead(feed.Package("FpQuant.Quantization")))
             Assert.Contains(zip.Entries, e => e.FullName == "lib/net10.0/FpQuant.Quantization.xml");
 
         // The sample alone, outside the checkout; packages from the packed folder and this machine's cache only,
         // restored into a fresh folder so that no earlier FpQuant.Quantization of the same version is picked up.
-        string sample = tmp.File("sample");
-        ToolPackageTests.CopyTree(Path.Combine(TestPaths.RepoRoot, "samples", "QuantizeModel"), sample);
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        File.WriteAllText(Path.Combine(sample, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration><packageSources><clear />
-              <add key="packed" value="{nupkg}" />
-              <add key="machine-cache" value="{cache}" />
-            </packageSources></configuration>
-            """);
-        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") };
-        var build = ProcessRunner.Run(ProcessRunner.Dotnet,
-            new[] { "build", "-c", "Release", "-o", "out", "--disable-build-servers",
-            "-p:UsePackages=true", $"-p:FpQuantVersion={version}" }, sample, Long, env);
-        Assert.True(build.Code == 0, build.ToString());
-        Assert.True(Directory.Exists(Path.Combine(tmp.File("nuget-packages"), "fpquant.quantization", version)));
+        string dll = feed.BuildSample("QuantizeModel", tmp.File("sample"));
+        Assert.True(Directory.Exists(Path.Combine(feed.PackageCache, "fpquant.quantization", feed.Version)));
 
         // A tiny real model and 16 samples of its input.
         string work = tmp.File("work");
         Directory.CreateDirectory(Path.Combine(work, "calib"));
         OnnxModelFile.Save(TinyModels.Conv(relu: true), Path.Combine(work, "model.onnx"));
         NpyFile.Write(Path.Combine(work, "calib", "X.npy"), (InputTensor)TinyModels.Random(5, 1f, 16, 3, 8, 8));
-        var run = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { Path.Combine(sample, "out", "QuantizeModel.dll"),
-            "model.onnx", "model.int8.onnx", "calib" }, work, Long);
+        var run = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { dll, "model.onnx", "model.int8.onnx", "calib" },
+            work, Long);
         Assert.True(run.Code == 0, run.ToString());
         Assert.Contains("wrote model.int8.onnx", run.Out);
 
@@ -74,14 +52,15 @@ public class QuantizeSampleTests
         Assert.Equal(new[] { 2, 4, 8, 8 }, y.Value.Shape);
 
         // A user error: the sample prints the library's one line and exits 2.
-        var missing = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { Path.Combine(sample, "out", "QuantizeModel.dll"),
-            "missing.onnx", "x.onnx", "calib" }, work, Long);
+        var missing =
+            ProcessRunner.Run(ProcessRunner.Dotnet, new[] { dll, "missing.onnx", "x.onnx", "calib" }, work, Long);
         Assert.Equal(2, missing.Code);
         Assert.Contains("missing.onnx", missing.Err);
     }
 }
 
-/// <summary>README's "Use it from C#" example is the sample's code, so the two cannot drift apart.</summary>
+/// <summary>README's "Use it from C#" snippets are the sample's code (its program, and the other calls it compiles),
+/// so the README cannot drift from code that builds.</summary>
 [Trait("Category", "Quick")]
 public class ReadmeSampleTests
 {
@@ -96,5 +75,25 @@ public class ReadmeSampleTests
         string program = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "samples", "QuantizeModel", "Program.cs"))
             .Replace("\r\n", "\n");
         Assert.Equal(program.TrimEnd().Split('\n'), block.Groups[1].Value.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void ReadmeUseItFromCSharp_SecondSnippet_IsTheCallsTheSampleCompiles()
+    {
+        string readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md")).Replace("\r\n", "\n");
+        int section = readme.IndexOf("\n## Use it from C#\n", StringComparison.Ordinal);
+        Assert.True(section >= 0, "README has no '## Use it from C#' section");
+        int next = readme.IndexOf("\n## ", section + 1, StringComparison.Ordinal);
+        var blocks = Regex.Matches(readme[section..(next < 0 ? readme.Length : next)], "```csharp\n(.*?)```",
+            RegexOptions.Singleline);
+        Assert.True(blocks.Count >= 2, "the section has no second ```csharp block");
+        // The body of OtherCalls.Show, less the method's indentation.
+        var lines = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "samples", "QuantizeModel", "OtherCalls.cs"))
+            .Replace("\r\n", "\n").Split('\n');
+        int start = Array.FindIndex(lines, l => l.Contains(" static void Show(", StringComparison.Ordinal)) + 2;
+        int end = Array.IndexOf(lines, "    }", start);
+        Assert.True(start >= 2 && end > start, "OtherCalls.cs has no Show method");
+        var body = lines[start..end].Select(l => l.Length >= 8 ? l[8..] : l.Trim());
+        Assert.Equal(body, blocks[1].Groups[1].Value.TrimEnd().Split('\n'));
     }
 }

@@ -19,52 +19,25 @@ public class RegisterSampleTests
     public void TheSample_BuiltAgainstThePackedPackages_RegistersTheDemoScene()
     {
         using var tmp = new TempDir();
-        string src = tmp.File("src");
-        ToolPackageTests.CopySources(src);
-        string nupkg = tmp.File("nupkg");
-        string version = ToolPackageTests.RepoVersion();
-        var pack = ProcessRunner.Run(ProcessRunner.Dotnet, new[] {
-            "pack", "src/FpQuant.FoundationPose/FpQuant.FoundationPose.csproj",
-            "-c", "Release", "-o", nupkg, "--disable-build-servers" }, src, Long);
-        Assert.True(pack.Code == 0, pack.ToString());
-        var packQ = ProcessRunner.Run(ProcessRunner.Dotnet, new[] {
-            "pack", "src/FpQuant.Quantization/FpQuant.Quantization.csproj",
-            "-c", "Release", "-o", nupkg, "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
-        Assert.True(packQ.Code == 0, packQ.ToString());
+        var feed = new LocalFeed(tmp);
+        feed.Pack("FpQuant.FoundationPose");
+        feed.Pack("FpQuant.Quantization");
 
         // Both packages carry their XML docs beside the assembly, so IntelliSense shows them.
-        var fp = ToolPackageTests.Nuspec(Path.Combine(nupkg, $"FpQuant.FoundationPose.{version}.nupkg"));
-        var q = ToolPackageTests.Nuspec(Path.Combine(nupkg, $"FpQuant.Quantization.{version}.nupkg"));
-        Assert.Contains(fp.Entries, e => e == "lib/net10.0/FpQuant.FoundationPose.xml");
-        Assert.Contains(q.Entries, e => e == "lib/net10.0/FpQuant.Quantization.xml");
+        Assert.Contains(feed.Nuspec("FpQuant.FoundationPose").Entries,
+            e => e == "lib/net10.0/FpQuant.FoundationPose.xml");
+        Assert.Contains(feed.Nuspec("FpQuant.Quantization").Entries, e => e == "lib/net10.0/FpQuant.Quantization.xml");
 
         // The sample, alone in a folder; its packages come from the packed folder, everything else from the packages
         // this machine already has (read as a local feed; nothing downloaded), into a fresh package cache so no
         // earlier FpQuant package is reused.
         string app = tmp.File("app");
-        Directory.CreateDirectory(app);
-        string sample = Path.Combine(TestPaths.RepoRoot, "samples", "RegisterObject");
-        foreach (var f in new[] { "Program.cs", "RegisterObject.csproj" })
-            File.Copy(Path.Combine(sample, f), Path.Combine(app, f));
-        string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration><packageSources><clear />
-              <add key="packed" value="{nupkg}" /><add key="machine" value="{cache}" />
-            </packageSources></configuration>
-            """);
-        var env = new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") };
-        var build = ProcessRunner.Run(ProcessRunner.Dotnet, new[] {
-            "build", "-c", "Release", "-o", "out", "-p:UsePackages=true",
-            $"-p:Version={version}", "--disable-build-servers" }, app, Long, env);
-        Assert.True(build.Code == 0, build.ToString());
+        string dll = feed.BuildSample("RegisterObject", app);
         Assert.True(File.Exists(Path.Combine(app, "out", "FpQuant.FoundationPose.dll")));
         Assert.False(File.Exists(Path.Combine(app, "out", "fpquant.dll")), "the sample uses the library, not the tool");
 
         // The sample keeps its models in the system's temporary folder: this test's own, here.
         Directory.CreateDirectory(tmp.File("tmp"));
-        string dll = Path.Combine(app, "out", "RegisterObject.dll");
         var run = ProcessRunner.Run(ProcessRunner.Dotnet, new[] { dll }, app, Long,
             new Dictionary<string, string> { ["TMPDIR"] = tmp.File("tmp") });
         Assert.True(run.Code == 0, run.ToString());

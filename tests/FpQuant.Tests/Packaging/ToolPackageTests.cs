@@ -1,6 +1,4 @@
-using System.IO.Compression;
 using System.Runtime.InteropServices;
-using System.Xml.Linq;
 using FpQuant.Core;
 using FpQuant.Onnx;
 using FpQuant.Runtime;
@@ -22,30 +20,20 @@ public class ToolPackageTests
     public void Pack_InstallToToolPath_AndRunFromAnotherFolder()
     {
         using var tmp = new TempDir();
-        string src = tmp.File("src");
-        CopySources(src);
-        string nupkg = tmp.File("nupkg");
-        string version = RepoVersion();
+        var feed = new LocalFeed(tmp);
+        string version = feed.Version;
 
         // This machine's platform only, to keep the package (and the test) small; the README's pack has them all.
         string rid = RuntimeInformation.RuntimeIdentifier;
         string natives = $"{rid};{rid.Split('-')[0]}";
-        var pack = ProcessRunner.Run(ProcessRunner.Dotnet,
-            new[] { "pack", "src/FpQuant.Cli/FpQuant.Cli.csproj", "-c", "Release", "-o", nupkg,
-            "--disable-build-servers", $"-p:ToolNativeRuntimes={natives.Replace(";", "%3B")}" }, src, Long);
-        Assert.True(pack.Code == 0, pack.ToString());
-        foreach (var project in new[] { "FpQuant.Quantization", "FpQuant.FoundationPose" })
-        {
-            var lib = ProcessRunner.Run(ProcessRunner.Dotnet,
-                new[] { "pack", $"src/{project}/{project}.csproj", "-c", "Release", "-o", nupkg,
-                "--no-build", "--no-restore", "--disable-build-servers" }, src, Long);
-            Assert.True(lib.Code == 0, lib.ToString());
-        }
+        feed.Pack("FpQuant.Cli", $"-p:ToolNativeRuntimes={natives.Replace(";", "%3B")}");
+        feed.Pack("FpQuant.Quantization");
+        feed.Pack("FpQuant.FoundationPose");
 
         // The three packages, with their metadata and the README inside.
-        var tool = Nuspec(Path.Combine(nupkg, $"FpQuant.Cli.{version}.nupkg"));
-        var quantization = Nuspec(Path.Combine(nupkg, $"FpQuant.Quantization.{version}.nupkg"));
-        var foundationPose = Nuspec(Path.Combine(nupkg, $"FpQuant.FoundationPose.{version}.nupkg"));
+        var tool = feed.Nuspec("FpQuant.Cli");
+        var quantization = feed.Nuspec("FpQuant.Quantization");
+        var foundationPose = feed.Nuspec("FpQuant.FoundationPose");
         foreach (var (n, id) in new[] { (tool, "FpQuant.Cli"), (quantization, "FpQuant.Quantization"),
             (foundationPose, "FpQuant.FoundationPose") })
         {
@@ -68,16 +56,11 @@ public class ToolPackageTests
         Assert.DoesNotContain("FpQuant.FoundationPose", quantization.Xml);
 
         // Install from the folder alone (a config with only that source), into a temporary tool path.
-        string config = tmp.File("nuget.config");
-        File.WriteAllText(config, $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration><packageSources><clear /><add key="local" value="{nupkg}" /></packageSources></configuration>
-            """);
+        string config = feed.WriteNuGetConfig(tmp.File("nuget.config"), withMachinePackages: false);
         string tools = tmp.File("tools");
         var install = ProcessRunner.Run(ProcessRunner.Dotnet,
             new[] { "tool", "install", "--tool-path", tools, "--configfile", config,
-            "--version", version, "FpQuant.Cli" }, tmp.Path, Long,
-                new Dictionary<string, string> { ["NUGET_PACKAGES"] = tmp.File("nuget-packages") });
+            "--version", version, "FpQuant.Cli" }, tmp.Path, Long, feed.FreshCache);
         Assert.True(install.Code == 0, install.ToString());
         string fpquant =
             Path.Combine(tools, RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "fpquant.exe" : "fpquant");
@@ -115,57 +98,5 @@ public class ToolPackageTests
         Assert.Equal(2, bad.Code);
         Assert.EndsWith("\n", bad.Err);
         Assert.Single(bad.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
-
-    /// <summary>What `dotnet pack` needs: the two product projects and the files at the root they use.</summary>
-    internal static void CopySources(string dest)
-    {
-        string root = TestPaths.RepoRoot;
-        Directory.CreateDirectory(dest);
-        foreach (var f in Directory.GetFiles(root))
-        {
-            string name = Path.GetFileName(f);
-            if (name.EndsWith(".props") || name.EndsWith(".targets") || name == ".editorconfig" || name is "README.md"
-                or "LICENSE" or "global.json"
-                || name.Equals("nuget.config", StringComparison.OrdinalIgnoreCase))
-                File.Copy(f, Path.Combine(dest, name));
-        }
-        // src/'s own props (the analyzers, the library packages' shared settings) and every project under it.
-        Directory.CreateDirectory(Path.Combine(dest, "src"));
-        foreach (var f in Directory.GetFiles(Path.Combine(root, "src")))
-            File.Copy(f, Path.Combine(dest, "src", Path.GetFileName(f)));
-        foreach (var project in Directory.GetDirectories(Path.Combine(root, "src")))
-            CopyTree(project, Path.Combine(dest, "src", Path.GetFileName(project)));
-    }
-
-    internal static void CopyTree(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
-        foreach (var d in Directory.GetDirectories(from))
-            if (Path.GetFileName(d) is not ("bin" or "obj")) CopyTree(d, Path.Combine(to, Path.GetFileName(d)));
-    }
-
-    internal static string RepoVersion() =>
-        XDocument.Load(Path.Combine(TestPaths.RepoRoot, "Directory.Build.props")).Descendants("Version").Single()
-            .Value.Trim();
-
-    internal sealed record PackageInfo(XElement Metadata, List<string> Entries)
-    {
-        public string Meta(string name) =>
-            Metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value.Trim() ?? "";
-        /// <summary>The metadata as XML text (dependencies included).</summary>
-        public string Xml => Metadata.ToString();
-    }
-
-    internal static PackageInfo Nuspec(string nupkg)
-    {
-        Assert.True(File.Exists(nupkg), $"{nupkg} was not made");
-        using var zip = ZipFile.OpenRead(nupkg);
-        var entries = zip.Entries.Select(e => e.FullName).ToList();
-        var spec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec"));
-        using var s = spec.Open();
-        var doc = XDocument.Load(s);
-        return new PackageInfo(doc.Root!.Elements().Single(e => e.Name.LocalName == "metadata"), entries);
     }
 }

@@ -49,14 +49,15 @@ public class AutoQuantTests
     public void NoInt8RecipeKeepsTheOutput_NothingIsChosen_NoModel()
     {
         var request = new AutoQuantRequest { Budget = FidelityBudget.Parse("cosine=0.99", Array.Empty<MetricKey>()),
-            LatencyRounds = 3 };
+            LatencyRounds = 3, SmoothingPerLayer = true };
         var r = AutoQuant.Run(Cancelling(), "cancelling.onnx", Data(1, 32), request, Cpu);
         Assert.False(r.Met, string.Join("\n", r.Log));
         Assert.Null(r.Chosen);
         Assert.Null(r.Model);
         // Every base that applies to a MatMul model, each with and without smoothing, was tried; the layer search too.
         foreach (var name in new[] { "static", "static-compute", "dynamic-per-channel", "static+smooth0.5",
-            "dynamic-per-channel+smooth0.8" })
+            "dynamic-per-channel+smooth0.8", "static-compute+smooth-per-layer",
+            "dynamic-per-channel+smooth-per-layer" })
             Assert.Contains(r.Candidates, c => c.Name == name);
         Assert.All(r.Candidates, c => Assert.False(c.WithinBudget && c.IntegerNodes > 0, c.Name));
         // With --best-effort the most faithful int8 candidate is built, and still not called a success.

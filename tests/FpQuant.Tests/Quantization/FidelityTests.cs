@@ -107,9 +107,9 @@ public class FidelityTests
         moved.Add(("rot", new FloatTensor(new[] { 1, 3 }, new float[3])));
         var a = new Dictionary<string, double>();
         var b = new Dictionary<string, double>();
-        fromScene.Measure(new[] { Batch(1) }, new[] { trans }, new[] { moved }, a);
+        fromScene.Measure(new[] { new InputBatch(Batch(1)) }, new[] { trans }, new[] { moved }, a);
         new FoundationPoseMetric(FpQuant.Networks.NetworkKind.Refine, 0.2)
-            .Measure(new[] { Batch(1) }, new[] { trans }, new[] { moved }, b);
+            .Measure(new[] { new InputBatch(Batch(1)) }, new[] { trans }, new[] { moved }, b);
         Assert.Equal(1000 * 0.1 * scene.Diameter / 2, a["trans_mm"], 3);
         Assert.Equal(1000 * 0.1 * 0.2 / 2, b["trans_mm"], 3);
         Assert.Equal(a["trans"], b["trans"], 4);

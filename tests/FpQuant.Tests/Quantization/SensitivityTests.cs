@@ -24,10 +24,14 @@ public class SensitivityTests
     {
         var sa = Analysis();
         var report = sa.Analyze();
-        Assert.Equal(new[] { "layer0", "layer1", "layer2" }, report.Layers.Select(l => l.Layer).OrderBy(x => x));
+        // The node groups, then the Q/DQ pairs between them (and of the input) as tensor points of their own.
+        var groups = report.Layers.Where(l => sa.TensorsOf(l.Layer).Count == 0).ToList();
+        Assert.Equal(new[] { "layer0", "layer1", "layer2" }, groups.Select(l => l.Layer).OrderBy(x => x));
+        Assert.Equal(new[] { "tensor X", "tensor layer0.relu", "tensor layer1.relu" },
+            report.Layers.Except(groups).Select(l => l.Layer).OrderBy(x => x.Length).ThenBy(x => x));
         Assert.Equal("layer1", report.Layers[0].Layer);
         var fragile = report.Layers[0];
-        var others = report.Layers.Skip(1).ToList();
+        var others = groups.Skip(1).ToList();
         Assert.True(fragile.OnlyThisQuantized.SqnrDb + 10 < others.Min(l => l.OnlyThisQuantized.SqnrDb),
             $"fragile {fragile.OnlyThisQuantized.SqnrDb:F1} dB vs others " +
             $"{string.Join(", ", others.Select(l => l.OnlyThisQuantized.SqnrDb.ToString("F1")))}");

@@ -102,8 +102,13 @@ public class SmoothingTests
     [InlineData("strong")]
     public void BadAlpha_IsOneLine(string text)
     {
-        var e = Assert.Throws<FpQuantException>(() => FpQuant.Cli.Commands.FlagValues.SmoothingAlpha(text));
+        var e = Assert.Throws<FpQuantException>(() =>
+            FpQuant.Cli.Commands.FlagValues.Smoothing(new QuantizationOptions(), text));
         Assert.Contains("--smooth", e.Message);
-        Assert.Equal(0.5, FpQuant.Cli.Commands.FlagValues.SmoothingAlpha("auto"));
+        Assert.Equal(0.5, FpQuant.Cli.Commands.FlagValues.Smoothing(new QuantizationOptions(), "0.5").SmoothingAlpha);
+        var auto = FpQuant.Cli.Commands.FlagValues.Smoothing(new QuantizationOptions { SmoothingAlpha = 0.8 }, "auto");
+        Assert.True(auto.SmoothingPerLayer);
+        Assert.Null(auto.SmoothingAlpha);
+        Assert.False(FpQuant.Cli.Commands.FlagValues.Smoothing(auto, "none").Smooths);
     }
 }

@@ -104,6 +104,37 @@ public static class TinyModels
         return g.Build();
     }
 
+    /// <summary>
+    /// X [N, 64] -> MatMul fc1 (64 x 128) -> Relu -> MatMul fc2 (128 x 32) -> Y: weights large enough that int8 shrinks
+    /// the file, small enough that a quantization takes milliseconds.
+    /// </summary>
+    public static ModelProto Mlp()
+    {
+        var g = new GraphBuilder("mlp");
+        string x = g.Input("X", DataType.Float, "N", 64);
+        string h = g.Node("MatMul", "fc1", new[] { x, g.Initializer("fc1.weight", Random(30, 0.2f, 64, 128)) });
+        h = g.Node("Relu", "relu", new[] { h });
+        g.NodeMulti("MatMul", "fc2", new[] { h, g.Initializer("fc2.weight", Random(31, 0.2f, 128, 32)) },
+            new[] { "Y" });
+        g.Output("Y", DataType.Float, "N", 32);
+        return g.Build();
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> batches of <paramref name="samples"/> x <paramref name="width"/> uniform values for
+    /// input X, each batch from its own seed (seed, seed + 1, ...).
+    /// </summary>
+    public static List<InputBatch> Batches(ulong seed, int count, int samples, int width) =>
+        Enumerable.Range(0, count)
+            .Select(i => new InputBatch(("X", (InputTensor)Random(seed + (ulong)i, 1f, samples, width)))).ToList();
+
+    /// <summary>Progress lines as they are reported, in order (Progress&lt;T&gt; would post them later).</summary>
+    public sealed class ProgressLines : IProgress<string>
+    {
+        public List<string> Lines { get; } = new();
+        public void Report(string value) => Lines.Add(value);
+    }
+
     public static List<(string Name, FloatTensor Value)> Run(ModelProto m, Dictionary<string, FloatTensor> inputs,
         string dir, string name)
     {

@@ -10,7 +10,7 @@ internal sealed class DataMovementQuantizer : IOpQuantizer
 {
     public bool Plan(NodeProto node, QuantizationPlan plan)
     {
-        if (!plan.IsQuantized(node.Input[0])) return false;
+        if (!plan.IsQuantized(node.Input[0]) || node.Output.Any(plan.FloatTensors.Keeps)) return false;
         foreach (var o in node.Output) plan.Tensors[o] = new SharedSource(node.Input[0]);
         return true;
     }

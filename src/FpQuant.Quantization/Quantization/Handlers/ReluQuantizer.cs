@@ -11,7 +11,7 @@ internal sealed class ReluQuantizer : IOpQuantizer
     public bool Plan(NodeProto node, QuantizationPlan plan)
     {
         string x = node.Input[0], y = node.Output[0];
-        if (plan.Options.SymmetricActivations) return false;
+        if (plan.Options.SymmetricActivations || plan.FloatTensors.Keeps(y)) return false;
         if (!plan.Tensors.TryGetValue(x, out var src) || src is not CalibratedSource) return false;
         if (plan.Index.GraphOutputs.Contains(x) || plan.Index.GraphOutputs.Contains(y)) return false;
         if (plan.Index.ConsumersOf(x).Count != 1) return false;

@@ -8,7 +8,7 @@ internal sealed class SoftmaxQuantizer : IOpQuantizer
     public bool Plan(NodeProto node, QuantizationPlan plan)
     {
         plan.QuantizeActivation(node.Input[0]);
-        plan.Tensors[node.Output[0]] = new FixedSource(0f, 1f);
+        if (!plan.FloatTensors.Keeps(node.Output[0])) plan.Tensors[node.Output[0]] = new FixedSource(0f, 1f);
         return true;
     }
 

@@ -16,6 +16,10 @@ internal sealed record AutoQuantRequest
     public IReadOnlyList<double> SmoothingAlphas { get; init; } = DefaultSmoothingAlphas;
     /// <summary>The smoothing strengths tried unless the request names others.</summary>
     public static readonly IReadOnlyList<double> DefaultSmoothingAlphas = [0.5, 0.65, 0.8];
+    /// <summary>Also try smoothing with its own alpha per layer (<see cref="QuantizationOptions.SmoothingPerLayer"/>)
+    /// on every base with integer MatMul/Gemm nodes, named "BASE+smooth-per-layer" (the CLI's and the facade's
+    /// default; off unless asked, so a request that names no alphas tries no smoothing).</summary>
+    public bool SmoothingPerLayer { get; init; }
     /// <summary>
     /// At most this many quantized models are built and evaluated (candidates and layer search together).
     /// </summary>
@@ -66,6 +70,9 @@ internal sealed record AutoQuantOutcome(IReadOnlyList<AutoQuantCandidate> Candid
 /// </summary>
 public static partial class AutoQuant
 {
+    /// <summary>What a candidate smoothed with one alpha per layer adds to its base's name.</summary>
+    internal const string PerLayerSuffix = "smooth-per-layer";
+
     internal static AutoQuantOutcome Run(ModelProto model, string source, EvaluationData data, AutoQuantRequest request,
         RuntimeSettings settings, IFidelityMetric? metric = null, IProgress<string>? progress = null)
     {
@@ -81,10 +88,11 @@ public static partial class AutoQuant
         foreach (var (name, o) in bases)
         {
             plan.Add((name, o));
-            if (o.SmoothingAlpha == null && AutoQuantBases.HasSmoothableNodes(prepared.Graph, o))
-                foreach (var a in request.SmoothingAlphas)
-                    plan.Add(($"{name}+smooth{a.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-                        o with { SmoothingAlpha = a }));
+            if (o.Smooths || !AutoQuantBases.HasSmoothableNodes(prepared.Graph, o)) continue;
+            foreach (var a in request.SmoothingAlphas)
+                plan.Add(($"{name}+smooth{a.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                    o with { SmoothingAlpha = a }));
+            if (request.SmoothingPerLayer) plan.Add(($"{name}+{PerLayerSuffix}", o with { SmoothingPerLayer = true }));
         }
         var keys = metric?.Keys ?? Array.Empty<MetricKey>();
         bool Holds(OutputFidelity f) => request.Budget.Holds(f, keys);
@@ -141,6 +149,15 @@ public static partial class AutoQuant
             var best = candidates.Single(c => c.Name == bestName);
             var sa = analyses[best.Name];
             int layers = sa.Layers().Count;
+            if (trials + 2 * layers + 1 > request.MaxTrials && sa.TensorPoints)
+            {
+                // Tensor points cost two trials each: a search that cannot afford them searches the node groups.
+                sa.TensorPoints = false;
+                int groups = sa.Layers().Count;
+                log.Add($"tensor points of {best.Name} left out: {layers} points and groups exceed MaxTrials " +
+                    $"{request.MaxTrials}; searching its {groups} node groups");
+                layers = groups;
+            }
             if (trials + 2 * layers + 1 > request.MaxTrials)
                 log.Add($"no candidate holds; a layer search on {best.Name} needs about {2 * layers + 2} trials, " +
                     $"beyond MaxTrials {request.MaxTrials}");

@@ -16,7 +16,8 @@ public sealed record AutoQuantOptions
     public IReadOnlyDictionary<string, QuantizationOptions>? Recipes { get; init; }
 
     /// <summary>Outlier-smoothing strengths tried on every recipe with integer MatMul/Gemm nodes, besides
-    /// none.</summary>
+    /// none and besides smoothing with its own alpha per layer (tried unless this list is empty: empty means no
+    /// smoothing).</summary>
     public IReadOnlyList<double> SmoothingAlphas { get; init; } = [0.5, 0.65, 0.8];
 
     /// <summary>At most this many quantized models are built and evaluated.</summary>

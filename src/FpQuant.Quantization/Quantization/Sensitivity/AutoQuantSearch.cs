@@ -47,6 +47,7 @@ public static partial class AutoQuant
             Budget = budget,
             Bases = options.Recipes?.Select(kv => (kv.Key, kv.Value)).ToList(),
             SmoothingAlphas = options.SmoothingAlphas,
+            SmoothingPerLayer = options.SmoothingAlphas.Count > 0,
             MaxTrials = options.MaxTrials,
             LatencyRounds = options.LatencyRounds,
             BestEffort = options.BestEffort,

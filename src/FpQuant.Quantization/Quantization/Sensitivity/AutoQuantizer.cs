@@ -20,9 +20,8 @@ internal static class AutoQuantizer
         var nodesOf = sensitivity.Layers.ToDictionary(l => l.Layer, l => l.Nodes);
         var baseOptions = sensitivity.Options;
         var floatLayers = new List<string>();
-        QuantizationOptions With(IEnumerable<string> f) =>
-            baseOptions with { Exclude = baseOptions.Exclude.Concat(f.SelectMany(l =>
-                SensitivityAnalysis.Patterns(l, nodesOf[l], order))).ToList() };
+        // A node group goes back to float by excluding its nodes, a tensor point by keeping its tensors float.
+        QuantizationOptions With(IEnumerable<string> f) => sa.KeepFloat(baseOptions, f, nodesOf, order);
 
         var fidelity = sa.Evaluate(sa.Build(With(floatLayers)));
         budget.CheckApplies(fidelity, sensitivity.Model);

@@ -1,4 +1,5 @@
 using FpQuant.Core;
+using FpQuant.Quantization.Calibration;
 
 namespace FpQuant.Quantization.Sensitivity;
 
@@ -24,11 +25,11 @@ public interface IFidelityMetric
     IReadOnlyDictionary<string, double> DefaultBudget { get; }
 
     /// <summary>Adds this metric's values for one comparison of a quantized model against float.</summary>
-    /// <param name="inputs">The batches the model ran on.</param>
+    /// <param name="inputs">The batches the model ran on, as <see cref="InputSource"/> gives them.</param>
     /// <param name="reference">Float outputs per batch, in the model's output order.</param>
     /// <param name="test">The quantized model's outputs on the same batches.</param>
     /// <param name="into">Where to add the measured values, by key.</param>
-    void Measure(IReadOnlyList<Dictionary<string, InputTensor>> inputs,
+    void Measure(IReadOnlyList<InputBatch> inputs,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> reference,
         IReadOnlyList<List<(string Name, FloatTensor Value)>> test, IDictionary<string, double> into);
 }

@@ -46,7 +46,7 @@ public sealed record OutputFidelity(double SqnrDb, int Samples, List<OutputCompa
             metrics["top1"] = outputs.Where(o => o.Top1 != null).Min(o => o.Top1!.Value);
             metrics["top5"] = outputs.Where(o => o.Top5 != null).Min(o => o.Top5!.Value);
         }
-        metric?.Measure(inputs, reference, test, metrics);
+        metric?.Measure(inputs.Select(b => new InputBatch(b)).ToList(), reference, test, metrics);
         return new OutputFidelity(sqnr, samples, outputs, metrics);
     }
 

@@ -3,8 +3,14 @@ using Onnx;
 
 namespace FpQuant.Quantization.Sensitivity;
 
-/// <summary>One unit the search may keep float: its name, what kind of group it is, and its quantized nodes.</summary>
-internal sealed record QuantizationGroup(string Name, string Kind, List<string> Nodes);
+/// <summary>One unit the search may keep float: its name, what kind of group it is, and its quantized nodes (for a
+/// tensor point: the nodes that read the tensor).</summary>
+internal sealed record QuantizationGroup(string Name, string Kind, List<string> Nodes)
+{
+    /// <summary>A tensor point's activation tensors, kept float together
+    /// (<see cref="QuantizationOptions.FloatTensors"/>); empty for a node group.</summary>
+    public IReadOnlyList<string> Tensors { get; init; } = Array.Empty<string>();
+}
 
 /// <summary>
 /// Groups every quantized node of a recipe (compute and element-wise alike) into the units a search keeps float
@@ -16,7 +22,7 @@ internal sealed record QuantizationGroup(string Name, string Kind, List<string> 
 internal static class QuantizationGroups
 {
     public const string Attention = "attention", ResidualNorm = "residual+norm", Conv = "conv", Compute = "compute",
-        Other = "element-wise";
+        Other = "element-wise", Tensor = "tensor";
 
     public static List<QuantizationGroup> Of(GraphProto graph, IReadOnlyCollection<string> quantizedNodes)
     {
@@ -114,5 +120,40 @@ internal static class QuantizationGroups
         // Names are unique: a second group of the same module path gets its first node's name.
         var seen = new HashSet<string>(StringComparer.Ordinal);
         return groups.Select(g => seen.Add(g.Name) ? g : g with { Name = $"{g.Name} ({g.Nodes[0]})" }).ToList();
+    }
+
+    /// <summary>
+    /// The Q/DQ pairs of a static plan as points of their own, apart from the nodes around them: one per activation
+    /// tensor with its own pair, except a tensor internal to one node group (computed by a node of the group and read
+    /// only by nodes of that same group), which that group's point already keeps float; so the points are the group
+    /// boundaries, the graph inputs and the tensors read by float nodes. A Relu folded into its producer's
+    /// quantization shares one pair with it: its point keeps both tensors float (the Relu's output names it).
+    /// </summary>
+    public static List<QuantizationGroup> TensorPoints(QuantizationPlan plan, IReadOnlyList<QuantizationGroup> groups)
+    {
+        var index = plan.Index;
+        var groupOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var g in groups) foreach (var n in g.Nodes) groupOf.TryAdd(n, g.Name);
+        var names = new HashSet<string>(groups.Select(g => g.Name), StringComparer.Ordinal);
+        var relus = index.Graph.Node.Where(n => plan.RemovedRelus.Contains(n.Name)).ToList();
+        var folded = relus.ToDictionary(n => n.Input[0], n => n.Output[0], StringComparer.Ordinal);
+        var foldedInto = relus.ToDictionary(n => n.Output[0], n => n.Input[0], StringComparer.Ordinal);
+        var points = new List<QuantizationGroup>();
+        // In graph order (inputs first, then node outputs), so the points come out the same on every run.
+        var order = index.Graph.Input.Select(i => i.Name).Concat(index.Graph.Node.SelectMany(n => n.Output));
+        foreach (var t in order.Where(t => t.Length > 0 && plan.IsQuantized(t) && !index.IsInitializer(t)).Distinct())
+        {
+            if (folded.ContainsKey(t)) continue; // its pair is the folded Relu's output's point
+            var tensors = foldedInto.TryGetValue(t, out var pre) ? new List<string> { pre, t } : new List<string> { t };
+            var readers = index.ConsumersOf(t).Select(c => c.Name).Distinct().ToList();
+            if (readers.Count == 0) continue;
+            string? home = index.Producer.TryGetValue(tensors[0], out var p) ? groupOf.GetValueOrDefault(p.Name)
+                : null;
+            if (home != null && readers.All(r => groupOf.GetValueOrDefault(r) == home)) continue;
+            string name = $"tensor {t}";
+            while (!names.Add(name)) name += "'";
+            points.Add(new QuantizationGroup(name, Tensor, readers) { Tensors = tensors });
+        }
+        return points;
     }
 }

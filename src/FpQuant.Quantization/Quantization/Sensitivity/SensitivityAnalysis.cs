@@ -135,9 +135,85 @@ internal sealed class SensitivityAnalysis
 
     /// <summary>Every quantized node of the recipe, compute and element-wise, in the groups a search keeps float
     /// together (<see cref="QuantizationGroups"/>): attention blocks, residual Adds with their norms, convolutions
-    /// with their Relu and Add, and the rest.</summary>
-    public List<(string Layer, List<string> Nodes)> Layers() =>
-        QuantizationGroups.Of(_model.Graph, QuantizedNodes(_options)).Select(g => (g.Name, g.Nodes)).ToList();
+    /// with their Relu and Add, and the rest; then, for a recipe with static nodes and unless
+    /// <see cref="TensorPoints"/> is off, the Q/DQ pairs of activation tensors as points of their own
+    /// (<see cref="QuantizationGroups.TensorPoints"/>).</summary>
+    public List<(string Layer, List<string> Nodes)> Layers() => Groups().Select(g => (g.Name, g.Nodes)).ToList();
+
+    /// <summary>Whether <see cref="Groups"/> includes tensor points (on unless a search must stay within fewer
+    /// trials than they need).</summary>
+    public bool TensorPoints { get; set; } = true;
+
+    private List<QuantizationGroup>? _nodeGroups, _tensorPoints;
+    private Dictionary<string, QuantParams>? _staticParams;
+
+    /// <summary>The groups and points a search may keep float, in the order the report lists them before ranking.
+    /// </summary>
+    public List<QuantizationGroup> Groups()
+    {
+        _nodeGroups ??= QuantizationGroups.Of(_model.Graph, QuantizedNodes(_options));
+        if (!TensorPoints) return _nodeGroups;
+        _tensorPoints ??= StaticPlan(_options) is { } plan ? QuantizationGroups.TensorPoints(plan, _nodeGroups)
+            : new List<QuantizationGroup>();
+        return _nodeGroups.Concat(_tensorPoints).ToList();
+    }
+
+    /// <summary>The tensors a tensor point keeps float; empty for a node group (or a name that is none).</summary>
+    public IReadOnlyList<string> TensorsOf(string group) =>
+        (_tensorPoints ?? []).FirstOrDefault(g => g.Name == group)?.Tensors ?? Array.Empty<string>();
+
+    /// <summary><paramref name="o"/> with these groups and points kept float: a node group's nodes excluded, a tensor
+    /// point's tensors kept float.</summary>
+    public QuantizationOptions KeepFloat(QuantizationOptions o, IEnumerable<string> groups,
+        IReadOnlyDictionary<string, List<string>> nodesOf, IReadOnlyCollection<string> allGroups)
+    {
+        var list = groups.ToList();
+        return o with
+        {
+            Exclude = o.Exclude.Concat(list.Where(l => TensorsOf(l).Count == 0)
+                .SelectMany(l => Patterns(l, nodesOf[l], allGroups))).ToList(),
+            FloatTensors = o.FloatTensors.Concat(list.SelectMany(TensorsOf).Select(NodeSelector.ForName)).ToList(),
+        };
+    }
+
+    /// <summary>The plan of the recipe's static nodes; null when it has none.</summary>
+    private QuantizationPlan? StaticPlan(QuantizationOptions o)
+    {
+        if (o.Modes.Count > 0)
+            return Mixed.MixedQuantizer.StaticPart(o, Mixed.MixedQuantizer.Assign(_model.Graph, o)) is { } part
+                ? QuantizationPlan.Make(_model.Graph, part) : null;
+        return o.Mode == QuantMode.Static ? QuantizationPlan.Make(_model.Graph, o) : null;
+    }
+
+    /// <summary>A tensor point quantized alone: the float model with one Q/DQ pair on the point's tensor (its scale
+    /// and zero point as the full recipe's), read by every node that read the tensor.</summary>
+    private ModelProto OnlyTensorQuantized(QuantizationGroup point)
+    {
+        _staticParams ??= RewriteContext.ComputeParams(StaticPlan(_options)!, _ranges);
+        string t = point.Tensors[^1];
+        var p = _staticParams[t];
+        var m = _model.Clone();
+        var g = m.Graph;
+        string scale = $"{t}/scale", zeroPoint = $"{t}/zero_point", q = $"{t}/q", dq = $"{t}/dq";
+        g.Initializer.Add(TensorProtos.FromFloats(scale, new[] { p.Scale[0] }));
+        g.Initializer.Add(RewriteContext.IntegerTensor(zeroPoint, new[] { p.ZeroPoint[0] }, p.Type));
+        int at = 0;
+        for (int k = 0; k < g.Node.Count; k++)
+        {
+            var n = g.Node[k];
+            if (n.Output.Contains(t)) at = k + 1;
+            for (int i = 0; i < n.Input.Count; i++) if (n.Input[i] == t) n.Input[i] = dq;
+        }
+        var quantize = new NodeProto { OpType = "QuantizeLinear", Name = $"{t}/QuantizeLinear" };
+        quantize.Input.AddRange(new[] { t, scale, zeroPoint });
+        quantize.Output.Add(q);
+        var dequantize = new NodeProto { OpType = "DequantizeLinear", Name = $"{t}/DequantizeLinear" };
+        dequantize.Input.AddRange(new[] { q, scale, zeroPoint });
+        dequantize.Output.Add(dq);
+        g.Node.Insert(at, dequantize);
+        g.Node.Insert(at, quantize);
+        return m;
+    }
 
     /// <summary>
     /// The nodes a recipe makes integer, as its own rewrite decides (dynamic handlers accept only a constant weight).
@@ -153,19 +229,21 @@ internal sealed class SensitivityAnalysis
     public SensitivityReport Analyze(IProgress<string>? progress = null)
     {
         var sw = Stopwatch.StartNew();
-        var layers = Layers();
         var full = Build(_options);
         var fullFidelity = Evaluate(full);
         var fullHeldOut = EvaluateHeldOut(full);
         var results = new List<LayerSensitivity>();
         int k = 0;
-        foreach (var (layer, nodes) in layers)
+        var groups = Groups();
+        var names = groups.Select(g => g.Name).ToList();
+        var nodesOf = groups.ToDictionary(g => g.Name, g => g.Nodes, StringComparer.Ordinal);
+        foreach (var g in groups)
         {
-            progress?.Report($"layer {++k}/{layers.Count}: {layer}");
-            var patterns = Patterns(layer, nodes, layers.Select(l => l.Layer));
-            var only = Build(_options with { Include = patterns });
-            var allBut = Build(_options with { Exclude = _options.Exclude.Concat(patterns).ToList() });
-            results.Add(new LayerSensitivity(layer, nodes, Evaluate(only), Evaluate(allBut)));
+            progress?.Report($"layer {++k}/{groups.Count}: {g.Name}");
+            var only = g.Tensors.Count > 0 ? OnlyTensorQuantized(g)
+                : Build(_options with { Include = Patterns(g.Name, g.Nodes, names) });
+            var allBut = Build(KeepFloat(_options, [g.Name], nodesOf, names));
+            results.Add(new LayerSensitivity(g.Name, g.Nodes, Evaluate(only), Evaluate(allBut)));
         }
         results = results.OrderBy(r => r.OnlyThisQuantized.SqnrDb).ToList();
         progress?.Report("per-tensor SQNR");

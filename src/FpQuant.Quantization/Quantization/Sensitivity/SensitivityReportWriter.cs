@@ -61,7 +61,8 @@ internal static class SensitivityReportWriter
                     ? string.Create(CultureInfo.InvariantCulture, $", top-1 {100 * t1:F1} % top-5 {100 * o.Top5:F1} %")
                     : ""));
         sb.AppendLine();
-        sb.AppendLine("| group | quantized nodes | only this group quantized | all but this group quantized |");
+        // A tensor point ("tensor NAME") lists the nodes that read its tensor.
+        sb.AppendLine("| group | members | only this group quantized | all but this group quantized |");
         sb.AppendLine("|---|---|---|---|");
         foreach (var row in Rows(r)) sb.AppendLine("| " + string.Join(" | ", row) + " |");
         sb.AppendLine();
