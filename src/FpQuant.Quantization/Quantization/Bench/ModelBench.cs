@@ -70,7 +70,8 @@ public static class ModelBench
         {
             foreach (var b in built)
                 runners.Add(b.Error == null
-                    ? new ModelRunner(b.Bytes, $"variant {b.Name} of {Path.GetFileName(modelPath)}", settings) : null);
+                    ? new ModelRunner(b.Bytes, $"variant {b.Name} of {Path.GetFileName(modelPath)}",
+                        AlternatingTiming.ForTiming(settings)) : null);
             int fp = built.FindIndex(b => b.Name == "fp32");
             progress?.Report("fidelity on held-out samples");
             var reference = held.Select(batch => runners[fp]!.Run(batch)).ToList();
@@ -78,19 +79,7 @@ public static class ModelBench
                 : OutputFidelity.Compare(held, reference, held.Select(batch => r.Run(batch)).ToList())).ToList();
 
             var timing = held[0];
-            foreach (var r in runners) { r?.Run(timing); r?.Run(timing); }
-            var times = runners.Select(_ => new List<double>()).ToList();
-            for (int round = 0; round < rounds; round++)
-            {
-                progress?.Report($"latency round {round + 1}/{rounds}");
-                foreach (int i in Statistics.AlternatingOrder(runners.Count, round))
-                {
-                    if (runners[i] == null) continue;
-                    var t = Stopwatch.StartNew();
-                    runners[i]!.Run(timing);
-                    times[i].Add(t.Elapsed.TotalMilliseconds);
-                }
-            }
+            var times = AlternatingTiming.Measure(runners, timing, rounds, warmups: 2, progress);
             double fpMs = Summary.Of(times[fp]).Median;
             var rows = built.Select((b, i) =>
             {

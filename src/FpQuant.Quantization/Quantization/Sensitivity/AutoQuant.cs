@@ -242,26 +242,18 @@ public static partial class AutoQuant
     /// </summary>
     internal static int IntegerNodes(ModelProto m) => m.Graph.Node.Count(n => IntegerOps.Contains(n.OpType));
 
-    /// <summary>Median seconds per run of each model on one batch: one warm-up run each, then rounds that run every
-    /// model once, starting from a different model each round.</summary>
+    /// <summary>Median seconds per run of each model on one batch: one warm-up run each, then alternating rounds
+    /// (<see cref="AlternatingTiming"/>).</summary>
     internal static double[] MeasureLatencies(IReadOnlyList<ModelProto> models, Dictionary<string, InputTensor> batch,
         int rounds, RuntimeSettings settings, string source)
     {
         var runners = models.Select((m, i) =>
-            new ModelRunner(m.ToByteArray(), $"variant {i} of {Path.GetFileName(source)}", settings)).ToList();
+            new ModelRunner(m.ToByteArray(), $"variant {i} of {Path.GetFileName(source)}",
+                AlternatingTiming.ForTiming(settings))).ToList();
         try
         {
-            foreach (var r in runners) r.Run(batch);
-            var times = runners.Select(_ => new List<double>()).ToList();
-            for (int round = 0; round < Math.Max(1, rounds); round++)
-                for (int k = 0; k < runners.Count; k++)
-                {
-                    int i = (k + round) % runners.Count;
-                    var t = Stopwatch.StartNew();
-                    runners[i].Run(batch);
-                    times[i].Add(t.Elapsed.TotalSeconds);
-                }
-            return times.Select(Median).ToArray();
+            var times = AlternatingTiming.Measure(runners, batch, Math.Max(1, rounds), warmups: 1);
+            return times.Select(t => Median(t) / 1000).ToArray();
         }
         finally { foreach (var r in runners) r.Dispose(); }
     }
