@@ -108,13 +108,14 @@ public class RegistrationTests
         // Replaying the refiner's recorded outputs through the spec's update (section 7, computed here with the series
         // exponential, not with PoseUpdate) reproduces every final pose: each batch appended its trans (n x 3) then its
         // rot (n x 3), iteration after iteration.
+        // A batch cap of 4 over 6 hypotheses runs balanced, as 3 + 3.
+        Assert.Equal(3, r.Frame.Plan!.RefineBatch);
         var replay = PoseHypotheses.Generate(s.Guess.T, 6);
         var outputs = r.Frame.RefineOutputs;
         int k = 0;
         for (int it = 0; it < 2; it++)
-            for (int startIdx = 0; startIdx < 6; startIdx += 4)
+            foreach (var (startIdx, count) in FirstFrameRunner.Steps(6, r.Frame.Plan.RefineBatch))
             {
-                int count = Math.Min(4, 6 - startIdx);
                 for (int i = 0; i < count; i++)
                 {
                     var tr = new Vec3(outputs[k + 3 * i], outputs[k + 3 * i + 1], outputs[k + 3 * i + 2]);
