@@ -25,71 +25,69 @@ internal static class ModelQuantizer
         FpQuantException? floatRefused = null;
         try { check = QuantizedModelCheck.ForFloat(original, modelSource, settings); }
         catch (FpQuantException e) { floatRefused = e; }
+        // An already quantized model is refused rather than quantized twice; weights merely stored as float16 are
+        // widened to float32 so that the quantizer sees them.
+        ExistingQuantization.Of(model).RefuseStacking(modelSource, options.Mode);
+        var widened = new List<string>();
+        model = ExistingQuantization.WidenFloat16StoredWeights(model, widened);
+        // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
+        // folded into the Conv before it. A model already in that form passes through unchanged.
+        Preprocessing.PreparedModel prepared;
+        try { prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings,
+            Preprocessing.ModelPreprocessor.MinimumOpset(options)); }
+        catch (FpQuantException) when (floatRefused != null) { throw floatRefused; }
+        var warnings = widened.Concat(prepared.Notes).ToList();
+        if (check == null)
         {
-            // An already quantized model is refused rather than quantized twice; weights merely stored as float16 are
-            // widened to float32 so that the quantizer sees them.
-            ExistingQuantization.Of(model).RefuseStacking(modelSource, options.Mode);
-            var widened = new List<string>();
-            model = ExistingQuantization.WidenFloat16StoredWeights(model, widened);
-            // Older and unoptimised exports: default-domain opset raised to 13, constants folded, BatchNormalization
-            // folded into the Conv before it. A model already in that form passes through unchanged.
-            Preprocessing.PreparedModel prepared;
-            try { prepared = Preprocessing.ModelPreprocessor.Prepare(model, modelSource, settings,
-                Preprocessing.ModelPreprocessor.MinimumOpset(options)); }
-            catch (FpQuantException) when (floatRefused != null) { throw floatRefused; }
-            var warnings = widened.Concat(prepared.Notes).ToList();
-            if (check == null)
-            {
-                if (ReferenceEquals(prepared.Model, model)) throw floatRefused!;
-                try { check = QuantizedModelCheck.ForFloat(prepared.Model, modelSource, settings); }
-                catch (FpQuantException) { throw floatRefused!; }
-                warnings.Add($"ONNX Runtime does not run {modelSource} at its own opset; the result is checked " +
-                    $"against the pre-processed (opset-raised) model");
-            }
-            warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
-            model = prepared.Model;
-            (var smoothing, options) =
-                Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
-            model = smoothing.Model;
-            bool mixed = options.Modes.Count > 0;
-            var result = mixed
-                ? Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress)
-                : options.Mode switch
-                {
-                    QuantMode.Static =>
-                        StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress),
-                    QuantMode.Dynamic => DynamicQuantizer.Quantize(model, options),
-                    QuantMode.WeightOnly => WeightOnlyQuantizer.Quantize(model, options),
-                    _ => Fp16Converter.Quantize(model, options, settings),
-                };
-            if (result.Plan != null) warnings.AddRange(CoarseSteps.Check(result.Plan, result.Params));
-            var nodes = result.NodeNames;
-            // Layers inside If/Loop/Scan bodies: say how many were reached at each depth.
-            if (model.Graph.Node.Any(SubgraphBodies.Has))
-                warnings.Add($"quantized nodes by depth: " +
-                    $"{(result.Nodes.Count == 0 ? "none" : SubgraphBodies.DepthSummary(result.Nodes))}");
-            string what = preset ?? (mixed ? "mixed" : options.Mode.ToString().ToLowerInvariant());
-            var output = result.Model;
-            bool asGiven = false;
-            if (nodes.Count == 0)
-            {
-                // Nothing to gain from the rewritten graph (pre-processing alone can make it larger): the model as
-                // given. A model ONNX Runtime runs only after pre-processing comes back pre-processed.
-                asGiven = floatRefused == null;
-                warnings.Add($"nothing was " +
-                    $"{(!mixed && options.Mode == QuantMode.Fp16 ? "converted to float16" : "quantized")}: no node " +
-                    $"of {modelSource} qualifies under {what}'s options; the output is the float model " +
-                    (asGiven ? "as given" : "after pre-processing (ONNX Runtime does not run it at its own opset)"));
-                output = asGiven ? original.Clone() : model.Clone();
-            }
-            else output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = what });
-            check.Check(output, what, (mixed || options.Mode == QuantMode.Fp16) && !options.Fp16KeepIoTypes);
-            return new QuantizationResult(output, options, preset, calibration?.Description, result.Ranges,
-                result.Params, nodes, sw.Elapsed)
-                { Warnings = warnings, NodeModes = result.NodeModes, Smoothed = smoothing.Tensors,
-                    IsSourceModel = asGiven,
-                    FloatTensors = new FloatTensorSelector(options.FloatTensors).KeptIn(model.Graph) };
+            if (ReferenceEquals(prepared.Model, model)) throw floatRefused!;
+            try { check = QuantizedModelCheck.ForFloat(prepared.Model, modelSource, settings); }
+            catch (FpQuantException) { throw floatRefused!; }
+            warnings.Add($"ONNX Runtime does not run {modelSource} at its own opset; the result is checked " +
+                $"against the pre-processed (opset-raised) model");
         }
+        warnings.AddRange(SelectionCheck.Check(prepared.Model.Graph, options, modelSource));
+        model = prepared.Model;
+        (var smoothing, options) =
+            Smoothing.SmoothingPass.Apply(model, modelSource, options, calibration, settings);
+        model = smoothing.Model;
+        bool mixed = options.Modes.Count > 0;
+        var result = mixed
+            ? Mixed.MixedQuantizer.Quantize(model, modelSource, options, calibration, settings, progress)
+            : options.Mode switch
+            {
+                QuantMode.Static =>
+                    StaticQuantizer.Quantize(model, modelSource, options, calibration, settings, progress),
+                QuantMode.Dynamic => DynamicQuantizer.Quantize(model, options),
+                QuantMode.WeightOnly => WeightOnlyQuantizer.Quantize(model, options),
+                _ => Fp16Converter.Quantize(model, options, settings),
+            };
+        if (result.Plan != null) warnings.AddRange(CoarseSteps.Check(result.Plan, result.Params));
+        var nodes = result.NodeNames;
+        // Layers inside If/Loop/Scan bodies: say how many were reached at each depth.
+        if (model.Graph.Node.Any(SubgraphBodies.Has))
+            warnings.Add($"quantized nodes by depth: " +
+                $"{(result.Nodes.Count == 0 ? "none" : SubgraphBodies.DepthSummary(result.Nodes))}");
+        string what = preset ?? (mixed ? "mixed" : options.Mode.ToString().ToLowerInvariant());
+        var output = result.Model;
+        bool asGiven = false;
+        if (nodes.Count == 0)
+        {
+            // Nothing to gain from the rewritten graph (pre-processing alone can make it larger): the model as
+            // given. A model ONNX Runtime runs only after pre-processing comes back pre-processed.
+            asGiven = floatRefused == null;
+            warnings.Add($"nothing was " +
+                $"{(!mixed && options.Mode == QuantMode.Fp16 ? "converted to float16" : "quantized")}: no node " +
+                $"of {modelSource} qualifies under {what}'s options; the output is the float model " +
+                (asGiven ? "as given" : "after pre-processing (ONNX Runtime does not run it at its own opset)"));
+            output = asGiven ? original.Clone() : model.Clone();
+        }
+        else output.MetadataProps.Add(new StringStringEntryProto { Key = "fpquant.quantization", Value = what });
+        check.Check(output, what, (mixed || options.Mode == QuantMode.Fp16) && !options.Fp16KeepIoTypes);
+        return new QuantizationResult(output, options, preset, calibration?.Description, result.Ranges,
+            result.Params, nodes, sw.Elapsed)
+            { Warnings = warnings, NodeModes = result.NodeModes, Smoothed = smoothing.Tensors,
+                IsSourceModel = asGiven,
+                FloatTensors = new FloatTensorSelector(options.FloatTensors).KeptIn(model.Graph) };
     }
 
     /// <summary>
