@@ -253,14 +253,8 @@ public static partial class AutoQuant
         try
         {
             var times = AlternatingTiming.Measure(runners, batch, Math.Max(1, rounds), warmups: 1);
-            return times.Select(t => Median(t) / 1000).ToArray();
+            return times.Select(t => Summary.Of(t).Median / 1000).ToArray();
         }
         finally { foreach (var r in runners) r.Dispose(); }
-    }
-
-    private static double Median(List<double> v)
-    {
-        v.Sort();
-        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
     }
 }
